@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/app"
+	"github.com/literaryai/ensemble/internal/config"
+)
+
+func serveCmd() *cobra.Command {
+	var noMigrate bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API (migrates the database first unless --no-migrate)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, logger, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			if noMigrate {
+				cfg.AutoMigrate = false
+			}
+			return serve(cmd.Context(), cfg, logger)
+		},
+	}
+	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply pending migrations on start (same as AUTO_MIGRATE=false)")
+	return cmd
+}
+
+// serve runs the API until ctx ends (SIGINT/SIGTERM), then stops accepting, drains
+// in-flight requests, closes the pool and stops the private database.
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	secret, err := cfg.Secret(logger)
+	if err != nil {
+		return err
+	}
+	d, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if cfg.AutoMigrate {
+		m, err := db.NewMigrator(d.Pool, logger)
+		if err != nil {
+			return err
+		}
+		n, err := m.Up(ctx)
+		_ = m.Close()
+		if err != nil {
+			return err
+		}
+		logger.Info("migrations applied", "count", n)
+	}
+
+	a, err := app.New(app.Options{
+		Config: cfg, Secret: secret, Pool: d.Pool, Logger: logger, Version: buildVersion(), Database: d.Info,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("ensemble is serving", "addr", ln.Addr().String(),
+		"playground", "http://"+displayAddr(ln.Addr())+"/", "database", d.Info.Backend, "env", cfg.Env)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+	}
+	return a.String()
+}

@@ -1,0 +1,129 @@
+// Package model holds the GraphQL types that are not capability types: connections,
+// inputs and payloads (generated into models_gen.go), and the hand-written ones here.
+package model
+
+import (
+	"context"
+
+	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/documents"
+	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/page"
+)
+
+// Node is any object with a global id: the executor type-switches on the concrete
+// capability types, so no method is required of them.
+type Node any
+
+// Connection is the part every cursor connection shares.
+type Connection[T any] struct {
+	page page.Page[T]
+}
+
+// Nodes are the page's objects.
+func (c Connection[T]) Nodes() []T { return c.page.Items }
+
+// PageInfo says where the page starts and ends.
+func (c Connection[T]) PageInfo() *PageInfo {
+	info := &PageInfo{HasNextPage: c.page.HasNext}
+	if n := len(c.page.Items); n > 0 {
+		start, end := c.page.Cursor(c.page.Items[0]).String(), c.page.Cursor(c.page.Items[n-1]).String()
+		info.StartCursor, info.EndCursor = &start, &end
+	}
+	return info
+}
+
+// TotalCount counts the whole list; only queried when asked for.
+func (c Connection[T]) TotalCount(ctx context.Context) (int, error) { return c.page.Total(ctx) }
+
+// edges pairs every item of c with its cursor, as edge values made by mk.
+func edges[T, E any](c Connection[T], mk func(cursor string, node T) E) []E {
+	out := make([]E, len(c.page.Items))
+	for i, it := range c.page.Items {
+		out[i] = mk(c.page.Cursor(it).String(), it)
+	}
+	return out
+}
+
+// EcosystemConnection is a page of ecosystems.
+type EcosystemConnection struct {
+	Connection[*ecosystems.Ecosystem]
+}
+
+// EcosystemEdge is an ecosystem and its cursor.
+type EcosystemEdge struct {
+	Cursor string
+	Node   *ecosystems.Ecosystem
+}
+
+// NewEcosystemConnection wraps a page of ecosystems.
+func NewEcosystemConnection(p page.Page[*ecosystems.Ecosystem]) *EcosystemConnection {
+	return &EcosystemConnection{Connection[*ecosystems.Ecosystem]{p}}
+}
+
+// Edges pairs every ecosystem with its cursor.
+func (c *EcosystemConnection) Edges() []*EcosystemEdge {
+	return edges(c.Connection, func(cur string, n *ecosystems.Ecosystem) *EcosystemEdge { return &EcosystemEdge{Cursor: cur, Node: n} })
+}
+
+// CharacterConnection is a page of characters.
+type CharacterConnection struct {
+	Connection[*characters.Character]
+}
+
+// CharacterEdge is a character and its cursor.
+type CharacterEdge struct {
+	Cursor string
+	Node   *characters.Character
+}
+
+// NewCharacterConnection wraps a page of characters.
+func NewCharacterConnection(p page.Page[*characters.Character]) *CharacterConnection {
+	return &CharacterConnection{Connection[*characters.Character]{p}}
+}
+
+// Edges pairs every character with its cursor.
+func (c *CharacterConnection) Edges() []*CharacterEdge {
+	return edges(c.Connection, func(cur string, n *characters.Character) *CharacterEdge { return &CharacterEdge{Cursor: cur, Node: n} })
+}
+
+// DocumentConnection is a page of documents.
+type DocumentConnection struct {
+	Connection[*documents.Document]
+}
+
+// DocumentEdge is a document and its cursor.
+type DocumentEdge struct {
+	Cursor string
+	Node   *documents.Document
+}
+
+// NewDocumentConnection wraps a page of documents.
+func NewDocumentConnection(p page.Page[*documents.Document]) *DocumentConnection {
+	return &DocumentConnection{Connection[*documents.Document]{p}}
+}
+
+// Edges pairs every document with its cursor.
+func (c *DocumentConnection) Edges() []*DocumentEdge {
+	return edges(c.Connection, func(cur string, n *documents.Document) *DocumentEdge { return &DocumentEdge{Cursor: cur, Node: n} })
+}
+
+// UserConnection is a page of users.
+type UserConnection struct{ Connection[*auth.User] }
+
+// UserEdge is a user and its cursor.
+type UserEdge struct {
+	Cursor string
+	Node   *auth.User
+}
+
+// NewUserConnection wraps a page of users.
+func NewUserConnection(p page.Page[*auth.User]) *UserConnection {
+	return &UserConnection{Connection[*auth.User]{p}}
+}
+
+// Edges pairs every user with its cursor.
+func (c *UserConnection) Edges() []*UserEdge {
+	return edges(c.Connection, func(cur string, n *auth.User) *UserEdge { return &UserEdge{Cursor: cur, Node: n} })
+}

@@ -1,0 +1,200 @@
+// Package config reads Ensemble's settings from the environment (and an optional .env).
+// Every variable, its default and its meaning are listed in .env.example and the README.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/joho/godotenv"
+)
+
+// Environments.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// MinSecretBytes is the shortest SECRET_KEY accepted: HS256 wants a key as long as its hash.
+const MinSecretBytes = 32
+
+// Config is every setting.
+type Config struct {
+	AppName                  string `env:"APP_NAME" envDefault:"Ensemble"`
+	Debug                    bool   `env:"DEBUG" envDefault:"false"`
+	Env                      string `env:"ENSEMBLE_ENV" envDefault:"development"`
+	Addr                     string `env:"ADDR" envDefault:":8080"`
+	DataDir                  string `env:"ENSEMBLE_DATA_DIR" envDefault:"./.ensemble"`
+	SecretKey                string `env:"SECRET_KEY"`
+	AccessTokenExpireMinutes int    `env:"ACCESS_TOKEN_EXPIRE_MINUTES" envDefault:"30"`
+	RefreshTokenExpireDays   int    `env:"REFRESH_TOKEN_EXPIRE_DAYS" envDefault:"30"`
+	DatabaseURL              string `env:"DATABASE_URL"`
+	AutoMigrate              bool   `env:"AUTO_MIGRATE" envDefault:"true"`
+	RedisURL                 string `env:"REDIS_URL"`
+	Neo4jURI                 string `env:"NEO4J_URI"`
+	Neo4jUser                string `env:"NEO4J_USER" envDefault:"neo4j"`
+	Neo4jPassword            string `env:"NEO4J_PASSWORD"`
+	PineconeAPIKey           string `env:"PINECONE_API_KEY"`
+	PineconeIndex            string `env:"PINECONE_INDEX"`
+	MaxUploadBytes           int64  `env:"MAX_UPLOAD_BYTES" envDefault:"26214400"`
+	// CORSOrigins lists the browser origins allowed to call the API; "*" allows any (safe
+	// here because credentials travel in the Authorization header, never in cookies).
+	CORSOrigins []string `env:"CORS_ALLOWED_ORIGINS" envDefault:"*" envSeparator:","`
+	// Introspection lets the playground and code generators read the schema.
+	Introspection bool `env:"GRAPHQL_INTROSPECTION" envDefault:"true"`
+	// ComplexityLimit bounds a single operation's cost: every field counts 1, and a
+	// connection counts its selection once per item of the page it asks for.
+	ComplexityLimit int `env:"GRAPHQL_COMPLEXITY_LIMIT" envDefault:"5000"`
+	// DepthLimit bounds how deeply a query may nest selections.
+	DepthLimit int `env:"GRAPHQL_DEPTH_LIMIT" envDefault:"12"`
+	// PasswordMemoryKiB and PasswordTime are argon2id's cost; the defaults follow RFC 9106.
+	PasswordMemoryKiB uint32 `env:"PASSWORD_HASH_MEMORY_KIB" envDefault:"65536"`
+	PasswordTime      uint32 `env:"PASSWORD_HASH_ITERATIONS" envDefault:"3"`
+	// ShutdownTimeout is how long in-flight requests may take to finish on SIGTERM.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+}
+
+// Production reports whether ENSEMBLE_ENV is production.
+func (c *Config) Production() bool { return c.Env == Production }
+
+// AccessTTL is the access-token lifetime.
+func (c *Config) AccessTTL() time.Duration {
+	return time.Duration(c.AccessTokenExpireMinutes) * time.Minute
+}
+
+// RefreshTTL is the refresh-token lifetime.
+func (c *Config) RefreshTTL() time.Duration {
+	return time.Duration(c.RefreshTokenExpireDays) * 24 * time.Hour
+}
+
+// Load reads the environment, after loading dotenv (when present) without overriding
+// variables already set. environ is the process environment as os.Environ returns it.
+func Load(environ []string, dotenv string) (*Config, error) {
+	vars := map[string]string{}
+	if dotenv != "" {
+		fileVars, err := godotenv.Read(dotenv)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read %s: %w", dotenv, err)
+		}
+		for k, v := range fileVars {
+			vars[k] = v
+		}
+	}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
+		return nil, explain(err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// explain rewrites the env library's parse errors to name the variable, not the Go field.
+func explain(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	t := reflect.TypeFor[Config]()
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := t.FieldByName(pe.Name); ok {
+				name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+				msgs = append(msgs, fmt.Sprintf("%s: expected %s", name, expectation(pe.Type)))
+				continue
+			}
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New("configuration: " + strings.Join(msgs, "; "))
+}
+
+func expectation(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a duration such as 30s or 5m"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "a whole number"
+	}
+	return "a " + t.String()
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Env != Development && c.Env != Production:
+		return fmt.Errorf("configuration: ENSEMBLE_ENV: expected development or production, got %q", c.Env)
+	case c.AccessTokenExpireMinutes < 1 || c.AccessTokenExpireMinutes > 1440:
+		return errors.New("configuration: ACCESS_TOKEN_EXPIRE_MINUTES: expected 1 to 1440")
+	case c.RefreshTokenExpireDays < 1 || c.RefreshTokenExpireDays > 365:
+		return errors.New("configuration: REFRESH_TOKEN_EXPIRE_DAYS: expected 1 to 365")
+	case c.MaxUploadBytes < 1 || c.MaxUploadBytes > 1<<30:
+		return errors.New("configuration: MAX_UPLOAD_BYTES: expected 1 to 1073741824")
+	case c.ComplexityLimit < 1:
+		return errors.New("configuration: GRAPHQL_COMPLEXITY_LIMIT: expected a positive number")
+	case c.DepthLimit < 1:
+		return errors.New("configuration: GRAPHQL_DEPTH_LIMIT: expected a positive number")
+	case c.PasswordMemoryKiB < 8 || c.PasswordTime < 1:
+		return errors.New("configuration: PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_ITERATIONS: expected at least 8 and 1")
+	case c.ShutdownTimeout <= 0:
+		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
+	case c.Addr == "":
+		return errors.New("configuration: ADDR: expected a listen address such as :8080")
+	case c.DataDir == "":
+		return errors.New("configuration: ENSEMBLE_DATA_DIR: expected a directory")
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < MinSecretBytes {
+		return fmt.Errorf("configuration: SECRET_KEY: expected at least %d bytes, got %d (generate one with: openssl rand -hex 32)", MinSecretBytes, len(c.SecretKey))
+	}
+	if c.SecretKey == "" && c.Production() {
+		return fmt.Errorf("configuration: SECRET_KEY: required in production, at least %d bytes (generate one with: openssl rand -hex 32)", MinSecretBytes)
+	}
+	return nil
+}
+
+// Secret returns SECRET_KEY. In development without one, it generates a key once and
+// keeps it in the data directory, so tokens survive restarts.
+func (c *Config) Secret(logger *slog.Logger) ([]byte, error) {
+	if c.SecretKey != "" {
+		return []byte(c.SecretKey), nil
+	}
+	path := filepath.Join(c.DataDir, "secret_key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= MinSecretBytes {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("generate secret key: %w", err)
+	}
+	key := hex.EncodeToString(raw)
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir %s: %w", c.DataDir, err)
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	logger.Warn("SECRET_KEY is not set: generated a development key; set SECRET_KEY in production", "path", path)
+	return []byte(key), nil
+}

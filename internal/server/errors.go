@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/literaryai/ensemble/internal/errs"
+)
+
+// The error codes clients see in extensions.code.
+const (
+	codeBadUserInput    = "BAD_USER_INPUT"
+	codeUnauthenticated = "UNAUTHENTICATED"
+	codeForbidden       = "FORBIDDEN"
+	codeNotFound        = "NOT_FOUND"
+	codeConflict        = "CONFLICT"
+	codePayloadTooLarge = "PAYLOAD_TOO_LARGE"
+	codeInternal        = "INTERNAL"
+	codeBadRequest      = "BAD_REQUEST"
+	codeNotAcceptable   = "NOT_ACCEPTABLE"
+	codeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
+)
+
+func init() {
+	// A too-deep query is a request error, answered like a validation failure.
+	errcode.RegisterErrorType(codeDepthLimit, errcode.KindProtocol)
+}
+
+func errTooLargeBody(limit int64) error {
+	return fmt.Errorf("the request body is over the limit of %d bytes", limit)
+}
+
+// presentError is the one place where errors become GraphQL errors: domain errors get
+// their code, anything unexpected is logged with the request id and shown only as
+// INTERNAL, so SQL and stack traces never reach a client.
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		reqID := requestID(ctx)
+		gqlErr.Extensions["requestId"] = reqID
+		if _, ok := gqlErr.Extensions["code"]; ok && gqlErr.Err == nil {
+			// Already classified by the executor (parse, validation, complexity).
+			return gqlErr
+		}
+		if gqlErr.Err != nil {
+			err = gqlErr.Err
+		}
+		var (
+			invalid *errs.InvalidError
+			pgErr   *pgconn.PgError
+		)
+		switch {
+		case errors.As(err, &invalid):
+			gqlErr.Message = invalid.Error()
+			gqlErr.Extensions["code"] = codeBadUserInput
+			gqlErr.Extensions["field"] = invalid.Field
+		case errors.Is(err, errs.ErrNotFound):
+			gqlErr.Message = "not found"
+			gqlErr.Extensions["code"] = codeNotFound
+		case errors.Is(err, errs.ErrUnauthenticated):
+			gqlErr.Message = unwrapLast(err, errs.ErrUnauthenticated)
+			gqlErr.Extensions["code"] = codeUnauthenticated
+		case errors.Is(err, errs.ErrForbidden):
+			gqlErr.Message = "forbidden: your role does not allow this"
+			gqlErr.Extensions["code"] = codeForbidden
+		case errors.Is(err, errs.ErrConflict):
+			gqlErr.Message = unwrapLast(err, errs.ErrConflict)
+			gqlErr.Extensions["code"] = codeConflict
+		case errors.Is(err, errs.ErrTooLarge):
+			gqlErr.Message = unwrapLast(err, errs.ErrTooLarge)
+			gqlErr.Extensions["code"] = codePayloadTooLarge
+		case errors.As(err, &pgErr) && pgErr.Code == "23514":
+			// A CHECK constraint caught what validation missed: still the client's input.
+			gqlErr.Message = "a value is out of its allowed range (" + pgErr.ConstraintName + ")"
+			gqlErr.Extensions["code"] = codeBadUserInput
+		case errors.Is(err, context.Canceled):
+			gqlErr.Message = "request canceled"
+			gqlErr.Extensions["code"] = codeInternal
+		default:
+			loggerFrom(ctx, logger).Error("internal error", "error", err, "path", gqlErr.Path.String())
+			gqlErr.Message = "internal error (request " + reqID + ")"
+			gqlErr.Extensions["code"] = codeInternal
+		}
+		gqlErr.Err = nil
+		return gqlErr
+	}
+}
+
+// unwrapLast returns err's message without the sentinel's own text at its end, which
+// would only repeat the code.
+func unwrapLast(err, sentinel error) string {
+	msg := err.Error()
+	suffix := ": " + sentinel.Error()
+	if len(msg) > len(suffix) && msg[len(msg)-len(suffix):] == suffix {
+		return msg[:len(msg)-len(suffix)]
+	}
+	return msg
+}
+
+// recoverPanic turns a resolver panic into an INTERNAL error and logs its stack.
+func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		loggerFrom(ctx, logger).Error("panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("internal panic")
+	}
+}

@@ -1,0 +1,317 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Media types of GraphQL over HTTP.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// httpTransport serves GraphQL over HTTP GET and POST as the GraphQL-over-HTTP spec
+// describes, for both response media types. gqlgen's own POST and GET transports answer
+// request errors with 422 under application/json and include a null data entry under
+// application/graphql-response+json; this transport gives the status codes and bodies
+// the spec asks for, and bounds the request body.
+type httpTransport struct {
+	maxBody int64
+}
+
+var _ graphql.Transport = httpTransport{}
+
+// Supports takes every request that is neither a WebSocket upgrade, a multipart upload,
+// nor an OPTIONS or HEAD (transport.Options answers those), so that an unsupported
+// Content-Type gets a clear 415 and an unsupported method a 405 here.
+func (t httpTransport) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" {
+		return false
+	}
+	switch r.Method {
+	case http.MethodOptions, http.MethodHead:
+		return false
+	case http.MethodPost:
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		return mt != "multipart/form-data"
+	}
+	return true
+}
+
+// allowedMethods is the Allow header of a 405 for a method other than GET and POST; it
+// names OPTIONS too, which transport.Options answers.
+const allowedMethods = "OPTIONS, GET, POST"
+
+// responseMedia picks the response media type from Accept, or "" when the client accepts
+// neither (406). Quality values count, and the most specific range naming a type gives
+// its quality (so "application/json;q=0, */*" refuses application/json). On a tie,
+// application/graphql-response+json wins only when the client named it: a bare */*
+// gets application/json, as the spec asks.
+func responseMedia(accept string) string {
+	if strings.TrimSpace(accept) == "" {
+		return mediaJSON
+	}
+	gq, gExact := acceptQuality(accept, mediaGraphQLResponse)
+	jq, _ := acceptQuality(accept, mediaJSON)
+	switch {
+	case gq > 0 && (gq > jq || gq == jq && gExact):
+		return mediaGraphQLResponse
+	case jq > 0:
+		return mediaJSON
+	case gq > 0:
+		return mediaGraphQLResponse
+	}
+	return ""
+}
+
+// acceptQuality is the quality that accept gives the application/* media type mt (0 when
+// it is not acceptable), and whether a range named mt itself.
+func acceptQuality(accept, mt string) (q float64, exact bool) {
+	specificity := 0 // of the range that gave q: 3 the type itself, 2 application/*, 1 */*
+	for part := range strings.SplitSeq(accept, ",") {
+		rng, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		s := 0
+		switch rng {
+		case mt:
+			s = 3
+		case "application/*":
+			s = 2
+		case "*/*":
+			s = 1
+		}
+		if s == 0 || s < specificity {
+			continue
+		}
+		rq := 1.0
+		if v, ok := params["q"]; ok {
+			rq, err = strconv.ParseFloat(v, 64)
+			if err != nil || rq < 0 || rq > 1 {
+				continue
+			}
+		}
+		if s > specificity || rq > q {
+			q = rq
+		}
+		specificity = s
+	}
+	return q, specificity == 3
+}
+
+// rawParams are the GraphQL-over-HTTP request parameters, still undecoded, so that a
+// wrong type is a clear 400 rather than a decoder message.
+type rawParams struct {
+	Query         json.RawMessage
+	OperationName json.RawMessage
+	Variables     json.RawMessage
+	Extensions    json.RawMessage
+}
+
+func decodeString(raw json.RawMessage, required bool, what string) (string, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		if required {
+			return "", errors.New(what + " is required")
+		}
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errors.New(what + " must be a string")
+	}
+	return s, nil
+}
+
+func decodeObject(raw json.RawMessage, what string) (map[string]any, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	var m map[string]any
+	// Numbers decode as float64, not json.Number: gqlparser takes a json.Number (a string
+	// kind) for a String variable, so {"name": 42} would pass as "42".
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, errors.New(what + " must be a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New(what + " must be one JSON object")
+	}
+	return m, nil
+}
+
+func (p rawParams) params(r *http.Request) (*graphql.RawParams, error) {
+	q, err := decodeString(p.Query, true, "query")
+	if err != nil {
+		return nil, err
+	}
+	op, err := decodeString(p.OperationName, false, "operationName")
+	if err != nil {
+		return nil, err
+	}
+	vars, err := decodeObject(p.Variables, "variables")
+	if err != nil {
+		return nil, err
+	}
+	ext, err := decodeObject(p.Extensions, "extensions")
+	if err != nil {
+		return nil, err
+	}
+	return &graphql.RawParams{Query: q, OperationName: op, Variables: vars, Extensions: ext, Headers: r.Header}, nil
+}
+
+// readRequest extracts the GraphQL parameters from a GET query string or a POST body.
+func (t httpTransport) readRequest(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int, error) {
+	var raw rawParams
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		for name, value := range q {
+			for _, v := range value {
+				if !utf8.ValidString(v) {
+					return nil, http.StatusBadRequest, errors.New("the " + name + " parameter is not valid UTF-8")
+				}
+			}
+		}
+		for name, dst := range map[string]*json.RawMessage{"query": &raw.Query, "operationName": &raw.OperationName} {
+			if q.Has(name) {
+				b, _ := json.Marshal(q.Get(name))
+				*dst = b
+			}
+		}
+		raw.Variables = json.RawMessage(q.Get("variables"))
+		raw.Extensions = json.RawMessage(q.Get("extensions"))
+	} else {
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != mediaJSON {
+			return nil, http.StatusUnsupportedMediaType, errors.New("send the request as application/json (or multipart/form-data for uploads)")
+		}
+		if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
+			return nil, http.StatusUnsupportedMediaType, errors.New("the request body must be UTF-8")
+		}
+		if r.ContentLength > t.maxBody {
+			// Declared too large: refuse before reading any of it.
+			return nil, http.StatusRequestEntityTooLarge, errTooLargeBody(t.maxBody)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, http.StatusRequestEntityTooLarge, errTooLargeBody(t.maxBody)
+			}
+			return nil, http.StatusBadRequest, errors.New("could not read the request body")
+		}
+		if !utf8.Valid(body) {
+			// encoding/json would silently turn bad bytes into U+FFFD.
+			return nil, http.StatusBadRequest, errors.New("the request body is not valid UTF-8")
+		}
+		// Into a map, not the struct: encoding/json matches struct fields ignoring case,
+		// and the parameter names are case-sensitive. Unmarshal also refuses anything
+		// after the object.
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+			return nil, http.StatusBadRequest, errors.New("the request body is not a JSON object")
+		}
+		raw = rawParams{
+			Query:         fields["query"],
+			OperationName: fields["operationName"],
+			Variables:     fields["variables"],
+			Extensions:    fields["extensions"],
+		}
+	}
+	p, err := raw.params(r)
+	if err != nil {
+		return nil, http.StatusBadRequest, err
+	}
+	return p, 0, nil
+}
+
+// Do answers one GraphQL-over-HTTP request.
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media := responseMedia(r.Header.Get("Accept"))
+	if media == "" {
+		writeRequestError(w, mediaJSON, http.StatusNotAcceptable, codeNotAcceptable,
+			"accept application/graphql-response+json or application/json")
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", allowedMethods)
+		writeRequestError(w, media, http.StatusMethodNotAllowed, codeBadRequest,
+			"send GraphQL requests with GET (queries only) or POST")
+		return
+	}
+	start := graphql.Now()
+	params, status, err := t.readRequest(w, r)
+	if err != nil {
+		code := codeBadRequest
+		if status == http.StatusRequestEntityTooLarge {
+			code = codePayloadTooLarge
+		}
+		writeRequestError(w, media, status, code, err.Error())
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	opCtx, gqlErrs := exec.CreateOperationContext(ctx, params)
+	if gqlErrs != nil {
+		// Parse, validation and variable errors: 200 under application/json (clients of
+		// that type read errors from the body), 400 under graphql-response+json.
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlErrs)
+		writeJSON(w, media, status, requestErrorBody{Errors: resp.Errors, Extensions: resp.Extensions})
+		return
+	}
+	op := opCtx.Operation
+	if r.Method == http.MethodGet && op != nil && op.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		writeRequestError(w, media, http.StatusMethodNotAllowed, codeBadRequest,
+			"GET only runs queries; send "+string(op.Operation)+" operations with POST")
+		return
+	}
+	if op != nil && op.Operation == ast.Subscription {
+		writeRequestError(w, media, http.StatusBadRequest, codeBadRequest,
+			"subscriptions need a WebSocket or SSE connection")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeJSON(w, media, http.StatusOK, responses(ctx))
+}
+
+// requestErrorBody is a response to a request that never executed: it has no data entry.
+type requestErrorBody struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+func writeRequestError(w http.ResponseWriter, media string, status int, code, msg string) {
+	writeJSON(w, media, status, requestErrorBody{Errors: gqlerror.List{{
+		Message:    msg,
+		Extensions: map[string]any{"code": code, "requestId": w.Header().Get(headerRequestID)},
+	}}})
+}
+
+func writeJSON(w http.ResponseWriter, media string, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

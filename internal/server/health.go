@@ -1,0 +1,89 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/literaryai/ensemble/db"
+)
+
+// health serves the liveness, readiness and dependency endpoints.
+type health struct {
+	d       Deps
+	started time.Time
+}
+
+func writeHealth(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// summary answers GET /health.
+func (h health) summary(w http.ResponseWriter, _ *http.Request) {
+	writeHealth(w, http.StatusOK, map[string]any{"status": "ok", "version": h.d.Version})
+}
+
+// live answers GET /health/live: the process is up and serving.
+func (h health) live(w http.ResponseWriter, _ *http.Request) {
+	writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// ready answers GET /health/ready: the database answers and every migration is applied.
+func (h health) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := h.d.Pool.Ping(ctx); err != nil {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "database unreachable"})
+		return
+	}
+	m, err := db.NewMigrator(h.d.Pool, nil)
+	if err != nil {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "migrations unreadable"})
+		return
+	}
+	defer m.Close()
+	pending, err := m.Pending(ctx)
+	if err != nil || pending {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "database not migrated"})
+		return
+	}
+	writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+type dependency struct {
+	Status    string  `json:"status"`
+	Backend   string  `json:"backend"`
+	LatencyMS float64 `json:"latencyMs,omitempty"`
+	Version   string  `json:"version,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// detailed answers GET /health/detailed: every dependency with its backend, status,
+// latency and version.
+func (h health) detailed(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	pg := dependency{Backend: h.d.Database.Backend, Version: h.d.Database.Version}
+	start := time.Now()
+	var version string
+	if err := h.d.Pool.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
+		pg.Status, pg.Error = "down", "unreachable"
+	} else {
+		pg.Status, pg.Version = "up", version
+	}
+	pg.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+	status, code := "ok", http.StatusOK
+	if pg.Status != "up" {
+		status, code = "degraded", http.StatusServiceUnavailable
+	}
+	writeHealth(w, code, map[string]any{
+		"status":        status,
+		"version":       h.d.Version,
+		"uptimeSeconds": int(time.Since(h.started).Seconds()),
+		"dependencies":  map[string]dependency{"postgres": pg},
+	})
+}

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/literaryai/ensemble/internal/auth"
+)
+
+const headerRequestID = "X-Request-Id"
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	loggerKey
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// loggerFrom returns the request's logger (carrying its request id), or fallback.
+func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return fallback
+}
+
+var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushing, deadlines).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// observe gives every request an id (the client's X-Request-Id when it is sane), a logger
+// carrying it, an access-log line, and recovery from panics.
+func observe(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(headerRequestID)
+		if !clientRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		w.Header().Set(headerRequestID, id)
+		l := logger.With("request_id", id)
+		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), loggerKey, l)
+		rec := &statusRecorder{ResponseWriter: w}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				l.Error("panic in handler", "panic", p, "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					writeRequestError(rec, mediaJSON, http.StatusInternalServerError, codeInternal, "internal error (request "+id+")")
+				}
+			}
+			l.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r.WithContext(ctx))
+	})
+}
+
+// cors answers preflights and marks responses for the allowed origins. Credentials are
+// bearer tokens, not cookies, so allowing any origin does not expose sessions.
+func cors(origins []string, next http.Handler) http.Handler {
+	any := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (any || slices.Contains(origins, origin)) {
+			h := w.Header()
+			if any {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Add("Vary", "Origin")
+			}
+			h.Set("Access-Control-Expose-Headers", headerRequestID)
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Apollo-Require-Preflight, X-Request-Id")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate puts the caller's identity in the context. A bad token does not fail the
+// request (register and login need none); protected fields answer why it was refused.
+func authenticate(svc *auth.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			ctx = auth.WithRejection(ctx, auth.ErrMalformedHeader)
+		} else if id, err := svc.Authenticate(ctx, strings.TrimSpace(token)); err != nil {
+			ctx = auth.WithRejection(ctx, err)
+		} else {
+			ctx = auth.WithIdentity(ctx, id)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// guardUploads refuses multipart requests that a browser could send cross-site without a
+// CORS preflight (a plain HTML form), the way Apollo Server does: an upload must carry an
+// Apollo-Require-Preflight header, which forces the preflight. It also refuses bodies
+// declared over the size limit before reading them.
+func guardUploads(maxBytes int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Apollo-Require-Preflight") == "" {
+			writeRequestError(w, mediaJSON, http.StatusBadRequest, codeBadRequest,
+				"uploads must send the header Apollo-Require-Preflight: true (it protects against cross-site form posts)")
+			return
+		}
+		if r.ContentLength > maxBytes {
+			writeRequestError(w, mediaJSON, http.StatusRequestEntityTooLarge, codePayloadTooLarge, errTooLargeBody(maxBytes).Error())
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

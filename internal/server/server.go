@@ -1,0 +1,58 @@
+// Package server wires HTTP: the GraphQL endpoint and its transports, the playground,
+// health checks, the OAuth2 token endpoint, and the middleware around them.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/literaryai/ensemble/internal/loaders"
+	"github.com/literaryai/ensemble/resolvers"
+)
+
+// DatabaseInfo says which PostgreSQL the server uses, for /health/detailed.
+type DatabaseInfo struct {
+	// Backend is "embedded" (started by ensemble) or "external" (DATABASE_URL).
+	Backend string
+	Version string
+}
+
+// Deps is everything the HTTP layer needs.
+type Deps struct {
+	Logger          *slog.Logger
+	Pool            *pgxpool.Pool
+	Resolver        *resolvers.Resolver
+	Loaders         loaders.Sources
+	Version         string
+	Database        DatabaseInfo
+	Production      bool
+	Introspection   bool
+	ComplexityLimit int
+	DepthLimit      int
+	MaxUploadBytes  int64
+	CORSOrigins     []string
+}
+
+// New returns the HTTP handler for the whole API.
+func New(d Deps) http.Handler {
+	d.Logger = loggerOr(d.Logger)
+	gql := newGraphQL(d)
+	h := health{d: d, started: time.Now()}
+	authSvc := d.Resolver.AuthService
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", guardUploads(d.MaxUploadBytes+maxJSONBody, authenticate(authSvc, gql)))
+	mux.Handle("GET /{$}", playground.Handler("Ensemble", "/graphql"))
+	mux.HandleFunc("GET /health", h.summary)
+	mux.HandleFunc("GET /health/live", h.live)
+	mux.HandleFunc("GET /health/ready", h.ready)
+	mux.HandleFunc("GET /health/detailed", h.detailed)
+	mux.Handle("/api/v1/auth/token", tokenEndpoint(authSvc, func(r *http.Request) func(string, ...any) {
+		return loggerFrom(r.Context(), d.Logger).Error
+	}))
+	return observe(d.Logger, cors(d.CORSOrigins, mux))
+}
