@@ -16,7 +16,9 @@ func TestRegisterLoginMe(t *testing.T) {
 	s := testkit.NewServer(t)
 	c, sess := s.Register(t, "elizabeth")
 
-	var me struct{ Me struct{ ID, Username, Email, Role string } }
+	var me struct {
+		Me struct{ ID, Username, Email, Role string }
+	}
 	c.Must(t, meQuery, nil, &me)
 	if me.Me.Username != "elizabeth" || me.Me.Email != "elizabeth@example.com" || me.Me.Role != "USER" || me.Me.ID != sess.User.ID {
 		t.Fatalf("me = %+v", me.Me)

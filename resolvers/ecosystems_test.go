@@ -30,7 +30,9 @@ func TestEcosystemLifecycle(t *testing.T) {
 		t.Fatalf("created %+v", e)
 	}
 
-	var updated struct{ UpdateEcosystem struct{ Name, Description string } }
+	var updated struct {
+		UpdateEcosystem struct{ Name, Description string }
+	}
 	c.Must(t, `mutation($id: ID!) { updateEcosystem(id: $id, input: {description: "Lady Catherine's neighbour"}) { name description } }`,
 		map[string]any{"id": e.ID}, &updated)
 	if updated.UpdateEcosystem.Name != "Hunsford" || updated.UpdateEcosystem.Description != "Lady Catherine's neighbour" {
