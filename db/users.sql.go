@@ -90,6 +90,15 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
+const deleteExpiredRefreshTokens = `-- name: DeleteExpiredRefreshTokens :exec
+DELETE FROM refresh_tokens WHERE user_id = $1 AND expires_at < now()
+`
+
+func (q *Queries) DeleteExpiredRefreshTokens(ctx context.Context, userID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteExpiredRefreshTokens, userID)
+	return err
+}
+
 const deleteExpiredRevocations = `-- name: DeleteExpiredRevocations :execrows
 DELETE FROM revoked_access_tokens WHERE expires_at < now()
 `

@@ -53,3 +53,6 @@ LIMIT @page_limit;
 
 -- name: CountUsers :one
 SELECT count(*) FROM users;
+
+-- name: DeleteExpiredRefreshTokens :exec
+DELETE FROM refresh_tokens WHERE user_id = @user_id AND expires_at < now();

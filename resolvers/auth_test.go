@@ -134,8 +134,18 @@ func TestLogout(t *testing.T) {
 	}
 	other.Must(t, meQuery, nil, &struct{}{})
 
+	// Leftovers that logout and sign-in prune: an expired revocation and an expired session.
+	if _, err := s.Pool.Exec(t.Context(), `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (gen_random_uuid(), now() - interval '1 hour');
+		INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+		SELECT id, gen_random_uuid(), sha256('old'::bytea), now() - interval '1 day' FROM users WHERE username = 'bingley'`); err != nil {
+		t.Fatal(err)
+	}
 	var out struct{ Logout bool }
 	c.Must(t, `mutation($t: String!) { logout(refreshToken: $t) }`, map[string]any{"t": sess.RefreshToken}, &out)
+	var expired int
+	if err := s.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM revoked_access_tokens WHERE expires_at < now())`).Scan(&expired); err != nil || expired != 0 {
+		t.Fatalf("expired revocations left: %d %v", expired, err)
+	}
 	if !out.Logout {
 		t.Fatal("logout returned false")
 	}
@@ -149,6 +159,11 @@ func TestLogout(t *testing.T) {
 	}
 	// The other user's session is untouched.
 	other.Must(t, meQuery, nil, &struct{}{})
+
+	s.Client().Must(t, `mutation { login(input: {login: "bingley", password: "password-bingley"}) { accessToken } }`, nil, &struct{}{})
+	if err := s.Pool.QueryRow(t.Context(), `SELECT count(*) FROM refresh_tokens WHERE expires_at < now()`).Scan(&expired); err != nil || expired != 0 {
+		t.Fatalf("expired refresh tokens left after sign-in: %d %v", expired, err)
+	}
 }
 
 // sign makes an access token with the given claims, key and method.

@@ -62,3 +62,18 @@ func (d *database) Close() {
 		_ = d.embedded.Stop(ctx)
 	}
 }
+
+// withDatabase loads the configuration, opens the database, runs fn and closes it again:
+// the frame of every command but serve.
+func withDatabase(ctx context.Context, fn func(d *database, logger *slog.Logger) error) error {
+	cfg, logger, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	d, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(d, logger)
+}

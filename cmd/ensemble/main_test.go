@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/testkit"
 )
 
@@ -159,7 +161,7 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	if health.Status != "ok" || health.Dependencies["postgres"].Backend != "embedded" || health.Dependencies["postgres"].Status != "up" {
 		t.Fatalf("health = %+v", health)
 	}
-	body := `{"query":"mutation { register(input: {username: \"newcomer\", email: \"new@example.com\", password: \"first-steps-1\"}) { user { username } } }"}`
+	body := `{"query":"mutation { register(input: {username: \"newcomer\", email: \"new@example.com\", password: \"first-steps-1\"}) { accessToken user { username } } }"}`
 	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -172,9 +174,42 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "secret_key")); err != nil {
 		t.Fatalf("development secret not kept: %v", err)
 	}
+	var reg struct {
+		Data struct{ Register struct{ AccessToken string } }
+	}
+	if err := json.Unmarshal(raw, &reg); err != nil {
+		t.Fatal(err)
+	}
 
+	// An upload is half sent when SIGTERM arrives: the server stops accepting but lets
+	// it finish before it exits.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head, rest := slowUpload(reg.Data.Register.AccessToken)
+	if _, err := conn.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := http.Get(base + "/health"); err == nil {
+		t.Fatal("still accepting new connections after SIGTERM")
+	}
+	if _, err := conn.Write(rest); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request cut off by shutdown: %v", err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), `"title":"drain"`) {
+		t.Fatalf("in-flight upload: %d %s", resp.StatusCode, raw)
 	}
 	<-done
 	if err := cmd.Wait(); err != nil {
@@ -203,4 +238,63 @@ func getJSON(t *testing.T, url string, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestUserSetRole(t *testing.T) {
+	url := testkit.DatabaseURL(t)
+	env := []string{"DATABASE_URL=" + url}
+	dbPool, err := db.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dbPool.Close()
+	if _, err := dbPool.Exec(t.Context(), `INSERT INTO users (username, email, password_hash) VALUES ('fanny', 'fanny@example.com', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args   []string
+		ok     bool
+		want   string
+		stored string
+	}{
+		{[]string{"user", "set-role", "Fanny@example.com", "ADMIN"}, true, "is now ADMIN", "ADMIN"},
+		{[]string{"user", "set-role", "fanny", "USER"}, true, "is now USER", "USER"},
+		{[]string{"user", "set-role", "fanny", "ROOT"}, false, "use USER or ADMIN", "USER"},
+		{[]string{"user", "set-role", "nobody", "ADMIN"}, false, "not found", "USER"},
+	}
+	for _, tc := range tests {
+		out, err := run(t, env, tc.args...)
+		if (err == nil) != tc.ok || !strings.Contains(out, tc.want) {
+			t.Fatalf("%v: %v\n%s", tc.args, err, out)
+		}
+		var role string
+		if err := dbPool.QueryRow(t.Context(), `SELECT role FROM users WHERE username = 'fanny'`).Scan(&role); err != nil || role != tc.stored {
+			t.Fatalf("%v: role %q %v", tc.args, role, err)
+		}
+	}
+}
+
+// slowUpload is an HTTP upload request split in two: the head and half the body, then
+// the rest.
+func slowUpload(token string) ([]byte, []byte) {
+	const boundary = "ensemble-boundary"
+	body := "--" + boundary + "\r\n" +
+		"Content-Disposition: form-data; name=\"operations\"\r\n\r\n" +
+		`{"query":"mutation($file: Upload!) { uploadDocument(file: $file) { title } }","variables":{"file":null}}` + "\r\n" +
+		"--" + boundary + "\r\n" +
+		"Content-Disposition: form-data; name=\"map\"\r\n\r\n" +
+		`{"0":["variables.file"]}` + "\r\n" +
+		"--" + boundary + "\r\n" +
+		"Content-Disposition: form-data; name=\"0\"; filename=\"drain.txt\"\r\n" +
+		"Content-Type: text/plain\r\n\r\n" +
+		strings.Repeat("It is a truth universally acknowledged. ", 100) + "\r\n" +
+		"--" + boundary + "--\r\n"
+	head := "POST /graphql HTTP/1.1\r\nHost: localhost\r\n" +
+		"Authorization: Bearer " + token + "\r\n" +
+		"Apollo-Require-Preflight: true\r\n" +
+		"Content-Type: multipart/form-data; boundary=" + boundary + "\r\n" +
+		fmt.Sprintf("Content-Length: %d\r\n", len(body)) +
+		"Connection: close\r\n\r\n"
+	half := len(body) / 2
+	return []byte(head + body[:half]), []byte(body[half:])
 }

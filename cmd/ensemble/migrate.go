@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -9,7 +10,7 @@ import (
 )
 
 func migrateCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:       "migrate up|down|status",
 		Short:     "Apply, roll back or list the database migrations",
 		Args:      cobra.ExactArgs(1),
@@ -18,49 +19,41 @@ func migrateCmd() *cobra.Command {
 			if args[0] != "up" && args[0] != "down" && args[0] != "status" {
 				return fmt.Errorf("migrate: unknown action %q: use up, down or status", args[0])
 			}
-			cfg, logger, err := loadConfig()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			d, err := openDatabase(ctx, cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			m, err := db.NewMigrator(d.Pool, logger)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			out := cmd.OutOrStdout()
-			switch args[0] {
-			case "up":
-				n, err := m.Up(ctx)
+			return withDatabase(ctx, func(d *database, logger *slog.Logger) error {
+				m, err := db.NewMigrator(d.Pool, logger)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(out, "applied %d migration(s)\n", n)
-			case "down":
-				if err := m.Down(ctx); err != nil {
-					return err
-				}
-				fmt.Fprintln(out, "rolled back 1 migration")
-			case "status":
-				st, err := m.Status(ctx)
-				if err != nil {
-					return err
-				}
-				for _, s := range st {
-					state := "pending"
-					if s.Applied {
-						state = "applied"
+				defer m.Close()
+				out := cmd.OutOrStdout()
+				switch args[0] {
+				case "up":
+					n, err := m.Up(ctx)
+					if err != nil {
+						return err
 					}
-					fmt.Fprintf(out, "%-8s %05d %s\n", state, s.Version, s.Name)
+					fmt.Fprintf(out, "applied %d migration(s)\n", n)
+				case "down":
+					if err := m.Down(ctx); err != nil {
+						return err
+					}
+					fmt.Fprintln(out, "rolled back 1 migration")
+				default:
+					st, err := m.Status(ctx)
+					if err != nil {
+						return err
+					}
+					for _, s := range st {
+						state := "pending"
+						if s.Applied {
+							state = "applied"
+						}
+						fmt.Fprintf(out, "%-8s %05d %s\n", state, s.Version, s.Name)
+					}
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
-	return cmd
 }

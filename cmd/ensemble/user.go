@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"time"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -20,29 +20,13 @@ func userCmd() *cobra.Command {
 			if role != auth.RoleUser && role != auth.RoleAdmin {
 				return fmt.Errorf("set-role: unknown role %q: use USER or ADMIN", args[1])
 			}
-			cfg, logger, err := loadConfig()
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			d, err := openDatabase(ctx, cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			secret, err := cfg.Secret(logger)
-			if err != nil {
-				return err
-			}
-			svc, err := auth.NewService(d.Pool, auth.Config{Secret: secret, Password: auth.DefaultPasswordParams}, time.Now)
-			if err != nil {
-				return err
-			}
-			if err := svc.SetRole(ctx, args[0], role); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s is now %s\n", args[0], role)
-			return nil
+			return withDatabase(cmd.Context(), func(d *database, _ *slog.Logger) error {
+				if err := auth.SetRole(cmd.Context(), d.Pool, args[0], role); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s is now %s (from their next sign-in)\n", args[0], role)
+				return nil
+			})
 		},
 	})
 	return cmd

@@ -177,6 +177,10 @@ func (s *Service) startSession(ctx context.Context, q *db.Queries, u db.User, fa
 	if err != nil {
 		return nil, err
 	}
+	// Sessions that ran out are never presented again; keep the table to live ones.
+	if err := q.DeleteExpiredRefreshTokens(ctx, u.ID); err != nil {
+		return nil, fmt.Errorf("prune refresh tokens: %w", err)
+	}
 	if _, err := q.CreateRefreshToken(ctx, db.CreateRefreshTokenParams{
 		UserID: u.ID, FamilyID: family, TokenHash: hash, ExpiresAt: now.Add(s.cfg.RefreshTTL),
 	}); err != nil {
@@ -250,6 +254,10 @@ func (s *Service) Logout(ctx context.Context, id Identity, refreshToken string) 
 		if err := q.RevokeAccessToken(ctx, db.RevokeAccessTokenParams{Jti: id.TokenID, ExpiresAt: id.ExpiresAt}); err != nil {
 			return fmt.Errorf("revoke access token: %w", err)
 		}
+		// Revocations of tokens that have expired anyway are dead weight.
+		if _, err := q.DeleteExpiredRevocations(ctx); err != nil {
+			return fmt.Errorf("prune revocations: %w", err)
+		}
 		return nil
 	})
 }
@@ -321,9 +329,10 @@ func (s *Service) List(ctx context.Context, a page.Args) (page.Page[*User], erro
 	}), nil
 }
 
-// SetRole changes a user's role (the `ensemble` CLI's way to make the first admin).
-func (s *Service) SetRole(ctx context.Context, login string, role Role) error {
-	n, err := s.q.SetUserRole(ctx, db.SetUserRoleParams{Login: login, Role: string(role)})
+// SetRole changes the role of the user with this username or email (the CLI's way to make
+// the first admin). It takes effect when the user next signs in.
+func SetRole(ctx context.Context, pool *pgxpool.Pool, login string, role Role) error {
+	n, err := db.New(pool).SetUserRole(ctx, db.SetUserRoleParams{Login: login, Role: string(role)})
 	if err != nil {
 		return fmt.Errorf("set role of %s: %w", login, err)
 	}

@@ -227,3 +227,22 @@ func TestProductionHidesSuggestions(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalErrorsDoNotLeak: a failure inside the server answers INTERNAL with the
+// request id, never the underlying error.
+func TestInternalErrorsDoNotLeak(t *testing.T) {
+	s := testkit.NewServer(t)
+	c, _ := s.Register(t, "unlucky")
+	if _, err := s.Pool.Exec(t.Context(), `ALTER TABLE ecosystems RENAME TO ecosystems_gone`); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Do(t, `{ ecosystems { totalCount } }`, nil)
+	if code := r.Code(t); code != "INTERNAL" {
+		t.Fatalf("code = %s", code)
+	}
+	msg := r.Errors[0].Message
+	id, _ := r.Errors[0].Extensions["requestId"].(string)
+	if id == "" || !strings.Contains(msg, id) || strings.Contains(msg, "ecosystems") || strings.Contains(msg, "SQLSTATE") {
+		t.Fatalf("internal error shown as %q (request %q)", msg, id)
+	}
+}
