@@ -61,7 +61,8 @@ func New(o Options) (*App, error) {
 	}
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
-		Loaders:    loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService},
+		Loaders: loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService,
+			Wait: cfg.BatchWait},
 		Production: cfg.Production(), Introspection: cfg.Introspection, ComplexityLimit: cfg.ComplexityLimit,
 		DepthLimit: cfg.DepthLimit, MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 	})

@@ -56,6 +56,8 @@ type Config struct {
 	ComplexityLimit int `env:"GRAPHQL_COMPLEXITY_LIMIT" envDefault:"5000"`
 	// DepthLimit bounds how deeply a query may nest selections.
 	DepthLimit int `env:"GRAPHQL_DEPTH_LIMIT" envDefault:"12"`
+	// BatchWait is how long dataloaders gather the keys of sibling fields into one query.
+	BatchWait time.Duration `env:"GRAPHQL_BATCH_WAIT" envDefault:"1ms"`
 	// PasswordMemoryKiB and PasswordTime are argon2id's cost; the defaults follow RFC 9106.
 	PasswordMemoryKiB uint32 `env:"PASSWORD_HASH_MEMORY_KIB" envDefault:"65536"`
 	PasswordTime      uint32 `env:"PASSWORD_HASH_ITERATIONS" envDefault:"3"`
@@ -154,6 +156,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: GRAPHQL_DEPTH_LIMIT: expected a positive number")
 	case c.PasswordMemoryKiB < 8 || c.PasswordTime < 1:
 		return errors.New("configuration: PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_ITERATIONS: expected at least 8 and 1")
+	case c.BatchWait <= 0 || c.BatchWait > time.Second:
+		return errors.New("configuration: GRAPHQL_BATCH_WAIT: expected a duration between 1µs and 1s")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
 	case c.Addr == "":

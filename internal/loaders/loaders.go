@@ -18,15 +18,17 @@ import (
 	"github.com/literaryai/ensemble/internal/page"
 )
 
-// wait is how long a loader gathers keys before its batch runs: long enough for the
-// executor to resolve sibling fields, short enough not to be noticed.
-const wait = 3 * time.Millisecond
+// DefaultWait is how long a loader gathers keys before its batch runs: long enough for
+// the executor to resolve sibling fields, short enough not to be noticed.
+const DefaultWait = time.Millisecond
 
-// Sources are the services the loaders read from.
+// Sources are the services the loaders read from, and how long batches gather keys.
 type Sources struct {
 	Auth       *auth.Service
 	Ecosystems *ecosystems.Service
 	Characters *characters.Service
+	// Wait is the batching window; zero means DefaultWait.
+	Wait time.Duration
 }
 
 // Loaders is one operation's set of loaders.
@@ -58,6 +60,10 @@ func (k PageKey) Args() page.Args {
 
 // New returns fresh loaders over src.
 func New(src Sources) *Loaders {
+	wait := src.Wait
+	if wait <= 0 {
+		wait = DefaultWait
+	}
 	return &Loaders{
 		User:      dataloader.NewBatchedLoader(byID("user", src.Auth.UsersByIDs), dataloader.WithWait[uuid.UUID, *auth.User](wait)),
 		Ecosystem: dataloader.NewBatchedLoader(byID("ecosystem", src.Ecosystems.ByIDs), dataloader.WithWait[uuid.UUID, *ecosystems.Ecosystem](wait)),
