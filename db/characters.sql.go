@@ -150,23 +150,13 @@ func (q *Queries) CreateCharacter(ctx context.Context, arg CreateCharacterParams
 	return i, err
 }
 
-const deleteCharacter = `-- name: DeleteCharacter :execrows
-DELETE FROM characters c USING ecosystems e
-WHERE c.id = $1 AND e.id = c.ecosystem_id
-  AND ($2::uuid IS NULL OR e.owner_id = $2)
+const deleteCharacter = `-- name: DeleteCharacter :exec
+DELETE FROM characters WHERE id = $1
 `
 
-type DeleteCharacterParams struct {
-	ID      uuid.UUID
-	OwnerID *uuid.UUID
-}
-
-func (q *Queries) DeleteCharacter(ctx context.Context, arg DeleteCharacterParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteCharacter, arg.ID, arg.OwnerID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteCharacter(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteCharacter, id)
+	return err
 }
 
 const getCharacter = `-- name: GetCharacter :one

@@ -28,7 +28,7 @@ const createEcosystem = `-- name: CreateEcosystem :one
 
 INSERT INTO ecosystems (owner_id, name, description)
 VALUES ($1, $2, $3)
-RETURNING id, owner_id, name, description, created_at, updated_at
+RETURNING id, owner_id, name, description, created_at, updated_at, graph_version
 `
 
 type CreateEcosystemParams struct {
@@ -48,6 +48,7 @@ func (q *Queries) CreateEcosystem(ctx context.Context, arg CreateEcosystemParams
 		&i.Description,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.GraphVersion,
 	)
 	return i, err
 }
@@ -71,7 +72,7 @@ func (q *Queries) DeleteEcosystem(ctx context.Context, arg DeleteEcosystemParams
 }
 
 const getEcosystem = `-- name: GetEcosystem :one
-SELECT id, owner_id, name, description, created_at, updated_at FROM ecosystems
+SELECT id, owner_id, name, description, created_at, updated_at, graph_version FROM ecosystems
 WHERE id = $1 AND ($2::uuid IS NULL OR owner_id = $2)
 `
 
@@ -90,12 +91,13 @@ func (q *Queries) GetEcosystem(ctx context.Context, arg GetEcosystemParams) (Eco
 		&i.Description,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.GraphVersion,
 	)
 	return i, err
 }
 
 const listEcosystems = `-- name: ListEcosystems :many
-SELECT id, owner_id, name, description, created_at, updated_at FROM ecosystems
+SELECT id, owner_id, name, description, created_at, updated_at, graph_version FROM ecosystems
 WHERE ($1::uuid IS NULL OR owner_id = $1)
   AND ($2::timestamptz IS NULL
        OR (created_at, id) > ($2::timestamptz, $3::uuid))
@@ -131,6 +133,7 @@ func (q *Queries) ListEcosystems(ctx context.Context, arg ListEcosystemsParams) 
 			&i.Description,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.GraphVersion,
 		); err != nil {
 			return nil, err
 		}
@@ -143,7 +146,7 @@ func (q *Queries) ListEcosystems(ctx context.Context, arg ListEcosystemsParams) 
 }
 
 const listEcosystemsByIDs = `-- name: ListEcosystemsByIDs :many
-SELECT id, owner_id, name, description, created_at, updated_at FROM ecosystems WHERE id = ANY($1::uuid[])
+SELECT id, owner_id, name, description, created_at, updated_at, graph_version FROM ecosystems WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) ListEcosystemsByIDs(ctx context.Context, ids []uuid.UUID) ([]Ecosystem, error) {
@@ -162,6 +165,7 @@ func (q *Queries) ListEcosystemsByIDs(ctx context.Context, ids []uuid.UUID) ([]E
 			&i.Description,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.GraphVersion,
 		); err != nil {
 			return nil, err
 		}
@@ -179,7 +183,7 @@ UPDATE ecosystems SET
     description = coalesce($2, description),
     updated_at  = now()
 WHERE id = $3 AND ($4::uuid IS NULL OR owner_id = $4)
-RETURNING id, owner_id, name, description, created_at, updated_at
+RETURNING id, owner_id, name, description, created_at, updated_at, graph_version
 `
 
 type UpdateEcosystemParams struct {
@@ -204,6 +208,7 @@ func (q *Queries) UpdateEcosystem(ctx context.Context, arg UpdateEcosystemParams
 		&i.Description,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.GraphVersion,
 	)
 	return i, err
 }

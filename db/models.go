@@ -55,11 +55,28 @@ type DocumentContent struct {
 }
 
 type Ecosystem struct {
-	ID          uuid.UUID
-	OwnerID     uuid.UUID
+	ID           uuid.UUID
+	OwnerID      uuid.UUID
+	Name         string
+	Description  string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	GraphVersion int64
+}
+
+type Event struct {
+	ID          int64
+	Txid        int64
+	EcosystemID uuid.UUID
+	Topic       string
+	At          time.Time
+	Payload     json.RawMessage
+}
+
+type ProjectorOffset struct {
 	Name        string
-	Description string
-	CreatedAt   time.Time
+	LastTxid    int64
+	LastEventID int64
 	UpdatedAt   time.Time
 }
 
@@ -72,6 +89,47 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 	RotatedAt *time.Time
 	RevokedAt *time.Time
+}
+
+type Relationship struct {
+	ID          uuid.UUID
+	EcosystemID uuid.UUID
+	FromID      uuid.UUID
+	ToID        uuid.UUID
+	Type        string
+	Label       *string
+	Strength    float64
+	Trust       float64
+	Familiarity float64
+	Notes       string
+	Since       *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type RelationshipEvent struct {
+	ID               int64
+	RelationshipID   uuid.UUID
+	EcosystemID      uuid.UUID
+	FromID           uuid.UUID
+	ToID             uuid.UUID
+	Type             string
+	Kind             string
+	OldStrength      *float64
+	OldTrust         *float64
+	OldFamiliarity   *float64
+	Strength         float64
+	Trust            float64
+	Familiarity      float64
+	Label            *string
+	DeltaStrength    *float64
+	DeltaTrust       *float64
+	DeltaFamiliarity *float64
+	Clamped          bool
+	Cause            *string
+	ActorUserID      *uuid.UUID
+	Actor            string
+	At               time.Time
 }
 
 type RevokedAccessToken struct {

@@ -19,6 +19,8 @@ import (
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/relationships"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -37,7 +39,11 @@ type ResolverRoot interface {
 	Document() DocumentResolver
 	Ecosystem() EcosystemResolver
 	Mutation() MutationResolver
+	Neighbor() NeighborResolver
 	Query() QueryResolver
+	Relationship() RelationshipResolver
+	RelationshipChange() RelationshipChangeResolver
+	RelationshipPath() RelationshipPathResolver
 	User() UserResolver
 }
 
@@ -68,6 +74,8 @@ type ComplexityRoot struct {
 		LastInteraction func(childComplexity int) int
 		MemorySummary   func(childComplexity int) int
 		Name            func(childComplexity int) int
+		Neighbors       func(childComplexity int, depth *int) int
+		Relationships   func(childComplexity int, filter *model.RelationshipFilter, first *int, after *string) int
 		SocialEnergy    func(childComplexity int) int
 		SpeakingStyle   func(childComplexity int) int
 		Traits          func(childComplexity int) int
@@ -140,19 +148,56 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MapEdge struct {
+		Familiarity func(childComplexity int) int
+		FromNodeID  func(childComplexity int) int
+		Label       func(childComplexity int) int
+		NodeID      func(childComplexity int) int
+		Strength    func(childComplexity int) int
+		ToNodeID    func(childComplexity int) int
+		Trust       func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	MapEdgeColumns struct {
+		Familiarity func(childComplexity int) int
+		From        func(childComplexity int) int
+		IDs         func(childComplexity int) int
+		Strength    func(childComplexity int) int
+		To          func(childComplexity int) int
+		Trust       func(childComplexity int) int
+		Types       func(childComplexity int) int
+	}
+
+	MapNode struct {
+		CurrentEmotion func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Name           func(childComplexity int) int
+		NodeID         func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CreateCharacter func(childComplexity int, input model.CreateCharacterInput) int
-		CreateEcosystem func(childComplexity int, input model.CreateEcosystemInput) int
-		DeleteCharacter func(childComplexity int, id string) int
-		DeleteDocument  func(childComplexity int, id string) int
-		DeleteEcosystem func(childComplexity int, id string) int
-		Login           func(childComplexity int, input model.LoginInput) int
-		Logout          func(childComplexity int, refreshToken string) int
-		RefreshToken    func(childComplexity int, token string) int
-		Register        func(childComplexity int, input model.RegisterInput) int
-		UpdateCharacter func(childComplexity int, id string, input model.UpdateCharacterInput) int
-		UpdateEcosystem func(childComplexity int, id string, input model.UpdateEcosystemInput) int
-		UploadDocument  func(childComplexity int, file graphql.Upload, title *string, ecosystemID *string) int
+		AdjustRelationship func(childComplexity int, id string, delta model.RelationshipDelta, cause *string) int
+		CreateCharacter    func(childComplexity int, input model.CreateCharacterInput) int
+		CreateEcosystem    func(childComplexity int, input model.CreateEcosystemInput) int
+		CreateRelationship func(childComplexity int, input model.CreateRelationshipInput) int
+		DeleteCharacter    func(childComplexity int, id string) int
+		DeleteDocument     func(childComplexity int, id string) int
+		DeleteEcosystem    func(childComplexity int, id string) int
+		DeleteRelationship func(childComplexity int, id string) int
+		Login              func(childComplexity int, input model.LoginInput) int
+		Logout             func(childComplexity int, refreshToken string) int
+		RefreshToken       func(childComplexity int, token string) int
+		Register           func(childComplexity int, input model.RegisterInput) int
+		UpdateCharacter    func(childComplexity int, id string, input model.UpdateCharacterInput) int
+		UpdateEcosystem    func(childComplexity int, id string, input model.UpdateEcosystemInput) int
+		UpdateRelationship func(childComplexity int, id string, input model.UpdateRelationshipInput) int
+		UploadDocument     func(childComplexity int, file graphql.Upload, title *string, ecosystemID *string) int
+	}
+
+	Neighbor struct {
+		Character func(childComplexity int) int
+		Distance  func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -171,15 +216,94 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Character  func(childComplexity int, id string) int
-		Characters func(childComplexity int, filter *model.CharacterFilter, first *int, after *string) int
-		Document   func(childComplexity int, id string) int
-		Documents  func(childComplexity int, first *int, after *string) int
-		Ecosystem  func(childComplexity int, id string) int
-		Ecosystems func(childComplexity int, first *int, after *string) int
-		Me         func(childComplexity int) int
-		Node       func(childComplexity int, id string) int
-		Users      func(childComplexity int, first *int, after *string) int
+		Character           func(childComplexity int, id string) int
+		Characters          func(childComplexity int, filter *model.CharacterFilter, first *int, after *string) int
+		Document            func(childComplexity int, id string) int
+		Documents           func(childComplexity int, first *int, after *string) int
+		Ecosystem           func(childComplexity int, id string) int
+		Ecosystems          func(childComplexity int, first *int, after *string) int
+		Me                  func(childComplexity int) int
+		Neighbors           func(childComplexity int, characterID string, depth *int) int
+		Node                func(childComplexity int, id string) int
+		Relationship        func(childComplexity int, id string) int
+		RelationshipBetween func(childComplexity int, a string, b string) int
+		RelationshipMap     func(childComplexity int, ecosystemID string, filter *model.RelationshipMapFilter, asOf *time.Time) int
+		ShortestPath        func(childComplexity int, fromID string, toID string, maxDepth *int, weighted *bool) int
+		Users               func(childComplexity int, first *int, after *string) int
+	}
+
+	Relationship struct {
+		CreatedAt   func(childComplexity int) int
+		Ecosystem   func(childComplexity int) int
+		Familiarity func(childComplexity int) int
+		From        func(childComplexity int) int
+		History     func(childComplexity int, first *int, after *string) int
+		ID          func(childComplexity int) int
+		Label       func(childComplexity int) int
+		Notes       func(childComplexity int) int
+		Since       func(childComplexity int) int
+		Strength    func(childComplexity int) int
+		To          func(childComplexity int) int
+		Trust       func(childComplexity int) int
+		Type        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	RelationshipChange struct {
+		Actor       func(childComplexity int) int
+		At          func(childComplexity int) int
+		Cause       func(childComplexity int) int
+		Clamped     func(childComplexity int) int
+		Delta       func(childComplexity int) int
+		Familiarity func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Previous    func(childComplexity int) int
+		Strength    func(childComplexity int) int
+		Trust       func(childComplexity int) int
+	}
+
+	RelationshipChangeConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RelationshipChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RelationshipConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RelationshipEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RelationshipMap struct {
+		AsOf        func(childComplexity int) int
+		EdgeColumns func(childComplexity int) int
+		Edges       func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+	}
+
+	RelationshipPath struct {
+		Characters    func(childComplexity int) int
+		Cost          func(childComplexity int) int
+		Length        func(childComplexity int) int
+		Relationships func(childComplexity int) int
+	}
+
+	RelationshipValues struct {
+		Familiarity func(childComplexity int) int
+		Strength    func(childComplexity int) int
+		Trust       func(childComplexity int) int
 	}
 
 	User struct {
@@ -210,6 +334,9 @@ type ComplexityRoot struct {
 type CharacterResolver interface {
 	ID(ctx context.Context, obj *characters.Character) (string, error)
 	Ecosystem(ctx context.Context, obj *characters.Character) (*ecosystems.Ecosystem, error)
+
+	Relationships(ctx context.Context, obj *characters.Character, filter *model.RelationshipFilter, first *int, after *string) (*model.RelationshipConnection, error)
+	Neighbors(ctx context.Context, obj *characters.Character, depth *int) ([]*graphstore.Neighbor, error)
 }
 type DocumentResolver interface {
 	ID(ctx context.Context, obj *documents.Document) (string, error)
@@ -238,6 +365,13 @@ type MutationResolver interface {
 	CreateEcosystem(ctx context.Context, input model.CreateEcosystemInput) (*ecosystems.Ecosystem, error)
 	UpdateEcosystem(ctx context.Context, id string, input model.UpdateEcosystemInput) (*ecosystems.Ecosystem, error)
 	DeleteEcosystem(ctx context.Context, id string) (string, error)
+	CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*relationships.Relationship, error)
+	UpdateRelationship(ctx context.Context, id string, input model.UpdateRelationshipInput) (*relationships.Relationship, error)
+	AdjustRelationship(ctx context.Context, id string, delta model.RelationshipDelta, cause *string) (*relationships.Relationship, error)
+	DeleteRelationship(ctx context.Context, id string) (string, error)
+}
+type NeighborResolver interface {
+	Character(ctx context.Context, obj *graphstore.Neighbor) (*characters.Character, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -249,6 +383,27 @@ type QueryResolver interface {
 	Documents(ctx context.Context, first *int, after *string) (*model.DocumentConnection, error)
 	Ecosystem(ctx context.Context, id string) (*ecosystems.Ecosystem, error)
 	Ecosystems(ctx context.Context, first *int, after *string) (*model.EcosystemConnection, error)
+	Relationship(ctx context.Context, id string) (*relationships.Relationship, error)
+	RelationshipBetween(ctx context.Context, a string, b string) ([]*relationships.Relationship, error)
+	RelationshipMap(ctx context.Context, ecosystemID string, filter *model.RelationshipMapFilter, asOf *time.Time) (*relationships.Map, error)
+	Neighbors(ctx context.Context, characterID string, depth *int) ([]*graphstore.Neighbor, error)
+	ShortestPath(ctx context.Context, fromID string, toID string, maxDepth *int, weighted *bool) (*graphstore.Path, error)
+}
+type RelationshipResolver interface {
+	ID(ctx context.Context, obj *relationships.Relationship) (string, error)
+	Ecosystem(ctx context.Context, obj *relationships.Relationship) (*ecosystems.Ecosystem, error)
+	From(ctx context.Context, obj *relationships.Relationship) (*characters.Character, error)
+	To(ctx context.Context, obj *relationships.Relationship) (*characters.Character, error)
+
+	History(ctx context.Context, obj *relationships.Relationship, first *int, after *string) (*model.RelationshipChangeConnection, error)
+}
+type RelationshipChangeResolver interface {
+	Kind(ctx context.Context, obj *relationships.Change) (model.RelationshipChangeKind, error)
+}
+type RelationshipPathResolver interface {
+	Characters(ctx context.Context, obj *graphstore.Path) ([]*characters.Character, error)
+	Relationships(ctx context.Context, obj *graphstore.Path) ([]*relationships.Relationship, error)
+	Length(ctx context.Context, obj *graphstore.Path) (int, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *auth.User) (string, error)
@@ -375,6 +530,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Character.Name(childComplexity), true
+	case "Character.neighbors":
+		if e.ComplexityRoot.Character.Neighbors == nil {
+			break
+		}
+
+		args, err := ec.field_Character_neighbors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Character.Neighbors(childComplexity, args["depth"].(*int)), true
+	case "Character.relationships":
+		if e.ComplexityRoot.Character.Relationships == nil {
+			break
+		}
+
+		args, err := ec.field_Character_relationships_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Character.Relationships(childComplexity, args["filter"].(*model.RelationshipFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Character.socialEnergy":
 		if e.ComplexityRoot.Character.SocialEnergy == nil {
 			break
@@ -653,6 +830,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EcosystemEdge.Node(childComplexity), true
 
+	case "MapEdge.familiarity":
+		if e.ComplexityRoot.MapEdge.Familiarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.Familiarity(childComplexity), true
+	case "MapEdge.from":
+		if e.ComplexityRoot.MapEdge.FromNodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.FromNodeID(childComplexity), true
+	case "MapEdge.label":
+		if e.ComplexityRoot.MapEdge.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.Label(childComplexity), true
+	case "MapEdge.id":
+		if e.ComplexityRoot.MapEdge.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.NodeID(childComplexity), true
+	case "MapEdge.strength":
+		if e.ComplexityRoot.MapEdge.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.Strength(childComplexity), true
+	case "MapEdge.to":
+		if e.ComplexityRoot.MapEdge.ToNodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.ToNodeID(childComplexity), true
+	case "MapEdge.trust":
+		if e.ComplexityRoot.MapEdge.Trust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.Trust(childComplexity), true
+	case "MapEdge.type":
+		if e.ComplexityRoot.MapEdge.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.Type(childComplexity), true
+
+	case "MapEdgeColumns.familiarity":
+		if e.ComplexityRoot.MapEdgeColumns.Familiarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.Familiarity(childComplexity), true
+	case "MapEdgeColumns.from":
+		if e.ComplexityRoot.MapEdgeColumns.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.From(childComplexity), true
+	case "MapEdgeColumns.ids":
+		if e.ComplexityRoot.MapEdgeColumns.IDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.IDs(childComplexity), true
+	case "MapEdgeColumns.strength":
+		if e.ComplexityRoot.MapEdgeColumns.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.Strength(childComplexity), true
+	case "MapEdgeColumns.to":
+		if e.ComplexityRoot.MapEdgeColumns.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.To(childComplexity), true
+	case "MapEdgeColumns.trust":
+		if e.ComplexityRoot.MapEdgeColumns.Trust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.Trust(childComplexity), true
+	case "MapEdgeColumns.types":
+		if e.ComplexityRoot.MapEdgeColumns.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdgeColumns.Types(childComplexity), true
+
+	case "MapNode.emotion":
+		if e.ComplexityRoot.MapNode.CurrentEmotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.CurrentEmotion(childComplexity), true
+	case "MapNode.degree":
+		if e.ComplexityRoot.MapNode.Degree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Degree(childComplexity), true
+	case "MapNode.name":
+		if e.ComplexityRoot.MapNode.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Name(childComplexity), true
+	case "MapNode.id":
+		if e.ComplexityRoot.MapNode.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.NodeID(childComplexity), true
+
+	case "Mutation.adjustRelationship":
+		if e.ComplexityRoot.Mutation.AdjustRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_adjustRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdjustRelationship(childComplexity, args["id"].(string), args["delta"].(model.RelationshipDelta), args["cause"].(*string)), true
 	case "Mutation.createCharacter":
 		if e.ComplexityRoot.Mutation.CreateCharacter == nil {
 			break
@@ -675,6 +980,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateEcosystem(childComplexity, args["input"].(model.CreateEcosystemInput)), true
+	case "Mutation.createRelationship":
+		if e.ComplexityRoot.Mutation.CreateRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRelationship(childComplexity, args["input"].(model.CreateRelationshipInput)), true
 	case "Mutation.deleteCharacter":
 		if e.ComplexityRoot.Mutation.DeleteCharacter == nil {
 			break
@@ -708,6 +1024,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteEcosystem(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteRelationship":
+		if e.ComplexityRoot.Mutation.DeleteRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["id"].(string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -774,6 +1101,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEcosystem(childComplexity, args["id"].(string), args["input"].(model.UpdateEcosystemInput)), true
+	case "Mutation.updateRelationship":
+		if e.ComplexityRoot.Mutation.UpdateRelationship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRelationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRelationship(childComplexity, args["id"].(string), args["input"].(model.UpdateRelationshipInput)), true
 	case "Mutation.uploadDocument":
 		if e.ComplexityRoot.Mutation.UploadDocument == nil {
 			break
@@ -785,6 +1123,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UploadDocument(childComplexity, args["file"].(graphql.Upload), args["title"].(*string), args["ecosystemId"].(*string)), true
+
+	case "Neighbor.character":
+		if e.ComplexityRoot.Neighbor.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Neighbor.Character(childComplexity), true
+	case "Neighbor.distance":
+		if e.ComplexityRoot.Neighbor.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Neighbor.Distance(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -915,6 +1266,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.neighbors":
+		if e.ComplexityRoot.Query.Neighbors == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighbors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighbors(childComplexity, args["characterId"].(string), args["depth"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -926,6 +1288,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.relationship":
+		if e.ComplexityRoot.Query.Relationship == nil {
+			break
+		}
+
+		args, err := ec.field_Query_relationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Relationship(childComplexity, args["id"].(string)), true
+	case "Query.relationshipBetween":
+		if e.ComplexityRoot.Query.RelationshipBetween == nil {
+			break
+		}
+
+		args, err := ec.field_Query_relationshipBetween_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RelationshipBetween(childComplexity, args["a"].(string), args["b"].(string)), true
+	case "Query.relationshipMap":
+		if e.ComplexityRoot.Query.RelationshipMap == nil {
+			break
+		}
+
+		args, err := ec.field_Query_relationshipMap_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RelationshipMap(childComplexity, args["ecosystemId"].(string), args["filter"].(*model.RelationshipMapFilter), args["asOf"].(*time.Time)), true
+	case "Query.shortestPath":
+		if e.ComplexityRoot.Query.ShortestPath == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shortestPath_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShortestPath(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxDepth"].(*int), args["weighted"].(*bool)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -937,6 +1343,302 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "Relationship.createdAt":
+		if e.ComplexityRoot.Relationship.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.CreatedAt(childComplexity), true
+	case "Relationship.ecosystem":
+		if e.ComplexityRoot.Relationship.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Ecosystem(childComplexity), true
+	case "Relationship.familiarity":
+		if e.ComplexityRoot.Relationship.Familiarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Familiarity(childComplexity), true
+	case "Relationship.from":
+		if e.ComplexityRoot.Relationship.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.From(childComplexity), true
+	case "Relationship.history":
+		if e.ComplexityRoot.Relationship.History == nil {
+			break
+		}
+
+		args, err := ec.field_Relationship_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Relationship.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Relationship.id":
+		if e.ComplexityRoot.Relationship.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.ID(childComplexity), true
+	case "Relationship.label":
+		if e.ComplexityRoot.Relationship.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Label(childComplexity), true
+	case "Relationship.notes":
+		if e.ComplexityRoot.Relationship.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Notes(childComplexity), true
+	case "Relationship.since":
+		if e.ComplexityRoot.Relationship.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Since(childComplexity), true
+	case "Relationship.strength":
+		if e.ComplexityRoot.Relationship.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Strength(childComplexity), true
+	case "Relationship.to":
+		if e.ComplexityRoot.Relationship.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.To(childComplexity), true
+	case "Relationship.trust":
+		if e.ComplexityRoot.Relationship.Trust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Trust(childComplexity), true
+	case "Relationship.type":
+		if e.ComplexityRoot.Relationship.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Type(childComplexity), true
+	case "Relationship.updatedAt":
+		if e.ComplexityRoot.Relationship.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.UpdatedAt(childComplexity), true
+
+	case "RelationshipChange.actor":
+		if e.ComplexityRoot.RelationshipChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Actor(childComplexity), true
+	case "RelationshipChange.at":
+		if e.ComplexityRoot.RelationshipChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.At(childComplexity), true
+	case "RelationshipChange.cause":
+		if e.ComplexityRoot.RelationshipChange.Cause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Cause(childComplexity), true
+	case "RelationshipChange.clamped":
+		if e.ComplexityRoot.RelationshipChange.Clamped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Clamped(childComplexity), true
+	case "RelationshipChange.delta":
+		if e.ComplexityRoot.RelationshipChange.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Delta(childComplexity), true
+	case "RelationshipChange.familiarity":
+		if e.ComplexityRoot.RelationshipChange.Familiarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Familiarity(childComplexity), true
+	case "RelationshipChange.kind":
+		if e.ComplexityRoot.RelationshipChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Kind(childComplexity), true
+	case "RelationshipChange.previous":
+		if e.ComplexityRoot.RelationshipChange.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Previous(childComplexity), true
+	case "RelationshipChange.strength":
+		if e.ComplexityRoot.RelationshipChange.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Strength(childComplexity), true
+	case "RelationshipChange.trust":
+		if e.ComplexityRoot.RelationshipChange.Trust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Trust(childComplexity), true
+
+	case "RelationshipChangeConnection.edges":
+		if e.ComplexityRoot.RelationshipChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangeConnection.Edges(childComplexity), true
+	case "RelationshipChangeConnection.nodes":
+		if e.ComplexityRoot.RelationshipChangeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangeConnection.Nodes(childComplexity), true
+	case "RelationshipChangeConnection.pageInfo":
+		if e.ComplexityRoot.RelationshipChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangeConnection.PageInfo(childComplexity), true
+	case "RelationshipChangeConnection.totalCount":
+		if e.ComplexityRoot.RelationshipChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangeConnection.TotalCount(childComplexity), true
+
+	case "RelationshipChangeEdge.cursor":
+		if e.ComplexityRoot.RelationshipChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangeEdge.Cursor(childComplexity), true
+	case "RelationshipChangeEdge.node":
+		if e.ComplexityRoot.RelationshipChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangeEdge.Node(childComplexity), true
+
+	case "RelationshipConnection.edges":
+		if e.ComplexityRoot.RelationshipConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipConnection.Edges(childComplexity), true
+	case "RelationshipConnection.nodes":
+		if e.ComplexityRoot.RelationshipConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipConnection.Nodes(childComplexity), true
+	case "RelationshipConnection.pageInfo":
+		if e.ComplexityRoot.RelationshipConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipConnection.PageInfo(childComplexity), true
+	case "RelationshipConnection.totalCount":
+		if e.ComplexityRoot.RelationshipConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipConnection.TotalCount(childComplexity), true
+
+	case "RelationshipEdge.cursor":
+		if e.ComplexityRoot.RelationshipEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipEdge.Cursor(childComplexity), true
+	case "RelationshipEdge.node":
+		if e.ComplexityRoot.RelationshipEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipEdge.Node(childComplexity), true
+
+	case "RelationshipMap.asOf":
+		if e.ComplexityRoot.RelationshipMap.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipMap.AsOf(childComplexity), true
+	case "RelationshipMap.edgeColumns":
+		if e.ComplexityRoot.RelationshipMap.EdgeColumns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipMap.EdgeColumns(childComplexity), true
+	case "RelationshipMap.edges":
+		if e.ComplexityRoot.RelationshipMap.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipMap.Edges(childComplexity), true
+	case "RelationshipMap.nodes":
+		if e.ComplexityRoot.RelationshipMap.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipMap.Nodes(childComplexity), true
+
+	case "RelationshipPath.characters":
+		if e.ComplexityRoot.RelationshipPath.Characters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPath.Characters(childComplexity), true
+	case "RelationshipPath.cost":
+		if e.ComplexityRoot.RelationshipPath.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPath.Cost(childComplexity), true
+	case "RelationshipPath.length":
+		if e.ComplexityRoot.RelationshipPath.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPath.Length(childComplexity), true
+	case "RelationshipPath.relationships":
+		if e.ComplexityRoot.RelationshipPath.Relationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipPath.Relationships(childComplexity), true
+
+	case "RelationshipValues.familiarity":
+		if e.ComplexityRoot.RelationshipValues.Familiarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipValues.Familiarity(childComplexity), true
+	case "RelationshipValues.strength":
+		if e.ComplexityRoot.RelationshipValues.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipValues.Strength(childComplexity), true
+	case "RelationshipValues.trust":
+		if e.ComplexityRoot.RelationshipValues.Trust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipValues.Trust(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1019,11 +1721,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CharacterFilter", ec.unmarshalInputCharacterFilter),
 			graphql.NewInputUnmarshaler("CreateCharacterInput", ec.unmarshalInputCreateCharacterInput),
 			graphql.NewInputUnmarshaler("CreateEcosystemInput", ec.unmarshalInputCreateEcosystemInput),
+			graphql.NewInputUnmarshaler("CreateRelationshipInput", ec.unmarshalInputCreateRelationshipInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("PersonalityTraitsInput", ec.unmarshalInputPersonalityTraitsInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("RelationshipDelta", ec.unmarshalInputRelationshipDelta),
+			graphql.NewInputUnmarshaler("RelationshipFilter", ec.unmarshalInputRelationshipFilter),
+			graphql.NewInputUnmarshaler("RelationshipMapFilter", ec.unmarshalInputRelationshipMapFilter),
 			graphql.NewInputUnmarshaler("UpdateCharacterInput", ec.unmarshalInputUpdateCharacterInput),
 			graphql.NewInputUnmarshaler("UpdateEcosystemInput", ec.unmarshalInputUpdateEcosystemInput),
+			graphql.NewInputUnmarshaler("UpdateRelationshipInput", ec.unmarshalInputUpdateRelationshipInput),
 		)
 	}
 	first := true
@@ -1383,6 +2090,251 @@ extend type Mutation {
   deleteEcosystem(id: ID!): ID! @auth
 }
 `, BuiltIn: false},
+	{Name: "../schema/relationships.graphqls", Input: `enum RelationshipType {
+  FRIEND
+  RIVAL
+  ROMANCE
+  ALLY
+  FAMILY
+  MENTOR
+  ENEMY
+  ACQUAINTANCE
+}
+
+enum RelationshipDirection {
+  "Relationships the character has towards others."
+  OUTGOING
+  "Relationships others have towards the character."
+  INCOMING
+  BOTH
+}
+
+enum RelationshipChangeKind {
+  CREATED
+  UPDATED
+  ADJUSTED
+  DELETED
+}
+
+"How one character (` + "`" + `from` + "`" + `) stands towards another (` + "`" + `to` + "`" + `). Directed: the way back is another relationship."
+type Relationship implements Node {
+  id: ID!
+  ecosystem: Ecosystem!
+  from: Character!
+  to: Character!
+  type: RelationshipType!
+  "A free word for the bond, e.g. ` + "`" + `sister` + "`" + `."
+  label: String
+  "-1 (hatred) .. 1 (devotion)."
+  strength: Float!
+  "0..1."
+  trust: Float!
+  "0..1: how well ` + "`" + `from` + "`" + ` knows ` + "`" + `to` + "`" + `."
+  familiarity: Float!
+  notes: String!
+  "When the bond began, in the story's time."
+  since: Time
+  createdAt: Time!
+  updatedAt: Time!
+  "Every change, newest first."
+  history(first: Int = 20, after: String): RelationshipChangeConnection!
+}
+
+"The three numbers of a relationship; in a change, a number not involved is null."
+type RelationshipValues {
+  strength: Float
+  trust: Float
+  familiarity: Float
+}
+
+"One change of a relationship."
+type RelationshipChange {
+  kind: RelationshipChangeKind!
+  "Values after the change (for DELETED, the values deleted)."
+  strength: Float!
+  trust: Float!
+  familiarity: Float!
+  "Values before the change; null for CREATED."
+  previous: RelationshipValues
+  "What an adjustment asked to add, before clamping."
+  delta: RelationshipValues
+  "Whether a value hit the end of its range and was cut."
+  clamped: Boolean!
+  cause: String
+  "Who made the change: ` + "`" + `user` + "`" + ` or ` + "`" + `engine` + "`" + `."
+  actor: String!
+  at: Time!
+}
+
+type RelationshipConnection {
+  edges: [RelationshipEdge!]!
+  nodes: [Relationship!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type RelationshipEdge {
+  cursor: String!
+  node: Relationship!
+}
+
+type RelationshipChangeConnection {
+  edges: [RelationshipChangeEdge!]!
+  nodes: [RelationshipChange!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type RelationshipChangeEdge {
+  cursor: String!
+  node: RelationshipChange!
+}
+
+"A character on a relationship map."
+type MapNode {
+  "The character's id."
+  id: ID!
+  name: String!
+  emotion: String!
+  "How many of the map's relationships touch the character, either way."
+  degree: Int!
+}
+
+"A relationship on a relationship map."
+type MapEdge {
+  "The relationship's id."
+  id: ID!
+  from: ID!
+  to: ID!
+  type: RelationshipType!
+  label: String
+  strength: Float!
+  trust: Float!
+  familiarity: Float!
+}
+
+"Nodes and edges ready for a force-directed graph."
+type RelationshipMap {
+  nodes: [MapNode!]!
+  edges: [MapEdge!]!
+  """
+  The same edges as parallel columns, the compact form for big maps (WebGL renderers
+  take it as is): entry i of every list describes edge i, and its ends are indexes into
+  ` + "`" + `nodes` + "`" + `.
+  """
+  edgeColumns: MapEdgeColumns!
+  "The moment drawn, or null for now."
+  asOf: Time
+}
+
+"A map's edges, column by column."
+type MapEdgeColumns {
+  ids: [ID!]!
+  "Index in ` + "`" + `nodes` + "`" + ` of each edge's ` + "`" + `from` + "`" + ` character."
+  from: [Int!]!
+  "Index in ` + "`" + `nodes` + "`" + ` of each edge's ` + "`" + `to` + "`" + ` character."
+  to: [Int!]!
+  types: [RelationshipType!]!
+  strength: [Float!]!
+  trust: [Float!]!
+  familiarity: [Float!]!
+}
+
+"A character within reach of another."
+type Neighbor {
+  character: Character!
+  "How many relationships away, either direction."
+  distance: Int!
+}
+
+"How two characters are connected. Empty when they are not (within maxDepth)."
+type RelationshipPath {
+  "From the first character to the last."
+  characters: [Character!]!
+  "The relationship between each consecutive pair, walked in either direction."
+  relationships: [Relationship!]!
+  "Number of relationships walked."
+  length: Int!
+  "Hops, or for weighted paths the summed cost: each relationship costs 1 - 0.99 × |strength|."
+  cost: Float!
+}
+
+input CreateRelationshipInput {
+  fromId: ID!
+  toId: ID!
+  type: RelationshipType!
+  "At most 100 characters."
+  label: String
+  "-1..1, default 0."
+  strength: Float
+  "0..1, default 0.5."
+  trust: Float
+  "0..1, default 0."
+  familiarity: Float
+  "At most 5000 characters."
+  notes: String
+  since: Time
+}
+
+"Absolute values; fields left out keep their value."
+input UpdateRelationshipInput {
+  type: RelationshipType
+  label: String
+  strength: Float
+  trust: Float
+  familiarity: Float
+  notes: String
+  since: Time
+}
+
+"Amounts to add; results are clamped to each range."
+input RelationshipDelta {
+  strength: Float
+  trust: Float
+  familiarity: Float
+}
+
+input RelationshipFilter {
+  types: [RelationshipType!]
+  direction: RelationshipDirection = BOTH
+  minStrength: Float
+  maxStrength: Float
+}
+
+input RelationshipMapFilter {
+  types: [RelationshipType!]
+  minStrength: Float
+  "Only these characters, and the relationships among them (at most 1000)."
+  characterIds: [ID!]
+}
+
+extend type Character {
+  relationships(filter: RelationshipFilter, first: Int = 20, after: String): RelationshipConnection!
+  "Characters within depth (1..3) relationships, nearest first."
+  neighbors(depth: Int = 1): [Neighbor!]!
+}
+
+extend type Query {
+  relationship(id: ID!): Relationship @auth
+  "The relationships from a to b and from b to a."
+  relationshipBetween(a: ID!, b: ID!): [Relationship!]! @auth
+  "The ecosystem's relationships as a graph; with asOf, as they stood then."
+  relationshipMap(ecosystemId: ID!, filter: RelationshipMapFilter, asOf: Time): RelationshipMap! @auth
+  "Characters within depth (1..3) relationships of a character, nearest first."
+  neighbors(characterId: ID!, depth: Int = 1): [Neighbor!]! @auth
+  "The shortest chain of relationships between two characters (maxDepth 1..6); weighted prefers strong bonds."
+  shortestPath(fromId: ID!, toId: ID!, maxDepth: Int = 6, weighted: Boolean = false): RelationshipPath! @auth
+}
+
+extend type Mutation {
+  createRelationship(input: CreateRelationshipInput!): Relationship! @auth
+  updateRelationship(id: ID!, input: UpdateRelationshipInput!): Relationship! @auth
+  "Adds deltas to the current values (clamped to range), atomically; cause is kept in the history."
+  adjustRelationship(id: ID!, delta: RelationshipDelta!, cause: String): Relationship! @auth
+  "Returns the deleted id. Its history is kept for maps of the past."
+  deleteRelationship(id: ID!): ID! @auth
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 Ensemble: living casts of literary characters.
 
@@ -1489,6 +2441,10 @@ func (ec *executionContext) childFields_Character(ctx context.Context, field gra
 		return ec.fieldContext_Character_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Character_updatedAt(ctx, field)
+	case "relationships":
+		return ec.fieldContext_Character_relationships(ctx, field)
+	case "neighbors":
+		return ec.fieldContext_Character_neighbors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Character", field.Name)
 }
@@ -1625,6 +2581,72 @@ func (ec *executionContext) childFields_EcosystemEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type EcosystemEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MapEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MapEdge_id(ctx, field)
+	case "from":
+		return ec.fieldContext_MapEdge_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MapEdge_to(ctx, field)
+	case "type":
+		return ec.fieldContext_MapEdge_type(ctx, field)
+	case "label":
+		return ec.fieldContext_MapEdge_label(ctx, field)
+	case "strength":
+		return ec.fieldContext_MapEdge_strength(ctx, field)
+	case "trust":
+		return ec.fieldContext_MapEdge_trust(ctx, field)
+	case "familiarity":
+		return ec.fieldContext_MapEdge_familiarity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MapEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MapEdgeColumns(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ids":
+		return ec.fieldContext_MapEdgeColumns_ids(ctx, field)
+	case "from":
+		return ec.fieldContext_MapEdgeColumns_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MapEdgeColumns_to(ctx, field)
+	case "types":
+		return ec.fieldContext_MapEdgeColumns_types(ctx, field)
+	case "strength":
+		return ec.fieldContext_MapEdgeColumns_strength(ctx, field)
+	case "trust":
+		return ec.fieldContext_MapEdgeColumns_trust(ctx, field)
+	case "familiarity":
+		return ec.fieldContext_MapEdgeColumns_familiarity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MapEdgeColumns", field.Name)
+}
+
+func (ec *executionContext) childFields_MapNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MapNode_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MapNode_name(ctx, field)
+	case "emotion":
+		return ec.fieldContext_MapNode_emotion(ctx, field)
+	case "degree":
+		return ec.fieldContext_MapNode_degree(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MapNode", field.Name)
+}
+
+func (ec *executionContext) childFields_Neighbor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "character":
+		return ec.fieldContext_Neighbor_character(ctx, field)
+	case "distance":
+		return ec.fieldContext_Neighbor_distance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Neighbor", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1653,6 +2675,154 @@ func (ec *executionContext) childFields_PersonalityTraits(ctx context.Context, f
 		return ec.fieldContext_PersonalityTraits_neuroticism(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonalityTraits", field.Name)
+}
+
+func (ec *executionContext) childFields_Relationship(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Relationship_id(ctx, field)
+	case "ecosystem":
+		return ec.fieldContext_Relationship_ecosystem(ctx, field)
+	case "from":
+		return ec.fieldContext_Relationship_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Relationship_to(ctx, field)
+	case "type":
+		return ec.fieldContext_Relationship_type(ctx, field)
+	case "label":
+		return ec.fieldContext_Relationship_label(ctx, field)
+	case "strength":
+		return ec.fieldContext_Relationship_strength(ctx, field)
+	case "trust":
+		return ec.fieldContext_Relationship_trust(ctx, field)
+	case "familiarity":
+		return ec.fieldContext_Relationship_familiarity(ctx, field)
+	case "notes":
+		return ec.fieldContext_Relationship_notes(ctx, field)
+	case "since":
+		return ec.fieldContext_Relationship_since(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Relationship_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Relationship_updatedAt(ctx, field)
+	case "history":
+		return ec.fieldContext_Relationship_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Relationship", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RelationshipChange_kind(ctx, field)
+	case "strength":
+		return ec.fieldContext_RelationshipChange_strength(ctx, field)
+	case "trust":
+		return ec.fieldContext_RelationshipChange_trust(ctx, field)
+	case "familiarity":
+		return ec.fieldContext_RelationshipChange_familiarity(ctx, field)
+	case "previous":
+		return ec.fieldContext_RelationshipChange_previous(ctx, field)
+	case "delta":
+		return ec.fieldContext_RelationshipChange_delta(ctx, field)
+	case "clamped":
+		return ec.fieldContext_RelationshipChange_clamped(ctx, field)
+	case "cause":
+		return ec.fieldContext_RelationshipChange_cause(ctx, field)
+	case "actor":
+		return ec.fieldContext_RelationshipChange_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_RelationshipChange_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipChange", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RelationshipChangeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RelationshipChangeConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RelationshipChangeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RelationshipChangeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RelationshipChangeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RelationshipChangeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RelationshipConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RelationshipConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RelationshipConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RelationshipConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RelationshipEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RelationshipEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipMap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_RelationshipMap_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_RelationshipMap_edges(ctx, field)
+	case "edgeColumns":
+		return ec.fieldContext_RelationshipMap_edgeColumns(ctx, field)
+	case "asOf":
+		return ec.fieldContext_RelationshipMap_asOf(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipMap", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "characters":
+		return ec.fieldContext_RelationshipPath_characters(ctx, field)
+	case "relationships":
+		return ec.fieldContext_RelationshipPath_relationships(ctx, field)
+	case "length":
+		return ec.fieldContext_RelationshipPath_length(ctx, field)
+	case "cost":
+		return ec.fieldContext_RelationshipPath_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipPath", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipValues(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "strength":
+		return ec.fieldContext_RelationshipValues_strength(ctx, field)
+	case "trust":
+		return ec.fieldContext_RelationshipValues_trust(ctx, field)
+	case "familiarity":
+		return ec.fieldContext_RelationshipValues_familiarity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipValues", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1825,6 +2995,50 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	return args, nil
 }
 
+func (ec *executionContext) field_Character_neighbors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Character_relationships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.RelationshipFilter, error) {
+			return ec.unmarshalORelationshipFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Document_text_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1869,6 +3083,36 @@ func (ec *executionContext) field_Ecosystem_characters_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_adjustRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "delta",
+		func(ctx context.Context, v any) (model.RelationshipDelta, error) {
+			return ec.unmarshalNRelationshipDelta2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipDelta(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["delta"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "cause",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cause"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCharacter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1889,6 +3133,20 @@ func (ec *executionContext) field_Mutation_createEcosystem_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateEcosystemInput, error) {
 			return ec.unmarshalNCreateEcosystemInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCreateEcosystemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateRelationshipInput, error) {
+			return ec.unmarshalNCreateRelationshipInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCreateRelationshipInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1926,6 +3184,20 @@ func (ec *executionContext) field_Mutation_deleteDocument_args(ctx context.Conte
 }
 
 func (ec *executionContext) field_Mutation_deleteEcosystem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -2031,6 +3303,28 @@ func (ec *executionContext) field_Mutation_updateEcosystem_args(ctx context.Cont
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateEcosystemInput, error) {
 			return ec.unmarshalNUpdateEcosystemInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateEcosystemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
+			return ec.unmarshalNUpdateRelationshipInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2199,6 +3493,28 @@ func (ec *executionContext) field_Query_ecosystems_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_neighbors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2213,7 +3529,133 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_relationshipBetween_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_relationshipMap_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.RelationshipMapFilter, error) {
+			return ec.unmarshalORelationshipMapFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipMapFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_relationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fromId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "weighted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["weighted"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Relationship_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -2817,6 +4259,94 @@ func (ec *executionContext) _Character_updatedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Character_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Character", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Character_relationships(ctx context.Context, field graphql.CollectedField, obj *characters.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Character_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Character().Relationships(ctx, obj, fc.Args["filter"].(*model.RelationshipFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipConnection) graphql.Marshaler {
+			return ec.marshalNRelationshipConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Character_relationships(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Character",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Character_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Character_neighbors(ctx context.Context, field graphql.CollectedField, obj *characters.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Character_neighbors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Character().Neighbors(ctx, obj, fc.Args["depth"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*graphstore.Neighbor) graphql.Marshaler {
+			return ec.marshalNNeighbor2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighborᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Character_neighbors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Character",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Neighbor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Character_neighbors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CharacterConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CharacterConnection) (ret graphql.Marshaler) {
@@ -3893,6 +5423,443 @@ func (ec *executionContext) fieldContext_EcosystemEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _MapEdge_id(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, true, false, "ID")
+}
+
+func (ec *executionContext) _MapEdge_from(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromNodeID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, true, false, "ID")
+}
+
+func (ec *executionContext) _MapEdge_to(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToNodeID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, true, false, "ID")
+}
+
+func (ec *executionContext) _MapEdge_type(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relationships.Type) graphql.Marshaler {
+			return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _MapEdge_label(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MapEdge_strength(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MapEdge_trust(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_trust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_trust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MapEdge_familiarity(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_familiarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Familiarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_familiarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MapEdgeColumns_ids(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_ids(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_ids(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MapEdgeColumns_from(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MapEdgeColumns_to(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MapEdgeColumns_types(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relationships.Type) graphql.Marshaler {
+			return ec.marshalNRelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _MapEdgeColumns_strength(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MapEdgeColumns_trust(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_trust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_trust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MapEdgeColumns_familiarity(ctx context.Context, field graphql.CollectedField, obj *relationships.EdgeColumns) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdgeColumns_familiarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Familiarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdgeColumns_familiarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdgeColumns", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MapNode_id(ctx context.Context, field graphql.CollectedField, obj *relationships.MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, true, false, "ID")
+}
+
+func (ec *executionContext) _MapNode_name(ctx context.Context, field graphql.CollectedField, obj *relationships.MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _MapNode_emotion(ctx context.Context, field graphql.CollectedField, obj *relationships.MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_emotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentEmotion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_emotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _MapNode_degree(ctx context.Context, field graphql.CollectedField, obj *relationships.MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_degree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Degree, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4536,6 +6503,289 @@ func (ec *executionContext) fieldContext_Mutation_deleteEcosystem(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRelationship(ctx, fc.Args["input"].(model.CreateRelationshipInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *relationships.Relationship
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRelationship(ctx, fc.Args["id"].(string), fc.Args["input"].(model.UpdateRelationshipInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *relationships.Relationship
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_adjustRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_adjustRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AdjustRelationship(ctx, fc.Args["id"].(string), fc.Args["delta"].(model.RelationshipDelta), fc.Args["cause"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *relationships.Relationship
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_adjustRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_adjustRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRelationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRelationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRelationship(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRelationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRelationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Neighbor_character(ctx context.Context, field graphql.CollectedField, obj *graphstore.Neighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Neighbor_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Neighbor().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Neighbor_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Neighbor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Neighbor_distance(ctx context.Context, field graphql.CollectedField, obj *graphstore.Neighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Neighbor_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Neighbor_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Neighbor", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -5251,6 +7501,291 @@ func (ec *executionContext) fieldContext_Query_ecosystems(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_relationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Relationship(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *relationships.Relationship
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_relationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_relationshipBetween(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationshipBetween(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RelationshipBetween(ctx, fc.Args["a"].(string), fc.Args["b"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []*relationships.Relationship
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationshipBetween(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_relationshipBetween_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_relationshipMap(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationshipMap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RelationshipMap(ctx, fc.Args["ecosystemId"].(string), fc.Args["filter"].(*model.RelationshipMapFilter), fc.Args["asOf"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *relationships.Map
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Map) graphql.Marshaler {
+			return ec.marshalNRelationshipMap2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationshipMap(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipMap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_relationshipMap_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighbors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighbors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighbors(ctx, fc.Args["characterId"].(string), fc.Args["depth"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []*graphstore.Neighbor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*graphstore.Neighbor) graphql.Marshaler {
+			return ec.marshalNNeighbor2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighborᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighbors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Neighbor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighbors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shortestPath(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shortestPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShortestPath(ctx, fc.Args["fromId"].(string), fc.Args["toId"].(string), fc.Args["maxDepth"].(*int), fc.Args["weighted"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *graphstore.Path
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *graphstore.Path) graphql.Marshaler {
+			return ec.marshalNRelationshipPath2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐPath(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipPath(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shortestPath_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5325,6 +7860,1270 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Relationship_id(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relationship().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Relationship_ecosystem(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relationship().Ecosystem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ecosystems.Ecosystem) graphql.Marshaler {
+			return ec.marshalNEcosystem2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemsᚐEcosystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ecosystem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Relationship_from(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relationship().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Relationship_to(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relationship().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Relationship_type(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relationships.Type) graphql.Marshaler {
+			return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _Relationship_label(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _Relationship_strength(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Relationship_trust(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_trust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_trust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Relationship_familiarity(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_familiarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Familiarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_familiarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Relationship_notes(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _Relationship_since(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Relationship_createdAt(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Relationship_updatedAt(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Relationship_history(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Relationship().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipChangeConnection) graphql.Marshaler {
+			return ec.marshalNRelationshipChangeConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Relationship_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChange_kind(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipChange().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RelationshipChangeKind) graphql.Marshaler {
+			return ec.marshalNRelationshipChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, true, true, "RelationshipChangeKind")
+}
+
+func (ec *executionContext) _RelationshipChange_strength(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipChange_trust(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_trust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_trust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipChange_familiarity(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_familiarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Familiarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_familiarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipChange_previous(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Values) graphql.Marshaler {
+			return ec.marshalORelationshipValues2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐValues(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipValues(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChange_delta(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_delta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Values) graphql.Marshaler {
+			return ec.marshalORelationshipValues2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐValues(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_delta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipValues(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChange_clamped(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_clamped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clamped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_clamped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RelationshipChange_cause(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_cause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_cause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RelationshipChange_actor(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RelationshipChange_at(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RelationshipChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RelationshipChangeEdge) graphql.Marshaler {
+			return ec.marshalNRelationshipChangeEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChangeConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChangeConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangeConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relationships.Change) graphql.Marshaler {
+			return ec.marshalNRelationshipChange2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangeConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChangeConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChangeConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChangeConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RelationshipChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChangeEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RelationshipChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Change) graphql.Marshaler {
+			return ec.marshalNRelationshipChange2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RelationshipEdge) graphql.Marshaler {
+			return ec.marshalNRelationshipEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RelationshipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RelationshipEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipMap_nodes(ctx context.Context, field graphql.CollectedField, obj *relationships.Map) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipMap_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relationships.MapNode) graphql.Marshaler {
+			return ec.marshalNMapNode2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipMap_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipMap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MapNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipMap_edges(ctx context.Context, field graphql.CollectedField, obj *relationships.Map) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipMap_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []relationships.MapEdge) graphql.Marshaler {
+			return ec.marshalNMapEdge2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipMap_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipMap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MapEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipMap_edgeColumns(ctx context.Context, field graphql.CollectedField, obj *relationships.Map) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipMap_edgeColumns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgeColumns(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.EdgeColumns) graphql.Marshaler {
+			return ec.marshalNMapEdgeColumns2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐEdgeColumns(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipMap_edgeColumns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipMap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MapEdgeColumns(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipMap_asOf(ctx context.Context, field graphql.CollectedField, obj *relationships.Map) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipMap_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipMap_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipMap", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RelationshipPath_characters(ctx context.Context, field graphql.CollectedField, obj *graphstore.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPath_characters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipPath().Characters(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPath_characters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipPath",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipPath_relationships(ctx context.Context, field graphql.CollectedField, obj *graphstore.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPath_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipPath().Relationships(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relationships.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPath_relationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipPath",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipPath_length(ctx context.Context, field graphql.CollectedField, obj *graphstore.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPath_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipPath().Length(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPath_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipPath", field, true, true, "Int")
+}
+
+func (ec *executionContext) _RelationshipPath_cost(ctx context.Context, field graphql.CollectedField, obj *graphstore.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipPath_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipPath_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipPath", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipValues_strength(ctx context.Context, field graphql.CollectedField, obj *relationships.Values) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipValues_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipValues_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipValues_trust(ctx context.Context, field graphql.CollectedField, obj *relationships.Values) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipValues_trust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipValues_trust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipValues_familiarity(ctx context.Context, field graphql.CollectedField, obj *relationships.Values) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipValues_familiarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Familiarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipValues_familiarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipValues", field, false, false, "Float")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
@@ -6917,6 +10716,104 @@ func UnmarshalCreateEcosystemInput(ctx context.Context, raw any) (model.CreateEc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateRelationshipInput(ctx context.Context, obj any) (model.CreateRelationshipInput, error) {
+	var it model.CreateRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fromId", "toId", "type", "label", "strength", "trust", "familiarity", "notes", "since"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fromId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromID = data
+		case "toId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "strength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strength"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strength = data
+		case "trust":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trust"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trust = data
+		case "familiarity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("familiarity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Familiarity = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateRelationshipInput unmarshals raw into the CreateRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRelationshipInput(ctx context.Context, raw any) (model.CreateRelationshipInput, error) {
+	var out model.CreateRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRelationshipInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -7092,6 +10989,185 @@ func UnmarshalRegisterInput(ctx context.Context, raw any) (model.RegisterInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRelationshipDelta(ctx context.Context, obj any) (model.RelationshipDelta, error) {
+	var it model.RelationshipDelta
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"strength", "trust", "familiarity"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "strength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strength"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strength = data
+		case "trust":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trust"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trust = data
+		case "familiarity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("familiarity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Familiarity = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationshipDelta unmarshals raw into the RelationshipDelta input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationshipDelta(ctx context.Context, raw any) (model.RelationshipDelta, error) {
+	var out model.RelationshipDelta
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipDelta", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationshipFilter(ctx context.Context, obj any) (model.RelationshipFilter, error) {
+	var it model.RelationshipFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "BOTH"
+	}
+
+	fieldsInOrder := [...]string{"types", "direction", "minStrength", "maxStrength"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "minStrength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minStrength"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinStrength = data
+		case "maxStrength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxStrength"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxStrength = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationshipFilter unmarshals raw into the RelationshipFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationshipFilter(ctx context.Context, raw any) (model.RelationshipFilter, error) {
+	var out model.RelationshipFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationshipMapFilter(ctx context.Context, obj any) (model.RelationshipMapFilter, error) {
+	var it model.RelationshipMapFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"types", "minStrength", "characterIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalORelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "minStrength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minStrength"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinStrength = data
+		case "characterIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("characterIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CharacterIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationshipMapFilter unmarshals raw into the RelationshipMapFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationshipMapFilter(ctx context.Context, raw any) (model.RelationshipMapFilter, error) {
+	var out model.RelationshipMapFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationshipMapFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCharacterInput(ctx context.Context, obj any) (model.UpdateCharacterInput, error) {
 	var it model.UpdateCharacterInput
 	if obj == nil {
@@ -7253,6 +11329,90 @@ func UnmarshalUpdateEcosystemInput(ctx context.Context, raw any) (model.UpdateEc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateRelationshipInput(ctx context.Context, obj any) (model.UpdateRelationshipInput, error) {
+	var it model.UpdateRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "label", "strength", "trust", "familiarity", "notes", "since"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "strength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strength"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strength = data
+		case "trust":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trust"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trust = data
+		case "familiarity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("familiarity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Familiarity = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRelationshipInput unmarshals raw into the UpdateRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRelationshipInput(ctx context.Context, raw any) (model.UpdateRelationshipInput, error) {
+	var out model.UpdateRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRelationshipInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -7268,6 +11428,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case relationships.Relationship:
+		return ec._Relationship(ctx, sel, &obj)
+	case *relationships.Relationship:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Relationship(ctx, sel, obj)
 	case ecosystems.Ecosystem:
 		return ec._Ecosystem(ctx, sel, &obj)
 	case *ecosystems.Ecosystem:
@@ -7448,6 +11615,18 @@ func (ec *executionContext) _Character(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "relationships":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Character_relationships(ctx, field, obj)
+				})
+		case "neighbors":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Character_neighbors(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7923,6 +12102,185 @@ func (ec *executionContext) _EcosystemEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var mapEdgeImplementors = []string{"MapEdge"}
+
+func (ec *executionContext) _MapEdge(ctx context.Context, sel ast.SelectionSet, obj *relationships.MapEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mapEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MapEdge")
+		case "id":
+			out.Values[i] = ec._MapEdge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._MapEdge_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MapEdge_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._MapEdge_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._MapEdge_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "strength":
+			out.Values[i] = ec._MapEdge_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trust":
+			out.Values[i] = ec._MapEdge_trust(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "familiarity":
+			out.Values[i] = ec._MapEdge_familiarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mapEdgeColumnsImplementors = []string{"MapEdgeColumns"}
+
+func (ec *executionContext) _MapEdgeColumns(ctx context.Context, sel ast.SelectionSet, obj *relationships.EdgeColumns) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mapEdgeColumnsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MapEdgeColumns")
+		case "ids":
+			out.Values[i] = ec._MapEdgeColumns_ids(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._MapEdgeColumns_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MapEdgeColumns_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._MapEdgeColumns_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "strength":
+			out.Values[i] = ec._MapEdgeColumns_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trust":
+			out.Values[i] = ec._MapEdgeColumns_trust(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "familiarity":
+			out.Values[i] = ec._MapEdgeColumns_familiarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mapNodeImplementors = []string{"MapNode"}
+
+func (ec *executionContext) _MapNode(ctx context.Context, sel ast.SelectionSet, obj *relationships.MapNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mapNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MapNode")
+		case "id":
+			out.Values[i] = ec._MapNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MapNode_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emotion":
+			out.Values[i] = ec._MapNode_emotion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "degree":
+			out.Values[i] = ec._MapNode_degree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -8025,6 +12383,73 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		case "createRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adjustRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_adjustRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRelationship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRelationship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var neighborImplementors = []string{"Neighbor"}
+
+func (ec *executionContext) _Neighbor(ctx context.Context, sel ast.SelectionSet, obj *graphstore.Neighbor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, neighborImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Neighbor")
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Neighbor_character(ctx, field, obj)
+				})
+		case "distance":
+			out.Values[i] = ec._Neighbor_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8217,6 +12642,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ecosystems(ctx, field)
 				})
+		case "relationship":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationship(ctx, field)
+				})
+		case "relationshipBetween":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationshipBetween(ctx, field)
+				})
+		case "relationshipMap":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationshipMap(ctx, field)
+				})
+		case "neighbors":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighbors(ctx, field)
+				})
+		case "shortestPath":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shortestPath(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8230,6 +12685,504 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipImplementors = []string{"Relationship", "Node"}
+
+func (ec *executionContext) _Relationship(ctx context.Context, sel ast.SelectionSet, obj *relationships.Relationship) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Relationship")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_id(ctx, field, obj)
+				})
+		case "ecosystem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_ecosystem(ctx, field, obj)
+				})
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_to(ctx, field, obj)
+				})
+		case "type":
+			out.Values[i] = ec._Relationship_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._Relationship_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "strength":
+			out.Values[i] = ec._Relationship_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trust":
+			out.Values[i] = ec._Relationship_trust(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "familiarity":
+			out.Values[i] = ec._Relationship_familiarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			out.Values[i] = ec._Relationship_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "since":
+			out.Values[i] = ec._Relationship_since(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Relationship_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Relationship_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relationship_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipChangeImplementors = []string{"RelationshipChange"}
+
+func (ec *executionContext) _RelationshipChange(ctx context.Context, sel ast.SelectionSet, obj *relationships.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipChange")
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipChange_kind(ctx, field, obj)
+				})
+		case "strength":
+			out.Values[i] = ec._RelationshipChange_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trust":
+			out.Values[i] = ec._RelationshipChange_trust(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "familiarity":
+			out.Values[i] = ec._RelationshipChange_familiarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previous":
+			out.Values[i] = ec._RelationshipChange_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "delta":
+			out.Values[i] = ec._RelationshipChange_delta(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clamped":
+			out.Values[i] = ec._RelationshipChange_clamped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cause":
+			out.Values[i] = ec._RelationshipChange_cause(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._RelationshipChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._RelationshipChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipChangeConnectionImplementors = []string{"RelationshipChangeConnection"}
+
+func (ec *executionContext) _RelationshipChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipChangeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipChangeConnection")
+		case "edges":
+			out.Values[i] = ec._RelationshipChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._RelationshipChangeConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RelationshipChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipChangeConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipChangeEdgeImplementors = []string{"RelationshipChangeEdge"}
+
+func (ec *executionContext) _RelationshipChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipChangeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipChangeEdge")
+		case "cursor":
+			out.Values[i] = ec._RelationshipChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RelationshipChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipConnectionImplementors = []string{"RelationshipConnection"}
+
+func (ec *executionContext) _RelationshipConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipConnection")
+		case "edges":
+			out.Values[i] = ec._RelationshipConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._RelationshipConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RelationshipConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipEdgeImplementors = []string{"RelationshipEdge"}
+
+func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipEdge")
+		case "cursor":
+			out.Values[i] = ec._RelationshipEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RelationshipEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipMapImplementors = []string{"RelationshipMap"}
+
+func (ec *executionContext) _RelationshipMap(ctx context.Context, sel ast.SelectionSet, obj *relationships.Map) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipMapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipMap")
+		case "nodes":
+			out.Values[i] = ec._RelationshipMap_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._RelationshipMap_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgeColumns":
+			out.Values[i] = ec._RelationshipMap_edgeColumns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._RelationshipMap_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipPathImplementors = []string{"RelationshipPath"}
+
+func (ec *executionContext) _RelationshipPath(ctx context.Context, sel ast.SelectionSet, obj *graphstore.Path) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipPath")
+		case "characters":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipPath_characters(ctx, field, obj)
+				})
+		case "relationships":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipPath_relationships(ctx, field, obj)
+				})
+		case "length":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipPath_length(ctx, field, obj)
+				})
+		case "cost":
+			out.Values[i] = ec._RelationshipPath_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipValuesImplementors = []string{"RelationshipValues"}
+
+func (ec *executionContext) _RelationshipValues(ctx context.Context, sel ast.SelectionSet, obj *relationships.Values) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipValuesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipValues")
+		case "strength":
+			out.Values[i] = ec._RelationshipValues_strength(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trust":
+			out.Values[i] = ec._RelationshipValues_trust(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "familiarity":
+			out.Values[i] = ec._RelationshipValues_familiarity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8839,6 +13792,11 @@ func (ec *executionContext) unmarshalNCreateEcosystemInput2githubᚗcomᚋlitera
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateRelationshipInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCreateRelationshipInput(ctx context.Context, v any) (model.CreateRelationshipInput, error) {
+	res, err := ec.unmarshalInputCreateRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDocument2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*documents.Document) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -8965,6 +13923,35 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8977,6 +13964,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -9007,6 +14023,35 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNJSON2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := graphql.UnmarshalMap(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9030,6 +14075,78 @@ func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋliteraryaiᚋens
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMapEdge2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapEdge(ctx context.Context, sel ast.SelectionSet, v relationships.MapEdge) graphql.Marshaler {
+	return ec._MapEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMapEdge2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []relationships.MapEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMapEdge2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMapEdgeColumns2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐEdgeColumns(ctx context.Context, sel ast.SelectionSet, v *relationships.EdgeColumns) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MapEdgeColumns!")
+		return graphql.Null
+	}
+	return ec._MapEdgeColumns(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMapNode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapNode(ctx context.Context, sel ast.SelectionSet, v relationships.MapNode) graphql.Marshaler {
+	return ec._MapNode(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMapNode2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []relationships.MapNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMapNode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMapNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNeighbor2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighborᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphstore.Neighbor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNeighbor2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighbor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNeighbor2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighbor(ctx context.Context, sel ast.SelectionSet, v *graphstore.Neighbor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Neighbor!")
+		return graphql.Null
+	}
+	return ec._Neighbor(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -9045,6 +14162,217 @@ func (ec *executionContext) marshalNPersonalityTraits2githubᚗcomᚋliteraryai�
 func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
 	res, err := ec.unmarshalInputRegisterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRelationship2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*relationships.Relationship) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Relationship!")
+		return graphql.Null
+	}
+	return ec._Relationship(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipChange2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*relationships.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationshipChange2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelationshipChange2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChange(ctx context.Context, sel ast.SelectionSet, v *relationships.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipChange!")
+		return graphql.Null
+	}
+	return ec._RelationshipChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipChangeConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipChangeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipChangeConnection!")
+		return graphql.Null
+	}
+	return ec._RelationshipChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipChangeEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RelationshipChangeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationshipChangeEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelationshipChangeEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeEdge(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipChangeEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipChangeEdge!")
+		return graphql.Null
+	}
+	return ec._RelationshipChangeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRelationshipChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeKind(ctx context.Context, v any) (model.RelationshipChangeKind, error) {
+	var res model.RelationshipChangeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRelationshipChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeKind(ctx context.Context, sel ast.SelectionSet, v model.RelationshipChangeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipConnection(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipConnection!")
+		return graphql.Null
+	}
+	return ec._RelationshipConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRelationshipDelta2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipDelta(ctx context.Context, v any) (model.RelationshipDelta, error) {
+	res, err := ec.unmarshalInputRelationshipDelta(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRelationshipEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RelationshipEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationshipEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelationshipEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipEdge(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipEdge!")
+		return graphql.Null
+	}
+	return ec._RelationshipEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipMap2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐMap(ctx context.Context, sel ast.SelectionSet, v *relationships.Map) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipMap!")
+		return graphql.Null
+	}
+	return ec._RelationshipMap(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipPath2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐPath(ctx context.Context, sel ast.SelectionSet, v *graphstore.Path) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipPath!")
+		return graphql.Null
+	}
+	return ec._RelationshipPath(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx context.Context, v any) (relationships.Type, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx context.Context, sel ast.SelectionSet, v relationships.Type) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RelationshipType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType = map[string]relationships.Type{
+		"FRIEND":       relationships.Friend,
+		"RIVAL":        relationships.Rival,
+		"ROMANCE":      relationships.Romance,
+		"ALLY":         relationships.Ally,
+		"FAMILY":       relationships.Family,
+		"MENTOR":       relationships.Mentor,
+		"ENEMY":        relationships.Enemy,
+		"ACQUAINTANCE": relationships.Acquaintance,
+	}
+	marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType = map[relationships.Type]string{
+		relationships.Friend:       "FRIEND",
+		relationships.Rival:        "RIVAL",
+		relationships.Romance:      "ROMANCE",
+		relationships.Ally:         "ALLY",
+		relationships.Family:       "FAMILY",
+		relationships.Mentor:       "MENTOR",
+		relationships.Enemy:        "ENEMY",
+		relationships.Acquaintance: "ACQUAINTANCE",
+	}
+)
+
+func (ec *executionContext) unmarshalNRelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx context.Context, v any) ([]relationships.Type, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]relationships.Type, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []relationships.Type) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋauthᚐRole(ctx context.Context, v any) (auth.Role, error) {
@@ -9117,13 +14445,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := model.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -9137,6 +14465,11 @@ func (ec *executionContext) unmarshalNUpdateCharacterInput2githubᚗcomᚋlitera
 
 func (ec *executionContext) unmarshalNUpdateEcosystemInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateEcosystemInput(ctx context.Context, v any) (model.UpdateEcosystemInput, error) {
 	res, err := ec.unmarshalInputUpdateEcosystemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRelationshipInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
+	res, err := ec.unmarshalInputUpdateRelationshipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9435,6 +14768,41 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -9504,6 +14872,146 @@ func (ec *executionContext) unmarshalOPersonalityTraitsInput2ᚖgithubᚗcomᚋl
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Relationship(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection(ctx context.Context, v any) (*relationships.Direction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection(ctx context.Context, sel ast.SelectionSet, v *relationships.Direction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection[*v])
+	return res
+}
+
+var (
+	unmarshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection = map[string]relationships.Direction{
+		"OUTGOING": relationships.Outgoing,
+		"INCOMING": relationships.Incoming,
+		"BOTH":     relationships.Both,
+	}
+	marshalORelationshipDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐDirection = map[relationships.Direction]string{
+		relationships.Outgoing: "OUTGOING",
+		relationships.Incoming: "INCOMING",
+		relationships.Both:     "BOTH",
+	}
+)
+
+func (ec *executionContext) unmarshalORelationshipFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipFilter(ctx context.Context, v any) (*model.RelationshipFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRelationshipFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORelationshipMapFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipMapFilter(ctx context.Context, v any) (*model.RelationshipMapFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRelationshipMapFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx context.Context, v any) ([]relationships.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]relationships.Type, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORelationshipType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []relationships.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx context.Context, v any) (*relationships.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx context.Context, sel ast.SelectionSet, v *relationships.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType[*v])
+	return res
+}
+
+var (
+	unmarshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType = map[string]relationships.Type{
+		"FRIEND":       relationships.Friend,
+		"RIVAL":        relationships.Rival,
+		"ROMANCE":      relationships.Romance,
+		"ALLY":         relationships.Ally,
+		"FAMILY":       relationships.Family,
+		"MENTOR":       relationships.Mentor,
+		"ENEMY":        relationships.Enemy,
+		"ACQUAINTANCE": relationships.Acquaintance,
+	}
+	marshalORelationshipType2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType = map[relationships.Type]string{
+		relationships.Friend:       "FRIEND",
+		relationships.Rival:        "RIVAL",
+		relationships.Romance:      "ROMANCE",
+		relationships.Ally:         "ALLY",
+		relationships.Family:       "FAMILY",
+		relationships.Mentor:       "MENTOR",
+		relationships.Enemy:        "ENEMY",
+		relationships.Acquaintance: "ACQUAINTANCE",
+	}
+)
+
+func (ec *executionContext) marshalORelationshipValues2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐValues(ctx context.Context, sel ast.SelectionSet, v *relationships.Values) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RelationshipValues(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -9561,7 +15069,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9571,7 +15079,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := model.MarshalTime(*v)
 	return res
 }
 

@@ -43,10 +43,8 @@ UPDATE characters SET
 WHERE id = @id
 RETURNING *;
 
--- name: DeleteCharacter :execrows
-DELETE FROM characters c USING ecosystems e
-WHERE c.id = @id AND e.id = c.ecosystem_id
-  AND (sqlc.narg('owner_id')::uuid IS NULL OR e.owner_id = sqlc.narg('owner_id'));
+-- name: DeleteCharacter :exec
+DELETE FROM characters WHERE id = @id;
 
 -- name: ListCharacters :many
 SELECT c.* FROM characters c

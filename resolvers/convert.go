@@ -4,14 +4,19 @@ import (
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // The type names inside global ids.
 const (
-	typeUser      = "User"
-	typeEcosystem = "Ecosystem"
-	typeCharacter = "Character"
-	typeDocument  = "Document"
+	typeUser         = relay.TypeUser
+	typeEcosystem    = relay.TypeEcosystem
+	typeCharacter    = relay.TypeCharacter
+	typeDocument     = relay.TypeDocument
+	typeRelationship = relay.TypeRelationship
 )
 
 func payload(s *auth.Session) *model.AuthPayload {
@@ -36,4 +41,44 @@ func contextPatch(v any) *any {
 		return nil
 	}
 	return &v
+}
+
+func relationshipFilter(in *model.RelationshipFilter) relationships.Filter {
+	f := relationships.Filter{Direction: relationships.Both}
+	if in == nil {
+		return f
+	}
+	f.Types, f.MinStrength, f.MaxStrength = in.Types, in.MinStrength, in.MaxStrength
+	if in.Direction != nil {
+		f.Direction = *in.Direction
+	}
+	return f
+}
+
+func neighborDepth(depth *int) (int, error) {
+	if depth == nil {
+		return 1, nil
+	}
+	if *depth < 1 || *depth > graphstore.MaxNeighborDepth {
+		return 0, errs.Invalid("depth", "must be between 1 and %d", graphstore.MaxNeighborDepth)
+	}
+	return *depth, nil
+}
+
+func neighborList(in []graphstore.Neighbor) []*graphstore.Neighbor {
+	out := make([]*graphstore.Neighbor, len(in))
+	for i := range in {
+		out[i] = &in[i]
+	}
+	return out
+}
+
+// firstError is the first of a LoadMany's errors, if any.
+func firstError(list []error) error {
+	for _, err := range list {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -16,14 +16,16 @@ import (
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relationships"
 )
 
 // Resolver holds the services every resolver may call.
 type Resolver struct {
-	AuthService      *auth.Service
-	EcosystemService *ecosystems.Service
-	CharacterService *characters.Service
-	DocumentService  *documents.Service
+	AuthService         *auth.Service
+	EcosystemService    *ecosystems.Service
+	CharacterService    *characters.Service
+	DocumentService     *documents.Service
+	RelationshipService *relationships.Service
 }
 
 // Config returns the executor configuration: resolvers, directives, and the cost of
@@ -41,6 +43,10 @@ func (r *Resolver) Config() graph.Config {
 	c.Query.Documents = pageCost
 	c.Query.Users = pageCost
 	c.Ecosystem.Characters = pageCost
+	c.Relationship.History = pageCost
+	c.Character.Relationships = func(child int, _ *model.RelationshipFilter, first *int, after *string) int {
+		return pageCost(child, first, after)
+	}
 	c.Query.Characters = func(child int, _ *model.CharacterFilter, first *int, after *string) int {
 		return pageCost(child, first, after)
 	}

@@ -65,7 +65,7 @@ func (d *database) Close() {
 
 // withDatabase loads the configuration, opens the database, runs fn and closes it again:
 // the frame of every command but serve.
-func withDatabase(ctx context.Context, fn func(d *database, logger *slog.Logger) error) error {
+func withDatabase(ctx context.Context, fn func(d *database, cfg *config.Config, logger *slog.Logger) error) error {
 	cfg, logger, err := loadConfig()
 	if err != nil {
 		return err
@@ -75,5 +75,5 @@ func withDatabase(ctx context.Context, fn func(d *database, logger *slog.Logger)
 		return err
 	}
 	defer d.Close()
-	return fn(d, logger)
+	return fn(d, cfg, logger)
 }

@@ -56,7 +56,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       buildVersion(),
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), userCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), userCmd(), reindexCmd())
 	return root
 }
 

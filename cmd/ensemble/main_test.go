@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/testkit"
+	"github.com/literaryai/ensemble/migrations"
 )
 
 // binary is the ensemble command built once for these tests.
@@ -92,13 +94,19 @@ func TestConfigurationErrors(t *testing.T) {
 
 func TestMigrateCommands(t *testing.T) {
 	env := []string{"DATABASE_URL=" + testkit.DatabaseURL(t)}
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	last := files[len(files)-1]
+	version := strings.SplitN(last, "_", 2)[0]
 	steps := []struct {
 		args []string
 		want *regexp.Regexp
 	}{
-		{[]string{"migrate", "status"}, regexp.MustCompile(`(?m)^applied\s+00003 00003_documents.sql$`)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(`(?m)^applied\s+` + version + ` ` + regexp.QuoteMeta(last) + `$`)},
 		{[]string{"migrate", "down"}, regexp.MustCompile(`rolled back 1 migration`)},
-		{[]string{"migrate", "status"}, regexp.MustCompile(`(?m)^pending\s+00003 00003_documents.sql$`)},
+		{[]string{"migrate", "status"}, regexp.MustCompile(`(?m)^pending\s+` + version + ` ` + regexp.QuoteMeta(last) + `$`)},
 		{[]string{"migrate", "up"}, regexp.MustCompile(`applied 1 migration`)},
 		{[]string{"migrate", "up"}, regexp.MustCompile(`applied 0 migration`)},
 	}

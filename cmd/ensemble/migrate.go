@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/literaryai/ensemble/internal/config"
+
 	"github.com/literaryai/ensemble/db"
 )
 
@@ -20,7 +22,7 @@ func migrateCmd() *cobra.Command {
 				return fmt.Errorf("migrate: unknown action %q: use up, down or status", args[0])
 			}
 			ctx := cmd.Context()
-			return withDatabase(ctx, func(d *database, logger *slog.Logger) error {
+			return withDatabase(ctx, func(d *database, _ *config.Config, logger *slog.Logger) error {
 				m, err := db.NewMigrator(d.Pool, logger)
 				if err != nil {
 					return err

@@ -14,6 +14,8 @@ import (
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/app"
 	"github.com/literaryai/ensemble/internal/config"
+	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/graphstore/neo4j"
 )
 
 func serveCmd() *cobra.Command {
@@ -62,11 +64,39 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		logger.Info("migrations applied", "count", n)
 	}
 
-	a, err := app.New(app.Options{
+	opts := app.Options{
 		Config: cfg, Secret: secret, Pool: d.Pool, Logger: logger, Version: buildVersion(), Database: d.Info,
-	})
+	}
+	var projector *neo4j.Projector
+	if cfg.Neo4jURI != "" {
+		store, err := openNeo4j(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = store.Close(context.Background()) }()
+		opts.Graph = store
+		projector = neo4j.NewProjector(d.Pool, store, logger)
+	}
+	a, err := app.New(opts)
 	if err != nil {
 		return err
+	}
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	if projector != nil {
+		// The projector polls the outbox; committed graph changes wake it at once.
+		sub := a.Bus.Subscribe(func(events.Event) bool { return true }, 64)
+		go func() {
+			for range sub.Events() {
+				projector.Notify()
+			}
+		}()
+		go func() {
+			if err := projector.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				logger.Error("neo4j projector stopped", "error", err)
+			}
+		}()
+		logger.Info("graph backend: neo4j, projected from the outbox", "uri", cfg.Neo4jURI)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -95,6 +125,8 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopBackground()
+	a.Bus.Close()
 	logger.Info("stopped")
 	return nil
 }

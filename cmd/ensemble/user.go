@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/literaryai/ensemble/internal/config"
+
 	"github.com/literaryai/ensemble/internal/auth"
 )
 
@@ -20,7 +22,7 @@ func userCmd() *cobra.Command {
 			if role != auth.RoleUser && role != auth.RoleAdmin {
 				return fmt.Errorf("set-role: unknown role %q: use USER or ADMIN", args[1])
 			}
-			return withDatabase(cmd.Context(), func(d *database, _ *slog.Logger) error {
+			return withDatabase(cmd.Context(), func(d *database, _ *config.Config, _ *slog.Logger) error {
 				if err := auth.SetRole(cmd.Context(), d.Pool, args[0], role); err != nil {
 					return err
 				}

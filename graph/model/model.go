@@ -10,6 +10,7 @@ import (
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relationships"
 )
 
 // Node is any object with a global id: the executor type-switches on the concrete
@@ -126,4 +127,76 @@ func NewUserConnection(p page.Page[*auth.User]) *UserConnection {
 // Edges pairs every user with its cursor.
 func (c *UserConnection) Edges() []*UserEdge {
 	return edges(c.Connection, func(cur string, n *auth.User) *UserEdge { return &UserEdge{Cursor: cur, Node: n} })
+}
+
+// RelationshipConnection is a page of relationships.
+type RelationshipConnection struct {
+	Connection[*relationships.Relationship]
+}
+
+// RelationshipEdge is a relationship and its cursor.
+type RelationshipEdge struct {
+	Cursor string
+	Node   *relationships.Relationship
+}
+
+// NewRelationshipConnection wraps a page of relationships.
+func NewRelationshipConnection(p page.Page[*relationships.Relationship]) *RelationshipConnection {
+	return &RelationshipConnection{Connection[*relationships.Relationship]{p}}
+}
+
+// Edges pairs every relationship with its cursor.
+func (c *RelationshipConnection) Edges() []*RelationshipEdge {
+	return edges(c.Connection, func(cur string, n *relationships.Relationship) *RelationshipEdge {
+		return &RelationshipEdge{Cursor: cur, Node: n}
+	})
+}
+
+// RelationshipChangeConnection is a page of a relationship's history, newest first.
+type RelationshipChangeConnection struct {
+	items   []*relationships.Change
+	hasNext bool
+	total   func(context.Context) (int, error)
+}
+
+// RelationshipChangeEdge is a change and its cursor.
+type RelationshipChangeEdge struct {
+	Cursor string
+	Node   *relationships.Change
+}
+
+// NewRelationshipChangeConnection wraps a page of history fetched with one extra row.
+func NewRelationshipChangeConnection(rows []*relationships.Change, first int, total func(context.Context) (int, error)) *RelationshipChangeConnection {
+	c := &RelationshipChangeConnection{items: rows, total: total}
+	if len(rows) > first {
+		c.items, c.hasNext = rows[:first], true
+	}
+	return c
+}
+
+// Nodes are the page's changes.
+func (c *RelationshipChangeConnection) Nodes() []*relationships.Change { return c.items }
+
+// Edges pairs every change with its cursor.
+func (c *RelationshipChangeConnection) Edges() []*RelationshipChangeEdge {
+	out := make([]*RelationshipChangeEdge, len(c.items))
+	for i, it := range c.items {
+		out[i] = &RelationshipChangeEdge{Cursor: relationships.HistoryCursor(it), Node: it}
+	}
+	return out
+}
+
+// PageInfo says where the page starts and ends.
+func (c *RelationshipChangeConnection) PageInfo() *PageInfo {
+	info := &PageInfo{HasNextPage: c.hasNext}
+	if n := len(c.items); n > 0 {
+		start, end := relationships.HistoryCursor(c.items[0]), relationships.HistoryCursor(c.items[n-1])
+		info.StartCursor, info.EndCursor = &start, &end
+	}
+	return info
+}
+
+// TotalCount counts every change of the relationship.
+func (c *RelationshipChangeConnection) TotalCount(ctx context.Context) (int, error) {
+	return c.total(ctx)
 }

@@ -3,9 +3,14 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/relationships"
 )
 
 // What a successful sign-in returns. Send `accessToken` as `Authorization: Bearer ...`; trade `refreshToken` for a new pair before `expiresAt`.
@@ -53,6 +58,23 @@ type CreateEcosystemInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+type CreateRelationshipInput struct {
+	FromID string             `json:"fromId"`
+	ToID   string             `json:"toId"`
+	Type   relationships.Type `json:"type"`
+	// At most 100 characters.
+	Label *string `json:"label,omitempty"`
+	// -1..1, default 0.
+	Strength *float64 `json:"strength,omitempty"`
+	// 0..1, default 0.5.
+	Trust *float64 `json:"trust,omitempty"`
+	// 0..1, default 0.
+	Familiarity *float64 `json:"familiarity,omitempty"`
+	// At most 5000 characters.
+	Notes *string    `json:"notes,omitempty"`
+	Since *time.Time `json:"since,omitempty"`
+}
+
 type LoginInput struct {
 	// A username or an email address.
 	Login    string `json:"login"`
@@ -90,6 +112,27 @@ type RegisterInput struct {
 	Password string `json:"password"`
 }
 
+// Amounts to add; results are clamped to each range.
+type RelationshipDelta struct {
+	Strength    *float64 `json:"strength,omitempty"`
+	Trust       *float64 `json:"trust,omitempty"`
+	Familiarity *float64 `json:"familiarity,omitempty"`
+}
+
+type RelationshipFilter struct {
+	Types       []relationships.Type     `json:"types,omitempty"`
+	Direction   *relationships.Direction `json:"direction,omitempty"`
+	MinStrength *float64                 `json:"minStrength,omitempty"`
+	MaxStrength *float64                 `json:"maxStrength,omitempty"`
+}
+
+type RelationshipMapFilter struct {
+	Types       []relationships.Type `json:"types,omitempty"`
+	MinStrength *float64             `json:"minStrength,omitempty"`
+	// Only these characters, and the relationships among them (at most 1000).
+	CharacterIds []string `json:"characterIds,omitempty"`
+}
+
 // Fields left out keep their value.
 type UpdateCharacterInput struct {
 	Name              *string                 `json:"name,omitempty"`
@@ -109,4 +152,74 @@ type UpdateCharacterInput struct {
 type UpdateEcosystemInput struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+}
+
+// Absolute values; fields left out keep their value.
+type UpdateRelationshipInput struct {
+	Type        *relationships.Type `json:"type,omitempty"`
+	Label       *string             `json:"label,omitempty"`
+	Strength    *float64            `json:"strength,omitempty"`
+	Trust       *float64            `json:"trust,omitempty"`
+	Familiarity *float64            `json:"familiarity,omitempty"`
+	Notes       *string             `json:"notes,omitempty"`
+	Since       *time.Time          `json:"since,omitempty"`
+}
+
+type RelationshipChangeKind string
+
+const (
+	RelationshipChangeKindCreated  RelationshipChangeKind = "CREATED"
+	RelationshipChangeKindUpdated  RelationshipChangeKind = "UPDATED"
+	RelationshipChangeKindAdjusted RelationshipChangeKind = "ADJUSTED"
+	RelationshipChangeKindDeleted  RelationshipChangeKind = "DELETED"
+)
+
+var AllRelationshipChangeKind = []RelationshipChangeKind{
+	RelationshipChangeKindCreated,
+	RelationshipChangeKindUpdated,
+	RelationshipChangeKindAdjusted,
+	RelationshipChangeKindDeleted,
+}
+
+func (e RelationshipChangeKind) IsValid() bool {
+	switch e {
+	case RelationshipChangeKindCreated, RelationshipChangeKindUpdated, RelationshipChangeKindAdjusted, RelationshipChangeKindDeleted:
+		return true
+	}
+	return false
+}
+
+func (e RelationshipChangeKind) String() string {
+	return string(e)
+}
+
+func (e *RelationshipChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RelationshipChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RelationshipChangeKind", str)
+	}
+	return nil
+}
+
+func (e RelationshipChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RelationshipChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RelationshipChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

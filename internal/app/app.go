@@ -11,11 +11,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/graphstore/pg"
 	"github.com/literaryai/ensemble/internal/loaders"
+	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/server"
 	"github.com/literaryai/ensemble/resolvers"
 )
@@ -30,12 +34,15 @@ type Options struct {
 	Database server.DatabaseInfo
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Graph is the traversal backend; nil means the in-process pg backend.
+	Graph graphstore.Graph
 }
 
 // App is the assembled API.
 type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
+	Bus     *bus.Local
 }
 
 // New wires every service and the HTTP handler.
@@ -53,18 +60,26 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	events := bus.NewLocal()
+	snaps := pg.New(o.Pool, 0)
+	graph := o.Graph
+	if graph == nil {
+		graph = snaps
+	}
 	res := &resolvers.Resolver{
-		AuthService:      authSvc,
-		EcosystemService: ecosystems.NewService(o.Pool),
-		CharacterService: characters.NewService(o.Pool),
-		DocumentService:  documents.NewService(o.Pool, cfg.MaxUploadBytes),
+		AuthService:         authSvc,
+		EcosystemService:    ecosystems.NewService(o.Pool, events),
+		CharacterService:    characters.NewService(o.Pool, events),
+		DocumentService:     documents.NewService(o.Pool, cfg.MaxUploadBytes),
+		RelationshipService: relationships.NewService(o.Pool, events, graph, snaps, now),
 	}
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
+		Graph: graph,
 		Loaders: loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService,
-			Wait: cfg.BatchWait},
+			Relationships: res.RelationshipService, Wait: cfg.BatchWait},
 		Production: cfg.Production(), Introspection: cfg.Introspection, ComplexityLimit: cfg.ComplexityLimit,
 		DepthLimit: cfg.DepthLimit, MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 	})
-	return &App{Handler: handler, Auth: authSvc}, nil
+	return &App{Handler: handler, Auth: authSvc, Bus: events}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
 )
 
@@ -218,15 +219,28 @@ func (p Patch) apply(c *Character) error {
 }
 
 // Service manages characters. A character belongs to its ecosystem's owner; every method
-// sees only the viewer's characters (an admin's: all).
+// sees only the viewer's characters (an admin's: all). Every change is written to the
+// outbox as character.changed and moves the ecosystem's graph version.
 type Service struct {
 	pool *pgxpool.Pool
 	q    *db.Queries
+	pub  events.Publisher
 }
 
-// NewService returns the character service.
-func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, q: db.New(pool)}
+// NewService returns the character service; committed changes are published on pub.
+func NewService(pool *pgxpool.Pool, pub events.Publisher) *Service {
+	return &Service{pool: pool, q: db.New(pool), pub: pub}
+}
+
+// recordChange writes character.changed and marks the ecosystem's graph as changed.
+func recordChange(ctx context.Context, q *db.Queries, out *events.Outbox, op string, c *Character) error {
+	if err := q.BumpGraphVersion(ctx, c.EcosystemID); err != nil {
+		return fmt.Errorf("bump graph version: %w", err)
+	}
+	return out.Append(ctx, c.EcosystemID, events.CharacterChanged, events.CharacterPayload{
+		Op: op, ID: c.ID, EcosystemID: c.EcosystemID, Name: c.Name,
+		CurrentEmotion: c.CurrentEmotion, IsActive: c.IsActive,
+	})
 }
 
 func defaults() Character {
@@ -250,28 +264,38 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, ecosystemID 
 	if err := p.apply(&c); err != nil {
 		return nil, err
 	}
-	if _, err := s.q.GetEcosystem(ctx, db.GetEcosystemParams{ID: ecosystemID, OwnerID: viewer.OwnerFilter()}); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("ecosystem %s: %w", ecosystemID, errs.ErrNotFound)
-		}
-		return nil, fmt.Errorf("load ecosystem %s: %w", ecosystemID, err)
-	}
 	ctxJSON, err := json.Marshal(c.CurrentContext)
 	if err != nil {
 		return nil, fmt.Errorf("encode context: %w", err)
 	}
-	r, err := s.q.CreateCharacter(ctx, db.CreateCharacterParams{
-		EcosystemID: ecosystemID, Name: c.Name, Description: c.Description, Backstory: c.Backstory,
-		SpeakingStyle: c.SpeakingStyle, Goals: c.Goals,
-		Openness: c.Traits.Openness, Conscientiousness: c.Traits.Conscientiousness,
-		Extraversion: c.Traits.Extraversion, Agreeableness: c.Traits.Agreeableness, Neuroticism: c.Traits.Neuroticism,
-		AutonomyLevel: c.AutonomyLevel, SocialEnergy: c.SocialEnergy, CurrentEmotion: c.CurrentEmotion,
-		IsActive: c.IsActive, CurrentContext: ctxJSON,
+	var out *Character
+	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		if _, err := q.GetEcosystem(ctx, db.GetEcosystemParams{ID: ecosystemID, OwnerID: viewer.OwnerFilter()}); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("ecosystem %s: %w", ecosystemID, errs.ErrNotFound)
+			}
+			return fmt.Errorf("load ecosystem %s: %w", ecosystemID, err)
+		}
+		r, err := q.CreateCharacter(ctx, db.CreateCharacterParams{
+			EcosystemID: ecosystemID, Name: c.Name, Description: c.Description, Backstory: c.Backstory,
+			SpeakingStyle: c.SpeakingStyle, Goals: c.Goals,
+			Openness: c.Traits.Openness, Conscientiousness: c.Traits.Conscientiousness,
+			Extraversion: c.Traits.Extraversion, Agreeableness: c.Traits.Agreeableness, Neuroticism: c.Traits.Neuroticism,
+			AutonomyLevel: c.AutonomyLevel, SocialEnergy: c.SocialEnergy, CurrentEmotion: c.CurrentEmotion,
+			IsActive: c.IsActive, CurrentContext: ctxJSON,
+		})
+		if err != nil {
+			return fmt.Errorf("create character: %w", err)
+		}
+		if out, err = fromRow(r); err != nil {
+			return err
+		}
+		return recordChange(ctx, q, box, events.OpUpsert, out)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create character: %w", err)
+		return nil, err
 	}
-	return fromRow(r)
+	return out, nil
 }
 
 // Get returns one character.
@@ -290,8 +314,7 @@ func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (
 // different fields do not overwrite each other.
 func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID, p Patch) (*Character, error) {
 	var out *Character
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := s.q.WithTx(tx)
+	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
 		r, err := q.GetCharacterForUpdate(ctx, db.GetCharacterForUpdateParams{ID: id, OwnerID: viewer.OwnerFilter()})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
@@ -321,8 +344,10 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 		if err != nil {
 			return fmt.Errorf("update character %s: %w", id, err)
 		}
-		out, err = fromRow(r)
-		return err
+		if out, err = fromRow(r); err != nil {
+			return err
+		}
+		return recordChange(ctx, q, box, events.OpUpsert, out)
 	})
 	if err != nil {
 		return nil, err
@@ -330,16 +355,25 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 	return out, nil
 }
 
-// Delete removes a character.
+// Delete removes a character and, by cascade, its relationships.
 func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID) error {
-	n, err := s.q.DeleteCharacter(ctx, db.DeleteCharacterParams{ID: id, OwnerID: viewer.OwnerFilter()})
-	if err != nil {
-		return fmt.Errorf("delete character %s: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
-	}
-	return nil
+	return events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		r, err := q.GetCharacterForUpdate(ctx, db.GetCharacterForUpdateParams{ID: id, OwnerID: viewer.OwnerFilter()})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("load character %s: %w", id, err)
+		}
+		if err := q.DeleteCharacter(ctx, id); err != nil {
+			return fmt.Errorf("delete character %s: %w", id, err)
+		}
+		c, err := fromRow(r)
+		if err != nil {
+			return err
+		}
+		return recordChange(ctx, q, box, events.OpDelete, c)
+	})
 }
 
 // Filter narrows a character list.

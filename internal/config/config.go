@@ -43,9 +43,14 @@ type Config struct {
 	Neo4jURI                 string `env:"NEO4J_URI"`
 	Neo4jUser                string `env:"NEO4J_USER" envDefault:"neo4j"`
 	Neo4jPassword            string `env:"NEO4J_PASSWORD"`
-	PineconeAPIKey           string `env:"PINECONE_API_KEY"`
-	PineconeIndex            string `env:"PINECONE_INDEX"`
-	MaxUploadBytes           int64  `env:"MAX_UPLOAD_BYTES" envDefault:"26214400"`
+	Neo4jDatabase            string `env:"NEO4J_DATABASE"`
+	// Neo4j pool settings follow the seed: 50 connections, 30 s to acquire one.
+	Neo4jMaxPoolSize     int           `env:"NEO4J_MAX_POOL_SIZE" envDefault:"50"`
+	Neo4jAcquireTimeout  time.Duration `env:"NEO4J_ACQUIRE_TIMEOUT" envDefault:"30s"`
+	Neo4jMaxConnLifetime time.Duration `env:"NEO4J_MAX_CONNECTION_LIFETIME" envDefault:"1h"`
+	PineconeAPIKey       string        `env:"PINECONE_API_KEY"`
+	PineconeIndex        string        `env:"PINECONE_INDEX"`
+	MaxUploadBytes       int64         `env:"MAX_UPLOAD_BYTES" envDefault:"26214400"`
 	// CORSOrigins lists the browser origins allowed to call the API; "*" allows any (safe
 	// here because credentials travel in the Authorization header, never in cookies).
 	CORSOrigins []string `env:"CORS_ALLOWED_ORIGINS" envDefault:"*" envSeparator:","`
@@ -158,6 +163,10 @@ func (c *Config) validate() error {
 		return errors.New("configuration: PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_ITERATIONS: expected at least 8 and 1")
 	case c.BatchWait <= 0 || c.BatchWait > time.Second:
 		return errors.New("configuration: GRAPHQL_BATCH_WAIT: expected a duration between 1µs and 1s")
+	case c.Neo4jMaxPoolSize < 1:
+		return errors.New("configuration: NEO4J_MAX_POOL_SIZE: expected a positive number")
+	case c.Neo4jAcquireTimeout <= 0 || c.Neo4jMaxConnLifetime <= 0:
+		return errors.New("configuration: NEO4J_ACQUIRE_TIMEOUT and NEO4J_MAX_CONNECTION_LIFETIME: expected positive durations")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
 	case c.Addr == "":

@@ -15,6 +15,7 @@ import (
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
 )
 
@@ -38,12 +39,14 @@ func cursor(e *Ecosystem) page.Cursor { return page.Cursor{CreatedAt: e.CreatedA
 // Service manages ecosystems. Every method sees only the viewer's own ecosystems (an
 // admin's: all); another user's ecosystem is not found.
 type Service struct {
-	q *db.Queries
+	pool *pgxpool.Pool
+	q    *db.Queries
+	pub  events.Publisher
 }
 
-// NewService returns the ecosystem service.
-func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{q: db.New(pool)}
+// NewService returns the ecosystem service; committed deletions are published on pub.
+func NewService(pool *pgxpool.Pool, pub events.Publisher) *Service {
+	return &Service{pool: pool, q: db.New(pool), pub: pub}
 }
 
 // Patch holds the fields to set; nil leaves a field unchanged.
@@ -112,16 +115,18 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 	return fromRow(r), nil
 }
 
-// Delete removes an ecosystem and, by cascade, its characters.
+// Delete removes an ecosystem and, by cascade, its characters and relationships.
 func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID) error {
-	n, err := s.q.DeleteEcosystem(ctx, db.DeleteEcosystemParams{ID: id, OwnerID: viewer.OwnerFilter()})
-	if err != nil {
-		return fmt.Errorf("delete ecosystem %s: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("ecosystem %s: %w", id, errs.ErrNotFound)
-	}
-	return nil
+	return events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		n, err := q.DeleteEcosystem(ctx, db.DeleteEcosystemParams{ID: id, OwnerID: viewer.OwnerFilter()})
+		if err != nil {
+			return fmt.Errorf("delete ecosystem %s: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("ecosystem %s: %w", id, errs.ErrNotFound)
+		}
+		return box.Append(ctx, id, events.EcosystemChanged, events.EcosystemPayload{Op: events.OpDelete, ID: id})
+	})
 }
 
 // List pages through the viewer's ecosystems, oldest first.

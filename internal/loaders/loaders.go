@@ -15,7 +15,9 @@ import (
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relationships"
 )
 
 // DefaultWait is how long a loader gathers keys before its batch runs: long enough for
@@ -24,9 +26,10 @@ const DefaultWait = time.Millisecond
 
 // Sources are the services the loaders read from, and how long batches gather keys.
 type Sources struct {
-	Auth       *auth.Service
-	Ecosystems *ecosystems.Service
-	Characters *characters.Service
+	Auth          *auth.Service
+	Ecosystems    *ecosystems.Service
+	Characters    *characters.Service
+	Relationships *relationships.Service
 	// Wait is the batching window; zero means DefaultWait.
 	Wait time.Duration
 }
@@ -38,6 +41,13 @@ type Loaders struct {
 	Character      *dataloader.Loader[uuid.UUID, *characters.Character]
 	CharacterPage  *dataloader.Loader[PageKey, []*characters.Character]
 	CharacterCount *dataloader.Loader[uuid.UUID, int]
+
+	Relationship      *dataloader.Loader[uuid.UUID, *relationships.Relationship]
+	RelationshipPage  *dataloader.Loader[RelationshipPageKey, []*relationships.Relationship]
+	RelationshipCount *dataloader.Loader[RelationshipCountKey, int]
+	HistoryPage       *dataloader.Loader[HistoryKey, []*relationships.Change]
+	HistoryCount      *dataloader.Loader[uuid.UUID, int]
+	Neighbors         *dataloader.Loader[NeighborKey, []graphstore.Neighbor]
 }
 
 // PageKey asks for one page of an ecosystem's characters.
@@ -72,6 +82,18 @@ func New(src Sources) *Loaders {
 			dataloader.WithWait[PageKey, []*characters.Character](wait)),
 		CharacterCount: dataloader.NewBatchedLoader(characterCounts(src.Characters),
 			dataloader.WithWait[uuid.UUID, int](wait)),
+		Relationship: dataloader.NewBatchedLoader(byID("relationship", src.Relationships.ByIDs),
+			dataloader.WithWait[uuid.UUID, *relationships.Relationship](wait)),
+		RelationshipPage: dataloader.NewBatchedLoader(relationshipPages(src.Relationships),
+			dataloader.WithWait[RelationshipPageKey, []*relationships.Relationship](wait)),
+		RelationshipCount: dataloader.NewBatchedLoader(relationshipCounts(src.Relationships),
+			dataloader.WithWait[RelationshipCountKey, int](wait)),
+		HistoryPage: dataloader.NewBatchedLoader(historyPages(src.Relationships),
+			dataloader.WithWait[HistoryKey, []*relationships.Change](wait)),
+		HistoryCount: dataloader.NewBatchedLoader(historyCounts(src.Relationships),
+			dataloader.WithWait[uuid.UUID, int](wait)),
+		Neighbors: dataloader.NewBatchedLoader(neighbors(src.Relationships),
+			dataloader.WithWait[NeighborKey, []graphstore.Neighbor](wait)),
 	}
 }
 

@@ -13,6 +13,15 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 )
 
+// The type names inside global ids: the GraphQL type names.
+const (
+	TypeUser         = "User"
+	TypeEcosystem    = "Ecosystem"
+	TypeCharacter    = "Character"
+	TypeDocument     = "Document"
+	TypeRelationship = "Relationship"
+)
+
 // ID returns the global id of an object of type typ.
 func ID(typ string, id uuid.UUID) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id.String()))

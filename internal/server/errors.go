@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/literaryai/ensemble/internal/errs"
@@ -62,9 +63,15 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		)
 		switch {
 		case errors.As(err, &invalid):
-			gqlErr.Message = invalid.Error()
+			field := invalid.Field
+			if field == "" {
+				// A scalar that could not be read knows no name; its error's path ends
+				// with the argument's.
+				field = argumentPath(gqlErr.Path)
+			}
+			gqlErr.Message = field + ": " + invalid.Message
 			gqlErr.Extensions["code"] = codeBadUserInput
-			gqlErr.Extensions["field"] = invalid.Field
+			gqlErr.Extensions["field"] = field
 		case errors.Is(err, errs.ErrNotFound):
 			gqlErr.Message = "not found"
 			gqlErr.Extensions["code"] = codeNotFound
@@ -95,6 +102,15 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr.Err = nil
 		return gqlErr
 	}
+}
+
+// argumentPath turns the path of an argument error (field, then argument names) into the
+// argument's path.
+func argumentPath(p ast.Path) string {
+	if len(p) < 2 {
+		return p.String()
+	}
+	return p[1:].String()
 }
 
 // unwrapLast returns err's message without the sentinel's own text at its end, which

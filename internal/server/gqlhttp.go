@@ -289,7 +289,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeJSON(w, media, http.StatusOK, responses(ctx))
+	writeResponse(w, media, responses(ctx))
 }
 
 // requestErrorBody is a response to a request that never executed: it has no data entry.
@@ -303,6 +303,36 @@ func writeRequestError(w http.ResponseWriter, media string, status int, code, ms
 		Message:    msg,
 		Extensions: map[string]any{"code": code, "requestId": w.Header().Get(headerRequestID)},
 	}}})
+}
+
+// writeResponse writes an executed operation's response. The data is already JSON from
+// the executor, so it is copied as is: json.Marshal would re-scan and compact it, which
+// costs more than the execution itself for a large map.
+func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
+	rest := *resp
+	rest.Data = nil
+	tail, err := json.Marshal(struct {
+		Errors     gqlerror.List  `json:"errors,omitempty"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{rest.Errors, rest.Extensions})
+	if err != nil {
+		writeJSON(w, media, http.StatusInternalServerError, nil)
+		return
+	}
+	data := resp.Data
+	if data == nil {
+		data = json.RawMessage("null")
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, `{"data":`)
+	_, _ = w.Write(data)
+	if len(tail) > 2 {
+		_, _ = io.WriteString(w, ",")
+		_, _ = w.Write(tail[1:])
+		return
+	}
+	_, _ = io.WriteString(w, "}")
 }
 
 func writeJSON(w http.ResponseWriter, media string, status int, v any) {

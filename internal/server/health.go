@@ -76,14 +76,25 @@ func (h health) detailed(w http.ResponseWriter, r *http.Request) {
 		pg.Status, pg.Version = "up", version
 	}
 	pg.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+	deps := map[string]dependency{"postgres": pg}
 	status, code := "ok", http.StatusOK
 	if pg.Status != "up" {
 		status, code = "degraded", http.StatusServiceUnavailable
+	}
+	if h.d.Graph != nil {
+		start := time.Now()
+		st := h.d.Graph.Status(ctx)
+		g := dependency{Status: "up", Backend: st.Backend, Version: st.Version, Error: st.Error,
+			LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
+		if !st.Up {
+			g.Status, status, code = "down", "degraded", http.StatusServiceUnavailable
+		}
+		deps["graph"] = g
 	}
 	writeHealth(w, code, map[string]any{
 		"status":        status,
 		"version":       h.d.Version,
 		"uptimeSeconds": int(time.Since(h.started).Seconds()),
-		"dependencies":  map[string]dependency{"postgres": pg},
+		"dependencies":  deps,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/resolvers"
 )
@@ -29,6 +30,7 @@ type Deps struct {
 	Loaders         loaders.Sources
 	Version         string
 	Database        DatabaseInfo
+	Graph           graphstore.Graph
 	Production      bool
 	Introspection   bool
 	ComplexityLimit int

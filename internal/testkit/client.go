@@ -81,6 +81,35 @@ func (c *Client) Do(t testing.TB, query string, vars map[string]any) *Response {
 	return send(t, req)
 }
 
+// Raw posts a query and returns the undecoded response body, failing on a non-200 status
+// or an errors entry: for benchmarks, which should not time the client's decoding.
+func (c *Client) Raw(t testing.TB, query string, vars map[string]any) []byte {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatalf("encode request: %v", err)
+	}
+	req, err := http.NewRequest(http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(raw[:min(len(raw), 64)], []byte(`"errors"`)) {
+		t.Fatalf("status %d: %.300s", resp.StatusCode, raw)
+	}
+	return raw
+}
+
 func send(t testing.TB, req *http.Request) *Response {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/literaryai/ensemble/internal/app"
+	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/server"
 )
@@ -27,6 +29,8 @@ type Server struct {
 	URL    string
 	Pool   *pgxpool.Pool
 	Config *config.Config
+	// Bus is the server's event bus, for asserting what was published.
+	Bus *bus.Local
 
 	queries *queryCounter
 }
@@ -73,14 +77,23 @@ func NewServer(t testing.TB, env ...string) *Server {
 	}
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
-	return &Server{URL: strings.TrimSuffix(srv.URL, "/"), Pool: pool, Config: cfg, queries: queries}
+	return &Server{URL: strings.TrimSuffix(srv.URL, "/"), Pool: pool, Config: cfg, Bus: a.Bus, queries: queries}
 }
 
-// queryCounter counts the statements the server sends to PostgreSQL.
-type queryCounter struct{ n atomic.Int64 }
+// queryCounter counts the statements the server sends to PostgreSQL, and keeps the first
+// line of each (sqlc's "-- name: ..." comment) to say which they were.
+type queryCounter struct {
+	n     atomic.Int64
+	mu    sync.Mutex
+	names []string
+}
 
-func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	q.n.Add(1)
+	name, _, _ := strings.Cut(strings.TrimSpace(d.SQL), "\n")
+	q.mu.Lock()
+	q.names = append(q.names, name)
+	q.mu.Unlock()
 	return ctx
 }
 
@@ -89,3 +102,10 @@ func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 // Queries returns how many statements the server has sent to PostgreSQL so far, for
 // asserting that round trips do not grow with the number of objects.
 func (s *Server) Queries() int64 { return s.queries.n.Load() }
+
+// Statements returns the first line of every statement sent after the first skip ones.
+func (s *Server) Statements(skip int64) []string {
+	s.queries.mu.Lock()
+	defer s.queries.mu.Unlock()
+	return append([]string(nil), s.queries.names[skip:]...)
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/literaryai/ensemble/internal/config"
+	"github.com/literaryai/ensemble/internal/graphstore/neo4j"
+)
+
+// openNeo4j connects to the Neo4j of NEO4J_URI.
+func openNeo4j(ctx context.Context, cfg *config.Config) (*neo4j.Store, error) {
+	store, err := neo4j.Open(ctx, neo4j.Config{
+		URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase,
+		MaxConnectionPoolSize: cfg.Neo4jMaxPoolSize, ConnectionAcquisitionTimeout: cfg.Neo4jAcquireTimeout,
+		MaxConnectionLifetime: cfg.Neo4jMaxConnLifetime,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("NEO4J_URI %s: %w", cfg.Neo4jURI, err)
+	}
+	return store, nil
+}
+
+func reindexCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "reindex", Short: "Rebuild a projection from PostgreSQL"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "graph",
+		Short: "Rebuild the Neo4j graph (NEO4J_URI) from PostgreSQL",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return withDatabase(ctx, func(d *database, cfg *config.Config, logger *slog.Logger) error {
+				if cfg.Neo4jURI == "" {
+					return fmt.Errorf("reindex graph: NEO4J_URI is not set; the default graph backend reads PostgreSQL directly and needs no index")
+				}
+				store, err := openNeo4j(ctx, cfg)
+				if err != nil {
+					return err
+				}
+				defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
+				if err := neo4j.Reindex(ctx, d.Pool, store); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "rebuilt the Neo4j graph from PostgreSQL")
+				return nil
+			})
+		},
+	})
+	return cmd
+}

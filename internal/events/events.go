@@ -1,0 +1,121 @@
+// Package events is the outbox: every change worth watching is appended to the events
+// table in the transaction of the change, then published on the bus once committed.
+// Subscriptions replay it from a cursor (the event id) and projections (Neo4j) read it
+// in order.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/literaryai/ensemble/db"
+)
+
+// Topics.
+const (
+	RelationshipChanged = "relationship.changed"
+	CharacterChanged    = "character.changed"
+	EcosystemChanged    = "ecosystem.changed"
+)
+
+// Ops in payloads.
+const (
+	OpUpsert = "UPSERT"
+	OpDelete = "DELETE"
+)
+
+// Event is one row of the outbox.
+type Event struct {
+	ID          int64
+	EcosystemID uuid.UUID
+	Topic       string
+	At          time.Time
+	Payload     json.RawMessage
+}
+
+// CharacterPayload is the payload of character.changed: the character's graph-relevant
+// state after the change (or the deleted character).
+type CharacterPayload struct {
+	Op             string    `json:"op"`
+	ID             uuid.UUID `json:"id"`
+	EcosystemID    uuid.UUID `json:"ecosystemId"`
+	Name           string    `json:"name"`
+	CurrentEmotion string    `json:"currentEmotion"`
+	IsActive       bool      `json:"isActive"`
+}
+
+// EcosystemPayload is the payload of ecosystem.changed; a DELETE takes its characters and
+// relationships with it.
+type EcosystemPayload struct {
+	Op string    `json:"op"`
+	ID uuid.UUID `json:"id"`
+}
+
+// RelationshipPayload is the payload of relationship.changed: the relationship after the
+// change (for DELETED, as it was), and what changed.
+type RelationshipPayload struct {
+	// Kind is CREATED, UPDATED, ADJUSTED or DELETED.
+	Kind        string    `json:"kind"`
+	HistoryID   int64     `json:"historyId"`
+	ID          uuid.UUID `json:"id"`
+	EcosystemID uuid.UUID `json:"ecosystemId"`
+	FromID      uuid.UUID `json:"fromId"`
+	ToID        uuid.UUID `json:"toId"`
+	Type        string    `json:"type"`
+	Label       *string   `json:"label,omitempty"`
+	Strength    float64   `json:"strength"`
+	Trust       float64   `json:"trust"`
+	Familiarity float64   `json:"familiarity"`
+	Clamped     bool      `json:"clamped,omitempty"`
+	Cause       *string   `json:"cause,omitempty"`
+	Actor       string    `json:"actor"`
+}
+
+// Publisher delivers committed events to whoever listens (the bus).
+type Publisher interface {
+	Publish(ctx context.Context, evs ...Event)
+}
+
+// Outbox collects the events of one transaction.
+type Outbox struct {
+	q   *db.Queries
+	evs []Event
+}
+
+// Append writes an event in the transaction.
+func (o *Outbox) Append(ctx context.Context, ecosystemID uuid.UUID, topic string, payload any) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", topic, err)
+	}
+	r, err := o.q.AppendEvent(ctx, db.AppendEventParams{EcosystemID: ecosystemID, Topic: topic, Payload: b})
+	if err != nil {
+		return fmt.Errorf("append %s event: %w", topic, err)
+	}
+	o.evs = append(o.evs, Event{ID: r.ID, EcosystemID: r.EcosystemID, Topic: r.Topic, At: r.At, Payload: r.Payload})
+	return nil
+}
+
+// Transact runs fn in a transaction and, once it has committed, publishes the events fn
+// appended: nothing is announced that did not happen.
+func Transact(ctx context.Context, pool *pgxpool.Pool, pub Publisher, fn func(q *db.Queries, out *Outbox) error) error {
+	var out *Outbox
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		out = &Outbox{q: q}
+		return fn(q, out)
+	})
+	if err != nil {
+		return err
+	}
+	if len(out.evs) > 0 {
+		pub.Publish(ctx, out.evs...)
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package relationships
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/page"
+)
+
+// Direction picks which relationships of a character a list shows.
+type Direction string
+
+// Directions.
+const (
+	Outgoing Direction = "OUTGOING"
+	Incoming Direction = "INCOMING"
+	Both     Direction = "BOTH"
+)
+
+// Filter narrows a character's relationships.
+type Filter struct {
+	Types       []Type
+	Direction   Direction
+	MinStrength *float64
+	MaxStrength *float64
+}
+
+// Validate checks the filter's values.
+func (f Filter) Validate() error {
+	for i, t := range f.Types {
+		if !t.Valid() {
+			return errs.Invalid(fmt.Sprintf("filter.types.%d", i), "unknown relationship type %q", t)
+		}
+	}
+	switch f.Direction {
+	case Outgoing, Incoming, Both:
+	default:
+		return errs.Invalid("filter.direction", "must be OUTGOING, INCOMING or BOTH")
+	}
+	if err := inRange(f.MinStrength, -1, 1, "filter.minStrength"); err != nil {
+		return err
+	}
+	return inRange(f.MaxStrength, -1, 1, "filter.maxStrength")
+}
+
+// Key is a comparable form of the filter, for grouping loader requests.
+func (f Filter) Key() string {
+	var b strings.Builder
+	for _, t := range f.Types {
+		b.WriteString(string(t) + ",")
+	}
+	fmt.Fprintf(&b, "|%s|%v|%v", f.Direction, fmtPtr(f.MinStrength), fmtPtr(f.MaxStrength))
+	return b.String()
+}
+
+func fmtPtr(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'g', -1, 64)
+}
+
+func (f Filter) types() []string {
+	out := make([]string, len(f.Types))
+	for i, t := range f.Types {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// PagesOfCharacters loads the same page of relationships for several characters in one
+// query (the character.relationships loader). The characters were reached through
+// objects the viewer may see.
+func (s *Service) PagesOfCharacters(ctx context.Context, ids []uuid.UUID, f Filter, a page.Args) (map[uuid.UUID][]*Relationship, error) {
+	rows, err := s.q.ListRelationshipsOfCharacters(ctx, db.ListRelationshipsOfCharactersParams{
+		CharacterIds: ids, Direction: string(f.Direction), Types: f.types(),
+		MinStrength: f.MinStrength, MaxStrength: f.MaxStrength,
+		AfterCreatedAt: a.AfterTime(), AfterID: a.AfterID(), PageLimit: a.Limit(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load relationships of characters: %w", err)
+	}
+	out := make(map[uuid.UUID][]*Relationship, len(ids))
+	for _, r := range rows {
+		out[r.CharacterID] = append(out[r.CharacterID], fromRow(db.Relationship{
+			ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID, Type: r.Type, Label: r.Label,
+			Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity, Notes: r.Notes, Since: r.Since,
+			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		}))
+	}
+	return out, nil
+}
+
+// CountsOfCharacters counts the filtered relationships of several characters at once.
+func (s *Service) CountsOfCharacters(ctx context.Context, ids []uuid.UUID, f Filter) (map[uuid.UUID]int, error) {
+	rows, err := s.q.CountRelationshipsOfCharacters(ctx, db.CountRelationshipsOfCharactersParams{
+		CharacterIds: ids, Direction: string(f.Direction), Types: f.types(),
+		MinStrength: f.MinStrength, MaxStrength: f.MaxStrength,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count relationships of characters: %w", err)
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.CharacterID] = int(r.Total)
+	}
+	return out, nil
+}
+
+// ByIDs loads relationships by id for dataloaders.
+func (s *Service) ByIDs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Relationship, error) {
+	rows, err := s.q.ListRelationshipsByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load relationships: %w", err)
+	}
+	out := make(map[uuid.UUID]*Relationship, len(rows))
+	for _, r := range rows {
+		out[r.ID] = fromRow(r)
+	}
+	return out, nil
+}
+
+// HistoryArgs is a validated page request over history, newest first.
+type HistoryArgs struct {
+	First  int
+	Before *int64
+}
+
+// HistoryCursor encodes a history entry's position.
+func HistoryCursor(c *Change) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("h:" + strconv.FormatInt(c.ID, 10)))
+}
+
+// ParseHistoryArgs validates first and after for a history connection.
+func ParseHistoryArgs(first *int, after *string) (HistoryArgs, error) {
+	a, err := page.Parse(first, nil)
+	if err != nil {
+		return HistoryArgs{}, err
+	}
+	h := HistoryArgs{First: a.First}
+	if after != nil && *after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*after)
+		id, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), "h:"), 10, 64)
+		if err != nil || perr != nil || !strings.HasPrefix(string(raw), "h:") {
+			return HistoryArgs{}, errs.Invalid("after", "not a valid cursor")
+		}
+		h.Before = &id
+	}
+	return h, nil
+}
+
+// HistoryPages loads a page of history for several relationships in one query.
+func (s *Service) HistoryPages(ctx context.Context, ids []uuid.UUID, a HistoryArgs) (map[uuid.UUID][]*Change, error) {
+	rows, err := s.q.ListHistoryOfRelationships(ctx, db.ListHistoryOfRelationshipsParams{
+		RelationshipIds: ids, BeforeID: a.Before, PageLimit: int32(a.First + 1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load relationship history: %w", err)
+	}
+	out := make(map[uuid.UUID][]*Change, len(ids))
+	for _, r := range rows {
+		out[r.RelationshipID] = append(out[r.RelationshipID], changeFromRow(r))
+	}
+	return out, nil
+}
+
+// HistoryCounts counts the history of several relationships in one query.
+func (s *Service) HistoryCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error) {
+	rows, err := s.q.CountHistoryOfRelationships(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("count relationship history: %w", err)
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.RelationshipID] = int(r.Total)
+	}
+	return out, nil
+}

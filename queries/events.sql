@@ -1,0 +1,34 @@
+-- name: AppendEvent :one
+INSERT INTO events (ecosystem_id, topic, payload) VALUES (@ecosystem_id, @topic, @payload)
+RETURNING *;
+
+-- name: ListSettledEvents :many
+-- The outbox in (txid, id) order after a position, for projections: only events of
+-- transactions older than every running one, which no later commit can precede.
+SELECT * FROM events
+WHERE (txid, id) > (@after_txid::bigint, @after_id::bigint)
+  AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+  AND topic = ANY(@topics::text[])
+ORDER BY txid, id
+LIMIT @max_events;
+
+-- name: SnapshotXmin :one
+-- The oldest transaction still running: a projection rebuilt from the tables in this
+-- snapshot has seen every event of older transactions.
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
+
+-- name: GetProjectorOffset :one
+SELECT last_txid, last_event_id FROM projector_offsets WHERE name = @name;
+
+-- name: SetProjectorOffset :exec
+INSERT INTO projector_offsets (name, last_txid, last_event_id, updated_at)
+VALUES (@name, @last_txid, @last_event_id, now())
+ON CONFLICT (name) DO UPDATE
+SET last_txid = excluded.last_txid, last_event_id = excluded.last_event_id, updated_at = now();
+
+-- name: BumpGraphVersion :exec
+-- Serialises graph changes per ecosystem and tells graph caches they are stale.
+UPDATE ecosystems SET graph_version = graph_version + 1 WHERE id = @id;
+
+-- name: GetGraphVersion :one
+SELECT graph_version FROM ecosystems WHERE id = @id;
