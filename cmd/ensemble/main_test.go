@@ -119,6 +119,12 @@ func TestMigrateCommands(t *testing.T) {
 	if out, err := run(t, env, "migrate", "sideways"); err == nil || !strings.Contains(out, "use up, down or status") {
 		t.Fatalf("unknown action accepted: %s", out)
 	}
+	if out, err := run(t, env, "reindex", "graph"); err == nil || !strings.Contains(out, "NEO4J_URI is not set") {
+		t.Fatalf("reindex graph without Neo4j: %v %s", err, out)
+	}
+	if out, err := run(t, append(env, "NEO4J_URI=bolt://127.0.0.1:1"), "reindex", "graph"); err == nil || !strings.Contains(out, "NEO4J_URI bolt://127.0.0.1:1") {
+		t.Fatalf("reindex graph with Neo4j down: %v %s", err, out)
+	}
 }
 
 // TestServeWithNoConfiguration is the newcomer's path: no DATABASE_URL, no SECRET_KEY,

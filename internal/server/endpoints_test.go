@@ -47,6 +47,10 @@ func TestHealthEndpoints(t *testing.T) {
 				if pg["status"] != "up" || pg["backend"] != "external" || !strings.HasPrefix(pg["version"].(string), "1") {
 					t.Fatalf("postgres = %v", pg)
 				}
+				graph := body["dependencies"].(map[string]any)["graph"].(map[string]any)
+				if graph["status"] != "up" || graph["backend"] != "pg" {
+					t.Fatalf("graph = %v", graph)
+				}
 			}
 		})
 	}
