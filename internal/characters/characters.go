@@ -310,19 +310,24 @@ func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (
 	return fromRow(r)
 }
 
+// lock loads a character the viewer may change, under a row lock.
+func lock(ctx context.Context, q *db.Queries, viewer auth.Identity, id uuid.UUID) (*Character, error) {
+	r, err := q.GetCharacterForUpdate(ctx, db.GetCharacterForUpdateParams{ID: id, OwnerID: viewer.OwnerFilter()})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load character %s: %w", id, err)
+	}
+	return fromRow(r)
+}
+
 // Update changes the fields set in p, under a row lock so concurrent updates of
 // different fields do not overwrite each other.
 func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID, p Patch) (*Character, error) {
 	var out *Character
 	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		r, err := q.GetCharacterForUpdate(ctx, db.GetCharacterForUpdateParams{ID: id, OwnerID: viewer.OwnerFilter()})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("load character %s: %w", id, err)
-		}
-		c, err := fromRow(r)
+		c, err := lock(ctx, q, viewer, id)
 		if err != nil {
 			return err
 		}
@@ -333,7 +338,7 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 		if err != nil {
 			return fmt.Errorf("encode context: %w", err)
 		}
-		r, err = q.UpdateCharacter(ctx, db.UpdateCharacterParams{
+		r, err := q.UpdateCharacter(ctx, db.UpdateCharacterParams{
 			ID: id, Name: c.Name, Description: c.Description, Backstory: c.Backstory,
 			SpeakingStyle: c.SpeakingStyle, Goals: c.Goals,
 			Openness: c.Traits.Openness, Conscientiousness: c.Traits.Conscientiousness,
@@ -358,19 +363,12 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 // Delete removes a character and, by cascade, its relationships.
 func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID) error {
 	return events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		r, err := q.GetCharacterForUpdate(ctx, db.GetCharacterForUpdateParams{ID: id, OwnerID: viewer.OwnerFilter()})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
-		}
+		c, err := lock(ctx, q, viewer, id)
 		if err != nil {
-			return fmt.Errorf("load character %s: %w", id, err)
+			return err
 		}
 		if err := q.DeleteCharacter(ctx, id); err != nil {
 			return fmt.Errorf("delete character %s: %w", id, err)
-		}
-		c, err := fromRow(r)
-		if err != nil {
-			return err
 		}
 		return recordChange(ctx, q, box, events.OpDelete, c)
 	})

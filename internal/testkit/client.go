@@ -62,8 +62,8 @@ func (r *Response) Code(t testing.TB) string {
 	return r.Errors[0].Code()
 }
 
-// Do posts a query with variables and returns the response, whatever it holds.
-func (c *Client) Do(t testing.TB, query string, vars map[string]any) *Response {
+// request builds a GraphQL POST as c.
+func (c *Client) request(t testing.TB, query string, vars map[string]any) *http.Request {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -78,24 +78,20 @@ func (c *Client) Do(t testing.TB, query string, vars map[string]any) *Response {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
-	return send(t, req)
+	return req
+}
+
+// Do posts a query with variables and returns the response, whatever it holds.
+func (c *Client) Do(t testing.TB, query string, vars map[string]any) *Response {
+	t.Helper()
+	return send(t, c.request(t, query, vars))
 }
 
 // Raw posts a query and returns the undecoded response body, failing on a non-200 status
 // or an errors entry: for benchmarks, which should not time the client's decoding.
 func (c *Client) Raw(t testing.TB, query string, vars map[string]any) []byte {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatalf("encode request: %v", err)
-	}
-	req, err := http.NewRequest(http.MethodPost, c.URL, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(c.request(t, query, vars))
 	if err != nil {
 		t.Fatal(err)
 	}
