@@ -253,6 +253,7 @@ type ComplexityRoot struct {
 		Actor       func(childComplexity int) int
 		At          func(childComplexity int) int
 		Cause       func(childComplexity int) int
+		CausedBy    func(childComplexity int) int
 		Clamped     func(childComplexity int) int
 		Delta       func(childComplexity int) int
 		Familiarity func(childComplexity int) int
@@ -399,6 +400,8 @@ type RelationshipResolver interface {
 }
 type RelationshipChangeResolver interface {
 	Kind(ctx context.Context, obj *relationships.Change) (model.RelationshipChangeKind, error)
+
+	CausedBy(ctx context.Context, obj *relationships.Change) (*auth.User, error)
 }
 type RelationshipPathResolver interface {
 	Characters(ctx context.Context, obj *graphstore.Path) ([]*characters.Character, error)
@@ -1452,6 +1455,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipChange.Cause(childComplexity), true
+	case "RelationshipChange.causedBy":
+		if e.ComplexityRoot.RelationshipChange.CausedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.CausedBy(childComplexity), true
 	case "RelationshipChange.clamped":
 		if e.ComplexityRoot.RelationshipChange.Clamped == nil {
 			break
@@ -2161,8 +2170,10 @@ type RelationshipChange {
   "Whether a value hit the end of its range and was cut."
   clamped: Boolean!
   cause: String
-  "Who made the change: ` + "`" + `user` + "`" + ` or ` + "`" + `engine` + "`" + `."
+  "What made the change: ` + "`" + `user` + "`" + ` (see causedBy) or ` + "`" + `engine` + "`" + `."
   actor: String!
+  "The user who made the change; null when the engine did, or the account is gone."
+  causedBy: User
   at: Time!
 }
 
@@ -2731,6 +2742,8 @@ func (ec *executionContext) childFields_RelationshipChange(ctx context.Context, 
 		return ec.fieldContext_RelationshipChange_cause(ctx, field)
 	case "actor":
 		return ec.fieldContext_RelationshipChange_actor(ctx, field)
+	case "causedBy":
+		return ec.fieldContext_RelationshipChange_causedBy(ctx, field)
 	case "at":
 		return ec.fieldContext_RelationshipChange_at(ctx, field)
 	}
@@ -8457,6 +8470,38 @@ func (ec *executionContext) fieldContext_RelationshipChange_actor(_ context.Cont
 	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "String")
 }
 
+func (ec *executionContext) _RelationshipChange_causedBy(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_causedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipChange().CausedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_causedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RelationshipChange_at(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12863,6 +12908,12 @@ func (ec *executionContext) _RelationshipChange(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "causedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipChange_causedBy(ctx, field, obj)
+				})
 		case "at":
 			out.Values[i] = ec._RelationshipChange_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15081,6 +15132,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := model.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

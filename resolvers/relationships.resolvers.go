@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/literaryai/ensemble/graph"
 	"github.com/literaryai/ensemble/graph/model"
+	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/graphstore"
@@ -229,6 +230,13 @@ func (r *relationshipResolver) History(ctx context.Context, obj *relationships.R
 // Kind is the resolver for the kind field.
 func (r *relationshipChangeResolver) Kind(ctx context.Context, obj *relationships.Change) (model.RelationshipChangeKind, error) {
 	return model.RelationshipChangeKind(obj.Kind), nil
+}
+
+func (r *relationshipChangeResolver) CausedBy(ctx context.Context, obj *relationships.Change) (*auth.User, error) {
+	if obj.ActorUserID == nil {
+		return nil, nil
+	}
+	return loaders.From(ctx).User.Load(ctx, *obj.ActorUserID)()
 }
 
 // Characters is the resolver for the characters field.

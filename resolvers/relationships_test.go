@@ -89,6 +89,7 @@ func TestRelationshipLifecycle(t *testing.T) {
 					Clamped                      bool
 					Cause                        *string
 					Actor                        string
+					CausedBy                     *struct{ Username string }
 					At                           time.Time
 				}
 				PageInfo pageInfo
@@ -96,7 +97,7 @@ func TestRelationshipLifecycle(t *testing.T) {
 		}
 	}
 	c.Must(t, `query($id: ID!) { relationship(id: $id) { history(first: 3) { totalCount
-		nodes { kind strength trust familiarity previous { strength trust familiarity } delta { strength trust familiarity } clamped cause actor at }
+		nodes { kind strength trust familiarity previous { strength trust familiarity } delta { strength trust familiarity } clamped cause actor causedBy { username } at }
 		pageInfo { hasNextPage endCursor } } } }`, map[string]any{"id": r.ID}, &hist)
 	h := hist.Relationship.History
 	if h.TotalCount != 4 || len(h.Nodes) != 3 || !h.PageInfo.HasNextPage {
@@ -106,7 +107,7 @@ func TestRelationshipLifecycle(t *testing.T) {
 	if last.Kind != "ADJUSTED" || !last.Clamped || *last.Delta.Strength != 5 || last.Delta.Trust != nil || math.Abs(*last.Previous.Strength-0.9) > 1e-9 || last.Strength != 1 {
 		t.Fatalf("clamped entry = %+v", last)
 	}
-	if adj.Kind != "ADJUSTED" || adj.Clamped || *adj.Cause != "the letter" || adj.Actor != "user" || *adj.Delta.Trust != -0.2 {
+	if adj.Kind != "ADJUSTED" || adj.Clamped || *adj.Cause != "the letter" || adj.Actor != "user" || adj.CausedBy.Username != "austen" || *adj.Delta.Trust != -0.2 {
 		t.Fatalf("adjust entry = %+v", adj)
 	}
 	if h.Nodes[2].Kind != "UPDATED" || *h.Nodes[2].Previous.Strength != 0 {

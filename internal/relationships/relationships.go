@@ -109,12 +109,14 @@ type Change struct {
 	Clamped bool
 	Cause   *string
 	Actor   string
-	At      time.Time
+	// ActorUserID is the user who made the change, if a user did.
+	ActorUserID *uuid.UUID
+	At          time.Time
 }
 
 func changeFromRow(r db.RelationshipEvent) *Change {
 	c := &Change{ID: r.ID, RelationshipID: r.RelationshipID, Kind: r.Kind, Strength: r.Strength,
-		Trust: r.Trust, Familiarity: r.Familiarity, Clamped: r.Clamped, Cause: r.Cause, Actor: r.Actor, At: r.At}
+		Trust: r.Trust, Familiarity: r.Familiarity, Clamped: r.Clamped, Cause: r.Cause, Actor: r.Actor, ActorUserID: r.ActorUserID, At: r.At}
 	if r.OldStrength != nil {
 		c.Previous = &Values{Strength: r.OldStrength, Trust: r.OldTrust, Familiarity: r.OldFamiliarity}
 	}
