@@ -202,3 +202,38 @@ func (q *Queries) ListDocuments(ctx context.Context, arg ListDocumentsParams) ([
 	}
 	return items, nil
 }
+
+const listDocumentsByIDs = `-- name: ListDocumentsByIDs :many
+SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at FROM documents WHERE id = ANY($1::uuid[])
+`
+
+func (q *Queries) ListDocumentsByIDs(ctx context.Context, ids []uuid.UUID) ([]Document, error) {
+	rows, err := q.db.Query(ctx, listDocumentsByIDs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Document{}
+	for rows.Next() {
+		var i Document
+		if err := rows.Scan(
+			&i.ID,
+			&i.OwnerID,
+			&i.EcosystemID,
+			&i.Title,
+			&i.Filename,
+			&i.ContentType,
+			&i.SizeBytes,
+			&i.Sha256,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

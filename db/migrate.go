@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/internal/jobs"
 	"github.com/literaryai/ensemble/migrations"
 )
 
@@ -20,6 +21,8 @@ import (
 // instances starting at once) serialise on a Postgres advisory lock.
 type Migrator struct {
 	db       *sql.DB
+	pool     *pgxpool.Pool
+	logger   *slog.Logger
 	provider *goose.Provider
 }
 
@@ -42,14 +45,18 @@ func NewMigrator(pool *pgxpool.Pool, logger *slog.Logger) (*Migrator, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
-	return &Migrator{db: sqlDB, provider: p}, nil
+	return &Migrator{db: sqlDB, pool: pool, logger: logger, provider: p}, nil
 }
 
-// Up applies every pending migration and returns how many ran.
+// Up applies every pending migration, then River's (the job queue's tables), and returns
+// how many of ours ran.
 func (m *Migrator) Up(ctx context.Context) (int, error) {
 	res, err := m.provider.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate up: %w", err)
+	}
+	if err := jobs.Migrate(ctx, m.pool, m.logger); err != nil {
+		return len(res), err
 	}
 	return len(res), nil
 }

@@ -73,6 +73,27 @@ type Event struct {
 	Payload     json.RawMessage
 }
 
+type Memory struct {
+	ID               uuid.UUID
+	CharacterID      uuid.UUID
+	EcosystemID      uuid.UUID
+	Content          string
+	Type             string
+	Importance       float64
+	Embedding        []byte
+	EmbeddingModel   string
+	CreatedAt        time.Time
+	LastAccessedAt   time.Time
+	AccessCount      int32
+	SourceDocumentID *uuid.UUID
+	SourceMessageID  *uuid.UUID
+}
+
+type MemorySource struct {
+	ReflectionID uuid.UUID
+	SourceID     uuid.UUID
+}
+
 type ProjectorOffset struct {
 	Name        string
 	LastTxid    int64

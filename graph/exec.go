@@ -20,6 +20,7 @@ import (
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -38,6 +39,7 @@ type ResolverRoot interface {
 	Character() CharacterResolver
 	Document() DocumentResolver
 	Ecosystem() EcosystemResolver
+	Memory() MemoryResolver
 	Mutation() MutationResolver
 	Neighbor() NeighborResolver
 	Query() QueryResolver
@@ -72,6 +74,7 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		IsActive        func(childComplexity int) int
 		LastInteraction func(childComplexity int) int
+		Memories        func(childComplexity int, filter *model.MemoryFilter, first *int, after *string) int
 		MemorySummary   func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Neighbors       func(childComplexity int, depth *int) int
@@ -176,7 +179,34 @@ type ComplexityRoot struct {
 		NodeID         func(childComplexity int) int
 	}
 
+	Memory struct {
+		AccessCount    func(childComplexity int) int
+		Character      func(childComplexity int) int
+		Content        func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Importance     func(childComplexity int) int
+		LastAccessedAt func(childComplexity int) int
+		SourceDocument func(childComplexity int) int
+		Sources        func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
+	MemoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MemoryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
+		AddMemories        func(childComplexity int, characterID string, input []*model.AddMemoryInput) int
+		AddMemory          func(childComplexity int, characterID string, input model.AddMemoryInput) int
 		AdjustRelationship func(childComplexity int, id string, delta model.RelationshipDelta, cause *string) int
 		CreateCharacter    func(childComplexity int, input model.CreateCharacterInput) int
 		CreateEcosystem    func(childComplexity int, input model.CreateEcosystemInput) int
@@ -185,6 +215,7 @@ type ComplexityRoot struct {
 		DeleteDocument     func(childComplexity int, id string) int
 		DeleteEcosystem    func(childComplexity int, id string) int
 		DeleteRelationship func(childComplexity int, id string) int
+		ForgetMemory       func(childComplexity int, id string) int
 		Login              func(childComplexity int, input model.LoginInput) int
 		Logout             func(childComplexity int, refreshToken string) int
 		RefreshToken       func(childComplexity int, token string) int
@@ -223,11 +254,14 @@ type ComplexityRoot struct {
 		Ecosystem           func(childComplexity int, id string) int
 		Ecosystems          func(childComplexity int, first *int, after *string) int
 		Me                  func(childComplexity int) int
+		Memory              func(childComplexity int, id string) int
 		Neighbors           func(childComplexity int, characterID string, depth *int) int
 		Node                func(childComplexity int, id string) int
+		Recall              func(childComplexity int, characterID string, query string, topK *int, weights *model.RecallWeights) int
 		Relationship        func(childComplexity int, id string) int
 		RelationshipBetween func(childComplexity int, a string, b string) int
 		RelationshipMap     func(childComplexity int, ecosystemID string, filter *model.RelationshipMapFilter, asOf *time.Time) int
+		SearchMemories      func(childComplexity int, ecosystemID string, query string, topK *int) int
 		ShortestPath        func(childComplexity int, fromID string, toID string, maxDepth *int, weighted *bool) int
 		Users               func(childComplexity int, first *int, after *string) int
 	}
@@ -307,6 +341,15 @@ type ComplexityRoot struct {
 		Trust       func(childComplexity int) int
 	}
 
+	ScoredMemory struct {
+		Importance func(childComplexity int) int
+		Memory     func(childComplexity int) int
+		Recency    func(childComplexity int) int
+		Relevance  func(childComplexity int) int
+		Score      func(childComplexity int) int
+		Similarity func(childComplexity int) int
+	}
+
 	User struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
@@ -336,6 +379,7 @@ type CharacterResolver interface {
 	ID(ctx context.Context, obj *characters.Character) (string, error)
 	Ecosystem(ctx context.Context, obj *characters.Character) (*ecosystems.Ecosystem, error)
 
+	Memories(ctx context.Context, obj *characters.Character, filter *model.MemoryFilter, first *int, after *string) (*model.MemoryConnection, error)
 	Relationships(ctx context.Context, obj *characters.Character, filter *model.RelationshipFilter, first *int, after *string) (*model.RelationshipConnection, error)
 	Neighbors(ctx context.Context, obj *characters.Character, depth *int) ([]*graphstore.Neighbor, error)
 }
@@ -353,6 +397,13 @@ type EcosystemResolver interface {
 	Owner(ctx context.Context, obj *ecosystems.Ecosystem) (*auth.User, error)
 	Characters(ctx context.Context, obj *ecosystems.Ecosystem, first *int, after *string) (*model.CharacterConnection, error)
 }
+type MemoryResolver interface {
+	ID(ctx context.Context, obj *memories.Memory) (string, error)
+	Character(ctx context.Context, obj *memories.Memory) (*characters.Character, error)
+
+	SourceDocument(ctx context.Context, obj *memories.Memory) (*documents.Document, error)
+	Sources(ctx context.Context, obj *memories.Memory) ([]*memories.Memory, error)
+}
 type MutationResolver interface {
 	Register(ctx context.Context, input model.RegisterInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
@@ -366,6 +417,9 @@ type MutationResolver interface {
 	CreateEcosystem(ctx context.Context, input model.CreateEcosystemInput) (*ecosystems.Ecosystem, error)
 	UpdateEcosystem(ctx context.Context, id string, input model.UpdateEcosystemInput) (*ecosystems.Ecosystem, error)
 	DeleteEcosystem(ctx context.Context, id string) (string, error)
+	AddMemory(ctx context.Context, characterID string, input model.AddMemoryInput) (*memories.Memory, error)
+	AddMemories(ctx context.Context, characterID string, input []*model.AddMemoryInput) (int, error)
+	ForgetMemory(ctx context.Context, id string) (string, error)
 	CreateRelationship(ctx context.Context, input model.CreateRelationshipInput) (*relationships.Relationship, error)
 	UpdateRelationship(ctx context.Context, id string, input model.UpdateRelationshipInput) (*relationships.Relationship, error)
 	AdjustRelationship(ctx context.Context, id string, delta model.RelationshipDelta, cause *string) (*relationships.Relationship, error)
@@ -384,6 +438,9 @@ type QueryResolver interface {
 	Documents(ctx context.Context, first *int, after *string) (*model.DocumentConnection, error)
 	Ecosystem(ctx context.Context, id string) (*ecosystems.Ecosystem, error)
 	Ecosystems(ctx context.Context, first *int, after *string) (*model.EcosystemConnection, error)
+	Memory(ctx context.Context, id string) (*memories.Memory, error)
+	Recall(ctx context.Context, characterID string, query string, topK *int, weights *model.RecallWeights) ([]*memories.Scored, error)
+	SearchMemories(ctx context.Context, ecosystemID string, query string, topK *int) ([]*memories.Scored, error)
 	Relationship(ctx context.Context, id string) (*relationships.Relationship, error)
 	RelationshipBetween(ctx context.Context, a string, b string) ([]*relationships.Relationship, error)
 	RelationshipMap(ctx context.Context, ecosystemID string, filter *model.RelationshipMapFilter, asOf *time.Time) (*relationships.Map, error)
@@ -521,6 +578,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Character.LastInteraction(childComplexity), true
+	case "Character.memories":
+		if e.ComplexityRoot.Character.Memories == nil {
+			break
+		}
+
+		args, err := ec.field_Character_memories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Character.Memories(childComplexity, args["filter"].(*model.MemoryFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Character.memorySummary":
 		if e.ComplexityRoot.Character.MemorySummary == nil {
 			break
@@ -950,6 +1018,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MapNode.NodeID(childComplexity), true
 
+	case "Memory.accessCount":
+		if e.ComplexityRoot.Memory.AccessCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.AccessCount(childComplexity), true
+	case "Memory.character":
+		if e.ComplexityRoot.Memory.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.Character(childComplexity), true
+	case "Memory.content":
+		if e.ComplexityRoot.Memory.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.Content(childComplexity), true
+	case "Memory.createdAt":
+		if e.ComplexityRoot.Memory.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.CreatedAt(childComplexity), true
+	case "Memory.id":
+		if e.ComplexityRoot.Memory.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.ID(childComplexity), true
+	case "Memory.importance":
+		if e.ComplexityRoot.Memory.Importance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.Importance(childComplexity), true
+	case "Memory.lastAccessedAt":
+		if e.ComplexityRoot.Memory.LastAccessedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.LastAccessedAt(childComplexity), true
+	case "Memory.sourceDocument":
+		if e.ComplexityRoot.Memory.SourceDocument == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.SourceDocument(childComplexity), true
+	case "Memory.sources":
+		if e.ComplexityRoot.Memory.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.Sources(childComplexity), true
+	case "Memory.type":
+		if e.ComplexityRoot.Memory.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.Type(childComplexity), true
+
+	case "MemoryConnection.edges":
+		if e.ComplexityRoot.MemoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryConnection.Edges(childComplexity), true
+	case "MemoryConnection.nodes":
+		if e.ComplexityRoot.MemoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryConnection.Nodes(childComplexity), true
+	case "MemoryConnection.pageInfo":
+		if e.ComplexityRoot.MemoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryConnection.PageInfo(childComplexity), true
+	case "MemoryConnection.totalCount":
+		if e.ComplexityRoot.MemoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryConnection.TotalCount(childComplexity), true
+
+	case "MemoryEdge.cursor":
+		if e.ComplexityRoot.MemoryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryEdge.Cursor(childComplexity), true
+	case "MemoryEdge.node":
+		if e.ComplexityRoot.MemoryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryEdge.Node(childComplexity), true
+
+	case "Mutation.addMemories":
+		if e.ComplexityRoot.Mutation.AddMemories == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addMemories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddMemories(childComplexity, args["characterId"].(string), args["input"].([]*model.AddMemoryInput)), true
+	case "Mutation.addMemory":
+		if e.ComplexityRoot.Mutation.AddMemory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addMemory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddMemory(childComplexity, args["characterId"].(string), args["input"].(model.AddMemoryInput)), true
 	case "Mutation.adjustRelationship":
 		if e.ComplexityRoot.Mutation.AdjustRelationship == nil {
 			break
@@ -1038,6 +1227,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["id"].(string)), true
+	case "Mutation.forgetMemory":
+		if e.ComplexityRoot.Mutation.ForgetMemory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_forgetMemory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ForgetMemory(childComplexity, args["id"].(string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1269,6 +1469,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.memory":
+		if e.ComplexityRoot.Query.Memory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_memory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Memory(childComplexity, args["id"].(string)), true
 	case "Query.neighbors":
 		if e.ComplexityRoot.Query.Neighbors == nil {
 			break
@@ -1291,6 +1502,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.recall":
+		if e.ComplexityRoot.Query.Recall == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Recall(childComplexity, args["characterId"].(string), args["query"].(string), args["topK"].(*int), args["weights"].(*model.RecallWeights)), true
 	case "Query.relationship":
 		if e.ComplexityRoot.Query.Relationship == nil {
 			break
@@ -1324,6 +1546,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RelationshipMap(childComplexity, args["ecosystemId"].(string), args["filter"].(*model.RelationshipMapFilter), args["asOf"].(*time.Time)), true
+	case "Query.searchMemories":
+		if e.ComplexityRoot.Query.SearchMemories == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchMemories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchMemories(childComplexity, args["ecosystemId"].(string), args["query"].(string), args["topK"].(*int)), true
 	case "Query.shortestPath":
 		if e.ComplexityRoot.Query.ShortestPath == nil {
 			break
@@ -1649,6 +1882,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RelationshipValues.Trust(childComplexity), true
 
+	case "ScoredMemory.importance":
+		if e.ComplexityRoot.ScoredMemory.Importance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoredMemory.Importance(childComplexity), true
+	case "ScoredMemory.memory":
+		if e.ComplexityRoot.ScoredMemory.Memory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoredMemory.Memory(childComplexity), true
+	case "ScoredMemory.recency":
+		if e.ComplexityRoot.ScoredMemory.Recency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoredMemory.Recency(childComplexity), true
+	case "ScoredMemory.relevance":
+		if e.ComplexityRoot.ScoredMemory.Relevance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoredMemory.Relevance(childComplexity), true
+	case "ScoredMemory.score":
+		if e.ComplexityRoot.ScoredMemory.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoredMemory.Score(childComplexity), true
+	case "ScoredMemory.similarity":
+		if e.ComplexityRoot.ScoredMemory.Similarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoredMemory.Similarity(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -1727,12 +1997,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddMemoryInput", ec.unmarshalInputAddMemoryInput),
 			graphql.NewInputUnmarshaler("CharacterFilter", ec.unmarshalInputCharacterFilter),
 			graphql.NewInputUnmarshaler("CreateCharacterInput", ec.unmarshalInputCreateCharacterInput),
 			graphql.NewInputUnmarshaler("CreateEcosystemInput", ec.unmarshalInputCreateEcosystemInput),
 			graphql.NewInputUnmarshaler("CreateRelationshipInput", ec.unmarshalInputCreateRelationshipInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("MemoryFilter", ec.unmarshalInputMemoryFilter),
 			graphql.NewInputUnmarshaler("PersonalityTraitsInput", ec.unmarshalInputPersonalityTraitsInput),
+			graphql.NewInputUnmarshaler("RecallWeights", ec.unmarshalInputRecallWeights),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("RelationshipDelta", ec.unmarshalInputRelationshipDelta),
 			graphql.NewInputUnmarshaler("RelationshipFilter", ec.unmarshalInputRelationshipFilter),
@@ -2099,6 +2372,102 @@ extend type Mutation {
   deleteEcosystem(id: ID!): ID! @auth
 }
 `, BuiltIn: false},
+	{Name: "../schema/memories.graphqls", Input: `enum MemoryType {
+  "Something the character saw or was told."
+  OBSERVATION
+  "Something said in a conversation."
+  DIALOGUE
+  "A conclusion the character drew from other memories."
+  REFLECTION
+  "Something the character knows to be true."
+  FACT
+  "Something the character intends to do."
+  PLAN
+}
+
+"One thing a character remembers."
+type Memory implements Node {
+  id: ID!
+  character: Character!
+  content: String!
+  type: MemoryType!
+  "0..1: how much the memory matters to the character."
+  importance: Float!
+  createdAt: Time!
+  "Recall counts recency from here."
+  lastAccessedAt: Time!
+  accessCount: Int!
+  "The document the memory was drawn from, if any."
+  sourceDocument: Document
+  "For a REFLECTION, the memories it was drawn from."
+  sources: [Memory!]!
+}
+
+"A recalled memory with its score: the weighted sum of its recency, importance and relevance, each normalised to 0..1 over the candidates."
+type ScoredMemory {
+  memory: Memory!
+  score: Float!
+  recency: Float!
+  importance: Float!
+  relevance: Float!
+  "Cosine similarity of the memory to the query, before normalisation."
+  similarity: Float!
+}
+
+type MemoryConnection {
+  edges: [MemoryEdge!]!
+  nodes: [Memory!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type MemoryEdge {
+  cursor: String!
+  node: Memory!
+}
+
+input AddMemoryInput {
+  "1 to 10000 characters."
+  content: String!
+  type: MemoryType!
+  "0..1; left out, it is scored from the type and the text."
+  importance: Float
+}
+
+input MemoryFilter {
+  types: [MemoryType!]
+  "Only memories created at or after this moment."
+  since: Time
+}
+
+"Weights of recall's three parts (each at least 0, not all 0). Left out: 1, 1, 1."
+input RecallWeights {
+  recency: Float = 1
+  importance: Float = 1
+  relevance: Float = 1
+}
+
+extend type Character {
+  "Memories, newest first."
+  memories(filter: MemoryFilter, first: Int = 20, after: String): MemoryConnection!
+}
+
+extend type Query {
+  memory(id: ID!): Memory @auth
+  "The memories of a character that matter most for a query (topK 1..100), marked as accessed."
+  recall(characterId: ID!, query: String!, topK: Int = 10, weights: RecallWeights): [ScoredMemory!]! @auth
+  "The memories of a whole ecosystem nearest in meaning to a query (topK 1..100)."
+  searchMemories(ecosystemId: ID!, query: String!, topK: Int = 10): [ScoredMemory!]! @auth
+}
+
+extend type Mutation {
+  addMemory(characterId: ID!, input: AddMemoryInput!): Memory! @auth
+  "Adds up to 10000 memories at once (an import); returns how many were stored."
+  addMemories(characterId: ID!, input: [AddMemoryInput!]!): Int! @auth
+  "Returns the deleted id."
+  forgetMemory(id: ID!): ID! @auth
+}
+`, BuiltIn: false},
 	{Name: "../schema/relationships.graphqls", Input: `enum RelationshipType {
   FRIEND
   RIVAL
@@ -2452,6 +2821,8 @@ func (ec *executionContext) childFields_Character(ctx context.Context, field gra
 		return ec.fieldContext_Character_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Character_updatedAt(ctx, field)
+	case "memories":
+		return ec.fieldContext_Character_memories(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Character_relationships(ctx, field)
 	case "neighbors":
@@ -2648,6 +3019,56 @@ func (ec *executionContext) childFields_MapNode(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type MapNode", field.Name)
 }
 
+func (ec *executionContext) childFields_Memory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Memory_id(ctx, field)
+	case "character":
+		return ec.fieldContext_Memory_character(ctx, field)
+	case "content":
+		return ec.fieldContext_Memory_content(ctx, field)
+	case "type":
+		return ec.fieldContext_Memory_type(ctx, field)
+	case "importance":
+		return ec.fieldContext_Memory_importance(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Memory_createdAt(ctx, field)
+	case "lastAccessedAt":
+		return ec.fieldContext_Memory_lastAccessedAt(ctx, field)
+	case "accessCount":
+		return ec.fieldContext_Memory_accessCount(ctx, field)
+	case "sourceDocument":
+		return ec.fieldContext_Memory_sourceDocument(ctx, field)
+	case "sources":
+		return ec.fieldContext_Memory_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Memory", field.Name)
+}
+
+func (ec *executionContext) childFields_MemoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MemoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MemoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MemoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MemoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MemoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MemoryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MemoryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemoryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Neighbor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "character":
@@ -2838,6 +3259,24 @@ func (ec *executionContext) childFields_RelationshipValues(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipValues", field.Name)
 }
 
+func (ec *executionContext) childFields_ScoredMemory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "memory":
+		return ec.fieldContext_ScoredMemory_memory(ctx, field)
+	case "score":
+		return ec.fieldContext_ScoredMemory_score(ctx, field)
+	case "recency":
+		return ec.fieldContext_ScoredMemory_recency(ctx, field)
+	case "importance":
+		return ec.fieldContext_ScoredMemory_importance(ctx, field)
+	case "relevance":
+		return ec.fieldContext_ScoredMemory_relevance(ctx, field)
+	case "similarity":
+		return ec.fieldContext_ScoredMemory_similarity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScoredMemory", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3008,6 +3447,36 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	return args, nil
 }
 
+func (ec *executionContext) field_Character_memories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.MemoryFilter, error) {
+			return ec.unmarshalOMemoryFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Character_neighbors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3093,6 +3562,50 @@ func (ec *executionContext) field_Ecosystem_characters_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addMemories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.AddMemoryInput, error) {
+			return ec.unmarshalNAddMemoryInput2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addMemory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddMemoryInput, error) {
+			return ec.unmarshalNAddMemoryInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -3211,6 +3724,20 @@ func (ec *executionContext) field_Mutation_deleteEcosystem_args(ctx context.Cont
 }
 
 func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_forgetMemory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -3506,6 +4033,20 @@ func (ec *executionContext) field_Query_ecosystems_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_memory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_neighbors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3539,6 +4080,44 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_recall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "topK",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topK"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "weights",
+		func(ctx context.Context, v any) (*model.RecallWeights, error) {
+			return ec.unmarshalORecallWeights2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRecallWeights(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["weights"] = arg3
 	return args, nil
 }
 
@@ -3605,6 +4184,36 @@ func (ec *executionContext) field_Query_relationship_args(ctx context.Context, r
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchMemories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "topK",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topK"] = arg2
 	return args, nil
 }
 
@@ -4272,6 +4881,50 @@ func (ec *executionContext) _Character_updatedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Character_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Character", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Character_memories(ctx context.Context, field graphql.CollectedField, obj *characters.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Character_memories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Character().Memories(ctx, obj, fc.Args["filter"].(*model.MemoryFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemoryConnection) graphql.Marshaler {
+			return ec.marshalNMemoryConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Character_memories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Character",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemoryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Character_memories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Character_relationships(ctx context.Context, field graphql.CollectedField, obj *characters.Character) (ret graphql.Marshaler) {
@@ -5873,6 +6526,437 @@ func (ec *executionContext) fieldContext_MapNode_degree(_ context.Context, field
 	return graphql.NewScalarFieldContext("MapNode", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Memory_id(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Memory().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Memory_character(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Memory().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Memory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Memory_content(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Memory_type(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v memories.Type) graphql.Marshaler {
+			return ec.marshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, false, false, "MemoryType")
+}
+
+func (ec *executionContext) _Memory_importance(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_importance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Importance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_importance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Memory_createdAt(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Memory_lastAccessedAt(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_lastAccessedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastAccessedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_lastAccessedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Memory_accessCount(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_accessCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_accessCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Memory", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Memory_sourceDocument(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_sourceDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Memory().SourceDocument(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *documents.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐDocument(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_sourceDocument(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Memory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Memory_sources(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Memory_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Memory().Sources(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*memories.Memory) graphql.Marshaler {
+			return ec.marshalNMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Memory_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Memory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MemoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MemoryEdge) graphql.Marshaler {
+			return ec.marshalNMemoryEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemoryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemoryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MemoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*memories.Memory) graphql.Marshaler {
+			return ec.marshalNMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemoryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MemoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemoryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MemoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemoryConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _MemoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MemoryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemoryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MemoryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+			return ec.marshalNMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemoryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6512,6 +7596,177 @@ func (ec *executionContext) fieldContext_Mutation_deleteEcosystem(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteEcosystem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addMemory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addMemory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddMemory(ctx, fc.Args["characterId"].(string), fc.Args["input"].(model.AddMemoryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *memories.Memory
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+			return ec.marshalNMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addMemory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addMemory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addMemories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addMemories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddMemories(ctx, fc.Args["characterId"].(string), fc.Args["input"].([]*model.AddMemoryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addMemories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addMemories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_forgetMemory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_forgetMemory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ForgetMemory(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_forgetMemory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_forgetMemory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7508,6 +8763,177 @@ func (ec *executionContext) fieldContext_Query_ecosystems(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_ecosystems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_memory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_memory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Memory(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *memories.Memory
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+			return ec.marshalOMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_memory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_memory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_recall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_recall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Recall(ctx, fc.Args["characterId"].(string), fc.Args["query"].(string), fc.Args["topK"].(*int), fc.Args["weights"].(*model.RecallWeights))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []*memories.Scored
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*memories.Scored) graphql.Marshaler {
+			return ec.marshalNScoredMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐScoredᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_recall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoredMemory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_recall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchMemories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchMemories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchMemories(ctx, fc.Args["ecosystemId"].(string), fc.Args["query"].(string), fc.Args["topK"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []*memories.Scored
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*memories.Scored) graphql.Marshaler {
+			return ec.marshalNScoredMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐScoredᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchMemories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoredMemory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchMemories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9171,6 +10597,153 @@ func (ec *executionContext) fieldContext_RelationshipValues_familiarity(_ contex
 	return graphql.NewScalarFieldContext("RelationshipValues", field, false, false, "Float")
 }
 
+func (ec *executionContext) _ScoredMemory_memory(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoredMemory_memory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Memory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+			return ec.marshalNMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoredMemory_memory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScoredMemory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScoredMemory_score(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoredMemory_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoredMemory_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoredMemory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScoredMemory_recency(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoredMemory_recency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoredMemory_recency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoredMemory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScoredMemory_importance(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoredMemory_importance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Importance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoredMemory_importance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoredMemory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScoredMemory_relevance(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoredMemory_relevance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relevance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoredMemory_relevance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoredMemory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScoredMemory_similarity(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoredMemory_similarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Similarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoredMemory_similarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoredMemory", field, false, false, "Float")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10533,6 +12106,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddMemoryInput(ctx context.Context, obj any) (model.AddMemoryInput, error) {
+	var it model.AddMemoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"content", "type", "importance"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "importance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("importance"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Importance = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddMemoryInput unmarshals raw into the AddMemoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddMemoryInput(ctx context.Context, raw any) (model.AddMemoryInput, error) {
+	var out model.AddMemoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddMemoryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCharacterFilter(ctx context.Context, obj any) (model.CharacterFilter, error) {
 	var it model.CharacterFilter
 	if obj == nil {
@@ -10908,6 +12537,55 @@ func UnmarshalLoginInput(ctx context.Context, raw any) (model.LoginInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMemoryFilter(ctx context.Context, obj any) (model.MemoryFilter, error) {
+	var it model.MemoryFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"types", "since"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalOMemoryType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemoryFilter unmarshals raw into the MemoryFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemoryFilter(ctx context.Context, raw any) (model.MemoryFilter, error) {
+	var out model.MemoryFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemoryFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPersonalityTraitsInput(ctx context.Context, obj any) (model.PersonalityTraitsInput, error) {
 	var it model.PersonalityTraitsInput
 	if obj == nil {
@@ -10975,6 +12653,72 @@ func (ec *executionContext) unmarshalInputPersonalityTraitsInput(ctx context.Con
 func UnmarshalPersonalityTraitsInput(ctx context.Context, raw any) (model.PersonalityTraitsInput, error) {
 	var out model.PersonalityTraitsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonalityTraitsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecallWeights(ctx context.Context, obj any) (model.RecallWeights, error) {
+	var it model.RecallWeights
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["recency"]; !present {
+		asMap["recency"] = 1
+	}
+	if _, present := asMap["importance"]; !present {
+		asMap["importance"] = 1
+	}
+	if _, present := asMap["relevance"]; !present {
+		asMap["relevance"] = 1
+	}
+
+	fieldsInOrder := [...]string{"recency", "importance", "relevance"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "recency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recency"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Recency = data
+		case "importance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("importance"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Importance = data
+		case "relevance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relevance"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relevance = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecallWeights unmarshals raw into the RecallWeights input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecallWeights(ctx context.Context, raw any) (model.RecallWeights, error) {
+	var out model.RecallWeights
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecallWeights", raw, &out)
 	return out, err
 }
 
@@ -11480,6 +13224,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Relationship(ctx, sel, obj)
+	case memories.Memory:
+		return ec._Memory(ctx, sel, &obj)
+	case *memories.Memory:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Memory(ctx, sel, obj)
 	case ecosystems.Ecosystem:
 		return ec._Ecosystem(ctx, sel, &obj)
 	case *ecosystems.Ecosystem:
@@ -11660,6 +13411,12 @@ func (ec *executionContext) _Character(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "memories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Character_memories(ctx, field, obj)
+				})
 		case "relationships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12326,6 +14083,175 @@ func (ec *executionContext) _MapNode(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var memoryImplementors = []string{"Memory", "Node"}
+
+func (ec *executionContext) _Memory(ctx context.Context, sel ast.SelectionSet, obj *memories.Memory) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Memory")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Memory_id(ctx, field, obj)
+				})
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Memory_character(ctx, field, obj)
+				})
+		case "content":
+			out.Values[i] = ec._Memory_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._Memory_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "importance":
+			out.Values[i] = ec._Memory_importance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Memory_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastAccessedAt":
+			out.Values[i] = ec._Memory_lastAccessedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accessCount":
+			out.Values[i] = ec._Memory_accessCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sourceDocument":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Memory_sourceDocument(ctx, field, obj)
+				})
+		case "sources":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Memory_sources(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memoryConnectionImplementors = []string{"MemoryConnection"}
+
+func (ec *executionContext) _MemoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MemoryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memoryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemoryConnection")
+		case "edges":
+			out.Values[i] = ec._MemoryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._MemoryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MemoryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MemoryConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memoryEdgeImplementors = []string{"MemoryEdge"}
+
+func (ec *executionContext) _MemoryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MemoryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memoryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemoryEdge")
+		case "cursor":
+			out.Values[i] = ec._MemoryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MemoryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -12425,6 +14351,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteEcosystem":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteEcosystem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addMemory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addMemory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addMemories":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addMemories(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forgetMemory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_forgetMemory(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12686,6 +14633,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ecosystems(ctx, field)
+				})
+		case "memory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_memory(ctx, field)
+				})
+		case "recall":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_recall(ctx, field)
+				})
+		case "searchMemories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchMemories(ctx, field)
 				})
 		case "relationship":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -13252,6 +15217,64 @@ func (ec *executionContext) _RelationshipValues(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var scoredMemoryImplementors = []string{"ScoredMemory"}
+
+func (ec *executionContext) _ScoredMemory(ctx context.Context, sel ast.SelectionSet, obj *memories.Scored) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scoredMemoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScoredMemory")
+		case "memory":
+			out.Values[i] = ec._ScoredMemory_memory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._ScoredMemory_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recency":
+			out.Values[i] = ec._ScoredMemory_recency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importance":
+			out.Values[i] = ec._ScoredMemory_importance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relevance":
+			out.Values[i] = ec._ScoredMemory_relevance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "similarity":
+			out.Values[i] = ec._ScoredMemory_similarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
@@ -13755,6 +15778,30 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddMemoryInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInput(ctx context.Context, v any) (model.AddMemoryInput, error) {
+	res, err := ec.unmarshalInputAddMemoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAddMemoryInput2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInputᚄ(ctx context.Context, v any) ([]*model.AddMemoryInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AddMemoryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAddMemoryInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNAddMemoryInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInput(ctx context.Context, v any) (*model.AddMemoryInput, error) {
+	res, err := ec.unmarshalInputAddMemoryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPayload!")
@@ -14174,6 +16221,94 @@ func (ec *executionContext) marshalNMapNode2ᚕgithubᚗcomᚋliteraryaiᚋensem
 	return ret
 }
 
+func (ec *executionContext) marshalNMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*memories.Memory) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx context.Context, sel ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Memory!")
+		return graphql.Null
+	}
+	return ec._Memory(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemoryConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryConnection(ctx context.Context, sel ast.SelectionSet, v *model.MemoryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemoryConnection!")
+		return graphql.Null
+	}
+	return ec._MemoryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemoryEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MemoryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemoryEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMemoryEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryEdge(ctx context.Context, sel ast.SelectionSet, v *model.MemoryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemoryEdge!")
+		return graphql.Null
+	}
+	return ec._MemoryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType(ctx context.Context, v any) (memories.Type, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType(ctx context.Context, sel ast.SelectionSet, v memories.Type) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MemoryType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType = map[string]memories.Type{
+		"OBSERVATION": memories.Observation,
+		"DIALOGUE":    memories.Dialogue,
+		"REFLECTION":  memories.Reflection,
+		"FACT":        memories.Fact,
+		"PLAN":        memories.Plan,
+	}
+	marshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType = map[memories.Type]string{
+		memories.Observation: "OBSERVATION",
+		memories.Dialogue:    "DIALOGUE",
+		memories.Reflection:  "REFLECTION",
+		memories.Fact:        "FACT",
+		memories.Plan:        "PLAN",
+	}
+)
+
 func (ec *executionContext) marshalNNeighbor2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighborᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphstore.Neighbor) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14451,6 +16586,30 @@ var (
 		auth.RoleAdmin: "ADMIN",
 	}
 )
+
+func (ec *executionContext) marshalNScoredMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐScoredᚄ(ctx context.Context, sel ast.SelectionSet, v []*memories.Scored) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScoredMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐScored(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScoredMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐScored(ctx context.Context, sel ast.SelectionSet, v *memories.Scored) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScoredMemory!")
+		return graphql.Null
+	}
+	return ec._ScoredMemory(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -14908,6 +17067,57 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) marshalOMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx context.Context, sel ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Memory(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMemoryFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMemoryFilter(ctx context.Context, v any) (*model.MemoryFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMemoryFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOMemoryType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐTypeᚄ(ctx context.Context, v any) ([]memories.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]memories.Type, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMemoryType2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []memories.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemoryType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -14920,6 +17130,14 @@ func (ec *executionContext) unmarshalOPersonalityTraitsInput2ᚖgithubᚗcomᚋl
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputPersonalityTraitsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORecallWeights2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRecallWeights(ctx context.Context, v any) (*model.RecallWeights, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRecallWeights(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

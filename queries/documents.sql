@@ -30,3 +30,6 @@ LIMIT @page_limit;
 -- name: CountDocuments :one
 SELECT count(*) FROM documents
 WHERE (sqlc.narg('owner_id')::uuid IS NULL OR owner_id = sqlc.narg('owner_id'));
+
+-- name: ListDocumentsByIDs :many
+SELECT * FROM documents WHERE id = ANY(@ids::uuid[]);

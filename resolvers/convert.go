@@ -6,6 +6,7 @@ import (
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/relay"
 )
@@ -17,6 +18,7 @@ const (
 	typeCharacter    = relay.TypeCharacter
 	typeDocument     = relay.TypeDocument
 	typeRelationship = relay.TypeRelationship
+	typeMemory       = relay.TypeMemory
 )
 
 func payload(s *auth.Session) *model.AuthPayload {
@@ -81,4 +83,26 @@ func firstError(list []error) error {
 		}
 	}
 	return nil
+}
+
+func orOne(v *float64) float64 {
+	if v == nil {
+		return 1
+	}
+	return *v
+}
+
+func intOr(v *int, def int) int {
+	if v == nil {
+		return def
+	}
+	return *v
+}
+
+func scoredList(in []memories.Scored) []*memories.Scored {
+	out := make([]*memories.Scored, len(in))
+	for i := range in {
+		out[i] = &in[i]
+	}
+	return out
 }

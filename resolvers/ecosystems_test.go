@@ -104,7 +104,7 @@ func TestEcosystemPaging(t *testing.T) {
 	for i := range 5 {
 		c.CreateEcosystem(t, fmt.Sprintf("world-%d", i))
 	}
-	const q = `query($after: String) { ecosystems(first: 2, after: $after) {
+	const q = `query($after: String, $first: Int) { ecosystems(first: $first, after: $after) {
 		totalCount edges { cursor node { name } } nodes { name } pageInfo { hasNextPage endCursor } } }`
 	var names []string
 	var after any
@@ -120,7 +120,7 @@ func TestEcosystemPaging(t *testing.T) {
 				PageInfo pageInfo
 			}
 		}
-		c.Must(t, q, map[string]any{"after": after}, &out)
+		c.Must(t, q, map[string]any{"after": after, "first": 2}, &out)
 		e := out.Ecosystems
 		if e.TotalCount != 5 {
 			t.Fatalf("totalCount = %d", e.TotalCount)

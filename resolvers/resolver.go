@@ -15,6 +15,7 @@ import (
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -26,6 +27,7 @@ type Resolver struct {
 	CharacterService    *characters.Service
 	DocumentService     *documents.Service
 	RelationshipService *relationships.Service
+	MemoryService       *memories.Service
 }
 
 // Config returns the executor configuration: resolvers, directives, and the cost of
@@ -44,6 +46,9 @@ func (r *Resolver) Config() graph.Config {
 	c.Query.Users = pageCost
 	c.Ecosystem.Characters = pageCost
 	c.Relationship.History = pageCost
+	c.Character.Memories = func(child int, _ *model.MemoryFilter, first *int, after *string) int {
+		return pageCost(child, first, after)
+	}
 	c.Character.Relationships = func(child int, _ *model.RelationshipFilter, first *int, after *string) int {
 		return pageCost(child, first, after)
 	}

@@ -31,6 +31,10 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		return r.CharacterService.Get(ctx, v, uid)
 	case typeDocument:
 		return r.DocumentService.Get(ctx, v, uid)
+	case typeRelationship:
+		return r.RelationshipService.Get(ctx, v, uid)
+	case typeMemory:
+		return r.MemoryService.Get(ctx, v, uid)
 	}
 	return nil, fmt.Errorf("node of type %q: %w", typ, errs.ErrNotFound)
 }

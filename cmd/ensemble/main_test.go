@@ -312,3 +312,27 @@ func slowUpload(token string) ([]byte, []byte) {
 	half := len(body) / 2
 	return []byte(head + body[:half]), []byte(body[half:])
 }
+
+func TestReindexVectors(t *testing.T) {
+	url := testkit.DatabaseURL(t)
+	pool, err := db.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(t.Context(), `WITH u AS (INSERT INTO users (username, email, password_hash) VALUES ('old', 'old@example.com', 'x') RETURNING id),
+		e AS (INSERT INTO ecosystems (owner_id, name) SELECT id, 'e' FROM u RETURNING id),
+		c AS (INSERT INTO characters (ecosystem_id, name) SELECT id, 'c' FROM e RETURNING id, ecosystem_id)
+		INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model)
+		SELECT c.id, c.ecosystem_id, 'remembered long ago', 'FACT', 0.5, '\x0000803f'::bytea, 'old-model' FROM c, generate_series(1, 300)`); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, []string{"DATABASE_URL=" + url, "SECRET_KEY=" + testkit.Secret}, "reindex", "vectors")
+	if err != nil || !strings.Contains(out, "re-embedded 300 memories with offline-hash-v1-256") {
+		t.Fatalf("reindex vectors: %v\n%s", err, out)
+	}
+	var stale int
+	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM memories WHERE embedding_model <> 'offline-hash-v1-256' OR octet_length(embedding) <> 1024`).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("%d memories still stale: %v", stale, err)
+	}
+}

@@ -83,6 +83,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	}
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
+	if err := a.Start(bg); err != nil {
+		return err
+	}
 	if projector != nil {
 		// The projector polls the outbox; committed graph changes wake it at once.
 		sub := a.Bus.Subscribe(func(events.Event) bool { return true }, 64)
@@ -124,6 +127,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := a.Stop(shutCtx); err != nil {
+		logger.Warn("background work did not stop cleanly", "error", err)
 	}
 	stopBackground()
 	a.Bus.Close()

@@ -9,6 +9,7 @@ import (
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -199,4 +200,27 @@ func (c *RelationshipChangeConnection) PageInfo() *PageInfo {
 // TotalCount counts every change of the relationship.
 func (c *RelationshipChangeConnection) TotalCount(ctx context.Context) (int, error) {
 	return c.total(ctx)
+}
+
+// MemoryConnection is a page of memories, newest first.
+type MemoryConnection struct {
+	Connection[*memories.Memory]
+}
+
+// MemoryEdge is a memory and its cursor.
+type MemoryEdge struct {
+	Cursor string
+	Node   *memories.Memory
+}
+
+// NewMemoryConnection wraps a page of memories.
+func NewMemoryConnection(p page.Page[*memories.Memory]) *MemoryConnection {
+	return &MemoryConnection{Connection[*memories.Memory]{p}}
+}
+
+// Edges pairs every memory with its cursor.
+func (c *MemoryConnection) Edges() []*MemoryEdge {
+	return edges(c.Connection, func(cur string, n *memories.Memory) *MemoryEdge {
+		return &MemoryEdge{Cursor: cur, Node: n}
+	})
 }

@@ -10,8 +10,17 @@ import (
 	"time"
 
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
+
+type AddMemoryInput struct {
+	// 1 to 10000 characters.
+	Content string        `json:"content"`
+	Type    memories.Type `json:"type"`
+	// 0..1; left out, it is scored from the type and the text.
+	Importance *float64 `json:"importance,omitempty"`
+}
 
 // What a successful sign-in returns. Send `accessToken` as `Authorization: Bearer ...`; trade `refreshToken` for a new pair before `expiresAt`.
 type AuthPayload struct {
@@ -81,6 +90,12 @@ type LoginInput struct {
 	Password string `json:"password"`
 }
 
+type MemoryFilter struct {
+	Types []memories.Type `json:"types,omitempty"`
+	// Only memories created at or after this moment.
+	Since *time.Time `json:"since,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -102,6 +117,13 @@ type PersonalityTraitsInput struct {
 }
 
 type Query struct {
+}
+
+// Weights of recall's three parts (each at least 0, not all 0). Left out: 1, 1, 1.
+type RecallWeights struct {
+	Recency    *float64 `json:"recency,omitempty"`
+	Importance *float64 `json:"importance,omitempty"`
+	Relevance  *float64 `json:"relevance,omitempty"`
 }
 
 type RegisterInput struct {

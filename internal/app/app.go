@@ -4,6 +4,8 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,11 +18,15 @@ import (
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/graphstore/pg"
+	"github.com/literaryai/ensemble/internal/jobs"
 	"github.com/literaryai/ensemble/internal/loaders"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/server"
+	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
 	"github.com/literaryai/ensemble/resolvers"
 )
 
@@ -36,6 +42,9 @@ type Options struct {
 	Now func() time.Time
 	// Graph is the traversal backend; nil means the in-process pg backend.
 	Graph graphstore.Graph
+	// JobsPool is the pool background jobs poll with; nil means Pool. (Tests keep the
+	// job queue's own statements out of their counts of request round trips.)
+	JobsPool *pgxpool.Pool
 }
 
 // App is the assembled API.
@@ -43,6 +52,31 @@ type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
 	Bus     *bus.Local
+	// Jobs runs background work; Start and Stop it around serving.
+	Jobs *jobs.Runner
+	// Memories is the memory service, for maintenance commands.
+	Memories *memories.Service
+}
+
+// Start begins background work.
+func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
+
+// Stop lets running background work finish (until ctx ends) and stops it.
+func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
+
+// newEmbedder is the offline embedder, or the OpenAI-compatible endpoint when configured.
+func newEmbedder(cfg *config.Config) (embedding.Embedder, error) {
+	if cfg.EmbeddingsBaseURL == "" {
+		return embedding.NewOffline(cfg.EmbeddingsDimension), nil
+	}
+	e, err := embedding.NewOpenAI(embedding.OpenAIConfig{
+		BaseURL: cfg.EmbeddingsBaseURL, Model: cfg.EmbeddingsModel, APIKey: cfg.OpenAIAPIKey,
+		Dimension: cfg.EmbeddingsDimension, Timeout: cfg.EmbeddingsTimeout, MaxRetries: cfg.EmbeddingsMaxRetries,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("EMBEDDINGS_BASE_URL: %w", err)
+	}
+	return e, nil
 }
 
 // New wires every service and the HTTP handler.
@@ -66,20 +100,41 @@ func New(o Options) (*App, error) {
 	if graph == nil {
 		graph = snaps
 	}
+	embedder, err := newEmbedder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	vectors := embedded.New(o.Pool, embedder.Dimension(), embedder.Model(), cfg.VectorMemoryBytes)
+	runner := jobs.NewRunner()
+	memSvc := memories.NewService(o.Pool, events, embedder, vectors, runner, memories.Config{
+		Decay: cfg.RecallDecay, Weights: memories.DefaultConfig.Weights, Overfetch: memories.DefaultConfig.Overfetch,
+		MinCandidates: memories.DefaultConfig.MinCandidates, ReflectionThreshold: cfg.ReflectionThreshold,
+	}, now)
+	jobs.Register(runner, memories.NewReflectWorker(memSvc))
+	jobsPool := o.JobsPool
+	if jobsPool == nil {
+		jobsPool = o.Pool
+	}
+	if err := runner.Open(jobsPool, o.Logger, jobs.Options{}); err != nil {
+		return nil, err
+	}
 	res := &resolvers.Resolver{
 		AuthService:         authSvc,
 		EcosystemService:    ecosystems.NewService(o.Pool, events),
 		CharacterService:    characters.NewService(o.Pool, events),
 		DocumentService:     documents.NewService(o.Pool, cfg.MaxUploadBytes),
 		RelationshipService: relationships.NewService(o.Pool, events, graph, snaps, now),
+		MemoryService:       memSvc,
 	}
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
 		Graph: graph,
 		Loaders: loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService,
-			Relationships: res.RelationshipService, Wait: cfg.BatchWait},
+			Relationships: res.RelationshipService, Memories: memSvc, Documents: res.DocumentService,
+			Wait: cfg.BatchWait},
+		Vectors: vectors, Embedder: embedder,
 		Production: cfg.Production(), Introspection: cfg.Introspection, ComplexityLimit: cfg.ComplexityLimit,
 		DepthLimit: cfg.DepthLimit, MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 	})
-	return &App{Handler: handler, Auth: authSvc, Bus: events}, nil
+	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc}, nil
 }

@@ -51,6 +51,23 @@ type Config struct {
 	PineconeAPIKey       string        `env:"PINECONE_API_KEY"`
 	PineconeIndex        string        `env:"PINECONE_INDEX"`
 	MaxUploadBytes       int64         `env:"MAX_UPLOAD_BYTES" envDefault:"26214400"`
+	// Embeddings: offline (hashed n-grams) unless EMBEDDINGS_BASE_URL names an
+	// OpenAI-compatible endpoint, whose model and vector dimension must then be given.
+	EmbeddingsBaseURL   string `env:"EMBEDDINGS_BASE_URL"`
+	EmbeddingsModel     string `env:"EMBEDDINGS_MODEL"`
+	EmbeddingsDimension int    `env:"EMBEDDINGS_DIMENSION" envDefault:"256"`
+	OpenAIAPIKey        string `env:"OPENAI_API_KEY"`
+	// EmbeddingsTimeout bounds one request to the endpoint; EmbeddingsMaxRetries is how
+	// often a failed one is retried (429, 5xx, network) before giving up.
+	EmbeddingsTimeout    time.Duration `env:"EMBEDDINGS_TIMEOUT" envDefault:"30s"`
+	EmbeddingsMaxRetries int           `env:"EMBEDDINGS_MAX_RETRIES" envDefault:"4"`
+	// RecallDecay is recency's base per hour since a memory was last accessed.
+	RecallDecay float64 `env:"RECALL_DECAY" envDefault:"0.995"`
+	// ReflectionThreshold is the summed importance (0..1 each) of new memories that
+	// makes a character reflect.
+	ReflectionThreshold float64 `env:"REFLECTION_THRESHOLD" envDefault:"15"`
+	// VectorMemoryBytes bounds the memory held by in-process vector indexes.
+	VectorMemoryBytes int64 `env:"VECTOR_MEMORY_BYTES" envDefault:"1610612736"`
 	// CORSOrigins lists the browser origins allowed to call the API; "*" allows any (safe
 	// here because credentials travel in the Authorization header, never in cookies).
 	CORSOrigins []string `env:"CORS_ALLOWED_ORIGINS" envDefault:"*" envSeparator:","`
@@ -141,6 +158,8 @@ func expectation(t reflect.Type) string {
 		return "true or false"
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
 		return "a whole number"
+	case t.Kind() == reflect.Float64:
+		return "a number"
 	}
 	return "a " + t.String()
 }
@@ -167,6 +186,16 @@ func (c *Config) validate() error {
 		return errors.New("configuration: NEO4J_MAX_POOL_SIZE: expected a positive number")
 	case c.Neo4jAcquireTimeout <= 0 || c.Neo4jMaxConnLifetime <= 0:
 		return errors.New("configuration: NEO4J_ACQUIRE_TIMEOUT and NEO4J_MAX_CONNECTION_LIFETIME: expected positive durations")
+	case c.EmbeddingsBaseURL != "" && c.EmbeddingsModel == "":
+		return errors.New("configuration: EMBEDDINGS_MODEL: required with EMBEDDINGS_BASE_URL")
+	case c.EmbeddingsDimension < 8 || c.EmbeddingsDimension > 8192:
+		return errors.New("configuration: EMBEDDINGS_DIMENSION: expected 8 to 8192")
+	case !(c.RecallDecay > 0 && c.RecallDecay <= 1):
+		return errors.New("configuration: RECALL_DECAY: expected a number above 0, at most 1")
+	case !(c.ReflectionThreshold > 0):
+		return errors.New("configuration: REFLECTION_THRESHOLD: expected a positive number")
+	case c.VectorMemoryBytes < 1<<20:
+		return errors.New("configuration: VECTOR_MEMORY_BYTES: expected at least 1048576")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
 	case c.Addr == "":

@@ -194,6 +194,20 @@ func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID
 	return nil
 }
 
+// ByIDs loads documents by id for dataloaders; callers reach them through objects the
+// viewer may see.
+func (s *Service) ByIDs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Document, error) {
+	rows, err := s.q.ListDocumentsByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load documents: %w", err)
+	}
+	out := make(map[uuid.UUID]*Document, len(rows))
+	for _, r := range rows {
+		out[r.ID] = fromRow(r)
+	}
+	return out, nil
+}
+
 // List pages through the viewer's documents, oldest first.
 func (s *Service) List(ctx context.Context, viewer auth.Identity, a page.Args) (page.Page[*Document], error) {
 	owner := viewer.OwnerFilter()

@@ -20,6 +20,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrTooLarge: the request or upload is over its size limit.
 	ErrTooLarge = errors.New("too large")
+	// ErrUnavailable: a service Ensemble depends on (an embeddings or language model
+	// endpoint) failed; trying again later may work.
+	ErrUnavailable = errors.New("service unavailable")
 )
 
 // InvalidError is bad user input in one field.

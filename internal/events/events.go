@@ -22,6 +22,7 @@ const (
 	RelationshipChanged = "relationship.changed"
 	CharacterChanged    = "character.changed"
 	EcosystemChanged    = "ecosystem.changed"
+	MemoryChanged       = "memory.changed"
 )
 
 // Ops in payloads.
@@ -84,9 +85,13 @@ type Publisher interface {
 
 // Outbox collects the events of one transaction.
 type Outbox struct {
+	tx  pgx.Tx
 	q   *db.Queries
 	evs []Event
 }
+
+// Tx is the transaction, for work that must commit with the change (enqueuing a job).
+func (o *Outbox) Tx() pgx.Tx { return o.tx }
 
 // Append writes an event in the transaction.
 func (o *Outbox) Append(ctx context.Context, ecosystemID uuid.UUID, topic string, payload any) error {
@@ -108,7 +113,7 @@ func Transact(ctx context.Context, pool *pgxpool.Pool, pub Publisher, fn func(q 
 	var out *Outbox
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
-		out = &Outbox{q: q}
+		out = &Outbox{tx: tx, q: q}
 		return fn(q, out)
 	})
 	if err != nil {

@@ -13,9 +13,11 @@ import (
 
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -30,6 +32,8 @@ type Sources struct {
 	Ecosystems    *ecosystems.Service
 	Characters    *characters.Service
 	Relationships *relationships.Service
+	Memories      *memories.Service
+	Documents     *documents.Service
 	// Wait is the batching window; zero means DefaultWait.
 	Wait time.Duration
 }
@@ -48,6 +52,11 @@ type Loaders struct {
 	HistoryPage       *dataloader.Loader[HistoryKey, []*relationships.Change]
 	HistoryCount      *dataloader.Loader[uuid.UUID, int]
 	Neighbors         *dataloader.Loader[NeighborKey, []graphstore.Neighbor]
+
+	MemoryPage    *dataloader.Loader[MemoryPageKey, []*memories.Memory]
+	MemoryCount   *dataloader.Loader[MemoryCountKey, int]
+	MemorySources *dataloader.Loader[uuid.UUID, []*memories.Memory]
+	Document      *dataloader.Loader[uuid.UUID, *documents.Document]
 }
 
 // PageKey asks for one page of an ecosystem's characters.
@@ -94,6 +103,14 @@ func New(src Sources) *Loaders {
 			dataloader.WithWait[uuid.UUID, int](wait)),
 		Neighbors: dataloader.NewBatchedLoader(neighbors(src.Relationships),
 			dataloader.WithWait[NeighborKey, []graphstore.Neighbor](wait)),
+		MemoryPage: dataloader.NewBatchedLoader(memoryPages(src.Memories),
+			dataloader.WithWait[MemoryPageKey, []*memories.Memory](wait)),
+		MemoryCount: dataloader.NewBatchedLoader(memoryCounts(src.Memories),
+			dataloader.WithWait[MemoryCountKey, int](wait)),
+		MemorySources: dataloader.NewBatchedLoader(memorySources(src.Memories),
+			dataloader.WithWait[uuid.UUID, []*memories.Memory](wait)),
+		Document: dataloader.NewBatchedLoader(byID("document", src.Documents.ByIDs),
+			dataloader.WithWait[uuid.UUID, *documents.Document](wait)),
 	}
 }
 

@@ -20,6 +20,7 @@ const (
 	TypeCharacter    = "Character"
 	TypeDocument     = "Document"
 	TypeRelationship = "Relationship"
+	TypeMemory       = "Memory"
 )
 
 // ID returns the global id of an object of type typ.

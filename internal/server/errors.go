@@ -28,6 +28,7 @@ const (
 	codeBadRequest      = "BAD_REQUEST"
 	codeNotAcceptable   = "NOT_ACCEPTABLE"
 	codeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
+	codeUnavailable     = "SERVICE_UNAVAILABLE"
 )
 
 func init() {
@@ -87,6 +88,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, errs.ErrTooLarge):
 			gqlErr.Message = unwrapLast(err, errs.ErrTooLarge)
 			gqlErr.Extensions["code"] = codePayloadTooLarge
+		case errors.Is(err, errs.ErrUnavailable):
+			// Name what failed, never how it was reached (URLs can carry credentials).
+			loggerFrom(ctx, logger).Warn("dependency unavailable", "error", err, "path", gqlErr.Path.String())
+			gqlErr.Message = "a service Ensemble depends on is unavailable; try again later (request " + reqID + ")"
+			gqlErr.Extensions["code"] = codeUnavailable
 		case errors.As(err, &pgErr) && pgErr.Code == "23514":
 			// A CHECK constraint caught what validation missed: still the client's input.
 			gqlErr.Message = "a value is out of its allowed range (" + pgErr.ConstraintName + ")"

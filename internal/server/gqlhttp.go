@@ -135,20 +135,45 @@ func decodeString(raw json.RawMessage, required bool, what string) (string, erro
 	return s, nil
 }
 
+// typedNumbers replaces the json.Numbers in a decoded value with int64 (whole numbers) or
+// float64. Left as json.Number (a string kind), gqlparser would accept {"name": 42} for a
+// String variable; as float64 alone, gqlgen would refuse {"first": 10} for an Int.
+func typedNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			x[k] = typedNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = typedNumbers(e)
+		}
+	}
+	return v
+}
+
 func decodeObject(raw json.RawMessage, what string) (map[string]any, error) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, nil
 	}
 	var m map[string]any
-	// Numbers decode as float64, not json.Number: gqlparser takes a json.Number (a string
-	// kind) for a String variable, so {"name": 42} would pass as "42".
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil || m == nil {
 		return nil, errors.New(what + " must be a JSON object")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New(what + " must be one JSON object")
 	}
+	typedNumbers(m)
 	return m, nil
 }
 

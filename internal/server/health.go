@@ -91,6 +91,17 @@ func (h health) detailed(w http.ResponseWriter, r *http.Request) {
 		}
 		deps["graph"] = g
 	}
+	if h.d.Vectors != nil {
+		st := h.d.Vectors.Status(ctx)
+		v := dependency{Status: "up", Backend: st.Backend, Version: st.Detail}
+		if !st.Up {
+			v.Status, status, code = "down", "degraded", http.StatusServiceUnavailable
+		}
+		deps["vectors"] = v
+	}
+	if h.d.Embedder != nil {
+		deps["embeddings"] = dependency{Status: "up", Backend: h.d.Embedder.Model()}
+	}
 	writeHealth(w, code, map[string]any{
 		"status":        status,
 		"version":       h.d.Version,

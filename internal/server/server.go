@@ -10,8 +10,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/loaders"
+	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/resolvers"
 )
 
@@ -31,6 +33,8 @@ type Deps struct {
 	Version         string
 	Database        DatabaseInfo
 	Graph           graphstore.Graph
+	Vectors         vectorstore.Vectors
+	Embedder        embedding.Embedder
 	Production      bool
 	Introspection   bool
 	ComplexityLimit int

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,14 @@ func templateName() (string, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("hash migrations: %w", err)
+	}
+	// River's migrations run too; a new River version may bring new ones.
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "github.com/riverqueue/river" {
+				h.Write([]byte(dep.Path + "@" + dep.Version))
+			}
+		}
 	}
 	return "ensemble_tpl_" + hex.EncodeToString(h.Sum(nil))[:12], nil
 }

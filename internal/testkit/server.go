@@ -68,15 +68,29 @@ func NewServer(t testing.TB, env ...string) *Server {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	jobsPool, err := pgxpool.New(ctx, pcfg.ConnString())
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	t.Cleanup(jobsPool.Close)
 	a, err := app.New(app.Options{
-		Config: cfg, Secret: []byte(cfg.SecretKey), Pool: pool, Logger: logger, Version: "test",
+		JobsPool: jobsPool,
+		Config:   cfg, Secret: []byte(cfg.SecretKey), Pool: pool, Logger: logger, Version: "test",
 		Database: server.DatabaseInfo{Backend: "external"},
 	})
 	if err != nil {
 		t.Fatalf("testkit: app: %v", err)
 	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatalf("testkit: start background work: %v", err)
+	}
 	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Stop(stopCtx)
+	})
 	return &Server{URL: strings.TrimSuffix(srv.URL, "/"), Pool: pool, Config: cfg, Bus: a.Bus, queries: queries}
 }
 

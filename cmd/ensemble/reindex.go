@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/literaryai/ensemble/internal/app"
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/graphstore/neo4j"
 )
@@ -45,6 +46,32 @@ func reindexCmd() *cobra.Command {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), "rebuilt the Neo4j graph from PostgreSQL")
+				return nil
+			})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "vectors",
+		Short: "Recompute memory embeddings made by another model than the configured one",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return withDatabase(ctx, func(d *database, cfg *config.Config, logger *slog.Logger) error {
+				secret, err := cfg.Secret(logger)
+				if err != nil {
+					return err
+				}
+				a, err := app.New(app.Options{Config: cfg, Secret: secret, Pool: d.Pool, Logger: logger, Version: buildVersion(), Database: d.Info})
+				if err != nil {
+					return err
+				}
+				n, err := a.Memories.Reembed(ctx, func(done int) {
+					logger.Info("re-embedded memories", "done", done)
+				})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "re-embedded %d memories with %s\n", n, a.Memories.Model())
 				return nil
 			})
 		},

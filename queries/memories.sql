@@ -1,0 +1,97 @@
+-- name: CreateMemory :one
+INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
+                      source_document_id, source_message_id)
+VALUES (@character_id, @ecosystem_id, @content, @type, @importance, @embedding, @embedding_model,
+        @source_document_id, @source_message_id)
+RETURNING *;
+
+-- name: GetMemory :one
+SELECT m.* FROM memories m
+JOIN ecosystems e ON e.id = m.ecosystem_id
+WHERE m.id = @id AND (sqlc.narg('owner_id')::uuid IS NULL OR e.owner_id = sqlc.narg('owner_id'));
+
+-- name: DeleteMemory :exec
+DELETE FROM memories WHERE id = @id;
+
+-- name: ListMemoriesByIDs :many
+SELECT * FROM memories WHERE id = ANY(@ids::uuid[]);
+
+-- name: ListMemoriesOfCharacters :many
+-- One page of memories, newest first, for each of several characters (the
+-- character.memories loader).
+SELECT m.* FROM unnest(@character_ids::uuid[]) AS c (id)
+CROSS JOIN LATERAL (
+    SELECT * FROM memories mem
+    WHERE mem.character_id = c.id
+      AND (cardinality(@types::text[]) = 0 OR mem.type = ANY(@types::text[]))
+      AND (sqlc.narg('since')::timestamptz IS NULL OR mem.created_at >= sqlc.narg('since'))
+      AND (sqlc.narg('before_created_at')::timestamptz IS NULL
+           OR (mem.created_at, mem.id) < (sqlc.narg('before_created_at')::timestamptz, sqlc.narg('before_id')::uuid))
+    ORDER BY mem.created_at DESC, mem.id DESC
+    LIMIT @page_limit
+) m;
+
+-- name: CountMemoriesOfCharacters :many
+SELECT c.id::uuid AS character_id, (
+    SELECT count(*) FROM memories mem
+    WHERE mem.character_id = c.id
+      AND (cardinality(@types::text[]) = 0 OR mem.type = ANY(@types::text[]))
+      AND (sqlc.narg('since')::timestamptz IS NULL OR mem.created_at >= sqlc.narg('since'))
+)::bigint AS total
+FROM unnest(@character_ids::uuid[]) AS c (id);
+
+-- name: ListCharacterVectors :many
+-- Everything recall needs of a character's memories except their text.
+SELECT id, importance, embedding, embedding_model, last_accessed_at FROM memories WHERE character_id = @character_id;
+
+-- name: ListEcosystemVectors :many
+SELECT id, character_id, embedding, embedding_model FROM memories WHERE ecosystem_id = @ecosystem_id;
+
+-- name: TouchMemories :exec
+-- Recall marks what it returns as accessed: recency counts from the last access.
+UPDATE memories SET last_accessed_at = @at, access_count = access_count + 1 WHERE id = ANY(@ids::uuid[]);
+
+-- name: AddMemorySources :exec
+INSERT INTO memory_sources (reflection_id, source_id)
+SELECT @reflection_id, unnest(@source_ids::uuid[]);
+
+-- name: ListSourcesOfReflections :many
+SELECT s.reflection_id, m.* FROM memory_sources s JOIN memories m ON m.id = s.source_id
+WHERE s.reflection_id = ANY(@reflection_ids::uuid[])
+ORDER BY m.created_at, m.id;
+
+-- name: ImportanceSinceReflection :one
+-- The summed importance of a character's memories since its last reflection: reflection
+-- is due when it crosses the threshold.
+SELECT coalesce(sum(m.importance), 0)::double precision FROM memories m
+WHERE m.character_id = @character_id AND m.type <> 'REFLECTION'
+  AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
+                               WHERE r.character_id = @character_id AND r.type = 'REFLECTION'), '-infinity');
+
+-- name: MemoriesSinceReflection :many
+-- What a reflection draws on: the newest memories since the last reflection.
+SELECT m.* FROM memories m
+WHERE m.character_id = @character_id AND m.type <> 'REFLECTION'
+  AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
+                               WHERE r.character_id = @character_id AND r.type = 'REFLECTION'), '-infinity')
+ORDER BY m.created_at DESC, m.id DESC
+LIMIT @max_memories;
+
+-- name: RecentReflections :many
+SELECT * FROM memories WHERE character_id = @character_id AND type = 'REFLECTION'
+ORDER BY created_at DESC, id DESC LIMIT @max_memories;
+
+-- name: SetMemorySummary :one
+UPDATE characters SET memory_summary = @memory_summary, updated_at = now() WHERE id = @id
+RETURNING *;
+
+-- name: InsertMemories :copyfrom
+INSERT INTO memories (id, character_id, ecosystem_id, content, type, importance, embedding, embedding_model, source_document_id)
+VALUES (@id, @character_id, @ecosystem_id, @content, @type, @importance, @embedding, @embedding_model, @source_document_id);
+
+-- name: ListStaleMemories :many
+-- Memories embedded by another model than the current one, a batch at a time.
+SELECT id, content FROM memories WHERE embedding_model <> @model ORDER BY id LIMIT @max_memories;
+
+-- name: SetMemoryEmbedding :exec
+UPDATE memories SET embedding = @embedding, embedding_model = @embedding_model WHERE id = @id;
