@@ -9,7 +9,7 @@ import (
 // This is a quality assertion on deterministic data, not a timing one.
 func TestSearchRecall(t *testing.T) {
 	if raceEnabled {
-		t.Skip("a quality test with no concurrency, too slow under the race detector")
+		t.Skip("a quality test with no concurrency, too slow under the race detector; scripts/test runs it without -race")
 	}
 	const (
 		n          = 20000
