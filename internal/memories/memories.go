@@ -216,7 +216,8 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 	if err != nil {
 		return nil, err
 	}
-	if err := s.vectors.Upsert(ctx, m.EcosystemID, vectorstore.Item{ID: m.ID, Character: characterID, Vector: vec}); err != nil {
+	if err := s.vectors.Upsert(ctx, m.EcosystemID, vectorstore.Item{ID: m.ID, Character: characterID, Vector: vec,
+		Type: string(m.Type), Importance: m.Importance, CreatedAt: m.CreatedAt}); err != nil {
 		return nil, fmt.Errorf("index memory %s: %w", m.ID, err)
 	}
 	return m, nil
@@ -504,7 +505,8 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 				Importance: importance, Embedding: embedded.Encode(v), EmbeddingModel: s.embed.Model(),
 				SourceDocumentID: in.SourceDocumentID,
 			}
-			items[start+i] = vectorstore.Item{ID: id, Character: characterID, Vector: v}
+			items[start+i] = vectorstore.Item{ID: id, Character: characterID, Vector: v,
+				Type: string(in.Type), Importance: importance, CreatedAt: s.now()}
 		}
 	}
 	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {

@@ -156,7 +156,8 @@ func (s *Service) Reflect(ctx context.Context, characterID uuid.UUID) error {
 			if err := q.AddMemorySources(ctx, db.AddMemorySourcesParams{ReflectionID: r.ID, SourceIds: ids}); err != nil {
 				return fmt.Errorf("store reflection sources: %w", err)
 			}
-			added = append(added, vectorstore.Item{ID: r.ID, Character: characterID, Vector: vec})
+			added = append(added, vectorstore.Item{ID: r.ID, Character: characterID, Vector: vec,
+				Type: r.Type, Importance: r.Importance, CreatedAt: r.CreatedAt})
 			ecosystem = r.EcosystemID
 			if err := box.Append(ctx, r.EcosystemID, events.MemoryChanged, MemoryPayload{
 				Op: events.OpUpsert, ID: r.ID, CharacterID: characterID, Type: Reflection, Importance: r.Importance,

@@ -5,14 +5,22 @@ package vectorstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/literaryai/ensemble/internal/vectorstore/index"
 )
 
-// Item is one memory's vector.
-type Item = index.Item
+// Item is one memory's vector, with the metadata a remote index filters and shows.
+type Item struct {
+	ID         uuid.UUID
+	Character  uuid.UUID
+	Vector     []float32
+	Type       string
+	Importance float64
+	CreatedAt  time.Time
+}
 
 // Hit is one search result, best first; Score is cosine similarity.
 type Hit = index.Hit

@@ -1,6 +1,6 @@
 // Package embedded is the default vector backend: each ecosystem's embeddings are loaded
-// from PostgreSQL into an in-process index on first use and kept in step by the writes
-// that go through this process. Indexes are evicted, least recently used first, when the
+// from PostgreSQL into an in-process index on first use (a search or a write) and kept
+// in step by the writes that go through this process. Indexes are evicted, least recently used first, when the
 // memory they hold passes a bound.
 //
 // Writes made by another instance are not seen until the ecosystem is reloaded, so
@@ -151,38 +151,41 @@ func (s *Store) keep(ecosystem uuid.UUID, idx *index.Index) {
 	}
 }
 
-// Upsert implements vectorstore.Vectors; an ecosystem not in memory picks the items up
-// from PostgreSQL when it is loaded.
-func (s *Store) Upsert(_ context.Context, ecosystem uuid.UUID, items ...vectorstore.Item) error {
-	for _, it := range items {
+// Upsert implements vectorstore.Vectors. An ecosystem not in memory is loaded first, so
+// the index is warm for the searches that follow the writes.
+func (s *Store) Upsert(ctx context.Context, ecosystem uuid.UUID, items ...vectorstore.Item) error {
+	entries := make([]index.Item, len(items))
+	for i, it := range items {
 		if len(it.Vector) != s.dim {
 			return fmt.Errorf("vector of memory %s has dimension %d, want %d", it.ID, len(it.Vector), s.dim)
 		}
+		entries[i] = index.Item{ID: it.ID, Character: it.Character, Vector: it.Vector}
 	}
-	s.apply(ecosystem, func(idx *index.Index) { idx.Add(items...) })
-	return nil
+	return s.apply(ctx, ecosystem, func(idx *index.Index) { idx.Add(entries...) })
 }
 
-// apply runs a write on the ecosystem's index if it is loaded, or queues it if it is
-// loading; otherwise the next load reads it from PostgreSQL.
-func (s *Store) apply(ecosystem uuid.UUID, op func(*index.Index)) {
+// apply runs a write on the ecosystem's index: at once if it is loaded, after the load if
+// it is loading (the load's query may have started before the write committed), and
+// otherwise after loading it.
+func (s *Store) apply(ctx context.Context, ecosystem uuid.UUID, op func(*index.Index)) error {
 	s.mu.Lock()
 	if ops, loading := s.pending[ecosystem]; loading {
 		s.pending[ecosystem] = append(ops, op)
 		s.mu.Unlock()
-		return
+		return nil
 	}
-	e, ok := s.items[ecosystem]
 	s.mu.Unlock()
-	if ok {
-		op(e.idx)
+	idx, err := s.index(ctx, ecosystem)
+	if err != nil {
+		return err
 	}
+	op(idx)
+	return nil
 }
 
 // Delete implements vectorstore.Vectors.
-func (s *Store) Delete(_ context.Context, ecosystem uuid.UUID, ids ...uuid.UUID) error {
-	s.apply(ecosystem, func(idx *index.Index) { idx.Remove(ids...) })
-	return nil
+func (s *Store) Delete(ctx context.Context, ecosystem uuid.UUID, ids ...uuid.UUID) error {
+	return s.apply(ctx, ecosystem, func(idx *index.Index) { idx.Remove(ids...) })
 }
 
 // SearchCharacter implements vectorstore.Vectors: exact.

@@ -14,6 +14,7 @@ import (
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/testkit"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
+	"github.com/literaryai/ensemble/internal/vectorstore/vectortest"
 )
 
 type world struct {
@@ -115,4 +116,9 @@ func TestEncodeDecode(t *testing.T) {
 			t.Fatalf("round trip %v → %v", v, got)
 		}
 	}
+}
+
+func TestBehaviour(t *testing.T) {
+	pool := testkit.DB(t)
+	vectortest.Run(t, embedded.New(pool, 16, "test-model", 0), 16, time.Second)
 }
