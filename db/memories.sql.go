@@ -263,44 +263,6 @@ func (q *Queries) ListEcosystemVectors(ctx context.Context, ecosystemID uuid.UUI
 	return items, nil
 }
 
-const listMemoriesByIDs = `-- name: ListMemoriesByIDs :many
-SELECT id, character_id, ecosystem_id, content, type, importance, embedding, embedding_model, created_at, last_accessed_at, access_count, source_document_id, source_message_id FROM memories WHERE id = ANY($1::uuid[])
-`
-
-func (q *Queries) ListMemoriesByIDs(ctx context.Context, ids []uuid.UUID) ([]Memory, error) {
-	rows, err := q.db.Query(ctx, listMemoriesByIDs, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Memory{}
-	for rows.Next() {
-		var i Memory
-		if err := rows.Scan(
-			&i.ID,
-			&i.CharacterID,
-			&i.EcosystemID,
-			&i.Content,
-			&i.Type,
-			&i.Importance,
-			&i.Embedding,
-			&i.EmbeddingModel,
-			&i.CreatedAt,
-			&i.LastAccessedAt,
-			&i.AccessCount,
-			&i.SourceDocumentID,
-			&i.SourceMessageID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listMemoriesOfCharacters = `-- name: ListMemoriesOfCharacters :many
 SELECT m.id, m.character_id, m.ecosystem_id, m.content, m.type, m.importance, m.embedding, m.embedding_model, m.created_at, m.last_accessed_at, m.access_count, m.source_document_id, m.source_message_id FROM unnest($1::uuid[]) AS c (id)
 CROSS JOIN LATERAL (
@@ -351,6 +313,59 @@ func (q *Queries) ListMemoriesOfCharacters(ctx context.Context, arg ListMemories
 			&i.Importance,
 			&i.Embedding,
 			&i.EmbeddingModel,
+			&i.CreatedAt,
+			&i.LastAccessedAt,
+			&i.AccessCount,
+			&i.SourceDocumentID,
+			&i.SourceMessageID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listMemoryRowsByIDs = `-- name: ListMemoryRowsByIDs :many
+SELECT id, character_id, ecosystem_id, content, type, importance, created_at, last_accessed_at,
+       access_count, source_document_id, source_message_id
+FROM memories WHERE id = ANY($1::uuid[])
+`
+
+type ListMemoryRowsByIDsRow struct {
+	ID               uuid.UUID
+	CharacterID      uuid.UUID
+	EcosystemID      uuid.UUID
+	Content          string
+	Type             string
+	Importance       float64
+	CreatedAt        time.Time
+	LastAccessedAt   time.Time
+	AccessCount      int32
+	SourceDocumentID *uuid.UUID
+	SourceMessageID  *uuid.UUID
+}
+
+// Memories without their embeddings, for ranking and showing.
+func (q *Queries) ListMemoryRowsByIDs(ctx context.Context, ids []uuid.UUID) ([]ListMemoryRowsByIDsRow, error) {
+	rows, err := q.db.Query(ctx, listMemoryRowsByIDs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListMemoryRowsByIDsRow{}
+	for rows.Next() {
+		var i ListMemoryRowsByIDsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CharacterID,
+			&i.EcosystemID,
+			&i.Content,
+			&i.Type,
+			&i.Importance,
 			&i.CreatedAt,
 			&i.LastAccessedAt,
 			&i.AccessCount,

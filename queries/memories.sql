@@ -13,9 +13,6 @@ WHERE m.id = @id AND (sqlc.narg('owner_id')::uuid IS NULL OR e.owner_id = sqlc.n
 -- name: DeleteMemory :exec
 DELETE FROM memories WHERE id = @id;
 
--- name: ListMemoriesByIDs :many
-SELECT * FROM memories WHERE id = ANY(@ids::uuid[]);
-
 -- name: ListMemoriesOfCharacters :many
 -- One page of memories, newest first, for each of several characters (the
 -- character.memories loader).
@@ -95,3 +92,9 @@ SELECT id, content FROM memories WHERE embedding_model <> @model ORDER BY id LIM
 
 -- name: SetMemoryEmbedding :exec
 UPDATE memories SET embedding = @embedding, embedding_model = @embedding_model WHERE id = @id;
+
+-- name: ListMemoryRowsByIDs :many
+-- Memories without their embeddings, for ranking and showing.
+SELECT id, character_id, ecosystem_id, content, type, importance, created_at, last_accessed_at,
+       access_count, source_document_id, source_message_id
+FROM memories WHERE id = ANY(@ids::uuid[]);

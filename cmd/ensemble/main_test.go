@@ -78,6 +78,8 @@ func TestConfigurationErrors(t *testing.T) {
 		{"malformed bool", []string{"DEBUG=maybe"}, "DEBUG: expected true or false"},
 		{"unknown environment", []string{"ENSEMBLE_ENV=staging"}, "ENSEMBLE_ENV: expected development or production"},
 		{"no database and no binaries", []string{"PG_BINDIR=/nonexistent", "ENSEMBLE_DATA_DIR=" + dataDir(t)}, "apt-get install postgresql"},
+		{"pinecone half configured", []string{"PINECONE_API_KEY=k"}, "PINECONE_API_KEY and PINECONE_INDEX: set both"},
+		{"embeddings endpoint without a model", []string{"EMBEDDINGS_BASE_URL=http://127.0.0.1:1/v1"}, "EMBEDDINGS_MODEL: required"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

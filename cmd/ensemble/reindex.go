@@ -10,7 +10,19 @@ import (
 	"github.com/literaryai/ensemble/internal/app"
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/graphstore/neo4j"
+	"github.com/literaryai/ensemble/internal/vectorstore/pinecone"
 )
+
+// openPinecone connects to the Pinecone index of PINECONE_INDEX.
+func openPinecone(ctx context.Context, cfg *config.Config) (*pinecone.Store, error) {
+	store, err := pinecone.Open(ctx, pinecone.Config{
+		APIKey: cfg.PineconeAPIKey, Index: cfg.PineconeIndex, Host: cfg.PineconeHost, Dimension: cfg.EmbeddingsDimension,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("PINECONE_INDEX %s: %w", cfg.PineconeIndex, err)
+	}
+	return store, nil
+}
 
 // openNeo4j connects to the Neo4j of NEO4J_URI.
 func openNeo4j(ctx context.Context, cfg *config.Config) (*neo4j.Store, error) {
@@ -52,7 +64,7 @@ func reindexCmd() *cobra.Command {
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "vectors",
-		Short: "Recompute memory embeddings made by another model than the configured one",
+		Short: "Recompute memory embeddings made by another model than the configured one, and rebuild Pinecone when configured",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -72,6 +84,20 @@ func reindexCmd() *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "re-embedded %d memories with %s\n", n, a.Memories.Model())
+				if !cfg.Pinecone() {
+					return nil
+				}
+				store, err := openPinecone(ctx, cfg)
+				if err != nil {
+					return err
+				}
+				defer func() { _ = store.Close() }()
+				if err := pinecone.Rebuild(ctx, d.Pool, store, a.Memories.Model(), func(n int) {
+					logger.Info("rebuilt Pinecone vectors", "done", n)
+				}); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "rebuilt the Pinecone index from PostgreSQL")
 				return nil
 			})
 		},

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,6 +48,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.MemoryLimit())
+	}
 	d, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -66,6 +71,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 
 	opts := app.Options{
 		Config: cfg, Secret: secret, Pool: d.Pool, Logger: logger, Version: buildVersion(), Database: d.Info,
+	}
+	if cfg.Pinecone() {
+		store, err := openPinecone(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = store.Close() }()
+		opts.Vectors = store
+		logger.Info("memory vectors: pinecone", "index", cfg.PineconeIndex)
 	}
 	var projector *neo4j.Projector
 	if cfg.Neo4jURI != "" {

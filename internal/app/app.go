@@ -26,6 +26,7 @@ import (
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/server"
+	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
 	"github.com/literaryai/ensemble/resolvers"
 )
@@ -42,6 +43,8 @@ type Options struct {
 	Now func() time.Time
 	// Graph is the traversal backend; nil means the in-process pg backend.
 	Graph graphstore.Graph
+	// Vectors is the memory vector backend; nil means the in-process embedded backend.
+	Vectors vectorstore.Vectors
 	// JobsPool is the pool background jobs poll with; nil means Pool. (Tests keep the
 	// job queue's own statements out of their counts of request round trips.)
 	JobsPool *pgxpool.Pool
@@ -104,7 +107,10 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	vectors := embedded.New(o.Pool, embedder.Dimension(), embedder.Model(), cfg.VectorMemoryBytes)
+	vectors := o.Vectors
+	if vectors == nil {
+		vectors = embedded.New(o.Pool, embedder.Dimension(), embedder.Model(), cfg.VectorMemoryBytes)
+	}
 	runner := jobs.NewRunner()
 	memSvc := memories.NewService(o.Pool, events, embedder, vectors, runner, memories.Config{
 		Decay: cfg.RecallDecay, Weights: memories.DefaultConfig.Weights, Overfetch: memories.DefaultConfig.Overfetch,

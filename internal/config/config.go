@@ -50,7 +50,10 @@ type Config struct {
 	Neo4jMaxConnLifetime time.Duration `env:"NEO4J_MAX_CONNECTION_LIFETIME" envDefault:"1h"`
 	PineconeAPIKey       string        `env:"PINECONE_API_KEY"`
 	PineconeIndex        string        `env:"PINECONE_INDEX"`
-	MaxUploadBytes       int64         `env:"MAX_UPLOAD_BYTES" envDefault:"26214400"`
+	// PineconeHost is the index's host; empty looks it up (and checks the index) through
+	// Pinecone's control plane.
+	PineconeHost   string `env:"PINECONE_HOST"`
+	MaxUploadBytes int64  `env:"MAX_UPLOAD_BYTES" envDefault:"26214400"`
 	// Embeddings: offline (hashed n-grams) unless EMBEDDINGS_BASE_URL names an
 	// OpenAI-compatible endpoint, whose model and vector dimension must then be given.
 	EmbeddingsBaseURL   string `env:"EMBEDDINGS_BASE_URL"`
@@ -196,6 +199,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: REFLECTION_THRESHOLD: expected a positive number")
 	case c.VectorMemoryBytes < 1<<20:
 		return errors.New("configuration: VECTOR_MEMORY_BYTES: expected at least 1048576")
+	case (c.PineconeAPIKey == "") != (c.PineconeIndex == ""):
+		return errors.New("configuration: PINECONE_API_KEY and PINECONE_INDEX: set both, or neither")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
 	case c.Addr == "":
@@ -211,6 +216,14 @@ func (c *Config) validate() error {
 	}
 	return nil
 }
+
+// Pinecone reports whether memory vectors live in Pinecone rather than in process.
+func (c *Config) Pinecone() bool { return c.PineconeAPIKey != "" && c.PineconeIndex != "" }
+
+// MemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT is not set: the
+// vector indexes' bound plus room for everything else, so the collector works harder
+// before the process outgrows what the indexes are allowed.
+func (c *Config) MemoryLimit() int64 { return c.VectorMemoryBytes + 512<<20 }
 
 // Secret returns SECRET_KEY. In development without one, it generates a key once and
 // keeps it in the data directory, so tokens survive restarts.

@@ -67,6 +67,22 @@ func fromRow(r db.Memory) *Memory {
 		AccessCount: int(r.AccessCount), SourceDocumentID: r.SourceDocumentID}
 }
 
+// byIDs loads memories without their embeddings (a recall's 50 candidates would
+// otherwise read 50 KB of vectors it already has).
+func (s *Service) byIDs(ctx context.Context, ids []uuid.UUID) ([]*Memory, error) {
+	rows, err := s.q.ListMemoryRowsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Memory, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(db.Memory{ID: r.ID, CharacterID: r.CharacterID, EcosystemID: r.EcosystemID, Content: r.Content,
+			Type: r.Type, Importance: r.Importance, CreatedAt: r.CreatedAt, LastAccessedAt: r.LastAccessedAt,
+			AccessCount: r.AccessCount, SourceDocumentID: r.SourceDocumentID, SourceMessageID: r.SourceMessageID})
+	}
+	return out, nil
+}
+
 // Cursor is a memory's position in a list (newest first).
 func Cursor(m *Memory) page.Cursor { return page.Cursor{CreatedAt: m.CreatedAt, ID: m.ID} }
 
@@ -356,14 +372,13 @@ func (s *Service) rank(ctx context.Context, hits []vectorstore.Hit, w Weights) (
 	for i, h := range hits {
 		ids[i], sim[h.ID] = h.ID, float64(h.Score)
 	}
-	rows, err := s.q.ListMemoriesByIDs(ctx, ids)
+	rows, err := s.byIDs(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load recalled memories: %w", err)
 	}
 	now := s.now()
 	out := make([]Scored, 0, len(rows))
-	for _, r := range rows {
-		m := fromRow(r)
+	for _, m := range rows {
 		hours := math.Max(0, now.Sub(m.LastAccessedAt).Hours())
 		out = append(out, Scored{Memory: m, Recency: math.Pow(s.cfg.Decay, hours), Importance: m.Importance,
 			Relevance: sim[m.ID], Similarity: sim[m.ID]})
@@ -432,13 +447,13 @@ func (s *Service) Search(ctx context.Context, viewer auth.Identity, ecosystemID 
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	rows, err := s.q.ListMemoriesByIDs(ctx, ids)
+	rows, err := s.byIDs(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load found memories: %w", err)
 	}
 	byID := make(map[uuid.UUID]*Memory, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = fromRow(r)
+	for _, m := range rows {
+		byID[m.ID] = m
 	}
 	out := make([]Scored, 0, len(hits))
 	for _, h := range hits {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +77,8 @@ func BenchmarkMemory1M(b *testing.B) {
 		total = n
 	}
 	const characters = 1000
+	// The soft memory limit ensemble serve sets by default (VECTOR_MEMORY_BYTES + 512 MiB).
+	debug.SetMemoryLimit(embedded.DefaultMaxBytes + 512<<20)
 	pool := testkit.DB(b)
 	ctx := b.Context()
 	var uid, eco uuid.UUID

@@ -24,6 +24,12 @@ import (
 	"github.com/literaryai/ensemble/internal/vectorstore/index"
 )
 
+// indexOptions rescore more PQ candidates than the index's default: real text queries
+// (a few words against two-sentence memories) spread their true neighbours wider than
+// the index's synthetic benchmark, and rescoring 1,024 rows costs well under a
+// millisecond.
+var indexOptions = index.Options{Rerank: 1024}
+
 // DefaultMaxBytes bounds the memory held by loaded indexes: about a million 256-dimension
 // memories.
 const DefaultMaxBytes = 1536 << 20
@@ -110,7 +116,7 @@ func (s *Store) index(ctx context.Context, ecosystem uuid.UUID) (*index.Index, e
 			s.mu.Unlock()
 			return nil, fmt.Errorf("load vectors of ecosystem %s: %w", ecosystem, err)
 		}
-		idx := index.New(s.dim, index.Options{})
+		idx := index.New(s.dim, indexOptions)
 		items := make([]index.Item, 0, len(rows))
 		for _, r := range rows {
 			if r.EmbeddingModel != s.model || len(r.Embedding) != 4*s.dim {
