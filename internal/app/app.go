@@ -113,8 +113,8 @@ func New(o Options) (*App, error) {
 	}
 	runner := jobs.NewRunner()
 	memSvc := memories.NewService(o.Pool, events, embedder, vectors, runner, memories.Config{
-		Decay: cfg.RecallDecay, Weights: memories.DefaultConfig.Weights, Overfetch: memories.DefaultConfig.Overfetch,
-		MinCandidates: memories.DefaultConfig.MinCandidates, ReflectionThreshold: cfg.ReflectionThreshold,
+		Decay: cfg.RecallDecay, Weights: memories.DefaultConfig.Weights, Overfetch: cfg.RecallOverfetch,
+		MinCandidates: cfg.RecallMinCandidates, ReflectionThreshold: cfg.ReflectionThreshold,
 	}, now)
 	jobs.Register(runner, memories.NewReflectWorker(memSvc))
 	jobsPool := o.JobsPool

@@ -66,6 +66,10 @@ type Config struct {
 	EmbeddingsMaxRetries int           `env:"EMBEDDINGS_MAX_RETRIES" envDefault:"4"`
 	// RecallDecay is recency's base per hour since a memory was last accessed.
 	RecallDecay float64 `env:"RECALL_DECAY" envDefault:"0.995"`
+	// RecallOverfetch candidates per result (at least RecallMinCandidates) are taken from
+	// the vector index and re-ranked by the whole score.
+	RecallOverfetch     int `env:"RECALL_OVERFETCH" envDefault:"5"`
+	RecallMinCandidates int `env:"RECALL_MIN_CANDIDATES" envDefault:"50"`
 	// ReflectionThreshold is the summed importance (0..1 each) of new memories that
 	// makes a character reflect.
 	ReflectionThreshold float64 `env:"REFLECTION_THRESHOLD" envDefault:"15"`
@@ -195,6 +199,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: EMBEDDINGS_DIMENSION: expected 8 to 8192")
 	case !(c.RecallDecay > 0 && c.RecallDecay <= 1):
 		return errors.New("configuration: RECALL_DECAY: expected a number above 0, at most 1")
+	case c.RecallOverfetch < 1 || c.RecallMinCandidates < 1:
+		return errors.New("configuration: RECALL_OVERFETCH and RECALL_MIN_CANDIDATES: expected positive numbers")
 	case !(c.ReflectionThreshold > 0):
 		return errors.New("configuration: REFLECTION_THRESHOLD: expected a positive number")
 	case c.VectorMemoryBytes < 1<<20:
