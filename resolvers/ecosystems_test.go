@@ -254,7 +254,7 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 	queriesFor := func(ecosystems int) int64 {
 		// A wide batching window makes the batches independent of scheduling (the race
 		// detector slows goroutines down); the default is 1 ms.
-		s := testkit.NewServer(t, "GRAPHQL_BATCH_WAIT=20ms")
+		s := testkit.NewServer(t, "GRAPHQL_BATCH_WAIT=200ms")
 		c, _ := s.Register(t, "reader")
 		for i := range ecosystems {
 			eco := c.CreateEcosystem(t, fmt.Sprintf("world-%d", i))
@@ -274,6 +274,7 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 			}
 		}
 		c.Must(t, q, nil, &out)
+		t.Logf("%d ecosystems: %s", ecosystems, strings.Join(s.Statements(before), "; "))
 		if len(out.Ecosystems.Nodes) != ecosystems {
 			t.Fatalf("got %d ecosystems", len(out.Ecosystems.Nodes))
 		}
