@@ -32,12 +32,12 @@ func (r *characterResolver) Memories(ctx context.Context, obj *characters.Charac
 		return nil, err
 	}
 	l := loaders.From(ctx)
-	rows, err := l.MemoryPage.Load(ctx, loaders.NewMemoryPageKey(obj.ID, f, a))()
+	rows, err := l.MemoryPage.Load(ctx, loaders.NewPageOf(obj.ID, f, a))()
 	if err != nil {
 		return nil, err
 	}
 	return model.NewMemoryConnection(page.New(rows, a, memories.Cursor, func(ctx context.Context) (int, error) {
-		return l.MemoryCount.Load(ctx, loaders.NewMemoryCountKey(obj.ID, f))()
+		return l.MemoryCount.Load(ctx, loaders.NewCountOf(obj.ID, f))()
 	})), nil
 }
 

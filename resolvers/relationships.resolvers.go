@@ -33,12 +33,12 @@ func (r *characterResolver) Relationships(ctx context.Context, obj *characters.C
 		return nil, err
 	}
 	l := loaders.From(ctx)
-	rows, err := l.RelationshipPage.Load(ctx, loaders.NewRelationshipPageKey(obj.ID, f, a))()
+	rows, err := l.RelationshipPage.Load(ctx, loaders.NewPageOf(obj.ID, f, a))()
 	if err != nil {
 		return nil, err
 	}
 	return model.NewRelationshipConnection(page.New(rows, a, relationships.Cursor, func(ctx context.Context) (int, error) {
-		return l.RelationshipCount.Load(ctx, loaders.NewRelationshipCountKey(obj.ID, f))()
+		return l.RelationshipCount.Load(ctx, loaders.NewCountOf(obj.ID, f))()
 	})), nil
 }
 

@@ -47,14 +47,14 @@ type Loaders struct {
 	CharacterCount *dataloader.Loader[uuid.UUID, int]
 
 	Relationship      *dataloader.Loader[uuid.UUID, *relationships.Relationship]
-	RelationshipPage  *dataloader.Loader[RelationshipPageKey, []*relationships.Relationship]
-	RelationshipCount *dataloader.Loader[RelationshipCountKey, int]
+	RelationshipPage  *dataloader.Loader[PageOf[relationships.Filter], []*relationships.Relationship]
+	RelationshipCount *dataloader.Loader[CountOf[relationships.Filter], int]
 	HistoryPage       *dataloader.Loader[HistoryKey, []*relationships.Change]
 	HistoryCount      *dataloader.Loader[uuid.UUID, int]
 	Neighbors         *dataloader.Loader[NeighborKey, []graphstore.Neighbor]
 
-	MemoryPage    *dataloader.Loader[MemoryPageKey, []*memories.Memory]
-	MemoryCount   *dataloader.Loader[MemoryCountKey, int]
+	MemoryPage    *dataloader.Loader[PageOf[memories.Filter], []*memories.Memory]
+	MemoryCount   *dataloader.Loader[CountOf[memories.Filter], int]
 	MemorySources *dataloader.Loader[uuid.UUID, []*memories.Memory]
 	Document      *dataloader.Loader[uuid.UUID, *documents.Document]
 }
@@ -93,20 +93,20 @@ func New(src Sources) *Loaders {
 			dataloader.WithWait[uuid.UUID, int](wait)),
 		Relationship: dataloader.NewBatchedLoader(byID("relationship", src.Relationships.ByIDs),
 			dataloader.WithWait[uuid.UUID, *relationships.Relationship](wait)),
-		RelationshipPage: dataloader.NewBatchedLoader(relationshipPages(src.Relationships),
-			dataloader.WithWait[RelationshipPageKey, []*relationships.Relationship](wait)),
-		RelationshipCount: dataloader.NewBatchedLoader(relationshipCounts(src.Relationships),
-			dataloader.WithWait[RelationshipCountKey, int](wait)),
+		RelationshipPage: dataloader.NewBatchedLoader(filteredPages(src.Relationships.PagesOfCharacters),
+			dataloader.WithWait[PageOf[relationships.Filter], []*relationships.Relationship](wait)),
+		RelationshipCount: dataloader.NewBatchedLoader(filteredCounts(src.Relationships.CountsOfCharacters),
+			dataloader.WithWait[CountOf[relationships.Filter], int](wait)),
 		HistoryPage: dataloader.NewBatchedLoader(historyPages(src.Relationships),
 			dataloader.WithWait[HistoryKey, []*relationships.Change](wait)),
 		HistoryCount: dataloader.NewBatchedLoader(historyCounts(src.Relationships),
 			dataloader.WithWait[uuid.UUID, int](wait)),
 		Neighbors: dataloader.NewBatchedLoader(neighbors(src.Relationships),
 			dataloader.WithWait[NeighborKey, []graphstore.Neighbor](wait)),
-		MemoryPage: dataloader.NewBatchedLoader(memoryPages(src.Memories),
-			dataloader.WithWait[MemoryPageKey, []*memories.Memory](wait)),
-		MemoryCount: dataloader.NewBatchedLoader(memoryCounts(src.Memories),
-			dataloader.WithWait[MemoryCountKey, int](wait)),
+		MemoryPage: dataloader.NewBatchedLoader(filteredPages(src.Memories.PagesOfCharacters),
+			dataloader.WithWait[PageOf[memories.Filter], []*memories.Memory](wait)),
+		MemoryCount: dataloader.NewBatchedLoader(filteredCounts(src.Memories.CountsOfCharacters),
+			dataloader.WithWait[CountOf[memories.Filter], int](wait)),
 		MemorySources: dataloader.NewBatchedLoader(memorySources(src.Memories),
 			dataloader.WithWait[uuid.UUID, []*memories.Memory](wait)),
 		Document: dataloader.NewBatchedLoader(byID("document", src.Documents.ByIDs),

@@ -7,41 +7,8 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/literaryai/ensemble/internal/graphstore"
-	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
-
-// RelationshipPageKey asks for one page of a character's relationships. Filter is kept
-// by value and compared by its Key, so equal requests share a query.
-type RelationshipPageKey struct {
-	Character uuid.UUID
-	FilterKey string
-	First     int
-	After     page.Cursor
-	HasAfter  bool
-	filter    *relationships.Filter
-}
-
-// NewRelationshipPageKey builds a key for a character's relationships page.
-func NewRelationshipPageKey(character uuid.UUID, f relationships.Filter, a page.Args) RelationshipPageKey {
-	k := RelationshipPageKey{Character: character, FilterKey: f.Key(), First: a.First, filter: &f}
-	if a.After != nil {
-		k.After, k.HasAfter = *a.After, true
-	}
-	return k
-}
-
-// RelationshipCountKey asks for the number of a character's filtered relationships.
-type RelationshipCountKey struct {
-	Character uuid.UUID
-	FilterKey string
-	filter    *relationships.Filter
-}
-
-// NewRelationshipCountKey builds a key for a character's relationship count.
-func NewRelationshipCountKey(character uuid.UUID, f relationships.Filter) RelationshipCountKey {
-	return RelationshipCountKey{Character: character, FilterKey: f.Key(), filter: &f}
-}
 
 // HistoryKey asks for one page of a relationship's history.
 type HistoryKey struct {
@@ -64,82 +31,6 @@ func results[K comparable, V any](keys []K, got map[K]V, err error) []*dataloade
 		out[i] = &dataloader.Result[V]{Data: got[k], Error: err}
 	}
 	return out
-}
-
-// relationshipPages runs one query per distinct (filter, page) among the keys, covering
-// every character that asked for it.
-func relationshipPages(svc *relationships.Service) dataloader.BatchFunc[RelationshipPageKey, []*relationships.Relationship] {
-	return func(ctx context.Context, keys []RelationshipPageKey) []*dataloader.Result[[]*relationships.Relationship] {
-		type group struct {
-			sample RelationshipPageKey
-			ids    []uuid.UUID
-		}
-		groups := map[RelationshipPageKey]*group{}
-		for _, k := range keys {
-			g := k
-			g.Character, g.filter = uuid.Nil, nil
-			if groups[g] == nil {
-				groups[g] = &group{sample: k}
-			}
-			groups[g].ids = append(groups[g].ids, k.Character)
-		}
-		got := make(map[RelationshipPageKey][]*relationships.Relationship, len(keys))
-		var firstErr error
-		for _, g := range groups {
-			a := page.Args{First: g.sample.First}
-			if g.sample.HasAfter {
-				after := g.sample.After
-				a.After = &after
-			}
-			pages, err := svc.PagesOfCharacters(ctx, g.ids, *g.sample.filter, a)
-			if err != nil {
-				firstErr = err
-				continue
-			}
-			for _, id := range g.ids {
-				k := g.sample
-				k.Character, k.filter = id, nil
-				got[k] = pages[id]
-			}
-		}
-		out := make([]*dataloader.Result[[]*relationships.Relationship], len(keys))
-		for i, k := range keys {
-			lookup := k
-			lookup.filter = nil
-			out[i] = &dataloader.Result[[]*relationships.Relationship]{Data: got[lookup], Error: firstErr}
-		}
-		return out
-	}
-}
-
-func relationshipCounts(svc *relationships.Service) dataloader.BatchFunc[RelationshipCountKey, int] {
-	return func(ctx context.Context, keys []RelationshipCountKey) []*dataloader.Result[int] {
-		byFilter := map[string][]RelationshipCountKey{}
-		for _, k := range keys {
-			byFilter[k.FilterKey] = append(byFilter[k.FilterKey], k)
-		}
-		got := make(map[RelationshipCountKey]int, len(keys))
-		var firstErr error
-		for fk, ks := range byFilter {
-			ids := make([]uuid.UUID, len(ks))
-			for i, k := range ks {
-				ids[i] = k.Character
-			}
-			counts, err := svc.CountsOfCharacters(ctx, ids, *ks[0].filter)
-			if err != nil {
-				firstErr = err
-				continue
-			}
-			for _, id := range ids {
-				got[RelationshipCountKey{Character: id, FilterKey: fk}] = counts[id]
-			}
-		}
-		out := make([]*dataloader.Result[int], len(keys))
-		for i, k := range keys {
-			out[i] = &dataloader.Result[int]{Data: got[RelationshipCountKey{Character: k.Character, FilterKey: k.FilterKey}], Error: firstErr}
-		}
-		return out
-	}
 }
 
 func historyPages(svc *relationships.Service) dataloader.BatchFunc[HistoryKey, []*relationships.Change] {
