@@ -77,7 +77,7 @@ type OpenAIConfig struct {
 	RetryBase time.Duration
 	// HTTPClient sends the requests (default: a client of its own on
 	// http.DefaultTransport). Its own Timeout, if any, applies in addition to Timeout.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 }
 
 // String describes the configuration without the API key, so that it can be printed.
