@@ -17,6 +17,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
@@ -270,11 +271,8 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, ecosystemID 
 	}
 	var out *Character
 	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		if _, err := q.GetEcosystem(ctx, db.GetEcosystemParams{ID: ecosystemID, OwnerID: viewer.OwnerFilter()}); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("ecosystem %s: %w", ecosystemID, errs.ErrNotFound)
-			}
-			return fmt.Errorf("load ecosystem %s: %w", ecosystemID, err)
+		if _, err := ecosystems.Find(ctx, q, viewer, ecosystemID); err != nil {
+			return err
 		}
 		r, err := q.CreateCharacter(ctx, db.CreateCharacterParams{
 			EcosystemID: ecosystemID, Name: c.Name, Description: c.Description, Backstory: c.Backstory,
@@ -298,14 +296,25 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, ecosystemID 
 	return out, nil
 }
 
-// Get returns one character.
-func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (*Character, error) {
-	r, err := s.q.GetCharacter(ctx, db.GetCharacterParams{ID: id, OwnerID: viewer.OwnerFilter()})
+// Find loads a character the viewer may see, through q (a pool or a transaction). Every
+// service that acts on a character checks it here, so another user's character is not
+// found everywhere alike.
+func Find(ctx context.Context, q *db.Queries, viewer auth.Identity, id uuid.UUID) (db.Character, error) {
+	r, err := q.GetCharacter(ctx, db.GetCharacterParams{ID: id, OwnerID: viewer.OwnerFilter()})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
+		return db.Character{}, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load character %s: %w", id, err)
+		return db.Character{}, fmt.Errorf("load character %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Get returns one character.
+func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (*Character, error) {
+	r, err := Find(ctx, s.q, viewer, id)
+	if err != nil {
+		return nil, err
 	}
 	return fromRow(r)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/page"
 )
@@ -111,11 +112,8 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, up Upload, t
 		t = "Untitled"
 	}
 	if ecosystemID != nil {
-		if _, err := s.q.GetEcosystem(ctx, db.GetEcosystemParams{ID: *ecosystemID, OwnerID: viewer.OwnerFilter()}); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil, fmt.Errorf("ecosystem %s: %w", *ecosystemID, errs.ErrNotFound)
-			}
-			return nil, fmt.Errorf("load ecosystem %s: %w", *ecosystemID, err)
+		if _, err := ecosystems.Find(ctx, s.q, viewer, *ecosystemID); err != nil {
+			return nil, err
 		}
 	}
 	sum := sha256.Sum256(content)

@@ -86,14 +86,25 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, p Patch) (*E
 	return fromRow(r), nil
 }
 
-// Get returns one ecosystem.
-func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (*Ecosystem, error) {
-	r, err := s.q.GetEcosystem(ctx, db.GetEcosystemParams{ID: id, OwnerID: viewer.OwnerFilter()})
+// Find loads an ecosystem the viewer may see, through q (a pool or a transaction). Every
+// service that acts inside an ecosystem checks it here, so another user's ecosystem is
+// not found everywhere alike.
+func Find(ctx context.Context, q *db.Queries, viewer auth.Identity, id uuid.UUID) (db.Ecosystem, error) {
+	r, err := q.GetEcosystem(ctx, db.GetEcosystemParams{ID: id, OwnerID: viewer.OwnerFilter()})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("ecosystem %s: %w", id, errs.ErrNotFound)
+		return db.Ecosystem{}, fmt.Errorf("ecosystem %s: %w", id, errs.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load ecosystem %s: %w", id, err)
+		return db.Ecosystem{}, fmt.Errorf("load ecosystem %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Get returns one ecosystem.
+func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (*Ecosystem, error) {
+	r, err := Find(ctx, s.q, viewer, id)
+	if err != nil {
+		return nil, err
 	}
 	return fromRow(r), nil
 }

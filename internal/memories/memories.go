@@ -18,6 +18,8 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
@@ -175,25 +177,13 @@ func (s *Service) vector(ctx context.Context, text string) ([]float32, error) {
 	return vs[0], nil
 }
 
-// character loads a character the viewer may see.
-func (s *Service) character(ctx context.Context, q *db.Queries, viewer auth.Identity, id uuid.UUID) (db.Character, error) {
-	c, err := q.GetCharacter(ctx, db.GetCharacterParams{ID: id, OwnerID: viewer.OwnerFilter()})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return db.Character{}, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
-	}
-	if err != nil {
-		return db.Character{}, fmt.Errorf("load character %s: %w", id, err)
-	}
-	return c, nil
-}
-
 // Add stores a memory with its embedding, written together or not at all: the text is
 // embedded first, so an embedder that is down or wrong stores nothing.
 func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uuid.UUID, in Input) (*Memory, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if _, err := s.character(ctx, s.q, viewer, characterID); err != nil {
+	if _, err := characters.Find(ctx, s.q, viewer, characterID); err != nil {
 		return nil, err
 	}
 	vec, err := s.vector(ctx, in.Content)
@@ -206,7 +196,7 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 	}
 	var m *Memory
 	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		c, err := s.character(ctx, q, viewer, characterID)
+		c, err := characters.Find(ctx, q, viewer, characterID)
 		if err != nil {
 			return err
 		}
@@ -331,7 +321,7 @@ func (s *Service) Recall(ctx context.Context, viewer auth.Identity, characterID 
 	if err := checkQuery(query); err != nil {
 		return nil, err
 	}
-	c, err := s.character(ctx, s.q, viewer, characterID)
+	c, err := characters.Find(ctx, s.q, viewer, characterID)
 	if err != nil {
 		return nil, err
 	}
@@ -429,11 +419,8 @@ func (s *Service) Search(ctx context.Context, viewer auth.Identity, ecosystemID 
 	if err := checkQuery(query); err != nil {
 		return nil, err
 	}
-	if _, err := s.q.GetEcosystem(ctx, db.GetEcosystemParams{ID: ecosystemID, OwnerID: viewer.OwnerFilter()}); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("ecosystem %s: %w", ecosystemID, errs.ErrNotFound)
-		}
-		return nil, fmt.Errorf("load ecosystem %s: %w", ecosystemID, err)
+	if _, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID); err != nil {
+		return nil, err
 	}
 	vec, err := s.vector(ctx, query)
 	if err != nil {
@@ -489,7 +476,7 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 			return 0, err
 		}
 	}
-	c, err := s.character(ctx, s.q, viewer, characterID)
+	c, err := characters.Find(ctx, s.q, viewer, characterID)
 	if err != nil {
 		return 0, err
 	}

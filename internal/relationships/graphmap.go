@@ -2,7 +2,6 @@ package relationships
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/graphstore/pg"
@@ -94,12 +94,9 @@ func (m *Map) EdgeColumns() *EdgeColumns {
 // Map draws an ecosystem's relationships now, or with asOf as they stood at that moment
 // (rebuilt from history; characters created since are left out, names are today's).
 func (s *Service) Map(ctx context.Context, viewer auth.Identity, ecosystemID uuid.UUID, f MapFilter, asOf *time.Time) (*Map, error) {
-	eco, err := s.q.GetEcosystem(ctx, db.GetEcosystemParams{ID: ecosystemID, OwnerID: viewer.OwnerFilter()})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("ecosystem %s: %w", ecosystemID, errs.ErrNotFound)
-	}
+	eco, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID)
 	if err != nil {
-		return nil, fmt.Errorf("load ecosystem %s: %w", ecosystemID, err)
+		return nil, err
 	}
 	for i, t := range f.Types {
 		if !t.Valid() {

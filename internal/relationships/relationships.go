@@ -19,6 +19,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/graphstore"
@@ -255,19 +256,13 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, in Input) (*
 		return nil, err
 	}
 	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		from, err := q.GetCharacter(ctx, db.GetCharacterParams{ID: in.FromID, OwnerID: viewer.OwnerFilter()})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("character %s: %w", in.FromID, errs.ErrNotFound)
-		}
+		from, err := characters.Find(ctx, q, viewer, in.FromID)
 		if err != nil {
-			return fmt.Errorf("load character %s: %w", in.FromID, err)
+			return err
 		}
-		to, err := q.GetCharacter(ctx, db.GetCharacterParams{ID: in.ToID, OwnerID: viewer.OwnerFilter()})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("character %s: %w", in.ToID, errs.ErrNotFound)
-		}
+		to, err := characters.Find(ctx, q, viewer, in.ToID)
 		if err != nil {
-			return fmt.Errorf("load character %s: %w", in.ToID, err)
+			return err
 		}
 		if from.EcosystemID != to.EcosystemID {
 			return errs.Invalid("input.toId", "both characters must be in the same ecosystem")
@@ -420,22 +415,10 @@ func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (
 	return fromRow(row), nil
 }
 
-// character loads a character the viewer may see, for its ecosystem.
-func (s *Service) character(ctx context.Context, viewer auth.Identity, id uuid.UUID) (db.Character, error) {
-	c, err := s.q.GetCharacter(ctx, db.GetCharacterParams{ID: id, OwnerID: viewer.OwnerFilter()})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return db.Character{}, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
-	}
-	if err != nil {
-		return db.Character{}, fmt.Errorf("load character %s: %w", id, err)
-	}
-	return c, nil
-}
-
 // Between returns the relationships from a to b and from b to a.
 func (s *Service) Between(ctx context.Context, viewer auth.Identity, a, b uuid.UUID) ([]*Relationship, error) {
 	for _, id := range []uuid.UUID{a, b} {
-		if _, err := s.character(ctx, viewer, id); err != nil {
+		if _, err := characters.Find(ctx, s.q, viewer, id); err != nil {
 			return nil, err
 		}
 	}
@@ -455,7 +438,7 @@ func (s *Service) Neighbors(ctx context.Context, viewer auth.Identity, id uuid.U
 	if depth < 1 || depth > graphstore.MaxNeighborDepth {
 		return nil, errs.Invalid("depth", "must be between 1 and %d", graphstore.MaxNeighborDepth)
 	}
-	c, err := s.character(ctx, viewer, id)
+	c, err := characters.Find(ctx, s.q, viewer, id)
 	if err != nil {
 		return nil, err
 	}
@@ -480,11 +463,11 @@ func (s *Service) ShortestPath(ctx context.Context, viewer auth.Identity, from, 
 	if maxDepth < 1 || maxDepth > graphstore.MaxPathDepth {
 		return graphstore.Path{}, errs.Invalid("maxDepth", "must be between 1 and %d", graphstore.MaxPathDepth)
 	}
-	a, err := s.character(ctx, viewer, from)
+	a, err := characters.Find(ctx, s.q, viewer, from)
 	if err != nil {
 		return graphstore.Path{}, err
 	}
-	b, err := s.character(ctx, viewer, to)
+	b, err := characters.Find(ctx, s.q, viewer, to)
 	if err != nil {
 		return graphstore.Path{}, err
 	}
