@@ -233,6 +233,16 @@ func NewService(pool *pgxpool.Pool, pub events.Publisher) *Service {
 	return &Service{pool: pool, q: db.New(pool), pub: pub}
 }
 
+// RecordChange writes character.changed for a character row another service changed (a
+// memory summary, say) and marks the ecosystem's graph as changed, in q's transaction.
+func RecordChange(ctx context.Context, q *db.Queries, out *events.Outbox, op string, r db.Character) error {
+	c, err := fromRow(r)
+	if err != nil {
+		return err
+	}
+	return recordChange(ctx, q, out, op, c)
+}
+
 // recordChange writes character.changed and marks the ecosystem's graph as changed.
 func recordChange(ctx context.Context, q *db.Queries, out *events.Outbox, op string, c *Character) error {
 	if err := q.BumpGraphVersion(ctx, c.EcosystemID); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
@@ -285,11 +286,5 @@ func (s *Service) renewSummary(ctx context.Context, q *db.Queries, box *events.O
 	if err != nil {
 		return fmt.Errorf("set memory summary: %w", err)
 	}
-	if err := q.BumpGraphVersion(ctx, c.EcosystemID); err != nil {
-		return fmt.Errorf("bump graph version: %w", err)
-	}
-	return box.Append(ctx, c.EcosystemID, events.CharacterChanged, events.CharacterPayload{
-		Op: events.OpUpsert, ID: c.ID, EcosystemID: c.EcosystemID, Name: c.Name,
-		CurrentEmotion: c.CurrentEmotion, IsActive: c.IsActive,
-	})
+	return characters.RecordChange(ctx, q, box, events.OpUpsert, c)
 }
