@@ -34,12 +34,8 @@ func (r *ecosystemResolver) Characters(ctx context.Context, obj *ecosystems.Ecos
 	if err != nil {
 		return nil, err
 	}
-	key := loaders.PageKey{EcosystemID: obj.ID, First: a.First}
-	if a.After != nil {
-		key.After, key.HasAfter = *a.After, true
-	}
 	l := loaders.From(ctx)
-	rows, err := l.CharacterPage.Load(ctx, key)()
+	rows, err := l.CharacterPage.Load(ctx, loaders.NewPageOf(obj.ID, loaders.Unfiltered{}, a))()
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,12 @@ import (
 // keyed is a filter with a comparable form, for grouping loader requests.
 type keyed interface{ Key() string }
 
+// Unfiltered is the filter of a list that takes none (an ecosystem's characters).
+type Unfiltered struct{}
+
+// Key implements keyed.
+func (Unfiltered) Key() string { return "" }
+
 // PageOf asks for one page of an owner's filtered list (a character's relationships or
 // memories). The filter is carried by pointer and compared by its Key, so equal requests
 // share a query.
@@ -63,8 +69,9 @@ func filteredPages[F keyed, V any](load func(context.Context, []uuid.UUID, F, pa
 			groups[g].ids = append(groups[g].ids, k.Owner)
 		}
 		got := make(map[PageOf[F]][]V, len(keys))
-		var firstErr error
-		for _, g := range groups {
+		// A failed query fails only the keys that asked for it.
+		failed := map[PageOf[F]]error{}
+		for gk, g := range groups {
 			a := page.Args{First: g.sample.First}
 			if g.sample.HasAfter {
 				after := g.sample.After
@@ -72,7 +79,7 @@ func filteredPages[F keyed, V any](load func(context.Context, []uuid.UUID, F, pa
 			}
 			pages, err := load(ctx, g.ids, *g.sample.filter, a)
 			if err != nil {
-				firstErr = err
+				failed[gk] = err
 				continue
 			}
 			for _, id := range g.ids {
@@ -84,7 +91,9 @@ func filteredPages[F keyed, V any](load func(context.Context, []uuid.UUID, F, pa
 		out := make([]*dataloader.Result[[]V], len(keys))
 		for i, k := range keys {
 			k.filter = nil
-			out[i] = &dataloader.Result[[]V]{Data: got[k], Error: firstErr}
+			g := k
+			g.Owner = uuid.Nil
+			out[i] = &dataloader.Result[[]V]{Data: got[k], Error: failed[g]}
 		}
 		return out
 	}
@@ -98,7 +107,7 @@ func filteredCounts[F keyed](count func(context.Context, []uuid.UUID, F) (map[uu
 			byFilter[k.FilterKey] = append(byFilter[k.FilterKey], k)
 		}
 		got := make(map[CountOf[F]]int, len(keys))
-		var firstErr error
+		failed := map[string]error{}
 		for fk, ks := range byFilter {
 			ids := make([]uuid.UUID, len(ks))
 			for i, k := range ks {
@@ -106,7 +115,7 @@ func filteredCounts[F keyed](count func(context.Context, []uuid.UUID, F) (map[uu
 			}
 			counts, err := count(ctx, ids, *ks[0].filter)
 			if err != nil {
-				firstErr = err
+				failed[fk] = err
 				continue
 			}
 			for _, id := range ids {
@@ -115,7 +124,7 @@ func filteredCounts[F keyed](count func(context.Context, []uuid.UUID, F) (map[uu
 		}
 		out := make([]*dataloader.Result[int], len(keys))
 		for i, k := range keys {
-			out[i] = &dataloader.Result[int]{Data: got[CountOf[F]{Owner: k.Owner, FilterKey: k.FilterKey}], Error: firstErr}
+			out[i] = &dataloader.Result[int]{Data: got[CountOf[F]{Owner: k.Owner, FilterKey: k.FilterKey}], Error: failed[k.FilterKey]}
 		}
 		return out
 	}

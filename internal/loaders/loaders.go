@@ -43,7 +43,7 @@ type Loaders struct {
 	User           *dataloader.Loader[uuid.UUID, *auth.User]
 	Ecosystem      *dataloader.Loader[uuid.UUID, *ecosystems.Ecosystem]
 	Character      *dataloader.Loader[uuid.UUID, *characters.Character]
-	CharacterPage  *dataloader.Loader[PageKey, []*characters.Character]
+	CharacterPage  *dataloader.Loader[PageOf[Unfiltered], []*characters.Character]
 	CharacterCount *dataloader.Loader[uuid.UUID, int]
 
 	Relationship      *dataloader.Loader[uuid.UUID, *relationships.Relationship]
@@ -59,24 +59,6 @@ type Loaders struct {
 	Document      *dataloader.Loader[uuid.UUID, *documents.Document]
 }
 
-// PageKey asks for one page of an ecosystem's characters.
-type PageKey struct {
-	EcosystemID uuid.UUID
-	First       int
-	After       page.Cursor
-	HasAfter    bool
-}
-
-// Args returns the page arguments of the key.
-func (k PageKey) Args() page.Args {
-	a := page.Args{First: k.First}
-	if k.HasAfter {
-		c := k.After
-		a.After = &c
-	}
-	return a
-}
-
 // New returns fresh loaders over src.
 func New(src Sources) *Loaders {
 	wait := src.Wait
@@ -87,8 +69,9 @@ func New(src Sources) *Loaders {
 		User:      dataloader.NewBatchedLoader(byID("user", src.Auth.UsersByIDs), dataloader.WithWait[uuid.UUID, *auth.User](wait)),
 		Ecosystem: dataloader.NewBatchedLoader(byID("ecosystem", src.Ecosystems.ByIDs), dataloader.WithWait[uuid.UUID, *ecosystems.Ecosystem](wait)),
 		Character: dataloader.NewBatchedLoader(byID("character", src.Characters.ByIDs), dataloader.WithWait[uuid.UUID, *characters.Character](wait)),
-		CharacterPage: dataloader.NewBatchedLoader(characterPages(src.Characters),
-			dataloader.WithWait[PageKey, []*characters.Character](wait)),
+		CharacterPage: dataloader.NewBatchedLoader(filteredPages(func(ctx context.Context, ids []uuid.UUID, _ Unfiltered, a page.Args) (map[uuid.UUID][]*characters.Character, error) {
+			return src.Characters.PagesOfEcosystems(ctx, ids, a)
+		}), dataloader.WithWait[PageOf[Unfiltered], []*characters.Character](wait)),
 		CharacterCount: dataloader.NewBatchedLoader(characterCounts(src.Characters),
 			dataloader.WithWait[uuid.UUID, int](wait)),
 		Relationship: dataloader.NewBatchedLoader(byID("relationship", src.Relationships.ByIDs),
@@ -134,54 +117,10 @@ func byID[V any](kind string, load func(context.Context, []uuid.UUID) (map[uuid.
 	}
 }
 
-// characterPages runs one query per distinct page request in the batch, covering every
-// ecosystem that asked for it.
-func characterPages(svc *characters.Service) dataloader.BatchFunc[PageKey, []*characters.Character] {
-	return func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*characters.Character] {
-		type request struct {
-			first    int
-			after    page.Cursor
-			hasAfter bool
-		}
-		groups := map[request][]uuid.UUID{}
-		for _, k := range keys {
-			r := request{k.First, k.After, k.HasAfter}
-			groups[r] = append(groups[r], k.EcosystemID)
-		}
-		pages := map[PageKey][]*characters.Character{}
-		errsByReq := map[request]error{}
-		for r, ids := range groups {
-			k := PageKey{First: r.first, After: r.after, HasAfter: r.hasAfter}
-			got, err := svc.PagesOfEcosystems(ctx, ids, k.Args())
-			if err != nil {
-				errsByReq[r] = err
-				continue
-			}
-			for _, id := range ids {
-				k.EcosystemID = id
-				pages[k] = got[id]
-			}
-		}
-		out := make([]*dataloader.Result[[]*characters.Character], len(keys))
-		for i, k := range keys {
-			if err := errsByReq[request{k.First, k.After, k.HasAfter}]; err != nil {
-				out[i] = &dataloader.Result[[]*characters.Character]{Error: err}
-				continue
-			}
-			out[i] = &dataloader.Result[[]*characters.Character]{Data: pages[k]}
-		}
-		return out
-	}
-}
-
 func characterCounts(svc *characters.Service) dataloader.BatchFunc[uuid.UUID, int] {
 	return func(ctx context.Context, keys []uuid.UUID) []*dataloader.Result[int] {
 		counts, err := svc.CountsOfEcosystems(ctx, keys)
-		out := make([]*dataloader.Result[int], len(keys))
-		for i, k := range keys {
-			out[i] = &dataloader.Result[int]{Data: counts[k], Error: err}
-		}
-		return out
+		return results(keys, counts, err)
 	}
 }
 

@@ -26,9 +26,15 @@ type NeighborKey struct {
 
 // results fans one lookup's answers (or error) out to the keys, in key order.
 func results[K comparable, V any](keys []K, got map[K]V, err error) []*dataloader.Result[V] {
+	return resultsBy(keys, got, func(K) error { return err })
+}
+
+// resultsBy is results where each key has its own error: a batch split into several
+// queries fails only the keys of the query that failed.
+func resultsBy[K comparable, V any](keys []K, got map[K]V, errOf func(K) error) []*dataloader.Result[V] {
 	out := make([]*dataloader.Result[V], len(keys))
 	for i, k := range keys {
-		out[i] = &dataloader.Result[V]{Data: got[k], Error: err}
+		out[i] = &dataloader.Result[V]{Data: got[k], Error: errOf(k)}
 	}
 	return out
 }
@@ -46,7 +52,7 @@ func historyPages(svc *relationships.Service) dataloader.BatchFunc[HistoryKey, [
 			groups[r] = append(groups[r], k.Relationship)
 		}
 		got := make(map[HistoryKey][]*relationships.Change, len(keys))
-		var firstErr error
+		failed := map[request]error{}
 		for r, ids := range groups {
 			a := relationships.HistoryArgs{First: r.first}
 			if r.hasBefore {
@@ -55,14 +61,14 @@ func historyPages(svc *relationships.Service) dataloader.BatchFunc[HistoryKey, [
 			}
 			pages, err := svc.HistoryPages(ctx, ids, a)
 			if err != nil {
-				firstErr = err
+				failed[r] = err
 				continue
 			}
 			for _, id := range ids {
 				got[HistoryKey{Relationship: id, First: r.first, Before: r.before, HasBefore: r.hasBefore}] = pages[id]
 			}
 		}
-		return results(keys, got, firstErr)
+		return resultsBy(keys, got, func(k HistoryKey) error { return failed[request{k.First, k.Before, k.HasBefore}] })
 	}
 }
 
@@ -82,17 +88,17 @@ func neighbors(svc *relationships.Service) dataloader.BatchFunc[NeighborKey, []g
 			byDepth[k.Depth] = append(byDepth[k.Depth], k.Node)
 		}
 		got := make(map[NeighborKey][]graphstore.Neighbor, len(keys))
-		var firstErr error
+		failed := map[int]error{}
 		for depth, nodes := range byDepth {
 			found, err := svc.NeighborsOf(ctx, nodes, depth)
 			if err != nil {
-				firstErr = err
+				failed[depth] = err
 				continue
 			}
 			for _, n := range nodes {
 				got[NeighborKey{Node: n, Depth: depth}] = found[n.Character]
 			}
 		}
-		return results(keys, got, firstErr)
+		return resultsBy(keys, got, func(k NeighborKey) error { return failed[k.Depth] })
 	}
 }
