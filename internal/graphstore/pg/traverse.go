@@ -92,7 +92,7 @@ func (s *Snapshot) bfsPath(a, b int32, maxDepth int) graphstore.Path {
 				}
 				via[m] = e
 				if m == b {
-					return s.walkBack(a, b, func(n int32) int32 { return via[n] }, float64(d))
+					return s.walkBack(a, b, d, func(n int32, _ int) int32 { return via[n] }, float64(d))
 				}
 				next = append(next, m)
 			}
@@ -278,7 +278,7 @@ func (s *Snapshot) search(a, b int32, limit int) (graphstore.Path, bool) {
 		}
 		if cur.node == b {
 			hops := cur.hops
-			return s.walkBackWeighted(a, b, hops, func(node int32, hops int) int32 { return via[layer(hops)*n+int(node)] }, cur.cost), true
+			return s.walkBack(a, b, hops, func(node int32, hops int) int32 { return via[layer(hops)*n+int(node)] }, cur.cost), true
 		}
 		if limit > 0 && cur.hops == limit {
 			continue
@@ -298,22 +298,9 @@ func (s *Snapshot) search(a, b int32, limit int) (graphstore.Path, bool) {
 	return graphstore.Path{}, false
 }
 
-// walkBack rebuilds a breadth-first path from the edge that reached each node.
-func (s *Snapshot) walkBack(a, b int32, via func(int32) int32, cost float64) graphstore.Path {
-	var nodes []int32
-	var edges []int32
-	for n := b; n != a; {
-		e := via(n)
-		nodes = append(nodes, n)
-		edges = append(edges, e)
-		n = s.other(e, n)
-	}
-	nodes = append(nodes, a)
-	return s.path(nodes, edges, cost)
-}
-
-// walkBackWeighted rebuilds a Dijkstra path, whose predecessor depends on the hop count.
-func (s *Snapshot) walkBackWeighted(a, b int32, hops int, via func(int32, int) int32, cost float64) graphstore.Path {
+// walkBack rebuilds a path of hops edges ending at b from the edge that reached each
+// node (which, in the hop-limited search, depends on the hop count).
+func (s *Snapshot) walkBack(a, b int32, hops int, via func(int32, int) int32, cost float64) graphstore.Path {
 	var nodes []int32
 	var edges []int32
 	for n := b; hops > 0; hops-- {
