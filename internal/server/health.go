@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/literaryai/ensemble/db"
@@ -13,6 +14,14 @@ import (
 type health struct {
 	d       Deps
 	started time.Time
+	// migrator reads the embedded migrations once, not at every readiness probe.
+	migrator func() (*db.Migrator, error)
+}
+
+func newHealth(d Deps) health {
+	return health{d: d, started: time.Now(), migrator: sync.OnceValues(func() (*db.Migrator, error) {
+		return db.NewMigrator(d.Pool, nil)
+	})}
 }
 
 func writeHealth(w http.ResponseWriter, status int, v any) {
@@ -40,12 +49,11 @@ func (h health) ready(w http.ResponseWriter, r *http.Request) {
 		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "database unreachable"})
 		return
 	}
-	m, err := db.NewMigrator(h.d.Pool, nil)
+	m, err := h.migrator()
 	if err != nil {
 		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "migrations unreadable"})
 		return
 	}
-	defer m.Close()
 	pending, err := m.Pending(ctx)
 	if err != nil || pending {
 		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "database not migrated"})

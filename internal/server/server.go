@@ -5,7 +5,6 @@ package server
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,7 +46,7 @@ type Deps struct {
 func New(d Deps) http.Handler {
 	d.Logger = loggerOr(d.Logger)
 	gql := newGraphQL(d)
-	h := health{d: d, started: time.Now()}
+	h := newHealth(d)
 	authSvc := d.Resolver.AuthService
 
 	mux := http.NewServeMux()
