@@ -4,7 +4,6 @@ import (
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
-	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
@@ -55,16 +54,6 @@ func relationshipFilter(in *model.RelationshipFilter) relationships.Filter {
 		f.Direction = *in.Direction
 	}
 	return f
-}
-
-func neighborDepth(depth *int) (int, error) {
-	if depth == nil {
-		return 1, nil
-	}
-	if *depth < 1 || *depth > graphstore.MaxNeighborDepth {
-		return 0, errs.Invalid("depth", "must be between 1 and %d", graphstore.MaxNeighborDepth)
-	}
-	return *depth, nil
 }
 
 func neighborList(in []graphstore.Neighbor) []*graphstore.Neighbor {

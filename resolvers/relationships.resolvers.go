@@ -44,12 +44,8 @@ func (r *characterResolver) Relationships(ctx context.Context, obj *characters.C
 
 // Neighbors is the resolver for the neighbors field.
 func (r *characterResolver) Neighbors(ctx context.Context, obj *characters.Character, depth *int) ([]*graphstore.Neighbor, error) {
-	d, err := neighborDepth(depth)
-	if err != nil {
-		return nil, err
-	}
 	got, err := loaders.From(ctx).Neighbors.Load(ctx, loaders.NeighborKey{
-		Node: graphstore.Node{Ecosystem: obj.EcosystemID, Character: obj.ID}, Depth: d,
+		Node: graphstore.Node{Ecosystem: obj.EcosystemID, Character: obj.ID}, Depth: intOr(depth, 1),
 	})()
 	return neighborList(got), err
 }
@@ -155,11 +151,7 @@ func (r *queryResolver) Neighbors(ctx context.Context, characterID string, depth
 	if err != nil {
 		return nil, err
 	}
-	d, err := neighborDepth(depth)
-	if err != nil {
-		return nil, err
-	}
-	got, err := r.RelationshipService.Neighbors(ctx, viewer(ctx), cid, d)
+	got, err := r.RelationshipService.Neighbors(ctx, viewer(ctx), cid, intOr(depth, 1))
 	return neighborList(got), err
 }
 
