@@ -18,6 +18,7 @@ import (
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
+	"github.com/literaryai/ensemble/internal/vectorstore/index"
 )
 
 // Enqueuer puts a job in a transaction (the River runner).
@@ -95,13 +96,7 @@ type candidate struct {
 	vec []float32
 }
 
-func dot(a, b []float32) float64 {
-	var s float64
-	for i := range a {
-		s += float64(a[i]) * float64(b[i])
-	}
-	return s
-}
+func dot(a, b []float32) float64 { return float64(index.Dot(a, b)) }
 
 // Reflect draws up to three insights from a character's memories since its last
 // reflection, stores them as REFLECTION memories citing their sources, and renews the

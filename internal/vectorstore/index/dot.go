@@ -21,6 +21,10 @@ func dot(a, b []float32) float32 {
 	return s
 }
 
+// Dot is the cosine similarity of two unit vectors, computed as every score of the index
+// is, for callers outside it that compare stored vectors.
+func Dot(a, b []float32) float32 { return dot(a, b) }
+
 // dot4 returns the dot products of q with four rows, each at least len(q) long.
 func dot4(q, r0, r1, r2, r3 []float32) (s0, s1, s2, s3 float32) {
 	n := len(q)
