@@ -165,14 +165,29 @@ type MemoryPayload struct {
 	Importance  float64   `json:"importance"`
 }
 
-// vector embeds one text, checking what the embedder returned.
-func (s *Service) vector(ctx context.Context, text string) ([]float32, error) {
-	vs, err := s.embed.Embed(ctx, []string{text})
+// embedAll embeds texts, checking that the embedder returned one vector of its dimension
+// for each: a wrong answer must fail before anything is stored.
+func (s *Service) embedAll(ctx context.Context, texts []string) ([][]float32, error) {
+	vs, err := s.embed.Embed(ctx, texts)
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w: %w", errs.ErrUnavailable, err)
 	}
-	if len(vs) != 1 || len(vs[0]) != s.embed.Dimension() {
-		return nil, fmt.Errorf("embed: the embedder returned a vector of the wrong dimension: %w", errs.ErrUnavailable)
+	if len(vs) != len(texts) {
+		return nil, fmt.Errorf("embed: the embedder returned %d vectors for %d texts: %w", len(vs), len(texts), errs.ErrUnavailable)
+	}
+	for _, v := range vs {
+		if len(v) != s.embed.Dimension() {
+			return nil, fmt.Errorf("embed: the embedder returned a vector of the wrong dimension: %w", errs.ErrUnavailable)
+		}
+	}
+	return vs, nil
+}
+
+// vector embeds one text.
+func (s *Service) vector(ctx context.Context, text string) ([]float32, error) {
+	vs, err := s.embedAll(ctx, []string{text})
+	if err != nil {
+		return nil, err
 	}
 	return vs[0], nil
 }
@@ -183,6 +198,8 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	// Checked before embedding too, so another user's character is not found even when
+	// the embedder is down, and costs no embedding.
 	if _, err := characters.Find(ctx, s.q, viewer, characterID); err != nil {
 		return nil, err
 	}
@@ -281,9 +298,16 @@ type Scored struct {
 // MaxTopK bounds a recall or search.
 const MaxTopK = 100
 
-func (s *Service) checkRecall(topK int, w *Weights) (Weights, error) {
+func checkTopK(topK int) error {
 	if topK < 1 || topK > MaxTopK {
-		return Weights{}, errs.Invalid("topK", "must be between 1 and %d", MaxTopK)
+		return errs.Invalid("topK", "must be between 1 and %d", MaxTopK)
+	}
+	return nil
+}
+
+func (s *Service) checkRecall(topK int, w *Weights) (Weights, error) {
+	if err := checkTopK(topK); err != nil {
+		return Weights{}, err
 	}
 	weights := s.cfg.Weights
 	if w != nil {
@@ -413,8 +437,8 @@ func normalise(out []Scored, part func(*Scored) *float64) {
 // Search returns the topK memories of an ecosystem nearest in meaning to query
 // (approximate), with their similarity.
 func (s *Service) Search(ctx context.Context, viewer auth.Identity, ecosystemID uuid.UUID, query string, topK int) ([]Scored, error) {
-	if topK < 1 || topK > MaxTopK {
-		return nil, errs.Invalid("topK", "must be between 1 and %d", MaxTopK)
+	if err := checkTopK(topK); err != nil {
+		return nil, err
 	}
 	if err := checkQuery(query); err != nil {
 		return nil, err
@@ -488,12 +512,9 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 		for i := range texts {
 			texts[i] = ins[start+i].Content
 		}
-		vecs, err := s.embed.Embed(ctx, texts)
+		vecs, err := s.embedAll(ctx, texts)
 		if err != nil {
-			return 0, fmt.Errorf("embed: %w: %w", errs.ErrUnavailable, err)
-		}
-		if len(vecs) != len(texts) {
-			return 0, fmt.Errorf("embed: the embedder returned %d vectors for %d texts: %w", len(vecs), len(texts), errs.ErrUnavailable)
+			return 0, err
 		}
 		for i, v := range vecs {
 			in := ins[start+i]

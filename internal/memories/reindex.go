@@ -25,12 +25,9 @@ func (s *Service) Reembed(ctx context.Context, progress func(done int)) (int, er
 		for i, r := range rows {
 			texts[i] = r.Content
 		}
-		vecs, err := s.embed.Embed(ctx, texts)
+		vecs, err := s.embedAll(ctx, texts)
 		if err != nil {
-			return done, fmt.Errorf("embed: %w", err)
-		}
-		if len(vecs) != len(rows) {
-			return done, fmt.Errorf("embed: %d vectors for %d texts", len(vecs), len(rows))
+			return done, err
 		}
 		tx, err := s.pool.Begin(ctx)
 		if err != nil {
