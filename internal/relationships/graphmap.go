@@ -98,10 +98,8 @@ func (s *Service) Map(ctx context.Context, viewer auth.Identity, ecosystemID uui
 	if err != nil {
 		return nil, err
 	}
-	for i, t := range f.Types {
-		if !t.Valid() {
-			return nil, errs.Invalid(fmt.Sprintf("filter.types.%d", i), "unknown relationship type %q", t)
-		}
+	if err := checkTypes(f.Types); err != nil {
+		return nil, err
 	}
 	if err := inRange(f.MinStrength, -1, 1, "filter.minStrength"); err != nil {
 		return nil, err

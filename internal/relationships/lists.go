@@ -34,10 +34,8 @@ type Filter struct {
 
 // Validate checks the filter's values.
 func (f Filter) Validate() error {
-	for i, t := range f.Types {
-		if !t.Valid() {
-			return errs.Invalid(fmt.Sprintf("filter.types.%d", i), "unknown relationship type %q", t)
-		}
+	if err := checkTypes(f.Types); err != nil {
+		return err
 	}
 	switch f.Direction {
 	case Outgoing, Incoming, Both:
@@ -48,6 +46,16 @@ func (f Filter) Validate() error {
 		return err
 	}
 	return inRange(f.MaxStrength, -1, 1, "filter.maxStrength")
+}
+
+// checkTypes refuses unknown types in a filter.
+func checkTypes(types []Type) error {
+	for i, t := range types {
+		if !t.Valid() {
+			return errs.Invalid(fmt.Sprintf("filter.types.%d", i), "unknown relationship type %q", t)
+		}
+	}
+	return nil
 }
 
 // Key is a comparable form of the filter, for grouping loader requests.
