@@ -312,8 +312,10 @@ func (s *Service) save(ctx context.Context, q *db.Queries, r *Relationship) (*Re
 	return fromRow(row), nil
 }
 
-// Update sets absolute values.
-func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID, in Input) (*Relationship, error) {
+// modify changes a relationship under its row lock, saves it and records the change.
+// change reports whether a value had to be clamped.
+func (s *Service) modify(ctx context.Context, viewer auth.Identity, id uuid.UUID, kind string, delta *Values, cause *string,
+	change func(r *Relationship) (clamped bool, err error)) (*Relationship, error) {
 	var out *Relationship
 	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
 		old, err := lockForChange(ctx, q, viewer, id)
@@ -321,18 +323,26 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 			return err
 		}
 		r := *old
-		if err := in.apply(&r); err != nil {
+		clamped, err := change(&r)
+		if err != nil {
 			return err
 		}
 		if out, err = s.save(ctx, q, &r); err != nil {
 			return err
 		}
-		return s.record(ctx, q, box, viewer, Updated, out, old, nil, false, nil)
+		return s.record(ctx, q, box, viewer, kind, out, old, delta, clamped, cause)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Update sets absolute values.
+func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID, in Input) (*Relationship, error) {
+	return s.modify(ctx, viewer, id, Updated, nil, nil, func(r *Relationship) (bool, error) {
+		return false, in.apply(r)
+	})
 }
 
 // clamp adds d to v within lo..hi and reports whether the range cut it.
@@ -367,26 +377,13 @@ func (s *Service) Adjust(ctx context.Context, viewer auth.Identity, id uuid.UUID
 	if cause != nil && utf8.RuneCountInString(*cause) > 1000 {
 		return nil, errs.Invalid("cause", "must be at most 1000 characters")
 	}
-	var out *Relationship
-	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		old, err := lockForChange(ctx, q, viewer, id)
-		if err != nil {
-			return err
-		}
-		r := *old
+	return s.modify(ctx, viewer, id, Adjusted, &delta, cause, func(r *Relationship) (bool, error) {
 		var c1, c2, c3 bool
 		r.Strength, c1 = clamp(r.Strength, delta.Strength, -1, 1)
 		r.Trust, c2 = clamp(r.Trust, delta.Trust, 0, 1)
 		r.Familiarity, c3 = clamp(r.Familiarity, delta.Familiarity, 0, 1)
-		if out, err = s.save(ctx, q, &r); err != nil {
-			return err
-		}
-		return s.record(ctx, q, box, viewer, Adjusted, out, old, &delta, c1 || c2 || c3, cause)
+		return c1 || c2 || c3, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Delete removes a relationship; its history stays (the map of an earlier moment needs it).
