@@ -1,7 +1,6 @@
 package resolvers_test
 
 import (
-	"slices"
 	"testing"
 	"time"
 
@@ -94,12 +93,8 @@ func BenchmarkGraph(b *testing.B) {
 				took = append(took, time.Since(start))
 				i++
 			}
-			slices.Sort(took)
-			pct := func(p float64) float64 {
-				return float64(took[int(p*float64(len(took)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(pct(0.50), "p50_ms")
-			b.ReportMetric(pct(0.95), "p95_ms")
+			b.ReportMetric(testkit.PercentileMS(took, 0.50), "p50_ms")
+			b.ReportMetric(testkit.PercentileMS(took, 0.95), "p95_ms")
 			b.ReportMetric(float64(size)/1024, "response_KiB")
 		})
 	}

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,11 +55,6 @@ func residentMiB() float64 {
 		}
 	}
 	return -1
-}
-
-func percentile(d []time.Duration, p float64) float64 {
-	slices.Sort(d)
-	return float64(d[int(p*float64(len(d)-1))].Microseconds()) / 1000
 }
 
 // BenchmarkMemory1M stores 1,000,000 memories across 1,000 characters of one ecosystem
@@ -170,10 +164,10 @@ func BenchmarkMemory1M(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/ingest.Seconds(), "ingest_memories/s")
 	b.ReportMetric(load.Seconds(), "index_load_s")
-	b.ReportMetric(percentile(recallTimes, 0.5), "recall_p50_ms")
-	b.ReportMetric(percentile(recallTimes, 0.95), "recall_p95_ms")
-	b.ReportMetric(percentile(searchTimes, 0.5), "search_p50_ms")
-	b.ReportMetric(percentile(searchTimes, 0.95), "search_p95_ms")
+	b.ReportMetric(testkit.PercentileMS(recallTimes, 0.5), "recall_p50_ms")
+	b.ReportMetric(testkit.PercentileMS(recallTimes, 0.95), "recall_p95_ms")
+	b.ReportMetric(testkit.PercentileMS(searchTimes, 0.5), "search_p50_ms")
+	b.ReportMetric(testkit.PercentileMS(searchTimes, 0.95), "search_p95_ms")
 	b.ReportMetric(float64(hits)/float64(wanted), "search_recall@10")
 	b.ReportMetric(residentMiB(), "resident_MiB")
 	fmt.Fprintf(os.Stderr, "memories=%d ingest=%s load=%s\n", total, ingest.Round(time.Second), load.Round(time.Millisecond))
