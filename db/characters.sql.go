@@ -82,7 +82,7 @@ INSERT INTO characters (
     $7, $8, $9, $10, $11,
     $12, $13, $14, $15, $16
 )
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
 `
 
 type CreateCharacterParams struct {
@@ -146,6 +146,82 @@ func (q *Queries) CreateCharacter(ctx context.Context, arg CreateCharacterParams
 		&i.LastInteraction,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceDocumentID,
+		&i.SourceKey,
+	)
+	return i, err
+}
+
+const createCharacterFromBook = `-- name: CreateCharacterFromBook :one
+INSERT INTO characters (ecosystem_id, name, description, backstory, speaking_style, openness, conscientiousness,
+                        extraversion, agreeableness, neuroticism, autonomy_level, current_emotion,
+                        source_document_id, source_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9, $10, $11, $12,
+        $13, $14)
+ON CONFLICT (ecosystem_id, source_document_id, source_key) WHERE source_document_id IS NOT NULL DO NOTHING
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
+`
+
+type CreateCharacterFromBookParams struct {
+	EcosystemID       uuid.UUID
+	Name              string
+	Description       string
+	Backstory         string
+	SpeakingStyle     string
+	Openness          float64
+	Conscientiousness float64
+	Extraversion      float64
+	Agreeableness     float64
+	Neuroticism       float64
+	AutonomyLevel     float64
+	CurrentEmotion    string
+	SourceDocumentID  *uuid.UUID
+	SourceKey         *string
+}
+
+func (q *Queries) CreateCharacterFromBook(ctx context.Context, arg CreateCharacterFromBookParams) (Character, error) {
+	row := q.db.QueryRow(ctx, createCharacterFromBook,
+		arg.EcosystemID,
+		arg.Name,
+		arg.Description,
+		arg.Backstory,
+		arg.SpeakingStyle,
+		arg.Openness,
+		arg.Conscientiousness,
+		arg.Extraversion,
+		arg.Agreeableness,
+		arg.Neuroticism,
+		arg.AutonomyLevel,
+		arg.CurrentEmotion,
+		arg.SourceDocumentID,
+		arg.SourceKey,
+	)
+	var i Character
+	err := row.Scan(
+		&i.ID,
+		&i.EcosystemID,
+		&i.Name,
+		&i.Description,
+		&i.Backstory,
+		&i.SpeakingStyle,
+		&i.Goals,
+		&i.Openness,
+		&i.Conscientiousness,
+		&i.Extraversion,
+		&i.Agreeableness,
+		&i.Neuroticism,
+		&i.AutonomyLevel,
+		&i.SocialEnergy,
+		&i.CurrentEmotion,
+		&i.IsActive,
+		&i.MemorySummary,
+		&i.CurrentContext,
+		&i.LastInteraction,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.SourceDocumentID,
+		&i.SourceKey,
 	)
 	return i, err
 }
@@ -160,7 +236,7 @@ func (q *Queries) DeleteCharacter(ctx context.Context, id uuid.UUID) error {
 }
 
 const getCharacter = `-- name: GetCharacter :one
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at FROM characters c
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM characters c
 JOIN ecosystems e ON e.id = c.ecosystem_id
 WHERE c.id = $1 AND ($2::uuid IS NULL OR e.owner_id = $2)
 `
@@ -196,12 +272,14 @@ func (q *Queries) GetCharacter(ctx context.Context, arg GetCharacterParams) (Cha
 		&i.LastInteraction,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceDocumentID,
+		&i.SourceKey,
 	)
 	return i, err
 }
 
 const getCharacterForUpdate = `-- name: GetCharacterForUpdate :one
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at FROM characters c
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM characters c
 JOIN ecosystems e ON e.id = c.ecosystem_id
 WHERE c.id = $1 AND ($2::uuid IS NULL OR e.owner_id = $2)
 FOR UPDATE OF c
@@ -237,12 +315,14 @@ func (q *Queries) GetCharacterForUpdate(ctx context.Context, arg GetCharacterFor
 		&i.LastInteraction,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceDocumentID,
+		&i.SourceKey,
 	)
 	return i, err
 }
 
 const listCharacters = `-- name: ListCharacters :many
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at FROM characters c
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM characters c
 JOIN ecosystems e ON e.id = c.ecosystem_id
 WHERE ($1::uuid IS NULL OR e.owner_id = $1)
   AND ($2::uuid IS NULL OR c.ecosystem_id = $2)
@@ -303,6 +383,8 @@ func (q *Queries) ListCharacters(ctx context.Context, arg ListCharactersParams) 
 			&i.LastInteraction,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.SourceDocumentID,
+			&i.SourceKey,
 		); err != nil {
 			return nil, err
 		}
@@ -315,7 +397,7 @@ func (q *Queries) ListCharacters(ctx context.Context, arg ListCharactersParams) 
 }
 
 const listCharactersByIDs = `-- name: ListCharactersByIDs :many
-SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at FROM characters WHERE id = ANY($1::uuid[])
+SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) ListCharactersByIDs(ctx context.Context, ids []uuid.UUID) ([]Character, error) {
@@ -349,6 +431,62 @@ func (q *Queries) ListCharactersByIDs(ctx context.Context, ids []uuid.UUID) ([]C
 			&i.LastInteraction,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.SourceDocumentID,
+			&i.SourceKey,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCharactersFromDocument = `-- name: ListCharactersFromDocument :many
+SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters WHERE ecosystem_id = $1 AND source_document_id = $2
+`
+
+type ListCharactersFromDocumentParams struct {
+	EcosystemID      uuid.UUID
+	SourceDocumentID *uuid.UUID
+}
+
+// The characters an ecosystem already has from a book, by the key they were created under.
+func (q *Queries) ListCharactersFromDocument(ctx context.Context, arg ListCharactersFromDocumentParams) ([]Character, error) {
+	rows, err := q.db.Query(ctx, listCharactersFromDocument, arg.EcosystemID, arg.SourceDocumentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Character{}
+	for rows.Next() {
+		var i Character
+		if err := rows.Scan(
+			&i.ID,
+			&i.EcosystemID,
+			&i.Name,
+			&i.Description,
+			&i.Backstory,
+			&i.SpeakingStyle,
+			&i.Goals,
+			&i.Openness,
+			&i.Conscientiousness,
+			&i.Extraversion,
+			&i.Agreeableness,
+			&i.Neuroticism,
+			&i.AutonomyLevel,
+			&i.SocialEnergy,
+			&i.CurrentEmotion,
+			&i.IsActive,
+			&i.MemorySummary,
+			&i.CurrentContext,
+			&i.LastInteraction,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.SourceDocumentID,
+			&i.SourceKey,
 		); err != nil {
 			return nil, err
 		}
@@ -361,9 +499,9 @@ func (q *Queries) ListCharactersByIDs(ctx context.Context, ids []uuid.UUID) ([]C
 }
 
 const listCharactersOfEcosystems = `-- name: ListCharactersOfEcosystems :many
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at FROM unnest($1::uuid[]) AS e (id)
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM unnest($1::uuid[]) AS e (id)
 CROSS JOIN LATERAL (
-    SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at FROM characters
+    SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters
     WHERE characters.ecosystem_id = e.id
       AND ($2::timestamptz IS NULL
            OR (characters.created_at, characters.id) > ($2::timestamptz, $3::uuid))
@@ -417,6 +555,8 @@ func (q *Queries) ListCharactersOfEcosystems(ctx context.Context, arg ListCharac
 			&i.LastInteraction,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.SourceDocumentID,
+			&i.SourceKey,
 		); err != nil {
 			return nil, err
 		}
@@ -447,7 +587,7 @@ UPDATE characters SET
     current_context   = $15,
     updated_at        = now()
 WHERE id = $16
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
 `
 
 type UpdateCharacterParams struct {
@@ -511,6 +651,8 @@ func (q *Queries) UpdateCharacter(ctx context.Context, arg UpdateCharacterParams
 		&i.LastInteraction,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceDocumentID,
+		&i.SourceKey,
 	)
 	return i, err
 }

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,19 +26,24 @@ func (q *Queries) CountDocuments(ctx context.Context, ownerID *uuid.UUID) (int64
 }
 
 const createDocument = `-- name: CreateDocument :one
-INSERT INTO documents (owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at
+INSERT INTO documents (owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256,
+                       author, text_encoding, chapters)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9, $10)
+RETURNING id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at
 `
 
 type CreateDocumentParams struct {
-	OwnerID     uuid.UUID
-	EcosystemID *uuid.UUID
-	Title       string
-	Filename    string
-	ContentType string
-	SizeBytes   int64
-	Sha256      []byte
+	OwnerID      uuid.UUID
+	EcosystemID  *uuid.UUID
+	Title        string
+	Filename     string
+	ContentType  string
+	SizeBytes    int64
+	Sha256       []byte
+	Author       string
+	TextEncoding string
+	Chapters     json.RawMessage
 }
 
 func (q *Queries) CreateDocument(ctx context.Context, arg CreateDocumentParams) (Document, error) {
@@ -49,6 +55,9 @@ func (q *Queries) CreateDocument(ctx context.Context, arg CreateDocumentParams) 
 		arg.ContentType,
 		arg.SizeBytes,
 		arg.Sha256,
+		arg.Author,
+		arg.TextEncoding,
+		arg.Chapters,
 	)
 	var i Document
 	err := row.Scan(
@@ -62,6 +71,13 @@ func (q *Queries) CreateDocument(ctx context.Context, arg CreateDocumentParams) 
 		&i.Sha256,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Author,
+		&i.TextEncoding,
+		&i.Chapters,
+		&i.AnalysisStatus,
+		&i.AnalysisError,
+		&i.AnalysisStartedAt,
+		&i.AnalysisFinishedAt,
 	)
 	return i, err
 }
@@ -99,8 +115,63 @@ func (q *Queries) DeleteDocument(ctx context.Context, arg DeleteDocumentParams) 
 	return result.RowsAffected(), nil
 }
 
+const finishAnalysis = `-- name: FinishAnalysis :one
+UPDATE documents SET analysis_status = $1, analysis_error = $2,
+    analysis_finished_at = now(), updated_at = now()
+WHERE id = $3
+RETURNING id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at
+`
+
+type FinishAnalysisParams struct {
+	Status        string
+	AnalysisError *string
+	ID            uuid.UUID
+}
+
+func (q *Queries) FinishAnalysis(ctx context.Context, arg FinishAnalysisParams) (Document, error) {
+	row := q.db.QueryRow(ctx, finishAnalysis, arg.Status, arg.AnalysisError, arg.ID)
+	var i Document
+	err := row.Scan(
+		&i.ID,
+		&i.OwnerID,
+		&i.EcosystemID,
+		&i.Title,
+		&i.Filename,
+		&i.ContentType,
+		&i.SizeBytes,
+		&i.Sha256,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Author,
+		&i.TextEncoding,
+		&i.Chapters,
+		&i.AnalysisStatus,
+		&i.AnalysisError,
+		&i.AnalysisStartedAt,
+		&i.AnalysisFinishedAt,
+	)
+	return i, err
+}
+
+const getAnalysis = `-- name: GetAnalysis :one
+SELECT result, duration_ms, created_at FROM document_analyses WHERE document_id = $1
+`
+
+type GetAnalysisRow struct {
+	Result     json.RawMessage
+	DurationMs int32
+	CreatedAt  time.Time
+}
+
+func (q *Queries) GetAnalysis(ctx context.Context, documentID uuid.UUID) (GetAnalysisRow, error) {
+	row := q.db.QueryRow(ctx, getAnalysis, documentID)
+	var i GetAnalysisRow
+	err := row.Scan(&i.Result, &i.DurationMs, &i.CreatedAt)
+	return i, err
+}
+
 const getDocument = `-- name: GetDocument :one
-SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at FROM documents
+SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at FROM documents
 WHERE id = $1 AND ($2::uuid IS NULL OR owner_id = $2)
 `
 
@@ -123,8 +194,26 @@ func (q *Queries) GetDocument(ctx context.Context, arg GetDocumentParams) (Docum
 		&i.Sha256,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Author,
+		&i.TextEncoding,
+		&i.Chapters,
+		&i.AnalysisStatus,
+		&i.AnalysisError,
+		&i.AnalysisStartedAt,
+		&i.AnalysisFinishedAt,
 	)
 	return i, err
+}
+
+const getDocumentFullText = `-- name: GetDocumentFullText :one
+SELECT text FROM document_contents WHERE document_id = $1 AND text IS NOT NULL
+`
+
+func (q *Queries) GetDocumentFullText(ctx context.Context, documentID uuid.UUID) (*string, error) {
+	row := q.db.QueryRow(ctx, getDocumentFullText, documentID)
+	var text *string
+	err := row.Scan(&text)
+	return text, err
 }
 
 const getDocumentText = `-- name: GetDocumentText :one
@@ -152,7 +241,7 @@ func (q *Queries) GetDocumentText(ctx context.Context, arg GetDocumentTextParams
 }
 
 const listDocuments = `-- name: ListDocuments :many
-SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at FROM documents
+SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at FROM documents
 WHERE ($1::uuid IS NULL OR owner_id = $1)
   AND ($2::timestamptz IS NULL
        OR (created_at, id) > ($2::timestamptz, $3::uuid))
@@ -192,6 +281,13 @@ func (q *Queries) ListDocuments(ctx context.Context, arg ListDocumentsParams) ([
 			&i.Sha256,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Author,
+			&i.TextEncoding,
+			&i.Chapters,
+			&i.AnalysisStatus,
+			&i.AnalysisError,
+			&i.AnalysisStartedAt,
+			&i.AnalysisFinishedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -204,7 +300,7 @@ func (q *Queries) ListDocuments(ctx context.Context, arg ListDocumentsParams) ([
 }
 
 const listDocumentsByIDs = `-- name: ListDocumentsByIDs :many
-SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at FROM documents WHERE id = ANY($1::uuid[])
+SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at FROM documents WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) ListDocumentsByIDs(ctx context.Context, ids []uuid.UUID) ([]Document, error) {
@@ -227,6 +323,13 @@ func (q *Queries) ListDocumentsByIDs(ctx context.Context, ids []uuid.UUID) ([]Do
 			&i.Sha256,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Author,
+			&i.TextEncoding,
+			&i.Chapters,
+			&i.AnalysisStatus,
+			&i.AnalysisError,
+			&i.AnalysisStartedAt,
+			&i.AnalysisFinishedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -236,4 +339,122 @@ func (q *Queries) ListDocumentsByIDs(ctx context.Context, ids []uuid.UUID) ([]Do
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockDocument = `-- name: LockDocument :one
+SELECT id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at FROM documents
+WHERE id = $1 AND ($2::uuid IS NULL OR owner_id = $2)
+FOR UPDATE
+`
+
+type LockDocumentParams struct {
+	ID      uuid.UUID
+	OwnerID *uuid.UUID
+}
+
+func (q *Queries) LockDocument(ctx context.Context, arg LockDocumentParams) (Document, error) {
+	row := q.db.QueryRow(ctx, lockDocument, arg.ID, arg.OwnerID)
+	var i Document
+	err := row.Scan(
+		&i.ID,
+		&i.OwnerID,
+		&i.EcosystemID,
+		&i.Title,
+		&i.Filename,
+		&i.ContentType,
+		&i.SizeBytes,
+		&i.Sha256,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Author,
+		&i.TextEncoding,
+		&i.Chapters,
+		&i.AnalysisStatus,
+		&i.AnalysisError,
+		&i.AnalysisStartedAt,
+		&i.AnalysisFinishedAt,
+	)
+	return i, err
+}
+
+const requestAnalysis = `-- name: RequestAnalysis :one
+UPDATE documents
+SET analysis_status = 'PENDING', analysis_error = NULL, analysis_started_at = NULL, analysis_finished_at = NULL,
+    updated_at = now()
+WHERE id = $1 AND analysis_status NOT IN ('PENDING', 'RUNNING')
+RETURNING id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at
+`
+
+// Queues an analysis unless one is queued or running already (then the caller gets the
+// document as it is, and no second job).
+func (q *Queries) RequestAnalysis(ctx context.Context, id uuid.UUID) (Document, error) {
+	row := q.db.QueryRow(ctx, requestAnalysis, id)
+	var i Document
+	err := row.Scan(
+		&i.ID,
+		&i.OwnerID,
+		&i.EcosystemID,
+		&i.Title,
+		&i.Filename,
+		&i.ContentType,
+		&i.SizeBytes,
+		&i.Sha256,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Author,
+		&i.TextEncoding,
+		&i.Chapters,
+		&i.AnalysisStatus,
+		&i.AnalysisError,
+		&i.AnalysisStartedAt,
+		&i.AnalysisFinishedAt,
+	)
+	return i, err
+}
+
+const saveAnalysis = `-- name: SaveAnalysis :exec
+INSERT INTO document_analyses (document_id, result, duration_ms) VALUES ($1, $2, $3)
+ON CONFLICT (document_id) DO UPDATE SET result = excluded.result, duration_ms = excluded.duration_ms, created_at = now()
+`
+
+type SaveAnalysisParams struct {
+	DocumentID uuid.UUID
+	Result     json.RawMessage
+	DurationMs int32
+}
+
+func (q *Queries) SaveAnalysis(ctx context.Context, arg SaveAnalysisParams) error {
+	_, err := q.db.Exec(ctx, saveAnalysis, arg.DocumentID, arg.Result, arg.DurationMs)
+	return err
+}
+
+const startAnalysis = `-- name: StartAnalysis :one
+UPDATE documents SET analysis_status = 'RUNNING', analysis_started_at = now(), updated_at = now()
+WHERE id = $1 AND analysis_status IN ('PENDING', 'RUNNING')
+RETURNING id, owner_id, ecosystem_id, title, filename, content_type, size_bytes, sha256, created_at, updated_at, author, text_encoding, chapters, analysis_status, analysis_error, analysis_started_at, analysis_finished_at
+`
+
+func (q *Queries) StartAnalysis(ctx context.Context, id uuid.UUID) (Document, error) {
+	row := q.db.QueryRow(ctx, startAnalysis, id)
+	var i Document
+	err := row.Scan(
+		&i.ID,
+		&i.OwnerID,
+		&i.EcosystemID,
+		&i.Title,
+		&i.Filename,
+		&i.ContentType,
+		&i.SizeBytes,
+		&i.Sha256,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Author,
+		&i.TextEncoding,
+		&i.Chapters,
+		&i.AnalysisStatus,
+		&i.AnalysisError,
+		&i.AnalysisStartedAt,
+		&i.AnalysisFinishedAt,
+	)
+	return i, err
 }

@@ -13,8 +13,12 @@ import (
 )
 
 const appendEvent = `-- name: AppendEvent :one
-INSERT INTO events (ecosystem_id, topic, payload) VALUES ($1, $2, $3)
-RETURNING id, txid, ecosystem_id, topic, at, payload
+WITH next AS (
+    UPDATE ecosystems SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq
+)
+INSERT INTO events (ecosystem_id, topic, payload, seq)
+VALUES ($1, $2, $3, (SELECT event_seq FROM next))
+RETURNING id, txid, ecosystem_id, topic, at, payload, seq
 `
 
 type AppendEventParams struct {
@@ -23,6 +27,8 @@ type AppendEventParams struct {
 	Payload     json.RawMessage
 }
 
+// Takes the ecosystem's next event number under its row lock (held to commit), so numbers
+// follow commit order. An ecosystem deleted in this transaction leaves seq NULL.
 func (q *Queries) AppendEvent(ctx context.Context, arg AppendEventParams) (Event, error) {
 	row := q.db.QueryRow(ctx, appendEvent, arg.EcosystemID, arg.Topic, arg.Payload)
 	var i Event
@@ -33,6 +39,7 @@ func (q *Queries) AppendEvent(ctx context.Context, arg AppendEventParams) (Event
 		&i.Topic,
 		&i.At,
 		&i.Payload,
+		&i.Seq,
 	)
 	return i, err
 }
@@ -45,6 +52,18 @@ UPDATE ecosystems SET graph_version = graph_version + 1 WHERE id = $1
 func (q *Queries) BumpGraphVersion(ctx context.Context, id uuid.UUID) error {
 	_, err := q.db.Exec(ctx, bumpGraphVersion, id)
 	return err
+}
+
+const ecosystemEventSeq = `-- name: EcosystemEventSeq :one
+SELECT event_seq FROM ecosystems WHERE id = $1
+`
+
+// The last event number handed out in an ecosystem: where a live-only subscription starts.
+func (q *Queries) EcosystemEventSeq(ctx context.Context, id uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, ecosystemEventSeq, id)
+	var event_seq int64
+	err := row.Scan(&event_seq)
+	return event_seq, err
 }
 
 const getGraphVersion = `-- name: GetGraphVersion :one
@@ -74,8 +93,56 @@ func (q *Queries) GetProjectorOffset(ctx context.Context, name string) (GetProje
 	return i, err
 }
 
+const listEcosystemEvents = `-- name: ListEcosystemEvents :many
+SELECT id, txid, ecosystem_id, topic, at, payload, seq FROM events
+WHERE ecosystem_id = $1 AND seq > $2 AND topic = ANY($3::text[])
+ORDER BY seq
+LIMIT $4
+`
+
+type ListEcosystemEventsParams struct {
+	EcosystemID uuid.UUID
+	AfterSeq    *int64
+	Topics      []string
+	MaxEvents   int32
+}
+
+// An ecosystem's events after a number, in order, for subscriptions resuming from a cursor.
+func (q *Queries) ListEcosystemEvents(ctx context.Context, arg ListEcosystemEventsParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listEcosystemEvents,
+		arg.EcosystemID,
+		arg.AfterSeq,
+		arg.Topics,
+		arg.MaxEvents,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Event{}
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.Txid,
+			&i.EcosystemID,
+			&i.Topic,
+			&i.At,
+			&i.Payload,
+			&i.Seq,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listSettledEvents = `-- name: ListSettledEvents :many
-SELECT id, txid, ecosystem_id, topic, at, payload FROM events
+SELECT id, txid, ecosystem_id, topic, at, payload, seq FROM events
 WHERE (txid, id) > ($1::bigint, $2::bigint)
   AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
   AND topic = ANY($3::text[])
@@ -113,6 +180,7 @@ func (q *Queries) ListSettledEvents(ctx context.Context, arg ListSettledEventsPa
 			&i.Topic,
 			&i.At,
 			&i.Payload,
+			&i.Seq,
 		); err != nil {
 			return nil, err
 		}

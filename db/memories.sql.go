@@ -27,6 +27,22 @@ func (q *Queries) AddMemorySources(ctx context.Context, arg AddMemorySourcesPara
 	return err
 }
 
+const countMemoriesFromDocument = `-- name: CountMemoriesFromDocument :one
+SELECT count(*) FROM memories WHERE character_id = $1 AND source_document_id = $2
+`
+
+type CountMemoriesFromDocumentParams struct {
+	CharacterID      uuid.UUID
+	SourceDocumentID *uuid.UUID
+}
+
+func (q *Queries) CountMemoriesFromDocument(ctx context.Context, arg CountMemoriesFromDocumentParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countMemoriesFromDocument, arg.CharacterID, arg.SourceDocumentID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countMemoriesOfCharacters = `-- name: CountMemoriesOfCharacters :many
 SELECT c.id::uuid AS character_id, (
     SELECT count(*) FROM memories mem
@@ -158,6 +174,24 @@ func (q *Queries) GetMemory(ctx context.Context, arg GetMemoryParams) (Memory, e
 		&i.SourceMessageID,
 	)
 	return i, err
+}
+
+const hasMemoryOfMessage = `-- name: HasMemoryOfMessage :one
+SELECT EXISTS (SELECT 1 FROM memories WHERE character_id = $1 AND source_message_id = $2)
+`
+
+type HasMemoryOfMessageParams struct {
+	CharacterID     uuid.UUID
+	SourceMessageID *uuid.UUID
+}
+
+// Whether a character already remembers a message (a retried reply job must not form
+// the memory twice).
+func (q *Queries) HasMemoryOfMessage(ctx context.Context, arg HasMemoryOfMessageParams) (bool, error) {
+	row := q.db.QueryRow(ctx, hasMemoryOfMessage, arg.CharacterID, arg.SourceMessageID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const importanceSinceReflection = `-- name: ImportanceSinceReflection :one
@@ -585,7 +619,7 @@ func (q *Queries) SetMemoryEmbedding(ctx context.Context, arg SetMemoryEmbedding
 
 const setMemorySummary = `-- name: SetMemorySummary :one
 UPDATE characters SET memory_summary = $1, updated_at = now() WHERE id = $2
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
 `
 
 type SetMemorySummaryParams struct {
@@ -618,6 +652,8 @@ func (q *Queries) SetMemorySummary(ctx context.Context, arg SetMemorySummaryPara
 		&i.LastInteraction,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SourceDocumentID,
+		&i.SourceKey,
 	)
 	return i, err
 }

@@ -33,19 +33,54 @@ type Character struct {
 	LastInteraction   *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	SourceDocumentID  *uuid.UUID
+	SourceKey         *string
+}
+
+type Conversation struct {
+	ID          uuid.UUID
+	EcosystemID uuid.UUID
+	OwnerID     uuid.UUID
+	Kind        string
+	Status      string
+	Title       string
+	StandInID   *uuid.UUID
+	LastSeq     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ConversationParticipant struct {
+	ConversationID uuid.UUID
+	CharacterID    uuid.UUID
+	JoinedAt       time.Time
 }
 
 type Document struct {
-	ID          uuid.UUID
-	OwnerID     uuid.UUID
-	EcosystemID *uuid.UUID
-	Title       string
-	Filename    string
-	ContentType string
-	SizeBytes   int64
-	Sha256      []byte
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID                 uuid.UUID
+	OwnerID            uuid.UUID
+	EcosystemID        *uuid.UUID
+	Title              string
+	Filename           string
+	ContentType        string
+	SizeBytes          int64
+	Sha256             []byte
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Author             string
+	TextEncoding       string
+	Chapters           json.RawMessage
+	AnalysisStatus     string
+	AnalysisError      *string
+	AnalysisStartedAt  *time.Time
+	AnalysisFinishedAt *time.Time
+}
+
+type DocumentAnalysis struct {
+	DocumentID uuid.UUID
+	Result     json.RawMessage
+	DurationMs int32
+	CreatedAt  time.Time
 }
 
 type DocumentContent struct {
@@ -62,6 +97,7 @@ type Ecosystem struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	GraphVersion int64
+	EventSeq     int64
 }
 
 type Event struct {
@@ -71,6 +107,7 @@ type Event struct {
 	Topic       string
 	At          time.Time
 	Payload     json.RawMessage
+	Seq         *int64
 }
 
 type Memory struct {
@@ -92,6 +129,24 @@ type Memory struct {
 type MemorySource struct {
 	ReflectionID uuid.UUID
 	SourceID     uuid.UUID
+}
+
+type Message struct {
+	ID                   uuid.UUID
+	ConversationID       uuid.UUID
+	EcosystemID          uuid.UUID
+	Seq                  int64
+	SenderKind           string
+	SenderUserID         *uuid.UUID
+	SenderCharacterID    *uuid.UUID
+	SenderID             *uuid.UUID
+	AddresseeCharacterID *uuid.UUID
+	ReplyToID            *uuid.UUID
+	Content              string
+	Emotion              *string
+	Intensity            *float64
+	Metadata             json.RawMessage
+	CreatedAt            time.Time
 }
 
 type ProjectorOffset struct {

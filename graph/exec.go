@@ -17,9 +17,12 @@ import (
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/chat"
+	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/literary/analysis"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -36,16 +39,26 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BookCharacter() BookCharacterResolver
 	Character() CharacterResolver
+	CharacterActivity() CharacterActivityResolver
+	Conversation() ConversationResolver
+	ConversationActivity() ConversationActivityResolver
 	Document() DocumentResolver
+	DocumentAnalysis() DocumentAnalysisResolver
 	Ecosystem() EcosystemResolver
 	Memory() MemoryResolver
+	MemoryActivity() MemoryActivityResolver
+	Message() MessageResolver
+	MessageDelta() MessageDeltaResolver
 	Mutation() MutationResolver
 	Neighbor() NeighborResolver
 	Query() QueryResolver
 	Relationship() RelationshipResolver
+	RelationshipActivity() RelationshipActivityResolver
 	RelationshipChange() RelationshipChangeResolver
 	RelationshipPath() RelationshipPathResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -60,6 +73,56 @@ type ComplexityRoot struct {
 		ExpiresAt    func(childComplexity int) int
 		RefreshToken func(childComplexity int) int
 		User         func(childComplexity int) int
+	}
+
+	BookCharacter struct {
+		Aliases         func(childComplexity int) int
+		Description     func(childComplexity int) int
+		DescriptionSpan func(childComplexity int) int
+		FirstMention    func(childComplexity int) int
+		Gender          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Mentions        func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Quotes          func(childComplexity int) int
+	}
+
+	BookQuote struct {
+		Addressee  func(childComplexity int) int
+		Confidence func(childComplexity int) int
+		Method     func(childComplexity int) int
+		Span       func(childComplexity int) int
+		Speaker    func(childComplexity int) int
+		Text       func(childComplexity int) int
+	}
+
+	BookQuotePage struct {
+		Quotes     func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BookRelationship struct {
+		A             func(childComplexity int) int
+		B             func(childComplexity int) int
+		CoOccurrences func(childComplexity int) int
+		Conversations func(childComplexity int) int
+		Evidence      func(childComplexity int) int
+		Type          func(childComplexity int) int
+		Weight        func(childComplexity int) int
+	}
+
+	CastResult struct {
+		Characters           func(childComplexity int) int
+		Created              func(childComplexity int) int
+		Existing             func(childComplexity int) int
+		MemoriesCreated      func(childComplexity int) int
+		RelationshipsCreated func(childComplexity int) int
+	}
+
+	Chapter struct {
+		Length func(childComplexity int) int
+		Offset func(childComplexity int) int
+		Title  func(childComplexity int) int
 	}
 
 	Character struct {
@@ -85,6 +148,15 @@ type ComplexityRoot struct {
 		UpdatedAt       func(childComplexity int) int
 	}
 
+	CharacterActivity struct {
+		Character      func(childComplexity int) int
+		CharacterID    func(childComplexity int) int
+		CurrentEmotion func(childComplexity int) int
+		IsActive       func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Op             func(childComplexity int) int
+	}
+
 	CharacterConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -97,18 +169,80 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ChatPayload struct {
+		Conversation func(childComplexity int) int
+		Message      func(childComplexity int) int
+		Reply        func(childComplexity int) int
+	}
+
+	Conversation struct {
+		Characters   func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Ecosystem    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		MessageCount func(childComplexity int) int
+		Messages     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		StandIn      func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Title        func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	ConversationActivity struct {
+		Conversation   func(childComplexity int) int
+		ConversationID func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Op             func(childComplexity int) int
+		Status         func(childComplexity int) int
+	}
+
+	ConversationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConversationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Document struct {
-		ContentType func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Ecosystem   func(childComplexity int) int
-		Filename    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Owner       func(childComplexity int) int
-		Sha256      func(childComplexity int) int
-		SizeBytes   func(childComplexity int) int
-		Text        func(childComplexity int, offset *int, length *int) int
-		Title       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		Analysis       func(childComplexity int) int
+		AnalysisError  func(childComplexity int) int
+		AnalysisStatus func(childComplexity int) int
+		Author         func(childComplexity int) int
+		Chapters       func(childComplexity int) int
+		ContentType    func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Ecosystem      func(childComplexity int) int
+		Encoding       func(childComplexity int) int
+		Filename       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Owner          func(childComplexity int) int
+		Sha256         func(childComplexity int) int
+		SizeBytes      func(childComplexity int) int
+		Text           func(childComplexity int, offset *int, length *int) int
+		Title          func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	DocumentAnalysis struct {
+		AnalyzedAt    func(childComplexity int) int
+		Characters    func(childComplexity int) int
+		DurationMs    func(childComplexity int) int
+		Quotes        func(childComplexity int, speakerID *int, first *int, offset *int) int
+		Relationships func(childComplexity int) int
+		Stats         func(childComplexity int) int
+	}
+
+	DocumentAnalysisProgress struct {
+		Document func(childComplexity int) int
+		Error    func(childComplexity int) int
+		Stage    func(childComplexity int) int
+		Status   func(childComplexity int) int
 	}
 
 	DocumentConnection struct {
@@ -121,6 +255,12 @@ type ComplexityRoot struct {
 	DocumentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DocumentExport struct {
+		Content     func(childComplexity int) int
+		ContentType func(childComplexity int) int
+		Filename    func(childComplexity int) int
 	}
 
 	DocumentText struct {
@@ -149,6 +289,13 @@ type ComplexityRoot struct {
 	EcosystemEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EcosystemEvent struct {
+		Activity func(childComplexity int) int
+		At       func(childComplexity int) int
+		Cursor   func(childComplexity int) int
+		Topic    func(childComplexity int) int
 	}
 
 	MapEdge struct {
@@ -192,6 +339,13 @@ type ComplexityRoot struct {
 		Type           func(childComplexity int) int
 	}
 
+	MemoryActivity struct {
+		CharacterID func(childComplexity int) int
+		Count       func(childComplexity int) int
+		Memory      func(childComplexity int) int
+		Op          func(childComplexity int) int
+	}
+
 	MemoryConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -204,26 +358,73 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Message struct {
+		Addressee       func(childComplexity int) int
+		Content         func(childComplexity int) int
+		Conversation    func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Cursor          func(childComplexity int) int
+		Emotion         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Intensity       func(childComplexity int) int
+		Metadata        func(childComplexity int) int
+		ReplyTo         func(childComplexity int) int
+		SenderCharacter func(childComplexity int) int
+		SenderKind      func(childComplexity int) int
+		SenderUser      func(childComplexity int) int
+		Seq             func(childComplexity int) int
+	}
+
+	MessageConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MessageDelta struct {
+		Character      func(childComplexity int) int
+		ConversationID func(childComplexity int) int
+		Done           func(childComplexity int) int
+		Index          func(childComplexity int) int
+		MessageID      func(childComplexity int) int
+		ReplyToID      func(childComplexity int) int
+		Text           func(childComplexity int) int
+	}
+
+	MessageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		AddMemories        func(childComplexity int, characterID string, input []*model.AddMemoryInput) int
-		AddMemory          func(childComplexity int, characterID string, input model.AddMemoryInput) int
-		AdjustRelationship func(childComplexity int, id string, delta model.RelationshipDelta, cause *string) int
-		CreateCharacter    func(childComplexity int, input model.CreateCharacterInput) int
-		CreateEcosystem    func(childComplexity int, input model.CreateEcosystemInput) int
-		CreateRelationship func(childComplexity int, input model.CreateRelationshipInput) int
-		DeleteCharacter    func(childComplexity int, id string) int
-		DeleteDocument     func(childComplexity int, id string) int
-		DeleteEcosystem    func(childComplexity int, id string) int
-		DeleteRelationship func(childComplexity int, id string) int
-		ForgetMemory       func(childComplexity int, id string) int
-		Login              func(childComplexity int, input model.LoginInput) int
-		Logout             func(childComplexity int, refreshToken string) int
-		RefreshToken       func(childComplexity int, token string) int
-		Register           func(childComplexity int, input model.RegisterInput) int
-		UpdateCharacter    func(childComplexity int, id string, input model.UpdateCharacterInput) int
-		UpdateEcosystem    func(childComplexity int, id string, input model.UpdateEcosystemInput) int
-		UpdateRelationship func(childComplexity int, id string, input model.UpdateRelationshipInput) int
-		UploadDocument     func(childComplexity int, file graphql.Upload, title *string, ecosystemID *string) int
+		AddMemories            func(childComplexity int, characterID string, input []*model.AddMemoryInput) int
+		AddMemory              func(childComplexity int, characterID string, input model.AddMemoryInput) int
+		AdjustRelationship     func(childComplexity int, id string, delta model.RelationshipDelta, cause *string) int
+		AnalyzeDocument        func(childComplexity int, id string) int
+		Chat                   func(childComplexity int, characterID string, content string, conversationID *string) int
+		CreateCastFromDocument func(childComplexity int, documentID string, ecosystemID string, options *model.CastOptions) int
+		CreateCharacter        func(childComplexity int, input model.CreateCharacterInput) int
+		CreateEcosystem        func(childComplexity int, input model.CreateEcosystemInput) int
+		CreateRelationship     func(childComplexity int, input model.CreateRelationshipInput) int
+		DeleteCharacter        func(childComplexity int, id string) int
+		DeleteConversation     func(childComplexity int, id string) int
+		DeleteDocument         func(childComplexity int, id string) int
+		DeleteEcosystem        func(childComplexity int, id string) int
+		DeleteRelationship     func(childComplexity int, id string) int
+		ExportDocument         func(childComplexity int, id string, format documents.ExportFormat) int
+		ForgetMemory           func(childComplexity int, id string) int
+		Login                  func(childComplexity int, input model.LoginInput) int
+		Logout                 func(childComplexity int, refreshToken string) int
+		RefreshToken           func(childComplexity int, token string) int
+		Register               func(childComplexity int, input model.RegisterInput) int
+		SendMessage            func(childComplexity int, input model.SendMessageInput) int
+		SetConversationStatus  func(childComplexity int, id string, status conversations.Status) int
+		StartConversation      func(childComplexity int, input model.StartConversationInput) int
+		UpdateCharacter        func(childComplexity int, id string, input model.UpdateCharacterInput) int
+		UpdateEcosystem        func(childComplexity int, id string, input model.UpdateEcosystemInput) int
+		UpdateRelationship     func(childComplexity int, id string, input model.UpdateRelationshipInput) int
+		UploadDocument         func(childComplexity int, file graphql.Upload, title *string, ecosystemID *string) int
 	}
 
 	Neighbor struct {
@@ -249,6 +450,8 @@ type ComplexityRoot struct {
 	Query struct {
 		Character           func(childComplexity int, id string) int
 		Characters          func(childComplexity int, filter *model.CharacterFilter, first *int, after *string) int
+		Conversation        func(childComplexity int, id string) int
+		Conversations       func(childComplexity int, filter *model.ConversationFilter, first *int, after *string) int
 		Document            func(childComplexity int, id string) int
 		Documents           func(childComplexity int, first *int, after *string) int
 		Ecosystem           func(childComplexity int, id string) int
@@ -283,6 +486,21 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	RelationshipActivity struct {
+		Actor          func(childComplexity int) int
+		Cause          func(childComplexity int) int
+		Clamped        func(childComplexity int) int
+		Familiarity    func(childComplexity int) int
+		FromID         func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Relationship   func(childComplexity int) int
+		RelationshipID func(childComplexity int) int
+		Strength       func(childComplexity int) int
+		ToID           func(childComplexity int) int
+		Trust          func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
 	RelationshipChange struct {
 		Actor       func(childComplexity int) int
 		At          func(childComplexity int) int
@@ -307,6 +525,12 @@ type ComplexityRoot struct {
 	RelationshipChangeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RelationshipChangedEvent struct {
+		At     func(childComplexity int) int
+		Change func(childComplexity int) int
+		Cursor func(childComplexity int) int
 	}
 
 	RelationshipConnection struct {
@@ -350,6 +574,33 @@ type ComplexityRoot struct {
 		Similarity func(childComplexity int) int
 	}
 
+	SendMessagePayload struct {
+		Conversation func(childComplexity int) int
+		Message      func(childComplexity int) int
+	}
+
+	Subscription struct {
+		DocumentAnalysis    func(childComplexity int, documentID string) int
+		EcosystemActivity   func(childComplexity int, ecosystemID string, after *string) int
+		MessageAdded        func(childComplexity int, conversationID string, after *string) int
+		MessageStream       func(childComplexity int, conversationID string) int
+		RelationshipChanged func(childComplexity int, ecosystemID string, after *string) int
+	}
+
+	TextSpan struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
+	TextStatistics struct {
+		Chapters       func(childComplexity int) int
+		DialogueShare  func(childComplexity int) int
+		Paragraphs     func(childComplexity int) int
+		ReadingMinutes func(childComplexity int) int
+		Sentences      func(childComplexity int) int
+		Words          func(childComplexity int) int
+	}
+
 	User struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
@@ -375,6 +626,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BookCharacterResolver interface {
+	Gender(ctx context.Context, obj *analysis.Character) (*string, error)
+
+	DescriptionSpan(ctx context.Context, obj *analysis.Character) (*analysis.Span, error)
+}
 type CharacterResolver interface {
 	ID(ctx context.Context, obj *characters.Character) (string, error)
 	Ecosystem(ctx context.Context, obj *characters.Character) (*ecosystems.Ecosystem, error)
@@ -383,13 +639,36 @@ type CharacterResolver interface {
 	Relationships(ctx context.Context, obj *characters.Character, filter *model.RelationshipFilter, first *int, after *string) (*model.RelationshipConnection, error)
 	Neighbors(ctx context.Context, obj *characters.Character, depth *int) ([]*graphstore.Neighbor, error)
 }
+type CharacterActivityResolver interface {
+	CharacterID(ctx context.Context, obj *model.CharacterActivity) (string, error)
+	Character(ctx context.Context, obj *model.CharacterActivity) (*characters.Character, error)
+}
+type ConversationResolver interface {
+	ID(ctx context.Context, obj *conversations.Conversation) (string, error)
+	Ecosystem(ctx context.Context, obj *conversations.Conversation) (*ecosystems.Ecosystem, error)
+
+	Characters(ctx context.Context, obj *conversations.Conversation) ([]*characters.Character, error)
+	StandIn(ctx context.Context, obj *conversations.Conversation) (*characters.Character, error)
+	Messages(ctx context.Context, obj *conversations.Conversation, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
+	MessageCount(ctx context.Context, obj *conversations.Conversation) (int, error)
+}
+type ConversationActivityResolver interface {
+	ConversationID(ctx context.Context, obj *model.ConversationActivity) (string, error)
+	Conversation(ctx context.Context, obj *model.ConversationActivity) (*conversations.Conversation, error)
+}
 type DocumentResolver interface {
 	ID(ctx context.Context, obj *documents.Document) (string, error)
 
 	Sha256(ctx context.Context, obj *documents.Document) (string, error)
 	Owner(ctx context.Context, obj *documents.Document) (*auth.User, error)
 	Ecosystem(ctx context.Context, obj *documents.Document) (*ecosystems.Ecosystem, error)
+
 	Text(ctx context.Context, obj *documents.Document, offset *int, length *int) (*documents.TextSlice, error)
+
+	Analysis(ctx context.Context, obj *documents.Document) (*model.DocumentAnalysis, error)
+}
+type DocumentAnalysisResolver interface {
+	Quotes(ctx context.Context, obj *model.DocumentAnalysis, speakerID *int, first *int, offset *int) (*model.BookQuotePage, error)
 }
 type EcosystemResolver interface {
 	ID(ctx context.Context, obj *ecosystems.Ecosystem) (string, error)
@@ -404,6 +683,28 @@ type MemoryResolver interface {
 	SourceDocument(ctx context.Context, obj *memories.Memory) (*documents.Document, error)
 	Sources(ctx context.Context, obj *memories.Memory) ([]*memories.Memory, error)
 }
+type MemoryActivityResolver interface {
+	CharacterID(ctx context.Context, obj *model.MemoryActivity) (string, error)
+	Memory(ctx context.Context, obj *model.MemoryActivity) (*memories.Memory, error)
+}
+type MessageResolver interface {
+	ID(ctx context.Context, obj *conversations.Message) (string, error)
+	Conversation(ctx context.Context, obj *conversations.Message) (*conversations.Conversation, error)
+	Cursor(ctx context.Context, obj *conversations.Message) (string, error)
+
+	SenderUser(ctx context.Context, obj *conversations.Message) (*auth.User, error)
+	SenderCharacter(ctx context.Context, obj *conversations.Message) (*characters.Character, error)
+	Addressee(ctx context.Context, obj *conversations.Message) (*characters.Character, error)
+	ReplyTo(ctx context.Context, obj *conversations.Message) (*conversations.Message, error)
+
+	Metadata(ctx context.Context, obj *conversations.Message) (any, error)
+}
+type MessageDeltaResolver interface {
+	ConversationID(ctx context.Context, obj *chat.Delta) (string, error)
+	MessageID(ctx context.Context, obj *chat.Delta) (string, error)
+	ReplyToID(ctx context.Context, obj *chat.Delta) (string, error)
+	Character(ctx context.Context, obj *chat.Delta) (*characters.Character, error)
+}
 type MutationResolver interface {
 	Register(ctx context.Context, input model.RegisterInput) (*model.AuthPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
@@ -412,8 +713,16 @@ type MutationResolver interface {
 	CreateCharacter(ctx context.Context, input model.CreateCharacterInput) (*characters.Character, error)
 	UpdateCharacter(ctx context.Context, id string, input model.UpdateCharacterInput) (*characters.Character, error)
 	DeleteCharacter(ctx context.Context, id string) (string, error)
+	StartConversation(ctx context.Context, input model.StartConversationInput) (*conversations.Conversation, error)
+	SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SendMessagePayload, error)
+	Chat(ctx context.Context, characterID string, content string, conversationID *string) (*model.ChatPayload, error)
+	SetConversationStatus(ctx context.Context, id string, status conversations.Status) (*conversations.Conversation, error)
+	DeleteConversation(ctx context.Context, id string) (string, error)
 	UploadDocument(ctx context.Context, file graphql.Upload, title *string, ecosystemID *string) (*documents.Document, error)
 	DeleteDocument(ctx context.Context, id string) (string, error)
+	AnalyzeDocument(ctx context.Context, id string) (*documents.Document, error)
+	ExportDocument(ctx context.Context, id string, format documents.ExportFormat) (*documents.Export, error)
+	CreateCastFromDocument(ctx context.Context, documentID string, ecosystemID string, options *model.CastOptions) (*model.CastResult, error)
 	CreateEcosystem(ctx context.Context, input model.CreateEcosystemInput) (*ecosystems.Ecosystem, error)
 	UpdateEcosystem(ctx context.Context, id string, input model.UpdateEcosystemInput) (*ecosystems.Ecosystem, error)
 	DeleteEcosystem(ctx context.Context, id string) (string, error)
@@ -434,6 +743,8 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Character(ctx context.Context, id string) (*characters.Character, error)
 	Characters(ctx context.Context, filter *model.CharacterFilter, first *int, after *string) (*model.CharacterConnection, error)
+	Conversation(ctx context.Context, id string) (*conversations.Conversation, error)
+	Conversations(ctx context.Context, filter *model.ConversationFilter, first *int, after *string) (*model.ConversationConnection, error)
 	Document(ctx context.Context, id string) (*documents.Document, error)
 	Documents(ctx context.Context, first *int, after *string) (*model.DocumentConnection, error)
 	Ecosystem(ctx context.Context, id string) (*ecosystems.Ecosystem, error)
@@ -455,6 +766,12 @@ type RelationshipResolver interface {
 
 	History(ctx context.Context, obj *relationships.Relationship, first *int, after *string) (*model.RelationshipChangeConnection, error)
 }
+type RelationshipActivityResolver interface {
+	RelationshipID(ctx context.Context, obj *model.RelationshipActivity) (string, error)
+	Relationship(ctx context.Context, obj *model.RelationshipActivity) (*relationships.Relationship, error)
+	FromID(ctx context.Context, obj *model.RelationshipActivity) (string, error)
+	ToID(ctx context.Context, obj *model.RelationshipActivity) (string, error)
+}
 type RelationshipChangeResolver interface {
 	Kind(ctx context.Context, obj *relationships.Change) (model.RelationshipChangeKind, error)
 
@@ -464,6 +781,13 @@ type RelationshipPathResolver interface {
 	Characters(ctx context.Context, obj *graphstore.Path) ([]*characters.Character, error)
 	Relationships(ctx context.Context, obj *graphstore.Path) ([]*relationships.Relationship, error)
 	Length(ctx context.Context, obj *graphstore.Path) (int, error)
+}
+type SubscriptionResolver interface {
+	DocumentAnalysis(ctx context.Context, documentID string) (<-chan *model.DocumentAnalysisProgress, error)
+	MessageAdded(ctx context.Context, conversationID string, after *string) (<-chan *conversations.Message, error)
+	MessageStream(ctx context.Context, conversationID string) (<-chan *chat.Delta, error)
+	EcosystemActivity(ctx context.Context, ecosystemID string, after *string) (<-chan *model.EcosystemEvent, error)
+	RelationshipChanged(ctx context.Context, ecosystemID string, after *string) (<-chan *model.RelationshipChangedEvent, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *auth.User) (string, error)
@@ -511,6 +835,204 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
+
+	case "BookCharacter.aliases":
+		if e.ComplexityRoot.BookCharacter.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.Aliases(childComplexity), true
+	case "BookCharacter.description":
+		if e.ComplexityRoot.BookCharacter.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.Description(childComplexity), true
+	case "BookCharacter.descriptionSpan":
+		if e.ComplexityRoot.BookCharacter.DescriptionSpan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.DescriptionSpan(childComplexity), true
+	case "BookCharacter.firstMention":
+		if e.ComplexityRoot.BookCharacter.FirstMention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.FirstMention(childComplexity), true
+	case "BookCharacter.gender":
+		if e.ComplexityRoot.BookCharacter.Gender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.Gender(childComplexity), true
+	case "BookCharacter.id":
+		if e.ComplexityRoot.BookCharacter.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.ID(childComplexity), true
+	case "BookCharacter.mentions":
+		if e.ComplexityRoot.BookCharacter.Mentions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.Mentions(childComplexity), true
+	case "BookCharacter.name":
+		if e.ComplexityRoot.BookCharacter.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.Name(childComplexity), true
+	case "BookCharacter.quoteCount":
+		if e.ComplexityRoot.BookCharacter.Quotes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookCharacter.Quotes(childComplexity), true
+
+	case "BookQuote.addressee":
+		if e.ComplexityRoot.BookQuote.Addressee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuote.Addressee(childComplexity), true
+	case "BookQuote.confidence":
+		if e.ComplexityRoot.BookQuote.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuote.Confidence(childComplexity), true
+	case "BookQuote.method":
+		if e.ComplexityRoot.BookQuote.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuote.Method(childComplexity), true
+	case "BookQuote.span":
+		if e.ComplexityRoot.BookQuote.Span == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuote.Span(childComplexity), true
+	case "BookQuote.speaker":
+		if e.ComplexityRoot.BookQuote.Speaker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuote.Speaker(childComplexity), true
+	case "BookQuote.text":
+		if e.ComplexityRoot.BookQuote.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuote.Text(childComplexity), true
+
+	case "BookQuotePage.quotes":
+		if e.ComplexityRoot.BookQuotePage.Quotes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuotePage.Quotes(childComplexity), true
+	case "BookQuotePage.totalCount":
+		if e.ComplexityRoot.BookQuotePage.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookQuotePage.TotalCount(childComplexity), true
+
+	case "BookRelationship.a":
+		if e.ComplexityRoot.BookRelationship.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.A(childComplexity), true
+	case "BookRelationship.b":
+		if e.ComplexityRoot.BookRelationship.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.B(childComplexity), true
+	case "BookRelationship.coOccurrences":
+		if e.ComplexityRoot.BookRelationship.CoOccurrences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.CoOccurrences(childComplexity), true
+	case "BookRelationship.conversations":
+		if e.ComplexityRoot.BookRelationship.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Conversations(childComplexity), true
+	case "BookRelationship.evidence":
+		if e.ComplexityRoot.BookRelationship.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Evidence(childComplexity), true
+	case "BookRelationship.type":
+		if e.ComplexityRoot.BookRelationship.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Type(childComplexity), true
+	case "BookRelationship.weight":
+		if e.ComplexityRoot.BookRelationship.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Weight(childComplexity), true
+
+	case "CastResult.characters":
+		if e.ComplexityRoot.CastResult.Characters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastResult.Characters(childComplexity), true
+	case "CastResult.created":
+		if e.ComplexityRoot.CastResult.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastResult.Created(childComplexity), true
+	case "CastResult.existing":
+		if e.ComplexityRoot.CastResult.Existing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastResult.Existing(childComplexity), true
+	case "CastResult.memoriesCreated":
+		if e.ComplexityRoot.CastResult.MemoriesCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastResult.MemoriesCreated(childComplexity), true
+	case "CastResult.relationshipsCreated":
+		if e.ComplexityRoot.CastResult.RelationshipsCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CastResult.RelationshipsCreated(childComplexity), true
+
+	case "Chapter.length":
+		if e.ComplexityRoot.Chapter.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.Length(childComplexity), true
+	case "Chapter.offset":
+		if e.ComplexityRoot.Chapter.Offset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.Offset(childComplexity), true
+	case "Chapter.title":
+		if e.ComplexityRoot.Chapter.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.Title(childComplexity), true
 
 	case "Character.autonomyLevel":
 		if e.ComplexityRoot.Character.AutonomyLevel == nil {
@@ -648,6 +1170,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Character.UpdatedAt(childComplexity), true
 
+	case "CharacterActivity.character":
+		if e.ComplexityRoot.CharacterActivity.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterActivity.Character(childComplexity), true
+	case "CharacterActivity.characterId":
+		if e.ComplexityRoot.CharacterActivity.CharacterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterActivity.CharacterID(childComplexity), true
+	case "CharacterActivity.currentEmotion":
+		if e.ComplexityRoot.CharacterActivity.CurrentEmotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterActivity.CurrentEmotion(childComplexity), true
+	case "CharacterActivity.isActive":
+		if e.ComplexityRoot.CharacterActivity.IsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterActivity.IsActive(childComplexity), true
+	case "CharacterActivity.name":
+		if e.ComplexityRoot.CharacterActivity.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterActivity.Name(childComplexity), true
+	case "CharacterActivity.op":
+		if e.ComplexityRoot.CharacterActivity.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterActivity.Op(childComplexity), true
+
 	case "CharacterConnection.edges":
 		if e.ComplexityRoot.CharacterConnection.Edges == nil {
 			break
@@ -686,6 +1245,196 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CharacterEdge.Node(childComplexity), true
 
+	case "ChatPayload.conversation":
+		if e.ComplexityRoot.ChatPayload.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatPayload.Conversation(childComplexity), true
+	case "ChatPayload.message":
+		if e.ComplexityRoot.ChatPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatPayload.Message(childComplexity), true
+	case "ChatPayload.reply":
+		if e.ComplexityRoot.ChatPayload.Reply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatPayload.Reply(childComplexity), true
+
+	case "Conversation.characters":
+		if e.ComplexityRoot.Conversation.Characters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Characters(childComplexity), true
+	case "Conversation.createdAt":
+		if e.ComplexityRoot.Conversation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.CreatedAt(childComplexity), true
+	case "Conversation.ecosystem":
+		if e.ComplexityRoot.Conversation.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Ecosystem(childComplexity), true
+	case "Conversation.id":
+		if e.ComplexityRoot.Conversation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.ID(childComplexity), true
+	case "Conversation.kind":
+		if e.ComplexityRoot.Conversation.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Kind(childComplexity), true
+	case "Conversation.messageCount":
+		if e.ComplexityRoot.Conversation.MessageCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.MessageCount(childComplexity), true
+	case "Conversation.messages":
+		if e.ComplexityRoot.Conversation.Messages == nil {
+			break
+		}
+
+		args, err := ec.field_Conversation_messages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Conversation.standIn":
+		if e.ComplexityRoot.Conversation.StandIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.StandIn(childComplexity), true
+	case "Conversation.status":
+		if e.ComplexityRoot.Conversation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Status(childComplexity), true
+	case "Conversation.title":
+		if e.ComplexityRoot.Conversation.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Title(childComplexity), true
+	case "Conversation.updatedAt":
+		if e.ComplexityRoot.Conversation.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.UpdatedAt(childComplexity), true
+
+	case "ConversationActivity.conversation":
+		if e.ComplexityRoot.ConversationActivity.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationActivity.Conversation(childComplexity), true
+	case "ConversationActivity.conversationId":
+		if e.ComplexityRoot.ConversationActivity.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationActivity.ConversationID(childComplexity), true
+	case "ConversationActivity.kind":
+		if e.ComplexityRoot.ConversationActivity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationActivity.Kind(childComplexity), true
+	case "ConversationActivity.op":
+		if e.ComplexityRoot.ConversationActivity.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationActivity.Op(childComplexity), true
+	case "ConversationActivity.status":
+		if e.ComplexityRoot.ConversationActivity.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationActivity.Status(childComplexity), true
+
+	case "ConversationConnection.edges":
+		if e.ComplexityRoot.ConversationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.Edges(childComplexity), true
+	case "ConversationConnection.nodes":
+		if e.ComplexityRoot.ConversationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.Nodes(childComplexity), true
+	case "ConversationConnection.pageInfo":
+		if e.ComplexityRoot.ConversationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.PageInfo(childComplexity), true
+	case "ConversationConnection.totalCount":
+		if e.ComplexityRoot.ConversationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.TotalCount(childComplexity), true
+
+	case "ConversationEdge.cursor":
+		if e.ComplexityRoot.ConversationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEdge.Cursor(childComplexity), true
+	case "ConversationEdge.node":
+		if e.ComplexityRoot.ConversationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "Document.analysis":
+		if e.ComplexityRoot.Document.Analysis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Analysis(childComplexity), true
+	case "Document.analysisError":
+		if e.ComplexityRoot.Document.AnalysisError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.AnalysisError(childComplexity), true
+	case "Document.analysisStatus":
+		if e.ComplexityRoot.Document.AnalysisStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.AnalysisStatus(childComplexity), true
+	case "Document.author":
+		if e.ComplexityRoot.Document.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Author(childComplexity), true
+	case "Document.chapters":
+		if e.ComplexityRoot.Document.Chapters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Chapters(childComplexity), true
 	case "Document.contentType":
 		if e.ComplexityRoot.Document.ContentType == nil {
 			break
@@ -704,6 +1453,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Document.Ecosystem(childComplexity), true
+	case "Document.encoding":
+		if e.ComplexityRoot.Document.Encoding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Encoding(childComplexity), true
 	case "Document.filename":
 		if e.ComplexityRoot.Document.Filename == nil {
 			break
@@ -758,6 +1513,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Document.UpdatedAt(childComplexity), true
 
+	case "DocumentAnalysis.analyzedAt":
+		if e.ComplexityRoot.DocumentAnalysis.AnalyzedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysis.AnalyzedAt(childComplexity), true
+	case "DocumentAnalysis.characters":
+		if e.ComplexityRoot.DocumentAnalysis.Characters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysis.Characters(childComplexity), true
+	case "DocumentAnalysis.durationMs":
+		if e.ComplexityRoot.DocumentAnalysis.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysis.DurationMs(childComplexity), true
+	case "DocumentAnalysis.quotes":
+		if e.ComplexityRoot.DocumentAnalysis.Quotes == nil {
+			break
+		}
+
+		args, err := ec.field_DocumentAnalysis_quotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DocumentAnalysis.Quotes(childComplexity, args["speakerId"].(*int), args["first"].(*int), args["offset"].(*int)), true
+	case "DocumentAnalysis.relationships":
+		if e.ComplexityRoot.DocumentAnalysis.Relationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysis.Relationships(childComplexity), true
+	case "DocumentAnalysis.stats":
+		if e.ComplexityRoot.DocumentAnalysis.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysis.Stats(childComplexity), true
+
+	case "DocumentAnalysisProgress.document":
+		if e.ComplexityRoot.DocumentAnalysisProgress.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysisProgress.Document(childComplexity), true
+	case "DocumentAnalysisProgress.error":
+		if e.ComplexityRoot.DocumentAnalysisProgress.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysisProgress.Error(childComplexity), true
+	case "DocumentAnalysisProgress.stage":
+		if e.ComplexityRoot.DocumentAnalysisProgress.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysisProgress.Stage(childComplexity), true
+	case "DocumentAnalysisProgress.status":
+		if e.ComplexityRoot.DocumentAnalysisProgress.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentAnalysisProgress.Status(childComplexity), true
+
 	case "DocumentConnection.edges":
 		if e.ComplexityRoot.DocumentConnection.Edges == nil {
 			break
@@ -795,6 +1617,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DocumentEdge.Node(childComplexity), true
+
+	case "DocumentExport.content":
+		if e.ComplexityRoot.DocumentExport.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentExport.Content(childComplexity), true
+	case "DocumentExport.contentType":
+		if e.ComplexityRoot.DocumentExport.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentExport.ContentType(childComplexity), true
+	case "DocumentExport.filename":
+		if e.ComplexityRoot.DocumentExport.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentExport.Filename(childComplexity), true
 
 	case "DocumentText.content":
 		if e.ComplexityRoot.DocumentText.Content == nil {
@@ -900,6 +1741,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EcosystemEdge.Node(childComplexity), true
+
+	case "EcosystemEvent.activity":
+		if e.ComplexityRoot.EcosystemEvent.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemEvent.Activity(childComplexity), true
+	case "EcosystemEvent.at":
+		if e.ComplexityRoot.EcosystemEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemEvent.At(childComplexity), true
+	case "EcosystemEvent.cursor":
+		if e.ComplexityRoot.EcosystemEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemEvent.Cursor(childComplexity), true
+	case "EcosystemEvent.topic":
+		if e.ComplexityRoot.EcosystemEvent.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemEvent.Topic(childComplexity), true
 
 	case "MapEdge.familiarity":
 		if e.ComplexityRoot.MapEdge.Familiarity == nil {
@@ -1079,6 +1945,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Memory.Type(childComplexity), true
 
+	case "MemoryActivity.characterId":
+		if e.ComplexityRoot.MemoryActivity.CharacterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryActivity.CharacterID(childComplexity), true
+	case "MemoryActivity.count":
+		if e.ComplexityRoot.MemoryActivity.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryActivity.Count(childComplexity), true
+	case "MemoryActivity.memory":
+		if e.ComplexityRoot.MemoryActivity.Memory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryActivity.Memory(childComplexity), true
+	case "MemoryActivity.op":
+		if e.ComplexityRoot.MemoryActivity.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemoryActivity.Op(childComplexity), true
+
 	case "MemoryConnection.edges":
 		if e.ComplexityRoot.MemoryConnection.Edges == nil {
 			break
@@ -1117,6 +2008,172 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MemoryEdge.Node(childComplexity), true
 
+	case "Message.addressee":
+		if e.ComplexityRoot.Message.Addressee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Addressee(childComplexity), true
+	case "Message.content":
+		if e.ComplexityRoot.Message.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Content(childComplexity), true
+	case "Message.conversation":
+		if e.ComplexityRoot.Message.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Conversation(childComplexity), true
+	case "Message.createdAt":
+		if e.ComplexityRoot.Message.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
+	case "Message.cursor":
+		if e.ComplexityRoot.Message.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Cursor(childComplexity), true
+	case "Message.emotion":
+		if e.ComplexityRoot.Message.Emotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Emotion(childComplexity), true
+	case "Message.id":
+		if e.ComplexityRoot.Message.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ID(childComplexity), true
+	case "Message.intensity":
+		if e.ComplexityRoot.Message.Intensity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Intensity(childComplexity), true
+	case "Message.metadata":
+		if e.ComplexityRoot.Message.Metadata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Metadata(childComplexity), true
+	case "Message.replyTo":
+		if e.ComplexityRoot.Message.ReplyTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ReplyTo(childComplexity), true
+	case "Message.senderCharacter":
+		if e.ComplexityRoot.Message.SenderCharacter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.SenderCharacter(childComplexity), true
+	case "Message.senderKind":
+		if e.ComplexityRoot.Message.SenderKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.SenderKind(childComplexity), true
+	case "Message.senderUser":
+		if e.ComplexityRoot.Message.SenderUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.SenderUser(childComplexity), true
+	case "Message.seq":
+		if e.ComplexityRoot.Message.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Seq(childComplexity), true
+
+	case "MessageConnection.edges":
+		if e.ComplexityRoot.MessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.Edges(childComplexity), true
+	case "MessageConnection.nodes":
+		if e.ComplexityRoot.MessageConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.Nodes(childComplexity), true
+	case "MessageConnection.pageInfo":
+		if e.ComplexityRoot.MessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.PageInfo(childComplexity), true
+	case "MessageConnection.totalCount":
+		if e.ComplexityRoot.MessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.TotalCount(childComplexity), true
+
+	case "MessageDelta.character":
+		if e.ComplexityRoot.MessageDelta.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.Character(childComplexity), true
+	case "MessageDelta.conversationId":
+		if e.ComplexityRoot.MessageDelta.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.ConversationID(childComplexity), true
+	case "MessageDelta.done":
+		if e.ComplexityRoot.MessageDelta.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.Done(childComplexity), true
+	case "MessageDelta.index":
+		if e.ComplexityRoot.MessageDelta.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.Index(childComplexity), true
+	case "MessageDelta.messageId":
+		if e.ComplexityRoot.MessageDelta.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.MessageID(childComplexity), true
+	case "MessageDelta.replyToId":
+		if e.ComplexityRoot.MessageDelta.ReplyToID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.ReplyToID(childComplexity), true
+	case "MessageDelta.text":
+		if e.ComplexityRoot.MessageDelta.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelta.Text(childComplexity), true
+
+	case "MessageEdge.cursor":
+		if e.ComplexityRoot.MessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEdge.Cursor(childComplexity), true
+	case "MessageEdge.node":
+		if e.ComplexityRoot.MessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
 	case "Mutation.addMemories":
 		if e.ComplexityRoot.Mutation.AddMemories == nil {
 			break
@@ -1150,6 +2207,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdjustRelationship(childComplexity, args["id"].(string), args["delta"].(model.RelationshipDelta), args["cause"].(*string)), true
+	case "Mutation.analyzeDocument":
+		if e.ComplexityRoot.Mutation.AnalyzeDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_analyzeDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnalyzeDocument(childComplexity, args["id"].(string)), true
+	case "Mutation.chat":
+		if e.ComplexityRoot.Mutation.Chat == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_chat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Chat(childComplexity, args["characterId"].(string), args["content"].(string), args["conversationId"].(*string)), true
+	case "Mutation.createCastFromDocument":
+		if e.ComplexityRoot.Mutation.CreateCastFromDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCastFromDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCastFromDocument(childComplexity, args["documentId"].(string), args["ecosystemId"].(string), args["options"].(*model.CastOptions)), true
 	case "Mutation.createCharacter":
 		if e.ComplexityRoot.Mutation.CreateCharacter == nil {
 			break
@@ -1194,6 +2284,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCharacter(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteConversation":
+		if e.ComplexityRoot.Mutation.DeleteConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteConversation(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteDocument":
 		if e.ComplexityRoot.Mutation.DeleteDocument == nil {
 			break
@@ -1227,6 +2328,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["id"].(string)), true
+	case "Mutation.exportDocument":
+		if e.ComplexityRoot.Mutation.ExportDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportDocument(childComplexity, args["id"].(string), args["format"].(documents.ExportFormat)), true
 	case "Mutation.forgetMemory":
 		if e.ComplexityRoot.Mutation.ForgetMemory == nil {
 			break
@@ -1282,6 +2394,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(model.RegisterInput)), true
+	case "Mutation.sendMessage":
+		if e.ComplexityRoot.Mutation.SendMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendMessage(childComplexity, args["input"].(model.SendMessageInput)), true
+	case "Mutation.setConversationStatus":
+		if e.ComplexityRoot.Mutation.SetConversationStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setConversationStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetConversationStatus(childComplexity, args["id"].(string), args["status"].(conversations.Status)), true
+	case "Mutation.startConversation":
+		if e.ComplexityRoot.Mutation.StartConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartConversation(childComplexity, args["input"].(model.StartConversationInput)), true
 	case "Mutation.updateCharacter":
 		if e.ComplexityRoot.Mutation.UpdateCharacter == nil {
 			break
@@ -1418,6 +2563,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Characters(childComplexity, args["filter"].(*model.CharacterFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.conversation":
+		if e.ComplexityRoot.Query.Conversation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_conversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Conversation(childComplexity, args["id"].(string)), true
+	case "Query.conversations":
+		if e.ComplexityRoot.Query.Conversations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_conversations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Conversations(childComplexity, args["filter"].(*model.ConversationFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.document":
 		if e.ComplexityRoot.Query.Document == nil {
 			break
@@ -1670,6 +2837,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Relationship.UpdatedAt(childComplexity), true
 
+	case "RelationshipActivity.actor":
+		if e.ComplexityRoot.RelationshipActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Actor(childComplexity), true
+	case "RelationshipActivity.cause":
+		if e.ComplexityRoot.RelationshipActivity.Cause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Cause(childComplexity), true
+	case "RelationshipActivity.clamped":
+		if e.ComplexityRoot.RelationshipActivity.Clamped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Clamped(childComplexity), true
+	case "RelationshipActivity.familiarity":
+		if e.ComplexityRoot.RelationshipActivity.Familiarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Familiarity(childComplexity), true
+	case "RelationshipActivity.fromId":
+		if e.ComplexityRoot.RelationshipActivity.FromID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.FromID(childComplexity), true
+	case "RelationshipActivity.kind":
+		if e.ComplexityRoot.RelationshipActivity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Kind(childComplexity), true
+	case "RelationshipActivity.relationship":
+		if e.ComplexityRoot.RelationshipActivity.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Relationship(childComplexity), true
+	case "RelationshipActivity.relationshipId":
+		if e.ComplexityRoot.RelationshipActivity.RelationshipID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.RelationshipID(childComplexity), true
+	case "RelationshipActivity.strength":
+		if e.ComplexityRoot.RelationshipActivity.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Strength(childComplexity), true
+	case "RelationshipActivity.toId":
+		if e.ComplexityRoot.RelationshipActivity.ToID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.ToID(childComplexity), true
+	case "RelationshipActivity.trust":
+		if e.ComplexityRoot.RelationshipActivity.Trust == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Trust(childComplexity), true
+	case "RelationshipActivity.type":
+		if e.ComplexityRoot.RelationshipActivity.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipActivity.Type(childComplexity), true
+
 	case "RelationshipChange.actor":
 		if e.ComplexityRoot.RelationshipChange.Actor == nil {
 			break
@@ -1774,6 +3014,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipChangeEdge.Node(childComplexity), true
+
+	case "RelationshipChangedEvent.at":
+		if e.ComplexityRoot.RelationshipChangedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangedEvent.At(childComplexity), true
+	case "RelationshipChangedEvent.change":
+		if e.ComplexityRoot.RelationshipChangedEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangedEvent.Change(childComplexity), true
+	case "RelationshipChangedEvent.cursor":
+		if e.ComplexityRoot.RelationshipChangedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChangedEvent.Cursor(childComplexity), true
 
 	case "RelationshipConnection.edges":
 		if e.ComplexityRoot.RelationshipConnection.Edges == nil {
@@ -1919,6 +3178,125 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ScoredMemory.Similarity(childComplexity), true
 
+	case "SendMessagePayload.conversation":
+		if e.ComplexityRoot.SendMessagePayload.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.Conversation(childComplexity), true
+	case "SendMessagePayload.message":
+		if e.ComplexityRoot.SendMessagePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.Message(childComplexity), true
+
+	case "Subscription.documentAnalysis":
+		if e.ComplexityRoot.Subscription.DocumentAnalysis == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_documentAnalysis_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DocumentAnalysis(childComplexity, args["documentId"].(string)), true
+	case "Subscription.ecosystemActivity":
+		if e.ComplexityRoot.Subscription.EcosystemActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ecosystemActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EcosystemActivity(childComplexity, args["ecosystemId"].(string), args["after"].(*string)), true
+	case "Subscription.messageAdded":
+		if e.ComplexityRoot.Subscription.MessageAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_messageAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MessageAdded(childComplexity, args["conversationId"].(string), args["after"].(*string)), true
+	case "Subscription.messageStream":
+		if e.ComplexityRoot.Subscription.MessageStream == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_messageStream_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MessageStream(childComplexity, args["conversationId"].(string)), true
+	case "Subscription.relationshipChanged":
+		if e.ComplexityRoot.Subscription.RelationshipChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_relationshipChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RelationshipChanged(childComplexity, args["ecosystemId"].(string), args["after"].(*string)), true
+
+	case "TextSpan.end":
+		if e.ComplexityRoot.TextSpan.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextSpan.End(childComplexity), true
+	case "TextSpan.start":
+		if e.ComplexityRoot.TextSpan.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextSpan.Start(childComplexity), true
+
+	case "TextStatistics.chapters":
+		if e.ComplexityRoot.TextStatistics.Chapters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextStatistics.Chapters(childComplexity), true
+	case "TextStatistics.dialogueShare":
+		if e.ComplexityRoot.TextStatistics.DialogueShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextStatistics.DialogueShare(childComplexity), true
+	case "TextStatistics.paragraphs":
+		if e.ComplexityRoot.TextStatistics.Paragraphs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextStatistics.Paragraphs(childComplexity), true
+	case "TextStatistics.readingMinutes":
+		if e.ComplexityRoot.TextStatistics.ReadingMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextStatistics.ReadingMinutes(childComplexity), true
+	case "TextStatistics.sentences":
+		if e.ComplexityRoot.TextStatistics.Sentences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextStatistics.Sentences(childComplexity), true
+	case "TextStatistics.words":
+		if e.ComplexityRoot.TextStatistics.Words == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextStatistics.Words(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -1998,7 +3376,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddMemoryInput", ec.unmarshalInputAddMemoryInput),
+			graphql.NewInputUnmarshaler("CastOptions", ec.unmarshalInputCastOptions),
 			graphql.NewInputUnmarshaler("CharacterFilter", ec.unmarshalInputCharacterFilter),
+			graphql.NewInputUnmarshaler("ConversationFilter", ec.unmarshalInputConversationFilter),
 			graphql.NewInputUnmarshaler("CreateCharacterInput", ec.unmarshalInputCreateCharacterInput),
 			graphql.NewInputUnmarshaler("CreateEcosystemInput", ec.unmarshalInputCreateEcosystemInput),
 			graphql.NewInputUnmarshaler("CreateRelationshipInput", ec.unmarshalInputCreateRelationshipInput),
@@ -2010,6 +3390,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RelationshipDelta", ec.unmarshalInputRelationshipDelta),
 			graphql.NewInputUnmarshaler("RelationshipFilter", ec.unmarshalInputRelationshipFilter),
 			graphql.NewInputUnmarshaler("RelationshipMapFilter", ec.unmarshalInputRelationshipMapFilter),
+			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
+			graphql.NewInputUnmarshaler("StartConversationInput", ec.unmarshalInputStartConversationInput),
 			graphql.NewInputUnmarshaler("UpdateCharacterInput", ec.unmarshalInputUpdateCharacterInput),
 			graphql.NewInputUnmarshaler("UpdateEcosystemInput", ec.unmarshalInputUpdateEcosystemInput),
 			graphql.NewInputUnmarshaler("UpdateRelationshipInput", ec.unmarshalInputUpdateRelationshipInput),
@@ -2057,6 +3439,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2265,6 +3664,164 @@ extend type Mutation {
   deleteCharacter(id: ID!): ID! @auth
 }
 `, BuiltIn: false},
+	{Name: "../schema/conversations.graphqls", Input: `enum ConversationKind {
+  "A user and one character."
+  DIRECT
+  "A cast of characters the user directs."
+  SCENE
+}
+
+enum ConversationStatus {
+  ACTIVE
+  PAUSED
+  "Ended conversations stay ended."
+  ENDED
+}
+
+enum SenderKind {
+  USER
+  CHARACTER
+  NARRATOR
+  "Ensemble itself, e.g. to say a reply could not be written."
+  SYSTEM
+}
+
+"A conversation in an ecosystem, owned by the user who started it."
+type Conversation implements Node {
+  id: ID!
+  ecosystem: Ecosystem!
+  kind: ConversationKind!
+  status: ConversationStatus!
+  title: String!
+  "The cast, in joining order."
+  characters: [Character!]!
+  "The character the user speaks as, if any: replies draw on their relationship with it."
+  standIn: Character
+  """
+  Messages in order. With no arguments: the last 20. ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + ` page forward from a
+  cursor; ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` page back (1..100).
+  """
+  messages(first: Int, after: String, last: Int, before: String): MessageConnection!
+  messageCount: Int!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+"One line of a conversation."
+type Message implements Node {
+  id: ID!
+  conversation: Conversation!
+  "Pass it as ` + "`" + `after` + "`" + ` to resume from this message."
+  cursor: String!
+  "The message's number in its conversation: 1, 2, 3 ... in the order they were stored."
+  seq: Int!
+  senderKind: SenderKind!
+  "The user who wrote it (USER messages)."
+  senderUser: User
+  "The character who said it (CHARACTER messages)."
+  senderCharacter: Character
+  "Who the message is addressed to."
+  addressee: Character
+  "The message this one answers."
+  replyTo: Message
+  content: String!
+  "The feeling the line carries, e.g. joy, anger, trust; null for users' messages."
+  emotion: String
+  "0..1."
+  intensity: Float
+  """
+  How the message was made, e.g. ` + "`" + `{"generator": "offline-storyteller-v1", "offline": true}` + "`" + `,
+  or ` + "`" + `{"error": ...}` + "`" + ` on a SYSTEM message reporting a failed reply.
+  """
+  metadata: JSON!
+  createdAt: Time!
+}
+
+type MessageConnection {
+  edges: [MessageEdge!]!
+  nodes: [Message!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type MessageEdge {
+  cursor: String!
+  node: Message!
+}
+
+type ConversationConnection {
+  edges: [ConversationEdge!]!
+  nodes: [Conversation!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ConversationEdge {
+  cursor: String!
+  node: Conversation!
+}
+
+input ConversationFilter {
+  ecosystemId: ID
+  "Conversations this character takes part in."
+  characterId: ID
+  status: ConversationStatus
+}
+
+input StartConversationInput {
+  ecosystemId: ID!
+  kind: ConversationKind!
+  "One character for DIRECT, 1 to 50 for SCENE, all of the ecosystem."
+  characterIds: [ID!]!
+  "At most 255 characters."
+  title: String
+  "A character of the ecosystem to speak as (not one of the cast)."
+  standInId: ID
+}
+
+input SendMessageInput {
+  "The conversation; or leave it out and give ` + "`" + `characterId` + "`" + ` to talk in your open direct conversation with that character (started if there is none)."
+  conversationId: ID
+  "The character addressed: it replies. Needed in a scene for anyone to reply."
+  characterId: ID
+  "1 to 10000 characters."
+  content: String!
+}
+
+type SendMessagePayload {
+  "Your message, stored. The reply streams on ` + "`" + `messageStream` + "`" + ` and arrives on ` + "`" + `messageAdded` + "`" + `."
+  message: Message!
+  conversation: Conversation!
+}
+
+type ChatPayload {
+  message: Message!
+  "The character's reply, or a SYSTEM message saying why there is none."
+  reply: Message!
+  conversation: Conversation!
+}
+
+extend type Query {
+  conversation(id: ID!): Conversation @auth
+  "The signed-in user's conversations, oldest first."
+  conversations(filter: ConversationFilter, first: Int = 20, after: String): ConversationConnection! @auth
+}
+
+extend type Mutation {
+  startConversation(input: StartConversationInput!): Conversation! @auth
+  "Stores your message and returns it at once; the reply is written in the background."
+  sendMessage(input: SendMessageInput!): SendMessagePayload! @auth
+  """
+  Sends a message to a character and waits for the whole reply (for clients that do not
+  subscribe). Without ` + "`" + `conversationId` + "`" + `, your open direct conversation with the character.
+  """
+  chat(characterId: ID!, content: String!, conversationId: ID): ChatPayload! @auth
+  "Pause, resume or end. An ended conversation cannot be reopened."
+  setConversationStatus(id: ID!, status: ConversationStatus!): Conversation! @auth
+  "Deletes the conversation and its messages. Returns the deleted id."
+  deleteConversation(id: ID!): ID! @auth
+}
+`, BuiltIn: false},
 	{Name: "../schema/documents.graphqls", Input: `"An uploaded book or text."
 type Document implements Node {
   id: ID!
@@ -2277,13 +3834,163 @@ type Document implements Node {
   sha256: String!
   owner: User!
   ecosystem: Ecosystem
+  "The author, when the file says (EPUB metadata, a Project Gutenberg header, a title page)."
+  author: String!
   """
-  The extracted text, or null for formats not extracted yet (plain text and Markdown are).
-  ` + "`" + `offset` + "`" + ` and ` + "`" + `length` + "`" + ` count characters and page through big books (length at most 1000000).
+  The extracted text: UTF-8 with LF line ends, Project Gutenberg header and licence removed,
+  EPUB in spine order, PDF in reading order. ` + "`" + `offset` + "`" + ` and ` + "`" + `length` + "`" + ` count characters and page
+  through big books (length at most 1000000).
   """
   text(offset: Int = 0, length: Int = 1000000): DocumentText
+  "The encoding the text was read in: utf-8, utf-16le, windows-1252 ..."
+  encoding: String!
+  "Chapters found in the text, in order."
+  chapters: [Chapter!]!
+  analysisStatus: AnalysisStatus!
+  "Why the analysis failed, when it did."
+  analysisError: String
+  "The literary analysis, once analysisStatus is DONE."
+  analysis: DocumentAnalysis
   createdAt: Time!
   updatedAt: Time!
+}
+
+enum AnalysisStatus {
+  "Never asked for."
+  NONE
+  PENDING
+  RUNNING
+  DONE
+  FAILED
+}
+
+"A chapter: its heading and where it lies in the text, in characters."
+type Chapter {
+  title: String!
+  offset: Int!
+  length: Int!
+}
+
+"A stretch of the document's text, in characters (end exclusive)."
+type TextSpan {
+  start: Int!
+  end: Int!
+}
+
+type TextStatistics {
+  words: Int!
+  sentences: Int!
+  paragraphs: Int!
+  chapters: Int!
+  "At 238 words a minute."
+  readingMinutes: Float!
+  "Share of the words spoken in dialogue, 0..1."
+  dialogueShare: Float!
+}
+
+"A character found in a book."
+type BookCharacter {
+  "The character's number in this analysis."
+  id: Int!
+  "The fullest proper name, e.g. Elizabeth Bennet."
+  name: String!
+  "Every other name the book calls them, most frequent first (Lizzy, Eliza, Miss Elizabeth ...)."
+  aliases: [String!]!
+  mentions: Int!
+  firstMention: TextSpan!
+  "female, male, or null when the text does not say."
+  gender: String
+  "The sentence that introduces the character."
+  description: String!
+  descriptionSpan: TextSpan
+  "Lines of dialogue attributed to the character."
+  quoteCount: Int!
+}
+
+"A quotation, attributed to its speaker where the text allows."
+type BookQuote {
+  span: TextSpan!
+  text: String!
+  speaker: BookCharacter
+  addressee: BookCharacter
+  "0..1."
+  confidence: Float!
+  "How the speaker was found: explicit, kinship, pronoun, adjacent, alternation, context, narrator."
+  method: String!
+}
+
+type BookQuotePage {
+  quotes: [BookQuote!]!
+  "Quotes matching the filter, in all."
+  totalCount: Int!
+}
+
+"Two characters who appear or talk together."
+type BookRelationship {
+  a: BookCharacter!
+  b: BookCharacter!
+  "0..1, relative to the book's strongest pair."
+  weight: Float!
+  "Passages they share."
+  coOccurrences: Int!
+  "Exchanges of dialogue between them."
+  conversations: Int!
+  "family, romance, friendship, hostility or acquaintance."
+  type: String!
+  "Up to five passages that are the evidence."
+  evidence: [TextSpan!]!
+}
+
+"What Ensemble read in a book. Every item carries the offsets of its evidence in ` + "`" + `Document.text` + "`" + `."
+type DocumentAnalysis {
+  stats: TextStatistics!
+  "Most mentioned first."
+  characters: [BookCharacter!]!
+  "Strongest first."
+  relationships: [BookRelationship!]!
+  "Quotations in text order; ` + "`" + `speakerId` + "`" + ` keeps one character's (first 1..500, offset from 0)."
+  quotes(speakerId: Int, first: Int = 50, offset: Int = 0): BookQuotePage!
+  durationMs: Int!
+  analyzedAt: Time!
+}
+
+enum ExportFormat {
+  MARKDOWN
+  JSON
+  TXT
+}
+
+"An export, inline: save ` + "`" + `content` + "`" + ` as ` + "`" + `filename` + "`" + `."
+type DocumentExport {
+  filename: String!
+  contentType: String!
+  content: String!
+}
+
+input CastOptions {
+  "How many characters to create, most mentioned first (1..100, default 20)."
+  maxCharacters: Int
+  "Characters mentioned fewer times are left out (default 5)."
+  minMentions: Int
+}
+
+type CastResult {
+  "The cast, most mentioned first: new characters and ones made from this book before."
+  characters: [Character!]!
+  created: Int!
+  "Characters this ecosystem already had from the book (not made twice)."
+  existing: Int!
+  relationshipsCreated: Int!
+  memoriesCreated: Int!
+}
+
+"A step of a document's analysis."
+type DocumentAnalysisProgress {
+  document: Document!
+  status: AnalysisStatus!
+  "reading, analysing or saving, while RUNNING."
+  stage: String
+  error: String
 }
 
 "A slice of a document's text."
@@ -2321,6 +4028,25 @@ extend type Mutation {
   uploadDocument(file: Upload!, title: String, ecosystemId: ID): Document! @auth
   "Returns the deleted id."
   deleteDocument(id: ID!): ID! @auth
+  """
+  Starts the literary analysis in the background and returns the document at once
+  (PENDING). Follow it with the ` + "`" + `documentAnalysis` + "`" + ` subscription or by reading
+  ` + "`" + `analysisStatus` + "`" + `. Asking again while one is queued or running changes nothing.
+  """
+  analyzeDocument(id: ID!): Document! @auth
+  "The text and the analysis, inline."
+  exportDocument(id: ID!, format: ExportFormat!): DocumentExport! @auth
+  """
+  Creates the characters of an analysed book in an ecosystem: descriptions, Big Five
+  estimates, their lines and introductions as memories, relationships from the evidence.
+  Running it again completes the cast without duplicating anyone.
+  """
+  createCastFromDocument(documentId: ID!, ecosystemId: ID!, options: CastOptions): CastResult! @auth
+}
+
+extend type Subscription {
+  "A document's analysis as it moves: its state now, then every step until DONE or FAILED."
+  documentAnalysis(documentId: ID!): DocumentAnalysisProgress! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/ecosystems.graphqls", Input: `"A world with its cast of characters, owned by the user who created it."
@@ -2370,6 +4096,104 @@ extend type Mutation {
   updateEcosystem(id: ID!, input: UpdateEcosystemInput!): Ecosystem! @auth
   "Deletes the ecosystem and its characters. Returns the deleted id."
   deleteEcosystem(id: ID!): ID! @auth
+}
+`, BuiltIn: false},
+	{Name: "../schema/live.graphqls", Input: `"A piece of a reply being written. Pieces of one reply share ` + "`" + `messageId` + "`" + `; the stored message arrives on ` + "`" + `messageAdded` + "`" + ` with that id."
+type MessageDelta {
+  conversationId: ID!
+  "The id the finished reply will have."
+  messageId: ID!
+  "The message being answered."
+  replyToId: ID!
+  character: Character!
+  "0, 1, 2 ... within one reply."
+  index: Int!
+  text: String!
+  "True on the last event of a reply (its text is empty)."
+  done: Boolean!
+}
+
+enum ChangeOp {
+  UPSERT
+  DELETE
+}
+
+"A relationship was created, changed or deleted."
+type RelationshipActivity {
+  kind: RelationshipChangeKind!
+  relationshipId: ID!
+  "The relationship now; null once deleted."
+  relationship: Relationship
+  fromId: ID!
+  toId: ID!
+  type: RelationshipType!
+  strength: Float!
+  trust: Float!
+  familiarity: Float!
+  clamped: Boolean!
+  cause: String
+  actor: String!
+}
+
+"A character was created, changed (emotion, energy, ...) or deleted."
+type CharacterActivity {
+  op: ChangeOp!
+  characterId: ID!
+  "The character now; null once deleted."
+  character: Character
+  name: String!
+  currentEmotion: String!
+  isActive: Boolean!
+}
+
+"A character gained, lost or imported memories."
+type MemoryActivity {
+  "UPSERT, DELETE or IMPORT (several at once; see count)."
+  op: String!
+  characterId: ID!
+  "The memory; null for IMPORT and once deleted."
+  memory: Memory
+  count: Int!
+}
+
+"A conversation was started, paused, resumed, ended or deleted."
+type ConversationActivity {
+  op: ChangeOp!
+  conversationId: ID!
+  "The conversation now; null once deleted."
+  conversation: Conversation
+  kind: ConversationKind!
+  status: ConversationStatus!
+}
+
+union Activity = Message | RelationshipActivity | CharacterActivity | MemoryActivity | ConversationActivity
+
+"Something that happened in an ecosystem."
+type EcosystemEvent {
+  "Pass it as ` + "`" + `after` + "`" + ` to resume from this event."
+  cursor: String!
+  "message.created, relationship.changed, character.changed, memory.changed or conversation.changed."
+  topic: String!
+  at: Time!
+  activity: Activity!
+}
+
+"A relationship change, with its place in the ecosystem's stream."
+type RelationshipChangedEvent {
+  cursor: String!
+  at: Time!
+  change: RelationshipActivity!
+}
+
+extend type Subscription {
+  "Messages of a conversation as they are stored; with ` + "`" + `after` + "`" + ` (a message cursor), first those after it."
+  messageAdded(conversationId: ID!, after: String): Message! @auth
+  "Replies of a conversation as they are written, piece by piece. Live only: missed pieces are not replayed (the whole message arrives on messageAdded)."
+  messageStream(conversationId: ID!): MessageDelta! @auth
+  "Everything that happens in an ecosystem; with ` + "`" + `after` + "`" + ` (an event cursor), first what happened after it."
+  ecosystemActivity(ecosystemId: ID!, after: String): EcosystemEvent! @auth
+  "Relationship changes in an ecosystem; with ` + "`" + `after` + "`" + ` (an event cursor), first those after it."
+  relationshipChanged(ecosystemId: ID!, after: String): RelationshipChangedEvent! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/memories.graphqls", Input: `enum MemoryType {
@@ -2727,6 +4551,7 @@ UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE or INTERNAL, 
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 "The field needs a signed-in user (an ` + "`" + `Authorization: Bearer <accessToken>` + "`" + ` header)."
@@ -2763,6 +4588,15 @@ type Query {
 }
 
 type Mutation
+
+"""
+Live streams, over WebSocket (graphql-transport-ws, or legacy graphql-ws) or Server-Sent
+Events. Send the access token in ` + "`" + `connection_init` + "`" + ` as ` + "`" + `{"authorization": "Bearer <token>"}` + "`" + `
+(or the ` + "`" + `Authorization` + "`" + ` header for SSE). A stream with an ` + "`" + `after` + "`" + ` cursor first replays what
+happened after it, then goes live, with nothing missed and nothing twice: keep the cursor of
+the last item you received and pass it when you reconnect.
+"""
+type Subscription
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2783,6 +4617,106 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BookCharacter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BookCharacter_id(ctx, field)
+	case "name":
+		return ec.fieldContext_BookCharacter_name(ctx, field)
+	case "aliases":
+		return ec.fieldContext_BookCharacter_aliases(ctx, field)
+	case "mentions":
+		return ec.fieldContext_BookCharacter_mentions(ctx, field)
+	case "firstMention":
+		return ec.fieldContext_BookCharacter_firstMention(ctx, field)
+	case "gender":
+		return ec.fieldContext_BookCharacter_gender(ctx, field)
+	case "description":
+		return ec.fieldContext_BookCharacter_description(ctx, field)
+	case "descriptionSpan":
+		return ec.fieldContext_BookCharacter_descriptionSpan(ctx, field)
+	case "quoteCount":
+		return ec.fieldContext_BookCharacter_quoteCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookCharacter", field.Name)
+}
+
+func (ec *executionContext) childFields_BookQuote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "span":
+		return ec.fieldContext_BookQuote_span(ctx, field)
+	case "text":
+		return ec.fieldContext_BookQuote_text(ctx, field)
+	case "speaker":
+		return ec.fieldContext_BookQuote_speaker(ctx, field)
+	case "addressee":
+		return ec.fieldContext_BookQuote_addressee(ctx, field)
+	case "confidence":
+		return ec.fieldContext_BookQuote_confidence(ctx, field)
+	case "method":
+		return ec.fieldContext_BookQuote_method(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookQuote", field.Name)
+}
+
+func (ec *executionContext) childFields_BookQuotePage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "quotes":
+		return ec.fieldContext_BookQuotePage_quotes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BookQuotePage_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookQuotePage", field.Name)
+}
+
+func (ec *executionContext) childFields_BookRelationship(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_BookRelationship_a(ctx, field)
+	case "b":
+		return ec.fieldContext_BookRelationship_b(ctx, field)
+	case "weight":
+		return ec.fieldContext_BookRelationship_weight(ctx, field)
+	case "coOccurrences":
+		return ec.fieldContext_BookRelationship_coOccurrences(ctx, field)
+	case "conversations":
+		return ec.fieldContext_BookRelationship_conversations(ctx, field)
+	case "type":
+		return ec.fieldContext_BookRelationship_type(ctx, field)
+	case "evidence":
+		return ec.fieldContext_BookRelationship_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookRelationship", field.Name)
+}
+
+func (ec *executionContext) childFields_CastResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "characters":
+		return ec.fieldContext_CastResult_characters(ctx, field)
+	case "created":
+		return ec.fieldContext_CastResult_created(ctx, field)
+	case "existing":
+		return ec.fieldContext_CastResult_existing(ctx, field)
+	case "relationshipsCreated":
+		return ec.fieldContext_CastResult_relationshipsCreated(ctx, field)
+	case "memoriesCreated":
+		return ec.fieldContext_CastResult_memoriesCreated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CastResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Chapter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_Chapter_title(ctx, field)
+	case "offset":
+		return ec.fieldContext_Chapter_offset(ctx, field)
+	case "length":
+		return ec.fieldContext_Chapter_length(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Chapter", field.Name)
 }
 
 func (ec *executionContext) childFields_Character(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2855,6 +4789,70 @@ func (ec *executionContext) childFields_CharacterEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type CharacterEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ChatPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_ChatPayload_message(ctx, field)
+	case "reply":
+		return ec.fieldContext_ChatPayload_reply(ctx, field)
+	case "conversation":
+		return ec.fieldContext_ChatPayload_conversation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Conversation_id(ctx, field)
+	case "ecosystem":
+		return ec.fieldContext_Conversation_ecosystem(ctx, field)
+	case "kind":
+		return ec.fieldContext_Conversation_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_Conversation_status(ctx, field)
+	case "title":
+		return ec.fieldContext_Conversation_title(ctx, field)
+	case "characters":
+		return ec.fieldContext_Conversation_characters(ctx, field)
+	case "standIn":
+		return ec.fieldContext_Conversation_standIn(ctx, field)
+	case "messages":
+		return ec.fieldContext_Conversation_messages(ctx, field)
+	case "messageCount":
+		return ec.fieldContext_Conversation_messageCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Conversation_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Conversation_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConversationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ConversationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConversationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConversationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConversationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConversationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2873,14 +4871,58 @@ func (ec *executionContext) childFields_Document(ctx context.Context, field grap
 		return ec.fieldContext_Document_owner(ctx, field)
 	case "ecosystem":
 		return ec.fieldContext_Document_ecosystem(ctx, field)
+	case "author":
+		return ec.fieldContext_Document_author(ctx, field)
 	case "text":
 		return ec.fieldContext_Document_text(ctx, field)
+	case "encoding":
+		return ec.fieldContext_Document_encoding(ctx, field)
+	case "chapters":
+		return ec.fieldContext_Document_chapters(ctx, field)
+	case "analysisStatus":
+		return ec.fieldContext_Document_analysisStatus(ctx, field)
+	case "analysisError":
+		return ec.fieldContext_Document_analysisError(ctx, field)
+	case "analysis":
+		return ec.fieldContext_Document_analysis(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Document_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Document_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentAnalysis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stats":
+		return ec.fieldContext_DocumentAnalysis_stats(ctx, field)
+	case "characters":
+		return ec.fieldContext_DocumentAnalysis_characters(ctx, field)
+	case "relationships":
+		return ec.fieldContext_DocumentAnalysis_relationships(ctx, field)
+	case "quotes":
+		return ec.fieldContext_DocumentAnalysis_quotes(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_DocumentAnalysis_durationMs(ctx, field)
+	case "analyzedAt":
+		return ec.fieldContext_DocumentAnalysis_analyzedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentAnalysis", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentAnalysisProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "document":
+		return ec.fieldContext_DocumentAnalysisProgress_document(ctx, field)
+	case "status":
+		return ec.fieldContext_DocumentAnalysisProgress_status(ctx, field)
+	case "stage":
+		return ec.fieldContext_DocumentAnalysisProgress_stage(ctx, field)
+	case "error":
+		return ec.fieldContext_DocumentAnalysisProgress_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentAnalysisProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_DocumentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2905,6 +4947,18 @@ func (ec *executionContext) childFields_DocumentEdge(ctx context.Context, field 
 		return ec.fieldContext_DocumentEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DocumentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "filename":
+		return ec.fieldContext_DocumentExport_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_DocumentExport_contentType(ctx, field)
+	case "content":
+		return ec.fieldContext_DocumentExport_content(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentExport", field.Name)
 }
 
 func (ec *executionContext) childFields_DocumentText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2961,6 +5015,20 @@ func (ec *executionContext) childFields_EcosystemEdge(ctx context.Context, field
 		return ec.fieldContext_EcosystemEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EcosystemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EcosystemEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EcosystemEvent_cursor(ctx, field)
+	case "topic":
+		return ec.fieldContext_EcosystemEvent_topic(ctx, field)
+	case "at":
+		return ec.fieldContext_EcosystemEvent_at(ctx, field)
+	case "activity":
+		return ec.fieldContext_EcosystemEvent_activity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EcosystemEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_MapEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3069,6 +5137,84 @@ func (ec *executionContext) childFields_MemoryEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type MemoryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Message_id(ctx, field)
+	case "conversation":
+		return ec.fieldContext_Message_conversation(ctx, field)
+	case "cursor":
+		return ec.fieldContext_Message_cursor(ctx, field)
+	case "seq":
+		return ec.fieldContext_Message_seq(ctx, field)
+	case "senderKind":
+		return ec.fieldContext_Message_senderKind(ctx, field)
+	case "senderUser":
+		return ec.fieldContext_Message_senderUser(ctx, field)
+	case "senderCharacter":
+		return ec.fieldContext_Message_senderCharacter(ctx, field)
+	case "addressee":
+		return ec.fieldContext_Message_addressee(ctx, field)
+	case "replyTo":
+		return ec.fieldContext_Message_replyTo(ctx, field)
+	case "content":
+		return ec.fieldContext_Message_content(ctx, field)
+	case "emotion":
+		return ec.fieldContext_Message_emotion(ctx, field)
+	case "intensity":
+		return ec.fieldContext_Message_intensity(ctx, field)
+	case "metadata":
+		return ec.fieldContext_Message_metadata(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Message_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MessageConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MessageConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageDelta(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversationId":
+		return ec.fieldContext_MessageDelta_conversationId(ctx, field)
+	case "messageId":
+		return ec.fieldContext_MessageDelta_messageId(ctx, field)
+	case "replyToId":
+		return ec.fieldContext_MessageDelta_replyToId(ctx, field)
+	case "character":
+		return ec.fieldContext_MessageDelta_character(ctx, field)
+	case "index":
+		return ec.fieldContext_MessageDelta_index(ctx, field)
+	case "text":
+		return ec.fieldContext_MessageDelta_text(ctx, field)
+	case "done":
+		return ec.fieldContext_MessageDelta_done(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageDelta", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MessageEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MessageEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Neighbor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "character":
@@ -3143,6 +5289,36 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Relationship", field.Name)
 }
 
+func (ec *executionContext) childFields_RelationshipActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RelationshipActivity_kind(ctx, field)
+	case "relationshipId":
+		return ec.fieldContext_RelationshipActivity_relationshipId(ctx, field)
+	case "relationship":
+		return ec.fieldContext_RelationshipActivity_relationship(ctx, field)
+	case "fromId":
+		return ec.fieldContext_RelationshipActivity_fromId(ctx, field)
+	case "toId":
+		return ec.fieldContext_RelationshipActivity_toId(ctx, field)
+	case "type":
+		return ec.fieldContext_RelationshipActivity_type(ctx, field)
+	case "strength":
+		return ec.fieldContext_RelationshipActivity_strength(ctx, field)
+	case "trust":
+		return ec.fieldContext_RelationshipActivity_trust(ctx, field)
+	case "familiarity":
+		return ec.fieldContext_RelationshipActivity_familiarity(ctx, field)
+	case "clamped":
+		return ec.fieldContext_RelationshipActivity_clamped(ctx, field)
+	case "cause":
+		return ec.fieldContext_RelationshipActivity_cause(ctx, field)
+	case "actor":
+		return ec.fieldContext_RelationshipActivity_actor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipActivity", field.Name)
+}
+
 func (ec *executionContext) childFields_RelationshipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -3193,6 +5369,18 @@ func (ec *executionContext) childFields_RelationshipChangeEdge(ctx context.Conte
 		return ec.fieldContext_RelationshipChangeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationshipChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RelationshipChangedEvent_cursor(ctx, field)
+	case "at":
+		return ec.fieldContext_RelationshipChangedEvent_at(ctx, field)
+	case "change":
+		return ec.fieldContext_RelationshipChangedEvent_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationshipChangedEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_RelationshipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3275,6 +5463,44 @@ func (ec *executionContext) childFields_ScoredMemory(ctx context.Context, field 
 		return ec.fieldContext_ScoredMemory_similarity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScoredMemory", field.Name)
+}
+
+func (ec *executionContext) childFields_SendMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_SendMessagePayload_message(ctx, field)
+	case "conversation":
+		return ec.fieldContext_SendMessagePayload_conversation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendMessagePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TextSpan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TextSpan_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TextSpan_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextSpan", field.Name)
+}
+
+func (ec *executionContext) childFields_TextStatistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "words":
+		return ec.fieldContext_TextStatistics_words(ctx, field)
+	case "sentences":
+		return ec.fieldContext_TextStatistics_sentences(ctx, field)
+	case "paragraphs":
+		return ec.fieldContext_TextStatistics_paragraphs(ctx, field)
+	case "chapters":
+		return ec.fieldContext_TextStatistics_chapters(ctx, field)
+	case "readingMinutes":
+		return ec.fieldContext_TextStatistics_readingMinutes(ctx, field)
+	case "dialogueShare":
+		return ec.fieldContext_TextStatistics_dialogueShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextStatistics", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3521,6 +5747,74 @@ func (ec *executionContext) field_Character_relationships_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Conversation_messages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_DocumentAnalysis_quotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "speakerId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["speakerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Document_text_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3639,6 +5933,80 @@ func (ec *executionContext) field_Mutation_adjustRelationship_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_analyzeDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_chat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "content",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["content"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCastFromDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "documentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["documentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "options",
+		func(ctx context.Context, v any) (*model.CastOptions, error) {
+			return ec.unmarshalOCastOptions2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCastOptions(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["options"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCharacter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3695,6 +6063,20 @@ func (ec *executionContext) field_Mutation_deleteCharacter_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3734,6 +6116,28 @@ func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.C
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (documents.ExportFormat, error) {
+			return ec.unmarshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
 	return args, nil
 }
 
@@ -3799,6 +6203,56 @@ func (ec *executionContext) field_Mutation_register_args(ctx context.Context, ra
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RegisterInput, error) {
 			return ec.unmarshalNRegisterInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRegisterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SendMessageInput, error) {
+			return ec.unmarshalNSendMessageInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSendMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setConversationStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (conversations.Status, error) {
+			return ec.unmarshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartConversationInput, error) {
+			return ec.unmarshalNStartConversationInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐStartConversationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3937,6 +6391,50 @@ func (ec *executionContext) field_Query_characters_args(ctx context.Context, raw
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.CharacterFilter, error) {
 			return ec.unmarshalOCharacterFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCharacterFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_conversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_conversations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ConversationFilter, error) {
+			return ec.unmarshalOConversationFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4299,6 +6797,100 @@ func (ec *executionContext) field_Relationship_history_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_documentAnalysis_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "documentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["documentId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ecosystemActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_messageAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_messageStream_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_relationshipChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4472,6 +7064,832 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _BookCharacter_id(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookCharacter_name(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookCharacter_aliases(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookCharacter_mentions(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_mentions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mentions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_mentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookCharacter_firstMention(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_firstMention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstMention, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v analysis.Span) graphql.Marshaler {
+			return ec.marshalNTextSpan2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_firstMention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookCharacter",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookCharacter_gender(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_gender(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookCharacter().Gender(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, true, true, "String")
+}
+
+func (ec *executionContext) _BookCharacter_description(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookCharacter_descriptionSpan(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_descriptionSpan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookCharacter().DescriptionSpan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Span) graphql.Marshaler {
+			return ec.marshalOTextSpan2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_descriptionSpan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookCharacter",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookCharacter_quoteCount(ctx context.Context, field graphql.CollectedField, obj *analysis.Character) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookCharacter_quoteCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quotes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookCharacter_quoteCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookCharacter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookQuote_span(ctx context.Context, field graphql.CollectedField, obj *model.BookQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuote_span(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Span, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Span) graphql.Marshaler {
+			return ec.marshalNTextSpan2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuote_span(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookQuote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookQuote_text(ctx context.Context, field graphql.CollectedField, obj *model.BookQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuote_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuote_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookQuote", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookQuote_speaker(ctx context.Context, field graphql.CollectedField, obj *model.BookQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuote_speaker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Speaker, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Character) graphql.Marshaler {
+			return ec.marshalOBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuote_speaker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookQuote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookCharacter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookQuote_addressee(ctx context.Context, field graphql.CollectedField, obj *model.BookQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuote_addressee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Addressee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Character) graphql.Marshaler {
+			return ec.marshalOBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuote_addressee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookQuote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookCharacter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookQuote_confidence(ctx context.Context, field graphql.CollectedField, obj *model.BookQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuote_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuote_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookQuote", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BookQuote_method(ctx context.Context, field graphql.CollectedField, obj *model.BookQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuote_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuote_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookQuote", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookQuotePage_quotes(ctx context.Context, field graphql.CollectedField, obj *model.BookQuotePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuotePage_quotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quotes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BookQuote) graphql.Marshaler {
+			return ec.marshalNBookQuote2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookQuoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuotePage_quotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookQuotePage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookQuote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookQuotePage_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BookQuotePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookQuotePage_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookQuotePage_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookQuotePage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookRelationship_a(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Character) graphql.Marshaler {
+			return ec.marshalNBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookRelationship",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookCharacter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookRelationship_b(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Character) graphql.Marshaler {
+			return ec.marshalNBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookRelationship",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookCharacter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookRelationship_weight(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BookRelationship_coOccurrences(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_coOccurrences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoOccurrences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_coOccurrences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookRelationship_conversations(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookRelationship_type(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookRelationship_evidence(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analysis.Span) graphql.Marshaler {
+			return ec.marshalNTextSpan2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookRelationship",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CastResult_characters(ctx context.Context, field graphql.CollectedField, obj *model.CastResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastResult_characters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Characters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CastResult_characters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CastResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CastResult_created(ctx context.Context, field graphql.CollectedField, obj *model.CastResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastResult_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CastResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CastResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CastResult_existing(ctx context.Context, field graphql.CollectedField, obj *model.CastResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastResult_existing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Existing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CastResult_existing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CastResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CastResult_relationshipsCreated(ctx context.Context, field graphql.CollectedField, obj *model.CastResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastResult_relationshipsCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CastResult_relationshipsCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CastResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CastResult_memoriesCreated(ctx context.Context, field graphql.CollectedField, obj *model.CastResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CastResult_memoriesCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemoriesCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CastResult_memoriesCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CastResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Chapter_title(ctx context.Context, field graphql.CollectedField, obj *documents.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "String")
+}
+
+func (ec *executionContext) _Chapter_offset(ctx context.Context, field graphql.CollectedField, obj *documents.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_offset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_offset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Chapter_length(ctx context.Context, field graphql.CollectedField, obj *documents.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Character_id(ctx context.Context, field graphql.CollectedField, obj *characters.Character) (ret graphql.Marshaler) {
@@ -5015,6 +8433,153 @@ func (ec *executionContext) fieldContext_Character_neighbors(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _CharacterActivity_op(ctx context.Context, field graphql.CollectedField, obj *model.CharacterActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterActivity_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeOp) graphql.Marshaler {
+			return ec.marshalNChangeOp2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChangeOp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterActivity_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterActivity", field, false, false, "ChangeOp")
+}
+
+func (ec *executionContext) _CharacterActivity_characterId(ctx context.Context, field graphql.CollectedField, obj *model.CharacterActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterActivity_characterId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CharacterActivity().CharacterID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterActivity_characterId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _CharacterActivity_character(ctx context.Context, field graphql.CollectedField, obj *model.CharacterActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterActivity_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CharacterActivity().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterActivity_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CharacterActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CharacterActivity_name(ctx context.Context, field graphql.CollectedField, obj *model.CharacterActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterActivity_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterActivity_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _CharacterActivity_currentEmotion(ctx context.Context, field graphql.CollectedField, obj *model.CharacterActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterActivity_currentEmotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentEmotion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterActivity_currentEmotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _CharacterActivity_isActive(ctx context.Context, field graphql.CollectedField, obj *model.CharacterActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterActivity_isActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterActivity_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterActivity", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _CharacterConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CharacterConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5184,6 +8749,701 @@ func (ec *executionContext) fieldContext_CharacterEdge_node(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ChatPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatPayload_reply(ctx context.Context, field graphql.CollectedField, obj *model.ChatPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatPayload_reply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatPayload_reply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatPayload_conversation(ctx context.Context, field graphql.CollectedField, obj *model.ChatPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatPayload_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatPayload_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Conversation_ecosystem(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Ecosystem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ecosystems.Ecosystem) graphql.Marshaler {
+			return ec.marshalNEcosystem2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemsᚐEcosystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ecosystem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_kind(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.Kind) graphql.Marshaler {
+			return ec.marshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, false, false, "ConversationKind")
+}
+
+func (ec *executionContext) _Conversation_status(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.Status) graphql.Marshaler {
+			return ec.marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, false, false, "ConversationStatus")
+}
+
+func (ec *executionContext) _Conversation_title(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Conversation_characters(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_characters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Characters(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_characters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_standIn(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_standIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().StandIn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_standIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_messages(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Conversation().Messages(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MessageConnection) graphql.Marshaler {
+			return ec.marshalNMessageConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMessageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_messages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Conversation_messages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_messageCount(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_messageCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().MessageCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_messageCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Conversation_createdAt(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Conversation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationActivity_op(ctx context.Context, field graphql.CollectedField, obj *model.ConversationActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationActivity_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeOp) graphql.Marshaler {
+			return ec.marshalNChangeOp2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChangeOp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationActivity_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationActivity", field, false, false, "ChangeOp")
+}
+
+func (ec *executionContext) _ConversationActivity_conversationId(ctx context.Context, field graphql.CollectedField, obj *model.ConversationActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationActivity_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversationActivity().ConversationID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationActivity_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ConversationActivity_conversation(ctx context.Context, field graphql.CollectedField, obj *model.ConversationActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationActivity_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversationActivity().Conversation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalOConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationActivity_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationActivity_kind(ctx context.Context, field graphql.CollectedField, obj *model.ConversationActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationActivity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.Kind) graphql.Marshaler {
+			return ec.marshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationActivity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationActivity", field, false, false, "ConversationKind")
+}
+
+func (ec *executionContext) _ConversationActivity_status(ctx context.Context, field graphql.CollectedField, obj *model.ConversationActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationActivity_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.Status) graphql.Marshaler {
+			return ec.marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationActivity_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationActivity", field, false, false, "ConversationStatus")
+}
+
+func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ConversationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConversationEdge) graphql.Marshaler {
+			return ec.marshalNConversationEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ConversationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ConversationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ConversationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ConversationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5391,6 +9651,29 @@ func (ec *executionContext) fieldContext_Document_ecosystem(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Document_author(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
 func (ec *executionContext) _Document_text(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5431,6 +9714,139 @@ func (ec *executionContext) fieldContext_Document_text(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Document_text_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Document_encoding(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_encoding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Encoding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_encoding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
+func (ec *executionContext) _Document_chapters(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_chapters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chapters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []documents.Chapter) graphql.Marshaler {
+			return ec.marshalNChapter2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐChapterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_chapters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Document",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chapter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Document_analysisStatus(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_analysisStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnalysisStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v documents.AnalysisStatus) graphql.Marshaler {
+			return ec.marshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_analysisStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "AnalysisStatus")
+}
+
+func (ec *executionContext) _Document_analysisError(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_analysisError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnalysisError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Document_analysisError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
+func (ec *executionContext) _Document_analysis(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_analysis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Document().Analysis(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DocumentAnalysis) graphql.Marshaler {
+			return ec.marshalODocumentAnalysis2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐDocumentAnalysis(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Document_analysis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Document",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentAnalysis(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5479,6 +9895,293 @@ func (ec *executionContext) _Document_updatedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Document_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Document", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DocumentAnalysis_stats(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysis_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stats(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analysis.Stats) graphql.Marshaler {
+			return ec.marshalNTextStatistics2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysis_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextStatistics(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentAnalysis_characters(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysis_characters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Characters(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analysis.Character) graphql.Marshaler {
+			return ec.marshalNBookCharacter2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysis_characters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookCharacter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentAnalysis_relationships(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysis_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationships(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BookRelationship) graphql.Marshaler {
+			return ec.marshalNBookRelationship2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysis_relationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookRelationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentAnalysis_quotes(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysis_quotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.DocumentAnalysis().Quotes(ctx, obj, fc.Args["speakerId"].(*int), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BookQuotePage) graphql.Marshaler {
+			return ec.marshalNBookQuotePage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookQuotePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysis_quotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookQuotePage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DocumentAnalysis_quotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentAnalysis_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysis_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysis_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentAnalysis", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DocumentAnalysis_analyzedAt(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysis_analyzedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnalyzedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysis_analyzedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentAnalysis", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DocumentAnalysisProgress_document(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysisProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysisProgress_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Document, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *documents.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysisProgress_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentAnalysisProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentAnalysisProgress_status(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysisProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysisProgress_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v documents.AnalysisStatus) graphql.Marshaler {
+			return ec.marshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysisProgress_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentAnalysisProgress", field, false, false, "AnalysisStatus")
+}
+
+func (ec *executionContext) _DocumentAnalysisProgress_stage(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysisProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysisProgress_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysisProgress_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentAnalysisProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _DocumentAnalysisProgress_error(ctx context.Context, field graphql.CollectedField, obj *model.DocumentAnalysisProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentAnalysisProgress_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentAnalysisProgress_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentAnalysisProgress", field, false, false, "String")
 }
 
 func (ec *executionContext) _DocumentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DocumentConnection) (ret graphql.Marshaler) {
@@ -5653,6 +10356,75 @@ func (ec *executionContext) fieldContext_DocumentEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DocumentExport_filename(ctx context.Context, field graphql.CollectedField, obj *documents.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentExport_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentExport_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DocumentExport_contentType(ctx context.Context, field graphql.CollectedField, obj *documents.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentExport_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentExport_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DocumentExport_content(ctx context.Context, field graphql.CollectedField, obj *documents.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentExport_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentExport_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DocumentExport", field, false, false, "String")
 }
 
 func (ec *executionContext) _DocumentText_content(ctx context.Context, field graphql.CollectedField, obj *documents.TextSlice) (ret graphql.Marshaler) {
@@ -6087,6 +10859,98 @@ func (ec *executionContext) fieldContext_EcosystemEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EcosystemEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EcosystemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _EcosystemEvent_topic(ctx context.Context, field graphql.CollectedField, obj *model.EcosystemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemEvent_topic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemEvent_topic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _EcosystemEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.EcosystemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EcosystemEvent_activity(ctx context.Context, field graphql.CollectedField, obj *model.EcosystemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemEvent_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Activity) graphql.Marshaler {
+			return ec.marshalNActivity2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐActivity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemEvent_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemEvent", field, false, false, "Activity")
 }
 
 func (ec *executionContext) _MapEdge_id(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
@@ -6783,6 +11647,107 @@ func (ec *executionContext) fieldContext_Memory_sources(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _MemoryActivity_op(ctx context.Context, field graphql.CollectedField, obj *model.MemoryActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryActivity_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryActivity_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemoryActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemoryActivity_characterId(ctx context.Context, field graphql.CollectedField, obj *model.MemoryActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryActivity_characterId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MemoryActivity().CharacterID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryActivity_characterId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemoryActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MemoryActivity_memory(ctx context.Context, field graphql.CollectedField, obj *model.MemoryActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryActivity_memory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MemoryActivity().Memory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *memories.Memory) graphql.Marshaler {
+			return ec.marshalOMemory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐMemory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryActivity_memory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemoryActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemoryActivity_count(ctx context.Context, field graphql.CollectedField, obj *model.MemoryActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemoryActivity_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemoryActivity_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemoryActivity", field, false, false, "Int")
+}
+
 func (ec *executionContext) _MemoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MemoryConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6952,6 +11917,717 @@ func (ec *executionContext) fieldContext_MemoryEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Memory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Message_conversation(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().Conversation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, true, true, "String")
+}
+
+func (ec *executionContext) _Message_seq(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Message_senderKind(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_senderKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SenderKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.SenderKind) graphql.Marshaler {
+			return ec.marshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_senderKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "SenderKind")
+}
+
+func (ec *executionContext) _Message_senderUser(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_senderUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().SenderUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_senderUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_senderCharacter(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_senderCharacter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().SenderCharacter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_senderCharacter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_addressee(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_addressee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().Addressee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_addressee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_replyTo(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_replyTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().ReplyTo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_replyTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_content(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "String")
+}
+
+func (ec *executionContext) _Message_emotion(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_emotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emotion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_emotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "String")
+}
+
+func (ec *executionContext) _Message_intensity(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_intensity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intensity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_intensity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Message_metadata(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_metadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().Metadata(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Message_createdAt(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MessageEdge) graphql.Marshaler {
+			return ec.marshalNMessageEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMessageEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageDelta_conversationId(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelta().ConversationID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelta", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MessageDelta_messageId(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelta().MessageID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelta", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MessageDelta_replyToId(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_replyToId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelta().ReplyToID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_replyToId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelta", field, true, true, "ID")
+}
+
+func (ec *executionContext) _MessageDelta_character(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelta().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageDelta",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageDelta_index(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelta", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageDelta_text(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelta", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDelta_done(ctx context.Context, field graphql.CollectedField, obj *chat.Delta) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelta_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelta_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelta", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7317,6 +12993,291 @@ func (ec *executionContext) fieldContext_Mutation_deleteCharacter(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartConversation(ctx, fc.Args["input"].(model.StartConversationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *conversations.Conversation
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendMessage(ctx, fc.Args["input"].(model.SendMessageInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SendMessagePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SendMessagePayload) graphql.Marshaler {
+			return ec.marshalNSendMessagePayload2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSendMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SendMessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_chat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Chat(ctx, fc.Args["characterId"].(string), fc.Args["content"].(string), fc.Args["conversationId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChatPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatPayload) graphql.Marshaler {
+			return ec.marshalNChatPayload2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChatPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_chat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_chat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setConversationStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setConversationStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetConversationStatus(ctx, fc.Args["id"].(string), fc.Args["status"].(conversations.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *conversations.Conversation
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setConversationStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setConversationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteConversation(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_uploadDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7425,6 +13386,177 @@ func (ec *executionContext) fieldContext_Mutation_deleteDocument(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_analyzeDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_analyzeDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnalyzeDocument(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *documents.Document
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *documents.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_analyzeDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_analyzeDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportDocument(ctx, fc.Args["id"].(string), fc.Args["format"].(documents.ExportFormat))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *documents.Export
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *documents.Export) graphql.Marshaler {
+			return ec.marshalNDocumentExport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCastFromDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCastFromDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCastFromDocument(ctx, fc.Args["documentId"].(string), fc.Args["ecosystemId"].(string), fc.Args["options"].(*model.CastOptions))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CastResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CastResult) graphql.Marshaler {
+			return ec.marshalNCastResult2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCastResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCastFromDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CastResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCastFromDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8535,6 +14667,120 @@ func (ec *executionContext) fieldContext_Query_characters(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_characters_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_conversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Conversation(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *conversations.Conversation
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalOConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_conversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_conversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_conversations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Conversations(ctx, fc.Args["filter"].(*model.ConversationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ConversationConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversationConnection) graphql.Marshaler {
+			return ec.marshalNConversationConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_conversations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9671,6 +15917,291 @@ func (ec *executionContext) fieldContext_Relationship_history(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _RelationshipActivity_kind(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RelationshipChangeKind) graphql.Marshaler {
+			return ec.marshalNRelationshipChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "RelationshipChangeKind")
+}
+
+func (ec *executionContext) _RelationshipActivity_relationshipId(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_relationshipId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipActivity().RelationshipID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_relationshipId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RelationshipActivity_relationship(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipActivity().Relationship(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relationships.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipActivity_fromId(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_fromId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipActivity().FromID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_fromId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RelationshipActivity_toId(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_toId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipActivity().ToID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_toId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RelationshipActivity_type(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relationships.Type) graphql.Marshaler {
+			return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _RelationshipActivity_strength(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipActivity_trust(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_trust(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trust, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_trust(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipActivity_familiarity(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_familiarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Familiarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_familiarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RelationshipActivity_clamped(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_clamped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clamped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_clamped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RelationshipActivity_cause(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_cause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_cause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _RelationshipActivity_actor(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipActivity_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipActivity_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipActivity", field, false, false, "String")
+}
+
 func (ec *executionContext) _RelationshipChange_kind(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10120,6 +16651,84 @@ func (ec *executionContext) fieldContext_RelationshipChangeEdge_node(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RelationshipChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChangedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChangedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RelationshipChangedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChangedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RelationshipChangedEvent_change(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChangedEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipActivity) graphql.Marshaler {
+			return ec.marshalNRelationshipActivity2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipActivity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChangedEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipActivity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10742,6 +17351,539 @@ func (ec *executionContext) _ScoredMemory_similarity(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ScoredMemory_similarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScoredMemory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SendMessagePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendMessagePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendMessagePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SendMessagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SendMessagePayload_conversation(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendMessagePayload_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendMessagePayload_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SendMessagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_documentAnalysis(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_documentAnalysis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().DocumentAnalysis(ctx, fc.Args["documentId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.DocumentAnalysisProgress
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DocumentAnalysisProgress) graphql.Marshaler {
+			return ec.marshalNDocumentAnalysisProgress2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐDocumentAnalysisProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_documentAnalysis(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentAnalysisProgress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_documentAnalysis_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_messageAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MessageAdded(ctx, fc.Args["conversationId"].(string), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *conversations.Message
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageAdded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_messageAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_messageStream(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageStream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MessageStream(ctx, fc.Args["conversationId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *chat.Delta
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *chat.Delta) graphql.Marshaler {
+			return ec.marshalNMessageDelta2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋchatᚐDelta(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageStream(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageDelta(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_messageStream_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ecosystemActivity(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ecosystemActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EcosystemActivity(ctx, fc.Args["ecosystemId"].(string), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EcosystemEvent
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EcosystemEvent) graphql.Marshaler {
+			return ec.marshalNEcosystemEvent2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐEcosystemEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ecosystemActivity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EcosystemEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ecosystemActivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_relationshipChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_relationshipChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RelationshipChanged(ctx, fc.Args["ecosystemId"].(string), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RelationshipChangedEvent
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipChangedEvent) graphql.Marshaler {
+			return ec.marshalNRelationshipChangedEvent2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_relationshipChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipChangedEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_relationshipChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextSpan_start(ctx context.Context, field graphql.CollectedField, obj *analysis.Span) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextSpan_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextSpan_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextSpan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextSpan_end(ctx context.Context, field graphql.CollectedField, obj *analysis.Span) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextSpan_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextSpan_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextSpan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextStatistics_words(ctx context.Context, field graphql.CollectedField, obj *analysis.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextStatistics_words(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Words, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextStatistics_words(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextStatistics_sentences(ctx context.Context, field graphql.CollectedField, obj *analysis.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextStatistics_sentences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sentences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextStatistics_sentences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextStatistics_paragraphs(ctx context.Context, field graphql.CollectedField, obj *analysis.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextStatistics_paragraphs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paragraphs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextStatistics_paragraphs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextStatistics_chapters(ctx context.Context, field graphql.CollectedField, obj *analysis.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextStatistics_chapters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chapters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextStatistics_chapters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextStatistics_readingMinutes(ctx context.Context, field graphql.CollectedField, obj *analysis.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextStatistics_readingMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadingMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextStatistics_readingMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextStatistics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TextStatistics_dialogueShare(ctx context.Context, field graphql.CollectedField, obj *analysis.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextStatistics_dialogueShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DialogueShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextStatistics_dialogueShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextStatistics", field, false, false, "Float")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
@@ -12162,6 +19304,55 @@ func UnmarshalAddMemoryInput(ctx context.Context, raw any) (model.AddMemoryInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCastOptions(ctx context.Context, obj any) (model.CastOptions, error) {
+	var it model.CastOptions
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"maxCharacters", "minMentions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "maxCharacters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxCharacters"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxCharacters = data
+		case "minMentions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minMentions"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinMentions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCastOptions unmarshals raw into the CastOptions input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCastOptions(ctx context.Context, raw any) (model.CastOptions, error) {
+	var out model.CastOptions
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CastOptions", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCharacterFilter(ctx context.Context, obj any) (model.CharacterFilter, error) {
 	var it model.CharacterFilter
 	if obj == nil {
@@ -12215,6 +19406,62 @@ func (ec *executionContext) unmarshalInputCharacterFilter(ctx context.Context, o
 func UnmarshalCharacterFilter(ctx context.Context, raw any) (model.CharacterFilter, error) {
 	var out model.CharacterFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CharacterFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConversationFilter(ctx context.Context, obj any) (model.ConversationFilter, error) {
+	var it model.ConversationFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ecosystemId", "characterId", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ecosystemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ecosystemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EcosystemID = data
+		case "characterId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("characterId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CharacterID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConversationFilter unmarshals raw into the ConversationFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConversationFilter(ctx context.Context, raw any) (model.ConversationFilter, error) {
+	var out model.ConversationFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConversationFilter", raw, &out)
 	return out, err
 }
 
@@ -12957,6 +20204,132 @@ func UnmarshalRelationshipMapFilter(ctx context.Context, raw any) (model.Relatio
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, obj any) (model.SendMessageInput, error) {
+	var it model.SendMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"conversationId", "characterId", "content"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "conversationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conversationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConversationID = data
+		case "characterId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("characterId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CharacterID = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendMessageInput unmarshals raw into the SendMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendMessageInput(ctx context.Context, raw any) (model.SendMessageInput, error) {
+	var out model.SendMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendMessageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStartConversationInput(ctx context.Context, obj any) (model.StartConversationInput, error) {
+	var it model.StartConversationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ecosystemId", "kind", "characterIds", "title", "standInId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ecosystemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ecosystemId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EcosystemID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "characterIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("characterIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CharacterIds = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "standInId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("standInId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StandInID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStartConversationInput unmarshals raw into the StartConversationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStartConversationInput(ctx context.Context, raw any) (model.StartConversationInput, error) {
+	var out model.StartConversationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StartConversationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCharacterInput(ctx context.Context, obj any) (model.UpdateCharacterInput, error) {
 	var it model.UpdateCharacterInput
 	if obj == nil {
@@ -13206,6 +20579,54 @@ func UnmarshalUpdateRelationshipInput(ctx context.Context, raw any) (model.Updat
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet, obj model.Activity) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case conversations.Message:
+		return ec._Message(ctx, sel, &obj)
+	case *conversations.Message:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Message(ctx, sel, obj)
+	case model.RelationshipActivity:
+		return ec._RelationshipActivity(ctx, sel, &obj)
+	case *model.RelationshipActivity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RelationshipActivity(ctx, sel, obj)
+	case model.MemoryActivity:
+		return ec._MemoryActivity(ctx, sel, &obj)
+	case *model.MemoryActivity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MemoryActivity(ctx, sel, obj)
+	case model.ConversationActivity:
+		return ec._ConversationActivity(ctx, sel, &obj)
+	case *model.ConversationActivity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConversationActivity(ctx, sel, obj)
+	case model.CharacterActivity:
+		return ec._CharacterActivity(ctx, sel, &obj)
+	case *model.CharacterActivity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CharacterActivity(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Activity must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -13224,6 +20645,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Relationship(ctx, sel, obj)
+	case conversations.Message:
+		return ec._Message(ctx, sel, &obj)
+	case *conversations.Message:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Message(ctx, sel, obj)
 	case memories.Memory:
 		return ec._Memory(ctx, sel, &obj)
 	case *memories.Memory:
@@ -13245,6 +20673,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Document(ctx, sel, obj)
+	case conversations.Conversation:
+		return ec._Conversation(ctx, sel, &obj)
+	case *conversations.Conversation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Conversation(ctx, sel, obj)
 	case characters.Character:
 		return ec._Character(ctx, sel, &obj)
 	case *characters.Character:
@@ -13293,6 +20728,336 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "user":
 			out.Values[i] = ec._AuthPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookCharacterImplementors = []string{"BookCharacter"}
+
+func (ec *executionContext) _BookCharacter(ctx context.Context, sel ast.SelectionSet, obj *analysis.Character) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookCharacterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookCharacter")
+		case "id":
+			out.Values[i] = ec._BookCharacter_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._BookCharacter_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "aliases":
+			out.Values[i] = ec._BookCharacter_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mentions":
+			out.Values[i] = ec._BookCharacter_mentions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstMention":
+			out.Values[i] = ec._BookCharacter_firstMention(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gender":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookCharacter_gender(ctx, field, obj)
+				})
+		case "description":
+			out.Values[i] = ec._BookCharacter_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "descriptionSpan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookCharacter_descriptionSpan(ctx, field, obj)
+				})
+		case "quoteCount":
+			out.Values[i] = ec._BookCharacter_quoteCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookQuoteImplementors = []string{"BookQuote"}
+
+func (ec *executionContext) _BookQuote(ctx context.Context, sel ast.SelectionSet, obj *model.BookQuote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookQuoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookQuote")
+		case "span":
+			out.Values[i] = ec._BookQuote_span(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._BookQuote_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "speaker":
+			out.Values[i] = ec._BookQuote_speaker(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addressee":
+			out.Values[i] = ec._BookQuote_addressee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._BookQuote_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._BookQuote_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookQuotePageImplementors = []string{"BookQuotePage"}
+
+func (ec *executionContext) _BookQuotePage(ctx context.Context, sel ast.SelectionSet, obj *model.BookQuotePage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookQuotePageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookQuotePage")
+		case "quotes":
+			out.Values[i] = ec._BookQuotePage_quotes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BookQuotePage_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookRelationshipImplementors = []string{"BookRelationship"}
+
+func (ec *executionContext) _BookRelationship(ctx context.Context, sel ast.SelectionSet, obj *model.BookRelationship) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookRelationshipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookRelationship")
+		case "a":
+			out.Values[i] = ec._BookRelationship_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._BookRelationship_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._BookRelationship_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coOccurrences":
+			out.Values[i] = ec._BookRelationship_coOccurrences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversations":
+			out.Values[i] = ec._BookRelationship_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._BookRelationship_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._BookRelationship_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var castResultImplementors = []string{"CastResult"}
+
+func (ec *executionContext) _CastResult(ctx context.Context, sel ast.SelectionSet, obj *model.CastResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, castResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CastResult")
+		case "characters":
+			out.Values[i] = ec._CastResult_characters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._CastResult_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "existing":
+			out.Values[i] = ec._CastResult_existing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsCreated":
+			out.Values[i] = ec._CastResult_relationshipsCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memoriesCreated":
+			out.Values[i] = ec._CastResult_memoriesCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chapterImplementors = []string{"Chapter"}
+
+func (ec *executionContext) _Chapter(ctx context.Context, sel ast.SelectionSet, obj *documents.Chapter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chapterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Chapter")
+		case "title":
+			out.Values[i] = ec._Chapter_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offset":
+			out.Values[i] = ec._Chapter_offset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "length":
+			out.Values[i] = ec._Chapter_length(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13446,6 +21211,66 @@ func (ec *executionContext) _Character(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var characterActivityImplementors = []string{"CharacterActivity", "Activity"}
+
+func (ec *executionContext) _CharacterActivity(ctx context.Context, sel ast.SelectionSet, obj *model.CharacterActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, characterActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CharacterActivity")
+		case "op":
+			out.Values[i] = ec._CharacterActivity_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "characterId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CharacterActivity_characterId(ctx, field, obj)
+				})
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CharacterActivity_character(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._CharacterActivity_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentEmotion":
+			out.Values[i] = ec._CharacterActivity_currentEmotion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isActive":
+			out.Values[i] = ec._CharacterActivity_isActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var characterConnectionImplementors = []string{"CharacterConnection"}
 
 func (ec *executionContext) _CharacterConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CharacterConnection) graphql.Marshaler {
@@ -13533,6 +21358,280 @@ func (ec *executionContext) _CharacterEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var chatPayloadImplementors = []string{"ChatPayload"}
+
+func (ec *executionContext) _ChatPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChatPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatPayload")
+		case "message":
+			out.Values[i] = ec._ChatPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reply":
+			out.Values[i] = ec._ChatPayload_reply(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversation":
+			out.Values[i] = ec._ChatPayload_conversation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationImplementors = []string{"Conversation", "Node"}
+
+func (ec *executionContext) _Conversation(ctx context.Context, sel ast.SelectionSet, obj *conversations.Conversation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Conversation")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_id(ctx, field, obj)
+				})
+		case "ecosystem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_ecosystem(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Conversation_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Conversation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Conversation_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "characters":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_characters(ctx, field, obj)
+				})
+		case "standIn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_standIn(ctx, field, obj)
+				})
+		case "messages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_messages(ctx, field, obj)
+				})
+		case "messageCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_messageCount(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Conversation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Conversation_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationActivityImplementors = []string{"ConversationActivity", "Activity"}
+
+func (ec *executionContext) _ConversationActivity(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationActivity")
+		case "op":
+			out.Values[i] = ec._ConversationActivity_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conversationId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConversationActivity_conversationId(ctx, field, obj)
+				})
+		case "conversation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConversationActivity_conversation(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._ConversationActivity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ConversationActivity_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationConnectionImplementors = []string{"ConversationConnection"}
+
+func (ec *executionContext) _ConversationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationConnection")
+		case "edges":
+			out.Values[i] = ec._ConversationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._ConversationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ConversationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConversationConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationEdgeImplementors = []string{"ConversationEdge"}
+
+func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationEdge")
+		case "cursor":
+			out.Values[i] = ec._ConversationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var documentImplementors = []string{"Document", "Node"}
 
 func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *documents.Document) graphql.Marshaler {
@@ -13588,11 +21687,42 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Document_ecosystem(ctx, field, obj)
 				})
+		case "author":
+			out.Values[i] = ec._Document_author(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "text":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Document_text(ctx, field, obj)
+				})
+		case "encoding":
+			out.Values[i] = ec._Document_encoding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chapters":
+			out.Values[i] = ec._Document_chapters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "analysisStatus":
+			out.Values[i] = ec._Document_analysisStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "analysisError":
+			out.Values[i] = ec._Document_analysisError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "analysis":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Document_analysis(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Document_createdAt(ctx, field, obj)
@@ -13603,6 +21733,113 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Document_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var documentAnalysisImplementors = []string{"DocumentAnalysis"}
+
+func (ec *executionContext) _DocumentAnalysis(ctx context.Context, sel ast.SelectionSet, obj *model.DocumentAnalysis) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, documentAnalysisImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DocumentAnalysis")
+		case "stats":
+			out.Values[i] = ec._DocumentAnalysis_stats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "characters":
+			out.Values[i] = ec._DocumentAnalysis_characters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationships":
+			out.Values[i] = ec._DocumentAnalysis_relationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quotes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DocumentAnalysis_quotes(ctx, field, obj)
+				})
+		case "durationMs":
+			out.Values[i] = ec._DocumentAnalysis_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "analyzedAt":
+			out.Values[i] = ec._DocumentAnalysis_analyzedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var documentAnalysisProgressImplementors = []string{"DocumentAnalysisProgress"}
+
+func (ec *executionContext) _DocumentAnalysisProgress(ctx context.Context, sel ast.SelectionSet, obj *model.DocumentAnalysisProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, documentAnalysisProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DocumentAnalysisProgress")
+		case "document":
+			out.Values[i] = ec._DocumentAnalysisProgress_document(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DocumentAnalysisProgress_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._DocumentAnalysisProgress_stage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._DocumentAnalysisProgress_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13688,6 +21925,49 @@ func (ec *executionContext) _DocumentEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._DocumentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var documentExportImplementors = []string{"DocumentExport"}
+
+func (ec *executionContext) _DocumentExport(ctx context.Context, sel ast.SelectionSet, obj *documents.Export) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, documentExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DocumentExport")
+		case "filename":
+			out.Values[i] = ec._DocumentExport_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._DocumentExport_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "content":
+			out.Values[i] = ec._DocumentExport_content(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13884,6 +22164,54 @@ func (ec *executionContext) _EcosystemEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._EcosystemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ecosystemEventImplementors = []string{"EcosystemEvent"}
+
+func (ec *executionContext) _EcosystemEvent(ctx context.Context, sel ast.SelectionSet, obj *model.EcosystemEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ecosystemEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EcosystemEvent")
+		case "cursor":
+			out.Values[i] = ec._EcosystemEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "topic":
+			out.Values[i] = ec._EcosystemEvent_topic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._EcosystemEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activity":
+			out.Values[i] = ec._EcosystemEvent_activity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14165,6 +22493,56 @@ func (ec *executionContext) _Memory(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var memoryActivityImplementors = []string{"MemoryActivity", "Activity"}
+
+func (ec *executionContext) _MemoryActivity(ctx context.Context, sel ast.SelectionSet, obj *model.MemoryActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memoryActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemoryActivity")
+		case "op":
+			out.Values[i] = ec._MemoryActivity_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "characterId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MemoryActivity_characterId(ctx, field, obj)
+				})
+		case "memory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MemoryActivity_memory(ctx, field, obj)
+				})
+		case "count":
+			out.Values[i] = ec._MemoryActivity_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var memoryConnectionImplementors = []string{"MemoryConnection"}
 
 func (ec *executionContext) _MemoryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MemoryConnection) graphql.Marshaler {
@@ -14232,6 +22610,265 @@ func (ec *executionContext) _MemoryEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._MemoryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageImplementors = []string{"Message", "Node", "Activity"}
+
+func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *conversations.Message) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Message")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_id(ctx, field, obj)
+				})
+		case "conversation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_conversation(ctx, field, obj)
+				})
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_cursor(ctx, field, obj)
+				})
+		case "seq":
+			out.Values[i] = ec._Message_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "senderKind":
+			out.Values[i] = ec._Message_senderKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "senderUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_senderUser(ctx, field, obj)
+				})
+		case "senderCharacter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_senderCharacter(ctx, field, obj)
+				})
+		case "addressee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_addressee(ctx, field, obj)
+				})
+		case "replyTo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_replyTo(ctx, field, obj)
+				})
+		case "content":
+			out.Values[i] = ec._Message_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "emotion":
+			out.Values[i] = ec._Message_emotion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "intensity":
+			out.Values[i] = ec._Message_intensity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metadata":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_metadata(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Message_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageConnectionImplementors = []string{"MessageConnection"}
+
+func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MessageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageConnection")
+		case "edges":
+			out.Values[i] = ec._MessageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._MessageConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MessageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MessageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageDeltaImplementors = []string{"MessageDelta"}
+
+func (ec *executionContext) _MessageDelta(ctx context.Context, sel ast.SelectionSet, obj *chat.Delta) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageDeltaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageDelta")
+		case "conversationId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelta_conversationId(ctx, field, obj)
+				})
+		case "messageId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelta_messageId(ctx, field, obj)
+				})
+		case "replyToId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelta_replyToId(ctx, field, obj)
+				})
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelta_character(ctx, field, obj)
+				})
+		case "index":
+			out.Values[i] = ec._MessageDelta_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.Values[i] = ec._MessageDelta_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "done":
+			out.Values[i] = ec._MessageDelta_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageEdgeImplementors = []string{"MessageEdge"}
+
+func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MessageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageEdge")
+		case "cursor":
+			out.Values[i] = ec._MessageEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MessageEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14320,6 +22957,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "startConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chat":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_chat(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setConversationStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setConversationStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "uploadDocument":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_uploadDocument(ctx, field)
@@ -14330,6 +23002,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteDocument":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteDocument(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "analyzeDocument":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_analyzeDocument(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportDocument":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportDocument(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCastFromDocument":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCastFromDocument(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14610,6 +23303,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_characters(ctx, field)
 				})
+		case "conversation":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_conversation(ctx, field)
+				})
+		case "conversations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_conversations(ctx, field)
+				})
 		case "document":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -14816,6 +23521,98 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var relationshipActivityImplementors = []string{"RelationshipActivity", "Activity"}
+
+func (ec *executionContext) _RelationshipActivity(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipActivity")
+		case "kind":
+			out.Values[i] = ec._RelationshipActivity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationshipId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipActivity_relationshipId(ctx, field, obj)
+				})
+		case "relationship":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipActivity_relationship(ctx, field, obj)
+				})
+		case "fromId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipActivity_fromId(ctx, field, obj)
+				})
+		case "toId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipActivity_toId(ctx, field, obj)
+				})
+		case "type":
+			out.Values[i] = ec._RelationshipActivity_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "strength":
+			out.Values[i] = ec._RelationshipActivity_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trust":
+			out.Values[i] = ec._RelationshipActivity_trust(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "familiarity":
+			out.Values[i] = ec._RelationshipActivity_familiarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clamped":
+			out.Values[i] = ec._RelationshipActivity_clamped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cause":
+			out.Values[i] = ec._RelationshipActivity_cause(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._RelationshipActivity_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var relationshipChangeImplementors = []string{"RelationshipChange"}
 
 func (ec *executionContext) _RelationshipChange(ctx context.Context, sel ast.SelectionSet, obj *relationships.Change) graphql.Marshaler {
@@ -14968,6 +23765,49 @@ func (ec *executionContext) _RelationshipChangeEdge(ctx context.Context, sel ast
 			}
 		case "node":
 			out.Values[i] = ec._RelationshipChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationshipChangedEventImplementors = []string{"RelationshipChangedEvent"}
+
+func (ec *executionContext) _RelationshipChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.RelationshipChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationshipChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationshipChangedEvent")
+		case "cursor":
+			out.Values[i] = ec._RelationshipChangedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RelationshipChangedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._RelationshipChangedEvent_change(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15255,6 +24095,168 @@ func (ec *executionContext) _ScoredMemory(ctx context.Context, sel ast.Selection
 			}
 		case "similarity":
 			out.Values[i] = ec._ScoredMemory_similarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sendMessagePayloadImplementors = []string{"SendMessagePayload"}
+
+func (ec *executionContext) _SendMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendMessagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendMessagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SendMessagePayload")
+		case "message":
+			out.Values[i] = ec._SendMessagePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversation":
+			out.Values[i] = ec._SendMessagePayload_conversation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "documentAnalysis":
+		return ec._Subscription_documentAnalysis(ctx, fields[0])
+	case "messageAdded":
+		return ec._Subscription_messageAdded(ctx, fields[0])
+	case "messageStream":
+		return ec._Subscription_messageStream(ctx, fields[0])
+	case "ecosystemActivity":
+		return ec._Subscription_ecosystemActivity(ctx, fields[0])
+	case "relationshipChanged":
+		return ec._Subscription_relationshipChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
+var textSpanImplementors = []string{"TextSpan"}
+
+func (ec *executionContext) _TextSpan(ctx context.Context, sel ast.SelectionSet, obj *analysis.Span) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textSpanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextSpan")
+		case "start":
+			out.Values[i] = ec._TextSpan_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._TextSpan_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var textStatisticsImplementors = []string{"TextStatistics"}
+
+func (ec *executionContext) _TextStatistics(ctx context.Context, sel ast.SelectionSet, obj *analysis.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textStatisticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextStatistics")
+		case "words":
+			out.Values[i] = ec._TextStatistics_words(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentences":
+			out.Values[i] = ec._TextStatistics_sentences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paragraphs":
+			out.Values[i] = ec._TextStatistics_paragraphs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chapters":
+			out.Values[i] = ec._TextStatistics_chapters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "readingMinutes":
+			out.Values[i] = ec._TextStatistics_readingMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dialogueShare":
+			out.Values[i] = ec._TextStatistics_dialogueShare(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15778,6 +24780,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNActivity2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐActivity(ctx context.Context, sel ast.SelectionSet, v model.Activity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Activity!")
+		return graphql.Null
+	}
+	return ec._Activity(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAddMemoryInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAddMemoryInput(ctx context.Context, v any) (model.AddMemoryInput, error) {
 	res, err := ec.unmarshalInputAddMemoryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15802,12 +24812,124 @@ func (ec *executionContext) unmarshalNAddMemoryInput2ᚖgithubᚗcomᚋliterarya
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus(ctx context.Context, v any) (documents.AnalysisStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus(ctx context.Context, sel ast.SelectionSet, v documents.AnalysisStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AnalysisStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus = map[string]documents.AnalysisStatus{
+		"NONE":    documents.AnalysisNone,
+		"PENDING": documents.AnalysisPending,
+		"RUNNING": documents.AnalysisRunning,
+		"DONE":    documents.AnalysisDone,
+		"FAILED":  documents.AnalysisFailed,
+	}
+	marshalNAnalysisStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐAnalysisStatus = map[documents.AnalysisStatus]string{
+		documents.AnalysisNone:    "NONE",
+		documents.AnalysisPending: "PENDING",
+		documents.AnalysisRunning: "RUNNING",
+		documents.AnalysisDone:    "DONE",
+		documents.AnalysisFailed:  "FAILED",
+	}
+)
+
 func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPayload!")
 		return graphql.Null
 	}
 	return ec._AuthPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookCharacter2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacterᚄ(ctx context.Context, sel ast.SelectionSet, v []*analysis.Character) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx context.Context, sel ast.SelectionSet, v *analysis.Character) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookCharacter!")
+		return graphql.Null
+	}
+	return ec._BookCharacter(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookQuote2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookQuoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BookQuote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookQuote2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookQuote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookQuote2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookQuote(ctx context.Context, sel ast.SelectionSet, v *model.BookQuote) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookQuote!")
+		return graphql.Null
+	}
+	return ec._BookQuote(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookQuotePage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookQuotePage(ctx context.Context, sel ast.SelectionSet, v *model.BookQuotePage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookQuotePage!")
+		return graphql.Null
+	}
+	return ec._BookQuotePage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookRelationship2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BookRelationship) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookRelationship(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookRelationship2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐBookRelationship(ctx context.Context, sel ast.SelectionSet, v *model.BookRelationship) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookRelationship!")
+		return graphql.Null
+	}
+	return ec._BookRelationship(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -15822,6 +24944,44 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCastResult2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCastResult(ctx context.Context, sel ast.SelectionSet, v *model.CastResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CastResult!")
+		return graphql.Null
+	}
+	return ec._CastResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeOp2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChangeOp(ctx context.Context, v any) (model.ChangeOp, error) {
+	var res model.ChangeOp
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeOp2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChangeOp(ctx context.Context, sel ast.SelectionSet, v model.ChangeOp) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNChapter2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐChapter(ctx context.Context, sel ast.SelectionSet, v documents.Chapter) graphql.Marshaler {
+	return ec._Chapter(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChapter2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐChapterᚄ(ctx context.Context, sel ast.SelectionSet, v []documents.Chapter) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChapter2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐChapter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCharacter2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacterᚄ(ctx context.Context, sel ast.SelectionSet, v []*characters.Character) graphql.Marshaler {
@@ -15880,6 +25040,124 @@ func (ec *executionContext) marshalNCharacterEdge2ᚖgithubᚗcomᚋliteraryai�
 	return ec._CharacterEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNChatPayload2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChatPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChatPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatPayload!")
+		return graphql.Null
+	}
+	return ec._ChatPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversation2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversationᚄ(ctx context.Context, sel ast.SelectionSet, v []*conversations.Conversation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx context.Context, sel ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Conversation!")
+		return graphql.Null
+	}
+	return ec._Conversation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversationConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ConversationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversationConnection!")
+		return graphql.Null
+	}
+	return ec._ConversationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversationEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConversationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversationEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversationEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationEdge(ctx context.Context, sel ast.SelectionSet, v *model.ConversationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversationEdge!")
+		return graphql.Null
+	}
+	return ec._ConversationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind(ctx context.Context, v any) (conversations.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind(ctx context.Context, sel ast.SelectionSet, v conversations.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ConversationKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind = map[string]conversations.Kind{
+		"DIRECT": conversations.Direct,
+		"SCENE":  conversations.Scene,
+	}
+	marshalNConversationKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐKind = map[conversations.Kind]string{
+		conversations.Direct: "DIRECT",
+		conversations.Scene:  "SCENE",
+	}
+)
+
+func (ec *executionContext) unmarshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx context.Context, v any) (conversations.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx context.Context, sel ast.SelectionSet, v conversations.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ConversationStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus = map[string]conversations.Status{
+		"ACTIVE": conversations.Active,
+		"PAUSED": conversations.Paused,
+		"ENDED":  conversations.Ended,
+	}
+	marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus = map[conversations.Status]string{
+		conversations.Active: "ACTIVE",
+		conversations.Paused: "PAUSED",
+		conversations.Ended:  "ENDED",
+	}
+)
+
 func (ec *executionContext) unmarshalNCreateCharacterInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCreateCharacterInput(ctx context.Context, v any) (model.CreateCharacterInput, error) {
 	res, err := ec.unmarshalInputCreateCharacterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15919,6 +25197,14 @@ func (ec *executionContext) marshalNDocument2ᚖgithubᚗcomᚋliteraryaiᚋense
 	return ec._Document(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDocumentAnalysisProgress2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐDocumentAnalysisProgress(ctx context.Context, sel ast.SelectionSet, v *model.DocumentAnalysisProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DocumentAnalysisProgress!")
+		return graphql.Null
+	}
+	return ec._DocumentAnalysisProgress(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDocumentConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐDocumentConnection(ctx context.Context, sel ast.SelectionSet, v *model.DocumentConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DocumentConnection!")
@@ -15949,6 +25235,14 @@ func (ec *executionContext) marshalNDocumentEdge2ᚖgithubᚗcomᚋliteraryaiᚋ
 		return graphql.Null
 	}
 	return ec._DocumentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDocumentExport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExport(ctx context.Context, sel ast.SelectionSet, v *documents.Export) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DocumentExport!")
+		return graphql.Null
+	}
+	return ec._DocumentExport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEcosystem2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemsᚐEcosystemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ecosystems.Ecosystem) graphql.Marshaler {
@@ -16006,6 +25300,42 @@ func (ec *executionContext) marshalNEcosystemEdge2ᚖgithubᚗcomᚋliteraryai�
 	}
 	return ec._EcosystemEdge(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNEcosystemEvent2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐEcosystemEvent(ctx context.Context, sel ast.SelectionSet, v *model.EcosystemEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EcosystemEvent!")
+		return graphql.Null
+	}
+	return ec._EcosystemEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat(ctx context.Context, v any) (documents.ExportFormat, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat(ctx context.Context, sel ast.SelectionSet, v documents.ExportFormat) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ExportFormat!")
+	}
+	return res
+}
+
+var (
+	unmarshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat = map[string]documents.ExportFormat{
+		"MARKDOWN": documents.ExportMarkdown,
+		"JSON":     documents.ExportJSON,
+		"TXT":      documents.ExportTXT,
+	}
+	marshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat = map[documents.ExportFormat]string{
+		documents.ExportMarkdown: "MARKDOWN",
+		documents.ExportJSON:     "JSON",
+		documents.ExportTXT:      "TXT",
+	}
+)
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
@@ -16148,6 +25478,24 @@ func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNJSON2interface(ctx context.Context, v any) (any, error) {
+	res, err := graphql.UnmarshalAny(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JSON!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalAny(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "JSON!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNJSON2map(ctx context.Context, v any) (map[string]any, error) {
@@ -16309,6 +25657,70 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNMessage2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*conversations.Message) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Message!")
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMessageConnection(ctx context.Context, sel ast.SelectionSet, v *model.MessageConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageConnection!")
+		return graphql.Null
+	}
+	return ec._MessageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageDelta2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋchatᚐDelta(ctx context.Context, sel ast.SelectionSet, v *chat.Delta) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageDelta!")
+		return graphql.Null
+	}
+	return ec._MessageDelta(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MessageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMessageEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMessageEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐMessageEdge(ctx context.Context, sel ast.SelectionSet, v *model.MessageEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageEdge!")
+		return graphql.Null
+	}
+	return ec._MessageEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNeighbor2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighborᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphstore.Neighbor) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16372,6 +25784,14 @@ func (ec *executionContext) marshalNRelationship2ᚖgithubᚗcomᚋliteraryaiᚋ
 		return graphql.Null
 	}
 	return ec._Relationship(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationshipActivity2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipActivity(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipActivity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipActivity!")
+		return graphql.Null
+	}
+	return ec._RelationshipActivity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelationshipChange2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*relationships.Change) graphql.Marshaler {
@@ -16438,6 +25858,14 @@ func (ec *executionContext) unmarshalNRelationshipChangeKind2githubᚗcomᚋlite
 
 func (ec *executionContext) marshalNRelationshipChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangeKind(ctx context.Context, sel ast.SelectionSet, v model.RelationshipChangeKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRelationshipChangedEvent2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipChangedEvent(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipChangedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationshipChangedEvent!")
+		return graphql.Null
+	}
+	return ec._RelationshipChangedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelationshipConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRelationshipConnection(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipConnection) graphql.Marshaler {
@@ -16611,6 +26039,54 @@ func (ec *executionContext) marshalNScoredMemory2ᚖgithubᚗcomᚋliteraryaiᚋ
 	return ec._ScoredMemory(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSendMessageInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSendMessageInput(ctx context.Context, v any) (model.SendMessageInput, error) {
+	res, err := ec.unmarshalInputSendMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSendMessagePayload2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSendMessagePayload(ctx context.Context, sel ast.SelectionSet, v *model.SendMessagePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SendMessagePayload!")
+		return graphql.Null
+	}
+	return ec._SendMessagePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind(ctx context.Context, v any) (conversations.SenderKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind(ctx context.Context, sel ast.SelectionSet, v conversations.SenderKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SenderKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind = map[string]conversations.SenderKind{
+		"USER":      conversations.SenderUser,
+		"CHARACTER": conversations.SenderCharacter,
+		"NARRATOR":  conversations.SenderNarrator,
+		"SYSTEM":    conversations.SenderSystem,
+	}
+	marshalNSenderKind2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐSenderKind = map[conversations.SenderKind]string{
+		conversations.SenderUser:      "USER",
+		conversations.SenderCharacter: "CHARACTER",
+		conversations.SenderNarrator:  "NARRATOR",
+		conversations.SenderSystem:    "SYSTEM",
+	}
+)
+
+func (ec *executionContext) unmarshalNStartConversationInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐStartConversationInput(ctx context.Context, v any) (model.StartConversationInput, error) {
+	res, err := ec.unmarshalInputStartConversationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16652,6 +26128,42 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTextSpan2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx context.Context, sel ast.SelectionSet, v analysis.Span) graphql.Marshaler {
+	return ec._TextSpan(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTextSpan2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpanᚄ(ctx context.Context, sel ast.SelectionSet, v []*analysis.Span) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTextSpan2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTextSpan2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx context.Context, sel ast.SelectionSet, v *analysis.Span) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextSpan!")
+		return graphql.Null
+	}
+	return ec._TextSpan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTextStatistics2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐStats(ctx context.Context, sel ast.SelectionSet, v *analysis.Stats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextStatistics!")
+		return graphql.Null
+	}
+	return ec._TextStatistics(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -16895,6 +26407,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOBookCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐCharacter(ctx context.Context, sel ast.SelectionSet, v *analysis.Character) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BookCharacter(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16925,6 +26444,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCastOptions2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCastOptions(ctx context.Context, v any) (*model.CastOptions, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCastOptions(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx context.Context, sel ast.SelectionSet, v *characters.Character) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -16940,11 +26467,65 @@ func (ec *executionContext) unmarshalOCharacterFilter2ᚖgithubᚗcomᚋliterary
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx context.Context, sel ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Conversation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOConversationFilter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐConversationFilter(ctx context.Context, v any) (*model.ConversationFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputConversationFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx context.Context, v any) (*conversations.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx context.Context, sel ast.SelectionSet, v *conversations.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus = map[string]conversations.Status{
+		"ACTIVE": conversations.Active,
+		"PAUSED": conversations.Paused,
+		"ENDED":  conversations.Ended,
+	}
+	marshalOConversationStatus2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus = map[conversations.Status]string{
+		conversations.Active: "ACTIVE",
+		conversations.Paused: "PAUSED",
+		conversations.Ended:  "ENDED",
+	}
+)
+
 func (ec *executionContext) marshalODocument2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐDocument(ctx context.Context, sel ast.SelectionSet, v *documents.Document) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Document(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODocumentAnalysis2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐDocumentAnalysis(ctx context.Context, sel ast.SelectionSet, v *model.DocumentAnalysis) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DocumentAnalysis(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalODocumentText2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐTextSlice(ctx context.Context, sel ast.SelectionSet, v *documents.TextSlice) graphql.Marshaler {
@@ -17116,6 +26697,13 @@ func (ec *executionContext) marshalOMemoryType2ᚕgithubᚗcomᚋliteraryaiᚋen
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -17332,6 +26920,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTextSpan2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋliteraryᚋanalysisᚐSpan(ctx context.Context, sel ast.SelectionSet, v *analysis.Span) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TextSpan(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

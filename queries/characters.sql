@@ -86,3 +86,17 @@ CROSS JOIN LATERAL (
 SELECT ecosystem_id, count(*) AS total FROM characters
 WHERE ecosystem_id = ANY(@ecosystem_ids::uuid[])
 GROUP BY ecosystem_id;
+
+-- name: ListCharactersFromDocument :many
+-- The characters an ecosystem already has from a book, by the key they were created under.
+SELECT * FROM characters WHERE ecosystem_id = @ecosystem_id AND source_document_id = @source_document_id;
+
+-- name: CreateCharacterFromBook :one
+INSERT INTO characters (ecosystem_id, name, description, backstory, speaking_style, openness, conscientiousness,
+                        extraversion, agreeableness, neuroticism, autonomy_level, current_emotion,
+                        source_document_id, source_key)
+VALUES (@ecosystem_id, @name, @description, @backstory, @speaking_style, @openness, @conscientiousness,
+        @extraversion, @agreeableness, @neuroticism, @autonomy_level, @current_emotion,
+        @source_document_id, @source_key)
+ON CONFLICT (ecosystem_id, source_document_id, source_key) WHERE source_document_id IS NOT NULL DO NOTHING
+RETURNING *;

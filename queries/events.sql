@@ -1,6 +1,23 @@
 -- name: AppendEvent :one
-INSERT INTO events (ecosystem_id, topic, payload) VALUES (@ecosystem_id, @topic, @payload)
+-- Takes the ecosystem's next event number under its row lock (held to commit), so numbers
+-- follow commit order. An ecosystem deleted in this transaction leaves seq NULL.
+WITH next AS (
+    UPDATE ecosystems SET event_seq = event_seq + 1 WHERE id = @ecosystem_id RETURNING event_seq
+)
+INSERT INTO events (ecosystem_id, topic, payload, seq)
+VALUES (@ecosystem_id, @topic, @payload, (SELECT event_seq FROM next))
 RETURNING *;
+
+-- name: ListEcosystemEvents :many
+-- An ecosystem's events after a number, in order, for subscriptions resuming from a cursor.
+SELECT * FROM events
+WHERE ecosystem_id = @ecosystem_id AND seq > @after_seq AND topic = ANY(@topics::text[])
+ORDER BY seq
+LIMIT @max_events;
+
+-- name: EcosystemEventSeq :one
+-- The last event number handed out in an ecosystem: where a live-only subscription starts.
+SELECT event_seq FROM ecosystems WHERE id = @id;
 
 -- name: ListSettledEvents :many
 -- The outbox in (txid, id) order after a position, for projections: only events of

@@ -98,3 +98,11 @@ UPDATE memories SET embedding = @embedding, embedding_model = @embedding_model W
 SELECT id, character_id, ecosystem_id, content, type, importance, created_at, last_accessed_at,
        access_count, source_document_id, source_message_id
 FROM memories WHERE id = ANY(@ids::uuid[]);
+
+-- name: HasMemoryOfMessage :one
+-- Whether a character already remembers a message (a retried reply job must not form
+-- the memory twice).
+SELECT EXISTS (SELECT 1 FROM memories WHERE character_id = @character_id AND source_message_id = @source_message_id);
+
+-- name: CountMemoriesFromDocument :one
+SELECT count(*) FROM memories WHERE character_id = @character_id AND source_document_id = @source_document_id;

@@ -1,10 +1,17 @@
 package resolvers
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/graphstore"
+	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/relay"
@@ -18,6 +25,8 @@ const (
 	typeDocument     = relay.TypeDocument
 	typeRelationship = relay.TypeRelationship
 	typeMemory       = relay.TypeMemory
+	typeConversation = relay.TypeConversation
+	typeMessage      = relay.TypeMessage
 )
 
 func payload(s *auth.Session) *model.AuthPayload {
@@ -94,4 +103,45 @@ func scoredList(in []memories.Scored) []*memories.Scored {
 		out[i] = &in[i]
 	}
 	return out
+}
+
+// parseIDs decodes a list of global ids of one type.
+func parseIDs(field string, ids []string, typ string) ([]uuid.UUID, error) {
+	out := make([]uuid.UUID, len(ids))
+	for i, id := range ids {
+		u, err := relay.Parse(fmt.Sprintf("%s.%d", field, i), id, typ)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = u
+	}
+	return out, nil
+}
+
+// sendInput decodes where a message goes and what it says.
+func sendInput(conversationID, characterID *string, content string) (conversations.SendInput, error) {
+	in := conversations.SendInput{Content: content}
+	if conversationID != nil {
+		id, err := relay.Parse("conversationId", *conversationID, typeConversation)
+		if err != nil {
+			return in, err
+		}
+		in.ConversationID = &id
+	}
+	if characterID != nil {
+		id, err := relay.Parse("characterId", *characterID, typeCharacter)
+		if err != nil {
+			return in, err
+		}
+		in.CharacterID = &id
+	}
+	return in, nil
+}
+
+// optionalCharacter loads a character when there is one.
+func optionalCharacter(ctx context.Context, id *uuid.UUID) (*characters.Character, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return loaders.From(ctx).Character.Load(ctx, *id)()
 }

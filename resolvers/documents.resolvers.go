@@ -12,12 +12,31 @@ import (
 	"github.com/literaryai/ensemble/graph"
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/casting"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/literary/analysis"
 	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relay"
 )
+
+// Gender is the resolver for the gender field.
+func (r *bookCharacterResolver) Gender(ctx context.Context, obj *analysis.Character) (*string, error) {
+	if obj.Gender == "" {
+		return nil, nil
+	}
+	return &obj.Gender, nil
+}
+
+// DescriptionSpan is the resolver for the descriptionSpan field.
+func (r *bookCharacterResolver) DescriptionSpan(ctx context.Context, obj *analysis.Character) (*analysis.Span, error) {
+	if obj.Description == "" {
+		return nil, nil
+	}
+	return &obj.DescriptionSpan, nil
+}
 
 // ID is the resolver for the id field.
 func (r *documentResolver) ID(ctx context.Context, obj *documents.Document) (string, error) {
@@ -54,6 +73,50 @@ func (r *documentResolver) Text(ctx context.Context, obj *documents.Document, of
 	return r.DocumentService.Text(ctx, obj, o, l)
 }
 
+// Analysis is the resolver for the analysis field.
+func (r *documentResolver) Analysis(ctx context.Context, obj *documents.Document) (*model.DocumentAnalysis, error) {
+	if obj.AnalysisStatus != documents.AnalysisDone {
+		return nil, nil
+	}
+	a, err := r.DocumentService.GetAnalysis(ctx, obj)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	return model.NewDocumentAnalysis(a), nil
+}
+
+// Quotes is the resolver for the quotes field.
+func (r *documentAnalysisResolver) Quotes(ctx context.Context, obj *model.DocumentAnalysis, speakerID *int, first *int, offset *int) (*model.BookQuotePage, error) {
+	n, from := 50, 0
+	if first != nil {
+		n = *first
+	}
+	if offset != nil {
+		from = *offset
+	}
+	if n < 1 || n > 500 {
+		return nil, errs.Invalid("first", "must be between 1 and 500")
+	}
+	if from < 0 {
+		return nil, errs.Invalid("offset", "must be at least 0")
+	}
+	if speakerID != nil && obj.Character(*speakerID) == nil {
+		return nil, errs.Invalid("speakerId", "no character %d in this analysis", *speakerID)
+	}
+	page := &model.BookQuotePage{Quotes: []*model.BookQuote{}}
+	for i := range obj.Result.Quotes {
+		q := &obj.Result.Quotes[i]
+		if speakerID != nil && q.SpeakerID != *speakerID {
+			continue
+		}
+		if page.TotalCount >= from && len(page.Quotes) < n {
+			page.Quotes = append(page.Quotes, obj.Quote(q))
+		}
+		page.TotalCount++
+	}
+	return page, nil
+}
+
 // UploadDocument is the resolver for the uploadDocument field.
 func (r *mutationResolver) UploadDocument(ctx context.Context, file graphql.Upload, title *string, ecosystemID *string) (*documents.Document, error) {
 	eid, err := relay.ParseOptional("ecosystemId", ecosystemID, typeEcosystem)
@@ -72,6 +135,57 @@ func (r *mutationResolver) DeleteDocument(ctx context.Context, id string) (strin
 		return "", err
 	}
 	return id, r.DocumentService.Delete(ctx, viewer(ctx), did)
+}
+
+// AnalyzeDocument is the resolver for the analyzeDocument field.
+func (r *mutationResolver) AnalyzeDocument(ctx context.Context, id string) (*documents.Document, error) {
+	did, err := relay.Parse("id", id, typeDocument)
+	if err != nil {
+		return nil, err
+	}
+	return r.DocumentService.Analyze(ctx, viewer(ctx), did)
+}
+
+// ExportDocument is the resolver for the exportDocument field.
+func (r *mutationResolver) ExportDocument(ctx context.Context, id string, format documents.ExportFormat) (*documents.Export, error) {
+	did, err := relay.Parse("id", id, typeDocument)
+	if err != nil {
+		return nil, err
+	}
+	return r.DocumentService.Export(ctx, viewer(ctx), did, format)
+}
+
+// CreateCastFromDocument is the resolver for the createCastFromDocument field.
+func (r *mutationResolver) CreateCastFromDocument(ctx context.Context, documentID string, ecosystemID string, options *model.CastOptions) (*model.CastResult, error) {
+	did, err := relay.Parse("documentId", documentID, typeDocument)
+	if err != nil {
+		return nil, err
+	}
+	eid, err := relay.Parse("ecosystemId", ecosystemID, typeEcosystem)
+	if err != nil {
+		return nil, err
+	}
+	var o casting.Options
+	if options != nil {
+		if options.MaxCharacters != nil {
+			o.MaxCharacters = *options.MaxCharacters
+			if o.MaxCharacters == 0 {
+				return nil, errs.Invalid("options.maxCharacters", "must be between 1 and %d", casting.MaxMaxCharacters)
+			}
+		}
+		if options.MinMentions != nil {
+			o.MinMentions = *options.MinMentions
+			if o.MinMentions == 0 {
+				return nil, errs.Invalid("options.minMentions", "must be between 1 and 100000")
+			}
+		}
+	}
+	res, err := r.Casting.FromDocument(ctx, viewer(ctx), did, eid, o)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CastResult{Characters: res.Characters, Created: res.Created, Existing: res.Existing,
+		RelationshipsCreated: res.RelationshipsCreated, MemoriesCreated: res.MemoriesCreated}, nil
 }
 
 // Document is the resolver for the document field.
@@ -96,6 +210,44 @@ func (r *queryResolver) Documents(ctx context.Context, first *int, after *string
 	return model.NewDocumentConnection(p), nil
 }
 
+// DocumentAnalysis is the resolver for the documentAnalysis field.
+func (r *subscriptionResolver) DocumentAnalysis(ctx context.Context, documentID string) (<-chan *model.DocumentAnalysisProgress, error) {
+	did, err := relay.Parse("documentId", documentID, typeDocument)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := r.DocumentService.FollowAnalysis(ctx, viewer(ctx), did)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *model.DocumentAnalysisProgress, 1)
+	go func() {
+		defer close(out)
+		for p := range steps {
+			v := &model.DocumentAnalysisProgress{Document: p.Document, Status: p.Document.AnalysisStatus, Error: p.Document.AnalysisError}
+			if p.Stage != "" {
+				v.Stage = &p.Stage
+			}
+			select {
+			case out <- v:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (r *Resolver) BookCharacter() graph.BookCharacterResolver { return &bookCharacterResolver{r} }
+
 func (r *Resolver) Document() graph.DocumentResolver { return &documentResolver{r} }
 
-type documentResolver struct{ *Resolver }
+func (r *Resolver) DocumentAnalysis() graph.DocumentAnalysisResolver {
+	return &documentAnalysisResolver{r}
+}
+
+type (
+	bookCharacterResolver    struct{ *Resolver }
+	documentResolver         struct{ *Resolver }
+	documentAnalysisResolver struct{ *Resolver }
+)

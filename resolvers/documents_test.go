@@ -62,22 +62,26 @@ func TestUploadDocument(t *testing.T) {
 		wantText                   string // prefix of the text; "" for no text
 		withEcosystem, textMissing bool
 	}{
+		// The title comes from the book's own title page.
 		{"plain text book", testkit.Upload{Filename: "alice.txt", ContentType: "text/plain", Content: book},
-			nil, "text/plain", "alice", strings.TrimPrefix(string(book[:40]), "\ufeff"), true, false},
-		{"markdown by name", testkit.Upload{Filename: "notes.md", ContentType: "application/octet-stream", Content: []byte("# Chapter 1\r\nIt was.\r\n")},
-			"My notes", "text/markdown", "My notes", "# Chapter 1\nIt was.\n", false, false},
+			nil, "text/plain", "Alice’s Adventures in Wonderland", "[Illustration]", true, false},
+		{"markdown by name", testkit.Upload{Filename: "notes.md", ContentType: "application/octet-stream", Content: []byte("# Chapter 1\r\nIt *was*.\r\n")},
+			"My notes", "text/markdown", "My notes", "Chapter 1\n\nIt was.", false, false},
 		{"latin-1 text", testkit.Upload{Filename: "caf.txt", Content: []byte("caf\xe9 cr\xe8me")},
 			nil, "text/plain", "caf", "café crème", false, false},
 		{"utf-16 text", testkit.Upload{Filename: "u16.txt", ContentType: "text/plain", Content: []byte("\xff\xfeH\x00i\x00")},
 			nil, "text/plain", "u16", "Hi", false, false},
 		{"utf-8 with BOM", testkit.Upload{Filename: "bom.txt", ContentType: "text/plain; charset=utf-8", Content: []byte("\xef\xbb\xbfHello")},
 			nil, "text/plain", "bom", "Hello", false, false},
-		{"pdf", testkit.Upload{Filename: "book.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")},
-			nil, "application/pdf", "book", "", false, true},
-		{"epub", testkit.Upload{Filename: "book.epub", Content: zipOf(t, "mimetype", "application/epub+zip", "META-INF/container.xml", "<container/>")},
-			nil, "application/epub+zip", "book", "", false, true},
-		{"docx", testkit.Upload{Filename: "draft.docx", Content: zipOf(t, "[Content_Types].xml", "<Types/>", "word/document.xml", "<w:document/>")},
-			nil, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "draft", "", false, true},
+		{"pdf", testkit.Upload{Filename: "book.pdf", ContentType: "application/pdf", Content: testkit.PDF(t, "It is a truth universally acknowledged,", "that a single man in possession")},
+			nil, "application/pdf", "book", "It is a truth universally acknowledged,", false, false},
+		// The spine's order, not the zip's.
+		{"epub", testkit.Upload{Filename: "book.epub", Content: testkit.EPUB(t, "Pride and Prejudice", "Jane Austen",
+			testkit.Chapter{Title: "Chapter 1", Text: "It is a truth universally acknowledged."},
+			testkit.Chapter{Title: "Chapter 2", Text: "Mr. Bennet was among the earliest."})},
+			nil, "application/epub+zip", "Pride and Prejudice", "Chapter 1\n\nIt is a truth universally acknowledged.\n\nChapter 2", false, false},
+		{"docx", testkit.Upload{Filename: "draft.docx", Content: testkit.DOCX(t, testkit.Chapter{Title: "Opening", Text: "The first line."})},
+			nil, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "draft", "Opening\n\nThe first line.", false, false},
 		{"path in the file name", testkit.Upload{Filename: `C:\Users\me\chapter.txt`, ContentType: "text/plain", Content: []byte("text")},
 			nil, "text/plain", "chapter", "text", false, false},
 	}
@@ -130,11 +134,16 @@ func TestUploadDocument(t *testing.T) {
 			}
 		}
 	}
+	var whole struct {
+		Document struct{ Text struct{ Content string } }
+	}
+	c.Must(t, `query($id: ID!) { document(id: $id) { text { content } } }`, map[string]any{"id": list.Documents.Nodes[0].ID}, &whole)
 	c.Must(t, `query($id: ID!) { document(id: $id) { text(offset: 10, length: 20) { content offset totalLength } } }`,
 		map[string]any{"id": list.Documents.Nodes[0].ID}, &slice)
-	full := []rune(strings.ReplaceAll(strings.TrimPrefix(string(book), "\ufeff"), "\r\n", "\n"))
-	if slice.Document.Text.Content != string(full[10:30]) || slice.Document.Text.TotalLength != len(full) {
-		t.Fatalf("slice = %+v", slice.Document.Text)
+	full := []rune(whole.Document.Text.Content)
+	if slice.Document.Text.Content != string(full[10:30]) || slice.Document.Text.TotalLength != len(full) ||
+		strings.Contains(whole.Document.Text.Content, "Project Gutenberg") || strings.Contains(whole.Document.Text.Content, "\r") {
+		t.Fatalf("slice = %+v of %d characters", slice.Document.Text, len(full))
 	}
 	for _, bad := range []string{`text(offset: -1)`, `text(length: 1000001)`, `text(length: -5)`} {
 		r := c.Do(t, `query($id: ID!) { document(id: $id) { `+bad+` { content } } }`, map[string]any{"id": list.Documents.Nodes[0].ID})
@@ -161,7 +170,12 @@ func TestUploadRefused(t *testing.T) {
 		{"pdf declared as text", testkit.Upload{Filename: "lie.txt", ContentType: "text/plain", Content: []byte("%PDF-1.7\nbinary")}, nil, 200, "BAD_USER_INPUT"},
 		{"text declared as pdf", testkit.Upload{Filename: "lie.pdf", ContentType: "application/pdf", Content: []byte("just words")}, nil, 200, "BAD_USER_INPUT"},
 		{"png", testkit.Upload{Filename: "cover.png", ContentType: "image/png", Content: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}, nil, 200, "BAD_USER_INPUT"},
-		{"binary declared as text", testkit.Upload{Filename: "x.txt", ContentType: "text/plain", Content: []byte("a\x00b\x00\x01\x02")}, nil, 200, "BAD_USER_INPUT"},
+		{"binary garbage declared as text", testkit.Upload{Filename: "x.txt", ContentType: "text/plain", Content: garbage(900)}, nil, 200, "BAD_USER_INPUT"},
+		{"truncated pdf", testkit.Upload{Filename: "cut.pdf", ContentType: "application/pdf", Content: testkit.PDF(t, "Chapter 1")[:200]}, nil, 200, "BAD_USER_INPUT"},
+		{"corrupt epub", testkit.Upload{Filename: "bad.epub", Content: zipOf(t, "mimetype", "application/epub+zip", "META-INF/container.xml", "<container/>")}, nil, 200, "BAD_USER_INPUT"},
+		{"truncated docx", testkit.Upload{Filename: "cut.docx", Content: testkit.DOCX(t, testkit.Chapter{Title: "A", Text: "b"})[:300]}, nil, 200, "BAD_USER_INPUT"},
+		{"docx with no text", testkit.Upload{Filename: "blank.docx", Content: zipOf(t, "[Content_Types].xml", "<Types/>", "word/document.xml", "<w:document/>")}, nil, 200, "BAD_USER_INPUT"},
+		{"whitespace only", testkit.Upload{Filename: "blank.txt", ContentType: "text/plain", Content: []byte(" \n\t\n ")}, nil, 200, "BAD_USER_INPUT"},
 		{"empty file", testkit.Upload{Filename: "empty.txt", ContentType: "text/plain", Content: nil}, nil, 200, "BAD_USER_INPUT"},
 		{"empty title", testkit.Upload{Filename: "a.txt", ContentType: "text/plain", Content: []byte("ok")}, map[string]any{"title": " "}, 200, "BAD_USER_INPUT"},
 		{"another user's ecosystem", testkit.Upload{Filename: "a.txt", ContentType: "text/plain", Content: []byte("ok")}, map[string]any{"eco": theirEco}, 200, "NOT_FOUND"},
@@ -184,6 +198,19 @@ func TestUploadRefused(t *testing.T) {
 	if code := s.Client().Upload(t, uploadQuery, nil, testkit.Upload{Filename: "a.txt", ContentType: "text/plain", Content: []byte("ok")}).Code(t); code != "UNAUTHENTICATED" {
 		t.Fatalf("anonymous upload: %s", code)
 	}
+}
+
+// garbage is deterministic bytes no text encoding would produce.
+func garbage(n int) []byte {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+	return b
 }
 
 func TestDocumentOwnership(t *testing.T) {

@@ -10,8 +10,13 @@ import (
 
 	"github.com/literaryai/ensemble/graph"
 	"github.com/literaryai/ensemble/graph/model"
+	"github.com/literaryai/ensemble/internal/activity"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/bus"
+	"github.com/literaryai/ensemble/internal/casting"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/chat"
+	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
@@ -28,6 +33,12 @@ type Resolver struct {
 	DocumentService     *documents.Service
 	RelationshipService *relationships.Service
 	MemoryService       *memories.Service
+	ConversationService *conversations.Service
+	ChatService         *chat.Chat
+	Activity            *activity.Service
+	Casting             *casting.Service
+	// Bus carries the ephemeral events some subscriptions stream (reply pieces).
+	Bus bus.Bus
 }
 
 // Config returns the executor configuration: resolvers, directives, and the cost of
@@ -51,6 +62,18 @@ func (r *Resolver) Config() graph.Config {
 	}
 	c.Character.Relationships = func(child int, _ *model.RelationshipFilter, first *int, after *string) int {
 		return pageCost(child, first, after)
+	}
+	c.Query.Conversations = func(child int, _ *model.ConversationFilter, first *int, after *string) int {
+		return pageCost(child, first, after)
+	}
+	c.Conversation.Messages = func(child int, first *int, _ *string, last *int, _ *string) int {
+		n := page.DefaultFirst
+		for _, v := range []*int{first, last} {
+			if v != nil && *v > 0 && *v <= page.MaxFirst {
+				n = *v
+			}
+		}
+		return 1 + n*child
 	}
 	c.Query.Characters = func(child int, _ *model.CharacterFilter, first *int, after *string) int {
 		return pageCost(child, first, after)

@@ -35,6 +35,10 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		return r.RelationshipService.Get(ctx, v, uid)
 	case typeMemory:
 		return r.MemoryService.Get(ctx, v, uid)
+	case typeConversation:
+		return r.ConversationService.Get(ctx, v, uid)
+	case typeMessage:
+		return r.ConversationService.Message(ctx, v, uid)
 	}
 	return nil, fmt.Errorf("node of type %q: %w", typ, errs.ErrNotFound)
 }
@@ -43,7 +47,10 @@ func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

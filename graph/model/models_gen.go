@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/conversations"
+	"github.com/literaryai/ensemble/internal/documents"
+	"github.com/literaryai/ensemble/internal/literary/analysis"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -32,11 +36,76 @@ type AuthPayload struct {
 	User      *auth.User `json:"user"`
 }
 
+// A quotation, attributed to its speaker where the text allows.
+type BookQuote struct {
+	Span      *analysis.Span      `json:"span"`
+	Text      string              `json:"text"`
+	Speaker   *analysis.Character `json:"speaker,omitempty"`
+	Addressee *analysis.Character `json:"addressee,omitempty"`
+	// 0..1.
+	Confidence float64 `json:"confidence"`
+	// How the speaker was found: explicit, kinship, pronoun, adjacent, alternation, context, narrator.
+	Method string `json:"method"`
+}
+
+type BookQuotePage struct {
+	Quotes []*BookQuote `json:"quotes"`
+	// Quotes matching the filter, in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// Two characters who appear or talk together.
+type BookRelationship struct {
+	A *analysis.Character `json:"a"`
+	B *analysis.Character `json:"b"`
+	// 0..1, relative to the book's strongest pair.
+	Weight float64 `json:"weight"`
+	// Passages they share.
+	CoOccurrences int `json:"coOccurrences"`
+	// Exchanges of dialogue between them.
+	Conversations int `json:"conversations"`
+	// family, romance, friendship, hostility or acquaintance.
+	Type string `json:"type"`
+	// Up to five passages that are the evidence.
+	Evidence []*analysis.Span `json:"evidence"`
+}
+
+type CastOptions struct {
+	// How many characters to create, most mentioned first (1..100, default 20).
+	MaxCharacters *int `json:"maxCharacters,omitempty"`
+	// Characters mentioned fewer times are left out (default 5).
+	MinMentions *int `json:"minMentions,omitempty"`
+}
+
+type CastResult struct {
+	// The cast, most mentioned first: new characters and ones made from this book before.
+	Characters []*characters.Character `json:"characters"`
+	Created    int                     `json:"created"`
+	// Characters this ecosystem already had from the book (not made twice).
+	Existing             int `json:"existing"`
+	RelationshipsCreated int `json:"relationshipsCreated"`
+	MemoriesCreated      int `json:"memoriesCreated"`
+}
+
 type CharacterFilter struct {
 	EcosystemID *string `json:"ecosystemId,omitempty"`
 	IsActive    *bool   `json:"isActive,omitempty"`
 	// Case-insensitive substring of the name.
 	Search *string `json:"search,omitempty"`
+}
+
+type ChatPayload struct {
+	Message *conversations.Message `json:"message"`
+	// The character's reply, or a SYSTEM message saying why there is none.
+	Reply        *conversations.Message      `json:"reply"`
+	Conversation *conversations.Conversation `json:"conversation"`
+}
+
+type ConversationFilter struct {
+	EcosystemID *string `json:"ecosystemId,omitempty"`
+	// Conversations this character takes part in.
+	CharacterID *string               `json:"characterId,omitempty"`
+	Status      *conversations.Status `json:"status,omitempty"`
 }
 
 type CreateCharacterInput struct {
@@ -82,6 +151,15 @@ type CreateRelationshipInput struct {
 	// At most 5000 characters.
 	Notes *string    `json:"notes,omitempty"`
 	Since *time.Time `json:"since,omitempty"`
+}
+
+// A step of a document's analysis.
+type DocumentAnalysisProgress struct {
+	Document *documents.Document      `json:"document"`
+	Status   documents.AnalysisStatus `json:"status"`
+	// reading, analysing or saving, while RUNNING.
+	Stage *string `json:"stage,omitempty"`
+	Error *string `json:"error,omitempty"`
 }
 
 type LoginInput struct {
@@ -155,6 +233,40 @@ type RelationshipMapFilter struct {
 	CharacterIds []string `json:"characterIds,omitempty"`
 }
 
+type SendMessageInput struct {
+	// The conversation; or leave it out and give `characterId` to talk in your open direct conversation with that character (started if there is none).
+	ConversationID *string `json:"conversationId,omitempty"`
+	// The character addressed: it replies. Needed in a scene for anyone to reply.
+	CharacterID *string `json:"characterId,omitempty"`
+	// 1 to 10000 characters.
+	Content string `json:"content"`
+}
+
+type SendMessagePayload struct {
+	// Your message, stored. The reply streams on `messageStream` and arrives on `messageAdded`.
+	Message      *conversations.Message      `json:"message"`
+	Conversation *conversations.Conversation `json:"conversation"`
+}
+
+type StartConversationInput struct {
+	EcosystemID string             `json:"ecosystemId"`
+	Kind        conversations.Kind `json:"kind"`
+	// One character for DIRECT, 1 to 50 for SCENE, all of the ecosystem.
+	CharacterIds []string `json:"characterIds"`
+	// At most 255 characters.
+	Title *string `json:"title,omitempty"`
+	// A character of the ecosystem to speak as (not one of the cast).
+	StandInID *string `json:"standInId,omitempty"`
+}
+
+// Live streams, over WebSocket (graphql-transport-ws, or legacy graphql-ws) or Server-Sent
+// Events. Send the access token in `connection_init` as `{"authorization": "Bearer <token>"}`
+// (or the `Authorization` header for SSE). A stream with an `after` cursor first replays what
+// happened after it, then goes live, with nothing missed and nothing twice: keep the cursor of
+// the last item you received and pass it when you reconnect.
+type Subscription struct {
+}
+
 // Fields left out keep their value.
 type UpdateCharacterInput struct {
 	Name              *string                 `json:"name,omitempty"`
@@ -185,6 +297,61 @@ type UpdateRelationshipInput struct {
 	Familiarity *float64            `json:"familiarity,omitempty"`
 	Notes       *string             `json:"notes,omitempty"`
 	Since       *time.Time          `json:"since,omitempty"`
+}
+
+type ChangeOp string
+
+const (
+	ChangeOpUpsert ChangeOp = "UPSERT"
+	ChangeOpDelete ChangeOp = "DELETE"
+)
+
+var AllChangeOp = []ChangeOp{
+	ChangeOpUpsert,
+	ChangeOpDelete,
+}
+
+func (e ChangeOp) IsValid() bool {
+	switch e {
+	case ChangeOpUpsert, ChangeOpDelete:
+		return true
+	}
+	return false
+}
+
+func (e ChangeOp) String() string {
+	return string(e)
+}
+
+func (e *ChangeOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeOp", str)
+	}
+	return nil
+}
+
+func (e ChangeOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type RelationshipChangeKind string

@@ -5,23 +5,31 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/internal/activity"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
+	"github.com/literaryai/ensemble/internal/casting"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/chat"
 	"github.com/literaryai/ensemble/internal/config"
+	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/embedding"
+	evs "github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/graphstore/pg"
 	"github.com/literaryai/ensemble/internal/jobs"
+	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
@@ -54,7 +62,7 @@ type Options struct {
 type App struct {
 	Handler http.Handler
 	Auth    *auth.Service
-	Bus     *bus.Local
+	Bus     bus.Bus
 	// Jobs runs background work; Start and Stop it around serving.
 	Jobs *jobs.Runner
 	// Memories is the memory service, for maintenance commands.
@@ -82,6 +90,33 @@ func newEmbedder(cfg *config.Config) (embedding.Embedder, error) {
 	return e, nil
 }
 
+// newBus is the in-process bus, or Redis pub/sub when REDIS_URL is set (needed as soon
+// as more than one instance serves the same database).
+func newBus(cfg *config.Config, logger *slog.Logger) (bus.Bus, error) {
+	if cfg.RedisURL == "" {
+		return bus.NewLocal(), nil
+	}
+	b, err := bus.NewRedis(context.Background(), bus.RedisOptions{URL: cfg.RedisURL, Channel: cfg.RedisChannel, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	return b, nil
+}
+
+// newGenerator is the offline storyteller, or the OpenAI-compatible endpoint when
+// configured.
+func newGenerator(cfg *config.Config) (llm.Generator, error) {
+	if cfg.LLMBaseURL == "" {
+		return llm.NewOffline(), nil
+	}
+	g, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.OpenAIAPIKey,
+		Timeout: cfg.LLMTimeout, FirstTokenTimeout: cfg.LLMFirstTokenTimeout, MaxRetries: cfg.LLMMaxRetries})
+	if err != nil {
+		return nil, fmt.Errorf("LLM_BASE_URL: %w", err)
+	}
+	return g, nil
+}
+
 // New wires every service and the HTTP handler.
 func New(o Options) (*App, error) {
 	cfg := o.Config
@@ -97,7 +132,14 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	events := bus.NewLocal()
+	events, err := newBus(cfg, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	generator, err := newGenerator(cfg)
+	if err != nil {
+		return nil, err
+	}
 	snaps := pg.New(o.Pool, 0)
 	graph := o.Graph
 	if graph == nil {
@@ -117,30 +159,47 @@ func New(o Options) (*App, error) {
 		MinCandidates: cfg.RecallMinCandidates, ReflectionThreshold: cfg.ReflectionThreshold,
 	}, now)
 	jobs.Register(runner, memories.NewReflectWorker(memSvc))
-	jobsPool := o.JobsPool
-	if jobsPool == nil {
-		jobsPool = o.Pool
-	}
-	if err := runner.Open(jobsPool, o.Logger, jobs.Options{}); err != nil {
-		return nil, err
-	}
+	convSvc := conversations.NewService(o.Pool, events, runner)
 	res := &resolvers.Resolver{
 		AuthService:         authSvc,
 		EcosystemService:    ecosystems.NewService(o.Pool, events),
 		CharacterService:    characters.NewService(o.Pool, events),
-		DocumentService:     documents.NewService(o.Pool, cfg.MaxUploadBytes),
+		DocumentService:     documents.NewService(o.Pool, cfg.MaxUploadBytes, runner, events),
 		RelationshipService: relationships.NewService(o.Pool, events, graph, snaps, now),
 		MemoryService:       memSvc,
+		ConversationService: convSvc,
+		ChatService:         chat.NewChat(convSvc, events, cfg.ChatTimeout),
+		Activity:            activity.NewService(o.Pool, events),
+		Bus:                 events,
+	}
+	res.Casting = casting.NewService(o.Pool, events, res.DocumentService, res.CharacterService, memSvc, res.RelationshipService, o.Logger)
+	jobs.Register(runner, documents.NewAnalyzeWorker(res.DocumentService, o.Logger))
+	jobs.Register(runner, chat.NewWorker(chat.Deps{Auth: authSvc, Conversations: convSvc,
+		Characters: res.CharacterService, Memories: memSvc, Relationships: res.RelationshipService,
+		Generator: generator, Bus: events, Logger: o.Logger, Now: now, Timeout: cfg.LLMTimeout}))
+	authSvc.OnRevoke(func(ctx context.Context, jti uuid.UUID) {
+		payload, _ := json.Marshal(server.RevokedPayload{TokenID: jti})
+		events.Publish(ctx, evs.Event{Topic: evs.TokenRevoked, At: now(), Payload: payload})
+	})
+	jobsPool := o.JobsPool
+	if jobsPool == nil {
+		jobsPool = o.Pool
+	}
+	if err := runner.Open(jobsPool, o.Logger, jobs.Options{
+		Queues: map[string]int{conversations.ReplyQueue: cfg.ReplyWorkers},
+	}); err != nil {
+		return nil, err
 	}
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
 		Graph: graph,
 		Loaders: loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService,
 			Relationships: res.RelationshipService, Memories: memSvc, Documents: res.DocumentService,
-			Wait: cfg.BatchWait},
+			Conversations: convSvc, Wait: cfg.BatchWait},
 		Vectors: vectors, Embedder: embedder,
 		Production: cfg.Production(), Introspection: cfg.Introspection, ComplexityLimit: cfg.ComplexityLimit,
 		DepthLimit: cfg.DepthLimit, MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
+		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
 	})
 	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc}, nil
 }

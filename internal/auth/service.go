@@ -42,6 +42,7 @@ type Service struct {
 	// dummyHash is checked when a login names no account, so that a miss costs as much
 	// as a wrong password and response times do not reveal which accounts exist.
 	dummyHash string
+	onRevoke  func(ctx context.Context, jti uuid.UUID)
 }
 
 // NewService returns the account service. now is the clock (time.Now in production).
@@ -239,7 +240,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 // Logout revokes the session of refreshToken (its whole family) and the access token
 // the caller is using. A refresh token of another user is unknown.
 func (s *Service) Logout(ctx context.Context, id Identity, refreshToken string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := s.q.WithTx(tx)
 		rt, err := q.GetRefreshTokenForUpdate(ctx, hashRefresh(refreshToken))
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && rt.UserID != id.UserID) {
@@ -260,7 +261,15 @@ func (s *Service) Logout(ctx context.Context, id Identity, refreshToken string) 
 		}
 		return nil
 	})
+	if err == nil && s.onRevoke != nil {
+		s.onRevoke(ctx, id.TokenID)
+	}
+	return err
 }
+
+// OnRevoke registers what to do once an access token is signed out: live connections
+// holding it end at once, instead of at its expiry.
+func (s *Service) OnRevoke(fn func(ctx context.Context, jti uuid.UUID)) { s.onRevoke = fn }
 
 // Authenticate verifies a bearer access token and checks it was not revoked.
 func (s *Service) Authenticate(ctx context.Context, token string) (Identity, error) {

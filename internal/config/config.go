@@ -40,10 +40,13 @@ type Config struct {
 	DatabaseURL              string `env:"DATABASE_URL"`
 	AutoMigrate              bool   `env:"AUTO_MIGRATE" envDefault:"true"`
 	RedisURL                 string `env:"REDIS_URL"`
-	Neo4jURI                 string `env:"NEO4J_URI"`
-	Neo4jUser                string `env:"NEO4J_USER" envDefault:"neo4j"`
-	Neo4jPassword            string `env:"NEO4J_PASSWORD"`
-	Neo4jDatabase            string `env:"NEO4J_DATABASE"`
+	// RedisChannel is the pub/sub channel events travel on; instances that should hear
+	// each other share it.
+	RedisChannel  string `env:"REDIS_EVENTS_CHANNEL" envDefault:"ensemble:events"`
+	Neo4jURI      string `env:"NEO4J_URI"`
+	Neo4jUser     string `env:"NEO4J_USER" envDefault:"neo4j"`
+	Neo4jPassword string `env:"NEO4J_PASSWORD"`
+	Neo4jDatabase string `env:"NEO4J_DATABASE"`
 	// Neo4j pool settings follow the seed: 50 connections, 30 s to acquire one.
 	Neo4jMaxPoolSize     int           `env:"NEO4J_MAX_POOL_SIZE" envDefault:"50"`
 	Neo4jAcquireTimeout  time.Duration `env:"NEO4J_ACQUIRE_TIMEOUT" envDefault:"30s"`
@@ -90,6 +93,25 @@ type Config struct {
 	// PasswordMemoryKiB and PasswordTime are argon2id's cost; the defaults follow RFC 9106.
 	PasswordMemoryKiB uint32 `env:"PASSWORD_HASH_MEMORY_KIB" envDefault:"65536"`
 	PasswordTime      uint32 `env:"PASSWORD_HASH_ITERATIONS" envDefault:"3"`
+	// Text generation: the offline storyteller unless LLM_BASE_URL names an
+	// OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, llama.cpp), with LLM_MODEL.
+	LLMBaseURL           string        `env:"LLM_BASE_URL"`
+	LLMModel             string        `env:"LLM_MODEL"`
+	LLMTimeout           time.Duration `env:"LLM_TIMEOUT" envDefault:"60s"`
+	LLMFirstTokenTimeout time.Duration `env:"LLM_FIRST_TOKEN_TIMEOUT" envDefault:"20s"`
+	LLMMaxRetries        int           `env:"LLM_MAX_RETRIES" envDefault:"3"`
+	// ReplyWorkers is how many replies this instance writes at once.
+	ReplyWorkers int `env:"REPLY_WORKERS" envDefault:"16"`
+	// ChatTimeout is how long the chat mutation waits for a reply.
+	ChatTimeout time.Duration `env:"CHAT_TIMEOUT" envDefault:"120s"`
+	// WSOriginPatterns lists the browser origins (host patterns such as
+	// "app.example.com" or "*.example.com") allowed to open WebSockets besides the
+	// API's own; empty allows same-origin pages and non-browser clients only.
+	WSOriginPatterns []string `env:"WS_ALLOWED_ORIGINS" envSeparator:","`
+	// WSKeepAlive is the interval of server pings on WebSockets and SSE streams.
+	WSKeepAlive time.Duration `env:"WS_KEEPALIVE" envDefault:"12s"`
+	// WSInitTimeout is how long a WebSocket may wait before sending connection_init.
+	WSInitTimeout time.Duration `env:"WS_INIT_TIMEOUT" envDefault:"3s"`
 	// ShutdownTimeout is how long in-flight requests may take to finish on SIGTERM.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 }
@@ -209,6 +231,16 @@ func (c *Config) validate() error {
 		return errors.New("configuration: PINECONE_API_KEY and PINECONE_INDEX: set both, or neither")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
+	case c.LLMBaseURL != "" && c.LLMModel == "":
+		return errors.New("configuration: LLM_MODEL: required with LLM_BASE_URL")
+	case c.LLMTimeout <= 0 || c.LLMFirstTokenTimeout <= 0 || c.LLMMaxRetries < 0:
+		return errors.New("configuration: LLM_TIMEOUT, LLM_FIRST_TOKEN_TIMEOUT and LLM_MAX_RETRIES: expected positive durations and a count of at least 0")
+	case c.ReplyWorkers < 1 || c.ReplyWorkers > 1000:
+		return errors.New("configuration: REPLY_WORKERS: expected 1 to 1000")
+	case c.ChatTimeout <= 0:
+		return errors.New("configuration: CHAT_TIMEOUT: expected a positive duration")
+	case c.WSKeepAlive <= 0 || c.WSInitTimeout <= 0:
+		return errors.New("configuration: WS_KEEPALIVE and WS_INIT_TIMEOUT: expected positive durations")
 	case c.Addr == "":
 		return errors.New("configuration: ADDR: expected a listen address such as :8080")
 	case c.DataDir == "":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,11 +17,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/literary/extract"
 	"github.com/literaryai/ensemble/internal/page"
 )
 
@@ -34,17 +38,31 @@ type Document struct {
 	ContentType string
 	SizeBytes   int64
 	SHA256      []byte
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	Author      string
+	Encoding    string
+	Chapters    []Chapter
+	// AnalysisStatus is NONE until analyzeDocument is asked for.
+	AnalysisStatus     AnalysisStatus
+	AnalysisError      *string
+	AnalysisStartedAt  *time.Time
+	AnalysisFinishedAt *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // SHA256Hex is the checksum as clients see it.
 func (d *Document) SHA256Hex() string { return hex.EncodeToString(d.SHA256) }
 
 func fromRow(r db.Document) *Document {
-	return &Document{ID: r.ID, OwnerID: r.OwnerID, EcosystemID: r.EcosystemID, Title: r.Title,
+	d := &Document{ID: r.ID, OwnerID: r.OwnerID, EcosystemID: r.EcosystemID, Title: r.Title,
 		Filename: r.Filename, ContentType: r.ContentType, SizeBytes: r.SizeBytes, SHA256: r.Sha256,
+		Author: r.Author, Encoding: r.TextEncoding, AnalysisStatus: AnalysisStatus(r.AnalysisStatus),
+		AnalysisError: r.AnalysisError, AnalysisStartedAt: r.AnalysisStartedAt, AnalysisFinishedAt: r.AnalysisFinishedAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	// Chapters were written by Create; a row that cannot be read has none rather than
+	// failing every read of the document.
+	_ = json.Unmarshal(r.Chapters, &d.Chapters)
+	return d
 }
 
 func cursor(d *Document) page.Cursor { return page.Cursor{CreatedAt: d.CreatedAt, ID: d.ID} }
@@ -54,11 +72,19 @@ type Service struct {
 	pool     *pgxpool.Pool
 	q        *db.Queries
 	maxBytes int64
+	jobs     Enqueuer
+	pub      bus.Bus
 }
 
-// NewService returns the document service; uploads over maxBytes are refused.
-func NewService(pool *pgxpool.Pool, maxBytes int64) *Service {
-	return &Service{pool: pool, q: db.New(pool), maxBytes: maxBytes}
+// Enqueuer inserts background jobs in a transaction.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// NewService returns the document service; uploads over maxBytes are refused. Analyses
+// run as jobs on jobs and announce their progress on pub.
+func NewService(pool *pgxpool.Pool, maxBytes int64, jobs Enqueuer, pub bus.Bus) *Service {
+	return &Service{pool: pool, q: db.New(pool), maxBytes: maxBytes, jobs: jobs, pub: pub}
 }
 
 // Upload is a file as received.
@@ -89,19 +115,18 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, up Upload, t
 	if !ok {
 		return nil, errs.Invalid("file", "declared as %q but the content is %s", up.DeclaredType, sniffed)
 	}
-	var text *string
-	if contentType == TypePlain || contentType == TypeMarkdown {
-		t, ok := decodeText(content)
-		if !ok {
-			return nil, errs.Invalid("file", "is not readable text")
-		}
-		text = &t
+	book, err := extract.Extract(ctx, content, extract.Format(contentType), extract.Limits{})
+	if err != nil {
+		return nil, extractionError(err)
 	}
 	filename := path.Base(strings.ReplaceAll(up.Filename, `\`, "/"))
 	if utf8.RuneCountInString(filename) > 500 || !utf8.ValidString(filename) {
 		return nil, errs.Invalid("file", "file name must be valid UTF-8 of at most 500 characters")
 	}
 	t := strings.TrimSuffix(filename, path.Ext(filename))
+	if bt := strings.TrimSpace(book.Title); bt != "" && utf8.RuneCountInString(bt) <= 500 {
+		t = bt
+	}
 	if title != nil {
 		t = strings.TrimSpace(*title)
 		if n := utf8.RuneCountInString(t); n < 1 || n > 500 {
@@ -116,6 +141,10 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, up Upload, t
 			return nil, err
 		}
 	}
+	chapters, err := json.Marshal(chaptersOf(book))
+	if err != nil {
+		return nil, fmt.Errorf("encode chapters: %w", err)
+	}
 	sum := sha256.Sum256(content)
 	var out *Document
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -123,11 +152,12 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, up Upload, t
 		r, err := q.CreateDocument(ctx, db.CreateDocumentParams{
 			OwnerID: viewer.UserID, EcosystemID: ecosystemID, Title: t, Filename: filename,
 			ContentType: contentType, SizeBytes: int64(len(content)), Sha256: sum[:],
+			Author: clipRunes(strings.TrimSpace(book.Author), 500), TextEncoding: book.Encoding, Chapters: chapters,
 		})
 		if err != nil {
 			return fmt.Errorf("create document: %w", err)
 		}
-		if err := q.CreateDocumentContent(ctx, db.CreateDocumentContentParams{DocumentID: r.ID, Content: content, Text: text}); err != nil {
+		if err := q.CreateDocumentContent(ctx, db.CreateDocumentContentParams{DocumentID: r.ID, Content: content, Text: &book.Text}); err != nil {
 			return fmt.Errorf("store document %s content: %w", r.ID, err)
 		}
 		out = fromRow(r)

@@ -1,67 +1,25 @@
 package documents
 
 import (
-	"archive/zip"
-	"bytes"
 	"mime"
-	"net/http"
 	"strings"
+
+	"github.com/literaryai/ensemble/internal/literary/extract"
 )
 
 // Media types Ensemble accepts.
 const (
-	TypePlain    = "text/plain"
-	TypeMarkdown = "text/markdown"
-	TypeHTML     = "text/html"
-	TypePDF      = "application/pdf"
-	TypeEPUB     = "application/epub+zip"
-	TypeDOCX     = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	TypePlain    = string(extract.FormatPlain)
+	TypeMarkdown = string(extract.FormatMarkdown)
+	TypeHTML     = string(extract.FormatHTML)
+	TypePDF      = string(extract.FormatPDF)
+	TypeEPUB     = string(extract.FormatEPUB)
+	TypeDOCX     = string(extract.FormatDOCX)
 )
 
 // sniff names the media type of content by reading it, never by trusting the client.
 // It returns "" for content Ensemble does not accept.
-func sniff(content []byte) string {
-	switch {
-	case bytes.HasPrefix(content, []byte("%PDF-")):
-		return TypePDF
-	case bytes.HasPrefix(content, []byte("PK\x03\x04")):
-		return sniffZip(content)
-	}
-	detected, _, _ := mime.ParseMediaType(http.DetectContentType(content))
-	switch detected {
-	case TypeHTML:
-		return TypeHTML
-	case TypePlain:
-		return TypePlain
-	}
-	return ""
-}
-
-// sniffZip tells EPUB (a "mimetype" entry) from DOCX (a word/document.xml part).
-func sniffZip(content []byte) string {
-	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
-	if err != nil {
-		return ""
-	}
-	for _, f := range zr.File {
-		switch f.Name {
-		case "mimetype":
-			rc, err := f.Open()
-			if err != nil {
-				return ""
-			}
-			var buf [64]byte
-			n, _ := rc.Read(buf[:])
-			_ = rc.Close()
-			if strings.TrimSpace(string(buf[:n])) == TypeEPUB {
-				return TypeEPUB
-			}
-		case "word/document.xml":
-			return TypeDOCX
-		}
-	}
-	return ""
-}
+func sniff(content []byte) string { return string(extract.Sniff(content)) }
 
 // family groups media types that may stand for one another: text files are often declared
 // as any of the text types.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,15 @@ const (
 	CharacterChanged    = "character.changed"
 	EcosystemChanged    = "ecosystem.changed"
 	MemoryChanged       = "memory.changed"
+	MessageCreated      = "message.created"
+	ConversationChanged = "conversation.changed"
+	DocumentChanged     = "document.changed"
+	// MessageDelta carries a piece of a reply being written. It is published, never
+	// stored: a client that misses deltas still gets the whole message.
+	MessageDelta = "message.delta"
+	// TokenRevoked announces a signed-out access token, so live connections holding it
+	// end at once on every instance. Published, never stored.
+	TokenRevoked = "auth.token_revoked"
 )
 
 // Ops in payloads.
@@ -31,13 +41,52 @@ const (
 	OpDelete = "DELETE"
 )
 
-// Event is one row of the outbox.
+// Event is one row of the outbox, or an ephemeral event (ID and Seq 0) that is only
+// published.
 type Event struct {
-	ID          int64
+	ID int64
+	// Seq numbers the ecosystem's events in commit order with no holes (0 for ephemeral
+	// events, and for the one announcing an ecosystem's deletion).
+	Seq         int64
 	EcosystemID uuid.UUID
 	Topic       string
 	At          time.Time
 	Payload     json.RawMessage
+
+	memo *memo
+}
+
+// memo holds an event's decoded payload, shared by every copy of the event.
+type memo struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Shared returns the event prepared for fan-out: every copy of the result decodes its
+// payload once between them (Decode), instead of once per subscriber.
+func (e Event) Shared() Event {
+	e.memo = &memo{}
+	return e
+}
+
+// Decode returns the payload decoded by decode, which must depend on the payload alone.
+// The result is shared by all subscribers of a Shared event: treat it as read-only.
+func (e Event) Decode(decode func(json.RawMessage) (any, error)) (any, error) {
+	if e.memo == nil {
+		return decode(e.Payload)
+	}
+	e.memo.once.Do(func() { e.memo.v, e.memo.err = decode(e.Payload) })
+	return e.memo.v, e.memo.err
+}
+
+// FromRow converts a stored event.
+func FromRow(r db.Event) Event {
+	e := Event{ID: r.ID, EcosystemID: r.EcosystemID, Topic: r.Topic, At: r.At, Payload: r.Payload}
+	if r.Seq != nil {
+		e.Seq = *r.Seq
+	}
+	return e
 }
 
 // CharacterPayload is the payload of character.changed: the character's graph-relevant
@@ -103,7 +152,7 @@ func (o *Outbox) Append(ctx context.Context, ecosystemID uuid.UUID, topic string
 	if err != nil {
 		return fmt.Errorf("append %s event: %w", topic, err)
 	}
-	o.evs = append(o.evs, Event{ID: r.ID, EcosystemID: r.EcosystemID, Topic: r.Topic, At: r.At, Payload: r.Payload})
+	o.evs = append(o.evs, FromRow(r))
 	return nil
 }
 

@@ -39,6 +39,9 @@ type Options struct {
 	MaxWorkers int
 	// PollInterval is how often River looks for jobs when no notification wakes it.
 	PollInterval time.Duration
+	// Queues are further queues and how many of their jobs run at once, so that
+	// latency-sensitive work (replies) does not wait behind slow work (reflection).
+	Queues map[string]int
 }
 
 // Open creates the River client over pool.
@@ -49,11 +52,18 @@ func (r *Runner) Open(pool *pgxpool.Pool, logger *slog.Logger, o Options) error 
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}}
+	for name, n := range o.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}},
+		Queues:            queues,
 		Workers:           r.workers,
 		Logger:            logger,
 		FetchPollInterval: o.PollInterval,
+		// A reply job should start as soon as its insert is announced, not after River's
+		// default 100 ms cool-down between fetches.
+		FetchCooldown: 5 * time.Millisecond,
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)

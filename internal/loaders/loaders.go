@@ -13,6 +13,7 @@ import (
 
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
@@ -34,6 +35,7 @@ type Sources struct {
 	Relationships *relationships.Service
 	Memories      *memories.Service
 	Documents     *documents.Service
+	Conversations *conversations.Service
 	// Wait is the batching window; zero means DefaultWait.
 	Wait time.Duration
 }
@@ -57,6 +59,11 @@ type Loaders struct {
 	MemoryCount   *dataloader.Loader[CountOf[memories.Filter], int]
 	MemorySources *dataloader.Loader[uuid.UUID, []*memories.Memory]
 	Document      *dataloader.Loader[uuid.UUID, *documents.Document]
+
+	Conversation *dataloader.Loader[uuid.UUID, *conversations.Conversation]
+	// Cast is a conversation's characters' ids, in joining order.
+	Cast    *dataloader.Loader[uuid.UUID, []uuid.UUID]
+	Message *dataloader.Loader[uuid.UUID, *conversations.Message]
 }
 
 // New returns fresh loaders over src.
@@ -94,6 +101,14 @@ func New(src Sources) *Loaders {
 			dataloader.WithWait[uuid.UUID, []*memories.Memory](wait)),
 		Document: dataloader.NewBatchedLoader(byID("document", src.Documents.ByIDs),
 			dataloader.WithWait[uuid.UUID, *documents.Document](wait)),
+		Conversation: dataloader.NewBatchedLoader(byID("conversation", src.Conversations.ByIDs),
+			dataloader.WithWait[uuid.UUID, *conversations.Conversation](wait)),
+		Cast: dataloader.NewBatchedLoader(func(ctx context.Context, keys []uuid.UUID) []*dataloader.Result[[]uuid.UUID] {
+			got, err := src.Conversations.Participants(ctx, keys)
+			return results(keys, got, err)
+		}, dataloader.WithWait[uuid.UUID, []uuid.UUID](wait)),
+		Message: dataloader.NewBatchedLoader(byID("message", src.Conversations.MessagesByIDs),
+			dataloader.WithWait[uuid.UUID, *conversations.Message](wait)),
 	}
 }
 

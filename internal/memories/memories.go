@@ -141,6 +141,8 @@ type Input struct {
 	// Importance is 0..1; nil scores it with ScoreImportance.
 	Importance       *float64
 	SourceDocumentID *uuid.UUID
+	// SourceMessageID is the message the memory was formed from (a chat exchange).
+	SourceMessageID *uuid.UUID
 }
 
 func (in Input) validate() error {
@@ -220,7 +222,7 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 		r, err := q.CreateMemory(ctx, db.CreateMemoryParams{
 			CharacterID: characterID, EcosystemID: c.EcosystemID, Content: in.Content, Type: string(in.Type),
 			Importance: importance, Embedding: embedded.Encode(vec), EmbeddingModel: s.embed.Model(),
-			SourceDocumentID: in.SourceDocumentID,
+			SourceDocumentID: in.SourceDocumentID, SourceMessageID: in.SourceMessageID,
 		})
 		if err != nil {
 			return fmt.Errorf("store memory: %w", err)
@@ -557,4 +559,13 @@ type ImportPayload struct {
 	Op          string    `json:"op"`
 	CharacterID uuid.UUID `json:"characterId"`
 	Count       int       `json:"count"`
+}
+
+// RemembersMessage reports whether a character has a memory formed from a message.
+func (s *Service) RemembersMessage(ctx context.Context, characterID, messageID uuid.UUID) (bool, error) {
+	ok, err := s.q.HasMemoryOfMessage(ctx, db.HasMemoryOfMessageParams{CharacterID: characterID, SourceMessageID: &messageID})
+	if err != nil {
+		return false, fmt.Errorf("look up memory of message %s: %w", messageID, err)
+	}
+	return ok, nil
 }

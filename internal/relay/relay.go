@@ -21,6 +21,8 @@ const (
 	TypeDocument     = "Document"
 	TypeRelationship = "Relationship"
 	TypeMemory       = "Memory"
+	TypeConversation = "Conversation"
+	TypeMessage      = "Message"
 )
 
 // ID returns the global id of an object of type typ.

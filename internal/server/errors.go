@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -93,6 +95,10 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			loggerFrom(ctx, logger).Warn("dependency unavailable", "error", err, "path", gqlErr.Path.String())
 			gqlErr.Message = "a service Ensemble depends on is unavailable; try again later (request " + reqID + ")"
 			gqlErr.Extensions["code"] = codeUnavailable
+		case databaseDown(err):
+			loggerFrom(ctx, logger).Warn("database unavailable", "error", err, "path", gqlErr.Path.String())
+			gqlErr.Message = "the database is unavailable; nothing was changed; try again later (request " + reqID + ")"
+			gqlErr.Extensions["code"] = codeUnavailable
 		case errors.As(err, &pgErr) && pgErr.Code == "23514":
 			// A CHECK constraint caught what validation missed: still the client's input.
 			gqlErr.Message = "a value is out of its allowed range (" + pgErr.ConstraintName + ")"
@@ -108,6 +114,23 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr.Err = nil
 		return gqlErr
 	}
+}
+
+// databaseDown reports whether err says PostgreSQL cannot be reached (no connection, or
+// the server refusing or dropping them), as opposed to a query that failed.
+func databaseDown(err error) bool {
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 57P01-57P03: shutting down, cannot connect now.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" ||
+			pgErr.Code == "3D000"
+	}
+	var netErr *net.OpError
+	return errors.As(err, &netErr) || pgconn.SafeToRetry(err)
 }
 
 // argumentPath turns the path of an argument error (field, then argument names) into the

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/literaryai/ensemble/graph"
+	"github.com/literaryai/ensemble/internal/graphqlws"
 	"github.com/literaryai/ensemble/internal/loaders"
 )
 
@@ -23,6 +24,13 @@ const maxJSONBody = 1 << 20
 
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(graph.NewExecutableSchema(d.Resolver.Config()))
+	creds := credentials{auth: d.Resolver.AuthService, bus: d.Bus}
+	// Upgrades and event streams first: the plain HTTP transport would take an SSE POST.
+	srv.AddTransport(graphqlws.New(graphqlws.Config{
+		Init: creds.init, InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
+		OriginPatterns: d.WSOriginPatterns, ReadLimit: maxJSONBody, Logger: d.Logger,
+	}))
+	srv.AddTransport(sseTransport{SSE: transport.SSE{KeepAlivePingInterval: d.KeepAlive}, maxBody: maxJSONBody})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{maxBody: maxJSONBody})
 	srv.AddTransport(transport.MultipartForm{
@@ -40,13 +48,16 @@ func newGraphQL(d Deps) *handler.Server {
 	srv.SetDisableSuggestion(d.Production)
 	srv.SetErrorPresenter(presentError(d.Logger))
 	srv.SetRecoverFunc(recoverPanic(d.Logger))
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.With(ctx, loaders.New(d.Loaders)))
+	ops, responses := aroundSubscriptions(creds, func(ctx context.Context) context.Context {
+		return loaders.With(ctx, loaders.New(d.Loaders))
 	})
+	srv.AroundOperations(ops)
+	srv.AroundResponses(responses)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		start := time.Now()
 		resp := next(ctx)
-		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+		// A subscription's stream ends with a nil response.
+		if oc := graphql.GetOperationContext(ctx); resp != nil && oc != nil && oc.Operation != nil {
 			loggerFrom(ctx, d.Logger).Debug("graphql operation", "operation", oc.OperationName,
 				"type", string(oc.Operation.Operation), "errors", len(resp.Errors),
 				"duration_ms", time.Since(start).Milliseconds())

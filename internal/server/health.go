@@ -110,6 +110,23 @@ func (h health) detailed(w http.ResponseWriter, r *http.Request) {
 	if h.d.Embedder != nil {
 		deps["embeddings"] = dependency{Status: "up", Backend: h.d.Embedder.Model()}
 	}
+	if h.d.Generator != "" {
+		deps["textGeneration"] = dependency{Status: "up", Backend: h.d.Generator}
+	}
+	if h.d.Bus != nil {
+		b := dependency{Status: "up", Backend: "in-process"}
+		if p, ok := h.d.Bus.(interface{ Ping(context.Context) error }); ok {
+			start := time.Now()
+			b.Backend = "redis"
+			if err := p.Ping(ctx); err != nil {
+				// Live streams catch up from Postgres once Redis is back, so a Redis
+				// outage degrades live delivery but loses nothing.
+				b.Status, b.Error, status, code = "down", "unreachable", "degraded", http.StatusServiceUnavailable
+			}
+			b.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+		}
+		deps["events"] = b
+	}
 	writeHealth(w, code, map[string]any{
 		"status":        status,
 		"version":       h.d.Version,

@@ -5,10 +5,12 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/loaders"
@@ -40,6 +42,15 @@ type Deps struct {
 	DepthLimit      int
 	MaxUploadBytes  int64
 	CORSOrigins     []string
+	// Bus carries token revocations to live connections.
+	Bus bus.Bus
+	// Generator names the text generator, for /health/detailed.
+	Generator string
+	// WSOriginPatterns are the foreign origins allowed to open WebSockets.
+	WSOriginPatterns []string
+	WSInitTimeout    time.Duration
+	// KeepAlive is the ping interval of WebSockets and SSE streams.
+	KeepAlive time.Duration
 }
 
 // New returns the HTTP handler for the whole API.

@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -30,15 +31,36 @@ type Server struct {
 	Pool   *pgxpool.Pool
 	Config *config.Config
 	// Bus is the server's event bus, for asserting what was published.
-	Bus *bus.Local
+	Bus bus.Bus
+	// DatabaseURL is the server's database, for starting a second instance on it.
+	DatabaseURL string
 
 	queries *queryCounter
+	stop    func()
 }
+
+// Stop shuts the server down now (it is also stopped when the test ends): live
+// connections drop, as when a process is killed.
+func (s *Server) Stop() { s.stop() }
 
 // NewServer starts the API built exactly as `ensemble serve` builds it. env overrides
 // configuration variables (e.g. "MAX_UPLOAD_BYTES=1024"). Passwords hash with cheap
 // argon2id parameters so tests stay fast; everything else is the default.
 func NewServer(t testing.TB, env ...string) *Server {
+	t.Helper()
+	return NewServerOn(t, DatabaseURL(t), env...)
+}
+
+// NewServerOn starts the API on an existing database: several instances on one
+// database (with one Redis) are how Ensemble scales out.
+func NewServerOn(t testing.TB, databaseURL string, env ...string) *Server {
+	t.Helper()
+	return NewServerAt(t, "127.0.0.1:0", databaseURL, env...)
+}
+
+// NewServerAt starts the API listening on addr (host:port), on an existing database: a
+// test restarts an instance where its clients will reconnect.
+func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server {
 	t.Helper()
 	vars := append([]string{
 		"SECRET_KEY=" + Secret,
@@ -52,7 +74,7 @@ func NewServer(t testing.TB, env ...string) *Server {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pcfg, err := pgxpool.ParseConfig(DatabaseURL(t))
+	pcfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
@@ -84,14 +106,32 @@ func NewServer(t testing.TB, env ...string) *Server {
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatalf("testkit: start background work: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = a.Stop(stopCtx)
-	})
-	return &Server{URL: strings.TrimSuffix(srv.URL, "/"), Pool: pool, Config: cfg, Bus: a.Bus, queries: queries}
+	srv := httptest.NewUnstartedServer(a.Handler)
+	ln, err := listen(addr)
+	if err != nil {
+		t.Fatalf("testkit: listen on %s: %v", addr, err)
+	}
+	_ = srv.Listener.Close()
+	srv.Listener = ln
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	srv.Config.BaseContext = func(net.Listener) context.Context { return baseCtx }
+	srv.Start()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			// Cancelling the base context ends live connections, as a killed process would.
+			cancelBase()
+			srv.CloseClientConnections()
+			srv.Close()
+			stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = a.Stop(stopCtx)
+			a.Bus.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &Server{URL: strings.TrimSuffix(srv.URL, "/"), Pool: pool, Config: cfg, Bus: a.Bus, DatabaseURL: databaseURL,
+		queries: queries, stop: stop}
 }
 
 // queryCounter counts the statements the server sends to PostgreSQL, and keeps the first
@@ -122,4 +162,19 @@ func (s *Server) Statements(skip int64) []string {
 	s.queries.mu.Lock()
 	defer s.queries.mu.Unlock()
 	return append([]string(nil), s.queries.names[skip:]...)
+}
+
+// listen binds addr, retrying briefly: a port just released by a stopped instance can
+// take a moment to be free again.
+func listen(addr string) (net.Listener, error) {
+	var lastErr error
+	for range 50 {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			return ln, nil
+		}
+		lastErr = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, lastErr
 }

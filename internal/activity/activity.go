@@ -1,0 +1,112 @@
+// Package activity streams what happens in an ecosystem: its outbox events, numbered in
+// commit order (migrations/00006), replayed from a cursor and then followed live.
+package activity
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/bus"
+	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/live"
+)
+
+// Topics are the persisted topics an ecosystem's activity stream carries.
+var Topics = []string{events.MessageCreated, events.RelationshipChanged, events.CharacterChanged,
+	events.MemoryChanged, events.ConversationChanged}
+
+// Service streams ecosystem events.
+type Service struct {
+	q   *db.Queries
+	bus bus.Bus
+}
+
+// NewService returns the activity service.
+func NewService(pool *pgxpool.Pool, b bus.Bus) *Service {
+	return &Service{q: db.New(pool), bus: b}
+}
+
+const cursorPrefix = "eco:"
+
+// Cursor is the client's cursor for an event.
+func Cursor(e events.Event) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + e.EcosystemID.String() + ":" + strconv.FormatInt(e.Seq, 10)))
+}
+
+// ParseCursor decodes an event cursor that must point into ecosystem.
+func ParseCursor(field, s string, ecosystem uuid.UUID) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(s) > 200 {
+		return 0, errs.Invalid(field, "not a valid event cursor")
+	}
+	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if !ok {
+		return 0, errs.Invalid(field, "not a valid event cursor")
+	}
+	id, num, ok := strings.Cut(rest, ":")
+	eco, err := uuid.Parse(id)
+	if !ok || err != nil {
+		return 0, errs.Invalid(field, "not a valid event cursor")
+	}
+	seq, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, errs.Invalid(field, "not a valid event cursor")
+	}
+	if eco != ecosystem {
+		return 0, errs.Invalid(field, "the cursor belongs to another ecosystem")
+	}
+	return seq, nil
+}
+
+// Follow streams the ecosystem's events of the given topics (a subset of Topics): first
+// those after the cursor (nil: none), then live, each exactly once and in order.
+func (s *Service) Follow(ctx context.Context, viewer auth.Identity, ecosystemID uuid.UUID, topics []string, after *int64) (<-chan events.Event, error) {
+	if _, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID); err != nil {
+		return nil, err
+	}
+	for _, t := range topics {
+		if !slices.Contains(Topics, t) {
+			return nil, fmt.Errorf("activity: %q is not a streamed topic", t)
+		}
+	}
+	return live.Follow(ctx, live.Feed[events.Event]{
+		Bus: s.bus,
+		// Every numbered event of the ecosystem, whatever its topic: the stream's numbers
+		// count them all, so events of other topics are how it sees there is no gap.
+		Match: func(e events.Event) bool { return e.EcosystemID == ecosystemID && e.Seq > 0 },
+		Decode: func(e events.Event) (events.Event, int64, bool, error) {
+			return e, e.Seq, slices.Contains(topics, e.Topic), nil
+		},
+		Load: func(ctx context.Context, after int64, limit int) ([]events.Event, error) {
+			rows, err := s.q.ListEcosystemEvents(ctx, db.ListEcosystemEventsParams{EcosystemID: ecosystemID,
+				AfterSeq: &after, Topics: topics, MaxEvents: int32(limit)})
+			if err != nil {
+				return nil, fmt.Errorf("read events of ecosystem %s: %w", ecosystemID, err)
+			}
+			out := make([]events.Event, len(rows))
+			for i, r := range rows {
+				out[i] = events.FromRow(r)
+			}
+			return out, nil
+		},
+		Seq: func(e events.Event) int64 { return e.Seq },
+		Head: func(ctx context.Context) (int64, error) {
+			n, err := s.q.EcosystemEventSeq(ctx, ecosystemID)
+			if err != nil {
+				return 0, fmt.Errorf("read position of ecosystem %s: %w", ecosystemID, err)
+			}
+			return n, nil
+		},
+	}, after)
+}

@@ -1,0 +1,364 @@
+// Package casting turns an analysed book into a living cast: characters with
+// descriptions and Big Five estimates, their own lines and introductions as memories,
+// and relationships set from the evidence of the text.
+//
+// It is idempotent: characters made from a book carry the book and their canonical name
+// (source_document_id, source_key), so running it again finds them instead of making
+// twins, skips the memories they already have from the book, and leaves relationships
+// that exist alone.
+package casting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/documents"
+	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/literary/analysis"
+	"github.com/literaryai/ensemble/internal/llm"
+	"github.com/literaryai/ensemble/internal/memories"
+	"github.com/literaryai/ensemble/internal/relationships"
+)
+
+// Limits of the options.
+const (
+	DefaultMaxCharacters = 20
+	MaxMaxCharacters     = 100
+	DefaultMinMentions   = 5
+	// maxQuoteMemories bounds the lines a character remembers from a book.
+	maxQuoteMemories = 200
+	// minWeight is the weakest bond (relative to the book's strongest) made a relationship.
+	minWeight = 0.03
+)
+
+// Options tune a cast.
+type Options struct {
+	MaxCharacters int
+	MinMentions   int
+}
+
+func (o *Options) validate() error {
+	if o.MaxCharacters == 0 {
+		o.MaxCharacters = DefaultMaxCharacters
+	}
+	if o.MinMentions == 0 {
+		o.MinMentions = DefaultMinMentions
+	}
+	if o.MaxCharacters < 1 || o.MaxCharacters > MaxMaxCharacters {
+		return errs.Invalid("options.maxCharacters", "must be between 1 and %d", MaxMaxCharacters)
+	}
+	if o.MinMentions < 1 || o.MinMentions > 100000 {
+		return errs.Invalid("options.minMentions", "must be between 1 and 100000")
+	}
+	return nil
+}
+
+// Result says what a cast made and found.
+type Result struct {
+	Characters           []*characters.Character
+	Created, Existing    int
+	RelationshipsCreated int
+	MemoriesCreated      int
+}
+
+// Service creates casts.
+type Service struct {
+	pool          *pgxpool.Pool
+	q             *db.Queries
+	pub           events.Publisher
+	documents     *documents.Service
+	characters    *characters.Service
+	memories      *memories.Service
+	relationships *relationships.Service
+	logger        *slog.Logger
+}
+
+// NewService returns the casting service.
+func NewService(pool *pgxpool.Pool, pub events.Publisher, docs *documents.Service, chars *characters.Service,
+	mems *memories.Service, rels *relationships.Service, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{pool: pool, q: db.New(pool), pub: pub, documents: docs, characters: chars, memories: mems,
+		relationships: rels, logger: logger}
+}
+
+// FromDocument creates (or completes) the cast of an analysed document in an ecosystem.
+func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, documentID, ecosystemID uuid.UUID, o Options) (*Result, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	doc, err := s.documents.Get(ctx, viewer, documentID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID); err != nil {
+		return nil, err
+	}
+	if doc.AnalysisStatus != documents.AnalysisDone {
+		return nil, fmt.Errorf("document %s is not analysed (analysis %s): run analyzeDocument first: %w", documentID, doc.AnalysisStatus, errs.ErrConflict)
+	}
+	an, err := s.documents.GetAnalysis(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	if an == nil {
+		return nil, fmt.Errorf("analysis of document %s: %w", documentID, errs.ErrNotFound)
+	}
+	book := an.Result
+	cast := choose(book, o)
+	quotes := quotesBy(book)
+	res := &Result{}
+	made, err := s.createCharacters(ctx, ecosystemID, doc, cast, quotes, res)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.createRelationships(ctx, viewer, doc, book, made, res); err != nil {
+		return nil, err
+	}
+	for _, c := range cast {
+		ch := made[c.ID]
+		n, err := s.remember(ctx, viewer, doc, ch, c, quotes[c.ID])
+		if err != nil {
+			return nil, err
+		}
+		res.MemoriesCreated += n
+	}
+	for _, c := range cast {
+		res.Characters = append(res.Characters, made[c.ID])
+	}
+	return res, nil
+}
+
+// choose picks the cast: the most mentioned characters with enough mentions.
+func choose(book *analysis.Result, o Options) []analysis.Character {
+	var out []analysis.Character
+	for _, c := range book.Characters {
+		if c.Mentions >= o.MinMentions && len(out) < o.MaxCharacters {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func quotesBy(book *analysis.Result) map[int][]analysis.Quote {
+	out := map[int][]analysis.Quote{}
+	for _, q := range book.Quotes {
+		if q.SpeakerID >= 0 {
+			out[q.SpeakerID] = append(out[q.SpeakerID], q)
+		}
+	}
+	return out
+}
+
+// createCharacters makes the characters the ecosystem does not have yet from this book,
+// in one transaction, and returns every cast member by book id.
+func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, cast []analysis.Character,
+	quotes map[int][]analysis.Quote, res *Result) (map[int]*characters.Character, error) {
+	maxQuotes := 1
+	for _, c := range cast {
+		maxQuotes = max(maxQuotes, len(quotes[c.ID]))
+	}
+	made := map[int]*characters.Character{}
+	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		existing, err := q.ListCharactersFromDocument(ctx, db.ListCharactersFromDocumentParams{EcosystemID: ecosystemID, SourceDocumentID: &doc.ID})
+		if err != nil {
+			return fmt.Errorf("load cast of %s: %w", doc.ID, err)
+		}
+		byKey := map[string]db.Character{}
+		for _, r := range existing {
+			if r.SourceKey != nil {
+				byKey[*r.SourceKey] = r
+			}
+		}
+		for _, c := range cast {
+			key := sourceKey(c.Name)
+			if r, ok := byKey[key]; ok {
+				res.Existing++
+				ch, err := s.characterOf(ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				made[c.ID] = ch
+				continue
+			}
+			p := profile(c, quotes[c.ID], maxQuotes, doc.Title)
+			r, err := q.CreateCharacterFromBook(ctx, db.CreateCharacterFromBookParams{
+				EcosystemID: ecosystemID, Name: clip(c.Name, 255), Description: clip(p.description, 10000),
+				Backstory: clip(p.backstory, 20000), SpeakingStyle: clip(p.style, 2000),
+				Openness: p.traits.Openness, Conscientiousness: p.traits.Conscientiousness, Extraversion: p.traits.Extraversion,
+				Agreeableness: p.traits.Agreeableness, Neuroticism: p.traits.Neuroticism, AutonomyLevel: p.autonomy,
+				CurrentEmotion: p.emotion, SourceDocumentID: &doc.ID, SourceKey: &key,
+			})
+			if err != nil {
+				return fmt.Errorf("create %s: %w", c.Name, err)
+			}
+			if err := characters.RecordChange(ctx, q, box, events.OpUpsert, r); err != nil {
+				return err
+			}
+			res.Created++
+			made[c.ID] = &characters.Character{ID: r.ID, EcosystemID: r.EcosystemID, Name: r.Name}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Read the new ones back whole, as every other character is returned.
+	ids := make([]uuid.UUID, 0, len(made))
+	for _, c := range made {
+		ids = append(ids, c.ID)
+	}
+	full, err := s.characters.ByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for k, c := range made {
+		if f, ok := full[c.ID]; ok {
+			made[k] = f
+		}
+	}
+	return made, nil
+}
+
+func (s *Service) characterOf(ctx context.Context, id uuid.UUID) (*characters.Character, error) {
+	m, err := s.characters.ByIDs(ctx, []uuid.UUID{id})
+	if err != nil {
+		return nil, err
+	}
+	c, ok := m[id]
+	if !ok {
+		return nil, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
+	}
+	return c, nil
+}
+
+// sourceKey identifies a book character across runs: its canonical name, folded.
+func sourceKey(name string) string {
+	return clip(strings.ToLower(strings.Join(strings.Fields(name), " ")), 255)
+}
+
+// createRelationships sets a relationship each way for every bond of the book between
+// cast members, unless one of that type exists already.
+func (s *Service) createRelationships(ctx context.Context, viewer auth.Identity, doc *documents.Document, book *analysis.Result,
+	made map[int]*characters.Character, res *Result) error {
+	for _, r := range book.Relationships {
+		a, b := made[r.A], made[r.B]
+		if a == nil || b == nil || r.Weight < minWeight {
+			continue
+		}
+		in := bond(r, doc.Title)
+		for _, pair := range [][2]uuid.UUID{{a.ID, b.ID}, {b.ID, a.ID}} {
+			in.FromID, in.ToID = pair[0], pair[1]
+			_, err := s.relationships.Create(ctx, viewer, in)
+			switch {
+			case errors.Is(err, errs.ErrConflict):
+			case err != nil:
+				return fmt.Errorf("relationship %s – %s: %w", a.Name, b.Name, err)
+			default:
+				res.RelationshipsCreated++
+			}
+		}
+	}
+	return nil
+}
+
+// bond turns the book's evidence into a relationship's numbers. Hostility is negative
+// strength and low trust; family, love and friendship are positive, stronger with more
+// shared passages; familiarity grows with conversations and shared scenes.
+func bond(r analysis.Relationship, title string) relationships.Input {
+	w := math.Max(0, math.Min(1, r.Weight))
+	typ := relationships.Acquaintance
+	strength, trust := 0.1+0.3*w, 0.4+0.2*w
+	switch r.Type {
+	case "family":
+		typ, strength, trust = relationships.Family, 0.3+0.6*w, 0.7
+	case "romance":
+		typ, strength, trust = relationships.Romance, 0.4+0.55*w, 0.6+0.3*w
+	case "friendship":
+		typ, strength, trust = relationships.Friend, 0.3+0.6*w, 0.6+0.3*w
+	case "hostility":
+		typ, strength, trust = relationships.Enemy, -(0.3 + 0.6*w), 0.2
+	}
+	familiarity := math.Min(1, 0.2+float64(r.Conversations)/20+float64(r.CoOccurrences)/100)
+	label := r.Type
+	notes := fmt.Sprintf("From %s: %d shared passages, %d exchanges.", clip(title, 200), r.CoOccurrences, r.Conversations)
+	return relationships.Input{Type: &typ, Label: &label, Strength: &strength, Trust: &trust, Familiarity: &familiarity, Notes: &notes}
+}
+
+// remember gives a character its own lines and its introduction from the book, unless it
+// already has memories from the book.
+func (s *Service) remember(ctx context.Context, viewer auth.Identity, doc *documents.Document, ch *characters.Character,
+	c analysis.Character, quotes []analysis.Quote) (int, error) {
+	n, err := s.q.CountMemoriesFromDocument(ctx, db.CountMemoriesFromDocumentParams{CharacterID: ch.ID, SourceDocumentID: &doc.ID})
+	if err != nil {
+		return 0, fmt.Errorf("count memories of %s: %w", ch.Name, err)
+	}
+	if n > 0 {
+		return 0, nil
+	}
+	var ins []memories.Input
+	if d := strings.TrimSpace(c.Description); d != "" {
+		ins = append(ins, memories.Input{Content: clip(d, memories.MaxContent), Type: memories.Fact, SourceDocumentID: &doc.ID})
+	}
+	for _, q := range pickQuotes(quotes, maxQuoteMemories) {
+		text := strings.TrimSpace(q.Text)
+		if utf8.RuneCountInString(text) < 2 {
+			continue
+		}
+		ins = append(ins, memories.Input{Content: clip("I said: “"+text+"”", memories.MaxContent), Type: memories.Dialogue, SourceDocumentID: &doc.ID})
+	}
+	if len(ins) == 0 {
+		return 0, nil
+	}
+	return s.memories.AddMany(ctx, viewer, ch.ID, ins)
+}
+
+// pickQuotes keeps at most n lines, preferring the longest (they say the most), in the
+// order they were spoken.
+func pickQuotes(quotes []analysis.Quote, n int) []analysis.Quote {
+	if len(quotes) <= n {
+		return quotes
+	}
+	idx := make([]int, len(quotes))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return len(quotes[b].Text) - len(quotes[a].Text) })
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := make([]analysis.Quote, n)
+	for i, j := range idx {
+		out[i] = quotes[j]
+	}
+	return out
+}
+
+// clip shortens s to at most n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// isWordRune is part of a word.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || r == '\'' || r == '’' }
+
+// emotionOf labels a line with the offline lexicon classifier.
+func emotionOf(text string) (string, float64) { return llm.Emotion(text) }

@@ -1,0 +1,429 @@
+package conversations
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
+
+	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
+)
+
+// SenderKind says who wrote a message.
+type SenderKind string
+
+// Sender kinds.
+const (
+	SenderUser      SenderKind = "USER"
+	SenderCharacter SenderKind = "CHARACTER"
+	SenderNarrator  SenderKind = "NARRATOR"
+	SenderSystem    SenderKind = "SYSTEM"
+)
+
+// Message is one line of a conversation. It is also the payload of message.created, so
+// live subscribers get the whole message without reading it back.
+type Message struct {
+	ID             uuid.UUID       `json:"id"`
+	ConversationID uuid.UUID       `json:"conversationId"`
+	EcosystemID    uuid.UUID       `json:"ecosystemId"`
+	Seq            int64           `json:"seq"`
+	SenderKind     SenderKind      `json:"senderKind"`
+	SenderUserID   *uuid.UUID      `json:"senderUserId,omitempty"`
+	SenderCharID   *uuid.UUID      `json:"senderCharacterId,omitempty"`
+	AddresseeID    *uuid.UUID      `json:"addresseeId,omitempty"`
+	ReplyToID      *uuid.UUID      `json:"replyToId,omitempty"`
+	Content        string          `json:"content"`
+	Emotion        *string         `json:"emotion,omitempty"`
+	Intensity      *float64        `json:"intensity,omitempty"`
+	Metadata       json.RawMessage `json:"metadata"`
+	CreatedAt      time.Time       `json:"createdAt"`
+}
+
+func messageFromRow(r db.Message) *Message {
+	return &Message{ID: r.ID, ConversationID: r.ConversationID, EcosystemID: r.EcosystemID, Seq: r.Seq,
+		SenderKind: SenderKind(r.SenderKind), SenderUserID: r.SenderUserID, SenderCharID: r.SenderCharacterID,
+		AddresseeID: r.AddresseeCharacterID, ReplyToID: r.ReplyToID, Content: r.Content, Emotion: r.Emotion,
+		Intensity: r.Intensity, Metadata: r.Metadata, CreatedAt: r.CreatedAt}
+}
+
+// DecodeMessage reads a message.created payload.
+func DecodeMessage(payload json.RawMessage) (*Message, error) {
+	var m Message
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return nil, fmt.Errorf("decode message event: %w", err)
+	}
+	return &m, nil
+}
+
+func decodeMessage(payload json.RawMessage) (any, error) { return DecodeMessage(payload) }
+
+// MessageOf returns the message a message.created event carries, decoded once for all
+// the event's subscribers: treat it as read-only.
+func MessageOf(e events.Event) (*Message, error) {
+	v, err := e.Decode(decodeMessage)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Message), nil
+}
+
+// MessageCursor is a place in a conversation: after the message numbered Seq.
+type MessageCursor struct {
+	ConversationID uuid.UUID
+	Seq            int64
+}
+
+const messageCursorPrefix = "msg:"
+
+// String encodes the cursor for clients.
+func (c MessageCursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(messageCursorPrefix + c.ConversationID.String() + ":" + strconv.FormatInt(c.Seq, 10)))
+}
+
+// Cursor is the message's cursor.
+func (m *Message) Cursor() MessageCursor {
+	return MessageCursor{ConversationID: m.ConversationID, Seq: m.Seq}
+}
+
+// ParseMessageCursor decodes a cursor that must point into conversation; field names the
+// argument for errors.
+func ParseMessageCursor(field, s string, conversation uuid.UUID) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(s) > 200 {
+		return 0, errs.Invalid(field, "not a valid message cursor")
+	}
+	rest, ok := strings.CutPrefix(string(raw), messageCursorPrefix)
+	if !ok {
+		return 0, errs.Invalid(field, "not a valid message cursor")
+	}
+	id, num, ok := strings.Cut(rest, ":")
+	conv, err := uuid.Parse(id)
+	if !ok || err != nil {
+		return 0, errs.Invalid(field, "not a valid message cursor")
+	}
+	seq, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, errs.Invalid(field, "not a valid message cursor")
+	}
+	if conv != conversation {
+		return 0, errs.Invalid(field, "the cursor belongs to another conversation")
+	}
+	return seq, nil
+}
+
+// ReplyArgs is the background job that writes a character's reply to a message.
+type ReplyArgs struct {
+	MessageID   uuid.UUID `json:"messageId"`
+	CharacterID uuid.UUID `json:"characterId"`
+}
+
+// Kind names the job.
+func (ReplyArgs) Kind() string { return "reply" }
+
+// ReplyQueue is the queue replies are written from.
+const ReplyQueue = "replies"
+
+// InsertOpts puts replies on their own queue, and gives up after a few attempts: a reply
+// that keeps failing is reported in the conversation by the last attempt.
+func (ReplyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: ReplyQueue, MaxAttempts: 3}
+}
+
+// SendInput is a user's message.
+type SendInput struct {
+	// ConversationID, or CharacterID for the viewer's open direct conversation with that
+	// character (started if there is none). With both, the character must be in the
+	// conversation and is the one addressed.
+	ConversationID *uuid.UUID
+	CharacterID    *uuid.UUID
+	Content        string
+	// ID is the new message's id; zero means a fresh one. (The synchronous chat knows
+	// it in advance, to wait for the reply.)
+	ID uuid.UUID
+}
+
+func (in SendInput) validate() error {
+	if in.ConversationID == nil && in.CharacterID == nil {
+		return errs.Invalid("input", "give conversationId or characterId")
+	}
+	if !utf8.ValidString(in.Content) {
+		return errs.Invalid("input.content", "must be valid UTF-8")
+	}
+	if strings.TrimSpace(in.Content) == "" {
+		return errs.Invalid("input.content", "must not be empty")
+	}
+	if n := utf8.RuneCountInString(in.Content); n > MaxContent {
+		return errs.Invalid("input.content", "must be at most %d characters (got %d)", MaxContent, n)
+	}
+	return nil
+}
+
+// Sent is the stored message, its conversation, and the character that will answer it
+// (nil when nobody is addressed in a scene).
+type Sent struct {
+	Message      *Message
+	Conversation *Conversation
+	Responder    *uuid.UUID
+}
+
+// Send stores the viewer's message and, in the same transaction, enqueues the reply of
+// the character it addresses. It returns as soon as the message has committed.
+func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) (*Sent, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if in.ID == uuid.Nil {
+		in.ID = uuid.New()
+	}
+	var out *Sent
+	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		conv, err := s.conversationFor(ctx, q, box, viewer, in)
+		if err != nil {
+			return err
+		}
+		if conv.Status != Active {
+			return fmt.Errorf("conversation %s is %s; resume it to send messages: %w", conv.ID, conv.Status, errs.ErrConflict)
+		}
+		responder, err := s.responder(ctx, q, conv, in.CharacterID)
+		if err != nil {
+			return err
+		}
+		m, err := s.store(ctx, q, box, conv, db.CreateMessageParams{ID: in.ID, SenderKind: string(SenderUser),
+			SenderUserID: &viewer.UserID, AddresseeCharacterID: responder, Content: in.Content})
+		if err != nil {
+			return err
+		}
+		if responder != nil {
+			if err := s.jobs.InsertTx(ctx, box.Tx(), ReplyArgs{MessageID: m.ID, CharacterID: *responder}, nil); err != nil {
+				return err
+			}
+		}
+		out = &Sent{Message: m, Conversation: conv, Responder: responder}
+		return nil
+	})
+	return out, err
+}
+
+// conversationFor locks the conversation the message goes to, starting the viewer's
+// direct conversation with the character when there is none.
+func (s *Service) conversationFor(ctx context.Context, q *db.Queries, box *events.Outbox, viewer auth.Identity, in SendInput) (*Conversation, error) {
+	if in.ConversationID != nil {
+		return lock(ctx, q, viewer.OwnerFilter(), *in.ConversationID)
+	}
+	ch, err := characters.Find(ctx, q, viewer, *in.CharacterID)
+	if err != nil {
+		return nil, err
+	}
+	// Two first messages at once must not open two conversations.
+	if err := q.LockKey(ctx, "direct:"+viewer.UserID.String()+":"+ch.ID.String()); err != nil {
+		return nil, fmt.Errorf("lock direct conversation: %w", err)
+	}
+	r, err := q.LatestDirectConversation(ctx, db.LatestDirectConversationParams{OwnerID: viewer.UserID, CharacterID: ch.ID})
+	switch {
+	case err == nil:
+		return lock(ctx, q, nil, r.ID)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return nil, fmt.Errorf("find direct conversation: %w", err)
+	}
+	c, err := s.create(ctx, q, box, viewer, StartInput{EcosystemID: ch.EcosystemID, Kind: Direct, CharacterIDs: []uuid.UUID{ch.ID}})
+	if err != nil {
+		return nil, err
+	}
+	return lock(ctx, q, nil, c.ID)
+}
+
+// responder is the character that answers: a direct conversation's character, or in a
+// scene the character addressed (none when nobody is).
+func (s *Service) responder(ctx context.Context, q *db.Queries, conv *Conversation, addressed *uuid.UUID) (*uuid.UUID, error) {
+	rows, err := q.ParticipantsOfConversations(ctx, []uuid.UUID{conv.ID})
+	if err != nil {
+		return nil, fmt.Errorf("load participants: %w", err)
+	}
+	if addressed != nil {
+		for _, r := range rows {
+			if r.CharacterID == *addressed {
+				return addressed, nil
+			}
+		}
+		return nil, errs.Invalid("input.characterId", "the character is not in this conversation")
+	}
+	if conv.Kind == Direct && len(rows) > 0 {
+		return &rows[0].CharacterID, nil
+	}
+	return nil, nil
+}
+
+// store numbers and inserts a message in a locked conversation, and appends its event.
+func (s *Service) store(ctx context.Context, q *db.Queries, box *events.Outbox, conv *Conversation, p db.CreateMessageParams) (*Message, error) {
+	seq, err := q.NextMessageSeq(ctx, conv.ID)
+	if err != nil {
+		return nil, fmt.Errorf("number message: %w", err)
+	}
+	p.ConversationID, p.EcosystemID, p.Seq = conv.ID, conv.EcosystemID, seq
+	if p.Metadata == nil {
+		p.Metadata = json.RawMessage(`{}`)
+	}
+	r, err := q.CreateMessage(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("store message: %w", err)
+	}
+	m := messageFromRow(r)
+	conv.LastSeq = seq
+	return m, box.Append(ctx, conv.EcosystemID, events.MessageCreated, m)
+}
+
+// ErrAnswered means the message already has this answer: a retried reply job found its
+// earlier attempt's work done.
+var ErrAnswered = errors.New("message already answered")
+
+// Answer is a character's reply to a message (or, with no character, the system's
+// report that none could be written), and what speaking did to the character.
+type Answer struct {
+	ReplyTo     *Message
+	ID          uuid.UUID
+	CharacterID *uuid.UUID
+	Content     string
+	Emotion     *string
+	Intensity   *float64
+	Metadata    json.RawMessage
+	// Energy is the character's social energy after speaking; with Emotion it is written
+	// to the character in the same transaction as the reply.
+	Energy float64
+	At     time.Time
+}
+
+// StoreAnswer writes a reply, and the speaker's new emotion and energy, in one
+// transaction. A message is answered at most once by each character: a second answer
+// returns the first with ErrAnswered.
+func (s *Service) StoreAnswer(ctx context.Context, a Answer) (*Message, error) {
+	var out *Message
+	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		// Lock order everywhere: conversation, then character, then ecosystem.
+		conv, err := lock(ctx, q, nil, a.ReplyTo.ConversationID)
+		if err != nil {
+			return err
+		}
+		kind := SenderSystem
+		if a.CharacterID != nil {
+			kind = SenderCharacter
+		}
+		m, err := s.store(ctx, q, box, conv, db.CreateMessageParams{ID: a.ID, SenderKind: string(kind),
+			SenderCharacterID: a.CharacterID, ReplyToID: &a.ReplyTo.ID, Content: a.Content,
+			Emotion: a.Emotion, Intensity: a.Intensity, Metadata: a.Metadata})
+		if err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+				return ErrAnswered
+			}
+			return err
+		}
+		out = m
+		if a.CharacterID == nil || a.Emotion == nil {
+			return nil
+		}
+		r, err := q.UpdateCharacterAfterReply(ctx, db.UpdateCharacterAfterReplyParams{ID: *a.CharacterID,
+			CurrentEmotion: *a.Emotion, SocialEnergy: math.Max(0, math.Min(1, a.Energy)), At: &a.At})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("character %s: %w", *a.CharacterID, errs.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("update speaker %s: %w", *a.CharacterID, err)
+		}
+		return characters.RecordChange(ctx, q, box, events.OpUpsert, r)
+	})
+	if errors.Is(err, ErrAnswered) {
+		r, ferr := s.q.ReplyTo(ctx, db.ReplyToParams{ReplyToID: &a.ReplyTo.ID, SenderCharacterID: a.CharacterID})
+		if ferr != nil {
+			return nil, fmt.Errorf("load earlier answer to %s: %w", a.ReplyTo.ID, ferr)
+		}
+		return messageFromRow(r), ErrAnswered
+	}
+	return out, err
+}
+
+// Message loads one message the viewer may see.
+func (s *Service) Message(ctx context.Context, viewer auth.Identity, id uuid.UUID) (*Message, error) {
+	r, err := s.q.GetMessage(ctx, db.GetMessageParams{ID: id, OwnerID: viewer.OwnerFilter()})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("message %s: %w", id, errs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message %s: %w", id, err)
+	}
+	return messageFromRow(r), nil
+}
+
+// AnswerTo returns the reply a character (nil: the system) gave to a message, if any.
+func (s *Service) AnswerTo(ctx context.Context, messageID uuid.UUID, characterID *uuid.UUID) (*Message, error) {
+	r, err := s.q.ReplyTo(ctx, db.ReplyToParams{ReplyToID: &messageID, SenderCharacterID: characterID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load reply to %s: %w", messageID, err)
+	}
+	return messageFromRow(r), nil
+}
+
+// MessagesByIDs loads messages by id, for loaders.
+func (s *Service) MessagesByIDs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Message, error) {
+	rows, err := s.q.MessagesByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	out := make(map[uuid.UUID]*Message, len(rows))
+	for _, r := range rows {
+		out[r.ID] = messageFromRow(r)
+	}
+	return out, nil
+}
+
+// After returns up to limit messages numbered above after, oldest first.
+func (s *Service) After(ctx context.Context, conversationID uuid.UUID, after int64, limit int) ([]*Message, error) {
+	rows, err := s.q.ListMessagesAfter(ctx, db.ListMessagesAfterParams{ConversationID: conversationID, AfterSeq: after, MaxMessages: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list messages of %s: %w", conversationID, err)
+	}
+	out := make([]*Message, len(rows))
+	for i, r := range rows {
+		out[i] = messageFromRow(r)
+	}
+	return out, nil
+}
+
+// Before returns up to limit messages numbered below before, oldest first.
+func (s *Service) Before(ctx context.Context, conversationID uuid.UUID, before int64, limit int) ([]*Message, error) {
+	rows, err := s.q.ListMessagesBefore(ctx, db.ListMessagesBeforeParams{ConversationID: conversationID, BeforeSeq: before, MaxMessages: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list messages of %s: %w", conversationID, err)
+	}
+	out := make([]*Message, len(rows))
+	for i, r := range rows {
+		out[len(rows)-1-i] = messageFromRow(r)
+	}
+	return out, nil
+}
+
+// Head is the number of the conversation's last message.
+func (s *Service) Head(ctx context.Context, conversationID uuid.UUID) (int64, error) {
+	n, err := s.q.ConversationSeq(ctx, conversationID)
+	if err != nil {
+		return 0, fmt.Errorf("read position of conversation %s: %w", conversationID, err)
+	}
+	return n, nil
+}

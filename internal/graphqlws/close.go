@@ -1,0 +1,69 @@
+package graphqlws
+
+import (
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+)
+
+// Close codes sent by the server; see the package documentation.
+const (
+	CloseBadRequest       = 4400
+	CloseUnauthorized     = 4401
+	CloseForbidden        = 4403
+	CloseInitTimeout      = 4408
+	CloseSubscriberExists = 4409
+	CloseTooManyInits     = 4429
+	CloseSlowConsumer     = 4499
+	CloseInternalError    = 4500
+)
+
+// Fixed close reasons, worded as graphql-transport-ws words them.
+const (
+	reasonUnauthorized     = "Unauthorized"
+	reasonForbidden        = "Forbidden"
+	reasonCredentialsEnded = "Forbidden: credentials expired or revoked"
+	reasonInitTimeout      = "Connection initialisation timeout"
+	reasonTooManyInits     = "Too many initialisation requests"
+	reasonSlowConsumer     = "Slow consumer: reconnect and resume from your last cursor"
+	reasonInternalError    = "Internal server error"
+	reasonInvalidMessage   = "Invalid message received"
+)
+
+// maxCloseReason is what fits in a close frame: 125 bytes of control payload less the code.
+const maxCloseReason = 123
+
+// closeError is a reason to close the socket, carried as an error through the decoding and
+// init paths.
+type closeError struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+func (e *closeError) Error() string { return e.reason }
+
+func badRequest(detail string) *closeError {
+	return &closeError{code: CloseBadRequest, reason: truncateReason(reasonInvalidMessage + ": " + detail)}
+}
+
+// truncateReason shortens s to the close frame limit without splitting a UTF-8 sequence.
+func truncateReason(s string) string {
+	if len(s) <= maxCloseReason {
+		return s
+	}
+	n := maxCloseReason
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// closeFrame is how the connection ends.
+type closeFrame struct {
+	code   websocket.StatusCode
+	reason string
+	// flush writes the messages already queued (a connection_error, say) before closing.
+	flush bool
+	// abrupt drops the TCP connection without a close handshake: the peer is gone or stalled.
+	abrupt bool
+}

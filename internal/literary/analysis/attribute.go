@@ -1,0 +1,1054 @@
+package analysis
+
+// Quotation attribution. Quote segments are grouped into turns; each turn
+// gets evidence from its speech tag ("said Elizabeth", "said she", "cried
+// her mother", a lead-in ending in a colon), from people it addresses by
+// name, and from the narration around it; then each conversation is decoded
+// as a whole (decode.go).
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strings"
+)
+
+// utterance is one speaker turn: the quote segments of one paragraph (split
+// where narration between them starts a sentence of its own), plus the
+// following paragraphs a multi-paragraph quotation runs into.
+type utterance struct {
+	segs      []int
+	para      int // first paragraph
+	lastPara  int
+	tokS      int // first token of the turn's lead-in narration
+	tokE      int // end of the turn's trailing narration (exclusive)
+	speaker   int
+	addressee int
+	conf      float64
+	method    string
+	vocs      []int // characters addressed by name inside the quotation
+	// cont marks a turn split from the previous one in the same paragraph
+	// by narration; unless shown otherwise it is the same speaker going on.
+	cont bool
+	// tagGender is the gender of a pronoun speech tag ("said she"), whose
+	// referent is then only a candidate.
+	tagGender string
+	// adj is the subject of the narration touching the quotation, -1 if
+	// none.
+	adj int
+}
+
+// maxWindowTokens caps, per paragraph of look-back, how far context
+// searches go, so that a text without paragraph breaks stays linear.
+const maxWindowTokens = 600
+
+// Speaker values that are not character IDs.
+const (
+	noSpeaker  = -1 // unknown
+	narratorID = -2 // the first-person narrator ("said I"), who is not a character
+)
+
+// Attribution confidences, by method. Explicit name tags are nearly always
+// right; each inference step away from them loses some certainty.
+const (
+	confExplicit = 0.95
+	confPronoun  = 0.8
+	confAdjacent = 0.65
+	confContext  = 0.35
+)
+
+// segTokens returns the token range [s, e) inside quote segment q.
+func (d *doc) segTokens(q int) (int, int) {
+	qs := d.quotes[q]
+	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qs.s })
+	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qs.e })
+	return s, e
+}
+
+// buildUtterances groups quote segments into speaker turns. Novels start a
+// new paragraph for each new speaker, so one paragraph is one turn.
+func (a *analyzer) buildUtterances() {
+	d := a.d
+	for qi := range d.quotes {
+		q := &d.quotes[qi]
+		n := len(a.utts)
+		if n > 0 {
+			last := &a.utts[n-1]
+			prev := &d.quotes[last.segs[len(last.segs)-1]]
+			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
+				last.segs = append(last.segs, qi)
+				last.lastPara = q.para
+				q.utt = n - 1
+				continue
+			}
+		}
+		q.utt = n
+		a.utts = append(a.utts, utterance{segs: []int{qi}, para: q.para, lastPara: q.para,
+			tokS: int(d.paras[q.para].tokS), tokE: int(d.paras[q.para].tokE), speaker: -1, addressee: -1, adj: -1})
+	}
+	// Turns sharing a paragraph share the narration between them: it ends
+	// the first (its tag) and leads into the second.
+	for i := 1; i < len(a.utts); i++ {
+		prev, u := &a.utts[i-1], &a.utts[i]
+		if prev.lastPara == u.para {
+			u.cont = true
+			_, pe := d.segTokens(prev.segs[len(prev.segs)-1])
+			us, _ := d.segTokens(u.segs[0])
+			u.tokS = pe
+			prev.tokE = us
+		}
+	}
+}
+
+// newSentenceBetween reports whether narration between two quote segments
+// (byte offsets) starts a sentence of its own, as in "“…” he replied. A
+// short pause followed, and Mrs. Hurst began again: “…”". A tag that merely
+// closes the quotation's sentence ("“…,” said she. “…”") does not.
+func (d *doc) newSentenceBetween(from, to int) bool {
+	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= from })
+	for k := s; k < len(d.toks) && int(d.toks[k].s) < to; k++ {
+		if d.toks[k].quote < 0 && d.toks[k].kind == tkWord && d.toks[k].flags&fSentStart != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// attributeQuotes finds speakers and addressees: it collects each turn's
+// evidence (speech tags, vocatives, the narration's subject), decodes every
+// conversation, lets a turn split off by an aside inherit its speaker, and
+// falls back on recent context for anything left.
+func (a *analyzer) attributeQuotes(ctx context.Context) error {
+	a.buildUtterances()
+	for ui := range a.utts {
+		if ui&0x3ff == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		u := &a.utts[ui]
+		u.vocs = a.vocatives(u)
+		if sp, method, conf := a.explicitTag(ui); sp != noSpeaker {
+			u.speaker, u.method, u.conf = sp, method, conf
+		}
+	}
+	for ui := range a.utts {
+		a.parentVocatives(ui)
+	}
+	for ui := range a.utts {
+		if u := &a.utts[ui]; !u.fixed() {
+			u.adj = a.adjacentActor(ui)
+		}
+	}
+	a.decodeRuns()
+	for ui := range a.utts {
+		if u := &a.utts[ui]; u.cont && u.speaker == noSpeaker && a.utts[ui-1].speaker != noSpeaker {
+			p := &a.utts[ui-1]
+			u.speaker, u.method, u.conf = p.speaker, p.method, p.conf
+		}
+	}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		if u.speaker == noSpeaker {
+			if sp := a.contextSpeaker(ui); sp >= 0 {
+				u.speaker, u.method, u.conf = sp, "context", confContext
+			}
+		}
+	}
+	a.addressees()
+	for _, u := range a.utts {
+		if u.speaker >= 0 {
+			a.chars[u.speaker].quotes += len(u.segs)
+		}
+	}
+	return nil
+}
+
+// vocatives lists the characters named in direct address inside the turn.
+func (a *analyzer) vocatives(u *utterance) []int {
+	var out []int
+	for _, q := range u.segs {
+		s, e := a.d.segTokens(q)
+		for k := s; k < e; k++ {
+			mi := a.tokMent[k]
+			if mi < 0 {
+				continue
+			}
+			m := a.ments[mi]
+			if int(m.tokS) != k {
+				continue
+			}
+			if m.char >= 0 && a.isVocative(m) && !containsInt(out, m.char) {
+				out = append(out, m.char)
+			}
+		}
+	}
+	return out
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// narration returns the token ranges of the paragraph text outside the
+// turn's quotations: before the first segment, between segments, and after
+// the last, each paired with the segment it follows (-1 for the lead-in).
+type narr struct {
+	s, e  int
+	after int // index in u.segs of the segment this follows; -1 before the first
+}
+
+func (a *analyzer) narrations(u *utterance) []narr {
+	d := a.d
+	var out []narr
+	cur, end := u.tokS, u.tokE
+	for i, q := range u.segs {
+		s, e := d.segTokens(q)
+		if d.quotes[q].para != u.para {
+			break
+		}
+		// Skip the opening mark.
+		if s-1 >= cur && isQuoteMark(d.word(s-1)) {
+			out = append(out, narr{cur, s - 1, i - 1})
+		} else {
+			out = append(out, narr{cur, s, i - 1})
+		}
+		cur = e
+		if cur < end && d.toks[cur].kind == tkPunct && isQuoteMark(d.word(cur)) {
+			cur++
+		}
+		if i == len(u.segs)-1 || d.quotes[u.segs[i+1]].para != u.para {
+			e := end
+			if u.lastPara != u.para {
+				e = int(d.paras[u.para].tokE)
+			}
+			out = append(out, narr{cur, e, i})
+		}
+	}
+	return out
+}
+
+// explicitTag looks for a speech verb next to the quotation with a name or
+// pronoun as its subject: "…," said Elizabeth / she replied, "…".
+func (a *analyzer) explicitTag(ui int) (int, string, float64) {
+	u := &a.utts[ui]
+	for _, n := range a.narrations(u) {
+		if n.e <= n.s {
+			continue
+		}
+		if n.after >= 0 {
+			// Narration after a segment: the tag opens it.
+			if sp, m, c := a.tagIn(ui, n.s, min(n.e, n.s+12), n.s, true); sp != noSpeaker {
+				return sp, m, c
+			}
+		} else {
+			// Lead-in narration: the tag closes it.
+			if sp, m, c := a.tagIn(ui, max(n.s, n.e-14), n.e, n.s, false); sp != noSpeaker {
+				return sp, m, c
+			}
+		}
+	}
+	return a.leadIn(ui)
+}
+
+// leadInVerbs introduce a quotation from a distance ("he was struck with
+// the action..., and called out to her:").
+var leadInVerbs = wordSet("said", "called", "began", "observed", "cried", "exclaimed",
+	"replied", "answered", "added", "continued", "asked", "returned", "spoke",
+	"addressed", "accosted", "remarked", "resumed", "whispered", "thus", "wrote",
+	"read", "declared", "inquired", "enquired", "repeated", "rejoined", "saying")
+
+// leadIn handles narration that ends with a colon or comma right before the
+// quotation, in the same paragraph or as the whole previous paragraph: the
+// speaker is the agent of "accosted by Miss Bingley:" or the subject of the
+// clause holding the speech verb.
+func (a *analyzer) leadIn(ui int) (int, string, float64) {
+	d := a.d
+	u := &a.utts[ui]
+	first := u.segs[0]
+	s, _ := d.segTokens(first)
+	e := s - 1 // the opening mark
+	if e <= u.tokS {
+		// The quotation opens its paragraph: the previous paragraph may end
+		// with the lead-in ("…, when Elizabeth called out:").
+		if u.para == 0 {
+			return -1, "", 0
+		}
+		e = int(d.paras[u.para-1].tokE)
+	}
+	last := e - 1
+	if last < 1 || d.toks[last].kind != tkPunct || d.toks[last].quote >= 0 || (d.word(last) != ":" && d.word(last) != ",") {
+		return -1, "", 0
+	}
+	// Passive agent: "... accosted by Miss Bingley:".
+	if mi := a.tokMent[last-1]; mi >= 0 {
+		if by := int(a.ments[mi].tokS) - 1; d.isWord(by) && d.lower(by) == "by" && a.ments[mi].char >= 0 {
+			return a.ments[mi].char, "explicit", confExplicit
+		}
+	}
+	sent := d.toks[last].sent
+	v := -1
+	for k := last - 1; k >= 0 && d.toks[k].sent == sent && d.toks[k].quote < 0; k-- {
+		if d.isWord(k) && leadInVerbs[d.lower(k)] {
+			v = k
+			break
+		}
+	}
+	if v < 0 {
+		return -1, "", 0
+	}
+	lo := v
+	for lo > 0 && d.toks[lo-1].sent == sent && d.toks[lo-1].quote < 0 {
+		lo--
+	}
+	return a.verbSubject(ui, v, lo)
+}
+
+// subordinators open clauses whose subject is not the speaker's ("when Mary
+// had finished her song, said aloud").
+var subordinators = wordSet("when", "while", "whilst", "as", "after", "before", "if",
+	"though", "although", "since", "until", "till", "because", "that", "whom",
+	"whose", "which", "than", "unless", "whether", "where", "and", "but")
+
+// softAdverbs may stand between a subject and its speech verb.
+var softAdverbs = wordSet("then", "thus", "now", "again", "also", "presently", "at", "once", "immediately", "only", "still", "soon", "afterwards")
+
+// verbSubject finds the subject of speech verb v, looking no further left
+// than token lo. It takes the nearest name, he/she or kinship phrase before
+// the verb, skipping objects of prepositions and, when a comma stands right
+// before the verb, the comma-delimited phrase it closes ("Mr. Darcy, drawing
+// near Elizabeth, said"; "He took the hint, and when Mary had finished her
+// song, said aloud"). Failing that, the first such word of the clause.
+func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
+	d := a.d
+	start := v
+	for start > lo && d.toks[start-1].quote < 0 && d.toks[start-1].sent == d.toks[v].sent {
+		if p := d.toks[start-1]; p.kind == tkPunct && (d.word(start-1) == ";" || d.word(start-1) == ":") {
+			break
+		}
+		start--
+	}
+	j := v - 1
+	for j > start && d.isWord(j) && (softAdverbs[d.lower(j)] || strings.HasSuffix(d.lower(j), "ly") && a.tokMent[j] < 0) {
+		j--
+	}
+	skipLo, skipHi := -1, -1
+	if j > start && d.punctIs(j, ",") {
+		// Skip the phrase closed by this comma.
+		skipHi = j
+		j--
+		for j > start && !d.punctIs(j, ",") {
+			j--
+		}
+		skipLo = j
+	}
+	for ; j >= start; j-- {
+		if c, m, conf, ok := a.subjectCandidate(ui, j, v, start); ok {
+			return c, m, conf
+		}
+	}
+	for k := start; k < v; k++ {
+		if k >= skipLo && k <= skipHi {
+			continue
+		}
+		if mi := a.tokMent[k]; mi >= 0 {
+			k = int(a.ments[mi].tokE) - 1
+		}
+		if c, m, conf, ok := a.subjectCandidate(ui, k, v, start); ok {
+			return c, m, conf
+		}
+	}
+	return -1, "", 0
+}
+
+// subjectCandidate reads token k as a possible subject of verb v: a name not
+// governed by a preposition, he or she, or "his|her <kin>" ending at k.
+func (a *analyzer) subjectCandidate(ui, k, v, lo int) (int, string, float64, bool) {
+	d := a.d
+	if d.toks[k].quote >= 0 {
+		return -1, "", 0, false
+	}
+	if mi := a.tokMent[k]; mi >= 0 {
+		m := a.ments[mi]
+		if m.char < 0 || a.prepGoverned(int(m.tokS)) || containsInt(a.utts[ui].vocs, m.char) {
+			return -1, "", 0, false
+		}
+		return m.char, "explicit", confExplicit, true
+	}
+	if !d.isWord(k) || a.prepGoverned(k) {
+		return -1, "", 0, false
+	}
+	if lw := d.lower(k); lw == "he" || lw == "she" || lw == "i" {
+		c, m, conf := a.subjectAt(ui, k, v)
+		return c, m, conf, true
+	}
+	if _, _, ok := a.kinAt(k - 1); ok && k-1 >= lo && !a.prepGoverned(k-1) {
+		c, m, conf := a.subjectAt(ui, k-1, v)
+		return c, m, conf, true
+	}
+	return -1, "", 0, false
+}
+
+// prepGoverned reports whether token k follows a preposition.
+func (a *analyzer) prepGoverned(k int) bool {
+	d := a.d
+	p := k - 1
+	if p < 0 || !d.isWord(p) {
+		return false
+	}
+	switch d.lower(p) {
+	case "to", "at", "with", "of", "for", "by", "from", "on", "upon", "towards", "toward", "about", "than", "near", "into", "like":
+		return true
+	}
+	return false
+}
+
+// governed reports whether the word at token k follows a preposition or a
+// subordinating conjunction, so cannot be the subject of the main clause.
+func (a *analyzer) governed(k int) bool {
+	d := a.d
+	p := k - 1
+	if p < 0 || !d.isWord(p) {
+		return false
+	}
+	lw := d.lower(p)
+	switch lw {
+	case "to", "at", "with", "of", "for", "by", "from", "on", "upon", "towards", "toward", "about", "than", "near", "into", "like":
+		return true
+	}
+	return subordinators[lw] && lw != "and" && lw != "but"
+}
+
+// paraHasQuote reports whether paragraph p contains a quotation.
+func (a *analyzer) paraHasQuote(p int) bool {
+	d := a.d
+	for k := d.paras[p].tokS; k < d.paras[p].tokE; k++ {
+		if d.toks[k].quote >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// subjectAt returns the character a name or pronoun at token k designates.
+func (a *analyzer) subjectAt(ui, k, v int) (int, string, float64) {
+	d := a.d
+	if k < 0 || k >= len(d.toks) {
+		return -1, "", 0
+	}
+	if mi := a.tokMent[k]; mi >= 0 {
+		if c := a.ments[mi].char; c >= 0 {
+			return c, "explicit", confExplicit
+		}
+		return -1, "", 0
+	}
+	if !d.isWord(k) {
+		return -1, "", 0
+	}
+	switch d.lower(k) {
+	case "i":
+		// "said I": a first-person narrator, who has no name here.
+		return narratorID, "narrator", confExplicit
+	case "he":
+		a.utts[ui].tagGender = "male"
+		return a.resolvePronoun(ui, k, v, "male"), "pronoun", confPronoun
+	case "she":
+		a.utts[ui].tagGender = "female"
+		return a.resolvePronoun(ui, k, v, "female"), "pronoun", confPronoun
+	}
+	if poss, noun, ok := a.kinAt(k); ok {
+		return a.resolveKin(ui, k, poss, noun), "kinship", confPronoun
+	}
+	return -1, "", 0
+}
+
+// tagIn scans tokens [s, e) for a speech verb and its subject, which may lie
+// as far left as subjLo. forward says the range follows the quotation, so
+// the first verb is the relevant one.
+func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float64) {
+	d := a.d
+	var verbs []int
+	for k := s; k < e; k++ {
+		if d.toks[k].quote >= 0 {
+			break
+		}
+		if d.isWord(k) && speechVerbs[d.lower(k)] {
+			verbs = append(verbs, k)
+		}
+		// A full stop ends the tag sentence when reading forward.
+		if forward && d.toks[k].kind == tkPunct && (d.word(k) == "." || d.word(k) == ";") && k > s {
+			break
+		}
+	}
+	if !forward {
+		for i, j := 0, len(verbs)-1; i < j; i, j = i+1, j-1 {
+			verbs[i], verbs[j] = verbs[j], verbs[i]
+		}
+	}
+	for _, v := range verbs {
+		weak := weakSpeechVerbs[d.lower(v)]
+		// Inverted tag: said Elizabeth / said she / said the Hatter.
+		k := v + 1
+		if d.isWord(k) && (d.lower(k) == "the" || d.lower(k) == "little" || d.lower(k) == "old" || d.lower(k) == "poor" || d.lower(k) == "young") && a.tokMent[k] < 0 {
+			k++
+		}
+		if k < e || k < len(d.toks) && a.tokMent[k] >= 0 {
+			if c, m, conf := a.subjectAt(ui, k, v); c != noSpeaker {
+				return c, m, conf
+			}
+		}
+		// Subject before the verb: Elizabeth said / she replied / Mr.
+		// Darcy, after a pause, said. A weak verb ("went on") needs its
+		// subject right before it.
+		lo := subjLo
+		if weak {
+			lo = max(s, v-3)
+		}
+		if c, m, conf := a.verbSubject(ui, v, lo); c != noSpeaker {
+			return c, m, conf
+		}
+	}
+	return -1, "", 0
+}
+
+// continuationVerbs say the previous speaker goes on talking.
+var continuationVerbs = wordSet("added", "continued", "resumed", "pursued", "repeated", "went", "persisted", "proceeded")
+
+// resolvePronoun finds the character a speech-tag pronoun at token k (with
+// speech verb at v, -1 if none) refers to. Candidates of the pronoun's
+// gender are scored by salience in the narration of the last paragraphs:
+// each name counts, more in subject position and less as a possessor,
+// decaying per sentence; each later he/she in narration reinforces the
+// character last named as a subject (a pronoun chain keeps the topic); a
+// kinship phrase ("his wife") counts for the relative. In a conversation the
+// one who spoke two turns ago and whoever the last speaker addressed gain,
+// the last speaker loses unless the verb says they go on ("she added"). The
+// most mentioned characters get a small prior, since narration follows
+// them. People addressed in the quotation itself are excluded.
+func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
+	d := a.d
+	para := int(d.toks[k].para)
+	lead := a.leadOf(gender)
+	// Look back three paragraphs; if nobody of that gender is named there,
+	// look further.
+	score := a.narrationSalience(k, para-3, gender, lead)
+	if len(score) == 0 {
+		score = a.narrationSalience(k, para-10, gender, lead)
+	}
+	// Earlier participants of the conversation stay candidates even when
+	// no narration has named them for a while.
+	for j := ui - 1; j >= 0 && j >= ui-8 && a.conversation(j, ui); j-- {
+		if c := a.utts[j].speaker; c >= 0 && a.chars[c].gender == gender {
+			score[c] += 0.3
+		}
+		for _, c := range a.utts[j].vocs {
+			if a.chars[c].gender == gender {
+				score[c] += 0.3
+			}
+		}
+	}
+	// Narration follows its protagonists: when nobody of the pronoun's
+	// gender has been named lately, the most mentioned such character is
+	// the candidate, and prominence adds a little to everyone.
+	top := 0
+	if lead >= 0 {
+		top = len(a.chars[lead].ments)
+		if len(score) == 0 {
+			score[lead] = 0
+		}
+	}
+	for c := range score {
+		score[c] += protagonistPrior * float64(len(a.chars[c].ments)) / float64(max(1, top))
+	}
+	cont := v >= 0 && continuationVerbs[d.lower(v)]
+	if ui > 0 && a.conversation(ui-1, ui) {
+		p := &a.utts[ui-1]
+		if p.speaker >= 0 && a.chars[p.speaker].gender == gender {
+			switch {
+			case cont && p.lastPara >= a.utts[ui].para-1:
+				score[p.speaker] += 2
+			case cont:
+				// A narration paragraph intervened; it may have moved the
+				// topic to someone else.
+				score[p.speaker] += 0.5
+			default:
+				score[p.speaker] -= 1.5
+			}
+		}
+		for _, c := range p.vocs {
+			if a.chars[c].gender == gender {
+				score[c] += 2
+			}
+		}
+		if ui > 1 && a.conversation(ui-2, ui) {
+			if c := a.utts[ui-2].speaker; c >= 0 && c != p.speaker && a.chars[c].gender == gender {
+				score[c]++
+			}
+		}
+	} else if ui > 0 && cont && a.utts[ui-1].lastPara >= para-3 {
+		if c := a.utts[ui-1].speaker; c >= 0 && a.chars[c].gender == gender {
+			score[c]++
+		}
+	}
+	// Nobody addresses, or speaks of, themselves by name.
+	for _, c := range a.quotedChars(ui) {
+		delete(score, c)
+	}
+	if c := a.tagObject(k); c >= 0 {
+		delete(score, c)
+	}
+	best, bs := -1, 0.0
+	for c, sc := range score {
+		if sc > bs || sc == bs && best >= 0 && c < best {
+			best, bs = c, sc
+		}
+	}
+	return best
+}
+
+// protagonistPrior weighs a character's share of the lead's mentions in
+// pronoun resolution.
+const protagonistPrior = 0.3
+
+// leadOf returns the most mentioned character of a gender, -1 if none.
+func (a *analyzer) leadOf(gender string) int {
+	top, lead := 0, -1
+	for _, c := range a.chars {
+		if c.gender == gender && len(c.ments) > top {
+			top, lead = len(c.ments), c.id
+		}
+	}
+	return lead
+}
+
+// quotedChars lists the characters named inside the turn's quotations.
+func (a *analyzer) quotedChars(ui int) []int {
+	var out []int
+	for _, q := range a.utts[ui].segs {
+		s, e := a.d.segTokens(q)
+		for k := s; k < e; k++ {
+			if mi := a.tokMent[k]; mi >= 0 {
+				if c := a.ments[mi].char; c >= 0 && !containsInt(out, c) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// narrationSalience scores characters of a gender by how salient they are
+// in the narration from paragraph fromPara up to token k: each name counts,
+// twice in subject position and half as a possessor, decaying by sentence;
+// the subject of k's own paragraph gains most; a later he/she reinforces the
+// character last named as subject (or the lead, if none was); a kinship
+// phrase ("his wife") counts for the relative.
+func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) map[int]float64 {
+	d := a.d
+	score := map[int]float64{}
+	para := int(d.toks[k].para)
+	sentK := d.toks[k].sent
+	lastSubject := map[string]int{"male": -1, "female": -1}
+	decay := func(j int) float64 { return math.Pow(0.7, float64(sentK-d.toks[j].sent)) }
+	// Paragraphs can be huge (texts without blank lines); cap the window.
+	for j := max(int(d.paras[max(0, fromPara)].tokS), k-maxWindowTokens); j < k; j++ {
+		t := &d.toks[j]
+		if t.quote >= 0 {
+			continue
+		}
+		if mi := a.tokMent[j]; mi >= 0 {
+			m := &a.ments[mi]
+			j = int(m.tokE) - 1
+			if m.char < 0 {
+				continue
+			}
+			g := a.chars[m.char].gender
+			w := decay(j)
+			subj := a.subjectPosition(int(mi))
+			if subj {
+				w *= 2
+				lastSubject[g] = m.char
+			}
+			if int(m.tokE) < len(d.toks) && d.toks[m.tokE].kind == tkClitic {
+				w *= 0.5
+			}
+			if g == gender {
+				if int(t.para) == para && subj {
+					// The subject of the tag's own paragraph: the strongest
+					// cue.
+					w += 1.5
+				}
+				score[m.char] += w
+			}
+			continue
+		}
+		if t.kind != tkWord {
+			continue
+		}
+		switch lw := d.vocab[t.lw]; lw {
+		case "he", "she":
+			g := "male"
+			if lw == "she" {
+				g = "female"
+			}
+			if g != gender {
+				continue
+			}
+			c := lastSubject[g]
+			if c < 0 {
+				c = lead
+			}
+			if c >= 0 {
+				score[c] += 0.6 * decay(j)
+			}
+		case "his", "her":
+			if _, noun, ok := a.kinAt(j); ok {
+				g := "male"
+				if lw == "her" {
+					g = "female"
+				}
+				if ref := lastSubject[g]; ref >= 0 {
+					if c := a.relative(ref, noun); c >= 0 && a.chars[c].gender == gender {
+						score[c] += decay(j)
+					}
+				}
+			}
+		}
+	}
+	return score
+}
+
+// finiteVerbs commonly follow a subject; with past tenses in -ed they
+// reveal a name in subject position anywhere in a sentence.
+var finiteVerbs = wordSet("was", "had", "is", "has", "could", "would", "should",
+	"might", "must", "will", "did", "does", "came", "went", "said", "saw", "made",
+	"took", "gave", "knew", "thought", "felt", "found", "began", "ran", "sat",
+	"stood", "rose", "spoke", "told", "heard", "left", "kept", "brought", "got",
+	"met", "led", "sent", "wrote", "read", "seemed", "now", "then", "himself",
+	"herself", "soon", "immediately", "instantly", "only", "still", "never", "always")
+
+// subjectPosition reports whether mention mi is likely a subject: not the
+// object of a preposition, and either the first name of its narration
+// sentence or followed by a finite verb ("before Mr. Collins came up").
+func (a *analyzer) subjectPosition(mi int) bool {
+	d := a.d
+	m := &a.ments[mi]
+	if a.prepGoverned(int(m.tokS)) {
+		return false
+	}
+	if n := int(m.tokE); n < len(d.toks) && d.isWord(n) {
+		if lw := d.lower(n); finiteVerbs[lw] || strings.HasSuffix(lw, "ed") {
+			return true
+		}
+	}
+	if mi > 0 && d.toks[a.ments[mi-1].tokS].sent == d.toks[m.tokS].sent && d.toks[a.ments[mi-1].tokS].quote < 0 {
+		return false
+	}
+	return true
+}
+
+// tagObject returns the character named as the object of a speech tag
+// ("said she to Charlotte"), -1 if none.
+func (a *analyzer) tagObject(k int) int {
+	d := a.d
+	for j := k + 1; j < len(d.toks) && j <= k+3; j++ {
+		if !d.isWord(j) {
+			return -1
+		}
+		if d.lower(j) == "to" && j+1 < len(d.toks) {
+			if mi := a.tokMent[j+1]; mi >= 0 {
+				return a.ments[mi].char
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// recentNarrationMention returns the character of the given gender named
+// last in narration before token k, within the last back paragraphs,
+// skipping exclude.
+func (a *analyzer) recentNarrationMention(k int, gender string, exclude, back int) int {
+	d := a.d
+	para := int(d.toks[k].para)
+	limit := max(int(d.paras[max(0, para-back)].tokS), k-maxWindowTokens*back)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
+		m := &a.ments[mi]
+		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == exclude {
+			continue
+		}
+		if gender == "" || a.chars[m.char].gender == gender {
+			return m.char
+		}
+	}
+	return -1
+}
+
+// adjacentActor picks the subject of the narration sentence that touches
+// the quotation ("Elizabeth smiled. “…”", "“…” Elizabeth looked away."),
+// unless that character is being addressed.
+func (a *analyzer) adjacentActor(ui int) int {
+	d := a.d
+	u := &a.utts[ui]
+	for _, n := range a.narrations(u) {
+		if n.e <= n.s || n.after > 0 {
+			continue
+		}
+		var s, e int
+		if n.after < 0 {
+			// Last clause of the lead-in.
+			sent := d.toks[n.e-1].sent
+			s, e = n.s, n.e
+			for s < e && d.toks[s].sent != sent {
+				s++
+			}
+			s = lastClause(d, s, e)
+		} else {
+			sent := d.toks[n.s].sent
+			s, e = n.s, n.s
+			for e < n.e && d.toks[e].sent == sent {
+				e++
+			}
+		}
+		if c := a.firstSubject(ui, s, e); c >= 0 {
+			return c
+		}
+	}
+	if (ui == 0 || !a.conversation(ui-1, ui)) && u.para > 0 && !a.paraHasQuote(u.para-1) {
+		// A turn that opens a conversation right after narration is often
+		// spoken by the subject of the narration's last sentence: of its
+		// speech verb if it has one ("Mr. Collins began."), else of its
+		// last clause.
+		p := d.paras[u.para-1]
+		last := int(p.tokE) - 1
+		s := last
+		for s > int(p.tokS) && d.toks[s-1].sent == d.toks[last].sent {
+			s--
+		}
+		for v := last; v >= s; v-- {
+			if d.isWord(v) && (leadInVerbs[d.lower(v)] || speechVerbs[d.lower(v)] && !weakSpeechVerbs[d.lower(v)]) {
+				if c, _, _ := a.verbSubject(ui, v, s); c >= 0 {
+					return c
+				}
+				break
+			}
+		}
+		if c := a.firstSubject(ui, lastClause(d, s, last+1), last+1); c >= 0 {
+			return c
+		}
+	}
+	return -1
+}
+
+// lastClause returns the start of the last clause (after a semicolon) of
+// tokens [s, e).
+func lastClause(d *doc, s, e int) int {
+	for k := e - 1; k > s; k-- {
+		if d.toks[k].kind == tkPunct && d.word(k) == ";" {
+			return k + 1
+		}
+	}
+	return s
+}
+
+// firstSubject returns the first name or he/she in narration tokens [s, e)
+// that is not the object of a preposition nor addressed in the turn.
+func (a *analyzer) firstSubject(ui, s, e int) int {
+	d := a.d
+	u := &a.utts[ui]
+	for k := s; k < e; k++ {
+		if d.toks[k].quote >= 0 {
+			continue
+		}
+		if mi := a.tokMent[k]; mi >= 0 {
+			c := a.ments[mi].char
+			k = int(a.ments[mi].tokE) - 1
+			if c < 0 || containsInt(u.vocs, c) {
+				continue
+			}
+			ps := int(a.ments[mi].tokS) - 1
+			if ps >= 0 && d.isWord(ps) {
+				switch d.lower(ps) {
+				case "to", "at", "with", "of", "for", "by", "from", "on", "upon", "towards":
+					continue
+				}
+			}
+			return c
+		}
+		if d.isWord(k) {
+			switch d.lower(k) {
+			case "he":
+				return a.resolvePronoun(ui, k, -1, "male")
+			case "she":
+				return a.resolvePronoun(ui, k, -1, "female")
+			}
+			if poss, noun, ok := a.kinAt(k); ok && !a.governed(k) {
+				return a.resolveKin(ui, k, poss, noun)
+			}
+		}
+	}
+	return -1
+}
+
+// conversation reports whether turns i and j (i < j) belong to one
+// exchange: between consecutive turns lies at most one short narration
+// paragraph ("Mr. Bennet made no answer.").
+func (a *analyzer) conversation(i, j int) bool {
+	for k := i; k < j; k++ {
+		gap := a.utts[k+1].para - a.utts[k].lastPara - 1
+		if gap > 1 || gap == 1 && a.d.paraWords(a.utts[k].lastPara+1) > shortNarrationWords {
+			return false
+		}
+	}
+	return true
+}
+
+// shortNarrationWords is the longest narration paragraph that does not
+// interrupt a conversation.
+const shortNarrationWords = 30
+
+// slot is one turn of a conversation as seen by the alternation rules: a
+// quotation turn, or a silent reaction in a short narration paragraph
+// ("Mr. Darcy bowed.", "He made no answer.") which also takes a turn.
+type slot struct {
+	utt     int // index into utts, -1 for a silent reaction
+	speaker int
+	vocs    []int
+	conf    float64
+}
+
+// slots lays out a run, inserting silent reactions whose actor is known.
+func (a *analyzer) slots(run []int) []slot {
+	var out []slot
+	for j, ui := range run {
+		if j > 0 {
+			if gap := a.utts[ui].para - a.utts[run[j-1]].lastPara - 1; gap == 1 {
+				p := a.utts[ui].para - 1
+				if v := a.lastSpeechVerb(p); v >= 0 {
+					// "…she went on as before.": not a silent reaction but
+					// the lead-in of the next turn.
+					if c, _, _ := a.verbSubject(ui, v, int(a.d.paras[p].tokS)); c >= 0 && a.utts[ui].adj < 0 {
+						a.utts[ui].adj = c
+					}
+				} else if c := a.reactionActor(ui, p); c >= 0 {
+					out = append(out, slot{utt: -1, speaker: c, conf: confAdjacent})
+				}
+			}
+		}
+		u := &a.utts[ui]
+		if u.cont && len(out) > 0 && (u.speaker == noSpeaker || u.speaker == out[len(out)-1].speaker) {
+			// The same speaker going on after a narrative aside.
+			continue
+		}
+		out = append(out, slot{utt: ui, speaker: u.speaker, vocs: u.vocs, conf: u.conf})
+	}
+	return out
+}
+
+// lastSpeechVerb returns the last verb of going on speaking ("went on",
+// "continued", "began") in the last sentence of paragraph p, -1 if none.
+func (a *analyzer) lastSpeechVerb(p int) int {
+	d := a.d
+	last := int(d.paras[p].tokE) - 1
+	for k := last; k >= int(d.paras[p].tokS) && d.toks[k].sent == d.toks[last].sent; k-- {
+		if !d.isWord(k) || d.toks[k].quote >= 0 {
+			continue
+		}
+		switch lw := d.lower(k); {
+		case lw == "went" && d.isWord(k+1) && d.lower(k+1) == "on",
+			lw == "continued", lw == "resumed", lw == "added", lw == "began", lw == "proceeded":
+			return k
+		}
+	}
+	return -1
+}
+
+// reactionActor returns who acts in the short narration paragraph p placed
+// just before turn ui: its first name, or its leading pronoun resolved as
+// in a speech tag.
+func (a *analyzer) reactionActor(ui, p int) int {
+	d := a.d
+	for k := int(d.paras[p].tokS); k < int(d.paras[p].tokE); k++ {
+		if mi := a.tokMent[k]; mi >= 0 {
+			return a.ments[mi].char
+		}
+		if d.isWord(k) {
+			switch d.lower(k) {
+			case "he":
+				return a.resolvePronoun(ui, k, -1, "male")
+			case "she":
+				return a.resolvePronoun(ui, k, -1, "female")
+			}
+			if poss, noun, ok := a.kinAt(k); ok && !a.governed(k) {
+				return a.resolveKin(ui, k, poss, noun)
+			}
+		}
+	}
+	return -1
+}
+
+// conversations groups turns into runs of one exchange.
+func (a *analyzer) conversations() [][]int {
+	var out [][]int
+	var cur []int
+	for i := range a.utts {
+		if len(cur) > 0 && !a.conversation(i-1, i) {
+			out = append(out, cur)
+			cur = nil
+		}
+		cur = append(cur, i)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// contextSpeaker is the last resort: the most recently named character in
+// the narration just before the turn who is neither the previous speaker
+// nor addressed.
+func (a *analyzer) contextSpeaker(ui int) int {
+	d := a.d
+	u := &a.utts[ui]
+	prev := -1
+	if ui > 0 && a.conversation(ui-1, ui) {
+		prev = a.utts[ui-1].speaker
+	}
+	limit := max(int(d.paras[max(0, u.para-2)].tokS), u.tokS-2*maxWindowTokens)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= u.tokS }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
+		m := &a.ments[mi]
+		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == prev || containsInt(u.vocs, m.char) {
+			continue
+		}
+		return m.char
+	}
+	return -1
+}
+
+// addressees sets each turn's addressee: a vocative, else the other party
+// of the exchange.
+func (a *analyzer) addressees() {
+	n := len(a.utts)
+	for i := range a.utts {
+		u := &a.utts[i]
+		for _, v := range u.vocs {
+			if v != u.speaker {
+				u.addressee = v
+				break
+			}
+		}
+		if u.addressee >= 0 || u.speaker < 0 {
+			continue
+		}
+		if i > 0 && a.conversation(i-1, i) && a.utts[i-1].speaker >= 0 && a.utts[i-1].speaker != u.speaker {
+			u.addressee = a.utts[i-1].speaker
+		} else if i+1 < n && a.conversation(i, i+1) && a.utts[i+1].speaker >= 0 && a.utts[i+1].speaker != u.speaker {
+			u.addressee = a.utts[i+1].speaker
+		}
+	}
+}

@@ -1,0 +1,639 @@
+package analysis
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// form is one distinct surface form of a name ("Mr. Darcy", "Lizzy").
+type form struct {
+	key    string
+	hon    string   // honorific key, "" if none
+	words  []string // name words as written
+	lws    []string // lower-cased name words
+	count  int
+	first  int32 // token index of the first occurrence
+	entity int   // owning entity, -1 until clustered
+	plural bool  // a family plural, never a character
+}
+
+// Entity kinds, by the strongest form that founded them.
+const (
+	entFull  = iota // given name + surname ("Elizabeth Bennet")
+	entHon          // honorific + one word ("Mr. Bennet", "Lady Lucas")
+	entTitle        // a bare title used as a name ("the Queen")
+	entBare         // a single word ("Alice", "Kitty")
+)
+
+type entity struct {
+	id      int
+	kind    int
+	forms   []*form
+	given   string // lower case, "" if unknown
+	surname string // lower case, "" if unknown
+	hons    map[string]int
+	gender  string
+	merged  int // entity this one was folded into, -1 if none
+}
+
+func (e *entity) count() int {
+	n := 0
+	for _, f := range e.forms {
+		n += f.count
+	}
+	return n
+}
+
+// hasHonClass reports whether the entity was ever named with a title of the
+// given class ("Mrs", "Miss", "Colonel").
+func (e *entity) hasHonClass(c string) bool { return e.hons[c] > 0 }
+
+// married reports whether the entity carries a married woman's title.
+func (e *entity) married() bool { return e.hasHonClass("Mrs") || e.hasHonClass("Lady") }
+
+type clusterer struct {
+	forms     map[string]*form
+	order     []*form // forms by descending count
+	ents      []*entity
+	byFull    map[string]*entity // given|surname
+	byHon     map[string]*entity // class + " " + word
+	byTitle   map[string]*entity
+	byGiven   map[string][]*entity // entities by given name, in creation order
+	bySurname map[string][]*entity
+	// surnames holds every word used as a surname: the last word of a
+	// multi-word name or a word after a surname-only title.
+	surnames map[string]bool
+}
+
+// setNames records an entity's given name and surname and indexes them.
+func (c *clusterer) setNames(e *entity, given, surname string) {
+	if given != "" && e.given != given {
+		e.given = given
+		c.byGiven[given] = append(c.byGiven[given], e)
+	}
+	if surname != "" && e.surname != surname {
+		e.surname = surname
+		c.bySurname[surname] = append(c.bySurname[surname], e)
+	}
+}
+
+// formalTargets lists the formal given names already known that w may be a
+// familiar form of ("lizzy", "eliza" → "elizabeth").
+func (c *clusterer) formalTargets(w string) []string {
+	var out []string
+	for _, g := range diminutives[w] {
+		if len(c.byGiven[g]) > 0 {
+			out = append(out, g)
+		}
+	}
+	if len([]rune(w)) >= 4 {
+		for g := range c.byGiven {
+			if len(g) > len(w) && strings.HasPrefix(g, w) && !containsString(out, g) {
+				out = append(out, g)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// byID sorts entities by creation order, for deterministic choices.
+func byID(es []*entity) []*entity {
+	sort.Slice(es, func(i, j int) bool { return es[i].id < es[j].id })
+	return es
+}
+
+func genderOK(e *entity, g string) bool { return g == "" || e.gender == "" || e.gender == g }
+
+// givenSurname splits a multi-word name into its given name and surname; a
+// particle starts the surname ("Catherine de Bourgh").
+func givenSurname(lws []string) (string, string) {
+	if nameParticles[lws[0]] {
+		return "", strings.Join(lws, " ")
+	}
+	for k := 1; k < len(lws); k++ {
+		if nameParticles[lws[k]] {
+			return lws[0], strings.Join(lws[k:], " ")
+		}
+	}
+	return lws[0], lws[len(lws)-1]
+}
+
+// formalGiven maps a familiar given name onto one of the formal names in
+// pool: through the diminutive table ("lizzy" → "elizabeth") or as a long
+// enough prefix ("eliza" → "elizabeth"). It returns "" if none fits.
+func formalGiven(w string, pool []string) string {
+	for _, g := range diminutives[w] {
+		for _, p := range pool {
+			if p == g {
+				return p
+			}
+		}
+	}
+	if len([]rune(w)) >= 4 {
+		for _, p := range pool {
+			if len(p) > len(w) && strings.HasPrefix(p, w) {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// titleCase upper-cases the first letter of a lower-case word.
+func titleCase(w string) string {
+	r := []rune(w)
+	if len(r) == 0 {
+		return w
+	}
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
+
+func nameGender(w string) string {
+	switch {
+	case femaleNames[w] && !maleNames[w]:
+		return "female"
+	case maleNames[w] && !femaleNames[w]:
+		return "male"
+	}
+	if gs := diminutives[w]; len(gs) > 0 {
+		return nameGender(gs[0])
+	}
+	return ""
+}
+
+func (c *clusterer) newEntity(kind int) *entity {
+	e := &entity{id: len(c.ents), kind: kind, hons: map[string]int{}, merged: -1}
+	c.ents = append(c.ents, e)
+	return e
+}
+
+func (c *clusterer) attach(e *entity, f *form) {
+	f.entity = e.id
+	e.forms = append(e.forms, f)
+	if f.hon != "" {
+		h := honorifics[f.hon]
+		e.hons[h.class] += f.count
+		if e.gender == "" {
+			e.gender = h.gender
+		}
+	}
+}
+
+// buildForms collects the distinct surface forms of the name runs.
+func buildForms(runs []nameRun) *clusterer {
+	c := &clusterer{forms: map[string]*form{}, byFull: map[string]*entity{}, byHon: map[string]*entity{},
+		byTitle: map[string]*entity{}, byGiven: map[string][]*entity{}, bySurname: map[string][]*entity{},
+		surnames: map[string]bool{}}
+	for i := range runs {
+		r := &runs[i]
+		if r.place || initialsOnly(r.words) {
+			continue
+		}
+		k := r.key()
+		f := c.forms[k]
+		if f == nil {
+			// A particle and what follows form one surname unit: "Catherine
+			// de Bourgh" is given "Catherine", surname "de Bourgh".
+			words := r.words
+			for j, w := range words {
+				if nameParticles[strings.ToLower(w)] {
+					words = append(append([]string(nil), words[:j]...), strings.Join(words[j:], " "))
+					break
+				}
+			}
+			f = &form{key: k, hon: r.hon, words: words, first: r.tokS, entity: -1}
+			f.lws = make([]string, len(words))
+			for j, w := range words {
+				f.lws[j] = strings.ToLower(w)
+			}
+			c.forms[k] = f
+		}
+		f.count++
+	}
+	for _, f := range c.forms {
+		c.order = append(c.order, f)
+	}
+	sort.Slice(c.order, func(i, j int) bool {
+		a, b := c.order[i], c.order[j]
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		return a.first < b.first
+	})
+	return c
+}
+
+// initialsOnly reports whether a name is made of single letters ("Colonel
+// F."), which stand for a name withheld, not a name.
+func initialsOnly(words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	for _, w := range words {
+		if len([]rune(w)) > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// markPlurals flags family plurals ("the Lucases", "Miss Bennets"): a
+// single word that is another name word plus -s or -es.
+func (c *clusterer) markPlurals() {
+	words := map[string]int{}
+	for _, f := range c.order {
+		for _, w := range f.lws {
+			words[w] += f.count
+		}
+	}
+	for _, f := range c.order {
+		if len(f.lws) != 1 {
+			continue
+		}
+		w := f.lws[0]
+		for _, suf := range []string{"es", "s"} {
+			if b, ok := strings.CutSuffix(w, suf); ok && words[b] >= f.count {
+				f.plural = true
+			}
+		}
+	}
+}
+
+// cluster groups forms into entities: full names first, then titled forms,
+// bare titles and finally single words, each attached to the unique
+// compatible entity already built when there is one.
+func (c *clusterer) cluster() {
+	for _, f := range c.order {
+		if len(f.lws) >= 2 {
+			c.surnames[f.lws[len(f.lws)-1]] = true
+		}
+		if len(f.lws) == 1 && f.hon != "" && !honorifics[f.hon].givenOK {
+			c.surnames[f.lws[0]] = true
+		}
+	}
+	c.markPlurals()
+	c.clusterFull()
+	for _, f := range c.order {
+		if f.hon != "" && len(f.words) == 1 && !f.plural {
+			c.clusterHon(f)
+		}
+	}
+	for _, f := range c.order {
+		if f.hon != "" && len(f.words) == 0 {
+			c.clusterTitle(f)
+		}
+	}
+	for _, f := range c.order {
+		if f.hon == "" && len(f.words) == 1 && !f.plural {
+			c.clusterBare(f)
+		}
+	}
+}
+
+func (c *clusterer) clusterFull() {
+	bySurname := map[string][]*form{}
+	var surnames []string
+	for _, f := range c.order {
+		if len(f.words) < 2 {
+			continue
+		}
+		g, s := givenSurname(f.lws)
+		if g == s {
+			// "called Scrooge Scrooge": a repetition, not a name.
+			f.plural = true
+			continue
+		}
+		if bySurname[s] == nil {
+			surnames = append(surnames, s)
+		}
+		bySurname[s] = append(bySurname[s], f)
+	}
+	for _, s := range surnames {
+		fs := bySurname[s]
+		var givens []string
+		seen := map[string]bool{}
+		for _, f := range fs {
+			if !seen[f.lws[0]] {
+				seen[f.lws[0]] = true
+				givens = append(givens, f.lws[0])
+			}
+		}
+		for _, f := range fs {
+			g := f.lws[0]
+			if fg := formalGiven(g, givens); fg != "" {
+				g = fg
+			}
+			key := g + "|" + s
+			e := c.byFull[key]
+			if e == nil {
+				e = c.newEntity(entFull)
+				c.setNames(e, g, s)
+				c.byFull[key] = e
+			}
+			c.attach(e, f)
+		}
+	}
+	for _, e := range c.ents {
+		if e.gender == "" {
+			e.gender = nameGender(e.given)
+		}
+	}
+}
+
+// formCount returns the number of occurrences of the form with this key.
+func (c *clusterer) formCount(key string) int {
+	if f := c.forms[key]; f != nil {
+		return f.count
+	}
+	return 0
+}
+
+// eldest picks, among unmarried women sharing a surname, the one "Miss
+// <Surname>" refers to. By English usage the eldest unmarried daughter is
+// "Miss Bennet" and her younger sisters "Miss Elizabeth", "Miss Lydia"; so the
+// candidate least often called "Miss <Given>" relative to how often she is
+// named at all is the eldest.
+func (c *clusterer) eldest(cands []*entity) *entity {
+	var best *entity
+	bestRatio := 0.0
+	for _, e := range cands {
+		miss, named := 0, 0
+		for _, f := range c.order {
+			if len(f.lws) == 0 || f.entity >= 0 && f.entity != e.id {
+				continue
+			}
+			w := f.lws[0]
+			if w != e.given && formalGiven(w, []string{e.given}) != e.given {
+				continue
+			}
+			named += f.count
+			if f.hon != "" && honorifics[f.hon].class == "Miss" && len(f.lws) == 1 {
+				miss += f.count
+			}
+		}
+		ratio := (float64(miss) + 0.5) / (float64(named) + 1)
+		if best == nil || ratio < bestRatio {
+			best, bestRatio = e, ratio
+		}
+	}
+	return best
+}
+
+// dominant returns the candidate with the largest score if it is at least
+// twice the runner-up, else nil.
+func dominant(cands []*entity, score func(*entity) int) *entity {
+	var best *entity
+	bs, second := -1, -1
+	for _, e := range cands {
+		s := score(e)
+		switch {
+		case s > bs:
+			best, second, bs = e, bs, s
+		case s > second:
+			second = s
+		}
+	}
+	if best == nil || (second > 0 && bs < 2*second) {
+		return nil
+	}
+	return best
+}
+
+func (c *clusterer) clusterHon(f *form) {
+	h := honorifics[f.hon]
+	w := f.lws[0]
+	var cands []*entity
+	if h.givenOK {
+		for _, g := range append([]string{w}, c.formalTargets(w)...) {
+			for _, e := range c.byGiven[g] {
+				if e.kind == entFull && genderOK(e, h.gender) {
+					cands = append(cands, e)
+				}
+			}
+		}
+		cands = byID(cands)
+	}
+	surnameRole := false
+	if len(cands) == 0 {
+		surnameRole = true
+		for _, e := range c.bySurname[w] {
+			if e.kind != entFull || !genderOK(e, h.gender) {
+				continue
+			}
+			// A gendered title does not join someone of unknown gender who
+			// already bears other titles ("Miss Roylott" is not "Dr.
+			// Grimesby Roylott").
+			if h.gender != "" && e.gender == "" && len(e.hons) > 0 {
+				continue
+			}
+			switch h.class {
+			case "Mrs", "Lady":
+				// A married title only joins a full name that itself carried
+				// one: "Elizabeth Bennet" is not "Mrs. Bennet".
+				if !e.married() {
+					continue
+				}
+			case "Miss":
+				if e.married() {
+					continue
+				}
+			default:
+				if e.hasHonClass("Miss") || e.married() {
+					continue
+				}
+			}
+			cands = append(cands, e)
+		}
+	}
+	var pick *entity
+	switch {
+	case len(cands) == 1:
+		pick = cands[0]
+	case len(cands) > 1:
+		var same []*entity
+		for _, e := range cands {
+			if e.hasHonClass(h.class) {
+				same = append(same, e)
+			}
+		}
+		if len(same) == 1 {
+			pick = same[0]
+		} else if surnameRole && h.class == "Miss" {
+			pick = c.eldest(cands)
+		} else {
+			pick = dominant(cands, (*entity).count)
+		}
+	}
+	if pick != nil {
+		c.attach(pick, f)
+		return
+	}
+	key := h.class + " " + w
+	e := c.byHon[key]
+	if e == nil {
+		e = c.newEntity(entHon)
+		c.byHon[key] = e
+		if h.givenOK && !c.surnames[w] && (c.isGiven(w) || nameGender(w) != "") {
+			c.setNames(e, w, "")
+		} else {
+			c.setNames(e, "", w)
+		}
+	}
+	c.attach(e, f)
+	if e.gender == "" && e.given != "" {
+		e.gender = nameGender(e.given)
+	}
+}
+
+// isGiven reports whether w is the given name of a full name.
+func (c *clusterer) isGiven(w string) bool {
+	for _, e := range c.byGiven[w] {
+		if e.kind == entFull {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *clusterer) clusterTitle(f *form) {
+	h := honorifics[f.hon]
+	var cands []*entity
+	for _, e := range c.ents {
+		if e.merged < 0 && e.hasHonClass(h.class) && e.kind != entTitle {
+			cands = append(cands, e)
+		}
+	}
+	if len(cands) > 0 {
+		if pick := dominant(cands, func(e *entity) int { return e.hons[h.class] }); pick != nil {
+			c.attach(pick, f)
+		}
+		return
+	}
+	e := c.byTitle[h.class]
+	if e == nil {
+		e = c.newEntity(entTitle)
+		c.byTitle[h.class] = e
+	}
+	c.attach(e, f)
+}
+
+// wordScore is how often the entity's forms contain the word w.
+func wordScore(e *entity, w string) int {
+	n := 0
+	for _, f := range e.forms {
+		for _, x := range f.lws {
+			if x == w {
+				n += f.count
+				break
+			}
+		}
+	}
+	return n
+}
+
+func (c *clusterer) clusterBare(f *form) {
+	w := f.lws[0]
+	var given, surnameMale, surnameOther []*entity
+	usable := func(e *entity) bool { return e.merged < 0 && e.kind != entBare && e.kind != entTitle }
+	for _, e := range c.byGiven[w] {
+		if usable(e) {
+			given = append(given, e)
+		}
+	}
+	for _, e := range c.bySurname[w] {
+		if usable(e) && e.given != w {
+			// A bare surname names a man far more often than a woman.
+			if e.gender == "female" {
+				surnameOther = append(surnameOther, e)
+			} else {
+				surnameMale = append(surnameMale, e)
+			}
+		}
+	}
+	cands := append(given, surnameMale...)
+	if len(surnameMale) == 0 {
+		cands = append(cands, surnameOther...)
+	}
+	if len(cands) > 0 {
+		// The entity most often named with this word wins, with a small
+		// prior for prominence so that a full name seen once (an author's
+		// byline, a passing namesake) does not capture the protagonist.
+		var best *entity
+		bs := -1.0
+		for _, e := range cands {
+			if s := float64(wordScore(e, w)) + float64(e.count())/20; s > bs {
+				best, bs = e, s
+			}
+		}
+		c.attach(best, f)
+		return
+	}
+	// A familiar form ("Lizzy") joins the owner of the formal given name,
+	// provided that person is also called by the bare given name: someone
+	// always titled ("Lady Catherine") is not the "Kitty" of the story.
+	g := nameGender(w)
+	var dims []*entity
+	var pool []*entity
+	for _, t := range c.formalTargets(w) {
+		pool = append(pool, c.byGiven[t]...)
+	}
+	for _, e := range byID(pool) {
+		if e.merged >= 0 || e.given == w || !genderOK(e, g) {
+			continue
+		}
+		bare := c.formCount(titleCase(e.given))
+		total := wordScore(e, e.given)
+		if total == 0 || bare*4 < total {
+			continue
+		}
+		dims = append(dims, e)
+	}
+	if pick := dominant(dims, func(e *entity) int { return wordScore(e, e.given) }); pick != nil {
+		c.attach(pick, f)
+		return
+	}
+	e := c.newEntity(entBare)
+	if c.surnames[w] {
+		c.setNames(e, "", w)
+	} else {
+		c.setNames(e, w, "")
+	}
+	e.gender = nameGender(w)
+	c.attach(e, f)
+}
+
+// resolve follows merge links to the surviving entity.
+func (c *clusterer) resolve(id int) int {
+	for id >= 0 && c.ents[id].merged >= 0 {
+		id = c.ents[id].merged
+	}
+	return id
+}
+
+// merge folds entity src into dst.
+func (c *clusterer) merge(src, dst *entity) {
+	src.merged = dst.id
+	for _, f := range src.forms {
+		f.entity = dst.id
+		dst.forms = append(dst.forms, f)
+	}
+	for k, v := range src.hons {
+		dst.hons[k] += v
+	}
+	if dst.gender == "" {
+		dst.gender = src.gender
+	}
+	src.forms = nil
+}

@@ -1,0 +1,344 @@
+package analysis
+
+import (
+	"math"
+	"sort"
+)
+
+// Conversation decoding. Local rules ("said she" → the most salient woman)
+// make independent mistakes; a conversation is better read as a whole. For
+// each run of consecutive turns, the candidate speakers are the people
+// involved (tagged speakers, people addressed, the subjects of nearby
+// narration), and the speaker sequence maximising a score is found by a
+// second-order Viterbi search. The score adds evidence for each turn
+// (explicit tags fix the speaker; a pronoun tag fixes the gender; people
+// addressed by name are not speaking) and for each step (speakers rarely
+// follow themselves, tend to alternate, and the one addressed answers).
+
+// Evidence weights, in log-odds-like units.
+const (
+	wGenderClash   = -6.0 // a "said she" turn given to a man
+	wGenderUnknown = -1.0 // a pronoun tag given to someone of unknown gender
+	wTagCandidate  = 2.0  // the pronoun's salience resolution
+	wAdjacent      = 1.5  // subject of the narration touching the quotation
+	wAddressed     = -8.0 // speaking to oneself by name
+	wQuoted        = -1.5 // speaking of oneself in the third person
+	wNamedInReply  = 1.5  // the next turn names the one it answers
+	wProminence    = 0.0  // times the character's share of the top mentions
+	wRepeat        = -3.0 // the same speaker twice in a row
+	wAlternate     = 1.5  // A B A
+	wAnswerCall    = 3.0  // the one just addressed answers
+	maxCandidates  = 8    // candidates beyond the turns' fixed speakers
+)
+
+// The search costs turns × candidates³. A long conversation with many
+// candidates (a crowd scene) is split in halves until it is small enough,
+// so the cost stays linear in the text whatever the input.
+const (
+	maxRunTurns      = 30
+	maxRunCandidates = 12
+)
+
+// decodeRuns assigns speakers to every turn not fixed by an explicit tag.
+func (a *analyzer) decodeRuns() {
+	for _, run := range a.conversations() {
+		a.decodeRun(run)
+	}
+}
+
+// fixed reports whether a turn's speaker is settled by a named tag.
+func (u *utterance) fixed() bool {
+	switch u.method {
+	case "explicit", "kinship":
+		return u.speaker >= 0
+	case "narrator":
+		return true
+	}
+	return false
+}
+
+func (a *analyzer) decodeRun(run []int) {
+	slots := a.slots(run)
+	if len(slots) == 0 {
+		return
+	}
+	cands := a.candidates(run, slots)
+	if len(cands) == 0 {
+		return
+	}
+	if len(cands) > maxRunCandidates && len(run) > maxRunTurns {
+		a.decodeRun(run[:len(run)/2])
+		a.decodeRun(run[len(run)/2:])
+		return
+	}
+	n, m := len(slots), len(cands)
+	top := 1
+	for _, c := range a.chars {
+		top = max(top, len(c.ments))
+	}
+	// Emission scores.
+	emit := make([][]float64, n)
+	for i, sl := range slots {
+		emit[i] = make([]float64, m)
+		for j, c := range cands {
+			emit[i][j] = a.emission(sl, slots, i, c, top)
+		}
+	}
+	// Second-order Viterbi over (previous, current) candidate pairs; index m
+	// stands for "no previous turn".
+	neg := math.Inf(-1)
+	type cell struct {
+		score float64
+		back  int // previous-previous index
+	}
+	prev := make([][]cell, m+1)
+	for p := range prev {
+		prev[p] = make([]cell, m)
+		for c := range prev[p] {
+			prev[p][c] = cell{score: neg, back: -1}
+		}
+	}
+	for c := 0; c < m; c++ {
+		prev[m][c] = cell{score: emit[0][c], back: m}
+	}
+	history := make([][][]cell, n)
+	history[0] = prev
+	for i := 1; i < n; i++ {
+		cur := make([][]cell, m+1)
+		for p := range cur {
+			cur[p] = make([]cell, m)
+			for c := range cur[p] {
+				cur[p][c] = cell{score: neg, back: -1}
+			}
+		}
+		for pp := 0; pp <= m; pp++ {
+			for p := 0; p < m; p++ {
+				base := prev[pp][p].score
+				if math.IsInf(base, -1) {
+					continue
+				}
+				for c := 0; c < m; c++ {
+					if math.IsInf(emit[i][c], -1) {
+						continue
+					}
+					s := base + emit[i][c] + a.transition(slots, i, cands, pp, p, c)
+					if s > cur[p][c].score {
+						cur[p][c] = cell{score: s, back: pp}
+					}
+				}
+			}
+		}
+		history[i] = cur
+		prev = cur
+	}
+	// Backtrack.
+	bestP, bestC, best := -1, -1, neg
+	for p := 0; p <= m; p++ {
+		for c := 0; c < m; c++ {
+			if prev[p][c].score > best {
+				best, bestP, bestC = prev[p][c].score, p, c
+			}
+		}
+	}
+	if bestC < 0 {
+		return
+	}
+	path := make([]int, n)
+	p, c := bestP, bestC
+	for i := n - 1; i >= 0; i-- {
+		path[i] = c
+		pp := history[i][p][c].back
+		c, p = p, pp
+		if c == m {
+			break
+		}
+	}
+	for i, sl := range slots {
+		if sl.utt < 0 {
+			continue
+		}
+		u := &a.utts[sl.utt]
+		if u.fixed() {
+			continue
+		}
+		sp := cands[path[i]]
+		// How much better the chosen speaker's own evidence is than the
+		// runner-up's gives the confidence.
+		margin := math.Inf(1)
+		for j := range cands {
+			if j != path[i] {
+				margin = math.Min(margin, emit[i][path[i]]-emit[i][j])
+			}
+		}
+		conf := 0.45 + 0.4*(1-math.Exp(-math.Max(0, margin)/3))
+		switch {
+		case u.tagGender != "":
+			u.method = "pronoun"
+			conf += 0.1
+		case u.adj == sp:
+			u.method = "adjacent"
+		case len(slots) > 1:
+			u.method = "alternation"
+		default:
+			u.method = "context"
+			conf -= 0.1
+		}
+		u.speaker, u.conf = sp, math.Min(conf, 0.9)
+	}
+}
+
+// emission scores candidate c speaking in slot i.
+func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
+	if sl.utt < 0 {
+		if c == sl.speaker {
+			return 0
+		}
+		return math.Inf(-1)
+	}
+	u := &a.utts[sl.utt]
+	if u.fixed() {
+		if c == u.speaker {
+			return 0
+		}
+		return math.Inf(-1)
+	}
+	if c == narratorID {
+		// The narrator is a candidate only for untagged turns.
+		if u.tagGender != "" {
+			return wGenderClash
+		}
+		if containsInt(u.vocs, c) {
+			return wAddressed
+		}
+		return 0
+	}
+	s := wProminence * float64(len(a.chars[c].ments)) / float64(top)
+	if u.tagGender != "" {
+		switch g := a.chars[c].gender; {
+		case g == "":
+			s += wGenderUnknown
+		case g != u.tagGender:
+			s += wGenderClash
+		}
+		if c == u.speaker {
+			s += wTagCandidate
+		}
+	}
+	if c == u.adj {
+		s += wAdjacent
+	}
+	if containsInt(u.vocs, c) {
+		s += wAddressed
+	} else if containsInt(a.quotedChars(sl.utt), c) {
+		s += wQuoted
+	}
+	if i+1 < len(slots) && containsInt(slots[i+1].vocs, c) {
+		s += wNamedInReply
+	}
+	return s
+}
+
+// transition scores candidate index c following p (and pp before it).
+func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) float64 {
+	s := 0.0
+	if c == p {
+		s += wRepeat
+	}
+	if pp < len(cands) && c == pp && c != p {
+		s += wAlternate
+	}
+	if containsInt(slots[i-1].vocs, cands[c]) {
+		s += wAnswerCall
+	}
+	return s
+}
+
+// candidates collects who may speak in a run, strongest evidence first.
+func (a *analyzer) candidates(run []int, slots []slot) []int {
+	d := a.d
+	weight := map[int]float64{}
+	add := func(c int, w float64) {
+		if c >= 0 {
+			weight[c] += w
+		}
+	}
+	genders := map[string]bool{}
+	for _, sl := range slots {
+		if sl.speaker == narratorID {
+			weight[narratorID] += 3
+		}
+		add(sl.speaker, 3)
+		for _, v := range sl.vocs {
+			add(v, 2)
+		}
+		if sl.utt >= 0 {
+			u := &a.utts[sl.utt]
+			add(u.adj, 1.5)
+			if u.tagGender != "" {
+				genders[u.tagGender] = true
+			}
+		}
+	}
+	// People named in the narration just before the run: the scene.
+	first := &a.utts[run[0]]
+	k := first.tokS
+	limit := int(d.paras[max(0, int(d.toks[min(k, len(d.toks)-1)].para)-2)].tokS)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
+	seen := 0
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit && seen < 4; mi-- {
+		m := &a.ments[mi]
+		if m.char < 0 || d.toks[m.tokS].quote >= 0 {
+			continue
+		}
+		add(m.char, 1)
+		seen++
+	}
+	// A pronoun tag needs someone of its gender.
+	for g := range genders {
+		has := false
+		for c := range weight {
+			if c >= 0 && a.chars[c].gender == g {
+				has = true
+			}
+		}
+		if !has {
+			// The last person of that gender named in recent narration,
+			// else the lead of that gender.
+			c := a.recentNarrationMention(a.utts[run[0]].tokS, g, noSpeaker, 20)
+			if c < 0 {
+				c = a.leadOf(g)
+			}
+			add(c, 0.5)
+		}
+	}
+	out := make([]int, 0, len(weight))
+	for c := range weight {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if weight[out[i]] != weight[out[j]] {
+			return weight[out[i]] > weight[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	// Fixed speakers carry the most weight, so they come first; keep them
+	// all and a few others.
+	fixed := 0
+	for _, c := range out {
+		if weight[c] >= 3 {
+			fixed++
+		}
+	}
+	if limit := max(maxCandidates, fixed+2); len(out) > limit {
+		out = out[:limit]
+	}
+	// Fixed speakers must stay candidates whatever their weight.
+	for _, sl := range slots {
+		if sl.speaker != noSpeaker && !containsInt(out, sl.speaker) {
+			if sl.utt < 0 || a.utts[sl.utt].fixed() {
+				out = append(out, sl.speaker)
+			}
+		}
+	}
+	return out
+}

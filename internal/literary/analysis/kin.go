@@ -1,0 +1,336 @@
+package analysis
+
+import "sort"
+
+// Speech tags often name the speaker by kinship to someone in view: "said
+// his wife", "cried her mother". These are resolved by finding who "his" or
+// "her" refers to and then the relative through shared surnames and titles.
+
+// kinNouns maps a kinship noun to the relative's gender and whether the
+// relative is the married elder of the family.
+var kinNouns = map[string]struct {
+	gender string
+	elder  bool // parent or spouse: carries Mr/Mrs rather than Miss
+}{
+	"wife": {"female", true}, "lady": {"female", true}, "husband": {"male", true},
+	"mother": {"female", true}, "father": {"male", true},
+	"sister": {"female", false}, "daughter": {"female", false},
+	"brother": {"male", false}, "son": {"male", false},
+}
+
+// kinAt reports whether tokens k, k+1 read "his|her <kin noun>".
+func (a *analyzer) kinAt(k int) (poss, noun string, ok bool) {
+	d := a.d
+	if !d.isWord(k) || !d.isWord(k+1) {
+		return "", "", false
+	}
+	p := d.lower(k)
+	if p != "his" && p != "her" {
+		return "", "", false
+	}
+	n := d.lower(k + 1)
+	if _, ok := kinNouns[n]; !ok {
+		return "", "", false
+	}
+	return p, n, true
+}
+
+// resolveKin finds the character meant by "his wife" (poss="his",
+// noun="wife") in a speech tag at token k of turn ui.
+func (a *analyzer) resolveKin(ui, k int, poss, noun string) int {
+	g := "male"
+	if poss == "her" {
+		g = "female"
+	}
+	return a.relative(a.referent(ui, k, g), noun)
+}
+
+// relative returns the character who is ref's <noun> ("wife", "mother"),
+// found among the characters sharing ref's surname, -1 if not unique.
+func (a *analyzer) relative(ref int, noun string) int {
+	if ref < 0 {
+		return -1
+	}
+	surname := a.familyOf(ref)
+	if surname == "" {
+		return -1
+	}
+	kn := kinNouns[noun]
+	var cands []int
+	for _, c := range a.chars {
+		if c.id == ref || c.ent.surname != surname || c.gender != kn.gender {
+			continue
+		}
+		// Parents and spouses go by Mr./Mrs. and the family surname; a
+		// daughter married away ("Mrs. Wickham") is not the mother.
+		if kn.elder != titledWithSurname(c.ent, surname) {
+			continue
+		}
+		cands = append(cands, c.id)
+	}
+	if len(cands) == 1 {
+		return cands[0]
+	}
+	return -1
+}
+
+// referent resolves a possessive "his"/"her" at token k: a character of
+// that gender named earlier in the paragraph's narration, else one addressed
+// by name in the turn, else the previous speaker, else the last one named
+// in recent narration.
+func (a *analyzer) referent(ui, k int, gender string) int {
+	d := a.d
+	para := d.toks[k].para
+	for j := k - 1; j >= int(d.paras[para].tokS); j-- {
+		if mi := a.tokMent[j]; mi >= 0 && d.toks[j].quote < 0 {
+			if c := a.ments[mi].char; c >= 0 && a.chars[c].gender == gender {
+				return c
+			}
+		}
+	}
+	for _, v := range a.utts[ui].vocs {
+		if a.chars[v].gender == gender {
+			return v
+		}
+	}
+	if ui > 0 && a.conversation(ui-1, ui) {
+		if sp := a.utts[ui-1].speaker; sp >= 0 && a.chars[sp].gender == gender {
+			return sp
+		}
+		for _, v := range a.utts[ui-1].vocs {
+			if a.chars[v].gender == gender {
+				return v
+			}
+		}
+	}
+	return a.recentNarrationMention(k, gender, -1, 4)
+}
+
+// titledWithSurname reports whether the entity is called Mr./Mrs. (or a
+// similar elder's title) with this surname.
+func titledWithSurname(e *entity, surname string) bool {
+	for _, f := range e.forms {
+		if f.hon == "" || len(f.lws) != 1 || f.lws[0] != surname {
+			continue
+		}
+		switch honorifics[f.hon].class {
+		case "Miss", "Master":
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// vocativeMerges joins a given name used almost only in direct address
+// ("Charles") to the titled character who answers to it ("Mr. Bingley"):
+// when the turn before or after one addressing X is spoken by Y (by a tag,
+// or less surely by turn-taking), that is evidence that X is Y's given name.
+// X must be a known given name of Y's gender, rarely used in narration and
+// never tagged as a speaker itself; Y must have no given name yet; and the
+// two must never be named side by side in narration (two people, not one).
+// It reports whether anything was merged.
+func (a *analyzer) vocativeMerges() bool {
+	d := a.d
+	evidence := map[int]map[int]float64{}
+	add := func(x, j int) {
+		if j < 0 || j >= len(a.utts) {
+			return
+		}
+		u := &a.utts[j]
+		if u.speaker < 0 || u.speaker == x {
+			return
+		}
+		w := 1.0
+		switch u.method {
+		case "explicit", "kinship", "pronoun":
+		case "alternation":
+			w = 0.5
+		default:
+			return
+		}
+		if evidence[x] == nil {
+			evidence[x] = map[int]float64{}
+		}
+		evidence[x][u.speaker] += w
+	}
+	for i := range a.utts {
+		for _, x := range a.utts[i].vocs {
+			if a.chars[x].ent.kind != entBare {
+				continue
+			}
+			// The one addressed spoke just before or answers just after.
+			if i > 0 && a.conversation(i-1, i) {
+				add(x, i-1)
+			}
+			if i+1 < len(a.utts) && a.conversation(i, i+1) {
+				add(x, i+1)
+			}
+		}
+	}
+	// Pairs named in the same narration sentence are different people.
+	together := map[[2]int]bool{}
+	for i := 1; i < len(a.ments); i++ {
+		m, p := &a.ments[i], &a.ments[i-1]
+		if m.char < 0 || p.char < 0 || m.char == p.char || d.toks[m.tokS].quote >= 0 || d.toks[p.tokS].quote >= 0 {
+			continue
+		}
+		if d.toks[m.tokS].sent == d.toks[p.tokS].sent {
+			together[[2]int{m.char, p.char}] = true
+			together[[2]int{p.char, m.char}] = true
+		}
+	}
+	merged := false
+	for x, ev := range evidence {
+		best, bn, total := -1, 0.0, 0.0
+		for y, n := range ev {
+			total += n
+			if n > bn || n == bn && y < best {
+				best, bn = y, n
+			}
+		}
+		// A name never used in narration is only ever spoken to someone, so
+		// a single confident reply suffices; otherwise ask for two.
+		need := 2.0
+		if a.narrationMentions(x) == 0 {
+			need = 1
+		}
+		if bn < need || 3*bn < 2*total {
+			continue
+		}
+		X, Y := a.chars[x], a.chars[best]
+		// Only a recognisable given name of the right gender is taken for
+		// someone's first name; a place or thing addressed is not.
+		if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender {
+			continue
+		}
+		if Y.ent.given != "" || together[[2]int{x, best}] {
+			continue
+		}
+		// A name mostly used in narration, or tagged as speaking, belongs
+		// to a person of their own ("said Martha").
+		if 5*a.narrationMentions(x) > len(X.ments) || a.taggedSpeaker(x) {
+			continue
+		}
+		Y.ent.given = X.ent.given
+		a.c.merge(X.ent, Y.ent)
+		merged = true
+	}
+	return merged
+}
+
+// narrationMentions counts the character's mentions outside quotations.
+func (a *analyzer) narrationMentions(c int) int {
+	n := 0
+	for _, mi := range a.chars[c].ments {
+		if a.d.toks[a.ments[mi].tokS].quote < 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// taggedSpeaker reports whether some turn names c in its speech tag.
+func (a *analyzer) taggedSpeaker(c int) bool {
+	for i := range a.utts {
+		if a.utts[i].speaker == c && a.utts[i].method == "explicit" {
+			return true
+		}
+	}
+	return false
+}
+
+// familyOf returns a character's surname; for someone known only by a given
+// name ("Kitty"), the surname of the family she is most often named with in
+// narration sentences, if that family clearly dominates.
+func (a *analyzer) familyOf(c int) string {
+	if s := a.chars[c].ent.surname; s != "" {
+		return s
+	}
+	if s, ok := a.family[c]; ok {
+		return s
+	}
+	d := a.d
+	counts := map[string]int{}
+	total := 0
+	for _, mi := range a.chars[c].ments {
+		m := &a.ments[mi]
+		if d.toks[m.tokS].quote >= 0 {
+			continue
+		}
+		sent := d.sents[d.toks[m.tokS].sent]
+		for k := sent.tokS; k < sent.tokE; k++ {
+			if ni := a.tokMent[k]; ni >= 0 && int(a.ments[ni].tokS) == int(k) {
+				if o := a.ments[ni].char; o >= 0 && o != c {
+					if s := a.chars[o].ent.surname; s != "" {
+						counts[s]++
+						total++
+					}
+				}
+			}
+		}
+	}
+	best, bn := "", 0
+	for s, n := range counts {
+		if n > bn || n == bn && s < best {
+			best, bn = s, n
+		}
+	}
+	if bn < 3 || 2*bn < total {
+		best = ""
+	}
+	a.family[c] = best
+	return best
+}
+
+// parentWords are vocatives addressing a parent ("But you forget, mamma").
+var parentWords = map[string]string{"mamma": "female", "mama": "female", "mother": "female",
+	"ma": "female", "papa": "male", "father": "male", "pa": "male"}
+
+// parentVocatives adds to a turn's addressees the parent it calls
+// "mamma" or "papa": the married character of that gender carrying the
+// speaker's family name, or, when the speaker is unknown, the most
+// recently named such parent.
+func (a *analyzer) parentVocatives(ui int) {
+	d := a.d
+	u := &a.utts[ui]
+	for _, q := range u.segs {
+		s, e := d.segTokens(q)
+		for k := s; k < e; k++ {
+			g, ok := parentWords[d.lower(k)]
+			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") {
+				continue
+			}
+			if !a.tokenVocative(k, k+1) {
+				continue
+			}
+			family := ""
+			if u.speaker >= 0 {
+				family = a.familyOf(u.speaker)
+			}
+			if p := a.parentOf(family, g, k); p >= 0 && p != u.speaker && !containsInt(u.vocs, p) {
+				u.vocs = append(u.vocs, p)
+			}
+		}
+	}
+}
+
+// parentOf returns the married character of gender g with the family
+// surname (any family if empty) most recently named before token k.
+func (a *analyzer) parentOf(family, g string, k int) int {
+	d := a.d
+	limit := max(int(d.paras[max(0, int(d.toks[k].para)-40)].tokS), k-40*maxWindowTokens)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
+		c := a.ments[mi].char
+		if c < 0 || a.chars[c].gender != g {
+			continue
+		}
+		e := a.chars[c].ent
+		if e.surname == "" || family != "" && e.surname != family || !titledWithSurname(e, e.surname) {
+			continue
+		}
+		return c
+	}
+	return -1
+}

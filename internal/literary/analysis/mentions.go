@@ -1,0 +1,509 @@
+package analysis
+
+import (
+	"sort"
+	"strings"
+)
+
+// mention is one resolved occurrence of a character's name.
+type mention struct {
+	tokS, tokE int32
+	ent        int // clusterer entity
+	char       int // Character.ID, -1 if the entity was not kept
+	form       *form
+}
+
+// charInfo is the working record of a reported character.
+type charInfo struct {
+	id       int
+	ent      *entity
+	name     string
+	aliases  []string
+	ments    []int // indices into analyzer.ments
+	gender   string
+	desc     string
+	descSpan [2]int // byte span
+	quotes   int
+}
+
+type analyzer struct {
+	d       *doc
+	c       *clusterer
+	runs    []nameRun
+	opt     Options
+	ments   []mention
+	tokMent []int32 // token → mention index, -1 outside names
+	chars   []*charInfo
+	entChar map[int]int // surviving entity id → Character.ID
+
+	utts   []utterance
+	family map[int]string // inferred surnames of given-name-only characters
+}
+
+// resolveMentions turns name runs into mentions of (surviving) entities.
+func (a *analyzer) resolveMentions() {
+	a.ments = a.ments[:0]
+	if a.tokMent == nil {
+		a.tokMent = make([]int32, len(a.d.toks))
+	}
+	for i := range a.tokMent {
+		a.tokMent[i] = -1
+	}
+	for i := range a.runs {
+		r := &a.runs[i]
+		if r.place {
+			continue
+		}
+		f := a.c.forms[r.key()]
+		if f == nil || f.entity < 0 {
+			continue
+		}
+		ent := a.c.resolve(f.entity)
+		idx := int32(len(a.ments))
+		a.ments = append(a.ments, mention{tokS: r.tokS, tokE: r.tokE, ent: ent, char: -1, form: f})
+		for k := r.tokS; k < r.tokE; k++ {
+			a.tokMent[k] = idx
+		}
+	}
+}
+
+// marriageWords mark the sentences that announce a wedding.
+var marriageWords = wordSet("marry", "married", "marrying", "marriage", "wedding",
+	"wedded", "engaged", "engagement", "bride", "husband", "wife", "union")
+
+// mergeMarriedNames joins "Mrs. <Surname>" to the woman who became her: a
+// woman who, before "Mrs. X" first appears, is named in a sentence about
+// marriage together with Mr. X, and who is named in the paragraphs about
+// Mrs. X far more often than her overall frequency predicts.
+func (a *analyzer) mergeMarriedNames() {
+	c := a.c
+	first := map[int]int32{}
+	paraEnts := map[int]map[int32]bool{}
+	for _, m := range a.ments {
+		if _, ok := first[m.ent]; !ok {
+			first[m.ent] = m.tokS
+		}
+		p := a.d.toks[m.tokS].para
+		if paraEnts[m.ent] == nil {
+			paraEnts[m.ent] = map[int32]bool{}
+		}
+		paraEnts[m.ent][p] = true
+	}
+	// Sentences mentioning marriage, with the entities they name.
+	type sentInfo struct{ ents map[int]bool }
+	marriageSents := map[int32]*sentInfo{}
+	for i := range a.d.toks {
+		t := &a.d.toks[i]
+		if t.kind == tkWord && marriageWords[a.d.vocab[t.lw]] {
+			if marriageSents[t.sent] == nil {
+				marriageSents[t.sent] = &sentInfo{ents: map[int]bool{}}
+			}
+		}
+	}
+	for _, m := range a.ments {
+		if si := marriageSents[a.d.toks[m.tokS].sent]; si != nil {
+			si.ents[m.ent] = true
+		}
+	}
+	nParas := float64(len(a.d.paras))
+	for _, M := range c.ents {
+		if M.merged >= 0 || M.kind != entHon || !M.hasHonClass("Mrs") || M.surname == "" {
+			continue
+		}
+		firstM, ok := first[M.id]
+		if !ok {
+			continue
+		}
+		husbands := map[int]bool{}
+		for _, H := range c.ents {
+			if H.merged < 0 && H.id != M.id && H.surname == M.surname && H.gender == "male" {
+				husbands[H.id] = true
+			}
+		}
+		if len(husbands) == 0 {
+			continue
+		}
+		var best *entity
+		bestLift := 0.0
+		for _, W := range c.ents {
+			if W.merged >= 0 || W.id == M.id || W.gender != "female" || W.married() || W.surname == M.surname {
+				continue
+			}
+			fw, ok := first[W.id]
+			if !ok || fw >= firstM {
+				continue
+			}
+			evidence := false
+			for s, si := range marriageSents {
+				if !si.ents[W.id] || a.d.sents[s].tokS >= firstM {
+					continue
+				}
+				for h := range husbands {
+					if si.ents[h] {
+						evidence = true
+						break
+					}
+				}
+				if evidence {
+					break
+				}
+			}
+			if !evidence {
+				continue
+			}
+			both := 0
+			for p := range paraEnts[M.id] {
+				if paraEnts[W.id][p] {
+					both++
+				}
+			}
+			pm := float64(len(paraEnts[M.id]))
+			pw := float64(len(paraEnts[W.id]))
+			lift := (float64(both) / pm) / (pw / nParas)
+			if both >= 1 && lift > bestLift {
+				best, bestLift = W, lift
+			}
+		}
+		if best != nil && bestLift >= 3 {
+			c.merge(M, best)
+		}
+	}
+}
+
+// cues count how person-like an entity is. Titles, speech tags, verbs of
+// action and being addressed count for a person; place prepositions ("at
+// Netherfield") and membership in place names count against; "the" before
+// the name is tallied because "the X" names things as often as characters.
+type cues struct{ person, place, hon, the int }
+
+func (a *analyzer) computeCues() map[int]*cues {
+	d := a.d
+	out := map[int]*cues{}
+	placeWords := map[string]int{}
+	for i := range a.runs {
+		if a.runs[i].place {
+			for _, w := range a.runs[i].words {
+				placeWords[strings.ToLower(w)]++
+			}
+		}
+	}
+	for _, m := range a.ments {
+		cu := out[m.ent]
+		if cu == nil {
+			cu = &cues{}
+			out[m.ent] = cu
+		}
+		if m.form.hon != "" {
+			cu.hon++
+			cu.person++
+			continue
+		}
+		prev, next := int(m.tokS)-1, int(m.tokE)
+		if d.isWord(prev) {
+			lw := d.lower(prev)
+			if lw == "the" {
+				cu.the++
+				// "said the Hatter": look past the article.
+				if d.isWord(prev - 1) {
+					lw = d.lower(prev - 1)
+				}
+			}
+			if speechVerbs[lw] && !weakSpeechVerbs[lw] {
+				cu.person++
+			} else if placePrepositions[lw] {
+				cu.place++
+			}
+		}
+		if d.isWord(next) {
+			lw := d.lower(next)
+			if actionVerbs[lw] || speechVerbs[lw] && !weakSpeechVerbs[lw] {
+				cu.person++
+			}
+		}
+		if a.isVocative(m) {
+			cu.person++
+		}
+	}
+	for id, cu := range out {
+		e := a.c.ents[id]
+		for _, f := range e.forms {
+			if f.hon == "" && len(f.lws) == 1 {
+				cu.place += placeWords[f.lws[0]]
+			}
+		}
+	}
+	return out
+}
+
+// isVocative reports whether a mention inside a quotation addresses someone.
+func (a *analyzer) isVocative(m mention) bool { return a.tokenVocative(int(m.tokS), int(m.tokE)) }
+
+// tokenVocative reports whether the name at tokens [s, e) inside a
+// quotation is in direct address: it follows the opening mark, a comma, a
+// dash or "dear"/"oh", and is followed by punctuation or the closing mark.
+func (a *analyzer) tokenVocative(s, e int) bool {
+	d := a.d
+	q := d.toks[s].quote
+	if q < 0 {
+		return false
+	}
+	before := s - 1
+	for before >= 0 && d.isWord(before) && (d.lower(before) == "dear" || d.lower(before) == "my" || d.lower(before) == "dearest" || d.lower(before) == "oh" || d.lower(before) == "o" || d.lower(before) == "poor") {
+		before--
+	}
+	okBefore := before < 0 || d.toks[before].quote != q || (d.toks[before].kind == tkPunct && (d.word(before) == "," || d.isDash(before) || d.word(before) == "!" || d.word(before) == "."))
+	if before < s-1 && d.isWord(before+1) && d.lower(before+1) != "poor" {
+		okBefore = true
+	}
+	if !okBefore {
+		return false
+	}
+	if e >= len(d.toks) || d.toks[e].quote != q {
+		return true
+	}
+	if d.toks[e].kind != tkPunct {
+		return false
+	}
+	switch d.word(e) {
+	case ",", "!", "?", ".", ";":
+		return true
+	}
+	return d.isDash(e)
+}
+
+// pronounGender tallies the first personal pronoun after each narration
+// mention (in the same or next sentence, before another name) to learn each
+// entity's gender.
+func (a *analyzer) pronounGender() map[int][2]int {
+	d := a.d
+	out := map[int][2]int{}
+	for _, m := range a.ments {
+		if d.toks[m.tokS].quote >= 0 {
+			continue
+		}
+		sent := d.toks[m.tokS].sent
+		for k := int(m.tokE); k < len(d.toks) && k < int(m.tokE)+40; k++ {
+			t := &d.toks[k]
+			if t.sent > sent+1 || t.para != d.toks[m.tokS].para || a.tokMent[k] >= 0 {
+				break
+			}
+			if t.kind != tkWord || t.quote >= 0 {
+				continue
+			}
+			lw := d.vocab[t.lw]
+			c := out[m.ent]
+			if malePronouns[lw] {
+				c[0]++
+				out[m.ent] = c
+				break
+			}
+			if femalePronouns[lw] {
+				c[1]++
+				out[m.ent] = c
+				break
+			}
+		}
+	}
+	return out
+}
+
+// selectCharacters keeps the person-like entities with enough mentions,
+// settles their gender and names, and numbers them by mention count.
+func (a *analyzer) selectCharacters() {
+	counts := map[int]int{}
+	for _, m := range a.ments {
+		counts[m.ent]++
+	}
+	cu := a.computeCues()
+	pg := a.pronounGender()
+	var kept []*entity
+	for id, n := range counts {
+		e := a.c.ents[id]
+		if n < a.opt.MinMentions {
+			continue
+		}
+		k := cu[id]
+		if k == nil || k.person == 0 {
+			continue
+		}
+		// Titled names are people; otherwise demand that person cues are
+		// not swamped by place cues.
+		if k.hon*5 < n && k.place > 2*k.person {
+			continue
+		}
+		// "the X" names things ("the Lakes") as often as characters ("the
+		// Hatter"); only the latter speak and act often.
+		if k.the*2 > n && k.person*5 < n {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	sort.Slice(kept, func(i, j int) bool {
+		ci, cj := counts[kept[i].id], counts[kept[j].id]
+		if ci != cj {
+			return ci > cj
+		}
+		return kept[i].id < kept[j].id
+	})
+	if len(kept) > a.opt.MaxCharacters {
+		kept = kept[:a.opt.MaxCharacters]
+	}
+	a.entChar = map[int]int{}
+	a.family = map[int]string{}
+	a.chars = make([]*charInfo, len(kept))
+	for i, e := range kept {
+		a.entChar[e.id] = i
+		ci := &charInfo{id: i, ent: e}
+		ci.gender = a.settleGender(e, pg[e.id])
+		ci.name, ci.aliases = canonicalName(e)
+		a.chars[i] = ci
+	}
+	for i := range a.ments {
+		m := &a.ments[i]
+		if id, ok := a.entChar[m.ent]; ok {
+			m.char = id
+		}
+	}
+	a.resolveSharedTitles()
+	for i := range a.ments {
+		if m := &a.ments[i]; m.char >= 0 {
+			a.chars[m.char].ments = append(a.chars[m.char].ments, i)
+		}
+	}
+}
+
+// sceneParas is how far back (in paragraphs) a character counts as present.
+const sceneParas = 25
+
+// resolveSharedTitles re-reads "Miss <Surname>" mentions by who is present.
+// The title belongs to the eldest unmarried daughter, but when she is away
+// her sister is addressed so ("Do you play and sing, Miss Bennet?"): if the
+// owner has not been named for a while and exactly one unmarried sister has,
+// the mention is hers.
+func (a *analyzer) resolveSharedTitles() {
+	d := a.d
+	lastPara := map[int]int{}
+	sisters := map[string][]int{}
+	for _, c := range a.chars {
+		if c.gender == "female" && c.ent.surname != "" && !c.ent.married() {
+			sisters[c.ent.surname] = append(sisters[c.ent.surname], c.id)
+		}
+	}
+	for i := range a.ments {
+		m := &a.ments[i]
+		if m.char < 0 {
+			continue
+		}
+		p := int(d.toks[m.tokS].para)
+		f := m.form
+		if f.hon != "" && honorifics[f.hon].class == "Miss" && len(f.lws) == 1 && f.lws[0] == a.chars[m.char].ent.surname {
+			if last, ok := lastPara[m.char]; !ok || p-last > sceneParas {
+				present := -1
+				for _, s := range sisters[f.lws[0]] {
+					if last, ok := lastPara[s]; s != m.char && ok && p-last <= sceneParas {
+						if present >= 0 {
+							present = -2
+							break
+						}
+						present = s
+					}
+				}
+				if present >= 0 {
+					m.char = present
+				}
+			}
+		}
+		lastPara[m.char] = p
+	}
+}
+
+// settleGender prefers gendered titles, then pronouns, then given names.
+func (a *analyzer) settleGender(e *entity, pron [2]int) string {
+	male, female := 0, 0
+	for _, f := range e.forms {
+		if f.hon == "" {
+			continue
+		}
+		switch honorifics[f.hon].gender {
+		case "male":
+			male += f.count
+		case "female":
+			female += f.count
+		}
+	}
+	switch {
+	case male > 2*female:
+		return "male"
+	case female > 2*male:
+		return "female"
+	}
+	// Pronouns after a name often belong to someone else in the sentence,
+	// so ask for a clear majority.
+	switch {
+	case pron[0] >= 3 && pron[0] >= 3*pron[1]:
+		return "male"
+	case pron[1] >= 3 && pron[1] >= 3*pron[0]:
+		return "female"
+	}
+	if e.gender != "" {
+		return e.gender
+	}
+	if g := nameGender(e.given); g != "" {
+		return g
+	}
+	return ""
+}
+
+// canonicalName picks the fullest proper form: the most frequent name of
+// two or more words seen at least twice, else the most frequent form. The
+// other forms become aliases, most frequent first.
+func canonicalName(e *entity) (string, []string) {
+	fs := append([]*form(nil), e.forms...)
+	sort.Slice(fs, func(i, j int) bool {
+		if fs[i].count != fs[j].count {
+			return fs[i].count > fs[j].count
+		}
+		return fs[i].first < fs[j].first
+	})
+	var best *form
+	// A full name seen once may be a passing phrase ("Evil Spirit"); ask
+	// for two occurrences.
+	for _, f := range fs {
+		if len(f.words) >= 2 && f.count >= 2 && (f.hon == "" || surnameTitle(f.hon)) {
+			best = f
+			break
+		}
+	}
+	if best == nil {
+		for _, f := range fs {
+			if len(f.words) >= 2 && f.count >= 2 {
+				best = f
+				break
+			}
+		}
+	}
+	if best == nil {
+		best = fs[0]
+	}
+	name := displayForm(best)
+	seen := map[string]bool{strings.ToLower(name): true}
+	var aliases []string
+	for _, f := range fs {
+		s := displayForm(f)
+		if !seen[strings.ToLower(s)] {
+			seen[strings.ToLower(s)] = true
+			aliases = append(aliases, s)
+		}
+	}
+	return name, aliases
+}
+
+// displayForm renders a form. A plain Mr/Mrs/Miss is dropped from a full
+// name ("Fitzwilliam Darcy", not "Mr. Fitzwilliam Darcy"); rank and nobility
+// titles are kept ("Sir William Lucas").
+func displayForm(f *form) string {
+	if f.hon != "" && len(f.words) >= 2 && surnameTitle(f.hon) {
+		return strings.Join(f.words, " ")
+	}
+	return f.key
+}

@@ -1,0 +1,270 @@
+package analysis
+
+import (
+	"context"
+	"strings"
+)
+
+// wordStats records how each vocabulary word is capitalised. A word that is
+// capitalised in mid-sentence and rarely written in lower case is a proper
+// noun; sentence-initial occurrences say nothing and are kept apart.
+type wordStats struct {
+	capMid []int32 // capitalised, not at an ambiguous position
+	capAmb []int32 // capitalised at a sentence start or after an opening quote
+	low    []int32 // written in lower case
+}
+
+func (d *doc) computeWordStats() *wordStats {
+	n := len(d.vocab)
+	st := &wordStats{capMid: make([]int32, n), capAmb: make([]int32, n), low: make([]int32, n)}
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.kind != tkWord {
+			continue
+		}
+		switch {
+		case t.flags&fAllCaps != 0:
+		case t.flags&fLower != 0:
+			st.low[t.lw]++
+		case t.flags&fCap != 0:
+			if t.flags&fAmbig != 0 {
+				st.capAmb[t.lw]++
+			} else {
+				st.capMid[t.lw]++
+			}
+		}
+	}
+	return st
+}
+
+// nameLike reports whether the vocabulary word id is used as a proper noun:
+// capitalised in mid-sentence, and written in lower case at most a quarter
+// as often.
+func (st *wordStats) nameLike(d *doc, id int32) bool {
+	w := d.vocab[id]
+	if stopCaps[w] {
+		return false
+	}
+	cm := st.capMid[id]
+	if cm == 0 {
+		return false
+	}
+	return st.low[id]*4 <= cm
+}
+
+// nameRun is one occurrence of a candidate name in the text.
+type nameRun struct {
+	tokS, tokE int32  // token range covering the whole name, honorific included
+	hon        string // honorific key ("mr", "lady"), "" if none
+	words      []string
+	place      bool // looks like a place or institution ("Netherfield Park")
+}
+
+// key identifies the surface form of a run for alias clustering: the
+// honorific class plus the name words.
+func (r *nameRun) key() string {
+	var b strings.Builder
+	if r.hon != "" {
+		b.WriteString(honorifics[r.hon].canon)
+		if len(r.words) > 0 {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteString(strings.Join(r.words, " "))
+	return b.String()
+}
+
+// honAt reports whether token i is a capitalised honorific, returning its key
+// and the index of the first token after it (skipping an abbreviation dot).
+func (d *doc) honAt(i int) (string, int, bool) {
+	if i >= len(d.toks) {
+		return "", 0, false
+	}
+	t := &d.toks[i]
+	if t.kind != tkWord || t.flags&fCap == 0 || (t.flags&fAllCaps != 0 && t.e-t.s > 1) {
+		return "", 0, false
+	}
+	lw := d.vocab[t.lw]
+	if _, ok := honorifics[lw]; !ok {
+		return "", 0, false
+	}
+	next := i + 1
+	if d.punctIs(next, ".") && d.toks[next].s == t.e {
+		if !abbreviations[lw] {
+			return "", 0, false // "Lady." ends a sentence
+		}
+		next++
+	} else if lw == "m" || lw == "mr" || lw == "mrs" || lw == "dr" || lw == "mme" || lw == "mlle" {
+		// Abbreviations written without a dot are still honorifics ("Mr
+		// Darcy") except the bare initial M, which is just a letter.
+		if lw == "m" {
+			return "", 0, false
+		}
+	}
+	return lw, next, true
+}
+
+// sameSpan reports whether tokens a and b (a < b) sit in the same paragraph
+// and quotation, so a name may run across them.
+func (d *doc) sameSpan(a, b int) bool {
+	return d.toks[a].para == d.toks[b].para && d.toks[a].quote == d.toks[b].quote
+}
+
+// capName reports whether token i can continue a name: a capitalised,
+// non-heading, non-stop word.
+func (d *doc) capName(i int) bool {
+	if i >= len(d.toks) {
+		return false
+	}
+	t := &d.toks[i]
+	if t.kind != tkWord || t.flags&fCap == 0 || t.flags&fAllCaps != 0 {
+		return false
+	}
+	w := d.vocab[t.lw]
+	if stopCaps[w] {
+		return false
+	}
+	if _, ok := honorifics[w]; ok {
+		return false
+	}
+	return true
+}
+
+// surnameTitle reports whether the honorific is a plain Mr/Mrs/Miss.
+func surnameTitle(hon string) bool {
+	switch honorifics[hon].class {
+	case "Mr", "Mrs", "Miss":
+		return true
+	}
+	return false
+}
+
+// titleWordName reports whether token i is a title word that serves as a
+// surname after Mr/Mrs/Miss ("Miss King"): capitalised and not itself
+// followed by a name.
+func (d *doc) titleWordName(i int) bool {
+	t := &d.toks[i]
+	if t.kind != tkWord || t.flags&fCap == 0 || t.flags&fAllCaps != 0 {
+		return false
+	}
+	if _, ok := honorifics[d.vocab[t.lw]]; !ok {
+		return false
+	}
+	return !d.capName(i + 1)
+}
+
+// byline reports whether token i sits in a short "By <Author>" paragraph.
+func (d *doc) byline(i int) bool {
+	p := d.paras[d.toks[i].para]
+	if p.tokE-p.tokS > 6 || !d.isWord(int(p.tokS)) || d.lower(int(p.tokS)) != "by" {
+		return false
+	}
+	return true
+}
+
+// findNameRuns scans for candidate names: an honorific followed by
+// capitalised words, or a sequence of capitalised words whose first word is
+// a proper noun by its capitalisation statistics.
+func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error) {
+	var runs []nameRun
+	n := len(d.toks)
+	for i := 0; i < n; i++ {
+		if i&0xffff == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		t := &d.toks[i]
+		if t.kind != tkWord || t.flags&fCap == 0 {
+			continue
+		}
+		if d.byline(i) {
+			// The author's name on a title page is not a character.
+			i = int(d.paras[t.para].tokE) - 1
+			continue
+		}
+		if hon, next, ok := d.honAt(i); ok {
+			j := next
+			var words []string
+			for j < n && d.sameSpan(i, j) {
+				if d.capName(j) || (j == next && surnameTitle(hon) && d.titleWordName(j)) {
+					words = append(words, d.word(j))
+					j++
+					continue
+				}
+				// Particles ("de", "van") only before another capitalised word.
+				if d.isWord(j) && nameParticles[d.lower(j)] && j+1 < n && d.sameSpan(i, j+1) && d.capName(j+1) {
+					words = append(words, d.lower(j))
+					j++
+					continue
+				}
+				break
+			}
+			h := honorifics[hon]
+			switch {
+			case len(words) > 0:
+				r := nameRun{tokS: int32(i), tokE: int32(j), hon: hon, words: words}
+				// "King Edward Street", "Saint James's Park".
+				r.place = len(words) >= 2 && placeSuffixes[strings.ToLower(words[len(words)-1])]
+				runs = append(runs, r)
+				i = j - 1
+			case h.standalone && t.flags&fAmbig == 0:
+				// A bare title capitalised mid-sentence ("the Queen") is a
+				// character's name.
+				runs = append(runs, nameRun{tokS: int32(i), tokE: int32(next), hon: hon})
+				i = next - 1
+			case hon == "mr" && d.isWord(next) && d.lower(next) == "and":
+				// "Mr. and Mrs. Gardiner": credit the husband too.
+				if h2, n2, ok := d.honAt(next + 1); ok && h2 == "mrs" && n2 < n && d.capName(n2) && d.sameSpan(i, n2) {
+					runs = append(runs, nameRun{tokS: int32(i), tokE: int32(next), hon: hon, words: []string{d.word(n2)}})
+				}
+			}
+			continue
+		}
+		if !d.capName(i) {
+			continue
+		}
+		// Bare capitalised sequence.
+		j := i
+		for j < n && d.sameSpan(i, j) {
+			if d.capName(j) {
+				j++
+				continue
+			}
+			if j > i && d.isWord(j) && nameParticles[d.lower(j)] && j+1 < n && d.sameSpan(i, j+1) && d.capName(j+1) {
+				j++
+				continue
+			}
+			break
+		}
+		s := i
+		// Drop leading words whose capital comes only from their position.
+		for s < j && !st.nameLike(d, d.toks[s].lw) && (d.toks[s].flags&fAmbig != 0 || s+1 >= j) {
+			s++
+		}
+		if s < j && !st.nameLike(d, d.toks[s].lw) && d.toks[s].flags&fAmbig != 0 {
+			s = j
+		}
+		for s+1 < j && epithets[d.lower(s)] {
+			s++
+		}
+		if s < j {
+			words := make([]string, 0, j-s)
+			for k := s; k < j; k++ {
+				if d.toks[k].flags&fLower != 0 {
+					words = append(words, d.lower(k))
+				} else {
+					words = append(words, d.word(k))
+				}
+			}
+			r := nameRun{tokS: int32(s), tokE: int32(j), words: words}
+			if len(words) >= 2 && (placeSuffixes[strings.ToLower(words[len(words)-1])] || placePrefixes[strings.ToLower(words[0])]) {
+				r.place = true
+			}
+			if len(words) == 1 && strings.HasSuffix(strings.ToLower(words[0]), "shire") {
+				r.place = true
+			}
+			runs = append(runs, r)
+		}
+		i = j - 1
+	}
+	return runs, nil
+}
