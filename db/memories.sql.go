@@ -659,7 +659,8 @@ func (q *Queries) SetMemorySummary(ctx context.Context, arg SetMemorySummaryPara
 }
 
 const touchMemories = `-- name: TouchMemories :exec
-UPDATE memories SET last_accessed_at = $1, access_count = access_count + 1 WHERE id = ANY($2::uuid[])
+UPDATE memories SET last_accessed_at = $1, access_count = access_count + 1
+WHERE id IN (SELECT m.id FROM memories m WHERE m.id = ANY($2::uuid[]) ORDER BY m.id FOR UPDATE SKIP LOCKED)
 `
 
 type TouchMemoriesParams struct {
@@ -667,7 +668,10 @@ type TouchMemoriesParams struct {
 	Ids []uuid.UUID
 }
 
-// Recall marks what it returns as accessed: recency counts from the last access.
+// Recall marks what it returns as accessed: recency counts from the last access. Rows
+// another recall is touching right now are skipped rather than waited for (two recalls
+// locking the same memories in different orders would deadlock); their access is
+// recorded by that recall a moment later anyway.
 func (q *Queries) TouchMemories(ctx context.Context, arg TouchMemoriesParams) error {
 	_, err := q.db.Exec(ctx, touchMemories, arg.At, arg.Ids)
 	return err

@@ -365,7 +365,7 @@ type ComplexityRoot struct {
 		CreatedAt       func(childComplexity int) int
 		Cursor          func(childComplexity int) int
 		Emotion         func(childComplexity int) int
-		ID              func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
 		Intensity       func(childComplexity int) int
 		Metadata        func(childComplexity int) int
 		ReplyTo         func(childComplexity int) int
@@ -688,9 +688,7 @@ type MemoryActivityResolver interface {
 	Memory(ctx context.Context, obj *model.MemoryActivity) (*memories.Memory, error)
 }
 type MessageResolver interface {
-	ID(ctx context.Context, obj *conversations.Message) (string, error)
 	Conversation(ctx context.Context, obj *conversations.Message) (*conversations.Conversation, error)
-	Cursor(ctx context.Context, obj *conversations.Message) (string, error)
 
 	SenderUser(ctx context.Context, obj *conversations.Message) (*auth.User, error)
 	SenderCharacter(ctx context.Context, obj *conversations.Message) (*characters.Character, error)
@@ -2045,11 +2043,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Message.Emotion(childComplexity), true
 	case "Message.id":
-		if e.ComplexityRoot.Message.ID == nil {
+		if e.ComplexityRoot.Message.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Message.ID(childComplexity), true
+		return e.ComplexityRoot.Message.GlobalID(childComplexity), true
 	case "Message.intensity":
 		if e.ComplexityRoot.Message.Intensity == nil {
 			break
@@ -11931,7 +11929,7 @@ func (ec *executionContext) _Message_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Message_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Message().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11942,7 +11940,7 @@ func (ec *executionContext) _Message_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Message_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Message", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Message", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Message_conversation(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
@@ -11986,7 +11984,7 @@ func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.C
 			return ec.fieldContext_Message_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Message().Cursor(ctx, obj)
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11997,7 +11995,7 @@ func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Message_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Message", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Message", field, true, false, "String")
 }
 
 func (ec *executionContext) _Message_seq(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
@@ -22642,11 +22640,10 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Message")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Message_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Message_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "conversation":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -22654,11 +22651,10 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Message_conversation(ctx, field, obj)
 				})
 		case "cursor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Message_cursor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Message_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "seq":
 			out.Values[i] = ec._Message_seq(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -45,8 +45,12 @@ SELECT id, importance, embedding, embedding_model, last_accessed_at FROM memorie
 SELECT id, character_id, embedding, embedding_model FROM memories WHERE ecosystem_id = @ecosystem_id;
 
 -- name: TouchMemories :exec
--- Recall marks what it returns as accessed: recency counts from the last access.
-UPDATE memories SET last_accessed_at = @at, access_count = access_count + 1 WHERE id = ANY(@ids::uuid[]);
+-- Recall marks what it returns as accessed: recency counts from the last access. Rows
+-- another recall is touching right now are skipped rather than waited for (two recalls
+-- locking the same memories in different orders would deadlock); their access is
+-- recorded by that recall a moment later anyway.
+UPDATE memories SET last_accessed_at = @at, access_count = access_count + 1
+WHERE id IN (SELECT m.id FROM memories m WHERE m.id = ANY(@ids::uuid[]) ORDER BY m.id FOR UPDATE SKIP LOCKED);
 
 -- name: AddMemorySources :exec
 INSERT INTO memory_sources (reflection_id, source_id)

@@ -25,7 +25,7 @@ func (r *subscriptionResolver) followEcosystem(ctx context.Context, ecosystemID 
 	}
 	var from *int64
 	if after != nil {
-		seq, err := activity.ParseCursor("after", *after, id)
+		seq, err := activity.Events.Parse("after", *after, id)
 		if err != nil {
 			return nil, err
 		}

@@ -71,7 +71,7 @@ func (r *conversationResolver) Messages(ctx context.Context, obj *conversations.
 		var from int64
 		if after != nil {
 			var err error
-			if from, err = conversations.ParseMessageCursor("after", *after, obj.ID); err != nil {
+			if from, err = conversations.Messages.Parse("after", *after, obj.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -88,7 +88,7 @@ func (r *conversationResolver) Messages(ctx context.Context, obj *conversations.
 	until := int64(math.MaxInt64)
 	if before != nil {
 		var err error
-		if until, err = conversations.ParseMessageCursor("before", *before, obj.ID); err != nil {
+		if until, err = conversations.Messages.Parse("before", *before, obj.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -109,19 +109,9 @@ func (r *conversationResolver) MessageCount(ctx context.Context, obj *conversati
 	return int(obj.LastSeq), nil
 }
 
-// ID is the resolver for the id field.
-func (r *messageResolver) ID(ctx context.Context, obj *conversations.Message) (string, error) {
-	return relay.ID(typeMessage, obj.ID), nil
-}
-
 // Conversation is the resolver for the conversation field.
 func (r *messageResolver) Conversation(ctx context.Context, obj *conversations.Message) (*conversations.Conversation, error) {
 	return loaders.From(ctx).Conversation.Load(ctx, obj.ConversationID)()
-}
-
-// Cursor is the resolver for the cursor field.
-func (r *messageResolver) Cursor(ctx context.Context, obj *conversations.Message) (string, error) {
-	return obj.Cursor().String(), nil
 }
 
 // SenderUser is the resolver for the senderUser field.

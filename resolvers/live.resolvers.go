@@ -112,7 +112,7 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 	}
 	var from *int64
 	if after != nil {
-		seq, err := conversations.ParseMessageCursor("after", *after, id)
+		seq, err := conversations.Messages.Parse("after", *after, id)
 		if err != nil {
 			return nil, err
 		}

@@ -51,7 +51,7 @@ type MessageEdge struct {
 func NewMessageConnection(items []*conversations.Message, hasNext, hasPrev bool, total int) *MessageConnection {
 	info := &PageInfo{HasNextPage: hasNext, HasPreviousPage: hasPrev}
 	if n := len(items); n > 0 {
-		start, end := items[0].Cursor().String(), items[n-1].Cursor().String()
+		start, end := items[0].Cursor(), items[n-1].Cursor()
 		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return &MessageConnection{Nodes: items, PageInfo: info, TotalCount: total}
@@ -61,7 +61,7 @@ func NewMessageConnection(items []*conversations.Message, hasNext, hasPrev bool,
 func (c *MessageConnection) Edges() []*MessageEdge {
 	out := make([]*MessageEdge, len(c.Nodes))
 	for i, m := range c.Nodes {
-		out[i] = &MessageEdge{Cursor: m.Cursor().String(), Node: m}
+		out[i] = &MessageEdge{Cursor: m.Cursor(), Node: m}
 	}
 	return out
 }

@@ -4,11 +4,8 @@ package activity
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,9 +14,9 @@ import (
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/ecosystems"
-	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/live"
+	"github.com/literaryai/ensemble/internal/page"
 )
 
 // Topics are the persisted topics an ecosystem's activity stream carries.
@@ -37,37 +34,11 @@ func NewService(pool *pgxpool.Pool, b bus.Bus) *Service {
 	return &Service{q: db.New(pool), bus: b}
 }
 
-const cursorPrefix = "eco:"
+// Events is the stream of an ecosystem's events: its cursors.
+var Events = page.Stream{Prefix: "eco", Item: "event", Scope: "ecosystem"}
 
 // Cursor is the client's cursor for an event.
-func Cursor(e events.Event) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + e.EcosystemID.String() + ":" + strconv.FormatInt(e.Seq, 10)))
-}
-
-// ParseCursor decodes an event cursor that must point into ecosystem.
-func ParseCursor(field, s string, ecosystem uuid.UUID) (int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(s) > 200 {
-		return 0, errs.Invalid(field, "not a valid event cursor")
-	}
-	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if !ok {
-		return 0, errs.Invalid(field, "not a valid event cursor")
-	}
-	id, num, ok := strings.Cut(rest, ":")
-	eco, err := uuid.Parse(id)
-	if !ok || err != nil {
-		return 0, errs.Invalid(field, "not a valid event cursor")
-	}
-	seq, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || seq < 0 {
-		return 0, errs.Invalid(field, "not a valid event cursor")
-	}
-	if eco != ecosystem {
-		return 0, errs.Invalid(field, "the cursor belongs to another ecosystem")
-	}
-	return seq, nil
-}
+func Cursor(e events.Event) string { return Events.Cursor(e.EcosystemID, e.Seq) }
 
 // Follow streams the ecosystem's events of the given topics (a subset of Topics): first
 // those after the cursor (nil: none), then live, each exactly once and in order.

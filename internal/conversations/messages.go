@@ -2,12 +2,10 @@ package conversations
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +20,8 @@ import (
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // SenderKind says who wrote a message.
@@ -82,49 +82,16 @@ func MessageOf(e events.Event) (*Message, error) {
 	return v.(*Message), nil
 }
 
-// MessageCursor is a place in a conversation: after the message numbered Seq.
-type MessageCursor struct {
-	ConversationID uuid.UUID
-	Seq            int64
-}
-
-const messageCursorPrefix = "msg:"
-
-// String encodes the cursor for clients.
-func (c MessageCursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(messageCursorPrefix + c.ConversationID.String() + ":" + strconv.FormatInt(c.Seq, 10)))
-}
+// Messages is the stream of a conversation's messages: its cursors.
+var Messages = page.Stream{Prefix: "msg", Item: "message", Scope: "conversation"}
 
 // Cursor is the message's cursor.
-func (m *Message) Cursor() MessageCursor {
-	return MessageCursor{ConversationID: m.ConversationID, Seq: m.Seq}
-}
+func (m *Message) Cursor() string { return Messages.Cursor(m.ConversationID, m.Seq) }
 
-// ParseMessageCursor decodes a cursor that must point into conversation; field names the
-// argument for errors.
-func ParseMessageCursor(field, s string, conversation uuid.UUID) (int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(s) > 200 {
-		return 0, errs.Invalid(field, "not a valid message cursor")
-	}
-	rest, ok := strings.CutPrefix(string(raw), messageCursorPrefix)
-	if !ok {
-		return 0, errs.Invalid(field, "not a valid message cursor")
-	}
-	id, num, ok := strings.Cut(rest, ":")
-	conv, err := uuid.Parse(id)
-	if !ok || err != nil {
-		return 0, errs.Invalid(field, "not a valid message cursor")
-	}
-	seq, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || seq < 0 {
-		return 0, errs.Invalid(field, "not a valid message cursor")
-	}
-	if conv != conversation {
-		return 0, errs.Invalid(field, "the cursor belongs to another conversation")
-	}
-	return seq, nil
-}
+// GlobalID is the message's id in the API. It is a method, not a resolver, because a
+// message goes to every subscriber of its conversation and gqlgen runs each resolver in
+// a goroutine of its own.
+func (m *Message) GlobalID() string { return relay.ID(relay.TypeMessage, m.ID) }
 
 // ReplyArgs is the background job that writes a character's reply to a message.
 type ReplyArgs struct {
@@ -203,7 +170,7 @@ func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) 
 		if err != nil {
 			return err
 		}
-		m, err := s.store(ctx, q, box, conv, db.CreateMessageParams{ID: in.ID, SenderKind: string(SenderUser),
+		m, err := s.store(ctx, q, conv, db.CreateMessageParams{ID: in.ID, SenderKind: string(SenderUser),
 			SenderUserID: &viewer.UserID, AddresseeCharacterID: responder, Content: in.Content})
 		if err != nil {
 			return err
@@ -214,7 +181,9 @@ func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) 
 			}
 		}
 		out = &Sent{Message: m, Conversation: conv, Responder: responder}
-		return nil
+		// Last: the event takes the ecosystem's row lock, which every writer of the
+		// ecosystem queues on, so it is held for the commit alone.
+		return box.Append(ctx, conv.EcosystemID, events.MessageCreated, m)
 	})
 	return out, err
 }
@@ -268,8 +237,9 @@ func (s *Service) responder(ctx context.Context, q *db.Queries, conv *Conversati
 	return nil, nil
 }
 
-// store numbers and inserts a message in a locked conversation, and appends its event.
-func (s *Service) store(ctx context.Context, q *db.Queries, box *events.Outbox, conv *Conversation, p db.CreateMessageParams) (*Message, error) {
+// store numbers and inserts a message in a locked conversation; the caller appends its
+// event last.
+func (s *Service) store(ctx context.Context, q *db.Queries, conv *Conversation, p db.CreateMessageParams) (*Message, error) {
 	seq, err := q.NextMessageSeq(ctx, conv.ID)
 	if err != nil {
 		return nil, fmt.Errorf("number message: %w", err)
@@ -282,9 +252,8 @@ func (s *Service) store(ctx context.Context, q *db.Queries, box *events.Outbox, 
 	if err != nil {
 		return nil, fmt.Errorf("store message: %w", err)
 	}
-	m := messageFromRow(r)
 	conv.LastSeq = seq
-	return m, box.Append(ctx, conv.EcosystemID, events.MessageCreated, m)
+	return messageFromRow(r), nil
 }
 
 // ErrAnswered means the message already has this answer: a retried reply job found its
@@ -322,7 +291,7 @@ func (s *Service) StoreAnswer(ctx context.Context, a Answer) (*Message, error) {
 		if a.CharacterID != nil {
 			kind = SenderCharacter
 		}
-		m, err := s.store(ctx, q, box, conv, db.CreateMessageParams{ID: a.ID, SenderKind: string(kind),
+		m, err := s.store(ctx, q, conv, db.CreateMessageParams{ID: a.ID, SenderKind: string(kind),
 			SenderCharacterID: a.CharacterID, ReplyToID: &a.ReplyTo.ID, Content: a.Content,
 			Emotion: a.Emotion, Intensity: a.Intensity, Metadata: a.Metadata})
 		if err != nil {
@@ -333,18 +302,21 @@ func (s *Service) StoreAnswer(ctx context.Context, a Answer) (*Message, error) {
 			return err
 		}
 		out = m
-		if a.CharacterID == nil || a.Emotion == nil {
-			return nil
+		if a.CharacterID != nil && a.Emotion != nil {
+			r, err := q.UpdateCharacterAfterReply(ctx, db.UpdateCharacterAfterReplyParams{ID: *a.CharacterID,
+				CurrentEmotion: *a.Emotion, SocialEnergy: math.Max(0, math.Min(1, a.Energy)), At: &a.At})
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("character %s: %w", *a.CharacterID, errs.ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("update speaker %s: %w", *a.CharacterID, err)
+			}
+			// The ecosystem's row is locked from here to the commit.
+			if err := characters.RecordChange(ctx, q, box, events.OpUpsert, r); err != nil {
+				return err
+			}
 		}
-		r, err := q.UpdateCharacterAfterReply(ctx, db.UpdateCharacterAfterReplyParams{ID: *a.CharacterID,
-			CurrentEmotion: *a.Emotion, SocialEnergy: math.Max(0, math.Min(1, a.Energy)), At: &a.At})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("character %s: %w", *a.CharacterID, errs.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("update speaker %s: %w", *a.CharacterID, err)
-		}
-		return characters.RecordChange(ctx, q, box, events.OpUpsert, r)
+		return box.Append(ctx, conv.EcosystemID, events.MessageCreated, m)
 	})
 	if errors.Is(err, ErrAnswered) {
 		r, ferr := s.q.ReplyTo(ctx, db.ReplyToParams{ReplyToID: &a.ReplyTo.ID, SenderCharacterID: a.CharacterID})

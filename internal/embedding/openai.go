@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/literaryai/ensemble/internal/backoff"
 )
 
 // Defaults for the zero values of OpenAIConfig.
@@ -31,10 +31,6 @@ const (
 	// DefaultRetryBase is the first backoff delay; each retry doubles it, with jitter.
 	DefaultRetryBase = 250 * time.Millisecond
 )
-
-// maxRetryDelay caps both the exponential backoff and a server's Retry-After, so a
-// misbehaving server cannot park a caller for minutes.
-const maxRetryDelay = 30 * time.Second
 
 // maxResponseBytes bounds the response body read into memory (a full batch of
 // 3072-dimensional vectors is under 10 MB of JSON).
@@ -150,7 +146,7 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 		maxRetries: max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
 		retryBase:  cmp.Or(cfg.RetryBase, DefaultRetryBase),
 		client:     cfg.HTTPClient,
-		sleep:      sleepCtx,
+		sleep:      backoff.Sleep,
 	}
 	if c.client == nil {
 		c.client = &http.Client{}
@@ -222,7 +218,7 @@ func (c *OpenAI) embedBatch(ctx context.Context, texts []string) ([][]float32, e
 		if attempt >= c.maxRetries {
 			return nil, fmt.Errorf("%w after %d attempts: %v", ErrUnavailable, attempt+1, err)
 		}
-		if err := c.sleep(ctx, c.retryDelay(attempt, retryAfter)); err != nil {
+		if err := c.sleep(ctx, backoff.Delay(c.retryBase, attempt, retryAfter)); err != nil {
 			return nil, err
 		}
 	}
@@ -261,7 +257,7 @@ func (c *OpenAI) post(ctx context.Context, body []byte, n int) ([][]float32, tim
 	if resp.StatusCode/100 != 2 {
 		msg := fmt.Sprintf("status %s: %s", resp.Status, c.errorMessage(resp.Body))
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-			return nil, retryAfter(resp.Header.Get("Retry-After")), &transientError{msg}
+			return nil, backoff.RetryAfter(resp.Header.Get("Retry-After")), &transientError{msg}
 		}
 		return nil, -1, errors.New(msg)
 	}
@@ -348,55 +344,4 @@ func (c *OpenAI) redact(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, c.apiKey, "[redacted]")
-}
-
-// retryAfter parses a Retry-After header (seconds, or an HTTP date) into a delay, or -1
-// when there is none.
-func retryAfter(header string) time.Duration {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return -1
-	}
-	if secs, err := strconv.Atoi(header); err == nil {
-		if secs < 0 {
-			return -1
-		}
-		return min(time.Duration(secs)*time.Second, maxRetryDelay)
-	}
-	if at, err := http.ParseTime(header); err == nil {
-		return min(max(time.Until(at), 0), maxRetryDelay)
-	}
-	return -1
-}
-
-// retryDelay is the wait before retry number attempt+1: the server's Retry-After when
-// given (serverDelay ≥ 0), otherwise RetryBase·2^attempt with "equal jitter" (a random
-// point in its upper half), which spreads out clients that failed together. Both are
-// capped at 30s.
-func (c *OpenAI) retryDelay(attempt int, serverDelay time.Duration) time.Duration {
-	if serverDelay >= 0 {
-		return min(serverDelay, maxRetryDelay)
-	}
-	d := c.retryBase
-	for range attempt {
-		if d >= maxRetryDelay {
-			break
-		}
-		d *= 2
-	}
-	d = min(d, maxRetryDelay)
-	half := d / 2
-	return half + rand.N(d-half+1)
-}
-
-// sleepCtx waits for d, or until ctx is done, whichever comes first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

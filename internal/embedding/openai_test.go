@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/literaryai/ensemble/internal/backoff"
 )
 
 // testKey is the API key of the tests; no error may ever contain it.
@@ -262,12 +264,12 @@ func TestOpenAIBackoffIsCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	for attempt, want := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second} {
-		if d := c.retryDelay(attempt, -1); d < want/2 || d > want {
+		if d := backoff.Delay(c.retryBase, attempt, -1); d < want/2 || d > want {
 			t.Errorf("attempt %d: delay %v, want in [%v, %v]", attempt, d, want/2, want)
 		}
 	}
 	for _, attempt := range []int{7, 8, 63, 64, 1000} {
-		if d := c.retryDelay(attempt, -1); d < 15*time.Second || d > 30*time.Second {
+		if d := backoff.Delay(c.retryBase, attempt, -1); d < 15*time.Second || d > 30*time.Second {
 			t.Errorf("attempt %d: delay %v, want in [15s, 30s]", attempt, d)
 		}
 	}

@@ -13,6 +13,7 @@ package live
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/literaryai/ensemble/internal/bus"
@@ -24,7 +25,7 @@ const Batch = 200
 
 // BusBuffer is each subscription's buffer on the bus. A subscriber that lets it fill
 // loses live events, and reads them back from Postgres.
-const BusBuffer = 256
+const BusBuffer = 64
 
 // Feed describes a numbered stream.
 type Feed[T any] struct {
@@ -65,7 +66,7 @@ func Follow[T any](ctx context.Context, f Feed[T], after *int64) (<-chan T, erro
 		return nil, err
 	}
 	out := make(chan T, 1)
-	s := &stream[T]{feed: f, out: out, last: last, logger: f.Logger}
+	s := &stream[T]{feed: f, out: out, last: last, logger: f.Logger, pending: map[int64]pendingItem[T]{}}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -78,7 +79,24 @@ type stream[T any] struct {
 	out    chan T
 	last   int64
 	logger *slog.Logger
+	// pending holds events that arrived ahead of the next number: publishers race after
+	// commit, so neighbours can cross on the bus. A gap that persists past GapWait is
+	// read back from Postgres; one that closes by itself costs nothing.
+	pending map[int64]pendingItem[T]
 }
+
+type pendingItem[T any] struct {
+	item T
+	keep bool
+}
+
+// GapWait is how long a stream waits for a missing number to arrive on the bus before
+// reading it back: long enough for a publisher that lost the race after commit, short
+// enough not to be noticed.
+const GapWait = 50 * time.Millisecond
+
+// maxPending bounds the events held while waiting for a gap to close.
+const maxPending = 64
 
 func (s *stream[T]) run(ctx context.Context, sub *bus.Subscription, first []T) {
 	defer close(s.out)
@@ -89,12 +107,20 @@ func (s *stream[T]) run(ctx context.Context, sub *bus.Subscription, first []T) {
 	if len(first) == Batch && !s.catchUp(ctx, 0) {
 		return
 	}
+	gap := time.NewTimer(time.Hour)
+	gap.Stop()
+	defer gap.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sub.Gaps():
-			if !s.catchUp(ctx, 0) {
+			// Every subscriber hears of a bus gap at once; spread their read-backs.
+			if !sleep(ctx, time.Duration(rand.Int64N(int64(GapWait)))) || !s.catchUp(ctx, 0) {
+				return
+			}
+		case <-gap.C:
+			if len(s.pending) > 0 && !s.catchUp(ctx, s.highestPending()) {
 				return
 			}
 		case e, ok := <-sub.Events():
@@ -111,18 +137,66 @@ func (s *stream[T]) run(ctx context.Context, sub *bus.Subscription, first []T) {
 			}
 			switch {
 			case seq <= s.last:
-			case seq == s.last+1 && !keep:
-				s.last = seq
 			case seq == s.last+1:
-				if !s.emit(ctx, []T{item}) {
+				if !s.take(ctx, item, seq, keep) || !s.drainPending(ctx) {
 					return
 				}
+				if len(s.pending) == 0 {
+					gap.Stop()
+				}
 			default:
-				if !s.catchUp(ctx, seq) {
-					return
+				s.pending[seq] = pendingItem[T]{item, keep}
+				if len(s.pending) > maxPending {
+					if !s.catchUp(ctx, s.highestPending()) {
+						return
+					}
+				} else if len(s.pending) == 1 {
+					gap.Reset(GapWait)
 				}
 			}
 		}
+	}
+}
+
+// take sends an item the subscriber wants, or only moves past one it does not.
+func (s *stream[T]) take(ctx context.Context, item T, seq int64, keep bool) bool {
+	if !keep {
+		s.last = seq
+		return true
+	}
+	return s.emit(ctx, []T{item})
+}
+
+// drainPending sends the held events that have become next in line.
+func (s *stream[T]) drainPending(ctx context.Context) bool {
+	for {
+		p, ok := s.pending[s.last+1]
+		if !ok {
+			return true
+		}
+		delete(s.pending, s.last+1)
+		if !s.take(ctx, p.item, s.last+1, p.keep) {
+			return false
+		}
+	}
+}
+
+func (s *stream[T]) highestPending() int64 {
+	var h int64
+	for seq := range s.pending {
+		h = max(h, seq)
+	}
+	return h
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -168,7 +242,12 @@ func (s *stream[T]) catchUp(ctx context.Context, seen int64) bool {
 		}
 		if len(items) < Batch {
 			s.last = max(s.last, seen)
-			return true
+			for seq := range s.pending {
+				if seq <= s.last {
+					delete(s.pending, seq)
+				}
+			}
+			return s.drainPending(ctx)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,5 +119,38 @@ func TestFollowReadsBackAfterABusGap(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("stuck before %d", want)
 		}
+	}
+}
+
+// TestFollowReordersWithoutReadingBack: neighbours that cross on the bus are put back in
+// order from memory; Postgres is not asked (a read-back per crossing, times every
+// subscriber, is what would sink a busy instance).
+func TestFollowReordersWithoutReadingBack(t *testing.T) {
+	b := bus.NewLocal()
+	l := &log{}
+	f := l.feed(b, "a")
+	var loads atomic.Int32
+	load := f.Load
+	f.Load = func(ctx context.Context, after int64, limit int) ([]events.Event, error) {
+		loads.Add(1)
+		return load(ctx, after, limit)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, err := Follow(ctx, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1, e2, e3 := l.append("a"), l.append("a"), l.append("a")
+	b.Publish(ctx, e3)
+	b.Publish(ctx, e1)
+	b.Publish(ctx, e2)
+	for want := int64(1); want <= 3; want++ {
+		if e := <-out; e.Seq != want {
+			t.Fatalf("got %d, want %d", e.Seq, want)
+		}
+	}
+	if n := loads.Load(); n != 1 {
+		t.Fatalf("%d reads of the outbox, want only the first", n)
 	}
 }

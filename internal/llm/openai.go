@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/literaryai/ensemble/internal/backoff"
 )
 
 // Defaults for the zero values of OpenAIConfig.
@@ -35,10 +35,6 @@ const (
 	// DefaultRetryBase is the first backoff delay; each retry doubles it, with jitter.
 	DefaultRetryBase = 500 * time.Millisecond
 )
-
-// maxRetryDelay caps both the exponential backoff and a server's Retry-After, so that a
-// misbehaving server cannot park a conversation for minutes.
-const maxRetryDelay = 30 * time.Second
 
 // Bounds on what is read from the endpoint: an error response quoted in an error, a whole
 // non-streamed reply, and one line of the stream.
@@ -157,7 +153,7 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 		maxRetries:        max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
 		retryBase:         cmp.Or(cfg.RetryBase, DefaultRetryBase),
 		client:            cfg.HTTPClient,
-		sleep:             sleepCtx,
+		sleep:             backoff.Sleep,
 	}
 	if c.client == nil {
 		c.client = &http.Client{}
@@ -242,7 +238,7 @@ func (c *OpenAI) Generate(ctx context.Context, req Request, onDelta func(string)
 		if attempt >= c.maxRetries {
 			return reply, fmt.Errorf("llm %s: %w after %d attempts: %v", c.model, ErrUnavailable, attempt+1, err)
 		}
-		if err := c.sleep(ctx, c.retryDelay(attempt, transient.retryAfter)); err != nil {
+		if err := c.sleep(ctx, backoff.Delay(c.retryBase, attempt, transient.retryAfter)); err != nil {
 			return reply, fmt.Errorf("llm %s: %w", c.model, err)
 		}
 	}
@@ -300,7 +296,7 @@ func (c *OpenAI) attempt(ctx context.Context, body []byte, onDelta func(string))
 		msg := fmt.Sprintf("status %s: %s", resp.Status, c.errorMessage(resp.Body))
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-			return s.reply(), &transientError{msg, retryAfter(resp.Header.Get("Retry-After"))}
+			return s.reply(), &transientError{msg, backoff.RetryAfter(resp.Header.Get("Retry-After"))}
 		case resp.StatusCode/100 == 4:
 			return s.reply(), fmt.Errorf("%w: %s", ErrRejected, msg)
 		}
@@ -527,55 +523,4 @@ func (c *OpenAI) redact(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, c.apiKey, "[redacted]")
-}
-
-// retryAfter parses a Retry-After header (seconds, or an HTTP date) into a delay, or -1
-// when there is none.
-func retryAfter(header string) time.Duration {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return -1
-	}
-	if secs, err := strconv.Atoi(header); err == nil {
-		if secs < 0 {
-			return -1
-		}
-		return time.Duration(min(secs, int(maxRetryDelay/time.Second))) * time.Second
-	}
-	if at, err := http.ParseTime(header); err == nil {
-		return min(max(time.Until(at), 0), maxRetryDelay)
-	}
-	return -1
-}
-
-// retryDelay is the wait before retry number attempt+1: the server's Retry-After when
-// given (serverDelay ≥ 0), otherwise RetryBase·2^attempt with "equal jitter" (a random
-// point in its upper half), which spreads out clients that failed together. Both are
-// capped at 30s.
-func (c *OpenAI) retryDelay(attempt int, serverDelay time.Duration) time.Duration {
-	if serverDelay >= 0 {
-		return min(serverDelay, maxRetryDelay)
-	}
-	d := c.retryBase
-	for range attempt {
-		if d >= maxRetryDelay {
-			break
-		}
-		d *= 2
-	}
-	d = min(d, maxRetryDelay)
-	half := d / 2
-	return half + rand.N(d-half+1)
-}
-
-// sleepCtx waits for d, or until ctx is done, whichever comes first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -228,15 +228,15 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 			return fmt.Errorf("store memory: %w", err)
 		}
 		m = fromRow(r)
-		if err := box.Append(ctx, c.EcosystemID, events.MemoryChanged, MemoryPayload{
+		if in.Type != Reflection {
+			if err := s.maybeReflect(ctx, q, box.Tx(), characterID); err != nil {
+				return err
+			}
+		}
+		// Last: the event locks the ecosystem's row until the commit.
+		return box.Append(ctx, c.EcosystemID, events.MemoryChanged, MemoryPayload{
 			Op: events.OpUpsert, ID: m.ID, CharacterID: characterID, Type: m.Type, Importance: m.Importance,
-		}); err != nil {
-			return err
-		}
-		if in.Type == Reflection {
-			return nil
-		}
-		return s.maybeReflect(ctx, q, box.Tx(), characterID)
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -538,12 +538,12 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 		if _, err := q.InsertMemories(ctx, rows); err != nil {
 			return fmt.Errorf("store memories: %w", err)
 		}
-		if err := box.Append(ctx, c.EcosystemID, events.MemoryChanged, ImportPayload{
-			Op: "IMPORT", CharacterID: characterID, Count: len(rows),
-		}); err != nil {
+		if err := s.maybeReflect(ctx, q, box.Tx(), characterID); err != nil {
 			return err
 		}
-		return s.maybeReflect(ctx, q, box.Tx(), characterID)
+		return box.Append(ctx, c.EcosystemID, events.MemoryChanged, ImportPayload{
+			Op: "IMPORT", CharacterID: characterID, Count: len(rows),
+		})
 	})
 	if err != nil {
 		return 0, err
