@@ -29,6 +29,42 @@ func (q *Queries) AddParticipants(ctx context.Context, arg AddParticipantsParams
 	return err
 }
 
+const answerOf = `-- name: AnswerOf :one
+SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages
+WHERE reply_to_id = $1 AND (sender_character_id = $2 OR sender_kind = 'SYSTEM')
+LIMIT 1
+`
+
+type AnswerOfParams struct {
+	ReplyToID   *uuid.UUID
+	CharacterID *uuid.UUID
+}
+
+// What a message got from a character: its reply, or the system's report that none
+// could be written.
+func (q *Queries) AnswerOf(ctx context.Context, arg AnswerOfParams) (Message, error) {
+	row := q.db.QueryRow(ctx, answerOf, arg.ReplyToID, arg.CharacterID)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.ConversationID,
+		&i.EcosystemID,
+		&i.Seq,
+		&i.SenderKind,
+		&i.SenderUserID,
+		&i.SenderCharacterID,
+		&i.SenderID,
+		&i.AddresseeCharacterID,
+		&i.ReplyToID,
+		&i.Content,
+		&i.Emotion,
+		&i.Intensity,
+		&i.Metadata,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const conversationSeq = `-- name: ConversationSeq :one
 SELECT last_seq FROM conversations WHERE id = $1
 `

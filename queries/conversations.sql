@@ -82,6 +82,13 @@ WHERE m.id = @id AND (sqlc.narg('owner_id')::uuid IS NULL OR c.owner_id = sqlc.n
 -- name: MessagesByIDs :many
 SELECT * FROM messages WHERE id = ANY(@ids::uuid[]);
 
+-- name: AnswerOf :one
+-- What a message got from a character: its reply, or the system's report that none
+-- could be written.
+SELECT * FROM messages
+WHERE reply_to_id = @reply_to_id AND (sender_character_id = @character_id OR sender_kind = 'SYSTEM')
+LIMIT 1;
+
 -- name: ReplyTo :one
 -- The answer a character (or, for NULL, the system) gave to a message, if any.
 SELECT * FROM messages

@@ -124,14 +124,12 @@ func (w *Worker) Timeout(*river.Job[conversations.ReplyArgs]) time.Duration {
 // character remembers the exchange.
 func (w *Worker) Work(ctx context.Context, job *river.Job[conversations.ReplyArgs]) error {
 	args := job.Args
-	for _, responder := range []*uuid.UUID{&args.CharacterID, nil} {
-		done, err := w.d.Conversations.AnswerTo(ctx, args.MessageID, responder)
-		if err != nil {
-			return err
-		}
-		if done != nil {
-			return w.remember(ctx, args.CharacterID, done)
-		}
+	done, err := w.d.Conversations.AnswerOf(ctx, args.MessageID, args.CharacterID)
+	if err != nil {
+		return err
+	}
+	if done != nil {
+		return w.rememberLater(ctx, args.CharacterID, done)
 	}
 	t, err := w.gather(ctx, args)
 	if errors.Is(err, errs.ErrNotFound) {
@@ -165,7 +163,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[conversations.ReplyArg
 	if genErr != nil {
 		return nil
 	}
-	return w.remember(ctx, args.CharacterID, stored)
+	return w.remember(ctx, t.viewer, t.character.ID, t.message, stored)
 }
 
 // turn is everything one reply is made from.
@@ -404,8 +402,9 @@ func (w *Worker) storeFailure(ctx context.Context, t *turn, genErr error) (*conv
 		Content: fmt.Sprintf("%s could not reply: %s. Try again in a moment.", t.character.Name, reason), Metadata: meta, At: w.d.Now()})
 }
 
-// remember gives the character a memory of the exchange, once.
-func (w *Worker) remember(ctx context.Context, characterID uuid.UUID, reply *conversations.Message) error {
+// rememberLater makes sure a retried job's character remembers the exchange its earlier
+// attempt stored.
+func (w *Worker) rememberLater(ctx context.Context, characterID uuid.UUID, reply *conversations.Message) error {
 	if reply.SenderKind != conversations.SenderCharacter || reply.ReplyToID == nil {
 		return nil
 	}
@@ -417,21 +416,21 @@ func (w *Worker) remember(ctx context.Context, characterID uuid.UUID, reply *con
 	if err != nil {
 		return err
 	}
-	asked, ok := msgs[*reply.ReplyToID]
-	if !ok {
-		return nil
-	}
 	convs, err := w.d.Conversations.ByIDs(ctx, []uuid.UUID{reply.ConversationID})
 	if err != nil {
 		return err
 	}
-	conv, ok := convs[reply.ConversationID]
-	if !ok {
+	asked, conv := msgs[*reply.ReplyToID], convs[reply.ConversationID]
+	if asked == nil || conv == nil {
 		return nil
 	}
-	viewer := auth.Identity{UserID: conv.OwnerID, Role: auth.RoleUser}
+	return w.remember(ctx, auth.Identity{UserID: conv.OwnerID, Role: auth.RoleUser}, characterID, asked, reply)
+}
+
+// remember gives the character a memory of the exchange.
+func (w *Worker) remember(ctx context.Context, viewer auth.Identity, characterID uuid.UUID, asked, reply *conversations.Message) error {
 	content := clip(fmt.Sprintf("I was told: %q. I answered: %q", clip(asked.Content, 1500), clip(reply.Content, 1500)), memories.MaxContent)
-	_, err = w.d.Memories.Add(ctx, viewer, characterID, memories.Input{Content: content, Type: memories.Dialogue, SourceMessageID: &reply.ID})
+	_, err := w.d.Memories.Add(ctx, viewer, characterID, memories.Input{Content: content, Type: memories.Dialogue, SourceMessageID: &reply.ID})
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil
 	}

@@ -44,6 +44,10 @@ func (c *Chat) Converse(ctx context.Context, viewer auth.Identity, in conversati
 	if err != nil {
 		return nil, nil, err
 	}
+	if sent.Responder == nil {
+		// Send answers a character that is named or alone in the conversation.
+		return nil, nil, fmt.Errorf("message %s has nobody to answer it: %w", in.ID, errs.ErrConflict)
+	}
 	deadline := time.NewTimer(c.timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(recheck)
@@ -66,14 +70,12 @@ func (c *Chat) Converse(ctx context.Context, viewer auth.Identity, in conversati
 		case <-sub.Gaps():
 		case <-tick.C:
 		}
-		for _, responder := range []*uuid.UUID{sent.Responder, nil} {
-			m, err := c.conversations.AnswerTo(ctx, in.ID, responder)
-			if err != nil {
-				return nil, nil, err
-			}
-			if m != nil {
-				return sent, m, nil
-			}
+		m, err := c.conversations.AnswerOf(ctx, in.ID, *sent.Responder)
+		if err != nil {
+			return nil, nil, err
+		}
+		if m != nil {
+			return sent, m, nil
 		}
 	}
 }

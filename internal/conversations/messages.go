@@ -340,9 +340,10 @@ func (s *Service) Message(ctx context.Context, viewer auth.Identity, id uuid.UUI
 	return messageFromRow(r), nil
 }
 
-// AnswerTo returns the reply a character (nil: the system) gave to a message, if any.
-func (s *Service) AnswerTo(ctx context.Context, messageID uuid.UUID, characterID *uuid.UUID) (*Message, error) {
-	r, err := s.q.ReplyTo(ctx, db.ReplyToParams{ReplyToID: &messageID, SenderCharacterID: characterID})
+// AnswerOf returns what a message got from a character: its reply, or the system's
+// report that none could be written; nil when neither exists yet.
+func (s *Service) AnswerOf(ctx context.Context, messageID, characterID uuid.UUID) (*Message, error) {
+	r, err := s.q.AnswerOf(ctx, db.AnswerOfParams{ReplyToID: &messageID, CharacterID: &characterID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

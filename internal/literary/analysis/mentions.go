@@ -15,15 +15,13 @@ type mention struct {
 
 // charInfo is the working record of a reported character.
 type charInfo struct {
-	id       int
-	ent      *entity
-	name     string
-	aliases  []string
-	ments    []int // indices into analyzer.ments
-	gender   string
-	desc     string
-	descSpan [2]int // byte span
-	quotes   int
+	id      int
+	ent     *entity
+	name    string
+	aliases []string
+	ments   []int // indices into analyzer.ments
+	gender  string
+	quotes  int
 }
 
 type analyzer struct {
