@@ -6,6 +6,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -141,12 +142,23 @@ func characterCounts(svc *characters.Service) dataloader.BatchFunc[uuid.UUID, in
 
 type ctxKey struct{}
 
-// With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
+// lazy makes its loaders on first use: a subscription gets fresh loaders for every event
+// it delivers, and most events resolve no nested field at all.
+type lazy struct {
+	once sync.Once
+	src  Sources
+	l    *Loaders
 }
 
-// From returns the operation's loaders; the server installs them around every operation.
+// With returns ctx carrying loaders over src, made when a field first needs them.
+func With(ctx context.Context, src Sources) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &lazy{src: src})
+}
+
+// From returns the operation's loaders; the server installs them around every operation
+// (and every event of a subscription).
 func From(ctx context.Context) *Loaders {
-	return ctx.Value(ctxKey{}).(*Loaders)
+	lz := ctx.Value(ctxKey{}).(*lazy)
+	lz.once.Do(func() { lz.l = New(lz.src) })
+	return lz.l
 }

@@ -49,7 +49,7 @@ func newGraphQL(d Deps) *handler.Server {
 	srv.SetErrorPresenter(presentError(d.Logger))
 	srv.SetRecoverFunc(recoverPanic(d.Logger))
 	ops, responses := aroundSubscriptions(creds, func(ctx context.Context) context.Context {
-		return loaders.With(ctx, loaders.New(d.Loaders))
+		return loaders.With(ctx, d.Loaders)
 	})
 	srv.AroundOperations(ops)
 	srv.AroundResponses(responses)
