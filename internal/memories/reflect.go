@@ -155,13 +155,21 @@ func (s *Service) Reflect(ctx context.Context, characterID uuid.UUID) error {
 			added = append(added, vectorstore.Item{ID: r.ID, Character: characterID, Vector: vec,
 				Type: r.Type, Importance: r.Importance, CreatedAt: r.CreatedAt})
 			ecosystem = r.EcosystemID
-			if err := box.Append(ctx, r.EcosystemID, events.MemoryChanged, MemoryPayload{
-				Op: events.OpUpsert, ID: r.ID, CharacterID: characterID, Type: Reflection, Importance: r.Importance,
+		}
+		// The character's row before the ecosystem's, as in every transaction: the
+		// summary (which locks the character) first, the events (which lock the
+		// ecosystem) last.
+		if err := s.renewSummary(ctx, q, box, characterID); err != nil {
+			return err
+		}
+		for _, it := range added {
+			if err := box.Append(ctx, ecosystem, events.MemoryChanged, MemoryPayload{
+				Op: events.OpUpsert, ID: it.ID, CharacterID: characterID, Type: Reflection, Importance: it.Importance,
 			}); err != nil {
 				return err
 			}
 		}
-		return s.renewSummary(ctx, q, box, characterID)
+		return nil
 	})
 	if err != nil {
 		return err
