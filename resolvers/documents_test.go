@@ -1,7 +1,6 @@
 package resolvers_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -27,23 +26,6 @@ type document struct {
 		Offset      int
 		TotalLength int
 	}
-}
-
-func zipOf(t *testing.T, files ...string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(files); i += 2 {
-		w, err := zw.Create(files[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = w.Write([]byte(files[i+1]))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 func TestUploadDocument(t *testing.T) {
@@ -172,9 +154,9 @@ func TestUploadRefused(t *testing.T) {
 		{"png", testkit.Upload{Filename: "cover.png", ContentType: "image/png", Content: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}, nil, 200, "BAD_USER_INPUT"},
 		{"binary garbage declared as text", testkit.Upload{Filename: "x.txt", ContentType: "text/plain", Content: garbage(900)}, nil, 200, "BAD_USER_INPUT"},
 		{"truncated pdf", testkit.Upload{Filename: "cut.pdf", ContentType: "application/pdf", Content: testkit.PDF(t, "Chapter 1")[:200]}, nil, 200, "BAD_USER_INPUT"},
-		{"corrupt epub", testkit.Upload{Filename: "bad.epub", Content: zipOf(t, "mimetype", "application/epub+zip", "META-INF/container.xml", "<container/>")}, nil, 200, "BAD_USER_INPUT"},
+		{"corrupt epub", testkit.Upload{Filename: "bad.epub", Content: testkit.ZipOf(t, "mimetype", "application/epub+zip", "META-INF/container.xml", "<container/>")}, nil, 200, "BAD_USER_INPUT"},
 		{"truncated docx", testkit.Upload{Filename: "cut.docx", Content: testkit.DOCX(t, testkit.Chapter{Title: "A", Text: "b"})[:300]}, nil, 200, "BAD_USER_INPUT"},
-		{"docx with no text", testkit.Upload{Filename: "blank.docx", Content: zipOf(t, "[Content_Types].xml", "<Types/>", "word/document.xml", "<w:document/>")}, nil, 200, "BAD_USER_INPUT"},
+		{"docx with no text", testkit.Upload{Filename: "blank.docx", Content: testkit.ZipOf(t, "[Content_Types].xml", "<Types/>", "word/document.xml", "<w:document/>")}, nil, 200, "BAD_USER_INPUT"},
 		{"whitespace only", testkit.Upload{Filename: "blank.txt", ContentType: "text/plain", Content: []byte(" \n\t\n ")}, nil, 200, "BAD_USER_INPUT"},
 		{"empty file", testkit.Upload{Filename: "empty.txt", ContentType: "text/plain", Content: nil}, nil, 200, "BAD_USER_INPUT"},
 		{"empty title", testkit.Upload{Filename: "a.txt", ContentType: "text/plain", Content: []byte("ok")}, map[string]any{"title": " "}, 200, "BAD_USER_INPUT"},

@@ -30,7 +30,6 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/literary/analysis"
-	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -190,11 +189,7 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 			key := sourceKey(c.Name)
 			if r, ok := byKey[key]; ok {
 				res.Existing++
-				ch, err := s.characterOf(ctx, r.ID)
-				if err != nil {
-					return err
-				}
-				made[c.ID] = ch
+				made[c.ID] = &characters.Character{ID: r.ID}
 				continue
 			}
 			p := profile(c, quotes[c.ID], maxQuotes, doc.Title)
@@ -212,14 +207,14 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 				return err
 			}
 			res.Created++
-			made[c.ID] = &characters.Character{ID: r.ID, EcosystemID: r.EcosystemID, Name: r.Name}
+			made[c.ID] = &characters.Character{ID: r.ID}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Read the new ones back whole, as every other character is returned.
+	// Read the cast back whole, new and existing alike, as every character is returned.
 	ids := make([]uuid.UUID, 0, len(made))
 	for _, c := range made {
 		ids = append(ids, c.ID)
@@ -229,23 +224,13 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 		return nil, err
 	}
 	for k, c := range made {
-		if f, ok := full[c.ID]; ok {
-			made[k] = f
+		f, ok := full[c.ID]
+		if !ok {
+			return nil, fmt.Errorf("character %s: %w", c.ID, errs.ErrNotFound)
 		}
+		made[k] = f
 	}
 	return made, nil
-}
-
-func (s *Service) characterOf(ctx context.Context, id uuid.UUID) (*characters.Character, error) {
-	m, err := s.characters.ByIDs(ctx, []uuid.UUID{id})
-	if err != nil {
-		return nil, err
-	}
-	c, ok := m[id]
-	if !ok {
-		return nil, fmt.Errorf("character %s: %w", id, errs.ErrNotFound)
-	}
-	return c, nil
 }
 
 // sourceKey identifies a book character across runs: its canonical name, folded.
@@ -359,6 +344,3 @@ func clip(s string, n int) string {
 
 // isWordRune is part of a word.
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || r == '\'' || r == '’' }
-
-// emotionOf labels a line with the offline lexicon classifier.
-func emotionOf(text string) (string, float64) { return llm.Emotion(text) }

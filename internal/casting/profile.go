@@ -40,7 +40,7 @@ func profile(c analysis.Character, quotes []analysis.Quote, maxQuotes int, title
 	feel := map[string]int{}
 	for _, q := range quotes {
 		t := strings.TrimSpace(q.Text)
-		e, _ := emotionOf(t)
+		e, _ := llm.Emotion(t)
 		feel[e]++
 		switch {
 		case strings.HasSuffix(t, "!"):

@@ -179,23 +179,11 @@ type turn struct {
 
 // gather loads the message, its conversation and the character, and builds the request.
 func (w *Worker) gather(ctx context.Context, args conversations.ReplyArgs) (*turn, error) {
-	msgs, err := w.d.Conversations.MessagesByIDs(ctx, []uuid.UUID{args.MessageID})
+	msg, conv, err := w.messageIn(ctx, args.MessageID)
 	if err != nil {
 		return nil, err
 	}
-	msg, ok := msgs[args.MessageID]
-	if !ok {
-		return nil, fmt.Errorf("message %s: %w", args.MessageID, errs.ErrNotFound)
-	}
-	convs, err := w.d.Conversations.ByIDs(ctx, []uuid.UUID{msg.ConversationID})
-	if err != nil {
-		return nil, err
-	}
-	conv, ok := convs[msg.ConversationID]
-	if !ok {
-		return nil, fmt.Errorf("conversation %s: %w", msg.ConversationID, errs.ErrNotFound)
-	}
-	viewer := auth.Identity{UserID: conv.OwnerID, Role: auth.RoleUser}
+	viewer := ownerOf(conv)
 	ch, err := w.d.Characters.Get(ctx, viewer, args.CharacterID)
 	if err != nil {
 		return nil, err
@@ -412,19 +400,40 @@ func (w *Worker) rememberLater(ctx context.Context, characterID uuid.UUID, reply
 	if err != nil || done {
 		return err
 	}
-	msgs, err := w.d.Conversations.MessagesByIDs(ctx, []uuid.UUID{*reply.ReplyToID})
-	if err != nil {
-		return err
-	}
-	convs, err := w.d.Conversations.ByIDs(ctx, []uuid.UUID{reply.ConversationID})
-	if err != nil {
-		return err
-	}
-	asked, conv := msgs[*reply.ReplyToID], convs[reply.ConversationID]
-	if asked == nil || conv == nil {
+	asked, conv, err := w.messageIn(ctx, *reply.ReplyToID)
+	if errors.Is(err, errs.ErrNotFound) {
 		return nil
 	}
-	return w.remember(ctx, auth.Identity{UserID: conv.OwnerID, Role: auth.RoleUser}, characterID, asked, reply)
+	if err != nil {
+		return err
+	}
+	return w.remember(ctx, ownerOf(conv), characterID, asked, reply)
+}
+
+// messageIn loads a message and its conversation.
+func (w *Worker) messageIn(ctx context.Context, id uuid.UUID) (*conversations.Message, *conversations.Conversation, error) {
+	msgs, err := w.d.Conversations.MessagesByIDs(ctx, []uuid.UUID{id})
+	if err != nil {
+		return nil, nil, err
+	}
+	msg, ok := msgs[id]
+	if !ok {
+		return nil, nil, fmt.Errorf("message %s: %w", id, errs.ErrNotFound)
+	}
+	convs, err := w.d.Conversations.ByIDs(ctx, []uuid.UUID{msg.ConversationID})
+	if err != nil {
+		return nil, nil, err
+	}
+	conv, ok := convs[msg.ConversationID]
+	if !ok {
+		return nil, nil, fmt.Errorf("conversation %s: %w", msg.ConversationID, errs.ErrNotFound)
+	}
+	return msg, conv, nil
+}
+
+// ownerOf is who a reply job acts for: the conversation's owner.
+func ownerOf(conv *conversations.Conversation) auth.Identity {
+	return auth.Identity{UserID: conv.OwnerID, Role: auth.RoleUser}
 }
 
 // remember gives the character a memory of the exchange.

@@ -61,8 +61,17 @@ func tokenFrom(payload map[string]any) string {
 	return ""
 }
 
-// hold returns ctx ending when the token expires or is revoked.
+// heldKey marks a context that already ends with its token.
+type heldKey struct{}
+
+// hold returns ctx ending when the token expires or is revoked. A context held already
+// (a WebSocket's, held at connection_init) is returned as it is: one watch per
+// connection, not one more per subscription on it.
 func (c credentials) hold(ctx context.Context, id auth.Identity) context.Context {
+	if ctx.Value(heldKey{}) != nil {
+		return ctx
+	}
+	ctx = context.WithValue(ctx, heldKey{}, true)
 	ctx, cancel := context.WithDeadline(ctx, id.ExpiresAt)
 	sub := c.bus.Subscribe(func(e events.Event) bool {
 		if e.Topic != events.TokenRevoked {
