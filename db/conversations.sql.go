@@ -65,6 +65,164 @@ func (q *Queries) AnswerOf(ctx context.Context, arg AnswerOfParams) (Message, er
 	return i, err
 }
 
+const appendReply = `-- name: AppendReply :one
+WITH numbered AS (
+    UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
+    WHERE c.id = $1
+    RETURNING c.id AS conversation_id, c.ecosystem_id, c.last_seq
+), speaker AS (
+    UPDATE characters ch
+    SET current_emotion = $2::text, social_energy = $3, last_interaction = $4::timestamptz,
+        updated_at = now()
+    FROM numbered n
+    WHERE ch.id = $5
+    RETURNING ch.id, ch.ecosystem_id, ch.name, ch.current_emotion, ch.is_active
+), reply AS (
+    INSERT INTO messages (id, conversation_id, ecosystem_id, seq, sender_kind, sender_character_id, reply_to_id,
+                          content, emotion, intensity, metadata)
+    SELECT $6::uuid, n.conversation_id, n.ecosystem_id, n.last_seq, 'CHARACTER', s.id, $7::uuid,
+           $8::text, $2::text, $9::double precision, $10::jsonb
+    FROM numbered n, speaker s
+    RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at
+)
+SELECT r.id, r.conversation_id, r.ecosystem_id, r.seq, r.sender_kind, r.sender_user_id, r.sender_character_id,
+       r.sender_id, r.addressee_character_id, r.reply_to_id, r.content, r.emotion, r.intensity, r.metadata,
+       r.created_at, s.ecosystem_id AS speaker_ecosystem_id, s.name AS speaker_name,
+       s.current_emotion AS speaker_emotion, s.is_active AS speaker_active
+FROM reply r, speaker s
+`
+
+type AppendReplyParams struct {
+	ConversationID uuid.UUID
+	Emotion        string
+	SocialEnergy   float64
+	At             time.Time
+	CharacterID    uuid.UUID
+	ID             uuid.UUID
+	ReplyToID      uuid.UUID
+	Content        string
+	Intensity      float64
+	Metadata       json.RawMessage
+}
+
+type AppendReplyRow struct {
+	ID                   uuid.UUID
+	ConversationID       uuid.UUID
+	EcosystemID          uuid.UUID
+	Seq                  int64
+	SenderKind           string
+	SenderUserID         *uuid.UUID
+	SenderCharacterID    *uuid.UUID
+	SenderID             *uuid.UUID
+	AddresseeCharacterID *uuid.UUID
+	ReplyToID            *uuid.UUID
+	Content              string
+	Emotion              *string
+	Intensity            *float64
+	Metadata             json.RawMessage
+	CreatedAt            time.Time
+	SpeakerEcosystemID   uuid.UUID
+	SpeakerName          string
+	SpeakerEmotion       string
+	SpeakerActive        bool
+}
+
+// Stores a character's reply and what speaking did to the character, in one statement:
+// numbers the reply (which locks the conversation until commit), then sets the
+// speaker's emotion and energy (which locks the character), in that order, since the
+// speaker's update joins the numbered conversation. No row: the conversation or the
+// character is gone.
+func (q *Queries) AppendReply(ctx context.Context, arg AppendReplyParams) (AppendReplyRow, error) {
+	row := q.db.QueryRow(ctx, appendReply,
+		arg.ConversationID,
+		arg.Emotion,
+		arg.SocialEnergy,
+		arg.At,
+		arg.CharacterID,
+		arg.ID,
+		arg.ReplyToID,
+		arg.Content,
+		arg.Intensity,
+		arg.Metadata,
+	)
+	var i AppendReplyRow
+	err := row.Scan(
+		&i.ID,
+		&i.ConversationID,
+		&i.EcosystemID,
+		&i.Seq,
+		&i.SenderKind,
+		&i.SenderUserID,
+		&i.SenderCharacterID,
+		&i.SenderID,
+		&i.AddresseeCharacterID,
+		&i.ReplyToID,
+		&i.Content,
+		&i.Emotion,
+		&i.Intensity,
+		&i.Metadata,
+		&i.CreatedAt,
+		&i.SpeakerEcosystemID,
+		&i.SpeakerName,
+		&i.SpeakerEmotion,
+		&i.SpeakerActive,
+	)
+	return i, err
+}
+
+const appendReport = `-- name: AppendReport :one
+WITH numbered AS (
+    UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
+    WHERE c.id = $5
+    RETURNING c.id AS conversation_id, c.ecosystem_id, c.last_seq
+)
+INSERT INTO messages (id, conversation_id, ecosystem_id, seq, sender_kind, reply_to_id, content, metadata)
+SELECT $1::uuid, n.conversation_id, n.ecosystem_id, n.last_seq, 'SYSTEM', $2::uuid, $3::text,
+       $4::jsonb
+FROM numbered n
+RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at
+`
+
+type AppendReportParams struct {
+	ID             uuid.UUID
+	ReplyToID      uuid.UUID
+	Content        string
+	Metadata       json.RawMessage
+	ConversationID uuid.UUID
+}
+
+// Numbers and stores the system's report that a reply could not be written, in one
+// statement. Numbering locks the conversation's row until commit. No row: the
+// conversation is gone.
+func (q *Queries) AppendReport(ctx context.Context, arg AppendReportParams) (Message, error) {
+	row := q.db.QueryRow(ctx, appendReport,
+		arg.ID,
+		arg.ReplyToID,
+		arg.Content,
+		arg.Metadata,
+		arg.ConversationID,
+	)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.ConversationID,
+		&i.EcosystemID,
+		&i.Seq,
+		&i.SenderKind,
+		&i.SenderUserID,
+		&i.SenderCharacterID,
+		&i.SenderID,
+		&i.AddresseeCharacterID,
+		&i.ReplyToID,
+		&i.Content,
+		&i.Emotion,
+		&i.Intensity,
+		&i.Metadata,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const conversationSeq = `-- name: ConversationSeq :one
 SELECT last_seq FROM conversations WHERE id = $1
 `
@@ -445,6 +603,49 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 	return items, nil
 }
 
+const listLinesBefore = `-- name: ListLinesBefore :many
+SELECT m.sender_kind, m.content, ch.name AS character_name
+FROM messages m
+LEFT JOIN characters ch ON ch.id = m.sender_character_id
+WHERE m.conversation_id = $1 AND m.seq < $2
+ORDER BY m.seq DESC
+LIMIT $3
+`
+
+type ListLinesBeforeParams struct {
+	ConversationID uuid.UUID
+	BeforeSeq      int64
+	MaxMessages    int32
+}
+
+type ListLinesBeforeRow struct {
+	SenderKind    string
+	Content       string
+	CharacterName *string
+}
+
+// A conversation's lines before a number, newest first (the caller reverses them), with
+// the names of the characters who spoke them: what a reply follows on from.
+func (q *Queries) ListLinesBefore(ctx context.Context, arg ListLinesBeforeParams) ([]ListLinesBeforeRow, error) {
+	rows, err := q.db.Query(ctx, listLinesBefore, arg.ConversationID, arg.BeforeSeq, arg.MaxMessages)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListLinesBeforeRow{}
+	for rows.Next() {
+		var i ListLinesBeforeRow
+		if err := rows.Scan(&i.SenderKind, &i.Content, &i.CharacterName); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listMessagesAfter = `-- name: ListMessagesAfter :many
 SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages
 WHERE conversation_id = $1 AND seq > $2
@@ -626,16 +827,54 @@ func (q *Queries) MessagesByIDs(ctx context.Context, ids []uuid.UUID) ([]Message
 	return items, nil
 }
 
-const nextMessageSeq = `-- name: NextMessageSeq :one
-UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq
+const numberMessage = `-- name: NumberMessage :one
+UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
+WHERE c.id = $1 AND ($2::uuid IS NULL OR c.owner_id = $2)
+RETURNING c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at,
+    ARRAY(SELECT p.character_id FROM conversation_participants p
+          WHERE p.conversation_id = c.id ORDER BY p.joined_at, p.character_id)::uuid[] AS cast_ids
 `
 
-// Numbers the next message; the conversation row stays locked until commit.
-func (q *Queries) NextMessageSeq(ctx context.Context, id uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, nextMessageSeq, id)
-	var last_seq int64
-	err := row.Scan(&last_seq)
-	return last_seq, err
+type NumberMessageParams struct {
+	ID      uuid.UUID
+	OwnerID *uuid.UUID
+}
+
+type NumberMessageRow struct {
+	ID          uuid.UUID
+	EcosystemID uuid.UUID
+	OwnerID     uuid.UUID
+	Kind        string
+	Status      string
+	Title       string
+	StandInID   *uuid.UUID
+	LastSeq     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CastIds     []uuid.UUID
+}
+
+// Hands out the conversation's next message number (last_seq after the update), which
+// locks its row until commit so numbers follow commit order, and returns the
+// conversation with its cast in joining order, for the caller to check that it takes the
+// message. No row: the conversation does not exist or is not the owner's.
+func (q *Queries) NumberMessage(ctx context.Context, arg NumberMessageParams) (NumberMessageRow, error) {
+	row := q.db.QueryRow(ctx, numberMessage, arg.ID, arg.OwnerID)
+	var i NumberMessageRow
+	err := row.Scan(
+		&i.ID,
+		&i.EcosystemID,
+		&i.OwnerID,
+		&i.Kind,
+		&i.Status,
+		&i.Title,
+		&i.StandInID,
+		&i.LastSeq,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CastIds,
+	)
+	return i, err
 }
 
 const participantsOfConversations = `-- name: ParticipantsOfConversations :many
@@ -662,6 +901,94 @@ func (q *Queries) ParticipantsOfConversations(ctx context.Context, conversationI
 		return nil, err
 	}
 	return items, nil
+}
+
+const replyContext = `-- name: ReplyContext :one
+SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at, c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at, ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, u.username AS owner_name,
+       EXISTS (SELECT 1 FROM messages a
+               WHERE a.reply_to_id = m.id AND (a.sender_character_id = ch.id OR a.sender_kind = 'SYSTEM')) AS answered
+FROM messages m, conversations c, characters ch, users u
+WHERE m.id = $1
+  AND c.id = (SELECT q.conversation_id FROM messages q WHERE q.id = $1)
+  AND ch.id = $2 AND ch.ecosystem_id = c.ecosystem_id
+  AND u.id = c.owner_id
+`
+
+type ReplyContextParams struct {
+	MessageID   uuid.UUID
+	CharacterID uuid.UUID
+}
+
+type ReplyContextRow struct {
+	Message      Message
+	Conversation Conversation
+	Character    Character
+	OwnerName    string
+	Answered     bool
+}
+
+// What a reply job starts from, in one round trip: the message, its conversation, the
+// character that answers (while it is in the conversation's ecosystem, and so the
+// owner's), the owner's name, and whether an earlier attempt already stored the answer
+// (or the system's report that none could be written). No row: someone is gone. Every
+// row is found by its key: a plan cached while the tables were small must not be able
+// to reach the message through its conversation's other messages.
+func (q *Queries) ReplyContext(ctx context.Context, arg ReplyContextParams) (ReplyContextRow, error) {
+	row := q.db.QueryRow(ctx, replyContext, arg.MessageID, arg.CharacterID)
+	var i ReplyContextRow
+	err := row.Scan(
+		&i.Message.ID,
+		&i.Message.ConversationID,
+		&i.Message.EcosystemID,
+		&i.Message.Seq,
+		&i.Message.SenderKind,
+		&i.Message.SenderUserID,
+		&i.Message.SenderCharacterID,
+		&i.Message.SenderID,
+		&i.Message.AddresseeCharacterID,
+		&i.Message.ReplyToID,
+		&i.Message.Content,
+		&i.Message.Emotion,
+		&i.Message.Intensity,
+		&i.Message.Metadata,
+		&i.Message.CreatedAt,
+		&i.Conversation.ID,
+		&i.Conversation.EcosystemID,
+		&i.Conversation.OwnerID,
+		&i.Conversation.Kind,
+		&i.Conversation.Status,
+		&i.Conversation.Title,
+		&i.Conversation.StandInID,
+		&i.Conversation.LastSeq,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Character.ID,
+		&i.Character.EcosystemID,
+		&i.Character.Name,
+		&i.Character.Description,
+		&i.Character.Backstory,
+		&i.Character.SpeakingStyle,
+		&i.Character.Goals,
+		&i.Character.Openness,
+		&i.Character.Conscientiousness,
+		&i.Character.Extraversion,
+		&i.Character.Agreeableness,
+		&i.Character.Neuroticism,
+		&i.Character.AutonomyLevel,
+		&i.Character.SocialEnergy,
+		&i.Character.CurrentEmotion,
+		&i.Character.IsActive,
+		&i.Character.MemorySummary,
+		&i.Character.CurrentContext,
+		&i.Character.LastInteraction,
+		&i.Character.CreatedAt,
+		&i.Character.UpdatedAt,
+		&i.Character.SourceDocumentID,
+		&i.Character.SourceKey,
+		&i.OwnerName,
+		&i.Answered,
+	)
+	return i, err
 }
 
 const replyTo = `-- name: ReplyTo :one
@@ -723,58 +1050,6 @@ func (q *Queries) SetConversationStatus(ctx context.Context, arg SetConversation
 		&i.LastSeq,
 		&i.CreatedAt,
 		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const updateCharacterAfterReply = `-- name: UpdateCharacterAfterReply :one
-UPDATE characters
-SET current_emotion = $1, social_energy = $2, last_interaction = $3, updated_at = now()
-WHERE id = $4
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
-`
-
-type UpdateCharacterAfterReplyParams struct {
-	CurrentEmotion string
-	SocialEnergy   float64
-	At             *time.Time
-	ID             uuid.UUID
-}
-
-// The character has spoken: its emotion follows the reply, its social energy is what the
-// caller computed (recovery since its last interaction, minus the cost of talking).
-func (q *Queries) UpdateCharacterAfterReply(ctx context.Context, arg UpdateCharacterAfterReplyParams) (Character, error) {
-	row := q.db.QueryRow(ctx, updateCharacterAfterReply,
-		arg.CurrentEmotion,
-		arg.SocialEnergy,
-		arg.At,
-		arg.ID,
-	)
-	var i Character
-	err := row.Scan(
-		&i.ID,
-		&i.EcosystemID,
-		&i.Name,
-		&i.Description,
-		&i.Backstory,
-		&i.SpeakingStyle,
-		&i.Goals,
-		&i.Openness,
-		&i.Conscientiousness,
-		&i.Extraversion,
-		&i.Agreeableness,
-		&i.Neuroticism,
-		&i.AutonomyLevel,
-		&i.SocialEnergy,
-		&i.CurrentEmotion,
-		&i.IsActive,
-		&i.MemorySummary,
-		&i.CurrentContext,
-		&i.LastInteraction,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.SourceDocumentID,
-		&i.SourceKey,
 	)
 	return i, err
 }

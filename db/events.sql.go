@@ -8,50 +8,68 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
 
-const appendEvent = `-- name: AppendEvent :one
+const appendEvents = `-- name: AppendEvents :many
 WITH next AS (
-    UPDATE ecosystems SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq
+    UPDATE ecosystems
+    SET event_seq = event_seq + cardinality($2::text[]),
+        graph_version = graph_version + CASE WHEN $4::boolean THEN 1 ELSE 0 END
+    WHERE id = $1
+    RETURNING event_seq
 )
 INSERT INTO events (ecosystem_id, topic, payload, seq)
-VALUES ($1, $2, $3, (SELECT event_seq FROM next))
-RETURNING id, txid, ecosystem_id, topic, at, payload, seq
+SELECT $1::uuid, t.topic, p.payload, (SELECT event_seq FROM next) - cardinality($2::text[]) + t.n
+FROM unnest($2::text[]) WITH ORDINALITY AS t (topic, n)
+JOIN unnest($3::jsonb[]) WITH ORDINALITY AS p (payload, n) ON p.n = t.n
+ORDER BY t.n
+RETURNING id, at, seq
 `
 
-type AppendEventParams struct {
-	EcosystemID uuid.UUID
-	Topic       string
-	Payload     json.RawMessage
+type AppendEventsParams struct {
+	EcosystemID  uuid.UUID
+	Topics       []string
+	Payloads     []json.RawMessage
+	GraphChanged bool
 }
 
-// Takes the ecosystem's next event number under its row lock (held to commit), so numbers
-// follow commit order. An ecosystem deleted in this transaction leaves seq NULL.
-func (q *Queries) AppendEvent(ctx context.Context, arg AppendEventParams) (Event, error) {
-	row := q.db.QueryRow(ctx, appendEvent, arg.EcosystemID, arg.Topic, arg.Payload)
-	var i Event
-	err := row.Scan(
-		&i.ID,
-		&i.Txid,
-		&i.EcosystemID,
-		&i.Topic,
-		&i.At,
-		&i.Payload,
-		&i.Seq,
+type AppendEventsRow struct {
+	ID  int64
+	At  time.Time
+	Seq *int64
+}
+
+// Writes a transaction's events of one ecosystem, numbered in order from the ecosystem's
+// next event number, taken under its row lock (held to commit) so numbers follow commit
+// order; graph_changed also tells graph caches the ecosystem's graph is stale. An
+// ecosystem deleted in this transaction leaves seq NULL. Ids follow the order of the
+// topics too; the caller has the rest of each event.
+func (q *Queries) AppendEvents(ctx context.Context, arg AppendEventsParams) ([]AppendEventsRow, error) {
+	rows, err := q.db.Query(ctx, appendEvents,
+		arg.EcosystemID,
+		arg.Topics,
+		arg.Payloads,
+		arg.GraphChanged,
 	)
-	return i, err
-}
-
-const bumpGraphVersion = `-- name: BumpGraphVersion :exec
-UPDATE ecosystems SET graph_version = graph_version + 1 WHERE id = $1
-`
-
-// Serialises graph changes per ecosystem and tells graph caches they are stale.
-func (q *Queries) BumpGraphVersion(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, bumpGraphVersion, id)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AppendEventsRow{}
+	for rows.Next() {
+		var i AppendEventsRow
+		if err := rows.Scan(&i.ID, &i.At, &i.Seq); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const ecosystemEventSeq = `-- name: EcosystemEventSeq :one

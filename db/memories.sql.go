@@ -12,6 +12,83 @@ import (
 	"github.com/google/uuid"
 )
 
+const addMemory = `-- name: AddMemory :one
+WITH added AS (
+    INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
+                          source_document_id, source_message_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7,
+            $8, $9)
+    RETURNING id, character_id, ecosystem_id, content, type, importance, embedding, embedding_model, created_at, last_accessed_at, access_count, source_document_id, source_message_id
+), since AS (
+    SELECT coalesce(max(r.created_at), '-infinity') AS at FROM memories r
+    WHERE r.character_id = $1 AND r.type = 'REFLECTION'
+)
+SELECT a.id, a.character_id, a.ecosystem_id, a.content, a.type, a.importance, a.created_at, a.last_accessed_at,
+       a.access_count, a.source_document_id, (
+    (SELECT coalesce(sum(m.importance), 0) FROM memories m, since s
+     WHERE m.character_id = $1 AND m.type <> 'REFLECTION' AND m.created_at > s.at)
+    + CASE WHEN a.type <> 'REFLECTION' AND a.created_at > (SELECT at FROM since) THEN a.importance ELSE 0 END
+)::double precision AS importance_since_reflection
+FROM added a
+`
+
+type AddMemoryParams struct {
+	CharacterID      uuid.UUID
+	EcosystemID      uuid.UUID
+	Content          string
+	Type             string
+	Importance       float64
+	Embedding        []byte
+	EmbeddingModel   string
+	SourceDocumentID *uuid.UUID
+	SourceMessageID  *uuid.UUID
+}
+
+type AddMemoryRow struct {
+	ID                        uuid.UUID
+	CharacterID               uuid.UUID
+	EcosystemID               uuid.UUID
+	Content                   string
+	Type                      string
+	Importance                float64
+	CreatedAt                 time.Time
+	LastAccessedAt            time.Time
+	AccessCount               int32
+	SourceDocumentID          *uuid.UUID
+	ImportanceSinceReflection float64
+}
+
+// Stores a memory, and sums the importance of the character's memories since its last
+// reflection, the new one included: a reflection is due when the sum crosses a threshold.
+func (q *Queries) AddMemory(ctx context.Context, arg AddMemoryParams) (AddMemoryRow, error) {
+	row := q.db.QueryRow(ctx, addMemory,
+		arg.CharacterID,
+		arg.EcosystemID,
+		arg.Content,
+		arg.Type,
+		arg.Importance,
+		arg.Embedding,
+		arg.EmbeddingModel,
+		arg.SourceDocumentID,
+		arg.SourceMessageID,
+	)
+	var i AddMemoryRow
+	err := row.Scan(
+		&i.ID,
+		&i.CharacterID,
+		&i.EcosystemID,
+		&i.Content,
+		&i.Type,
+		&i.Importance,
+		&i.CreatedAt,
+		&i.LastAccessedAt,
+		&i.AccessCount,
+		&i.SourceDocumentID,
+		&i.ImportanceSinceReflection,
+	)
+	return i, err
+}
+
 const addMemorySources = `-- name: AddMemorySources :exec
 INSERT INTO memory_sources (reflection_id, source_id)
 SELECT $1, unnest($2::uuid[])

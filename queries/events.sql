@@ -1,12 +1,22 @@
--- name: AppendEvent :one
--- Takes the ecosystem's next event number under its row lock (held to commit), so numbers
--- follow commit order. An ecosystem deleted in this transaction leaves seq NULL.
+-- name: AppendEvents :many
+-- Writes a transaction's events of one ecosystem, numbered in order from the ecosystem's
+-- next event number, taken under its row lock (held to commit) so numbers follow commit
+-- order; graph_changed also tells graph caches the ecosystem's graph is stale. An
+-- ecosystem deleted in this transaction leaves seq NULL. Ids follow the order of the
+-- topics too; the caller has the rest of each event.
 WITH next AS (
-    UPDATE ecosystems SET event_seq = event_seq + 1 WHERE id = @ecosystem_id RETURNING event_seq
+    UPDATE ecosystems
+    SET event_seq = event_seq + cardinality(@topics::text[]),
+        graph_version = graph_version + CASE WHEN @graph_changed::boolean THEN 1 ELSE 0 END
+    WHERE id = @ecosystem_id
+    RETURNING event_seq
 )
 INSERT INTO events (ecosystem_id, topic, payload, seq)
-VALUES (@ecosystem_id, @topic, @payload, (SELECT event_seq FROM next))
-RETURNING *;
+SELECT @ecosystem_id::uuid, t.topic, p.payload, (SELECT event_seq FROM next) - cardinality(@topics::text[]) + t.n
+FROM unnest(@topics::text[]) WITH ORDINALITY AS t (topic, n)
+JOIN unnest(@payloads::jsonb[]) WITH ORDINALITY AS p (payload, n) ON p.n = t.n
+ORDER BY t.n
+RETURNING id, at, seq;
 
 -- name: ListEcosystemEvents :many
 -- An ecosystem's events after a number, in order, for subscriptions resuming from a cursor.
@@ -42,10 +52,6 @@ INSERT INTO projector_offsets (name, last_txid, last_event_id, updated_at)
 VALUES (@name, @last_txid, @last_event_id, now())
 ON CONFLICT (name) DO UPDATE
 SET last_txid = excluded.last_txid, last_event_id = excluded.last_event_id, updated_at = now();
-
--- name: BumpGraphVersion :exec
--- Serialises graph changes per ecosystem and tells graph caches they are stale.
-UPDATE ecosystems SET graph_version = graph_version + 1 WHERE id = @id;
 
 -- name: GetGraphVersion :one
 SELECT graph_version FROM ecosystems WHERE id = @id;

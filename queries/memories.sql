@@ -5,6 +5,27 @@ VALUES (@character_id, @ecosystem_id, @content, @type, @importance, @embedding, 
         @source_document_id, @source_message_id)
 RETURNING *;
 
+-- name: AddMemory :one
+-- Stores a memory, and sums the importance of the character's memories since its last
+-- reflection, the new one included: a reflection is due when the sum crosses a threshold.
+WITH added AS (
+    INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
+                          source_document_id, source_message_id)
+    VALUES (@character_id, @ecosystem_id, @content, @type, @importance, @embedding, @embedding_model,
+            @source_document_id, @source_message_id)
+    RETURNING *
+), since AS (
+    SELECT coalesce(max(r.created_at), '-infinity') AS at FROM memories r
+    WHERE r.character_id = @character_id AND r.type = 'REFLECTION'
+)
+SELECT a.id, a.character_id, a.ecosystem_id, a.content, a.type, a.importance, a.created_at, a.last_accessed_at,
+       a.access_count, a.source_document_id, (
+    (SELECT coalesce(sum(m.importance), 0) FROM memories m, since s
+     WHERE m.character_id = @character_id AND m.type <> 'REFLECTION' AND m.created_at > s.at)
+    + CASE WHEN a.type <> 'REFLECTION' AND a.created_at > (SELECT at FROM since) THEN a.importance ELSE 0 END
+)::double precision AS importance_since_reflection
+FROM added a;
+
 -- name: GetMemory :one
 SELECT m.* FROM memories m
 JOIN ecosystems e ON e.id = m.ecosystem_id

@@ -174,7 +174,7 @@ func New(o Options) (*App, error) {
 	}
 	res.Casting = casting.NewService(o.Pool, events, res.DocumentService, res.CharacterService, memSvc, res.RelationshipService, o.Logger)
 	jobs.Register(runner, documents.NewAnalyzeWorker(res.DocumentService, o.Logger))
-	jobs.Register(runner, chat.NewWorker(chat.Deps{Auth: authSvc, Conversations: convSvc,
+	jobs.Register(runner, chat.NewWorker(chat.Deps{Conversations: convSvc,
 		Characters: res.CharacterService, Memories: memSvc, Relationships: res.RelationshipService,
 		Generator: generator, Bus: events, Logger: o.Logger, Now: now, Timeout: cfg.LLMTimeout}))
 	authSvc.OnRevoke(func(ctx context.Context, jti uuid.UUID) {

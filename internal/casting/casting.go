@@ -203,7 +203,7 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 			if err != nil {
 				return fmt.Errorf("create %s: %w", c.Name, err)
 			}
-			if err := characters.RecordChange(ctx, q, box, events.OpUpsert, r); err != nil {
+			if err := characters.RecordChange(box, events.OpUpsert, r); err != nil {
 				return err
 			}
 			res.Created++

@@ -53,7 +53,8 @@ type Character struct {
 	UpdatedAt       time.Time
 }
 
-func fromRow(r db.Character) (*Character, error) {
+// FromRow converts a stored character, for services that load one with other rows.
+func FromRow(r db.Character) (*Character, error) {
 	c := &Character{
 		ID: r.ID, EcosystemID: r.EcosystemID, Name: r.Name, Description: r.Description,
 		Backstory: r.Backstory, SpeakingStyle: r.SpeakingStyle, Goals: r.Goals,
@@ -74,7 +75,7 @@ func fromRow(r db.Character) (*Character, error) {
 func fromRows(rows []db.Character) ([]*Character, error) {
 	out := make([]*Character, len(rows))
 	for i, r := range rows {
-		c, err := fromRow(r)
+		c, err := FromRow(r)
 		if err != nil {
 			return nil, err
 		}
@@ -234,24 +235,27 @@ func NewService(pool *pgxpool.Pool, pub events.Publisher) *Service {
 }
 
 // RecordChange writes character.changed for a character row another service changed (a
-// memory summary, say) and marks the ecosystem's graph as changed, in q's transaction.
-func RecordChange(ctx context.Context, q *db.Queries, out *events.Outbox, op string, r db.Character) error {
-	c, err := fromRow(r)
+// memory summary, say) and marks the ecosystem's graph as changed, in out's transaction.
+func RecordChange(out *events.Outbox, op string, r db.Character) error {
+	c, err := FromRow(r)
 	if err != nil {
 		return err
 	}
-	return recordChange(ctx, q, out, op, c)
+	return recordChange(out, op, c)
 }
 
 // recordChange writes character.changed and marks the ecosystem's graph as changed.
-func recordChange(ctx context.Context, q *db.Queries, out *events.Outbox, op string, c *Character) error {
-	if err := q.BumpGraphVersion(ctx, c.EcosystemID); err != nil {
-		return fmt.Errorf("bump graph version: %w", err)
-	}
-	return out.Append(ctx, c.EcosystemID, events.CharacterChanged, events.CharacterPayload{
-		Op: op, ID: c.ID, EcosystemID: c.EcosystemID, Name: c.Name,
-		CurrentEmotion: c.CurrentEmotion, IsActive: c.IsActive,
-	})
+func recordChange(out *events.Outbox, op string, c *Character) error {
+	return RecordState(out, events.CharacterPayload{Op: op, ID: c.ID, EcosystemID: c.EcosystemID, Name: c.Name,
+		CurrentEmotion: c.CurrentEmotion, IsActive: c.IsActive})
+}
+
+// RecordState writes character.changed with a character's state as another service
+// read it back from its change (a reply's emotion), in out's transaction, and marks the
+// ecosystem's graph as changed.
+func RecordState(out *events.Outbox, state events.CharacterPayload) error {
+	out.GraphChanged(state.EcosystemID)
+	return out.Append(state.EcosystemID, events.CharacterChanged, state)
 }
 
 func defaults() Character {
@@ -295,10 +299,10 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, ecosystemID 
 		if err != nil {
 			return fmt.Errorf("create character: %w", err)
 		}
-		if out, err = fromRow(r); err != nil {
+		if out, err = FromRow(r); err != nil {
 			return err
 		}
-		return recordChange(ctx, q, box, events.OpUpsert, out)
+		return recordChange(box, events.OpUpsert, out)
 	})
 	if err != nil {
 		return nil, err
@@ -326,7 +330,7 @@ func (s *Service) Get(ctx context.Context, viewer auth.Identity, id uuid.UUID) (
 	if err != nil {
 		return nil, err
 	}
-	return fromRow(r)
+	return FromRow(r)
 }
 
 // lock loads a character the viewer may change, under a row lock.
@@ -338,7 +342,7 @@ func lock(ctx context.Context, q *db.Queries, viewer auth.Identity, id uuid.UUID
 	if err != nil {
 		return nil, fmt.Errorf("load character %s: %w", id, err)
 	}
-	return fromRow(r)
+	return FromRow(r)
 }
 
 // Update changes the fields set in p, under a row lock so concurrent updates of
@@ -368,10 +372,10 @@ func (s *Service) Update(ctx context.Context, viewer auth.Identity, id uuid.UUID
 		if err != nil {
 			return fmt.Errorf("update character %s: %w", id, err)
 		}
-		if out, err = fromRow(r); err != nil {
+		if out, err = FromRow(r); err != nil {
 			return err
 		}
-		return recordChange(ctx, q, box, events.OpUpsert, out)
+		return recordChange(box, events.OpUpsert, out)
 	})
 	if err != nil {
 		return nil, err
@@ -389,7 +393,7 @@ func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID
 		if err := q.DeleteCharacter(ctx, id); err != nil {
 			return fmt.Errorf("delete character %s: %w", id, err)
 		}
-		return recordChange(ctx, q, box, events.OpDelete, c)
+		return recordChange(box, events.OpDelete, c)
 	})
 }
 

@@ -3,7 +3,7 @@
 // gathers what the character knows (persona, traits, emotion, its bond with the user's
 // stand-in, recalled memories, recent lines), streams the reply as message.delta events
 // while the Generator writes it, then stores it as one message together with the
-// character's new emotion and energy, and gives the character a memory of the exchange.
+// character's new emotion and energy and its memory of the exchange, in one transaction.
 // A generator that fails leaves a system message in the conversation instead of a reply:
 // never a crash, never half a reply.
 package chat
@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/characters"
@@ -82,7 +83,6 @@ func DeltaOf(e events.Event) (*Delta, error) {
 
 // Deps are what replies are made of.
 type Deps struct {
-	Auth          *auth.Service
 	Conversations *conversations.Service
 	Characters    *characters.Service
 	Memories      *memories.Service
@@ -124,14 +124,7 @@ func (w *Worker) Timeout(*river.Job[conversations.ReplyArgs]) time.Duration {
 // character remembers the exchange.
 func (w *Worker) Work(ctx context.Context, job *river.Job[conversations.ReplyArgs]) error {
 	args := job.Args
-	done, err := w.d.Conversations.AnswerOf(ctx, args.MessageID, args.CharacterID)
-	if err != nil {
-		return err
-	}
-	if done != nil {
-		return w.rememberLater(ctx, args.CharacterID, done)
-	}
-	t, err := w.gather(ctx, args)
+	rc, err := w.d.Conversations.ReplyContext(ctx, args.MessageID, args.CharacterID)
 	if errors.Is(err, errs.ErrNotFound) {
 		// The message, its conversation or the character is gone: nobody to answer.
 		w.d.Logger.Info("reply dropped: message or character deleted", "message", args.MessageID, "error", err)
@@ -140,55 +133,61 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[conversations.ReplyArg
 	if err != nil {
 		return err
 	}
+	if rc.Answered {
+		return w.rememberLater(ctx, rc)
+	}
+	t, err := w.gather(ctx, rc)
+	if err != nil {
+		return err
+	}
 	reply, genErr := w.generate(ctx, t)
 	if genErr != nil && ctx.Err() != nil && !errors.Is(genErr, llm.ErrInterrupted) {
 		// Shutting down or timed out: River retries the job; nothing was stored.
 		return fmt.Errorf("reply to %s: %w", args.MessageID, genErr)
 	}
-	var stored *conversations.Message
 	if genErr != nil {
-		stored, err = w.storeFailure(ctx, t, genErr)
+		err = w.storeFailure(ctx, t, genErr)
 	} else {
-		stored, err = w.storeReply(ctx, t, reply)
+		err = w.storeReply(ctx, t, reply)
 	}
 	switch {
 	case errors.Is(err, conversations.ErrAnswered):
+		// A concurrent attempt answered first, perhaps without the memory (its embedder
+		// was down).
+		w.publish(ctx, t, Delta{Index: t.pieces, Done: true})
+		if genErr != nil {
+			return nil
+		}
+		return w.rememberLater(ctx, t.ReplyContext)
 	case errors.Is(err, errs.ErrNotFound):
 		// The conversation was deleted while the reply was written.
 		return nil
-	case err != nil:
+	case err != nil && !errors.Is(err, errUnremembered):
 		return err
 	}
 	w.publish(ctx, t, Delta{Index: t.pieces, Done: true})
-	if genErr != nil {
-		return nil
-	}
-	return w.remember(ctx, t.viewer, t.character.ID, t.message, stored)
+	// A reply stored without all of its memory (the embedder was down) fails the job,
+	// so that the retry completes the memory.
+	return err
 }
 
 // turn is everything one reply is made from.
 type turn struct {
-	viewer    auth.Identity
-	message   *conversations.Message
-	conv      *conversations.Conversation
-	character *characters.Character
-	request   llm.Request
-	replyID   uuid.UUID
-	pieces    int
+	*conversations.ReplyContext
+	request  llm.Request
+	recalled []memories.Scored
+	replyID  uuid.UUID
+	pieces   int
 }
 
-// gather loads the message, its conversation and the character, and builds the request.
-func (w *Worker) gather(ctx context.Context, args conversations.ReplyArgs) (*turn, error) {
-	msg, conv, err := w.messageIn(ctx, args.MessageID)
-	if err != nil {
-		return nil, err
-	}
-	viewer := ownerOf(conv)
-	ch, err := w.d.Characters.Get(ctx, viewer, args.CharacterID)
-	if err != nil {
-		return nil, err
-	}
-	t := &turn{viewer: viewer, message: msg, conv: conv, character: ch, replyID: uuid.New()}
+// viewer is who a reply job acts for: the conversation's owner.
+func (t *turn) viewer() auth.Identity { return ownerOf(t.Conversation) }
+
+// gather builds the request: the character, who it answers, what it remembers of it,
+// and the conversation so far.
+func (w *Worker) gather(ctx context.Context, rc *conversations.ReplyContext) (*turn, error) {
+	ch, msg := rc.Character, rc.Message
+	t := &turn{ReplyContext: rc, replyID: uuid.New()}
 	t.request = llm.Request{
 		Character: llm.Persona{Name: ch.Name, Description: ch.Description, Backstory: ch.Backstory,
 			SpeakingStyle: ch.SpeakingStyle, Goals: ch.Goals, Emotion: ch.CurrentEmotion, SocialEnergy: ch.SocialEnergy,
@@ -196,30 +195,34 @@ func (w *Worker) gather(ctx context.Context, args conversations.ReplyArgs) (*tur
 				Extraversion: ch.Traits.Extraversion, Agreeableness: ch.Traits.Agreeableness, Neuroticism: ch.Traits.Neuroticism}},
 		Message: msg.Content,
 	}
+	var err error
 	if t.request.Listener, t.request.Relationship, err = w.listener(ctx, t); err != nil {
 		return nil, err
 	}
-	t.request.Memories = w.recall(ctx, t)
-	history, err := w.d.Conversations.Before(ctx, conv.ID, msg.Seq, historyLines)
+	t.recalled = w.recall(ctx, t)
+	for _, sc := range t.recalled {
+		t.request.Memories = append(t.request.Memories, sc.Memory.Content)
+	}
+	lines, err := w.d.Conversations.LinesBefore(ctx, t.Conversation.ID, msg.Seq, historyLines)
 	if err != nil {
 		return nil, err
 	}
-	t.request.History, err = w.turns(ctx, history, t.request.Listener)
-	return t, err
+	t.request.History = turns(lines, t.request.Listener)
+	return t, nil
 }
 
 // listener is who the character answers: the user's stand-in (and the character's bond
 // with it) or the user by name.
 func (w *Worker) listener(ctx context.Context, t *turn) (string, *llm.Bond, error) {
-	if t.conv.StandInID != nil {
-		standIn, err := w.d.Characters.Get(ctx, t.viewer, *t.conv.StandInID)
+	if t.Conversation.StandInID != nil {
+		standIn, err := w.d.Characters.Get(ctx, t.viewer(), *t.Conversation.StandInID)
 		if err == nil {
-			rels, err := w.d.Relationships.Between(ctx, t.viewer, t.character.ID, standIn.ID)
+			rels, err := w.d.Relationships.Between(ctx, t.viewer(), t.Character.ID, standIn.ID)
 			if err != nil {
 				return "", nil, err
 			}
 			for _, r := range rels {
-				if r.FromID == t.character.ID {
+				if r.FromID == t.Character.ID {
 					return standIn.Name, &llm.Bond{Type: string(r.Type), Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}, nil
 				}
 			}
@@ -229,66 +232,42 @@ func (w *Worker) listener(ctx context.Context, t *turn) (string, *llm.Bond, erro
 			return "", nil, err
 		}
 	}
-	users, err := w.d.Auth.UsersByIDs(ctx, []uuid.UUID{t.viewer.UserID})
-	if err != nil {
-		return "", nil, err
-	}
-	if u, ok := users[t.viewer.UserID]; ok {
-		return u.Username, nil, nil
-	}
-	return "", nil, nil
+	return t.OwnerName, nil, nil
 }
 
 // recall returns what the character remembers that bears on the message. Memories make a
 // reply better but are not needed for one: an embedder that is down costs them only.
-func (w *Worker) recall(ctx context.Context, t *turn) []string {
-	query := t.message.Content
+func (w *Worker) recall(ctx context.Context, t *turn) []memories.Scored {
+	query := t.Message.Content
 	if utf8.RuneCountInString(query) > memories.MaxContent {
 		query = string([]rune(query)[:memories.MaxContent])
 	}
-	scored, err := w.d.Memories.Recall(ctx, t.viewer, t.character.ID, query, recallCount, nil)
+	scored, err := w.d.Memories.RecallFor(ctx, t.Character.EcosystemID, t.Character.ID, query, recallCount)
 	if err != nil {
-		w.d.Logger.Warn("reply without memories: recall failed", "character", t.character.ID, "error", err)
+		w.d.Logger.Warn("reply without memories: recall failed", "character", t.Character.ID, "error", err)
 		return nil
 	}
-	out := make([]string, len(scored))
-	for i, s := range scored {
-		out[i] = s.Memory.Content
-	}
-	return out
+	return scored
 }
 
 // turns names the speakers of earlier lines.
-func (w *Worker) turns(ctx context.Context, history []*conversations.Message, user string) ([]llm.Turn, error) {
-	var ids []uuid.UUID
-	for _, m := range history {
-		if m.SenderCharID != nil {
-			ids = append(ids, *m.SenderCharID)
-		}
-	}
-	names := map[uuid.UUID]*characters.Character{}
-	if len(ids) > 0 {
-		var err error
-		if names, err = w.d.Characters.ByIDs(ctx, ids); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]llm.Turn, 0, len(history))
-	for _, m := range history {
-		tn := llm.Turn{Text: m.Content}
+func turns(lines []conversations.Line, user string) []llm.Turn {
+	out := make([]llm.Turn, 0, len(lines))
+	for _, l := range lines {
+		tn := llm.Turn{Text: l.Content}
 		switch {
-		case m.SenderKind == conversations.SenderUser:
+		case l.SenderKind == conversations.SenderUser:
 			tn.Speaker, tn.FromUser = user, true
-		case m.SenderCharID != nil && names[*m.SenderCharID] != nil:
-			tn.Speaker = names[*m.SenderCharID].Name
-		case m.SenderKind == conversations.SenderNarrator:
+		case l.Character != nil:
+			tn.Speaker = *l.Character
+		case l.SenderKind == conversations.SenderNarrator:
 			tn.Speaker = "Narrator"
 		default:
 			continue
 		}
 		out = append(out, tn)
 	}
-	return out, nil
+	return out
 }
 
 // generate writes the reply, streaming pieces as message.delta events (coalesced, so a
@@ -302,7 +281,7 @@ func (w *Worker) generate(ctx context.Context, t *turn) (llm.Reply, error) {
 	go func() {
 		for e := range stop.Events() {
 			var p conversations.ChangedPayload
-			if json.Unmarshal(e.Payload, &p) == nil && p.ID == t.conv.ID && (p.Op == events.OpDelete || p.Status == conversations.Ended) {
+			if json.Unmarshal(e.Payload, &p) == nil && p.ID == t.Conversation.ID && (p.Op == events.OpDelete || p.Status == conversations.Ended) {
 				cancel()
 			}
 		}
@@ -331,20 +310,27 @@ func (w *Worker) generate(ctx context.Context, t *turn) (llm.Reply, error) {
 }
 
 func (w *Worker) publish(ctx context.Context, t *turn, d Delta) {
-	d.ConversationID, d.MessageID, d.ReplyToID, d.CharacterID = t.conv.ID, t.replyID, t.message.ID, t.character.ID
+	d.ConversationID, d.MessageID, d.ReplyToID, d.CharacterID = t.Conversation.ID, t.replyID, t.Message.ID, t.Character.ID
 	payload, err := json.Marshal(d)
 	if err != nil {
 		w.d.Logger.Error("encode delta", "error", err)
 		return
 	}
-	w.d.Bus.Publish(ctx, events.Event{EcosystemID: t.conv.EcosystemID, Topic: events.MessageDelta, At: w.d.Now(), Payload: payload})
+	w.d.Bus.Publish(ctx, events.Event{EcosystemID: t.Conversation.EcosystemID, Topic: events.MessageDelta, At: w.d.Now(), Payload: payload})
 }
 
-// storeReply stores the reply with the character's new emotion and energy: energy
-// recovers with time since the last interaction, and talking spends some.
-func (w *Worker) storeReply(ctx context.Context, t *turn, r llm.Reply) (*conversations.Message, error) {
+// errUnremembered means a reply was stored, but the character's memory of it is
+// missing or not indexed.
+var errUnremembered = errors.New("reply stored without its memory")
+
+// storeReply stores the reply with the character's new emotion and energy (energy
+// recovers with time since the last interaction, and talking spends some), the
+// character's memory of the exchange, and the recalled memories' access, in one
+// transaction. The memory is embedded first; with the embedder down the reply is
+// stored alone and errUnremembered returned, so that the job's retry forms the memory.
+func (w *Worker) storeReply(ctx context.Context, t *turn, r llm.Reply) error {
 	now := w.d.Now()
-	ch := t.character
+	ch := t.Character
 	energy := ch.SocialEnergy
 	if ch.LastInteraction != nil {
 		energy += now.Sub(*ch.LastInteraction).Hours() * energyRecovery
@@ -356,20 +342,45 @@ func (w *Worker) storeReply(ctx context.Context, t *turn, r llm.Reply) (*convers
 		"memoriesRecalled": len(t.request.Memories),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("encode reply metadata: %w", err)
+		return fmt.Errorf("encode reply metadata: %w", err)
 	}
 	content := strings.TrimSpace(r.Text)
 	if content == "" {
 		content = "…"
 	}
-	return w.d.Conversations.StoreAnswer(ctx, conversations.Answer{ReplyTo: t.message, ID: t.replyID,
-		CharacterID: &ch.ID, Content: content, Emotion: &emotion, Intensity: &intensity, Metadata: meta,
-		Energy: energy, At: now})
+	a := conversations.Answer{ReplyTo: t.Message, ID: t.replyID, CharacterID: &ch.ID, Content: content,
+		Emotion: emotion, Intensity: intensity, Metadata: meta, Energy: energy, At: now}
+	p, memErr := w.d.Memories.Prepare(ctx, memoryOf(t.Message.Content, content, t.replyID))
+	if memErr != nil {
+		w.d.Logger.Warn("reply stored without its memory for now", "message", t.Message.ID, "error", memErr)
+	}
+	var m *memories.Memory
+	a.Then = func(ctx context.Context, q *db.Queries, box *events.Outbox, _ *conversations.Message) error {
+		if err := w.d.Memories.Touch(ctx, q, t.recalled); err != nil {
+			return err
+		}
+		if p == nil {
+			return nil
+		}
+		var err error
+		m, err = w.d.Memories.AddTx(ctx, q, box, ch.EcosystemID, ch.ID, p)
+		return err
+	}
+	if _, err := w.d.Conversations.StoreAnswer(ctx, a); err != nil {
+		return err
+	}
+	if memErr != nil {
+		return fmt.Errorf("%w: %w", errUnremembered, memErr)
+	}
+	if err := w.d.Memories.Index(ctx, m, p); err != nil {
+		return fmt.Errorf("%w: %w", errUnremembered, err)
+	}
+	return nil
 }
 
 // storeFailure leaves a system message saying why there is no reply.
-func (w *Worker) storeFailure(ctx context.Context, t *turn, genErr error) (*conversations.Message, error) {
-	w.d.Logger.Warn("reply failed; telling the conversation", "message", t.message.ID, "error", genErr)
+func (w *Worker) storeFailure(ctx context.Context, t *turn, genErr error) error {
+	w.d.Logger.Warn("reply failed; telling the conversation", "message", t.Message.ID, "error", genErr)
 	reason := "the language model is unavailable"
 	switch {
 	case errors.Is(genErr, llm.ErrInterrupted):
@@ -379,56 +390,34 @@ func (w *Worker) storeFailure(ctx context.Context, t *turn, genErr error) (*conv
 	case errors.Is(genErr, context.Canceled), errors.Is(genErr, context.DeadlineExceeded):
 		reason = "the reply was cancelled or took too long"
 	}
-	meta, err := json.Marshal(map[string]any{"error": genErr.Error(), "characterId": t.character.ID, "generator": w.d.Generator.Model()})
+	meta, err := json.Marshal(map[string]any{"error": genErr.Error(), "characterId": t.Character.ID, "generator": w.d.Generator.Model()})
 	if err != nil {
-		return nil, fmt.Errorf("encode failure metadata: %w", err)
+		return fmt.Errorf("encode failure metadata: %w", err)
 	}
 	// A fresh context: the failure must be recorded even when the reply's was cancelled.
 	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return w.d.Conversations.StoreAnswer(storeCtx, conversations.Answer{ReplyTo: t.message, ID: t.replyID,
-		Content: fmt.Sprintf("%s could not reply: %s. Try again in a moment.", t.character.Name, reason), Metadata: meta, At: w.d.Now()})
+	_, err = w.d.Conversations.StoreAnswer(storeCtx, conversations.Answer{ReplyTo: t.Message, ID: t.replyID,
+		Content: fmt.Sprintf("%s could not reply: %s. Try again in a moment.", t.Character.Name, reason), Metadata: meta, At: w.d.Now()})
+	return err
 }
 
-// rememberLater makes sure a retried job's character remembers the exchange its earlier
-// attempt stored.
-func (w *Worker) rememberLater(ctx context.Context, characterID uuid.UUID, reply *conversations.Message) error {
-	if reply.SenderKind != conversations.SenderCharacter || reply.ReplyToID == nil {
-		return nil
+// rememberLater makes sure the character remembers the exchange an earlier attempt
+// answered (an answer stored before its memory could be formed).
+func (w *Worker) rememberLater(ctx context.Context, rc *conversations.ReplyContext) error {
+	reply, err := w.d.Conversations.AnswerOf(ctx, rc.Message.ID, rc.Character.ID)
+	if err != nil || reply == nil || reply.SenderKind != conversations.SenderCharacter {
+		return err
 	}
-	done, err := w.d.Memories.RemembersMessage(ctx, characterID, reply.ID)
+	done, err := w.d.Memories.RemembersMessage(ctx, rc.Character.ID, reply.ID)
 	if err != nil || done {
 		return err
 	}
-	asked, conv, err := w.messageIn(ctx, *reply.ReplyToID)
+	_, err = w.d.Memories.Add(ctx, ownerOf(rc.Conversation), rc.Character.ID, memoryOf(rc.Message.Content, reply.Content, reply.ID))
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	return w.remember(ctx, ownerOf(conv), characterID, asked, reply)
-}
-
-// messageIn loads a message and its conversation.
-func (w *Worker) messageIn(ctx context.Context, id uuid.UUID) (*conversations.Message, *conversations.Conversation, error) {
-	msgs, err := w.d.Conversations.MessagesByIDs(ctx, []uuid.UUID{id})
-	if err != nil {
-		return nil, nil, err
-	}
-	msg, ok := msgs[id]
-	if !ok {
-		return nil, nil, fmt.Errorf("message %s: %w", id, errs.ErrNotFound)
-	}
-	convs, err := w.d.Conversations.ByIDs(ctx, []uuid.UUID{msg.ConversationID})
-	if err != nil {
-		return nil, nil, err
-	}
-	conv, ok := convs[msg.ConversationID]
-	if !ok {
-		return nil, nil, fmt.Errorf("conversation %s: %w", msg.ConversationID, errs.ErrNotFound)
-	}
-	return msg, conv, nil
+	return err
 }
 
 // ownerOf is who a reply job acts for: the conversation's owner.
@@ -436,14 +425,10 @@ func ownerOf(conv *conversations.Conversation) auth.Identity {
 	return auth.Identity{UserID: conv.OwnerID, Role: auth.RoleUser}
 }
 
-// remember gives the character a memory of the exchange.
-func (w *Worker) remember(ctx context.Context, viewer auth.Identity, characterID uuid.UUID, asked, reply *conversations.Message) error {
-	content := clip(fmt.Sprintf("I was told: %q. I answered: %q", clip(asked.Content, 1500), clip(reply.Content, 1500)), memories.MaxContent)
-	_, err := w.d.Memories.Add(ctx, viewer, characterID, memories.Input{Content: content, Type: memories.Dialogue, SourceMessageID: &reply.ID})
-	if errors.Is(err, errs.ErrNotFound) {
-		return nil
-	}
-	return err
+// memoryOf is the memory a character forms of answering asked with reply.
+func memoryOf(asked, reply string, replyID uuid.UUID) memories.Input {
+	content := clip(fmt.Sprintf("I was told: %q. I answered: %q", clip(asked, 1500), clip(reply, 1500)), memories.MaxContent)
+	return memories.Input{Content: content, Type: memories.Dialogue, SourceMessageID: &replyID}
 }
 
 // clip shortens s to at most n characters.

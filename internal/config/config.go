@@ -101,7 +101,7 @@ type Config struct {
 	LLMFirstTokenTimeout time.Duration `env:"LLM_FIRST_TOKEN_TIMEOUT" envDefault:"20s"`
 	LLMMaxRetries        int           `env:"LLM_MAX_RETRIES" envDefault:"3"`
 	// ReplyWorkers is how many replies this instance writes at once.
-	ReplyWorkers int `env:"REPLY_WORKERS" envDefault:"16"`
+	ReplyWorkers int `env:"REPLY_WORKERS" envDefault:"32"`
 	// ChatTimeout is how long the chat mutation waits for a reply.
 	ChatTimeout time.Duration `env:"CHAT_TIMEOUT" envDefault:"120s"`
 	// WSOriginPatterns lists the browser origins (host patterns such as

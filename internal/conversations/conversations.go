@@ -208,7 +208,7 @@ func (s *Service) create(ctx context.Context, q *db.Queries, box *events.Outbox,
 		return nil, fmt.Errorf("add participants: %w", err)
 	}
 	c := fromRow(r)
-	return c, box.Append(ctx, c.EcosystemID, events.ConversationChanged,
+	return c, box.Append(c.EcosystemID, events.ConversationChanged,
 		ChangedPayload{Op: events.OpUpsert, ID: c.ID, Kind: c.Kind, Status: c.Status})
 }
 
@@ -320,7 +320,7 @@ func (s *Service) SetStatus(ctx context.Context, viewer auth.Identity, id uuid.U
 			return fmt.Errorf("set status of conversation %s: %w", id, err)
 		}
 		out = fromRow(r)
-		return box.Append(ctx, out.EcosystemID, events.ConversationChanged,
+		return box.Append(out.EcosystemID, events.ConversationChanged,
 			ChangedPayload{Op: events.OpUpsert, ID: out.ID, Kind: out.Kind, Status: out.Status})
 	})
 	return out, err
@@ -336,7 +336,7 @@ func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID
 		if _, err := q.DeleteConversation(ctx, db.DeleteConversationParams{ID: id}); err != nil {
 			return fmt.Errorf("delete conversation %s: %w", id, err)
 		}
-		return box.Append(ctx, c.EcosystemID, events.ConversationChanged,
+		return box.Append(c.EcosystemID, events.ConversationChanged,
 			ChangedPayload{Op: events.OpDelete, ID: c.ID, Kind: c.Kind, Status: c.Status})
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,18 +160,18 @@ func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) 
 	}
 	var out *Sent
 	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		conv, err := s.conversationFor(ctx, q, box, viewer, in)
+		conv, cast, err := s.conversationFor(ctx, q, box, viewer, in)
 		if err != nil {
 			return err
 		}
 		if conv.Status != Active {
 			return fmt.Errorf("conversation %s is %s; resume it to send messages: %w", conv.ID, conv.Status, errs.ErrConflict)
 		}
-		responder, err := s.responder(ctx, q, conv, in.CharacterID)
+		responder, err := responder(conv, cast, in.CharacterID)
 		if err != nil {
 			return err
 		}
-		m, err := s.store(ctx, q, conv, db.CreateMessageParams{ID: in.ID, SenderKind: string(SenderUser),
+		m, err := store(ctx, q, conv, db.CreateMessageParams{ID: in.ID, SenderKind: string(SenderUser),
 			SenderUserID: &viewer.UserID, AddresseeCharacterID: responder, Content: in.Content})
 		if err != nil {
 			return err
@@ -181,70 +182,75 @@ func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) 
 			}
 		}
 		out = &Sent{Message: m, Conversation: conv, Responder: responder}
-		// Last: the event takes the ecosystem's row lock, which every writer of the
-		// ecosystem queues on, so it is held for the commit alone.
-		return box.Append(ctx, conv.EcosystemID, events.MessageCreated, m)
+		return box.Append(conv.EcosystemID, events.MessageCreated, m)
 	})
 	return out, err
 }
 
-// conversationFor locks the conversation the message goes to, starting the viewer's
-// direct conversation with the character when there is none.
-func (s *Service) conversationFor(ctx context.Context, q *db.Queries, box *events.Outbox, viewer auth.Identity, in SendInput) (*Conversation, error) {
+// conversationFor numbers the message in the conversation it goes to (see numbered),
+// starting the viewer's direct conversation with the character when there is none.
+func (s *Service) conversationFor(ctx context.Context, q *db.Queries, box *events.Outbox, viewer auth.Identity, in SendInput) (*Conversation, []uuid.UUID, error) {
 	if in.ConversationID != nil {
-		return lock(ctx, q, viewer.OwnerFilter(), *in.ConversationID)
+		return numbered(ctx, q, viewer.OwnerFilter(), *in.ConversationID)
 	}
 	ch, err := characters.Find(ctx, q, viewer, *in.CharacterID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Two first messages at once must not open two conversations.
 	if err := q.LockKey(ctx, "direct:"+viewer.UserID.String()+":"+ch.ID.String()); err != nil {
-		return nil, fmt.Errorf("lock direct conversation: %w", err)
+		return nil, nil, fmt.Errorf("lock direct conversation: %w", err)
 	}
 	r, err := q.LatestDirectConversation(ctx, db.LatestDirectConversationParams{OwnerID: viewer.UserID, CharacterID: ch.ID})
 	switch {
 	case err == nil:
-		return lock(ctx, q, nil, r.ID)
+		return numbered(ctx, q, nil, r.ID)
 	case !errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("find direct conversation: %w", err)
+		return nil, nil, fmt.Errorf("find direct conversation: %w", err)
 	}
 	c, err := s.create(ctx, q, box, viewer, StartInput{EcosystemID: ch.EcosystemID, Kind: Direct, CharacterIDs: []uuid.UUID{ch.ID}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return lock(ctx, q, nil, c.ID)
+	return numbered(ctx, q, nil, c.ID)
+}
+
+// numbered hands out the next message number of a conversation the owner may write to
+// (it becomes the conversation's LastSeq), and returns the conversation, locked until
+// commit, with its cast in joining order.
+func numbered(ctx context.Context, q *db.Queries, owner *uuid.UUID, id uuid.UUID) (*Conversation, []uuid.UUID, error) {
+	r, err := q.NumberMessage(ctx, db.NumberMessageParams{ID: id, OwnerID: owner})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, fmt.Errorf("conversation %s: %w", id, errs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("number message in conversation %s: %w", id, err)
+	}
+	conv := fromRow(db.Conversation{ID: r.ID, EcosystemID: r.EcosystemID, OwnerID: r.OwnerID, Kind: r.Kind,
+		Status: r.Status, Title: r.Title, StandInID: r.StandInID, LastSeq: r.LastSeq, CreatedAt: r.CreatedAt,
+		UpdatedAt: r.UpdatedAt})
+	return conv, r.CastIds, nil
 }
 
 // responder is the character that answers: a direct conversation's character, or in a
 // scene the character addressed (none when nobody is).
-func (s *Service) responder(ctx context.Context, q *db.Queries, conv *Conversation, addressed *uuid.UUID) (*uuid.UUID, error) {
-	rows, err := q.ParticipantsOfConversations(ctx, []uuid.UUID{conv.ID})
-	if err != nil {
-		return nil, fmt.Errorf("load participants: %w", err)
-	}
+func responder(conv *Conversation, cast []uuid.UUID, addressed *uuid.UUID) (*uuid.UUID, error) {
 	if addressed != nil {
-		for _, r := range rows {
-			if r.CharacterID == *addressed {
-				return addressed, nil
-			}
+		if slices.Contains(cast, *addressed) {
+			return addressed, nil
 		}
 		return nil, errs.Invalid("input.characterId", "the character is not in this conversation")
 	}
-	if conv.Kind == Direct && len(rows) > 0 {
-		return &rows[0].CharacterID, nil
+	if conv.Kind == Direct && len(cast) > 0 {
+		return &cast[0], nil
 	}
 	return nil, nil
 }
 
-// store numbers and inserts a message in a locked conversation; the caller appends its
-// event last.
-func (s *Service) store(ctx context.Context, q *db.Queries, conv *Conversation, p db.CreateMessageParams) (*Message, error) {
-	seq, err := q.NextMessageSeq(ctx, conv.ID)
-	if err != nil {
-		return nil, fmt.Errorf("number message: %w", err)
-	}
-	p.ConversationID, p.EcosystemID, p.Seq = conv.ID, conv.EcosystemID, seq
+// store inserts a message under the number numbered handed out; the caller appends its
+// event.
+func store(ctx context.Context, q *db.Queries, conv *Conversation, p db.CreateMessageParams) (*Message, error) {
+	p.ConversationID, p.EcosystemID, p.Seq = conv.ID, conv.EcosystemID, conv.LastSeq
 	if p.Metadata == nil {
 		p.Metadata = json.RawMessage(`{}`)
 	}
@@ -252,7 +258,6 @@ func (s *Service) store(ctx context.Context, q *db.Queries, conv *Conversation, 
 	if err != nil {
 		return nil, fmt.Errorf("store message: %w", err)
 	}
-	conv.LastSeq = seq
 	return messageFromRow(r), nil
 }
 
@@ -267,56 +272,53 @@ type Answer struct {
 	ID          uuid.UUID
 	CharacterID *uuid.UUID
 	Content     string
-	Emotion     *string
-	Intensity   *float64
 	Metadata    json.RawMessage
-	// Energy is the character's social energy after speaking; with Emotion it is written
-	// to the character in the same transaction as the reply.
-	Energy float64
-	At     time.Time
+	// Emotion, Intensity and Energy are a character's reply's: the emotion it speaks
+	// with, and the speaker's emotion and social energy after it, written to the
+	// character in the same statement as the reply.
+	Emotion   string
+	Intensity float64
+	Energy    float64
+	At        time.Time
+	// Then, if set, runs in the answer's transaction once the answer and the speaker are
+	// written: what else commits with the reply or not at all (the speaker's memory of
+	// the exchange). Its locks come after the conversation's and the speaker's.
+	Then func(ctx context.Context, q *db.Queries, box *events.Outbox, answer *Message) error
 }
 
 // StoreAnswer writes a reply, and the speaker's new emotion and energy, in one
 // transaction. A message is answered at most once by each character: a second answer
 // returns the first with ErrAnswered.
 func (s *Service) StoreAnswer(ctx context.Context, a Answer) (*Message, error) {
+	if a.Metadata == nil {
+		a.Metadata = json.RawMessage(`{}`)
+	}
 	var out *Message
 	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		// Lock order everywhere: conversation, then character, then ecosystem.
-		conv, err := lock(ctx, q, nil, a.ReplyTo.ConversationID)
-		if err != nil {
-			return err
-		}
-		kind := SenderSystem
+		// Lock order everywhere: conversation (numbering the answer), then character,
+		// then ecosystem (the events, written at commit).
+		var err error
 		if a.CharacterID != nil {
-			kind = SenderCharacter
+			out, err = appendReply(ctx, q, box, a)
+		} else {
+			out, err = appendReport(ctx, q, a)
 		}
-		m, err := s.store(ctx, q, conv, db.CreateMessageParams{ID: a.ID, SenderKind: string(kind),
-			SenderCharacterID: a.CharacterID, ReplyToID: &a.ReplyTo.ID, Content: a.Content,
-			Emotion: a.Emotion, Intensity: a.Intensity, Metadata: a.Metadata})
-		if err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-				return ErrAnswered
-			}
+		var pgErr *pgconn.PgError
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("conversation of message %s, or its speaker: %w", a.ReplyTo.ID, errs.ErrNotFound)
+		case errors.As(err, &pgErr) && pgErr.Code == "23505":
+			return ErrAnswered
+		case err != nil:
+			return fmt.Errorf("store answer to %s: %w", a.ReplyTo.ID, err)
+		}
+		if err := box.Append(out.EcosystemID, events.MessageCreated, out); err != nil {
 			return err
 		}
-		out = m
-		if a.CharacterID != nil && a.Emotion != nil {
-			r, err := q.UpdateCharacterAfterReply(ctx, db.UpdateCharacterAfterReplyParams{ID: *a.CharacterID,
-				CurrentEmotion: *a.Emotion, SocialEnergy: math.Max(0, math.Min(1, a.Energy)), At: &a.At})
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("character %s: %w", *a.CharacterID, errs.ErrNotFound)
-			}
-			if err != nil {
-				return fmt.Errorf("update speaker %s: %w", *a.CharacterID, err)
-			}
-			// The ecosystem's row is locked from here to the commit.
-			if err := characters.RecordChange(ctx, q, box, events.OpUpsert, r); err != nil {
-				return err
-			}
+		if a.Then != nil {
+			return a.Then(ctx, q, box, out)
 		}
-		return box.Append(ctx, conv.EcosystemID, events.MessageCreated, m)
+		return nil
 	})
 	if errors.Is(err, ErrAnswered) {
 		r, ferr := s.q.ReplyTo(ctx, db.ReplyToParams{ReplyToID: &a.ReplyTo.ID, SenderCharacterID: a.CharacterID})
@@ -325,7 +327,93 @@ func (s *Service) StoreAnswer(ctx context.Context, a Answer) (*Message, error) {
 		}
 		return messageFromRow(r), ErrAnswered
 	}
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendReport stores the system's report that no reply could be written.
+func appendReport(ctx context.Context, q *db.Queries, a Answer) (*Message, error) {
+	r, err := q.AppendReport(ctx, db.AppendReportParams{ConversationID: a.ReplyTo.ConversationID, ID: a.ID,
+		ReplyToID: a.ReplyTo.ID, Content: a.Content, Metadata: a.Metadata})
+	if err != nil {
+		return nil, err
+	}
+	return messageFromRow(r), nil
+}
+
+// appendReply stores a character's reply and the speaker's new state, and records the
+// speaker's change.
+func appendReply(ctx context.Context, q *db.Queries, box *events.Outbox, a Answer) (*Message, error) {
+	r, err := q.AppendReply(ctx, db.AppendReplyParams{ConversationID: a.ReplyTo.ConversationID, ID: a.ID,
+		CharacterID: *a.CharacterID, ReplyToID: a.ReplyTo.ID, Content: a.Content, Emotion: a.Emotion,
+		Intensity: a.Intensity, Metadata: a.Metadata, SocialEnergy: math.Max(0, math.Min(1, a.Energy)), At: a.At})
+	if err != nil {
+		return nil, err
+	}
+	if err := characters.RecordState(box, events.CharacterPayload{Op: events.OpUpsert, ID: *a.CharacterID,
+		EcosystemID: r.SpeakerEcosystemID, Name: r.SpeakerName, CurrentEmotion: r.SpeakerEmotion, IsActive: r.SpeakerActive}); err != nil {
+		return nil, err
+	}
+	return messageFromRow(db.Message{ID: r.ID, ConversationID: r.ConversationID, EcosystemID: r.EcosystemID, Seq: r.Seq,
+		SenderKind: r.SenderKind, SenderUserID: r.SenderUserID, SenderCharacterID: r.SenderCharacterID, SenderID: r.SenderID,
+		AddresseeCharacterID: r.AddresseeCharacterID, ReplyToID: r.ReplyToID, Content: r.Content, Emotion: r.Emotion,
+		Intensity: r.Intensity, Metadata: r.Metadata, CreatedAt: r.CreatedAt}), nil
+}
+
+// ReplyContext is what a reply job starts from.
+type ReplyContext struct {
+	Message      *Message
+	Conversation *Conversation
+	// Character is the character that answers.
+	Character *characters.Character
+	// OwnerName is the username of the conversation's owner, whom the character answers
+	// when the owner speaks as nobody in particular.
+	OwnerName string
+	// Answered says that an earlier attempt stored the answer (see AnswerOf).
+	Answered bool
+}
+
+// ReplyContext loads, in one round trip, what a reply of a character to a message starts
+// from. It is ErrNotFound when the message, its conversation or the character is gone,
+// or the character has left the conversation owner's ecosystems.
+func (s *Service) ReplyContext(ctx context.Context, messageID, characterID uuid.UUID) (*ReplyContext, error) {
+	r, err := s.q.ReplyContext(ctx, db.ReplyContextParams{MessageID: messageID, CharacterID: characterID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("message %s or character %s: %w", messageID, characterID, errs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load reply context of message %s: %w", messageID, err)
+	}
+	ch, err := characters.FromRow(r.Character)
+	if err != nil {
+		return nil, err
+	}
+	return &ReplyContext{Message: messageFromRow(r.Message), Conversation: fromRow(r.Conversation), Character: ch,
+		OwnerName: r.OwnerName, Answered: r.Answered}, nil
+}
+
+// Line is an earlier line of a conversation, as a reply follows on from it.
+type Line struct {
+	SenderKind SenderKind
+	Content    string
+	// Character is the name of the character who spoke it: nil when no character did, or
+	// the character has been deleted since.
+	Character *string
+}
+
+// LinesBefore returns up to limit lines numbered below before, oldest first.
+func (s *Service) LinesBefore(ctx context.Context, conversationID uuid.UUID, before int64, limit int) ([]Line, error) {
+	rows, err := s.q.ListLinesBefore(ctx, db.ListLinesBeforeParams{ConversationID: conversationID, BeforeSeq: before, MaxMessages: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list lines of %s: %w", conversationID, err)
+	}
+	out := make([]Line, len(rows))
+	for i, r := range rows {
+		out[len(rows)-1-i] = Line{SenderKind: SenderKind(r.SenderKind), Content: r.Content, Character: r.CharacterName}
+	}
+	return out, nil
 }
 
 // Message loads one message the viewer may see.

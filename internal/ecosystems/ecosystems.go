@@ -136,7 +136,7 @@ func (s *Service) Delete(ctx context.Context, viewer auth.Identity, id uuid.UUID
 		if n == 0 {
 			return fmt.Errorf("ecosystem %s: %w", id, errs.ErrNotFound)
 		}
-		return box.Append(ctx, id, events.EcosystemChanged, events.EcosystemPayload{Op: events.OpDelete, ID: id})
+		return box.Append(id, events.EcosystemChanged, events.EcosystemPayload{Op: events.OpDelete, ID: id})
 	})
 }
 

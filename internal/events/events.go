@@ -5,9 +5,11 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -134,38 +136,115 @@ type Publisher interface {
 
 // Outbox collects the events of one transaction.
 type Outbox struct {
-	tx  pgx.Tx
-	q   *db.Queries
-	evs []Event
+	tx      pgx.Tx
+	q       *db.Queries
+	pending []*ecosystemEvents
+	evs     []Event
+}
+
+// ecosystemEvents is what a transaction changed in one ecosystem: its events, in order,
+// and whether its graph changed.
+type ecosystemEvents struct {
+	ecosystemID uuid.UUID
+	topics      []string
+	payloads    []json.RawMessage
+	graph       bool
 }
 
 // Tx is the transaction, for work that must commit with the change (enqueuing a job).
 func (o *Outbox) Tx() pgx.Tx { return o.tx }
 
-// Append writes an event in the transaction.
-func (o *Outbox) Append(ctx context.Context, ecosystemID uuid.UUID, topic string, payload any) error {
+func (o *Outbox) of(ecosystemID uuid.UUID) *ecosystemEvents {
+	for _, p := range o.pending {
+		if p.ecosystemID == ecosystemID {
+			return p
+		}
+	}
+	p := &ecosystemEvents{ecosystemID: ecosystemID}
+	o.pending = append(o.pending, p)
+	return p
+}
+
+// Append adds an event to the transaction. The events are written once the
+// transaction's work is done, in the round trip that commits it (see Transact), so a
+// caller may append wherever it is convenient: the ecosystem's lock is taken last anyway.
+func (o *Outbox) Append(ecosystemID uuid.UUID, topic string, payload any) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", topic, err)
 	}
-	r, err := o.q.AppendEvent(ctx, db.AppendEventParams{EcosystemID: ecosystemID, Topic: topic, Payload: b})
-	if err != nil {
-		return fmt.Errorf("append %s event: %w", topic, err)
-	}
-	o.evs = append(o.evs, FromRow(r))
+	p := o.of(ecosystemID)
+	p.topics = append(p.topics, topic)
+	p.payloads = append(p.payloads, b)
 	return nil
 }
 
-// Transact runs fn in a transaction and, once it has committed, publishes the events fn
-// appended: nothing is announced that did not happen.
+// GraphChanged records that the transaction changes the ecosystem's characters or
+// relationships: when it commits, graph caches learn that their copy is stale.
+func (o *Outbox) GraphChanged(ecosystemID uuid.UUID) {
+	o.of(ecosystemID).graph = true
+}
+
+// commit writes the events, one statement per ecosystem, and commits, in one round
+// trip. Writing an ecosystem's events locks its row until commit (its event numbers
+// follow commit order), and every writer of the ecosystem queues on that lock: taken at
+// commit, it is held for the commit alone, and it is always the last lock a transaction
+// takes (conversation, character, then ecosystem), so transactions cannot deadlock on it.
+func (o *Outbox) commit(ctx context.Context) error {
+	if len(o.pending) == 0 {
+		return o.tx.Commit(ctx)
+	}
+	b := &pgx.Batch{}
+	for _, p := range o.pending {
+		db.QueueAppendEvents(b, db.AppendEventsParams{EcosystemID: p.ecosystemID, Topics: p.topics,
+			Payloads: p.payloads, GraphChanged: p.graph}, func(rows []db.AppendEventsRow) error {
+			if len(rows) != len(p.topics) {
+				return fmt.Errorf("append events of ecosystem %s: %d of %d written", p.ecosystemID, len(rows), len(p.topics))
+			}
+			// Ids follow the order the events were appended in.
+			slices.SortFunc(rows, func(a, b db.AppendEventsRow) int { return cmp.Compare(a.ID, b.ID) })
+			for i, r := range rows {
+				e := Event{ID: r.ID, EcosystemID: p.ecosystemID, Topic: p.topics[i], At: r.At, Payload: p.payloads[i]}
+				if r.Seq != nil {
+					e.Seq = *r.Seq
+				}
+				o.evs = append(o.evs, e)
+			}
+			return nil
+		})
+	}
+	b.Queue("commit")
+	if err := o.tx.SendBatch(ctx, b).Close(); err != nil {
+		// When the events failed, the COMMIT never ran and the transaction is still open.
+		_ = o.tx.Rollback(ctx)
+		return fmt.Errorf("append events and commit: %w", err)
+	}
+	return nil
+}
+
+// Transact runs fn in a transaction, writes the events fn appended last of all, with
+// the commit, and once the transaction has committed, publishes them: nothing is
+// announced that did not happen.
 func Transact(ctx context.Context, pool *pgxpool.Pool, pub Publisher, fn func(q *db.Queries, out *Outbox) error) error {
-	var out *Outbox
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		out = &Outbox{tx: tx, q: q}
-		return fn(q, out)
-	})
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	// A connection left inside a transaction (a rollback that failed) is closed on
+	// release, never reused.
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	out := &Outbox{tx: tx, q: db.New(tx)}
+	if err := fn(out.q, out); err != nil {
+		// The error that matters is fn's.
+		_ = tx.Rollback(ctx)
+		return err
+	}
+	// The batch's COMMIT ends the transaction on the server; tx is done with then.
+	if err := out.commit(ctx); err != nil {
 		return err
 	}
 	if len(out.evs) > 0 {

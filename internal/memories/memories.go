@@ -205,6 +205,41 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 	if _, err := characters.Find(ctx, s.q, viewer, characterID); err != nil {
 		return nil, err
 	}
+	p, err := s.Prepare(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	var m *Memory
+	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		c, err := characters.Find(ctx, q, viewer, characterID)
+		if err != nil {
+			return err
+		}
+		m, err = s.AddTx(ctx, q, box, c.EcosystemID, characterID, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Index(ctx, m, p); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Prepared is a memory validated, scored and embedded: storing it (AddTx) calls no
+// embedder, so it can join a transaction of the caller's without holding it open.
+type Prepared struct {
+	in         Input
+	importance float64
+	vec        []float32
+}
+
+// Prepare validates, scores and embeds a new memory.
+func (s *Service) Prepare(ctx context.Context, in Input) (*Prepared, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
 	vec, err := s.vector(ctx, in.Content)
 	if err != nil {
 		return nil, err
@@ -213,39 +248,42 @@ func (s *Service) Add(ctx context.Context, viewer auth.Identity, characterID uui
 	if in.Importance != nil {
 		importance = *in.Importance
 	}
-	var m *Memory
-	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		c, err := characters.Find(ctx, q, viewer, characterID)
-		if err != nil {
-			return err
-		}
-		r, err := q.CreateMemory(ctx, db.CreateMemoryParams{
-			CharacterID: characterID, EcosystemID: c.EcosystemID, Content: in.Content, Type: string(in.Type),
-			Importance: importance, Embedding: embedded.Encode(vec), EmbeddingModel: s.embed.Model(),
-			SourceDocumentID: in.SourceDocumentID, SourceMessageID: in.SourceMessageID,
-		})
-		if err != nil {
-			return fmt.Errorf("store memory: %w", err)
-		}
-		m = fromRow(r)
-		if in.Type != Reflection {
-			if err := s.maybeReflect(ctx, q, box.Tx(), characterID); err != nil {
-				return err
-			}
-		}
-		// Last: the event locks the ecosystem's row until the commit.
-		return box.Append(ctx, c.EcosystemID, events.MemoryChanged, MemoryPayload{
-			Op: events.OpUpsert, ID: m.ID, CharacterID: characterID, Type: m.Type, Importance: m.Importance,
-		})
+	return &Prepared{in: in, importance: importance, vec: vec}, nil
+}
+
+// AddTx stores a prepared memory of a character in the caller's transaction, and
+// enqueues a reflection when one is due. The caller has checked that the character may
+// be written to (and is in the ecosystem). Once the transaction has committed, pass the
+// memory to Index.
+func (s *Service) AddTx(ctx context.Context, q *db.Queries, box *events.Outbox, ecosystemID, characterID uuid.UUID, p *Prepared) (*Memory, error) {
+	r, err := q.AddMemory(ctx, db.AddMemoryParams{
+		CharacterID: characterID, EcosystemID: ecosystemID, Content: p.in.Content, Type: string(p.in.Type),
+		Importance: p.importance, Embedding: embedded.Encode(p.vec), EmbeddingModel: s.embed.Model(),
+		SourceDocumentID: p.in.SourceDocumentID, SourceMessageID: p.in.SourceMessageID,
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store memory: %w", err)
 	}
-	if err := s.vectors.Upsert(ctx, m.EcosystemID, vectorstore.Item{ID: m.ID, Character: characterID, Vector: vec,
+	m := &Memory{ID: r.ID, CharacterID: r.CharacterID, EcosystemID: r.EcosystemID, Content: r.Content,
+		Type: Type(r.Type), Importance: r.Importance, CreatedAt: r.CreatedAt, LastAccessedAt: r.LastAccessedAt,
+		AccessCount: int(r.AccessCount), SourceDocumentID: r.SourceDocumentID}
+	if m.Type != Reflection {
+		if err := s.reflectIfDue(ctx, box.Tx(), characterID, r.ImportanceSinceReflection); err != nil {
+			return nil, err
+		}
+	}
+	return m, box.Append(ecosystemID, events.MemoryChanged, MemoryPayload{
+		Op: events.OpUpsert, ID: m.ID, CharacterID: characterID, Type: m.Type, Importance: m.Importance,
+	})
+}
+
+// Index adds a memory stored by AddTx, once committed, to the vector index.
+func (s *Service) Index(ctx context.Context, m *Memory, p *Prepared) error {
+	if err := s.vectors.Upsert(ctx, m.EcosystemID, vectorstore.Item{ID: m.ID, Character: m.CharacterID, Vector: p.vec,
 		Type: string(m.Type), Importance: m.Importance, CreatedAt: m.CreatedAt}); err != nil {
-		return nil, fmt.Errorf("index memory %s: %w", m.ID, err)
+		return fmt.Errorf("index memory %s: %w", m.ID, err)
 	}
-	return m, nil
+	return nil
 }
 
 // Forget deletes a memory.
@@ -263,7 +301,7 @@ func (s *Service) Forget(ctx context.Context, viewer auth.Identity, id uuid.UUID
 			return fmt.Errorf("delete memory %s: %w", id, err)
 		}
 		m = fromRow(r)
-		return box.Append(ctx, m.EcosystemID, events.MemoryChanged, MemoryPayload{
+		return box.Append(m.EcosystemID, events.MemoryChanged, MemoryPayload{
 			Op: events.OpDelete, ID: id, CharacterID: m.CharacterID, Type: m.Type, Importance: m.Importance,
 		})
 	})
@@ -351,11 +389,35 @@ func (s *Service) Recall(ctx context.Context, viewer auth.Identity, characterID 
 	if err != nil {
 		return nil, err
 	}
+	scored, err := s.recall(ctx, c.EcosystemID, characterID, query, topK, weights)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Touch(ctx, s.q, scored); err != nil {
+		return nil, err
+	}
+	return scored, nil
+}
+
+// RecallFor is Recall with the default weights for a character the caller has loaded
+// and may see, in ecosystemID. It leaves the memories untouched: the caller marks those
+// it used with Touch, in the transaction that stores what it made of them.
+func (s *Service) RecallFor(ctx context.Context, ecosystemID, characterID uuid.UUID, query string, topK int) ([]Scored, error) {
+	if err := checkTopK(topK); err != nil {
+		return nil, err
+	}
+	if err := checkQuery(query); err != nil {
+		return nil, err
+	}
+	return s.recall(ctx, ecosystemID, characterID, query, topK, s.cfg.Weights)
+}
+
+func (s *Service) recall(ctx context.Context, ecosystemID, characterID uuid.UUID, query string, topK int, weights Weights) ([]Scored, error) {
 	vec, err := s.vector(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	hits, err := s.vectors.SearchCharacter(ctx, c.EcosystemID, characterID, vec, max(topK*s.cfg.Overfetch, s.cfg.MinCandidates))
+	hits, err := s.vectors.SearchCharacter(ctx, ecosystemID, characterID, vec, max(topK*s.cfg.Overfetch, s.cfg.MinCandidates))
 	if err != nil {
 		return nil, fmt.Errorf("search memories of character %s: %w", characterID, err)
 	}
@@ -366,16 +428,23 @@ func (s *Service) Recall(ctx context.Context, viewer auth.Identity, characterID 
 	if len(scored) > topK {
 		scored = scored[:topK]
 	}
-	ids := make([]uuid.UUID, len(scored))
-	for i, sc := range scored {
+	return scored, nil
+}
+
+// Touch marks recalled memories accessed, through q (a pool or a transaction): recency
+// counts from the last access.
+func (s *Service) Touch(ctx context.Context, q *db.Queries, recalled []Scored) error {
+	if len(recalled) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(recalled))
+	for i, sc := range recalled {
 		ids[i] = sc.Memory.ID
 	}
-	if len(ids) > 0 {
-		if err := s.q.TouchMemories(ctx, db.TouchMemoriesParams{Ids: ids, At: s.now()}); err != nil {
-			return nil, fmt.Errorf("mark memories accessed: %w", err)
-		}
+	if err := q.TouchMemories(ctx, db.TouchMemoriesParams{Ids: ids, At: s.now()}); err != nil {
+		return fmt.Errorf("mark memories accessed: %w", err)
 	}
-	return scored, nil
+	return nil
 }
 
 // rank loads the candidates and orders them by the weighted, normalised score.
@@ -538,10 +607,14 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 		if _, err := q.InsertMemories(ctx, rows); err != nil {
 			return fmt.Errorf("store memories: %w", err)
 		}
-		if err := s.maybeReflect(ctx, q, box.Tx(), characterID); err != nil {
+		sum, err := q.ImportanceSinceReflection(ctx, characterID)
+		if err != nil {
+			return fmt.Errorf("importance since reflection: %w", err)
+		}
+		if err := s.reflectIfDue(ctx, box.Tx(), characterID, sum); err != nil {
 			return err
 		}
-		return box.Append(ctx, c.EcosystemID, events.MemoryChanged, ImportPayload{
+		return box.Append(c.EcosystemID, events.MemoryChanged, ImportPayload{
 			Op: "IMPORT", CharacterID: characterID, Count: len(rows),
 		})
 	})

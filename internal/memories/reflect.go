@@ -61,17 +61,10 @@ const (
 	maxSummary         = 2000
 )
 
-// maybeReflect enqueues a reflection, in the caller's transaction, when the importance
-// gathered since the last one has crossed the threshold.
-func (s *Service) maybeReflect(ctx context.Context, q *db.Queries, tx pgx.Tx, characterID uuid.UUID) error {
-	if s.jobs == nil {
-		return nil
-	}
-	sum, err := q.ImportanceSinceReflection(ctx, characterID)
-	if err != nil {
-		return fmt.Errorf("importance since reflection: %w", err)
-	}
-	if sum < s.cfg.ReflectionThreshold {
+// reflectIfDue enqueues a reflection, in the caller's transaction, when the importance
+// gathered since the last one (sum) has crossed the threshold.
+func (s *Service) reflectIfDue(ctx context.Context, tx pgx.Tx, characterID uuid.UUID, sum float64) error {
+	if s.jobs == nil || sum < s.cfg.ReflectionThreshold {
 		return nil
 	}
 	return s.jobs.InsertTx(ctx, tx, ReflectArgs{CharacterID: characterID}, nil)
@@ -156,14 +149,11 @@ func (s *Service) Reflect(ctx context.Context, characterID uuid.UUID) error {
 				Type: r.Type, Importance: r.Importance, CreatedAt: r.CreatedAt})
 			ecosystem = r.EcosystemID
 		}
-		// The character's row before the ecosystem's, as in every transaction: the
-		// summary (which locks the character) first, the events (which lock the
-		// ecosystem) last.
 		if err := s.renewSummary(ctx, q, box, characterID); err != nil {
 			return err
 		}
 		for _, it := range added {
-			if err := box.Append(ctx, ecosystem, events.MemoryChanged, MemoryPayload{
+			if err := box.Append(ecosystem, events.MemoryChanged, MemoryPayload{
 				Op: events.OpUpsert, ID: it.ID, CharacterID: characterID, Type: Reflection, Importance: it.Importance,
 			}); err != nil {
 				return err
@@ -289,5 +279,5 @@ func (s *Service) renewSummary(ctx context.Context, q *db.Queries, box *events.O
 	if err != nil {
 		return fmt.Errorf("set memory summary: %w", err)
 	}
-	return characters.RecordChange(ctx, q, box, events.OpUpsert, c)
+	return characters.RecordChange(box, events.OpUpsert, c)
 }

@@ -228,10 +228,8 @@ func (s *Service) record(ctx context.Context, q *db.Queries, box *events.Outbox,
 	if err != nil {
 		return fmt.Errorf("record relationship history: %w", err)
 	}
-	if err := q.BumpGraphVersion(ctx, r.EcosystemID); err != nil {
-		return fmt.Errorf("bump graph version: %w", err)
-	}
-	return box.Append(ctx, r.EcosystemID, events.RelationshipChanged, events.RelationshipPayload{
+	box.GraphChanged(r.EcosystemID)
+	return box.Append(r.EcosystemID, events.RelationshipChanged, events.RelationshipPayload{
 		Kind: kind, HistoryID: h.ID, ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID,
 		Type: string(r.Type), Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity,
 		Clamped: clamped, Cause: cause, Actor: actorUser,

@@ -41,7 +41,12 @@ func DB(t testing.TB) *pgxpool.Pool {
 	dbURL := DatabaseURL(t) // registered first, so its DROP runs after the pool closes
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	pool, err := pgxpool.New(ctx, dbURL)
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatalf("testkit: parse database url: %v", err)
+	}
+	cfg.AfterConnect = db.AfterConnect
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatalf("testkit: open pool: %v", err)
 	}

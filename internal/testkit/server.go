@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/app"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/config"
@@ -78,6 +79,7 @@ func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server 
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
+	pcfg.AfterConnect = db.AfterConnect
 	queries := &queryCounter{}
 	pcfg.ConnConfig.Tracer = queries
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)

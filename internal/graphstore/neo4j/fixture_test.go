@@ -38,7 +38,7 @@ func appendEvent(ctx context.Context, q *db.Queries, eco uuid.UUID, topic string
 	if err != nil {
 		return err
 	}
-	_, err = q.AppendEvent(ctx, db.AppendEventParams{EcosystemID: eco, Topic: topic, Payload: b})
+	_, err = q.AppendEvents(ctx, db.AppendEventsParams{EcosystemID: eco, Topics: []string{topic}, Payloads: []json.RawMessage{b}})
 	return err
 }
 
