@@ -244,6 +244,33 @@ func TestResumeFromCursorGetsEveryMessageOnce(t *testing.T) {
 	}
 }
 
+// Identical subscriptions of one user run once per instance; a socket arriving after the
+// shared stream has begun must still get the replay its cursor asks for.
+func TestAnIdenticalSubscriptionArrivingLateStillGetsItsReplay(t *testing.T) {
+	srv := testkit.NewServer(t, "REPLY_WORKERS=2")
+	c := newCast(t, srv, "sharer")
+	first := c.send(t, "before anyone watched")
+	vars := map[string]any{"c": c.conversationID, "after": first.Cursor}
+	early := srv.Live(t, c.session.AccessToken)
+	early.Subscribe("1", messageAdded, vars)
+	if m := nextMessage(t, early, "1"); m.Seq != first.Seq+1 {
+		t.Fatalf("first socket: got message %d, want %d", m.Seq, first.Seq+1)
+	}
+	second := c.send(t, "while one watches")
+	late := srv.Live(t, c.session.AccessToken)
+	late.Subscribe("1", messageAdded, vars)
+	for want := first.Seq + 1; want <= second.Seq+1; want++ {
+		if m := nextMessage(t, late, "1"); m.Seq != want {
+			t.Fatalf("late socket: got message %d, want %d", m.Seq, want)
+		}
+	}
+	for want := first.Seq + 2; want <= second.Seq+1; want++ {
+		if m := nextMessage(t, early, "1"); m.Seq != want {
+			t.Fatalf("first socket: got message %d, want %d", m.Seq, want)
+		}
+	}
+}
+
 func TestLiveBadInput(t *testing.T) {
 	srv := testkit.NewServer(t)
 	alice := newCast(t, srv, "alice")
@@ -356,11 +383,24 @@ func TestProtocolCloseCodesOnTheRealServer(t *testing.T) {
 func TestSignedOutOrExpiredTokenEndsTheConnection(t *testing.T) {
 	srv := testkit.NewServer(t)
 	c := newCast(t, srv, "reader")
+	// Two sockets on the token signed out, and one of another session of the same user.
 	ws := srv.Live(t, c.session.AccessToken)
 	ws.Subscribe("1", messageStream, map[string]any{"c": c.conversationID})
+	twin := srv.Live(t, c.session.AccessToken)
+	twin.Subscribe("1", messageStream, map[string]any{"c": c.conversationID})
+	var other struct{ Login struct{ AccessToken string } }
+	srv.Client().Must(t, `mutation { login(input: {login: "reader", password: "password-reader"}) { accessToken } }`, nil, &other)
+	stays := srv.Live(t, other.Login.AccessToken)
+	stays.Subscribe("1", messageStream, map[string]any{"c": c.conversationID})
 	c.client.Must(t, `mutation($r: String!) { logout(refreshToken: $r) }`, map[string]any{"r": c.session.RefreshToken}, &struct{}{})
-	if code, reason := ws.Closed(5 * time.Second); code != 4403 {
-		t.Fatalf("after logout the socket closed with %d %q, want 4403", code, reason)
+	for _, sock := range []*testkit.WS{ws, twin} {
+		if code, reason := sock.Closed(5 * time.Second); code != 4403 {
+			t.Fatalf("after logout the socket closed with %d %q, want 4403", code, reason)
+		}
+	}
+	stays.Send(testkit.WSMessage{Type: "ping"})
+	if m, err := stays.TryRead(5 * time.Second); err != nil || m.Type != "pong" {
+		t.Fatalf("the other session's socket answered %s %s (%v), want pong", m.Type, m.Payload, err)
 	}
 
 	// A token that expires while connected ends the connection at its expiry.

@@ -52,6 +52,9 @@ func benchLiveCmd() *cobra.Command {
 		Long: `Starts the real server as separate processes on loopback, on a fresh database
 (created on DATABASE_URL and dropped afterwards, or a private PostgreSQL), and measures:
 
+  0. the floor: one small frame written to each of as many loopback TCP sockets as the
+     fan-out uses, and read back, in this process: what the kernel alone costs; and
+     single-row commits per second from --senders clients;
   1. fan-out: --subscribers WebSockets on one conversation of one instance, memory per
      connection and delivery latency of --messages messages and their replies;
   2. throughput: --senders closed-loop senders, each with one subscriber, for --duration;
@@ -125,6 +128,8 @@ type liveReport struct {
 	Machine      machineFacts      `json:"machine"`
 	Parameters   liveParams        `json:"parameters"`
 	Database     string            `json:"database"`
+	Floor        *floorResult      `json:"floor,omitempty"`
+	CommitFloor  *commitFloor      `json:"commitFloor,omitempty"`
 	Fanout       *fanoutResult     `json:"fanout,omitempty"`
 	Throughput   *throughputResult `json:"throughput,omitempty"`
 	Redis        *redisResult      `json:"redis,omitempty"`
@@ -157,7 +162,8 @@ func runBenchLive(ctx context.Context, o liveOptions, stdout, stderr io.Writer) 
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if _, err := ensureFileLimit(o.fileNeed()); err != nil {
+	files, err := ensureFileLimit(o.fileNeed())
+	if err != nil {
 		return fmt.Errorf("bench live: %w", err)
 	}
 	b, err := newLiveBench(o, stderr)
@@ -182,6 +188,12 @@ func runBenchLive(ctx context.Context, o liveOptions, stdout, stderr io.Writer) 
 	b.report.Database = b.db.Describe
 	if b.sql, err = pgx.Connect(ctx, withoutPoolParams(b.db.URL)); err != nil {
 		return fmt.Errorf("connect to the bench database: %w", err)
+	}
+	if err := b.floorScenario(ctx, files); err != nil {
+		return fmt.Errorf("floor: %w", err)
+	}
+	if err := b.commitFloorScenario(ctx); err != nil {
+		return fmt.Errorf("commit floor: %w", err)
 	}
 	if err := b.fanoutScenario(ctx); err != nil {
 		return fmt.Errorf("fan-out: %w", err)
@@ -1559,6 +1571,10 @@ func (b *liveBench) print(w io.Writer) error {
 	}
 	p := &printer{w: w}
 	p.header(b.report)
+	if b.report.Floor != nil || b.report.CommitFloor != nil {
+		p.section("0. Floor: what the machine alone allows (socket writes and reads; commits)")
+		p.floor(b.report.Floor, b.report.CommitFloor)
+	}
 	if r := b.report.Fanout; r != nil {
 		p.section(fmt.Sprintf("1. Fan-out: %d subscribers on one instance", r.Subscribers))
 		p.fanout(r)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -18,6 +19,7 @@ import (
 // credentials watch and the keep-alive run in goroutines counted by wg, which serve waits for.
 type conn struct {
 	cfg     *Config
+	hub     *hub
 	proto   *protocol
 	ws      *websocket.Conn
 	exec    graphql.GraphExecutor
@@ -32,6 +34,11 @@ type conn struct {
 	out chan []byte
 	wg  sync.WaitGroup
 
+	// stall, owned by the writer, closes the socket when a write outlasts WriteTimeout;
+	// stalled records that it did.
+	stall   *time.Timer
+	stalled atomic.Bool
+
 	// Owned by the reading goroutine.
 	initDone chan struct{}
 	authCtx  context.Context // nil until the connection is acknowledged
@@ -42,10 +49,11 @@ type conn struct {
 
 // newConn prepares to serve ws, upgraded from r. The connection lives within r's context,
 // which net/http keeps alive until Do returns.
-func newConn(cfg *Config, proto *protocol, ws *websocket.Conn, exec graphql.GraphExecutor, r *http.Request) *conn {
+func newConn(cfg *Config, hub *hub, proto *protocol, ws *websocket.Conn, exec graphql.GraphExecutor, r *http.Request) *conn {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	return &conn{
 		cfg:      cfg,
+		hub:      hub,
 		proto:    proto,
 		ws:       ws,
 		exec:     exec,
@@ -60,6 +68,9 @@ func newConn(cfg *Config, proto *protocol, ws *websocket.Conn, exec graphql.Grap
 }
 
 func (c *conn) serve() {
+	c.stall = time.AfterFunc(c.cfg.WriteTimeout, c.onStall)
+	c.stall.Stop()
+	defer c.stall.Stop()
 	c.wg.Go(c.writeLoop)
 	if c.cfg.InitTimeout > 0 {
 		c.wg.Go(c.awaitInit)
@@ -212,16 +223,27 @@ func (c *conn) writeLoop() {
 				continue
 			}
 			if err := c.write(msg); err != nil {
-				c.shutdown(writeFailure(err))
+				c.shutdown(c.writeFailure(err))
 			}
 		}
 	}
 }
 
+// write writes msg, closing the socket if that takes longer than WriteTimeout. One timer
+// per connection, reset for each write, bounds it: a context with a deadline per write
+// costs a timer, an allocation and a callback registration for every message of a fan-out.
 func (c *conn) write(msg []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.WriteTimeout)
-	defer cancel()
-	return c.writeWithin(ctx, msg)
+	c.stall.Reset(c.cfg.WriteTimeout)
+	err := c.writeWithin(context.Background(), msg)
+	c.stall.Stop()
+	return err
+}
+
+// onStall runs when a write outlasts WriteTimeout: dropping the TCP connection is the only
+// way to end a write blocked on a client that stopped reading.
+func (c *conn) onStall() {
+	c.stalled.Store(true)
+	_ = c.ws.CloseNow()
 }
 
 // writeWithin writes msg before ctx ends. Not c.ctx: coder/websocket drops the TCP
@@ -233,10 +255,10 @@ func (c *conn) writeWithin(ctx context.Context, msg []byte) error {
 	return nil
 }
 
-// writeFailure maps a failed write to how the connection ends. coder/websocket has already
-// dropped the TCP connection in both cases, so no close frame can follow.
-func writeFailure(err error) closeFrame {
-	if errors.Is(err, context.DeadlineExceeded) {
+// writeFailure maps a failed write to how the connection ends. The TCP connection is gone
+// in both cases, so no close frame can follow.
+func (c *conn) writeFailure(err error) closeFrame {
+	if c.stalled.Load() {
 		return closeFrame{code: CloseSlowConsumer, reason: reasonSlowConsumer, abrupt: true}
 	}
 	return closeFrame{code: CloseInternalError, reason: reasonInternalError, abrupt: true}

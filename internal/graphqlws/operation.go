@@ -19,6 +19,9 @@ type operation struct {
 	// done, guarded by conn.mu, is set once nothing more may be sent for the id: after the
 	// terminal complete or error, or when the client completed the operation.
 	done bool
+	// shared is the execution the operation is a member of, if it is shared; guarded by
+	// the hub's lock.
+	shared *execution
 }
 
 func newOperation(parent context.Context, id string) *operation {
@@ -44,7 +47,7 @@ func (c *conn) run(op *operation, params *graphql.RawParams, received time.Time)
 	var opCtx *graphql.OperationContext
 	defer func() {
 		if r := recover(); r != nil {
-			c.sendErrors(op, c.presentPanic(ctx, opCtx, r))
+			c.sendErrors(op, presentPanic(ctx, c.exec, opCtx, r))
 		}
 	}()
 
@@ -52,6 +55,10 @@ func (c *conn) run(op *operation, params *graphql.RawParams, received time.Time)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
 		c.sendErrors(op, resp.Errors)
+		return
+	}
+	if s, key, ok := c.shared(ctx, opCtx); ok {
+		c.runShared(ctx, op, opCtx, s, key)
 		return
 	}
 	responses, ctx := c.exec.DispatchOperation(graphql.WithOperationContext(ctx, opCtx), opCtx)
@@ -65,7 +72,7 @@ func (c *conn) run(op *operation, params *graphql.RawParams, received time.Time)
 
 // presentPanic turns a panic escaping the executor into the errors for the operation, through
 // the server's recover function and error presenter.
-func (c *conn) presentPanic(ctx context.Context, opCtx *graphql.OperationContext, r any) gqlerror.List {
+func presentPanic(ctx context.Context, exec graphql.GraphExecutor, opCtx *graphql.OperationContext, r any) gqlerror.List {
 	var err error
 	if opCtx != nil && opCtx.RecoverFunc != nil {
 		err = opCtx.Recover(ctx, r)
@@ -79,7 +86,7 @@ func (c *conn) presentPanic(ctx context.Context, opCtx *graphql.OperationContext
 	if !errors.As(err, &gqlErr) {
 		gqlErr = gqlerror.WrapIfUnwrapped(err)
 	}
-	return c.exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{gqlErr}).Errors
+	return exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{gqlErr}).Errors
 }
 
 // finish releases the operation's id, unless a new operation already reuses it.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -36,6 +37,8 @@ type testSchema struct {
 	// pace is the delay between forever events; zero produces as fast as they are pulled.
 	pace time.Duration
 	ends chan resolverEnd
+	// started counts subscription executions.
+	started atomic.Int64
 }
 
 var _ graphql.ExecutableSchema = (*testSchema)(nil)
@@ -100,6 +103,7 @@ func (s *testSchema) subscribe(ctx context.Context, opCtx *graphql.OperationCont
 		}
 		limit = n
 	}
+	s.started.Add(1)
 	ch := make(chan int)
 	go s.produce(ctx, f.Name, limit, ch)
 	return func(ctx context.Context) *graphql.Response {

@@ -62,6 +62,15 @@ type Config struct {
 
 	// Logger receives connection-level diagnostics. Nil discards them.
 	Logger *slog.Logger
+
+	// Share, when set, is asked about every subscription once it has been validated. When
+	// it answers a Scope, identical subscriptions (same scope, document, operation name and
+	// variables) on the Transport's sockets run as one execution whose results are encoded
+	// once and sent to each socket: with many watchers of one stream, the cost of a result
+	// no longer grows with the watchers. The execution runs with the values of the first
+	// subscriber's context, so the scope must cover everything results depend on (the
+	// viewer, typically); it ends when its last subscriber leaves.
+	Share func(ctx context.Context, oc *graphql.OperationContext) Sharing
 }
 
 // withDefaults resolves the zero fields of c; negative values stay, meaning "disabled".
@@ -93,13 +102,14 @@ func (c Config) withDefaults() Config {
 // Transport is a graphql.Transport serving graphql-transport-ws and the legacy graphql-ws.
 type Transport struct {
 	cfg Config
+	hub *hub
 }
 
 var _ graphql.Transport = (*Transport)(nil)
 
 // New returns a Transport configured by cfg.
 func New(cfg Config) *Transport {
-	return &Transport{cfg: cfg.withDefaults()}
+	return &Transport{cfg: cfg.withDefaults(), hub: newHub()}
 }
 
 // Supports reports whether r asks for a WebSocket upgrade.
@@ -126,7 +136,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	ws.SetReadLimit(t.cfg.ReadLimit)
-	newConn(&t.cfg, proto, ws, exec, r).serve()
+	newConn(&t.cfg, t.hub, proto, ws, exec, r).serve()
 }
 
 // negotiate picks the protocol among those the client offers, preferring the modern one.

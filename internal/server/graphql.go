@@ -24,11 +24,12 @@ const maxJSONBody = 1 << 20
 
 func newGraphQL(d Deps) *handler.Server {
 	srv := handler.New(graph.NewExecutableSchema(d.Resolver.Config()))
-	creds := credentials{auth: d.Resolver.AuthService, bus: d.Bus}
+	creds := newCredentials(d.Resolver.AuthService, d.Bus)
 	// Upgrades and event streams first: the plain HTTP transport would take an SSE POST.
 	srv.AddTransport(graphqlws.New(graphqlws.Config{
 		Init: creds.init, InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
 		OriginPatterns: d.WSOriginPatterns, ReadLimit: maxJSONBody, Logger: d.Logger,
+		Share: shareSubscriptions,
 	}))
 	srv.AddTransport(sseTransport{SSE: transport.SSE{KeepAlivePingInterval: d.KeepAlive}, maxBody: maxJSONBody})
 	srv.AddTransport(transport.Options{})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -15,6 +16,7 @@ import (
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/graphqlws"
 )
 
 // RevokedPayload is the payload of auth.token_revoked.
@@ -25,8 +27,12 @@ type RevokedPayload struct {
 // credentials keeps live connections honest about their token: a connection's context
 // ends when its access token expires or is signed out (on any instance).
 type credentials struct {
-	auth *auth.Service
-	bus  bus.Bus
+	auth    *auth.Service
+	revoked *revocations
+}
+
+func newCredentials(a *auth.Service, b bus.Bus) credentials {
+	return credentials{auth: a, revoked: &revocations{bus: b, held: map[uuid.UUID]map[*context.CancelFunc]struct{}{}}}
 }
 
 // init authenticates a WebSocket's connection_init. The token comes from the payload
@@ -73,22 +79,62 @@ func (c credentials) hold(ctx context.Context, id auth.Identity) context.Context
 	}
 	ctx = context.WithValue(ctx, heldKey{}, true)
 	ctx, cancel := context.WithDeadline(ctx, id.ExpiresAt)
-	sub := c.bus.Subscribe(func(e events.Event) bool {
-		if e.Topic != events.TokenRevoked {
-			return false
-		}
-		var p RevokedPayload
-		return json.Unmarshal(e.Payload, &p) == nil && p.TokenID == id.TokenID
-	}, 1)
-	go func() {
-		defer cancel()
-		defer sub.Close()
-		select {
-		case <-sub.Events():
-		case <-ctx.Done():
-		}
-	}()
+	c.revoked.watch(ctx, id.TokenID, cancel)
 	return ctx
+}
+
+// revocations cancels the contexts held for a token when it is signed out. One bus
+// subscription serves every live connection of the instance: one each would have the bus
+// run ten thousand filters for every event when ten thousand sockets are open.
+type revocations struct {
+	bus bus.Bus
+
+	mu   sync.Mutex
+	sub  *bus.Subscription // nil while nothing is held
+	held map[uuid.UUID]map[*context.CancelFunc]struct{}
+}
+
+// watch calls cancel when token is revoked, until ctx ends.
+func (r *revocations) watch(ctx context.Context, token uuid.UUID, cancel context.CancelFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sub == nil {
+		r.sub = r.bus.Subscribe(func(e events.Event) bool { return e.Topic == events.TokenRevoked }, 64)
+		go r.listen(r.sub)
+	}
+	if r.held[token] == nil {
+		r.held[token] = map[*context.CancelFunc]struct{}{}
+	}
+	r.held[token][&cancel] = struct{}{}
+	context.AfterFunc(ctx, func() { r.release(token, &cancel) })
+}
+
+func (r *revocations) release(token uuid.UUID, cancel *context.CancelFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.held[token], cancel)
+	if len(r.held[token]) == 0 {
+		delete(r.held, token)
+	}
+	if len(r.held) == 0 && r.sub != nil {
+		r.sub.Close()
+		r.sub = nil
+	}
+}
+
+// listen cancels what is held for each revoked token until sub is closed.
+func (r *revocations) listen(sub *bus.Subscription) {
+	for e := range sub.Events() {
+		var p RevokedPayload
+		if json.Unmarshal(e.Payload, &p) != nil {
+			continue
+		}
+		r.mu.Lock()
+		for cancel := range r.held[p.TokenID] {
+			(*cancel)()
+		}
+		r.mu.Unlock()
+	}
 }
 
 // aroundSubscriptions ends a subscription when its token expires or is revoked, whatever
@@ -112,6 +158,30 @@ func aroundSubscriptions(c credentials, fresh func(context.Context) context.Cont
 		return next(ctx)
 	}
 	return ops, responses
+}
+
+// liveOnly lists the subscription fields that, without a cursor, stream only what happens
+// from the moment they start, with no replay or snapshot first.
+var liveOnly = map[string]bool{
+	"messageAdded": true, "messageStream": true, "ecosystemActivity": true, "relationshipChanged": true,
+}
+
+// shareSubscriptions lets a user's identical subscriptions on one instance run once (see
+// graphqlws.Config.Share). Results depend on who asks, through ownership checks and the
+// admin role, so the scope is the user and role. A subscription may be joined late only
+// if every field it selects is live-only and has no cursor.
+func shareSubscriptions(ctx context.Context, oc *graphql.OperationContext) graphqlws.Sharing {
+	id, err := auth.FromContext(ctx)
+	if err != nil {
+		return graphqlws.Sharing{}
+	}
+	late := true
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"}) {
+		if !liveOnly[f.Name] || f.ArgumentMap(oc.Variables)["after"] != nil {
+			late = false
+		}
+	}
+	return graphqlws.Sharing{Scope: id.UserID.String() + "/" + string(id.Role), Late: late}
 }
 
 // sseTransport is gqlgen's SSE transport with the JSON body limit of the other transports.
