@@ -15,7 +15,7 @@ import (
 
 const testSDL = `
 type Query { hello: String, boom: String }
-type Subscription { count(to: Int!): Int, forever: Int }
+type Subscription { count(to: Int!): Int, forever: Int, explode: Int }
 `
 
 // userKey carries the user a test Init put on the connection context; hello answers it.
@@ -39,6 +39,8 @@ type testSchema struct {
 	ends chan resolverEnd
 	// started counts subscription executions.
 	started atomic.Int64
+	// gate holds explode back until it is closed.
+	gate chan struct{}
 }
 
 var _ graphql.ExecutableSchema = (*testSchema)(nil)
@@ -48,6 +50,7 @@ func newTestSchema(pace time.Duration) *testSchema {
 		schema: gqlparser.MustLoadSchema(&ast.Source{Name: "test.graphql", Input: testSDL}),
 		pace:   pace,
 		ends:   make(chan resolverEnd, 256),
+		gate:   make(chan struct{}),
 	}
 }
 
@@ -104,6 +107,16 @@ func (s *testSchema) subscribe(ctx context.Context, opCtx *graphql.OperationCont
 		limit = n
 	}
 	s.started.Add(1)
+	if f.Name == "explode" {
+		return func(ctx context.Context) *graphql.Response {
+			select {
+			case <-s.gate:
+			case <-ctx.Done():
+				return nil
+			}
+			panic("explode resolver failed")
+		}
+	}
 	ch := make(chan int)
 	go s.produce(ctx, f.Name, limit, ch)
 	return func(ctx context.Context) *graphql.Response {

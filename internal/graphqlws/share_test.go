@@ -196,3 +196,36 @@ func TestSharedExecutionCompletesEverySocket(t *testing.T) {
 	b.send(subscribeFrame("start", "again", "subscription { count(to: 1) }"))
 	b.skipUntil("data", "again", "ka")
 }
+
+func TestPanicInASharedExecutionAnswersEverySocket(t *testing.T) {
+	schema := newTestSchema(0)
+	cfg := sharingConfig(false)
+	asked := make(chan struct{}, 2)
+	share := cfg.Share
+	cfg.Share = func(ctx context.Context, oc *graphql.OperationContext) graphqlws.Sharing {
+		asked <- struct{}{}
+		return share(ctx, oc)
+	}
+	ts := startServer(t, cfg, schema)
+	a, b := dial(t, ts, modern), dial(t, ts, legacy)
+	a.init(`{"user":"ada"}`)
+	b.init(`{"user":"ada"}`)
+	a.subscribe("a", "subscription { explode }")
+	b.send(subscribeFrame("start", "b", "subscription { explode }"))
+	for range 2 {
+		<-asked
+	}
+	// Both have been asked about; they join right after. The execution answers nothing
+	// before the gate opens, so the second joins the first.
+	close(schema.gate)
+	if errs := errorsOf(t, a.skipUntil("error", "a", "ping")); errs[0].Message != "internal system error" {
+		t.Fatalf("socket a: %+v", errs)
+	}
+	if errs := errorsOf(t, b.skipUntil("error", "b", "ka")); errs[0].Message != "internal system error" {
+		t.Fatalf("socket b: %+v", errs)
+	}
+	// The sockets stay usable.
+	a.roundTrip()
+	b.send(subscribeFrame("start", "again", "subscription { count(to: 1) }"))
+	b.skipUntil("data", "again", "ka")
+}
