@@ -133,9 +133,9 @@ func measureFloor(ctx context.Context, n int) (*floorResult, error) {
 	}
 
 	// Each reader stamps when it has a round's whole frame; the round's start is stamped
-	// before the first write.
+	// before the first write, and read once every reader is done.
 	var (
-		start  [floorRounds]atomic.Int64
+		start  [floorRounds]int64
 		done   [floorRounds]chan struct{}
 		counts [floorRounds]atomic.Int64
 		stamps = make([]int64, n*floorRounds)
@@ -161,7 +161,7 @@ func measureFloor(ctx context.Context, n int) (*floorResult, error) {
 	frame := make([]byte, floorFrameBytes)
 	cpu := selfCPUSeconds()
 	for round := range floorRounds {
-		start[round].Store(time.Now().UnixNano())
+		start[round] = time.Now().UnixNano()
 		for _, w := range writers {
 			if _, err := w.Write(frame); err != nil {
 				return nil, fmt.Errorf("write: %w", err)
@@ -178,7 +178,7 @@ func measureFloor(ctx context.Context, n int) (*floorResult, error) {
 	wg.Wait()
 	lat := make([]time.Duration, 0, len(stamps))
 	for round := range floorRounds {
-		s := start[round].Load()
+		s := start[round]
 		for i := range n {
 			lat = append(lat, time.Duration(stamps[round*n+i]-s))
 		}

@@ -19,9 +19,6 @@ type operation struct {
 	// done, guarded by conn.mu, is set once nothing more may be sent for the id: after the
 	// terminal complete or error, or when the client completed the operation.
 	done bool
-	// shared is the execution the operation is a member of, if it is shared; guarded by
-	// the hub's lock.
-	shared *execution
 }
 
 func newOperation(parent context.Context, id string) *operation {

@@ -53,6 +53,7 @@ type execution struct {
 type member struct {
 	c     *conn
 	op    *operation
+	x     *execution    // set by join, under the hub's lock
 	ended chan struct{} // closed once the execution has sent the member its last message
 }
 
@@ -117,7 +118,7 @@ func (h *hub) join(ctx context.Context, key [sha256.Size]byte, late bool, m *mem
 		joinable := !x.over && (x.late || !x.sent)
 		if joinable {
 			x.members[m] = struct{}{}
-			m.op.shared = x
+			m.x = x
 		}
 		x.mu.Unlock()
 		if joinable {
@@ -126,7 +127,7 @@ func (h *hub) join(ctx context.Context, key [sha256.Size]byte, late bool, m *mem
 	}
 	xctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	x := &execution{hub: h, key: key, late: late, cancel: cancel, members: map[*member]struct{}{m: {}}}
-	m.op.shared = x
+	m.x = x
 	h.open[key] = x
 	go x.run(xctx, exec, oc)
 }
@@ -136,7 +137,7 @@ func (h *hub) join(ctx context.Context, key [sha256.Size]byte, late bool, m *mem
 func (h *hub) leave(m *member) *execution {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	x := m.op.shared
+	x := m.x
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if _, ok := x.members[m]; !ok {
@@ -184,22 +185,9 @@ func (x *execution) run(ctx context.Context, exec graphql.GraphExecutor, oc *gra
 }
 
 // broadcast sends one result to every member. Encoding it once, not per socket, is the
-// point of sharing.
+// point of sharing. Once a result is out, join lets only executions marked late take
+// newcomers.
 func (x *execution) broadcast(response []byte) {
-	x.mu.Lock()
-	first := !x.sent
-	x.mu.Unlock()
-	if first && !x.late {
-		// From now on a newcomer would miss this result: it needs an execution of its own.
-		x.hub.mu.Lock()
-		x.mu.Lock()
-		x.sent = true
-		if x.hub.open[x.key] == x {
-			delete(x.hub.open, x.key)
-		}
-		x.mu.Unlock()
-		x.hub.mu.Unlock()
-	}
 	x.mu.Lock()
 	x.sent = true
 	members := make([]*member, 0, len(x.members))
