@@ -60,26 +60,9 @@ type Delta struct {
 	Done           bool      `json:"done,omitempty"`
 }
 
-// DecodeDelta reads a message.delta payload.
-func DecodeDelta(payload json.RawMessage) (*Delta, error) {
-	var d Delta
-	if err := json.Unmarshal(payload, &d); err != nil {
-		return nil, fmt.Errorf("decode delta: %w", err)
-	}
-	return &d, nil
-}
-
-func decodeDelta(payload json.RawMessage) (any, error) { return DecodeDelta(payload) }
-
 // DeltaOf returns the piece a message.delta event carries, decoded once for all the
 // event's subscribers: treat it as read-only.
-func DeltaOf(e events.Event) (*Delta, error) {
-	v, err := e.Decode(decodeDelta)
-	if err != nil {
-		return nil, err
-	}
-	return v.(*Delta), nil
-}
+func DeltaOf(e events.Event) (*Delta, error) { return events.DecodeAs[Delta](e) }
 
 // Deps are what replies are made of.
 type Deps struct {

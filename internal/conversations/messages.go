@@ -62,26 +62,9 @@ func messageFromRow(r db.Message) *Message {
 		Intensity: r.Intensity, Metadata: r.Metadata, CreatedAt: r.CreatedAt}
 }
 
-// DecodeMessage reads a message.created payload.
-func DecodeMessage(payload json.RawMessage) (*Message, error) {
-	var m Message
-	if err := json.Unmarshal(payload, &m); err != nil {
-		return nil, fmt.Errorf("decode message event: %w", err)
-	}
-	return &m, nil
-}
-
-func decodeMessage(payload json.RawMessage) (any, error) { return DecodeMessage(payload) }
-
 // MessageOf returns the message a message.created event carries, decoded once for all
 // the event's subscribers: treat it as read-only.
-func MessageOf(e events.Event) (*Message, error) {
-	v, err := e.Decode(decodeMessage)
-	if err != nil {
-		return nil, err
-	}
-	return v.(*Message), nil
-}
+func MessageOf(e events.Event) (*Message, error) { return events.DecodeAs[Message](e) }
 
 // Messages is the stream of a conversation's messages: its cursors.
 var Messages = page.Stream{Prefix: "msg", Item: "message", Scope: "conversation"}

@@ -82,6 +82,22 @@ func (e Event) Decode(decode func(json.RawMessage) (any, error)) (any, error) {
 	return e.memo.v, e.memo.err
 }
 
+// DecodeAs returns the payload decoded as a T, once between all copies of a Shared event.
+// The result is shared by the event's subscribers: treat it as read-only.
+func DecodeAs[T any](e Event) (*T, error) {
+	v, err := e.Decode(func(payload json.RawMessage) (any, error) {
+		var t T
+		if err := json.Unmarshal(payload, &t); err != nil {
+			return nil, fmt.Errorf("decode %s payload: %w", e.Topic, err)
+		}
+		return &t, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*T), nil
+}
+
 // FromRow converts a stored event.
 func FromRow(r db.Event) Event {
 	e := Event{ID: r.ID, EcosystemID: r.EcosystemID, Topic: r.Topic, At: r.At, Payload: r.Payload}
