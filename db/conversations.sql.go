@@ -298,37 +298,6 @@ func (q *Queries) CountConversations(ctx context.Context, arg CountConversations
 	return count, err
 }
 
-const countMessagesOfConversations = `-- name: CountMessagesOfConversations :many
-SELECT conversation_id, count(*) AS n FROM messages
-WHERE conversation_id = ANY($1::uuid[])
-GROUP BY conversation_id
-`
-
-type CountMessagesOfConversationsRow struct {
-	ConversationID uuid.UUID
-	N              int64
-}
-
-func (q *Queries) CountMessagesOfConversations(ctx context.Context, conversationIds []uuid.UUID) ([]CountMessagesOfConversationsRow, error) {
-	rows, err := q.db.Query(ctx, countMessagesOfConversations, conversationIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []CountMessagesOfConversationsRow{}
-	for rows.Next() {
-		var i CountMessagesOfConversationsRow
-		if err := rows.Scan(&i.ConversationID, &i.N); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const createConversation = `-- name: CreateConversation :one
 INSERT INTO conversations (ecosystem_id, owner_id, kind, title, stand_in_id)
 VALUES ($1, $2, $3, $4, $5)

@@ -299,45 +299,6 @@ type InsertMemoriesParams struct {
 	SourceDocumentID *uuid.UUID
 }
 
-const listCharacterVectors = `-- name: ListCharacterVectors :many
-SELECT id, importance, embedding, embedding_model, last_accessed_at FROM memories WHERE character_id = $1
-`
-
-type ListCharacterVectorsRow struct {
-	ID             uuid.UUID
-	Importance     float64
-	Embedding      []byte
-	EmbeddingModel string
-	LastAccessedAt time.Time
-}
-
-// Everything recall needs of a character's memories except their text.
-func (q *Queries) ListCharacterVectors(ctx context.Context, characterID uuid.UUID) ([]ListCharacterVectorsRow, error) {
-	rows, err := q.db.Query(ctx, listCharacterVectors, characterID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListCharacterVectorsRow{}
-	for rows.Next() {
-		var i ListCharacterVectorsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Importance,
-			&i.Embedding,
-			&i.EmbeddingModel,
-			&i.LastAccessedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listEcosystemVectors = `-- name: ListEcosystemVectors :many
 SELECT id, character_id, embedding, embedding_model FROM memories WHERE ecosystem_id = $1
 `

@@ -189,11 +189,6 @@ WHERE m.conversation_id = @conversation_id AND m.seq < @before_seq
 ORDER BY m.seq DESC
 LIMIT @max_messages;
 
--- name: CountMessagesOfConversations :many
-SELECT conversation_id, count(*) AS n FROM messages
-WHERE conversation_id = ANY(@conversation_ids::uuid[])
-GROUP BY conversation_id;
-
 -- name: ConversationSeq :one
 SELECT last_seq FROM conversations WHERE id = @id;
 

@@ -58,10 +58,6 @@ SELECT c.id::uuid AS character_id, (
 )::bigint AS total
 FROM unnest(@character_ids::uuid[]) AS c (id);
 
--- name: ListCharacterVectors :many
--- Everything recall needs of a character's memories except their text.
-SELECT id, importance, embedding, embedding_model, last_accessed_at FROM memories WHERE character_id = @character_id;
-
 -- name: ListEcosystemVectors :many
 SELECT id, character_id, embedding, embedding_model FROM memories WHERE ecosystem_id = @ecosystem_id;
 
