@@ -30,7 +30,7 @@ func (q *Queries) AddParticipants(ctx context.Context, arg AddParticipantsParams
 }
 
 const answerOf = `-- name: AnswerOf :one
-SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages
+SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn FROM messages
 WHERE reply_to_id = $1 AND (sender_character_id = $2 OR sender_kind = 'SYSTEM')
 LIMIT 1
 `
@@ -61,6 +61,7 @@ func (q *Queries) AnswerOf(ctx context.Context, arg AnswerOfParams) (Message, er
 		&i.Intensity,
 		&i.Metadata,
 		&i.CreatedAt,
+		&i.Turn,
 	)
 	return i, err
 }
@@ -83,7 +84,7 @@ WITH numbered AS (
     SELECT $6::uuid, n.conversation_id, n.ecosystem_id, n.last_seq, 'CHARACTER', s.id, $7::uuid,
            $8::text, $2::text, $9::double precision, $10::jsonb
     FROM numbered n, speaker s
-    RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at
+    RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn
 )
 SELECT r.id, r.conversation_id, r.ecosystem_id, r.seq, r.sender_kind, r.sender_user_id, r.sender_character_id,
        r.sender_id, r.addressee_character_id, r.reply_to_id, r.content, r.emotion, r.intensity, r.metadata,
@@ -180,7 +181,7 @@ INSERT INTO messages (id, conversation_id, ecosystem_id, seq, sender_kind, reply
 SELECT $1::uuid, n.conversation_id, n.ecosystem_id, n.last_seq, 'SYSTEM', $2::uuid, $3::text,
        $4::jsonb
 FROM numbered n
-RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at
+RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn
 `
 
 type AppendReportParams struct {
@@ -219,6 +220,7 @@ func (q *Queries) AppendReport(ctx context.Context, arg AppendReportParams) (Mes
 		&i.Intensity,
 		&i.Metadata,
 		&i.CreatedAt,
+		&i.Turn,
 	)
 	return i, err
 }
@@ -341,7 +343,7 @@ INSERT INTO messages (id, conversation_id, ecosystem_id, seq, sender_kind, sende
                       addressee_character_id, reply_to_id, content, emotion, intensity, metadata)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8, $9, $10, $11, $12, $13)
-RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at
+RETURNING id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn
 `
 
 type CreateMessageParams struct {
@@ -393,6 +395,7 @@ func (q *Queries) CreateMessage(ctx context.Context, arg CreateMessageParams) (M
 		&i.Intensity,
 		&i.Metadata,
 		&i.CreatedAt,
+		&i.Turn,
 	)
 	return i, err
 }
@@ -444,7 +447,7 @@ func (q *Queries) GetConversation(ctx context.Context, arg GetConversationParams
 }
 
 const getMessage = `-- name: GetMessage :one
-SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at FROM messages m
+SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at, m.turn FROM messages m
 JOIN conversations c ON c.id = m.conversation_id
 WHERE m.id = $1 AND ($2::uuid IS NULL OR c.owner_id = $2)
 `
@@ -473,6 +476,7 @@ func (q *Queries) GetMessage(ctx context.Context, arg GetMessageParams) (Message
 		&i.Intensity,
 		&i.Metadata,
 		&i.CreatedAt,
+		&i.Turn,
 	)
 	return i, err
 }
@@ -616,7 +620,7 @@ func (q *Queries) ListLinesBefore(ctx context.Context, arg ListLinesBeforeParams
 }
 
 const listMessagesAfter = `-- name: ListMessagesAfter :many
-SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages
+SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn FROM messages
 WHERE conversation_id = $1 AND seq > $2
 ORDER BY seq
 LIMIT $3
@@ -654,6 +658,7 @@ func (q *Queries) ListMessagesAfter(ctx context.Context, arg ListMessagesAfterPa
 			&i.Intensity,
 			&i.Metadata,
 			&i.CreatedAt,
+			&i.Turn,
 		); err != nil {
 			return nil, err
 		}
@@ -666,7 +671,7 @@ func (q *Queries) ListMessagesAfter(ctx context.Context, arg ListMessagesAfterPa
 }
 
 const listMessagesBefore = `-- name: ListMessagesBefore :many
-SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages
+SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn FROM messages
 WHERE conversation_id = $1 AND seq < $2
 ORDER BY seq DESC
 LIMIT $3
@@ -704,6 +709,7 @@ func (q *Queries) ListMessagesBefore(ctx context.Context, arg ListMessagesBefore
 			&i.Intensity,
 			&i.Metadata,
 			&i.CreatedAt,
+			&i.Turn,
 		); err != nil {
 			return nil, err
 		}
@@ -757,7 +763,7 @@ func (q *Queries) LockKey(ctx context.Context, key string) error {
 }
 
 const messagesByIDs = `-- name: MessagesByIDs :many
-SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages WHERE id = ANY($1::uuid[])
+SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn FROM messages WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) MessagesByIDs(ctx context.Context, ids []uuid.UUID) ([]Message, error) {
@@ -785,6 +791,7 @@ func (q *Queries) MessagesByIDs(ctx context.Context, ids []uuid.UUID) ([]Message
 			&i.Intensity,
 			&i.Metadata,
 			&i.CreatedAt,
+			&i.Turn,
 		); err != nil {
 			return nil, err
 		}
@@ -801,7 +808,8 @@ UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
 WHERE c.id = $1 AND ($2::uuid IS NULL OR c.owner_id = $2)
 RETURNING c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at,
     ARRAY(SELECT p.character_id FROM conversation_participants p
-          WHERE p.conversation_id = c.id ORDER BY p.joined_at, p.character_id)::uuid[] AS cast_ids
+          WHERE p.conversation_id = c.id ORDER BY p.joined_at, p.character_id)::uuid[] AS cast_ids,
+    coalesce((SELECT s.mode FROM scenes s WHERE s.conversation_id = c.id), '')::text AS scene_mode
 `
 
 type NumberMessageParams struct {
@@ -821,12 +829,14 @@ type NumberMessageRow struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	CastIds     []uuid.UUID
+	SceneMode   string
 }
 
 // Hands out the conversation's next message number (last_seq after the update), which
 // locks its row until commit so numbers follow commit order, and returns the
-// conversation with its cast in joining order, for the caller to check that it takes the
-// message. No row: the conversation does not exist or is not the owner's.
+// conversation with its cast in joining order and, for a scene, its mode (” for others),
+// for the caller to check that it takes the message. No row: the conversation does not
+// exist or is not the owner's.
 func (q *Queries) NumberMessage(ctx context.Context, arg NumberMessageParams) (NumberMessageRow, error) {
 	row := q.db.QueryRow(ctx, numberMessage, arg.ID, arg.OwnerID)
 	var i NumberMessageRow
@@ -842,6 +852,7 @@ func (q *Queries) NumberMessage(ctx context.Context, arg NumberMessageParams) (N
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CastIds,
+		&i.SceneMode,
 	)
 	return i, err
 }
@@ -873,7 +884,7 @@ func (q *Queries) ParticipantsOfConversations(ctx context.Context, conversationI
 }
 
 const replyContext = `-- name: ReplyContext :one
-SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at, c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at, ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, u.username AS owner_name,
+SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at, m.turn, c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at, ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, u.username AS owner_name,
        EXISTS (SELECT 1 FROM messages a
                WHERE a.reply_to_id = m.id AND (a.sender_character_id = ch.id OR a.sender_kind = 'SYSTEM')) AS answered
 FROM messages m, conversations c, characters ch, users u
@@ -921,6 +932,7 @@ func (q *Queries) ReplyContext(ctx context.Context, arg ReplyContextParams) (Rep
 		&i.Message.Intensity,
 		&i.Message.Metadata,
 		&i.Message.CreatedAt,
+		&i.Message.Turn,
 		&i.Conversation.ID,
 		&i.Conversation.EcosystemID,
 		&i.Conversation.OwnerID,
@@ -961,7 +973,7 @@ func (q *Queries) ReplyContext(ctx context.Context, arg ReplyContextParams) (Rep
 }
 
 const replyTo = `-- name: ReplyTo :one
-SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at FROM messages
+SELECT id, conversation_id, ecosystem_id, seq, sender_kind, sender_user_id, sender_character_id, sender_id, addressee_character_id, reply_to_id, content, emotion, intensity, metadata, created_at, turn FROM messages
 WHERE reply_to_id = $1
   AND coalesce(sender_character_id, '00000000-0000-0000-0000-000000000000') =
       coalesce($2::uuid, '00000000-0000-0000-0000-000000000000')
@@ -992,6 +1004,7 @@ func (q *Queries) ReplyTo(ctx context.Context, arg ReplyToParams) (Message, erro
 		&i.Intensity,
 		&i.Metadata,
 		&i.CreatedAt,
+		&i.Turn,
 	)
 	return i, err
 }

@@ -104,6 +104,77 @@ func (q *Queries) AddMemorySources(ctx context.Context, arg AddMemorySourcesPara
 	return err
 }
 
+const addSceneMemories = `-- name: AddSceneMemories :many
+INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
+                      source_message_id)
+SELECT m.character_id, $1, m.content, m.type, m.importance, m.embedding, $2,
+       $3
+FROM (SELECT unnest($4::uuid[]) AS character_id, unnest($5::text[]) AS content,
+             unnest($6::text[]) AS type, unnest($7::double precision[]) AS importance,
+             unnest($8::bytea[]) AS embedding) m
+RETURNING id, character_id, ecosystem_id, content, type, importance, created_at
+`
+
+type AddSceneMemoriesParams struct {
+	EcosystemID     uuid.UUID
+	EmbeddingModel  string
+	SourceMessageID *uuid.UUID
+	CharacterIds    []uuid.UUID
+	Contents        []string
+	Types           []string
+	Importances     []float64
+	Embeddings      [][]byte
+}
+
+type AddSceneMemoriesRow struct {
+	ID          uuid.UUID
+	CharacterID uuid.UUID
+	EcosystemID uuid.UUID
+	Content     string
+	Type        string
+	Importance  float64
+	CreatedAt   time.Time
+}
+
+// Stores several characters' memories of one message in one statement (a scene's line:
+// every character present remembers it).
+func (q *Queries) AddSceneMemories(ctx context.Context, arg AddSceneMemoriesParams) ([]AddSceneMemoriesRow, error) {
+	rows, err := q.db.Query(ctx, addSceneMemories,
+		arg.EcosystemID,
+		arg.EmbeddingModel,
+		arg.SourceMessageID,
+		arg.CharacterIds,
+		arg.Contents,
+		arg.Types,
+		arg.Importances,
+		arg.Embeddings,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AddSceneMemoriesRow{}
+	for rows.Next() {
+		var i AddSceneMemoriesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CharacterID,
+			&i.EcosystemID,
+			&i.Content,
+			&i.Type,
+			&i.Importance,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const countMemoriesFromDocument = `-- name: CountMemoriesFromDocument :one
 SELECT count(*) FROM memories WHERE character_id = $1 AND source_document_id = $2
 `
@@ -285,6 +356,42 @@ func (q *Queries) ImportanceSinceReflection(ctx context.Context, characterID uui
 	var column_1 float64
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const importanceSinceReflectionOf = `-- name: ImportanceSinceReflectionOf :many
+SELECT c.id::uuid AS character_id, (
+    SELECT coalesce(sum(m.importance), 0) FROM memories m
+    WHERE m.character_id = c.id AND m.type <> 'REFLECTION'
+      AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
+                                   WHERE r.character_id = c.id AND r.type = 'REFLECTION'), '-infinity')
+)::double precision AS total
+FROM unnest($1::uuid[]) AS c (id)
+`
+
+type ImportanceSinceReflectionOfRow struct {
+	CharacterID uuid.UUID
+	Total       float64
+}
+
+// The summed importance of each character's memories since its last reflection.
+func (q *Queries) ImportanceSinceReflectionOf(ctx context.Context, characterIds []uuid.UUID) ([]ImportanceSinceReflectionOfRow, error) {
+	rows, err := q.db.Query(ctx, importanceSinceReflectionOf, characterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ImportanceSinceReflectionOfRow{}
+	for rows.Next() {
+		var i ImportanceSinceReflectionOfRow
+		if err := rows.Scan(&i.CharacterID, &i.Total); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 type InsertMemoriesParams struct {

@@ -147,6 +147,7 @@ type Message struct {
 	Intensity            *float64
 	Metadata             json.RawMessage
 	CreatedAt            time.Time
+	Turn                 *int32
 }
 
 type ProjectorOffset struct {
@@ -206,11 +207,64 @@ type RelationshipEvent struct {
 	ActorUserID      *uuid.UUID
 	Actor            string
 	At               time.Time
+	MessageID        *uuid.UUID
 }
 
 type RevokedAccessToken struct {
 	Jti       uuid.UUID
 	ExpiresAt time.Time
+}
+
+type Scenario struct {
+	ID          uuid.UUID
+	EcosystemID uuid.UUID
+	Title       string
+	Setting     string
+	Mood        string
+	Premise     string
+	Opening     string
+	MaxTurns    int32
+	PaceMs      int32
+	ShareCode   *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ScenarioCast struct {
+	ScenarioID  uuid.UUID
+	CharacterID uuid.UUID
+	Position    int32
+	Role        string
+	Goal        string
+	Secret      string
+	MaySpeak    bool
+}
+
+type Scene struct {
+	ConversationID uuid.UUID
+	ScenarioID     *uuid.UUID
+	Setting        string
+	Mood           string
+	Premise        string
+	Roles          json.RawMessage
+	Turn           int32
+	MaxTurns       int32
+	PaceMs         int32
+	Seed           int64
+	Mode           string
+	LastSpeakerID  *uuid.UUID
+	LastTurnAt     *time.Time
+	Spoke          json.RawMessage
+	StartSeq       int64
+}
+
+type SceneDirection struct {
+	ID             int64
+	ConversationID uuid.UUID
+	CharacterID    uuid.UUID
+	Instruction    string
+	CreatedAt      time.Time
+	UsedTurn       *int32
 }
 
 type User struct {

@@ -231,7 +231,7 @@ INSERT INTO relationship_events (
     $7, $8, $9, $10, $11, $12, $13,
     $14, $15, $16, $17, $18, $19, $20
 )
-RETURNING id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at
+RETURNING id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id
 `
 
 type InsertRelationshipEventParams struct {
@@ -304,6 +304,7 @@ func (q *Queries) InsertRelationshipEvent(ctx context.Context, arg InsertRelatio
 		&i.ActorUserID,
 		&i.Actor,
 		&i.At,
+		&i.MessageID,
 	)
 	return i, err
 }
@@ -386,9 +387,9 @@ func (q *Queries) ListEcosystemRelationships(ctx context.Context, ecosystemID uu
 }
 
 const listHistoryOfRelationships = `-- name: ListHistoryOfRelationships :many
-SELECT h.id, h.relationship_id, h.ecosystem_id, h.from_id, h.to_id, h.type, h.kind, h.old_strength, h.old_trust, h.old_familiarity, h.strength, h.trust, h.familiarity, h.label, h.delta_strength, h.delta_trust, h.delta_familiarity, h.clamped, h.cause, h.actor_user_id, h.actor, h.at FROM unnest($1::uuid[]) AS r (id)
+SELECT h.id, h.relationship_id, h.ecosystem_id, h.from_id, h.to_id, h.type, h.kind, h.old_strength, h.old_trust, h.old_familiarity, h.strength, h.trust, h.familiarity, h.label, h.delta_strength, h.delta_trust, h.delta_familiarity, h.clamped, h.cause, h.actor_user_id, h.actor, h.at, h.message_id FROM unnest($1::uuid[]) AS r (id)
 CROSS JOIN LATERAL (
-    SELECT id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at FROM relationship_events ev
+    SELECT id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id FROM relationship_events ev
     WHERE ev.relationship_id = r.id
       AND ($2::bigint IS NULL OR ev.id < $2)
     ORDER BY ev.id DESC
@@ -436,6 +437,7 @@ func (q *Queries) ListHistoryOfRelationships(ctx context.Context, arg ListHistor
 			&i.ActorUserID,
 			&i.Actor,
 			&i.At,
+			&i.MessageID,
 		); err != nil {
 			return nil, err
 		}
@@ -621,8 +623,8 @@ func (q *Queries) ListRelationshipsOfCharacters(ctx context.Context, arg ListRel
 }
 
 const relationshipsAsOf = `-- name: RelationshipsAsOf :many
-SELECT id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at FROM (
-    SELECT DISTINCT ON (relationship_id) id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at FROM relationship_events
+SELECT id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id FROM (
+    SELECT DISTINCT ON (relationship_id) id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id FROM relationship_events
     WHERE ecosystem_id = $1 AND at <= $2
     ORDER BY relationship_id, id DESC
 ) last
@@ -668,6 +670,7 @@ func (q *Queries) RelationshipsAsOf(ctx context.Context, arg RelationshipsAsOfPa
 			&i.ActorUserID,
 			&i.Actor,
 			&i.At,
+			&i.MessageID,
 		); err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
@@ -24,7 +25,10 @@ import (
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/literary/analysis"
 	"github.com/literaryai/ensemble/internal/memories"
+	"github.com/literaryai/ensemble/internal/observatory"
 	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/scenarios"
+	"github.com/literaryai/ensemble/internal/scenes"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -39,6 +43,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ActivePair() ActivePairResolver
 	BookCharacter() BookCharacterResolver
 	Character() CharacterResolver
 	CharacterActivity() CharacterActivityResolver
@@ -53,11 +58,17 @@ type ResolverRoot interface {
 	MessageDelta() MessageDeltaResolver
 	Mutation() MutationResolver
 	Neighbor() NeighborResolver
+	Observatory() ObservatoryResolver
 	Query() QueryResolver
 	Relationship() RelationshipResolver
 	RelationshipActivity() RelationshipActivityResolver
 	RelationshipChange() RelationshipChangeResolver
 	RelationshipPath() RelationshipPathResolver
+	Scenario() ScenarioResolver
+	ScenarioRole() ScenarioRoleResolver
+	Scene() SceneResolver
+	SceneActivity() SceneActivityResolver
+	SceneDirection() SceneDirectionResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 }
@@ -68,6 +79,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ActivePair struct {
+		A              func(childComplexity int) int
+		Activity       func(childComplexity int) int
+		At             func(childComplexity int) int
+		B              func(childComplexity int) int
+		Mutual         func(childComplexity int) int
+		StrengthChange func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
 	AuthPayload struct {
 		AccessToken  func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
@@ -183,6 +204,7 @@ type ComplexityRoot struct {
 		Kind         func(childComplexity int) int
 		MessageCount func(childComplexity int) int
 		Messages     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Scene        func(childComplexity int) int
 		StandIn      func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Title        func(childComplexity int) int
@@ -298,6 +320,12 @@ type ComplexityRoot struct {
 		Topic    func(childComplexity int) int
 	}
 
+	EmotionShare struct {
+		Count   func(childComplexity int) int
+		Emotion func(childComplexity int) int
+		Share   func(childComplexity int) int
+	}
+
 	MapEdge struct {
 		Familiarity func(childComplexity int) int
 		FromNodeID  func(childComplexity int) int
@@ -359,20 +387,22 @@ type ComplexityRoot struct {
 	}
 
 	Message struct {
-		Addressee       func(childComplexity int) int
-		Content         func(childComplexity int) int
-		Conversation    func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Cursor          func(childComplexity int) int
-		Emotion         func(childComplexity int) int
-		GlobalID        func(childComplexity int) int
-		Intensity       func(childComplexity int) int
-		Metadata        func(childComplexity int) int
-		ReplyTo         func(childComplexity int) int
-		SenderCharacter func(childComplexity int) int
-		SenderKind      func(childComplexity int) int
-		SenderUser      func(childComplexity int) int
-		Seq             func(childComplexity int) int
+		Addressee           func(childComplexity int) int
+		Content             func(childComplexity int) int
+		Conversation        func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Cursor              func(childComplexity int) int
+		Emotion             func(childComplexity int) int
+		GlobalID            func(childComplexity int) int
+		Intensity           func(childComplexity int) int
+		Metadata            func(childComplexity int) int
+		RelationshipChanges func(childComplexity int) int
+		ReplyTo             func(childComplexity int) int
+		SenderCharacter     func(childComplexity int) int
+		SenderKind          func(childComplexity int) int
+		SenderUser          func(childComplexity int) int
+		Seq                 func(childComplexity int) int
+		Turn                func(childComplexity int) int
 	}
 
 	MessageConnection struct {
@@ -397,6 +427,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Mood struct {
+		Distribution func(childComplexity int) int
+		Dominant     func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddMemories            func(childComplexity int, characterID string, input []*model.AddMemoryInput) int
 		AddMemory              func(childComplexity int, characterID string, input model.AddMemoryInput) int
@@ -407,29 +442,57 @@ type ComplexityRoot struct {
 		CreateCharacter        func(childComplexity int, input model.CreateCharacterInput) int
 		CreateEcosystem        func(childComplexity int, input model.CreateEcosystemInput) int
 		CreateRelationship     func(childComplexity int, input model.CreateRelationshipInput) int
+		CreateScenario         func(childComplexity int, input model.CreateScenarioInput) int
 		DeleteCharacter        func(childComplexity int, id string) int
 		DeleteConversation     func(childComplexity int, id string) int
 		DeleteDocument         func(childComplexity int, id string) int
 		DeleteEcosystem        func(childComplexity int, id string) int
 		DeleteRelationship     func(childComplexity int, id string) int
+		DeleteScenario         func(childComplexity int, id string) int
+		DirectCharacter        func(childComplexity int, conversationID string, characterID string, instruction string) int
+		EndScene               func(childComplexity int, conversationID string) int
 		ExportDocument         func(childComplexity int, id string, format documents.ExportFormat) int
 		ForgetMemory           func(childComplexity int, id string) int
+		ImportScenario         func(childComplexity int, ecosystemID string, document any, shareCode *string) int
 		Login                  func(childComplexity int, input model.LoginInput) int
 		Logout                 func(childComplexity int, refreshToken string) int
+		Narrate                func(childComplexity int, conversationID string, text string) int
+		PauseScene             func(childComplexity int, conversationID string) int
 		RefreshToken           func(childComplexity int, token string) int
 		Register               func(childComplexity int, input model.RegisterInput) int
+		ResumeScene            func(childComplexity int, conversationID string) int
+		RunScenario            func(childComplexity int, id string, input *model.RunScenarioInput) int
 		SendMessage            func(childComplexity int, input model.SendMessageInput) int
 		SetConversationStatus  func(childComplexity int, id string, status conversations.Status) int
+		SetSceneMode           func(childComplexity int, conversationID string, mode scenes.Mode, standInID *string) int
+		SetScenePace           func(childComplexity int, conversationID string, paceMs int) int
+		ShareScenario          func(childComplexity int, id string) int
 		StartConversation      func(childComplexity int, input model.StartConversationInput) int
+		StepScene              func(childComplexity int, conversationID string) int
+		UnshareScenario        func(childComplexity int, id string) int
 		UpdateCharacter        func(childComplexity int, id string, input model.UpdateCharacterInput) int
 		UpdateEcosystem        func(childComplexity int, id string, input model.UpdateEcosystemInput) int
 		UpdateRelationship     func(childComplexity int, id string, input model.UpdateRelationshipInput) int
+		UpdateScenario         func(childComplexity int, id string, input model.UpdateScenarioInput) int
 		UploadDocument         func(childComplexity int, file graphql.Upload, title *string, ecosystemID *string) int
 	}
 
 	Neighbor struct {
 		Character func(childComplexity int) int
 		Distance  func(childComplexity int) int
+	}
+
+	Observatory struct {
+		ActiveCharacters     func(childComplexity int) int
+		At                   func(childComplexity int) int
+		Ecosystem            func(childComplexity int) int
+		EnergyLevel          func(childComplexity int) int
+		Feed                 func(childComplexity int) int
+		Mood                 func(childComplexity int) int
+		OngoingConversations func(childComplexity int) int
+		Pairs                func(childComplexity int) int
+		Relationships        func(childComplexity int) int
+		StoryThreads         func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -456,15 +519,21 @@ type ComplexityRoot struct {
 		Documents           func(childComplexity int, first *int, after *string) int
 		Ecosystem           func(childComplexity int, id string) int
 		Ecosystems          func(childComplexity int, first *int, after *string) int
+		ExportScenario      func(childComplexity int, id string) int
 		Me                  func(childComplexity int) int
 		Memory              func(childComplexity int, id string) int
 		Neighbors           func(childComplexity int, characterID string, depth *int) int
 		Node                func(childComplexity int, id string) int
+		Observatory         func(childComplexity int, ecosystemID string) int
 		Recall              func(childComplexity int, characterID string, query string, topK *int, weights *model.RecallWeights) int
 		Relationship        func(childComplexity int, id string) int
 		RelationshipBetween func(childComplexity int, a string, b string) int
 		RelationshipMap     func(childComplexity int, ecosystemID string, filter *model.RelationshipMapFilter, asOf *time.Time) int
+		Scenario            func(childComplexity int, id string) int
+		Scenarios           func(childComplexity int, ecosystemID string, first *int, after *string) int
+		Scene               func(childComplexity int, conversationID string) int
 		SearchMemories      func(childComplexity int, ecosystemID string, query string, topK *int) int
+		SharedScenario      func(childComplexity int, code string) int
 		ShortestPath        func(childComplexity int, fromID string, toID string, maxDepth *int, weighted *bool) int
 		Users               func(childComplexity int, first *int, after *string) int
 	}
@@ -509,10 +578,14 @@ type ComplexityRoot struct {
 		Clamped     func(childComplexity int) int
 		Delta       func(childComplexity int) int
 		Familiarity func(childComplexity int) int
+		From        func(childComplexity int) int
 		Kind        func(childComplexity int) int
+		Line        func(childComplexity int) int
 		Previous    func(childComplexity int) int
 		Strength    func(childComplexity int) int
+		To          func(childComplexity int) int
 		Trust       func(childComplexity int) int
+		Type        func(childComplexity int) int
 	}
 
 	RelationshipChangeConnection struct {
@@ -565,6 +638,88 @@ type ComplexityRoot struct {
 		Trust       func(childComplexity int) int
 	}
 
+	Scenario struct {
+		Cast      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Ecosystem func(childComplexity int) int
+		ID        func(childComplexity int) int
+		MaxTurns  func(childComplexity int) int
+		Mood      func(childComplexity int) int
+		Opening   func(childComplexity int) int
+		PaceMs    func(childComplexity int) int
+		Premise   func(childComplexity int) int
+		Setting   func(childComplexity int) int
+		ShareCode func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	ScenarioConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ScenarioEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ScenarioRole struct {
+		Character func(childComplexity int) int
+		Goal      func(childComplexity int) int
+		MaySpeak  func(childComplexity int) int
+		Role      func(childComplexity int) int
+		Secret    func(childComplexity int) int
+	}
+
+	Scene struct {
+		Conversation      func(childComplexity int) int
+		LastSpeaker       func(childComplexity int) int
+		LastTurnAt        func(childComplexity int) int
+		MaxTurns          func(childComplexity int) int
+		Mode              func(childComplexity int) int
+		Mood              func(childComplexity int) int
+		PaceMs            func(childComplexity int) int
+		PendingDirections func(childComplexity int) int
+		Premise           func(childComplexity int) int
+		Roles             func(childComplexity int) int
+		Scenario          func(childComplexity int) int
+		Seed              func(childComplexity int) int
+		Setting           func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Turn              func(childComplexity int) int
+	}
+
+	SceneActivity struct {
+		Addressee      func(childComplexity int) int
+		Character      func(childComplexity int) int
+		ConversationID func(childComplexity int) int
+		Instruction    func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Mode           func(childComplexity int) int
+		PaceMs         func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Scene          func(childComplexity int) int
+		Speaker        func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Turn           func(childComplexity int) int
+	}
+
+	SceneDirection struct {
+		Character   func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Instruction func(childComplexity int) int
+	}
+
+	SceneEvent struct {
+		At      func(childComplexity int) int
+		Change  func(childComplexity int) int
+		Cursor  func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	ScoredMemory struct {
 		Importance func(childComplexity int) int
 		Memory     func(childComplexity int) int
@@ -584,7 +739,9 @@ type ComplexityRoot struct {
 		EcosystemActivity   func(childComplexity int, ecosystemID string, after *string) int
 		MessageAdded        func(childComplexity int, conversationID string, after *string) int
 		MessageStream       func(childComplexity int, conversationID string) int
+		Observatory         func(childComplexity int, ecosystemID string) int
 		RelationshipChanged func(childComplexity int, ecosystemID string, after *string) int
+		SceneUpdates        func(childComplexity int, conversationID string, after *string) int
 	}
 
 	TextSpan struct {
@@ -626,6 +783,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ActivePairResolver interface {
+	A(ctx context.Context, obj *observatory.Pair) (*characters.Character, error)
+	B(ctx context.Context, obj *observatory.Pair) (*characters.Character, error)
+}
 type BookCharacterResolver interface {
 	Gender(ctx context.Context, obj *analysis.Character) (*string, error)
 
@@ -651,6 +812,8 @@ type ConversationResolver interface {
 	StandIn(ctx context.Context, obj *conversations.Conversation) (*characters.Character, error)
 	Messages(ctx context.Context, obj *conversations.Conversation, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
 	MessageCount(ctx context.Context, obj *conversations.Conversation) (int, error)
+
+	Scene(ctx context.Context, obj *conversations.Conversation) (*scenes.Scene, error)
 }
 type ConversationActivityResolver interface {
 	ConversationID(ctx context.Context, obj *model.ConversationActivity) (string, error)
@@ -696,6 +859,8 @@ type MessageResolver interface {
 	ReplyTo(ctx context.Context, obj *conversations.Message) (*conversations.Message, error)
 
 	Metadata(ctx context.Context, obj *conversations.Message) (any, error)
+
+	RelationshipChanges(ctx context.Context, obj *conversations.Message) ([]*relationships.Change, error)
 }
 type MessageDeltaResolver interface {
 	ConversationID(ctx context.Context, obj *chat.Delta) (string, error)
@@ -731,9 +896,27 @@ type MutationResolver interface {
 	UpdateRelationship(ctx context.Context, id string, input model.UpdateRelationshipInput) (*relationships.Relationship, error)
 	AdjustRelationship(ctx context.Context, id string, delta model.RelationshipDelta, cause *string) (*relationships.Relationship, error)
 	DeleteRelationship(ctx context.Context, id string) (string, error)
+	CreateScenario(ctx context.Context, input model.CreateScenarioInput) (*scenarios.Scenario, error)
+	UpdateScenario(ctx context.Context, id string, input model.UpdateScenarioInput) (*scenarios.Scenario, error)
+	DeleteScenario(ctx context.Context, id string) (string, error)
+	ShareScenario(ctx context.Context, id string) (*scenarios.Scenario, error)
+	UnshareScenario(ctx context.Context, id string) (*scenarios.Scenario, error)
+	ImportScenario(ctx context.Context, ecosystemID string, document any, shareCode *string) (*scenarios.Scenario, error)
+	RunScenario(ctx context.Context, id string, input *model.RunScenarioInput) (*scenes.Scene, error)
+	PauseScene(ctx context.Context, conversationID string) (*scenes.Scene, error)
+	ResumeScene(ctx context.Context, conversationID string) (*scenes.Scene, error)
+	EndScene(ctx context.Context, conversationID string) (*scenes.Scene, error)
+	StepScene(ctx context.Context, conversationID string) (*scenes.Scene, error)
+	Narrate(ctx context.Context, conversationID string, text string) (*conversations.Message, error)
+	DirectCharacter(ctx context.Context, conversationID string, characterID string, instruction string) (*scenes.Scene, error)
+	SetScenePace(ctx context.Context, conversationID string, paceMs int) (*scenes.Scene, error)
+	SetSceneMode(ctx context.Context, conversationID string, mode scenes.Mode, standInID *string) (*scenes.Scene, error)
 }
 type NeighborResolver interface {
 	Character(ctx context.Context, obj *graphstore.Neighbor) (*characters.Character, error)
+}
+type ObservatoryResolver interface {
+	Ecosystem(ctx context.Context, obj *observatory.State) (*ecosystems.Ecosystem, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -755,6 +938,12 @@ type QueryResolver interface {
 	RelationshipMap(ctx context.Context, ecosystemID string, filter *model.RelationshipMapFilter, asOf *time.Time) (*relationships.Map, error)
 	Neighbors(ctx context.Context, characterID string, depth *int) ([]*graphstore.Neighbor, error)
 	ShortestPath(ctx context.Context, fromID string, toID string, maxDepth *int, weighted *bool) (*graphstore.Path, error)
+	Scenario(ctx context.Context, id string) (*scenarios.Scenario, error)
+	Scenarios(ctx context.Context, ecosystemID string, first *int, after *string) (*model.ScenarioConnection, error)
+	ExportScenario(ctx context.Context, id string) (any, error)
+	SharedScenario(ctx context.Context, code string) (any, error)
+	Scene(ctx context.Context, conversationID string) (*scenes.Scene, error)
+	Observatory(ctx context.Context, ecosystemID string) (*observatory.State, error)
 }
 type RelationshipResolver interface {
 	ID(ctx context.Context, obj *relationships.Relationship) (string, error)
@@ -774,11 +963,45 @@ type RelationshipChangeResolver interface {
 	Kind(ctx context.Context, obj *relationships.Change) (model.RelationshipChangeKind, error)
 
 	CausedBy(ctx context.Context, obj *relationships.Change) (*auth.User, error)
+
+	From(ctx context.Context, obj *relationships.Change) (*characters.Character, error)
+	To(ctx context.Context, obj *relationships.Change) (*characters.Character, error)
+
+	Line(ctx context.Context, obj *relationships.Change) (*conversations.Message, error)
 }
 type RelationshipPathResolver interface {
 	Characters(ctx context.Context, obj *graphstore.Path) ([]*characters.Character, error)
 	Relationships(ctx context.Context, obj *graphstore.Path) ([]*relationships.Relationship, error)
 	Length(ctx context.Context, obj *graphstore.Path) (int, error)
+}
+type ScenarioResolver interface {
+	ID(ctx context.Context, obj *scenarios.Scenario) (string, error)
+	Ecosystem(ctx context.Context, obj *scenarios.Scenario) (*ecosystems.Ecosystem, error)
+
+	Cast(ctx context.Context, obj *scenarios.Scenario) ([]*scenarios.Role, error)
+}
+type ScenarioRoleResolver interface {
+	Character(ctx context.Context, obj *scenarios.Role) (*characters.Character, error)
+}
+type SceneResolver interface {
+	Conversation(ctx context.Context, obj *scenes.Scene) (*conversations.Conversation, error)
+	Scenario(ctx context.Context, obj *scenes.Scene) (*scenarios.Scenario, error)
+
+	LastSpeaker(ctx context.Context, obj *scenes.Scene) (*characters.Character, error)
+
+	PendingDirections(ctx context.Context, obj *scenes.Scene) ([]*db.SceneDirection, error)
+}
+type SceneActivityResolver interface {
+	ConversationID(ctx context.Context, obj *model.SceneActivity) (string, error)
+	Scene(ctx context.Context, obj *model.SceneActivity) (*scenes.Scene, error)
+
+	Speaker(ctx context.Context, obj *model.SceneActivity) (*characters.Character, error)
+	Addressee(ctx context.Context, obj *model.SceneActivity) (*characters.Character, error)
+
+	Character(ctx context.Context, obj *model.SceneActivity) (*characters.Character, error)
+}
+type SceneDirectionResolver interface {
+	Character(ctx context.Context, obj *db.SceneDirection) (*characters.Character, error)
 }
 type SubscriptionResolver interface {
 	DocumentAnalysis(ctx context.Context, documentID string) (<-chan *model.DocumentAnalysisProgress, error)
@@ -786,6 +1009,8 @@ type SubscriptionResolver interface {
 	MessageStream(ctx context.Context, conversationID string) (<-chan *chat.Delta, error)
 	EcosystemActivity(ctx context.Context, ecosystemID string, after *string) (<-chan *model.EcosystemEvent, error)
 	RelationshipChanged(ctx context.Context, ecosystemID string, after *string) (<-chan *model.RelationshipChangedEvent, error)
+	SceneUpdates(ctx context.Context, conversationID string, after *string) (<-chan *model.SceneEvent, error)
+	Observatory(ctx context.Context, ecosystemID string) (<-chan *observatory.State, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *auth.User) (string, error)
@@ -808,6 +1033,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ActivePair.a":
+		if e.ComplexityRoot.ActivePair.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.A(childComplexity), true
+	case "ActivePair.activity":
+		if e.ComplexityRoot.ActivePair.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.Activity(childComplexity), true
+	case "ActivePair.at":
+		if e.ComplexityRoot.ActivePair.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.At(childComplexity), true
+	case "ActivePair.b":
+		if e.ComplexityRoot.ActivePair.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.B(childComplexity), true
+	case "ActivePair.mutual":
+		if e.ComplexityRoot.ActivePair.Mutual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.Mutual(childComplexity), true
+	case "ActivePair.strengthChange":
+		if e.ComplexityRoot.ActivePair.StrengthChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.StrengthChange(childComplexity), true
+	case "ActivePair.type":
+		if e.ComplexityRoot.ActivePair.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivePair.Type(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -1309,6 +1577,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Conversation.scene":
+		if e.ComplexityRoot.Conversation.Scene == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Scene(childComplexity), true
 	case "Conversation.standIn":
 		if e.ComplexityRoot.Conversation.StandIn == nil {
 			break
@@ -1765,6 +2039,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EcosystemEvent.Topic(childComplexity), true
 
+	case "EmotionShare.count":
+		if e.ComplexityRoot.EmotionShare.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmotionShare.Count(childComplexity), true
+	case "EmotionShare.emotion":
+		if e.ComplexityRoot.EmotionShare.Emotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmotionShare.Emotion(childComplexity), true
+	case "EmotionShare.share":
+		if e.ComplexityRoot.EmotionShare.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmotionShare.Share(childComplexity), true
+
 	case "MapEdge.familiarity":
 		if e.ComplexityRoot.MapEdge.Familiarity == nil {
 			break
@@ -2060,6 +2353,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.Metadata(childComplexity), true
+	case "Message.relationshipChanges":
+		if e.ComplexityRoot.Message.RelationshipChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.RelationshipChanges(childComplexity), true
 	case "Message.replyTo":
 		if e.ComplexityRoot.Message.ReplyTo == nil {
 			break
@@ -2090,6 +2389,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.Seq(childComplexity), true
+	case "Message.turn":
+		if e.ComplexityRoot.Message.Turn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Turn(childComplexity), true
 
 	case "MessageConnection.edges":
 		if e.ComplexityRoot.MessageConnection.Edges == nil {
@@ -2171,6 +2476,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "Mood.distribution":
+		if e.ComplexityRoot.Mood.Distribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mood.Distribution(childComplexity), true
+	case "Mood.dominant":
+		if e.ComplexityRoot.Mood.Dominant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mood.Dominant(childComplexity), true
 
 	case "Mutation.addMemories":
 		if e.ComplexityRoot.Mutation.AddMemories == nil {
@@ -2271,6 +2589,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRelationship(childComplexity, args["input"].(model.CreateRelationshipInput)), true
+	case "Mutation.createScenario":
+		if e.ComplexityRoot.Mutation.CreateScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateScenario(childComplexity, args["input"].(model.CreateScenarioInput)), true
 	case "Mutation.deleteCharacter":
 		if e.ComplexityRoot.Mutation.DeleteCharacter == nil {
 			break
@@ -2326,6 +2655,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelationship(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteScenario":
+		if e.ComplexityRoot.Mutation.DeleteScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteScenario(childComplexity, args["id"].(string)), true
+	case "Mutation.directCharacter":
+		if e.ComplexityRoot.Mutation.DirectCharacter == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_directCharacter_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DirectCharacter(childComplexity, args["conversationId"].(string), args["characterId"].(string), args["instruction"].(string)), true
+	case "Mutation.endScene":
+		if e.ComplexityRoot.Mutation.EndScene == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endScene_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndScene(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.exportDocument":
 		if e.ComplexityRoot.Mutation.ExportDocument == nil {
 			break
@@ -2348,6 +2710,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ForgetMemory(childComplexity, args["id"].(string)), true
+	case "Mutation.importScenario":
+		if e.ComplexityRoot.Mutation.ImportScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportScenario(childComplexity, args["ecosystemId"].(string), args["document"].(any), args["shareCode"].(*string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2370,6 +2743,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.narrate":
+		if e.ComplexityRoot.Mutation.Narrate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_narrate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Narrate(childComplexity, args["conversationId"].(string), args["text"].(string)), true
+	case "Mutation.pauseScene":
+		if e.ComplexityRoot.Mutation.PauseScene == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pauseScene_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PauseScene(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -2392,6 +2787,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(model.RegisterInput)), true
+	case "Mutation.resumeScene":
+		if e.ComplexityRoot.Mutation.ResumeScene == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resumeScene_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeScene(childComplexity, args["conversationId"].(string)), true
+	case "Mutation.runScenario":
+		if e.ComplexityRoot.Mutation.RunScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunScenario(childComplexity, args["id"].(string), args["input"].(*model.RunScenarioInput)), true
 	case "Mutation.sendMessage":
 		if e.ComplexityRoot.Mutation.SendMessage == nil {
 			break
@@ -2414,6 +2831,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetConversationStatus(childComplexity, args["id"].(string), args["status"].(conversations.Status)), true
+	case "Mutation.setSceneMode":
+		if e.ComplexityRoot.Mutation.SetSceneMode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSceneMode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSceneMode(childComplexity, args["conversationId"].(string), args["mode"].(scenes.Mode), args["standInId"].(*string)), true
+	case "Mutation.setScenePace":
+		if e.ComplexityRoot.Mutation.SetScenePace == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setScenePace_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetScenePace(childComplexity, args["conversationId"].(string), args["paceMs"].(int)), true
+	case "Mutation.shareScenario":
+		if e.ComplexityRoot.Mutation.ShareScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shareScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShareScenario(childComplexity, args["id"].(string)), true
 	case "Mutation.startConversation":
 		if e.ComplexityRoot.Mutation.StartConversation == nil {
 			break
@@ -2425,6 +2875,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartConversation(childComplexity, args["input"].(model.StartConversationInput)), true
+	case "Mutation.stepScene":
+		if e.ComplexityRoot.Mutation.StepScene == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stepScene_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StepScene(childComplexity, args["conversationId"].(string)), true
+	case "Mutation.unshareScenario":
+		if e.ComplexityRoot.Mutation.UnshareScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unshareScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnshareScenario(childComplexity, args["id"].(string)), true
 	case "Mutation.updateCharacter":
 		if e.ComplexityRoot.Mutation.UpdateCharacter == nil {
 			break
@@ -2458,6 +2930,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRelationship(childComplexity, args["id"].(string), args["input"].(model.UpdateRelationshipInput)), true
+	case "Mutation.updateScenario":
+		if e.ComplexityRoot.Mutation.UpdateScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateScenario(childComplexity, args["id"].(string), args["input"].(model.UpdateScenarioInput)), true
 	case "Mutation.uploadDocument":
 		if e.ComplexityRoot.Mutation.UploadDocument == nil {
 			break
@@ -2482,6 +2965,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Neighbor.Distance(childComplexity), true
+
+	case "Observatory.activeCharacters":
+		if e.ComplexityRoot.Observatory.ActiveCharacters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.ActiveCharacters(childComplexity), true
+	case "Observatory.at":
+		if e.ComplexityRoot.Observatory.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.At(childComplexity), true
+	case "Observatory.ecosystem":
+		if e.ComplexityRoot.Observatory.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.Ecosystem(childComplexity), true
+	case "Observatory.energyLevel":
+		if e.ComplexityRoot.Observatory.EnergyLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.EnergyLevel(childComplexity), true
+	case "Observatory.feed":
+		if e.ComplexityRoot.Observatory.Feed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.Feed(childComplexity), true
+	case "Observatory.mood":
+		if e.ComplexityRoot.Observatory.Mood == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.Mood(childComplexity), true
+	case "Observatory.ongoingConversations":
+		if e.ComplexityRoot.Observatory.OngoingConversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.OngoingConversations(childComplexity), true
+	case "Observatory.activePairs":
+		if e.ComplexityRoot.Observatory.Pairs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.Pairs(childComplexity), true
+	case "Observatory.relationships":
+		if e.ComplexityRoot.Observatory.Relationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.Relationships(childComplexity), true
+	case "Observatory.storyThreads":
+		if e.ComplexityRoot.Observatory.StoryThreads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observatory.StoryThreads(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2627,6 +3171,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Ecosystems(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.exportScenario":
+		if e.ComplexityRoot.Query.ExportScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportScenario(childComplexity, args["id"].(string)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2667,6 +3222,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.observatory":
+		if e.ComplexityRoot.Query.Observatory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_observatory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Observatory(childComplexity, args["ecosystemId"].(string)), true
 	case "Query.recall":
 		if e.ComplexityRoot.Query.Recall == nil {
 			break
@@ -2711,6 +3277,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RelationshipMap(childComplexity, args["ecosystemId"].(string), args["filter"].(*model.RelationshipMapFilter), args["asOf"].(*time.Time)), true
+	case "Query.scenario":
+		if e.ComplexityRoot.Query.Scenario == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Scenario(childComplexity, args["id"].(string)), true
+	case "Query.scenarios":
+		if e.ComplexityRoot.Query.Scenarios == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scenarios_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Scenarios(childComplexity, args["ecosystemId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.scene":
+		if e.ComplexityRoot.Query.Scene == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scene_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Scene(childComplexity, args["conversationId"].(string)), true
 	case "Query.searchMemories":
 		if e.ComplexityRoot.Query.SearchMemories == nil {
 			break
@@ -2722,6 +3321,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SearchMemories(childComplexity, args["ecosystemId"].(string), args["query"].(string), args["topK"].(*int)), true
+	case "Query.sharedScenario":
+		if e.ComplexityRoot.Query.SharedScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sharedScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SharedScenario(childComplexity, args["code"].(string)), true
 	case "Query.shortestPath":
 		if e.ComplexityRoot.Query.ShortestPath == nil {
 			break
@@ -2950,12 +3560,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipChange.Familiarity(childComplexity), true
+	case "RelationshipChange.from":
+		if e.ComplexityRoot.RelationshipChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.From(childComplexity), true
 	case "RelationshipChange.kind":
 		if e.ComplexityRoot.RelationshipChange.Kind == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RelationshipChange.Kind(childComplexity), true
+	case "RelationshipChange.line":
+		if e.ComplexityRoot.RelationshipChange.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Line(childComplexity), true
 	case "RelationshipChange.previous":
 		if e.ComplexityRoot.RelationshipChange.Previous == nil {
 			break
@@ -2968,12 +3590,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipChange.Strength(childComplexity), true
+	case "RelationshipChange.to":
+		if e.ComplexityRoot.RelationshipChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.To(childComplexity), true
 	case "RelationshipChange.trust":
 		if e.ComplexityRoot.RelationshipChange.Trust == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RelationshipChange.Trust(childComplexity), true
+	case "RelationshipChange.type":
+		if e.ComplexityRoot.RelationshipChange.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationshipChange.Type(childComplexity), true
 
 	case "RelationshipChangeConnection.edges":
 		if e.ComplexityRoot.RelationshipChangeConnection.Edges == nil {
@@ -3139,6 +3773,362 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RelationshipValues.Trust(childComplexity), true
 
+	case "Scenario.cast":
+		if e.ComplexityRoot.Scenario.Cast == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Cast(childComplexity), true
+	case "Scenario.createdAt":
+		if e.ComplexityRoot.Scenario.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.CreatedAt(childComplexity), true
+	case "Scenario.ecosystem":
+		if e.ComplexityRoot.Scenario.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Ecosystem(childComplexity), true
+	case "Scenario.id":
+		if e.ComplexityRoot.Scenario.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.ID(childComplexity), true
+	case "Scenario.maxTurns":
+		if e.ComplexityRoot.Scenario.MaxTurns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.MaxTurns(childComplexity), true
+	case "Scenario.mood":
+		if e.ComplexityRoot.Scenario.Mood == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Mood(childComplexity), true
+	case "Scenario.opening":
+		if e.ComplexityRoot.Scenario.Opening == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Opening(childComplexity), true
+	case "Scenario.paceMs":
+		if e.ComplexityRoot.Scenario.PaceMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.PaceMs(childComplexity), true
+	case "Scenario.premise":
+		if e.ComplexityRoot.Scenario.Premise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Premise(childComplexity), true
+	case "Scenario.setting":
+		if e.ComplexityRoot.Scenario.Setting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Setting(childComplexity), true
+	case "Scenario.shareCode":
+		if e.ComplexityRoot.Scenario.ShareCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.ShareCode(childComplexity), true
+	case "Scenario.title":
+		if e.ComplexityRoot.Scenario.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Title(childComplexity), true
+	case "Scenario.updatedAt":
+		if e.ComplexityRoot.Scenario.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.UpdatedAt(childComplexity), true
+
+	case "ScenarioConnection.edges":
+		if e.ComplexityRoot.ScenarioConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioConnection.Edges(childComplexity), true
+	case "ScenarioConnection.nodes":
+		if e.ComplexityRoot.ScenarioConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioConnection.Nodes(childComplexity), true
+	case "ScenarioConnection.pageInfo":
+		if e.ComplexityRoot.ScenarioConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioConnection.PageInfo(childComplexity), true
+	case "ScenarioConnection.totalCount":
+		if e.ComplexityRoot.ScenarioConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioConnection.TotalCount(childComplexity), true
+
+	case "ScenarioEdge.cursor":
+		if e.ComplexityRoot.ScenarioEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioEdge.Cursor(childComplexity), true
+	case "ScenarioEdge.node":
+		if e.ComplexityRoot.ScenarioEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioEdge.Node(childComplexity), true
+
+	case "ScenarioRole.character":
+		if e.ComplexityRoot.ScenarioRole.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRole.Character(childComplexity), true
+	case "ScenarioRole.goal":
+		if e.ComplexityRoot.ScenarioRole.Goal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRole.Goal(childComplexity), true
+	case "ScenarioRole.maySpeak":
+		if e.ComplexityRoot.ScenarioRole.MaySpeak == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRole.MaySpeak(childComplexity), true
+	case "ScenarioRole.role":
+		if e.ComplexityRoot.ScenarioRole.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRole.Role(childComplexity), true
+	case "ScenarioRole.secret":
+		if e.ComplexityRoot.ScenarioRole.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRole.Secret(childComplexity), true
+
+	case "Scene.conversation":
+		if e.ComplexityRoot.Scene.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Conversation(childComplexity), true
+	case "Scene.lastSpeaker":
+		if e.ComplexityRoot.Scene.LastSpeaker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.LastSpeaker(childComplexity), true
+	case "Scene.lastTurnAt":
+		if e.ComplexityRoot.Scene.LastTurnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.LastTurnAt(childComplexity), true
+	case "Scene.maxTurns":
+		if e.ComplexityRoot.Scene.MaxTurns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.MaxTurns(childComplexity), true
+	case "Scene.mode":
+		if e.ComplexityRoot.Scene.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Mode(childComplexity), true
+	case "Scene.mood":
+		if e.ComplexityRoot.Scene.Mood == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Mood(childComplexity), true
+	case "Scene.paceMs":
+		if e.ComplexityRoot.Scene.PaceMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.PaceMs(childComplexity), true
+	case "Scene.pendingDirections":
+		if e.ComplexityRoot.Scene.PendingDirections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.PendingDirections(childComplexity), true
+	case "Scene.premise":
+		if e.ComplexityRoot.Scene.Premise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Premise(childComplexity), true
+	case "Scene.cast":
+		if e.ComplexityRoot.Scene.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Roles(childComplexity), true
+	case "Scene.scenario":
+		if e.ComplexityRoot.Scene.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Scenario(childComplexity), true
+	case "Scene.seed":
+		if e.ComplexityRoot.Scene.Seed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Seed(childComplexity), true
+	case "Scene.setting":
+		if e.ComplexityRoot.Scene.Setting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Setting(childComplexity), true
+	case "Scene.status":
+		if e.ComplexityRoot.Scene.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Status(childComplexity), true
+	case "Scene.turn":
+		if e.ComplexityRoot.Scene.Turn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scene.Turn(childComplexity), true
+
+	case "SceneActivity.addressee":
+		if e.ComplexityRoot.SceneActivity.Addressee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Addressee(childComplexity), true
+	case "SceneActivity.character":
+		if e.ComplexityRoot.SceneActivity.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Character(childComplexity), true
+	case "SceneActivity.conversationId":
+		if e.ComplexityRoot.SceneActivity.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.ConversationID(childComplexity), true
+	case "SceneActivity.instruction":
+		if e.ComplexityRoot.SceneActivity.Instruction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Instruction(childComplexity), true
+	case "SceneActivity.kind":
+		if e.ComplexityRoot.SceneActivity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Kind(childComplexity), true
+	case "SceneActivity.mode":
+		if e.ComplexityRoot.SceneActivity.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Mode(childComplexity), true
+	case "SceneActivity.paceMs":
+		if e.ComplexityRoot.SceneActivity.PaceMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.PaceMs(childComplexity), true
+	case "SceneActivity.reason":
+		if e.ComplexityRoot.SceneActivity.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Reason(childComplexity), true
+	case "SceneActivity.scene":
+		if e.ComplexityRoot.SceneActivity.Scene == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Scene(childComplexity), true
+	case "SceneActivity.speaker":
+		if e.ComplexityRoot.SceneActivity.Speaker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Speaker(childComplexity), true
+	case "SceneActivity.status":
+		if e.ComplexityRoot.SceneActivity.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Status(childComplexity), true
+	case "SceneActivity.turn":
+		if e.ComplexityRoot.SceneActivity.Turn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneActivity.Turn(childComplexity), true
+
+	case "SceneDirection.character":
+		if e.ComplexityRoot.SceneDirection.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneDirection.Character(childComplexity), true
+	case "SceneDirection.createdAt":
+		if e.ComplexityRoot.SceneDirection.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneDirection.CreatedAt(childComplexity), true
+	case "SceneDirection.instruction":
+		if e.ComplexityRoot.SceneDirection.Instruction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneDirection.Instruction(childComplexity), true
+
+	case "SceneEvent.at":
+		if e.ComplexityRoot.SceneEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneEvent.At(childComplexity), true
+	case "SceneEvent.change":
+		if e.ComplexityRoot.SceneEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneEvent.Change(childComplexity), true
+	case "SceneEvent.cursor":
+		if e.ComplexityRoot.SceneEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneEvent.Cursor(childComplexity), true
+	case "SceneEvent.message":
+		if e.ComplexityRoot.SceneEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SceneEvent.Message(childComplexity), true
+
 	case "ScoredMemory.importance":
 		if e.ComplexityRoot.ScoredMemory.Importance == nil {
 			break
@@ -3233,6 +4223,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.MessageStream(childComplexity, args["conversationId"].(string)), true
+	case "Subscription.observatory":
+		if e.ComplexityRoot.Subscription.Observatory == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_observatory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Observatory(childComplexity, args["ecosystemId"].(string)), true
 	case "Subscription.relationshipChanged":
 		if e.ComplexityRoot.Subscription.RelationshipChanged == nil {
 			break
@@ -3244,6 +4245,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.RelationshipChanged(childComplexity, args["ecosystemId"].(string), args["after"].(*string)), true
+	case "Subscription.sceneUpdates":
+		if e.ComplexityRoot.Subscription.SceneUpdates == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_sceneUpdates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SceneUpdates(childComplexity, args["conversationId"].(string), args["after"].(*string)), true
 
 	case "TextSpan.end":
 		if e.ComplexityRoot.TextSpan.End == nil {
@@ -3380,6 +4392,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCharacterInput", ec.unmarshalInputCreateCharacterInput),
 			graphql.NewInputUnmarshaler("CreateEcosystemInput", ec.unmarshalInputCreateEcosystemInput),
 			graphql.NewInputUnmarshaler("CreateRelationshipInput", ec.unmarshalInputCreateRelationshipInput),
+			graphql.NewInputUnmarshaler("CreateScenarioInput", ec.unmarshalInputCreateScenarioInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MemoryFilter", ec.unmarshalInputMemoryFilter),
 			graphql.NewInputUnmarshaler("PersonalityTraitsInput", ec.unmarshalInputPersonalityTraitsInput),
@@ -3388,11 +4401,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RelationshipDelta", ec.unmarshalInputRelationshipDelta),
 			graphql.NewInputUnmarshaler("RelationshipFilter", ec.unmarshalInputRelationshipFilter),
 			graphql.NewInputUnmarshaler("RelationshipMapFilter", ec.unmarshalInputRelationshipMapFilter),
+			graphql.NewInputUnmarshaler("RunScenarioInput", ec.unmarshalInputRunScenarioInput),
+			graphql.NewInputUnmarshaler("ScenarioRoleInput", ec.unmarshalInputScenarioRoleInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("StartConversationInput", ec.unmarshalInputStartConversationInput),
 			graphql.NewInputUnmarshaler("UpdateCharacterInput", ec.unmarshalInputUpdateCharacterInput),
 			graphql.NewInputUnmarshaler("UpdateEcosystemInput", ec.unmarshalInputUpdateEcosystemInput),
 			graphql.NewInputUnmarshaler("UpdateRelationshipInput", ec.unmarshalInputUpdateRelationshipInput),
+			graphql.NewInputUnmarshaler("UpdateScenarioInput", ec.unmarshalInputUpdateScenarioInput),
 		)
 	}
 	first := true
@@ -4164,13 +5180,13 @@ type ConversationActivity {
   status: ConversationStatus!
 }
 
-union Activity = Message | RelationshipActivity | CharacterActivity | MemoryActivity | ConversationActivity
+union Activity = Message | RelationshipActivity | CharacterActivity | MemoryActivity | ConversationActivity | SceneActivity
 
 "Something that happened in an ecosystem."
 type EcosystemEvent {
   "Pass it as ` + "`" + `after` + "`" + ` to resume from this event."
   cursor: String!
-  "message.created, relationship.changed, character.changed, memory.changed or conversation.changed."
+  "message.created, relationship.changed, character.changed, memory.changed, conversation.changed or scene.changed."
   topic: String!
   at: Time!
   activity: Activity!
@@ -4361,7 +5377,7 @@ type RelationshipChange {
   "Whether a value hit the end of its range and was cut."
   clamped: Boolean!
   cause: String
-  "What made the change: ` + "`" + `user` + "`" + ` (see causedBy) or ` + "`" + `engine` + "`" + `."
+  "What made the change: ` + "`" + `user` + "`" + ` (see causedBy), ` + "`" + `scene` + "`" + ` (see line) or ` + "`" + `engine` + "`" + `."
   actor: String!
   "The user who made the change; null when the engine did, or the account is gone."
   causedBy: User
@@ -4537,6 +5553,354 @@ extend type Mutation {
   deleteRelationship(id: ID!): ID! @auth
 }
 `, BuiltIn: false},
+	{Name: "../schema/scenes.graphqls", Input: `"""
+A scene as data: where it happens, its mood, its premise, the cast with their roles,
+goals and secrets, and how it runs. Run it with ` + "`" + `runScenario` + "`" + `; share it with
+` + "`" + `shareScenario` + "`" + ` (a read-only code) or ` + "`" + `exportScenario` + "`" + ` (a portable JSON document).
+"""
+type Scenario implements Node {
+  id: ID!
+  ecosystem: Ecosystem!
+  "1 to 200 characters, e.g. \"The letter\"."
+  title: String!
+  "Where it happens, e.g. \"Victorian Garden\" (at most 500 characters)."
+  setting: String!
+  "The mood, e.g. \"Tense\" (at most 100 characters)."
+  mood: String!
+  "What the scene is about (at most 5000 characters)."
+  premise: String!
+  "What the narrator says when a scene starts (at most 5000 characters; empty: nothing)."
+  opening: String!
+  "The cast in order, with their parts."
+  cast: [ScenarioRole!]!
+  "Turns a scene runs before it ends by itself (1..10000)."
+  maxTurns: Int!
+  "Milliseconds between two turns (0..600000), so a person can follow along."
+  paceMs: Int!
+  "The read-only share code, if the scenario is shared."
+  shareCode: String
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+"A character's part in a scenario."
+type ScenarioRole {
+  character: Character!
+  "E.g. \"the accused\" (at most 200 characters)."
+  role: String!
+  "What the character wants in this scene (at most 1000 characters)."
+  goal: String!
+  """
+  What only this character knows (at most 2000 characters): it is in this character's
+  memories only, nobody else says it, and this character says it only when the director
+  tells it to.
+  """
+  secret: String!
+  "False: the character is present, witnesses and remembers, but never takes a turn."
+  maySpeak: Boolean!
+}
+
+type ScenarioConnection {
+  edges: [ScenarioEdge!]!
+  nodes: [Scenario!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ScenarioEdge {
+  cursor: String!
+  node: Scenario!
+}
+
+input ScenarioRoleInput {
+  "A character of the scenario's ecosystem."
+  characterId: ID!
+  role: String = ""
+  goal: String = ""
+  secret: String = ""
+  maySpeak: Boolean = true
+}
+
+input CreateScenarioInput {
+  ecosystemId: ID!
+  title: String!
+  setting: String = ""
+  mood: String = ""
+  premise: String = ""
+  opening: String = ""
+  "2 to 50 characters of the ecosystem, each once."
+  cast: [ScenarioRoleInput!]!
+  "1..10000, default 30."
+  maxTurns: Int = 30
+  "0..600000 milliseconds, default 1500."
+  paceMs: Int = 1500
+}
+
+"Fields left out keep their value; ` + "`" + `cast` + "`" + `, when given, replaces the cast."
+input UpdateScenarioInput {
+  title: String
+  setting: String
+  mood: String
+  premise: String
+  opening: String
+  cast: [ScenarioRoleInput!]
+  maxTurns: Int
+  paceMs: Int
+}
+
+"Whether the user takes part in a scene."
+enum SceneMode {
+  "Observer Mode: the cast talks among itself; the user watches and directs."
+  OBSERVE
+  "The user's messages (` + "`" + `sendMessage` + "`" + `) join the scene; a character addressed answers at the next turn."
+  PARTICIPATE
+}
+
+input RunScenarioInput {
+  "Makes the offline storyteller's choices (who speaks, what is said) repeatable; default random. 0..2147483647."
+  seed: Int
+  "Overrides the scenario's maxTurns (1..10000)."
+  maxTurns: Int
+  "Overrides the scenario's paceMs (0..600000)."
+  paceMs: Int
+  mode: SceneMode = OBSERVE
+  "A character of the ecosystem, not in the cast, that the user speaks as in PARTICIPATE mode."
+  standInId: ID
+  "The conversation's title; default the scenario's."
+  title: String
+}
+
+"""
+A running scene: a SCENE conversation whose cast speaks on its own, one line per turn.
+
+Who speaks next: every character of the cast that may speak, except the last speaker
+(while anyone else may), is scored: +3 when the last line was addressed to it, +2.5 when
+the director gave it an instruction, up to +1.5 when the last line touches its goal or
+secret, + |strength| of its bond with the last speaker (love and hostility both pull),
++ extraversion × 0.5 + social energy × 0.7, + autonomyLevel × 0.5, + 0.2 per turn it has
+been silent (at most 1.2), − 0.5 per line it said in the last six turns. A drained
+character (energy under 0.15) counts a third. The speaker is drawn with weights
+exp(1.5 × score) from a generator seeded by (seed, turn): the same seed on the same
+state replays the same choices. Whom it addresses: the character who spoke to it, with
+a chance of 0.55 + 0.35 × |strength| of its bond with them; otherwise someone present,
+drawn by the strength of its feelings and familiarity.
+"""
+type Scene {
+  conversation: Conversation!
+  "The scenario it was started from; null once that is deleted."
+  scenario: Scenario
+  status: ConversationStatus!
+  mode: SceneMode!
+  "The last turn written (0 before the first line)."
+  turn: Int!
+  maxTurns: Int!
+  paceMs: Int!
+  seed: Int!
+  setting: String!
+  mood: String!
+  premise: String!
+  "The cast with their parts (secrets included: the scene is the viewer's)."
+  cast: [ScenarioRole!]!
+  lastSpeaker: Character
+  lastTurnAt: Time
+  "Director's instructions not yet followed, oldest first."
+  pendingDirections: [SceneDirection!]!
+}
+
+"A director's instruction to a character, followed by its next line."
+type SceneDirection {
+  character: Character!
+  instruction: String!
+  createdAt: Time!
+}
+
+enum SceneChangeKind {
+  STARTED
+  PAUSED
+  RESUMED
+  ENDED
+  "One turn was run while paused."
+  STEPPED
+  "A turn was written: ` + "`" + `speaker` + "`" + ` was chosen (see ` + "`" + `reason` + "`" + `) and spoke to ` + "`" + `addressee` + "`" + `."
+  TURN
+  "Pace, mode or max turns changed."
+  SETTINGS
+  "The director gave ` + "`" + `character` + "`" + ` an instruction."
+  DIRECTED
+}
+
+"A change of a scene's state, in its ecosystem's stream."
+type SceneActivity {
+  kind: SceneChangeKind!
+  conversationId: ID!
+  scene: Scene
+  status: ConversationStatus!
+  turn: Int!
+  paceMs: Int!
+  mode: SceneMode!
+  speaker: Character
+  addressee: Character
+  "Why the speaker was chosen, e.g. \"addressed\", \"directed\", \"bond\", \"talkative\"."
+  reason: String
+  "The character directed (DIRECTED)."
+  character: Character
+  instruction: String
+}
+
+"Something that happened in a scene: a line (character, narrator or user) or a change of its state."
+type SceneEvent {
+  "Pass it as ` + "`" + `after` + "`" + ` to resume from this event (an ecosystem event cursor)."
+  cursor: String!
+  at: Time!
+  "The line, for message events."
+  message: Message
+  "The state change, for scene events."
+  change: SceneActivity
+}
+
+"The mood of an ecosystem: how its active characters feel."
+type Mood {
+  "The most common emotion (neutral when nobody is active)."
+  dominant: String!
+  distribution: [EmotionShare!]!
+}
+
+type EmotionShare {
+  emotion: String!
+  count: Int!
+  "0..1 of the active characters."
+  share: Float!
+}
+
+"""
+Two characters whose bond moved recently, and what is happening between them, from the
+relationship's type and the sign of the change: falling (arguing; quarrelling for
+ROMANCE; falling out for FRIEND, FAMILY, ALLY, MENTOR; drifting apart otherwise) or
+rising (reconciling when the bond is still hostile or was a RIVAL or ENEMY; courting for
+ROMANCE; allied for ALLY; bonding for FRIEND and FAMILY; mentoring for MENTOR; getting
+acquainted otherwise).
+"""
+type ActivePair {
+  a: Character!
+  b: Character!
+  "True when both directions moved (a <-> b); false: only a -> b."
+  mutual: Boolean!
+  activity: String!
+  type: RelationshipType!
+  "The summed strength change of the pair's latest moves (−2..2)."
+  strengthChange: Float!
+  at: Time!
+}
+
+"An ecosystem's live state, for a dashboard."
+type Observatory {
+  ecosystem: Ecosystem!
+  activeCharacters: Int!
+  relationships: Int!
+  "ACTIVE conversations, direct and scenes."
+  ongoingConversations: Int!
+  "Scenes running now (ACTIVE scenes)."
+  storyThreads: Int!
+  "Mean social energy of the active characters, 0..1."
+  energyLevel: Float!
+  mood: Mood!
+  "The pairs whose bonds moved most recently (at most 10)."
+  activePairs: [ActivePair!]!
+  "The latest lines of the ecosystem's scenes, newest first (at most 20)."
+  feed: [Message!]!
+  at: Time!
+}
+
+extend type Conversation {
+  "The scene this conversation runs; null for conversations not started from a scenario."
+  scene: Scene
+}
+
+extend type Message {
+  "The scene's turn this line is (1, 2, 3 ...); null for lines that are not turns."
+  turn: Int
+  "The relationship changes this line caused, as recorded in their history."
+  relationshipChanges: [RelationshipChange!]!
+}
+
+extend type Query {
+  scenario(id: ID!): Scenario @auth
+  "An ecosystem's scenarios, oldest first."
+  scenarios(ecosystemId: ID!, first: Int = 20, after: String): ScenarioConnection! @auth
+  """
+  A scenario as a portable JSON document: its words, run settings, and the cast referenced
+  by name and description (with roles, goals and secrets), for ` + "`" + `importScenario` + "`" + `.
+  """
+  exportScenario(id: ID!): JSON! @auth
+  "The portable document of a shared scenario, by its share code (anyone signed in)."
+  sharedScenario(code: String!): JSON! @auth
+  "The scene of a conversation."
+  scene(conversationId: ID!): Scene @auth
+  "An ecosystem's live state."
+  observatory(ecosystemId: ID!): Observatory! @auth
+}
+
+extend type Mutation {
+  createScenario(input: CreateScenarioInput!): Scenario! @auth
+  updateScenario(id: ID!, input: UpdateScenarioInput!): Scenario! @auth
+  "Deletes the scenario (scenes already run keep their lines). Returns the deleted id."
+  deleteScenario(id: ID!): ID! @auth
+  "Gives the scenario a read-only share code (the same one if it has one)."
+  shareScenario(id: ID!): Scenario! @auth
+  "Takes the share code away."
+  unshareScenario(id: ID!): Scenario! @auth
+  """
+  Imports a scenario into one of your ecosystems, from a document (` + "`" + `exportScenario` + "`" + `) or a
+  share code: cast members are matched by name (case-insensitive), and the missing ones are
+  created from the document's name and description.
+  """
+  importScenario(ecosystemId: ID!, document: JSON, shareCode: String): Scenario! @auth
+  """
+  Starts a scene of the scenario: a SCENE conversation in which the cast speaks on its own,
+  turn after turn, until maxTurns, ` + "`" + `endScene` + "`" + `, or a pause.
+  """
+  runScenario(id: ID!, input: RunScenarioInput): Scene! @auth
+  "Stops the scene after the turn under way."
+  pauseScene(conversationId: ID!): Scene! @auth
+  resumeScene(conversationId: ID!): Scene! @auth
+  "Ends the scene for good."
+  endScene(conversationId: ID!): Scene! @auth
+  "Runs one turn of a paused scene."
+  stepScene(conversationId: ID!): Scene! @auth
+  """
+  A narrator's line (1..2000 characters), e.g. "A storm breaks over the garden": stored in the
+  scene at once, remembered by every character present, and heard by the next speaker.
+  """
+  narrate(conversationId: ID!, text: String!): Message! @auth
+  "An instruction (1..1000 characters) the character's next line follows; it also makes it likelier to speak next."
+  directCharacter(conversationId: ID!, characterId: ID!, instruction: String!): Scene! @auth
+  "Milliseconds between turns (0..600000), from the next turn."
+  setScenePace(conversationId: ID!, paceMs: Int!): Scene! @auth
+  "Take part (PARTICIPATE, optionally as a stand-in character) or only watch (OBSERVE)."
+  setSceneMode(conversationId: ID!, mode: SceneMode!, standInId: ID): Scene! @auth
+}
+
+extend type Subscription {
+  """
+  A scene's lines (whole, with emotion and relationship changes) and state changes (paused,
+  resumed, ended, a turn's speaker, a direction); with ` + "`" + `after` + "`" + `, first those after it.
+  Lines being written stream piece by piece on ` + "`" + `messageStream` + "`" + `.
+  """
+  sceneUpdates(conversationId: ID!, after: String): SceneEvent! @auth
+  "An ecosystem's observatory, now and again whenever it changes (at most four times a second)."
+  observatory(ecosystemId: ID!): Observatory! @auth
+}
+
+extend type RelationshipChange {
+  "The character whose feeling changed."
+  from: Character
+  "The character it is about."
+  to: Character
+  type: RelationshipType!
+  "The scene's line that caused the change, if one did."
+  line: Message
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 Ensemble: living casts of literary characters.
 
@@ -4602,6 +5966,26 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ActivePair(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_ActivePair_a(ctx, field)
+	case "b":
+		return ec.fieldContext_ActivePair_b(ctx, field)
+	case "mutual":
+		return ec.fieldContext_ActivePair_mutual(ctx, field)
+	case "activity":
+		return ec.fieldContext_ActivePair_activity(ctx, field)
+	case "type":
+		return ec.fieldContext_ActivePair_type(ctx, field)
+	case "strengthChange":
+		return ec.fieldContext_ActivePair_strengthChange(ctx, field)
+	case "at":
+		return ec.fieldContext_ActivePair_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivePair", field.Name)
+}
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4823,6 +6207,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Conversation_updatedAt(ctx, field)
+	case "scene":
+		return ec.fieldContext_Conversation_scene(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -5029,6 +6415,18 @@ func (ec *executionContext) childFields_EcosystemEvent(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type EcosystemEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_EmotionShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "emotion":
+		return ec.fieldContext_EmotionShare_emotion(ctx, field)
+	case "count":
+		return ec.fieldContext_EmotionShare_count(ctx, field)
+	case "share":
+		return ec.fieldContext_EmotionShare_share(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmotionShare", field.Name)
+}
+
 func (ec *executionContext) childFields_MapEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5165,6 +6563,10 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_metadata(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Message_createdAt(ctx, field)
+	case "turn":
+		return ec.fieldContext_Message_turn(ctx, field)
+	case "relationshipChanges":
+		return ec.fieldContext_Message_relationshipChanges(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -5213,6 +6615,16 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Mood(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dominant":
+		return ec.fieldContext_Mood_dominant(ctx, field)
+	case "distribution":
+		return ec.fieldContext_Mood_distribution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mood", field.Name)
+}
+
 func (ec *executionContext) childFields_Neighbor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "character":
@@ -5221,6 +6633,32 @@ func (ec *executionContext) childFields_Neighbor(ctx context.Context, field grap
 		return ec.fieldContext_Neighbor_distance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Neighbor", field.Name)
+}
+
+func (ec *executionContext) childFields_Observatory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ecosystem":
+		return ec.fieldContext_Observatory_ecosystem(ctx, field)
+	case "activeCharacters":
+		return ec.fieldContext_Observatory_activeCharacters(ctx, field)
+	case "relationships":
+		return ec.fieldContext_Observatory_relationships(ctx, field)
+	case "ongoingConversations":
+		return ec.fieldContext_Observatory_ongoingConversations(ctx, field)
+	case "storyThreads":
+		return ec.fieldContext_Observatory_storyThreads(ctx, field)
+	case "energyLevel":
+		return ec.fieldContext_Observatory_energyLevel(ctx, field)
+	case "mood":
+		return ec.fieldContext_Observatory_mood(ctx, field)
+	case "activePairs":
+		return ec.fieldContext_Observatory_activePairs(ctx, field)
+	case "feed":
+		return ec.fieldContext_Observatory_feed(ctx, field)
+	case "at":
+		return ec.fieldContext_Observatory_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Observatory", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5341,6 +6779,14 @@ func (ec *executionContext) childFields_RelationshipChange(ctx context.Context, 
 		return ec.fieldContext_RelationshipChange_causedBy(ctx, field)
 	case "at":
 		return ec.fieldContext_RelationshipChange_at(ctx, field)
+	case "from":
+		return ec.fieldContext_RelationshipChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_RelationshipChange_to(ctx, field)
+	case "type":
+		return ec.fieldContext_RelationshipChange_type(ctx, field)
+	case "line":
+		return ec.fieldContext_RelationshipChange_line(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipChange", field.Name)
 }
@@ -5443,6 +6889,170 @@ func (ec *executionContext) childFields_RelationshipValues(ctx context.Context, 
 		return ec.fieldContext_RelationshipValues_familiarity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipValues", field.Name)
+}
+
+func (ec *executionContext) childFields_Scenario(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Scenario_id(ctx, field)
+	case "ecosystem":
+		return ec.fieldContext_Scenario_ecosystem(ctx, field)
+	case "title":
+		return ec.fieldContext_Scenario_title(ctx, field)
+	case "setting":
+		return ec.fieldContext_Scenario_setting(ctx, field)
+	case "mood":
+		return ec.fieldContext_Scenario_mood(ctx, field)
+	case "premise":
+		return ec.fieldContext_Scenario_premise(ctx, field)
+	case "opening":
+		return ec.fieldContext_Scenario_opening(ctx, field)
+	case "cast":
+		return ec.fieldContext_Scenario_cast(ctx, field)
+	case "maxTurns":
+		return ec.fieldContext_Scenario_maxTurns(ctx, field)
+	case "paceMs":
+		return ec.fieldContext_Scenario_paceMs(ctx, field)
+	case "shareCode":
+		return ec.fieldContext_Scenario_shareCode(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Scenario_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Scenario_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Scenario", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ScenarioConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ScenarioConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ScenarioConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ScenarioConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ScenarioEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ScenarioEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioRole(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "character":
+		return ec.fieldContext_ScenarioRole_character(ctx, field)
+	case "role":
+		return ec.fieldContext_ScenarioRole_role(ctx, field)
+	case "goal":
+		return ec.fieldContext_ScenarioRole_goal(ctx, field)
+	case "secret":
+		return ec.fieldContext_ScenarioRole_secret(ctx, field)
+	case "maySpeak":
+		return ec.fieldContext_ScenarioRole_maySpeak(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioRole", field.Name)
+}
+
+func (ec *executionContext) childFields_Scene(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversation":
+		return ec.fieldContext_Scene_conversation(ctx, field)
+	case "scenario":
+		return ec.fieldContext_Scene_scenario(ctx, field)
+	case "status":
+		return ec.fieldContext_Scene_status(ctx, field)
+	case "mode":
+		return ec.fieldContext_Scene_mode(ctx, field)
+	case "turn":
+		return ec.fieldContext_Scene_turn(ctx, field)
+	case "maxTurns":
+		return ec.fieldContext_Scene_maxTurns(ctx, field)
+	case "paceMs":
+		return ec.fieldContext_Scene_paceMs(ctx, field)
+	case "seed":
+		return ec.fieldContext_Scene_seed(ctx, field)
+	case "setting":
+		return ec.fieldContext_Scene_setting(ctx, field)
+	case "mood":
+		return ec.fieldContext_Scene_mood(ctx, field)
+	case "premise":
+		return ec.fieldContext_Scene_premise(ctx, field)
+	case "cast":
+		return ec.fieldContext_Scene_cast(ctx, field)
+	case "lastSpeaker":
+		return ec.fieldContext_Scene_lastSpeaker(ctx, field)
+	case "lastTurnAt":
+		return ec.fieldContext_Scene_lastTurnAt(ctx, field)
+	case "pendingDirections":
+		return ec.fieldContext_Scene_pendingDirections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Scene", field.Name)
+}
+
+func (ec *executionContext) childFields_SceneActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SceneActivity_kind(ctx, field)
+	case "conversationId":
+		return ec.fieldContext_SceneActivity_conversationId(ctx, field)
+	case "scene":
+		return ec.fieldContext_SceneActivity_scene(ctx, field)
+	case "status":
+		return ec.fieldContext_SceneActivity_status(ctx, field)
+	case "turn":
+		return ec.fieldContext_SceneActivity_turn(ctx, field)
+	case "paceMs":
+		return ec.fieldContext_SceneActivity_paceMs(ctx, field)
+	case "mode":
+		return ec.fieldContext_SceneActivity_mode(ctx, field)
+	case "speaker":
+		return ec.fieldContext_SceneActivity_speaker(ctx, field)
+	case "addressee":
+		return ec.fieldContext_SceneActivity_addressee(ctx, field)
+	case "reason":
+		return ec.fieldContext_SceneActivity_reason(ctx, field)
+	case "character":
+		return ec.fieldContext_SceneActivity_character(ctx, field)
+	case "instruction":
+		return ec.fieldContext_SceneActivity_instruction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SceneActivity", field.Name)
+}
+
+func (ec *executionContext) childFields_SceneDirection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "character":
+		return ec.fieldContext_SceneDirection_character(ctx, field)
+	case "instruction":
+		return ec.fieldContext_SceneDirection_instruction(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SceneDirection_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SceneDirection", field.Name)
+}
+
+func (ec *executionContext) childFields_SceneEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SceneEvent_cursor(ctx, field)
+	case "at":
+		return ec.fieldContext_SceneEvent_at(ctx, field)
+	case "message":
+		return ec.fieldContext_SceneEvent_message(ctx, field)
+	case "change":
+		return ec.fieldContext_SceneEvent_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SceneEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_ScoredMemory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6047,6 +7657,20 @@ func (ec *executionContext) field_Mutation_createRelationship_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateScenarioInput, error) {
+			return ec.unmarshalNCreateScenarioInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCreateScenarioInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteCharacter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6117,6 +7741,64 @@ func (ec *executionContext) field_Mutation_deleteRelationship_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_directCharacter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "instruction",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["instruction"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_endScene_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_exportDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6153,6 +7835,36 @@ func (ec *executionContext) field_Mutation_forgetMemory_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (any, error) {
+			return ec.unmarshalOJSON2interface(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "shareCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shareCode"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6181,6 +7893,42 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_narrate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pauseScene_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6206,6 +7954,42 @@ func (ec *executionContext) field_Mutation_register_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resumeScene_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_runScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*model.RunScenarioInput, error) {
+			return ec.unmarshalORunScenarioInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRunScenarioInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -6245,6 +8029,72 @@ func (ec *executionContext) field_Mutation_setConversationStatus_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setSceneMode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (scenes.Mode, error) {
+			return ec.unmarshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "standInId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["standInId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setScenePace_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "paceMs",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paceMs"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shareScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_startConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6256,6 +8106,34 @@ func (ec *executionContext) field_Mutation_startConversation_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_stepScene_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unshareScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6317,6 +8195,28 @@ func (ec *executionContext) field_Mutation_updateRelationship_args(ctx context.C
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
 			return ec.unmarshalNUpdateRelationshipInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateScenarioInput, error) {
+			return ec.unmarshalNUpdateScenarioInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateScenarioInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6529,6 +8429,20 @@ func (ec *executionContext) field_Query_ecosystems_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_exportScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_memory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6576,6 +8490,20 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_observatory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
 	return args, nil
 }
 
@@ -6683,6 +8611,64 @@ func (ec *executionContext) field_Query_relationship_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_scenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scenarios_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scene_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_searchMemories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6710,6 +8696,20 @@ func (ec *executionContext) field_Query_searchMemories_args(ctx context.Context,
 		return nil, err
 	}
 	args["topK"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sharedScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
 	return args, nil
 }
 
@@ -6867,6 +8867,20 @@ func (ec *executionContext) field_Subscription_messageStream_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_observatory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_relationshipChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6878,6 +8892,28 @@ func (ec *executionContext) field_Subscription_relationshipChanged_args(ctx cont
 		return nil, err
 	}
 	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_sceneUpdates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
@@ -6962,6 +8998,185 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ActivePair_a(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActivePair().A(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivePair",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivePair_b(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActivePair().B(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivePair",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivePair_mutual(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_mutual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mutual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_mutual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivePair", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ActivePair_activity(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivePair", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivePair_type(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relationships.Type) graphql.Marshaler {
+			return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivePair", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _ActivePair_strengthChange(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_strengthChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StrengthChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_strengthChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivePair", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ActivePair_at(ctx context.Context, field graphql.CollectedField, obj *observatory.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivePair_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivePair_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivePair", field, false, false, "Time")
+}
 
 func (ec *executionContext) _AuthPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -9149,6 +11364,38 @@ func (ec *executionContext) fieldContext_Conversation_updatedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Conversation", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Conversation_scene(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_scene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().Scene(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalOScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_scene(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConversationActivity_op(ctx context.Context, field graphql.CollectedField, obj *model.ConversationActivity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10951,6 +13198,75 @@ func (ec *executionContext) fieldContext_EcosystemEvent_activity(_ context.Conte
 	return graphql.NewScalarFieldContext("EcosystemEvent", field, false, false, "Activity")
 }
 
+func (ec *executionContext) _EmotionShare_emotion(ctx context.Context, field graphql.CollectedField, obj *observatory.EmotionShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmotionShare_emotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emotion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmotionShare_emotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmotionShare", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmotionShare_count(ctx context.Context, field graphql.CollectedField, obj *observatory.EmotionShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmotionShare_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmotionShare_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmotionShare", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmotionShare_share(ctx context.Context, field graphql.CollectedField, obj *observatory.EmotionShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmotionShare_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmotionShare_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmotionShare", field, false, false, "Float")
+}
+
 func (ec *executionContext) _MapEdge_id(ctx context.Context, field graphql.CollectedField, obj *relationships.MapEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12287,6 +14603,61 @@ func (ec *executionContext) fieldContext_Message_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Message", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Message_turn(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_turn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Turn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int32) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint32(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_turn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Message_relationshipChanges(ctx context.Context, field graphql.CollectedField, obj *conversations.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_relationshipChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().RelationshipChanges(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relationships.Change) graphql.Marshaler {
+			return ec.marshalNRelationshipChange2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_relationshipChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12626,6 +14997,61 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mood_dominant(ctx context.Context, field graphql.CollectedField, obj *observatory.Mood) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mood_dominant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dominant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mood_dominant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mood", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mood_distribution(ctx context.Context, field graphql.CollectedField, obj *observatory.Mood) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mood_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distribution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []observatory.EmotionShare) graphql.Marshaler {
+			return ec.marshalNEmotionShare2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐEmotionShareᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mood_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mood",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmotionShare(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14131,6 +16557,867 @@ func (ec *executionContext) fieldContext_Mutation_deleteRelationship(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateScenario(ctx, fc.Args["input"].(model.CreateScenarioInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenarios.Scenario
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateScenario(ctx, fc.Args["id"].(string), fc.Args["input"].(model.UpdateScenarioInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenarios.Scenario
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteScenario(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shareScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shareScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShareScenario(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenarios.Scenario
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shareScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shareScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unshareScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unshareScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnshareScenario(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenarios.Scenario
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unshareScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unshareScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportScenario(ctx, fc.Args["ecosystemId"].(string),
+				func() any {
+					if fc.Args["document"] == nil {
+						return nil
+					}
+					return fc.Args["document"].(any)
+				}(), fc.Args["shareCode"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenarios.Scenario
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_runScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunScenario(ctx, fc.Args["id"].(string), fc.Args["input"].(*model.RunScenarioInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pauseScene(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pauseScene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PauseScene(ctx, fc.Args["conversationId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pauseScene(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pauseScene_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resumeScene(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resumeScene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResumeScene(ctx, fc.Args["conversationId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resumeScene(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resumeScene_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endScene(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endScene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndScene(ctx, fc.Args["conversationId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endScene(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endScene_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stepScene(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stepScene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StepScene(ctx, fc.Args["conversationId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stepScene(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_stepScene_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_narrate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_narrate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Narrate(ctx, fc.Args["conversationId"].(string), fc.Args["text"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *conversations.Message
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_narrate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_narrate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_directCharacter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_directCharacter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DirectCharacter(ctx, fc.Args["conversationId"].(string), fc.Args["characterId"].(string), fc.Args["instruction"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_directCharacter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_directCharacter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setScenePace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setScenePace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetScenePace(ctx, fc.Args["conversationId"].(string), fc.Args["paceMs"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setScenePace(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setScenePace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setSceneMode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSceneMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSceneMode(ctx, fc.Args["conversationId"].(string), fc.Args["mode"].(scenes.Mode), fc.Args["standInId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSceneMode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSceneMode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Neighbor_character(ctx context.Context, field graphql.CollectedField, obj *graphstore.Neighbor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14184,6 +17471,272 @@ func (ec *executionContext) _Neighbor_distance(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Neighbor_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Neighbor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Observatory_ecosystem(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Observatory().Ecosystem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ecosystems.Ecosystem) graphql.Marshaler {
+			return ec.marshalNEcosystem2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemsᚐEcosystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Observatory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ecosystem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Observatory_activeCharacters(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_activeCharacters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveCharacters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_activeCharacters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observatory", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Observatory_relationships(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_relationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observatory", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Observatory_ongoingConversations(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_ongoingConversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OngoingConversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_ongoingConversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observatory", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Observatory_storyThreads(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_storyThreads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoryThreads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_storyThreads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observatory", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Observatory_energyLevel(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_energyLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnergyLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_energyLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observatory", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Observatory_mood(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_mood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mood, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v observatory.Mood) graphql.Marshaler {
+			return ec.marshalNMood2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐMood(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_mood(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Observatory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mood(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Observatory_activePairs(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_activePairs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pairs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []observatory.Pair) graphql.Marshaler {
+			return ec.marshalNActivePair2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐPairᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_activePairs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Observatory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivePair(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Observatory_feed(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_feed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*conversations.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_feed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Observatory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Observatory_at(ctx context.Context, field graphql.CollectedField, obj *observatory.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observatory_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observatory_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observatory", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -15469,6 +19022,348 @@ func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_scenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Scenario(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenarios.Scenario
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalOScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scenarios(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Scenarios(ctx, fc.Args["ecosystemId"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ScenarioConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioConnection) graphql.Marshaler {
+			return ec.marshalNScenarioConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scenarios(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scenarios_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportScenario(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal any
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sharedScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sharedScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SharedScenario(ctx, fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal any
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sharedScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sharedScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scene(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Scene(ctx, fc.Args["conversationId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *scenes.Scene
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalOScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scene(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scene_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_observatory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_observatory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Observatory(ctx, fc.Args["ecosystemId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *observatory.State
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *observatory.State) graphql.Marshaler {
+			return ec.marshalNObservatory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_observatory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Observatory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_observatory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16480,6 +20375,125 @@ func (ec *executionContext) fieldContext_RelationshipChange_at(_ context.Context
 	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "Time")
 }
 
+func (ec *executionContext) _RelationshipChange_from(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipChange().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChange_to(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipChange().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationshipChange_type(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v relationships.Type) graphql.Marshaler {
+			return ec.marshalNRelationshipType2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋrelationshipsᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationshipChange", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _RelationshipChange_line(ctx context.Context, field graphql.CollectedField, obj *relationships.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationshipChange_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RelationshipChange().Line(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RelationshipChange_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationshipChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RelationshipChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RelationshipChangeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17204,6 +21218,1511 @@ func (ec *executionContext) fieldContext_RelationshipValues_familiarity(_ contex
 	return graphql.NewScalarFieldContext("RelationshipValues", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Scenario_id(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scenario().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Scenario_ecosystem(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scenario().Ecosystem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ecosystems.Ecosystem) graphql.Marshaler {
+			return ec.marshalNEcosystem2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemsᚐEcosystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scenario",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ecosystem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scenario_title(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_setting(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_setting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Setting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_setting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_mood(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_mood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mood, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_mood(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_premise(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_premise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Premise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_premise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_opening(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_opening(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opening, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_opening(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_cast(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_cast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scenario().Cast(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*scenarios.Role) graphql.Marshaler {
+			return ec.marshalNScenarioRole2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_cast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scenario",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioRole(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scenario_maxTurns(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_maxTurns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxTurns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_maxTurns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Scenario_paceMs(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_paceMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaceMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_paceMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Scenario_shareCode(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_shareCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShareCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_shareCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_createdAt(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Scenario_updatedAt(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScenarioConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioEdge) graphql.Marshaler {
+			return ec.marshalNScenarioEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenarioᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioRole_character(ctx context.Context, field graphql.CollectedField, obj *scenarios.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRole_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScenarioRole().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRole_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioRole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioRole_role(ctx context.Context, field graphql.CollectedField, obj *scenarios.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRole_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRole_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRole", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRole_goal(ctx context.Context, field graphql.CollectedField, obj *scenarios.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRole_goal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Goal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRole_goal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRole", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRole_secret(ctx context.Context, field graphql.CollectedField, obj *scenarios.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRole_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRole_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRole", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRole_maySpeak(ctx context.Context, field graphql.CollectedField, obj *scenarios.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRole_maySpeak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaySpeak, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRole_maySpeak(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRole", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Scene_conversation(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scene().Conversation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scene",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scene_scenario(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scene().Scenario(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+			return ec.marshalOScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scene",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scene_status(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.Status) graphql.Marshaler {
+			return ec.marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "ConversationStatus")
+}
+
+func (ec *executionContext) _Scene_mode(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scenes.Mode) graphql.Marshaler {
+			return ec.marshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "SceneMode")
+}
+
+func (ec *executionContext) _Scene_turn(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_turn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Turn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_turn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Scene_maxTurns(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_maxTurns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxTurns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_maxTurns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Scene_paceMs(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_paceMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaceMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_paceMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Scene_seed(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_seed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_seed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Scene_setting(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_setting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Setting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_setting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scene_mood(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_mood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mood, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_mood(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scene_premise(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_premise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Premise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_premise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scene_cast(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_cast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []scenarios.Role) graphql.Marshaler {
+			return ec.marshalNScenarioRole2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_cast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scene",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioRole(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scene_lastSpeaker(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_lastSpeaker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scene().LastSpeaker(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_lastSpeaker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scene",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scene_lastTurnAt(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_lastTurnAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastTurnAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_lastTurnAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scene", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Scene_pendingDirections(ctx context.Context, field graphql.CollectedField, obj *scenes.Scene) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scene_pendingDirections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Scene().PendingDirections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.SceneDirection) graphql.Marshaler {
+			return ec.marshalNSceneDirection2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋdbᚐSceneDirectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scene_pendingDirections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scene",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SceneDirection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneActivity_kind(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SceneChangeKind) graphql.Marshaler {
+			return ec.marshalNSceneChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "SceneChangeKind")
+}
+
+func (ec *executionContext) _SceneActivity_conversationId(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SceneActivity().ConversationID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _SceneActivity_scene(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_scene(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SceneActivity().Scene(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+			return ec.marshalOScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_scene(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scene(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneActivity_status(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v conversations.Status) graphql.Marshaler {
+			return ec.marshalNConversationStatus2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "ConversationStatus")
+}
+
+func (ec *executionContext) _SceneActivity_turn(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_turn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Turn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_turn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SceneActivity_paceMs(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_paceMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaceMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_paceMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SceneActivity_mode(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scenes.Mode) graphql.Marshaler {
+			return ec.marshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "SceneMode")
+}
+
+func (ec *executionContext) _SceneActivity_speaker(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_speaker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SceneActivity().Speaker(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_speaker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneActivity_addressee(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_addressee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SceneActivity().Addressee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_addressee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneActivity_reason(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _SceneActivity_character(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SceneActivity().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalOCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneActivity_instruction(ctx context.Context, field graphql.CollectedField, obj *model.SceneActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneActivity_instruction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Instruction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneActivity_instruction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _SceneDirection_character(ctx context.Context, field graphql.CollectedField, obj *db.SceneDirection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneDirection_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SceneDirection().Character(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneDirection_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneDirection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneDirection_instruction(ctx context.Context, field graphql.CollectedField, obj *db.SceneDirection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneDirection_instruction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Instruction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneDirection_instruction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneDirection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SceneDirection_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.SceneDirection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneDirection_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneDirection_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneDirection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SceneEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SceneEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _SceneEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.SceneEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SceneEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SceneEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SceneEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.SceneEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversations.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋconversationsᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SceneEvent_change(ctx context.Context, field graphql.CollectedField, obj *model.SceneEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SceneEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SceneActivity) graphql.Marshaler {
+			return ec.marshalOSceneActivity2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneActivity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SceneEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SceneEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SceneActivity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ScoredMemory_memory(ctx context.Context, field graphql.CollectedField, obj *memories.Scored) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17694,6 +23213,120 @@ func (ec *executionContext) fieldContext_Subscription_relationshipChanged(ctx co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_relationshipChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_sceneUpdates(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_sceneUpdates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SceneUpdates(ctx, fc.Args["conversationId"].(string), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SceneEvent
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SceneEvent) graphql.Marshaler {
+			return ec.marshalNSceneEvent2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_sceneUpdates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SceneEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_sceneUpdates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_observatory(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_observatory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Observatory(ctx, fc.Args["ecosystemId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *observatory.State
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *observatory.State) graphql.Marshaler {
+			return ec.marshalNObservatory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_observatory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Observatory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_observatory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19733,6 +25366,123 @@ func UnmarshalCreateRelationshipInput(ctx context.Context, raw any) (model.Creat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateScenarioInput(ctx context.Context, obj any) (model.CreateScenarioInput, error) {
+	var it model.CreateScenarioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["setting"]; !present {
+		asMap["setting"] = ""
+	}
+	if _, present := asMap["mood"]; !present {
+		asMap["mood"] = ""
+	}
+	if _, present := asMap["premise"]; !present {
+		asMap["premise"] = ""
+	}
+	if _, present := asMap["opening"]; !present {
+		asMap["opening"] = ""
+	}
+	if _, present := asMap["maxTurns"]; !present {
+		asMap["maxTurns"] = 30
+	}
+	if _, present := asMap["paceMs"]; !present {
+		asMap["paceMs"] = 1500
+	}
+
+	fieldsInOrder := [...]string{"ecosystemId", "title", "setting", "mood", "premise", "opening", "cast", "maxTurns", "paceMs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ecosystemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ecosystemId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EcosystemID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "setting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("setting"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Setting = data
+		case "mood":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mood"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mood = data
+		case "premise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("premise"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Premise = data
+		case "opening":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opening"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Opening = data
+		case "cast":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cast"))
+			data, err := ec.unmarshalNScenarioRoleInput2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cast = data
+		case "maxTurns":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxTurns"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxTurns = data
+		case "paceMs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceMs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceMs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateScenarioInput unmarshals raw into the CreateScenarioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateScenarioInput(ctx context.Context, raw any) (model.CreateScenarioInput, error) {
+	var out model.CreateScenarioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateScenarioInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -20202,6 +25952,170 @@ func UnmarshalRelationshipMapFilter(ctx context.Context, raw any) (model.Relatio
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRunScenarioInput(ctx context.Context, obj any) (model.RunScenarioInput, error) {
+	var it model.RunScenarioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["mode"]; !present {
+		asMap["mode"] = "OBSERVE"
+	}
+
+	fieldsInOrder := [...]string{"seed", "maxTurns", "paceMs", "mode", "standInId", "title"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "seed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seed"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seed = data
+		case "maxTurns":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxTurns"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxTurns = data
+		case "paceMs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceMs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceMs = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "standInId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("standInId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StandInID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRunScenarioInput unmarshals raw into the RunScenarioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRunScenarioInput(ctx context.Context, raw any) (model.RunScenarioInput, error) {
+	var out model.RunScenarioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RunScenarioInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioRoleInput(ctx context.Context, obj any) (model.ScenarioRoleInput, error) {
+	var it model.ScenarioRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["role"]; !present {
+		asMap["role"] = ""
+	}
+	if _, present := asMap["goal"]; !present {
+		asMap["goal"] = ""
+	}
+	if _, present := asMap["secret"]; !present {
+		asMap["secret"] = ""
+	}
+	if _, present := asMap["maySpeak"]; !present {
+		asMap["maySpeak"] = true
+	}
+
+	fieldsInOrder := [...]string{"characterId", "role", "goal", "secret", "maySpeak"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "characterId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("characterId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CharacterID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "goal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("goal"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Goal = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		case "maySpeak":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maySpeak"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaySpeak = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioRoleInput unmarshals raw into the ScenarioRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioRoleInput(ctx context.Context, raw any) (model.ScenarioRoleInput, error) {
+	var out model.ScenarioRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioRoleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, obj any) (model.SendMessageInput, error) {
 	var it model.SendMessageInput
 	if obj == nil {
@@ -20573,6 +26487,97 @@ func UnmarshalUpdateRelationshipInput(ctx context.Context, raw any) (model.Updat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateScenarioInput(ctx context.Context, obj any) (model.UpdateScenarioInput, error) {
+	var it model.UpdateScenarioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "setting", "mood", "premise", "opening", "cast", "maxTurns", "paceMs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "setting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("setting"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Setting = data
+		case "mood":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mood"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mood = data
+		case "premise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("premise"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Premise = data
+		case "opening":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opening"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Opening = data
+		case "cast":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cast"))
+			data, err := ec.unmarshalOScenarioRoleInput2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cast = data
+		case "maxTurns":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxTurns"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxTurns = data
+		case "paceMs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceMs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceMs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateScenarioInput unmarshals raw into the UpdateScenarioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateScenarioInput(ctx context.Context, raw any) (model.UpdateScenarioInput, error) {
+	var out model.UpdateScenarioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateScenarioInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -20588,6 +26593,13 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 			return graphql.Null
 		}
 		return ec._Message(ctx, sel, obj)
+	case model.SceneActivity:
+		return ec._SceneActivity(ctx, sel, &obj)
+	case *model.SceneActivity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SceneActivity(ctx, sel, obj)
 	case model.RelationshipActivity:
 		return ec._RelationshipActivity(ctx, sel, &obj)
 	case *model.RelationshipActivity:
@@ -20636,6 +26648,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case scenarios.Scenario:
+		return ec._Scenario(ctx, sel, &obj)
+	case *scenarios.Scenario:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Scenario(ctx, sel, obj)
 	case relationships.Relationship:
 		return ec._Relationship(ctx, sel, &obj)
 	case *relationships.Relationship:
@@ -20697,6 +26716,71 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var activePairImplementors = []string{"ActivePair"}
+
+func (ec *executionContext) _ActivePair(ctx context.Context, sel ast.SelectionSet, obj *observatory.Pair) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activePairImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivePair")
+		case "a":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivePair_a(ctx, field, obj)
+				})
+		case "b":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivePair_b(ctx, field, obj)
+				})
+		case "mutual":
+			out.Values[i] = ec._ActivePair_mutual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activity":
+			out.Values[i] = ec._ActivePair_activity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._ActivePair_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "strengthChange":
+			out.Values[i] = ec._ActivePair_strengthChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ActivePair_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var authPayloadImplementors = []string{"AuthPayload"}
 
@@ -21471,6 +27555,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scene":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_scene(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22230,6 +28320,49 @@ func (ec *executionContext) _EcosystemEvent(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var emotionShareImplementors = []string{"EmotionShare"}
+
+func (ec *executionContext) _EmotionShare(ctx context.Context, sel ast.SelectionSet, obj *observatory.EmotionShare) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emotionShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmotionShare")
+		case "emotion":
+			out.Values[i] = ec._EmotionShare_emotion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._EmotionShare_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._EmotionShare_share(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mapEdgeImplementors = []string{"MapEdge"}
 
 func (ec *executionContext) _MapEdge(ctx context.Context, sel ast.SelectionSet, obj *relationships.MapEdge) graphql.Marshaler {
@@ -22715,6 +28848,17 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "turn":
+			out.Values[i] = ec._Message_turn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationshipChanges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_relationshipChanges(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22865,6 +29009,44 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._MessageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moodImplementors = []string{"Mood"}
+
+func (ec *executionContext) _Mood(ctx context.Context, sel ast.SelectionSet, obj *observatory.Mood) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mood")
+		case "dominant":
+			out.Values[i] = ec._Mood_dominant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distribution":
+			out.Values[i] = ec._Mood_distribution(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23093,6 +29275,111 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shareScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shareScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unshareScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unshareScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pauseScene":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pauseScene(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumeScene":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resumeScene(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endScene":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endScene(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepScene":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stepScene(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "narrate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_narrate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directCharacter":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_directCharacter(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setScenePace":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setScenePace(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setSceneMode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSceneMode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23129,6 +29416,85 @@ func (ec *executionContext) _Neighbor(ctx context.Context, sel ast.SelectionSet,
 				})
 		case "distance":
 			out.Values[i] = ec._Neighbor_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var observatoryImplementors = []string{"Observatory"}
+
+func (ec *executionContext) _Observatory(ctx context.Context, sel ast.SelectionSet, obj *observatory.State) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, observatoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Observatory")
+		case "ecosystem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Observatory_ecosystem(ctx, field, obj)
+				})
+		case "activeCharacters":
+			out.Values[i] = ec._Observatory_activeCharacters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationships":
+			out.Values[i] = ec._Observatory_relationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ongoingConversations":
+			out.Values[i] = ec._Observatory_ongoingConversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "storyThreads":
+			out.Values[i] = ec._Observatory_storyThreads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "energyLevel":
+			out.Values[i] = ec._Observatory_energyLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mood":
+			out.Values[i] = ec._Observatory_mood(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activePairs":
+			out.Values[i] = ec._Observatory_activePairs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "feed":
+			out.Values[i] = ec._Observatory_feed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._Observatory_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -23382,6 +29748,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_shortestPath(ctx, field)
+				})
+		case "scenario":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scenario(ctx, field)
+				})
+		case "scenarios":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scenarios(ctx, field)
+				})
+		case "exportScenario":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportScenario(ctx, field)
+				})
+		case "sharedScenario":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sharedScenario(ctx, field)
+				})
+		case "scene":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scene(ctx, field)
+				})
+		case "observatory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_observatory(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -23677,6 +30079,29 @@ func (ec *executionContext) _RelationshipChange(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipChange_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipChange_to(ctx, field, obj)
+				})
+		case "type":
+			out.Values[i] = ec._RelationshipChange_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "line":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationshipChange_line(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24053,6 +30478,535 @@ func (ec *executionContext) _RelationshipValues(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var scenarioImplementors = []string{"Scenario", "Node"}
+
+func (ec *executionContext) _Scenario(ctx context.Context, sel ast.SelectionSet, obj *scenarios.Scenario) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Scenario")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scenario_id(ctx, field, obj)
+				})
+		case "ecosystem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scenario_ecosystem(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Scenario_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "setting":
+			out.Values[i] = ec._Scenario_setting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mood":
+			out.Values[i] = ec._Scenario_mood(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "premise":
+			out.Values[i] = ec._Scenario_premise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "opening":
+			out.Values[i] = ec._Scenario_opening(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cast":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scenario_cast(ctx, field, obj)
+				})
+		case "maxTurns":
+			out.Values[i] = ec._Scenario_maxTurns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paceMs":
+			out.Values[i] = ec._Scenario_paceMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shareCode":
+			out.Values[i] = ec._Scenario_shareCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Scenario_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Scenario_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioConnectionImplementors = []string{"ScenarioConnection"}
+
+func (ec *executionContext) _ScenarioConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioConnection")
+		case "edges":
+			out.Values[i] = ec._ScenarioConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._ScenarioConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ScenarioConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScenarioConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioEdgeImplementors = []string{"ScenarioEdge"}
+
+func (ec *executionContext) _ScenarioEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioEdge")
+		case "cursor":
+			out.Values[i] = ec._ScenarioEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ScenarioEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioRoleImplementors = []string{"ScenarioRole"}
+
+func (ec *executionContext) _ScenarioRole(ctx context.Context, sel ast.SelectionSet, obj *scenarios.Role) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioRoleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioRole")
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScenarioRole_character(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._ScenarioRole_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "goal":
+			out.Values[i] = ec._ScenarioRole_goal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "secret":
+			out.Values[i] = ec._ScenarioRole_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maySpeak":
+			out.Values[i] = ec._ScenarioRole_maySpeak(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sceneImplementors = []string{"Scene"}
+
+func (ec *executionContext) _Scene(ctx context.Context, sel ast.SelectionSet, obj *scenes.Scene) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sceneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Scene")
+		case "conversation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scene_conversation(ctx, field, obj)
+				})
+		case "scenario":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scene_scenario(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Scene_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._Scene_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "turn":
+			out.Values[i] = ec._Scene_turn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxTurns":
+			out.Values[i] = ec._Scene_maxTurns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paceMs":
+			out.Values[i] = ec._Scene_paceMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seed":
+			out.Values[i] = ec._Scene_seed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "setting":
+			out.Values[i] = ec._Scene_setting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mood":
+			out.Values[i] = ec._Scene_mood(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "premise":
+			out.Values[i] = ec._Scene_premise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cast":
+			out.Values[i] = ec._Scene_cast(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSpeaker":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scene_lastSpeaker(ctx, field, obj)
+				})
+		case "lastTurnAt":
+			out.Values[i] = ec._Scene_lastTurnAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pendingDirections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Scene_pendingDirections(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sceneActivityImplementors = []string{"SceneActivity", "Activity"}
+
+func (ec *executionContext) _SceneActivity(ctx context.Context, sel ast.SelectionSet, obj *model.SceneActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sceneActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SceneActivity")
+		case "kind":
+			out.Values[i] = ec._SceneActivity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conversationId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SceneActivity_conversationId(ctx, field, obj)
+				})
+		case "scene":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SceneActivity_scene(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._SceneActivity_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "turn":
+			out.Values[i] = ec._SceneActivity_turn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paceMs":
+			out.Values[i] = ec._SceneActivity_paceMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._SceneActivity_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "speaker":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SceneActivity_speaker(ctx, field, obj)
+				})
+		case "addressee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SceneActivity_addressee(ctx, field, obj)
+				})
+		case "reason":
+			out.Values[i] = ec._SceneActivity_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SceneActivity_character(ctx, field, obj)
+				})
+		case "instruction":
+			out.Values[i] = ec._SceneActivity_instruction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sceneDirectionImplementors = []string{"SceneDirection"}
+
+func (ec *executionContext) _SceneDirection(ctx context.Context, sel ast.SelectionSet, obj *db.SceneDirection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sceneDirectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SceneDirection")
+		case "character":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SceneDirection_character(ctx, field, obj)
+				})
+		case "instruction":
+			out.Values[i] = ec._SceneDirection_instruction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SceneDirection_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sceneEventImplementors = []string{"SceneEvent"}
+
+func (ec *executionContext) _SceneEvent(ctx context.Context, sel ast.SelectionSet, obj *model.SceneEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sceneEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SceneEvent")
+		case "cursor":
+			out.Values[i] = ec._SceneEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._SceneEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._SceneEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._SceneEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var scoredMemoryImplementors = []string{"ScoredMemory"}
 
 func (ec *executionContext) _ScoredMemory(ctx context.Context, sel ast.SelectionSet, obj *memories.Scored) graphql.Marshaler {
@@ -24172,6 +31126,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_ecosystemActivity(ctx, fields[0])
 	case "relationshipChanged":
 		return ec._Subscription_relationshipChanged(ctx, fields[0])
+	case "sceneUpdates":
+		return ec._Subscription_sceneUpdates(ctx, fields[0])
+	case "observatory":
+		return ec._Subscription_observatory(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -24776,6 +31734,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNActivePair2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐPair(ctx context.Context, sel ast.SelectionSet, v observatory.Pair) graphql.Marshaler {
+	return ec._ActivePair(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNActivePair2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐPairᚄ(ctx context.Context, sel ast.SelectionSet, v []observatory.Pair) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivePair2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐPair(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNActivity2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐActivity(ctx context.Context, sel ast.SelectionSet, v model.Activity) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Activity!")
@@ -25169,6 +32147,11 @@ func (ec *executionContext) unmarshalNCreateRelationshipInput2githubᚗcomᚋlit
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateScenarioInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCreateScenarioInput(ctx context.Context, v any) (model.CreateScenarioInput, error) {
+	res, err := ec.unmarshalInputCreateScenarioInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDocument2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*documents.Document) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25303,6 +32286,26 @@ func (ec *executionContext) marshalNEcosystemEvent2ᚖgithubᚗcomᚋliteraryai�
 		return graphql.Null
 	}
 	return ec._EcosystemEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmotionShare2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐEmotionShare(ctx context.Context, sel ast.SelectionSet, v observatory.EmotionShare) graphql.Marshaler {
+	return ec._EmotionShare(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEmotionShare2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐEmotionShareᚄ(ctx context.Context, sel ast.SelectionSet, v []observatory.EmotionShare) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmotionShare2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐEmotionShare(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋdocumentsᚐExportFormat(ctx context.Context, v any) (documents.ExportFormat, error) {
@@ -25717,6 +32720,10 @@ func (ec *executionContext) marshalNMessageEdge2ᚖgithubᚗcomᚋliteraryaiᚋe
 	return ec._MessageEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMood2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐMood(ctx context.Context, sel ast.SelectionSet, v observatory.Mood) graphql.Marshaler {
+	return ec._Mood(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNNeighbor2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋgraphstoreᚐNeighborᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphstore.Neighbor) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25739,6 +32746,14 @@ func (ec *executionContext) marshalNNeighbor2ᚖgithubᚗcomᚋliteraryaiᚋense
 		return graphql.Null
 	}
 	return ec._Neighbor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNObservatory2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐState(ctx context.Context, sel ast.SelectionSet, v *observatory.State) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Observatory!")
+		return graphql.Null
+	}
+	return ec._Observatory(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -26011,6 +33026,201 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNScenario2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenarioᚄ(ctx context.Context, sel ast.SelectionSet, v []*scenarios.Scenario) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx context.Context, sel ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Scenario!")
+		return graphql.Null
+	}
+	return ec._Scenario(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenarioConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioConnection(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioConnection!")
+		return graphql.Null
+	}
+	return ec._ScenarioConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenarioEdge2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioEdge2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioEdge(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioEdge!")
+		return graphql.Null
+	}
+	return ec._ScenarioEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenarioRole2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRole(ctx context.Context, sel ast.SelectionSet, v scenarios.Role) graphql.Marshaler {
+	return ec._ScenarioRole(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioRole2ᚕgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []scenarios.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioRole2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioRole2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*scenarios.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioRole2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioRole2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐRole(ctx context.Context, sel ast.SelectionSet, v *scenarios.Role) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioRole!")
+		return graphql.Null
+	}
+	return ec._ScenarioRole(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioRoleInput2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInputᚄ(ctx context.Context, v any) ([]*model.ScenarioRoleInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioRoleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioRoleInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScenarioRoleInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInput(ctx context.Context, v any) (*model.ScenarioRoleInput, error) {
+	res, err := ec.unmarshalInputScenarioRoleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx context.Context, sel ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Scene!")
+		return graphql.Null
+	}
+	return ec._Scene(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSceneChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneChangeKind(ctx context.Context, v any) (model.SceneChangeKind, error) {
+	var res model.SceneChangeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSceneChangeKind2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneChangeKind(ctx context.Context, sel ast.SelectionSet, v model.SceneChangeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSceneDirection2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋdbᚐSceneDirectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.SceneDirection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSceneDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋdbᚐSceneDirection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSceneDirection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋdbᚐSceneDirection(ctx context.Context, sel ast.SelectionSet, v *db.SceneDirection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SceneDirection!")
+		return graphql.Null
+	}
+	return ec._SceneDirection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSceneEvent2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneEvent(ctx context.Context, sel ast.SelectionSet, v *model.SceneEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SceneEvent!")
+		return graphql.Null
+	}
+	return ec._SceneEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx context.Context, v any) (scenes.Mode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx context.Context, sel ast.SelectionSet, v scenes.Mode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SceneMode!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode = map[string]scenes.Mode{
+		"OBSERVE":     scenes.Observe,
+		"PARTICIPATE": scenes.Participate,
+	}
+	marshalNSceneMode2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode = map[scenes.Mode]string{
+		scenes.Observe:     "OBSERVE",
+		scenes.Participate: "PARTICIPATE",
+	}
+)
+
 func (ec *executionContext) marshalNScoredMemory2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋmemoriesᚐScoredᚄ(ctx context.Context, sel ast.SelectionSet, v []*memories.Scored) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26188,6 +33398,11 @@ func (ec *executionContext) unmarshalNUpdateEcosystemInput2githubᚗcomᚋlitera
 
 func (ec *executionContext) unmarshalNUpdateRelationshipInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateRelationshipInput(ctx context.Context, v any) (model.UpdateRelationshipInput, error) {
 	res, err := ec.unmarshalInputUpdateRelationshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateScenarioInput2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐUpdateScenarioInput(ctx context.Context, v any) (model.UpdateScenarioInput, error) {
+	res, err := ec.unmarshalInputUpdateScenarioInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -26626,6 +33841,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2ᚖint32(ctx context.Context, v any) (*int32, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt32(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint32(ctx context.Context, sel ast.SelectionSet, v *int32) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt32(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -26864,6 +34097,82 @@ func (ec *executionContext) marshalORelationshipValues2ᚖgithubᚗcomᚋliterar
 	}
 	return ec._RelationshipValues(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalORunScenarioInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐRunScenarioInput(ctx context.Context, v any) (*model.RunScenarioInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRunScenarioInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScenario2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenariosᚐScenario(ctx context.Context, sel ast.SelectionSet, v *scenarios.Scenario) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Scenario(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScenarioRoleInput2ᚕᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInputᚄ(ctx context.Context, v any) ([]*model.ScenarioRoleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioRoleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioRoleInput2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐScenarioRoleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOScene2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐScene(ctx context.Context, sel ast.SelectionSet, v *scenes.Scene) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Scene(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSceneActivity2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐSceneActivity(ctx context.Context, sel ast.SelectionSet, v *model.SceneActivity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SceneActivity(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx context.Context, v any) (*scenes.Mode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode(ctx context.Context, sel ast.SelectionSet, v *scenes.Mode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode[*v])
+	return res
+}
+
+var (
+	unmarshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode = map[string]scenes.Mode{
+		"OBSERVE":     scenes.Observe,
+		"PARTICIPATE": scenes.Participate,
+	}
+	marshalOSceneMode2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋscenesᚐMode = map[scenes.Mode]string{
+		scenes.Observe:     "OBSERVE",
+		scenes.Participate: "PARTICIPATE",
+	}
+)
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {

@@ -66,13 +66,15 @@ WHERE c.id = @id AND (sqlc.narg('owner_id')::uuid IS NULL OR c.owner_id = sqlc.n
 -- name: NumberMessage :one
 -- Hands out the conversation's next message number (last_seq after the update), which
 -- locks its row until commit so numbers follow commit order, and returns the
--- conversation with its cast in joining order, for the caller to check that it takes the
--- message. No row: the conversation does not exist or is not the owner's.
+-- conversation with its cast in joining order and, for a scene, its mode ('' for others),
+-- for the caller to check that it takes the message. No row: the conversation does not
+-- exist or is not the owner's.
 UPDATE conversations c SET last_seq = c.last_seq + 1, updated_at = now()
 WHERE c.id = @id AND (sqlc.narg('owner_id')::uuid IS NULL OR c.owner_id = sqlc.narg('owner_id'))
 RETURNING c.*,
     ARRAY(SELECT p.character_id FROM conversation_participants p
-          WHERE p.conversation_id = c.id ORDER BY p.joined_at, p.character_id)::uuid[] AS cast_ids;
+          WHERE p.conversation_id = c.id ORDER BY p.joined_at, p.character_id)::uuid[] AS cast_ids,
+    coalesce((SELECT s.mode FROM scenes s WHERE s.conversation_id = c.id), '')::text AS scene_mode;
 
 -- name: AppendReport :one
 -- Numbers and stores the system's report that a reply could not be written, in one

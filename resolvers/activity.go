@@ -88,6 +88,8 @@ func activityOf(e events.Event) (model.Activity, bool) {
 			return nil, false
 		}
 		return &model.ConversationActivity{ID: p.ID, Op: model.ChangeOp(p.Op), Kind: p.Kind, Status: p.Status}, true
+	case events.SceneChanged:
+		return sceneActivity(e)
 	}
 	return nil, false
 }

@@ -206,7 +206,10 @@ func (r *mutationResolver) SetConversationStatus(ctx context.Context, id string,
 	if err != nil {
 		return nil, err
 	}
-	return r.ConversationService.SetStatus(ctx, viewer(ctx), uid, status)
+	if err := r.SceneService.SetStatus(ctx, viewer(ctx), r.ConversationService, uid, status); err != nil {
+		return nil, err
+	}
+	return r.ConversationService.Get(ctx, viewer(ctx), uid)
 }
 
 // DeleteConversation is the resolver for the deleteConversation field.

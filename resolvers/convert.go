@@ -27,6 +27,7 @@ const (
 	typeMemory       = relay.TypeMemory
 	typeConversation = relay.TypeConversation
 	typeMessage      = relay.TypeMessage
+	typeScenario     = relay.TypeScenario
 )
 
 func payload(s *auth.Session) *model.AuthPayload {

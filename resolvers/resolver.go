@@ -21,8 +21,11 @@ import (
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/memories"
+	"github.com/literaryai/ensemble/internal/observatory"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/scenarios"
+	"github.com/literaryai/ensemble/internal/scenes"
 )
 
 // Resolver holds the services every resolver may call.
@@ -37,6 +40,9 @@ type Resolver struct {
 	ChatService         *chat.Chat
 	Activity            *activity.Service
 	Casting             *casting.Service
+	ScenarioService     *scenarios.Service
+	SceneService        *scenes.Service
+	ObservatoryService  *observatory.Service
 	// Bus carries the ephemeral events some subscriptions stream (reply pieces).
 	Bus bus.Bus
 }

@@ -39,6 +39,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		return r.ConversationService.Get(ctx, v, uid)
 	case typeMessage:
 		return r.ConversationService.Message(ctx, v, uid)
+	case typeScenario:
+		return r.ScenarioService.Get(ctx, v, uid)
 	}
 	return nil, fmt.Errorf("node of type %q: %w", typ, errs.ErrNotFound)
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/scenarios"
+	"github.com/literaryai/ensemble/internal/scenes"
 )
 
 // ConversationConnection is a page of conversations.
@@ -123,4 +125,48 @@ type ConversationActivity struct {
 	Op     ChangeOp
 	Kind   conversations.Kind
 	Status conversations.Status
+}
+
+// SceneActivity is a scene.changed event.
+type SceneActivity struct {
+	Kind             SceneChangeKind
+	ConversationUUID uuid.UUID
+	Status           conversations.Status
+	Turn             int
+	PaceMs           int
+	Mode             scenes.Mode
+	SpeakerID        *uuid.UUID
+	AddresseeID      *uuid.UUID
+	Reason           *string
+	CharacterID      *uuid.UUID
+	Instruction      *string
+}
+
+// SceneEvent is one event of a scene's stream: a line, or a change of its state.
+type SceneEvent struct {
+	Cursor  string
+	At      time.Time
+	Message *conversations.Message
+	Change  *SceneActivity
+}
+
+// ScenarioConnection is a page of scenarios.
+type ScenarioConnection struct {
+	Connection[*scenarios.Scenario]
+}
+
+// ScenarioEdge is a scenario and its cursor.
+type ScenarioEdge struct {
+	Cursor string
+	Node   *scenarios.Scenario
+}
+
+// NewScenarioConnection wraps a page of scenarios.
+func NewScenarioConnection(p page.Page[*scenarios.Scenario]) *ScenarioConnection {
+	return &ScenarioConnection{Connection[*scenarios.Scenario]{p}}
+}
+
+// Edges pairs every scenario with its cursor.
+func (c *ScenarioConnection) Edges() []*ScenarioEdge {
+	return edges(c.Connection, func(cur string, n *scenarios.Scenario) *ScenarioEdge { return &ScenarioEdge{Cursor: cur, Node: n} })
 }

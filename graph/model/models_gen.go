@@ -16,6 +16,7 @@ import (
 	"github.com/literaryai/ensemble/internal/literary/analysis"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/scenes"
 )
 
 type AddMemoryInput struct {
@@ -153,6 +154,21 @@ type CreateRelationshipInput struct {
 	Since *time.Time `json:"since,omitempty"`
 }
 
+type CreateScenarioInput struct {
+	EcosystemID string  `json:"ecosystemId"`
+	Title       string  `json:"title"`
+	Setting     *string `json:"setting,omitempty"`
+	Mood        *string `json:"mood,omitempty"`
+	Premise     *string `json:"premise,omitempty"`
+	Opening     *string `json:"opening,omitempty"`
+	// 2 to 50 characters of the ecosystem, each once.
+	Cast []*ScenarioRoleInput `json:"cast"`
+	// 1..10000, default 30.
+	MaxTurns *int `json:"maxTurns,omitempty"`
+	// 0..600000 milliseconds, default 1500.
+	PaceMs *int `json:"paceMs,omitempty"`
+}
+
 // A step of a document's analysis.
 type DocumentAnalysisProgress struct {
 	Document *documents.Document      `json:"document"`
@@ -233,6 +249,29 @@ type RelationshipMapFilter struct {
 	CharacterIds []string `json:"characterIds,omitempty"`
 }
 
+type RunScenarioInput struct {
+	// Makes the offline storyteller's choices (who speaks, what is said) repeatable; default random. 0..2147483647.
+	Seed *int `json:"seed,omitempty"`
+	// Overrides the scenario's maxTurns (1..10000).
+	MaxTurns *int `json:"maxTurns,omitempty"`
+	// Overrides the scenario's paceMs (0..600000).
+	PaceMs *int         `json:"paceMs,omitempty"`
+	Mode   *scenes.Mode `json:"mode,omitempty"`
+	// A character of the ecosystem, not in the cast, that the user speaks as in PARTICIPATE mode.
+	StandInID *string `json:"standInId,omitempty"`
+	// The conversation's title; default the scenario's.
+	Title *string `json:"title,omitempty"`
+}
+
+type ScenarioRoleInput struct {
+	// A character of the scenario's ecosystem.
+	CharacterID string  `json:"characterId"`
+	Role        *string `json:"role,omitempty"`
+	Goal        *string `json:"goal,omitempty"`
+	Secret      *string `json:"secret,omitempty"`
+	MaySpeak    *bool   `json:"maySpeak,omitempty"`
+}
+
 type SendMessageInput struct {
 	// The conversation; or leave it out and give `characterId` to talk in your open direct conversation with that character (started if there is none).
 	ConversationID *string `json:"conversationId,omitempty"`
@@ -297,6 +336,18 @@ type UpdateRelationshipInput struct {
 	Familiarity *float64            `json:"familiarity,omitempty"`
 	Notes       *string             `json:"notes,omitempty"`
 	Since       *time.Time          `json:"since,omitempty"`
+}
+
+// Fields left out keep their value; `cast`, when given, replaces the cast.
+type UpdateScenarioInput struct {
+	Title    *string              `json:"title,omitempty"`
+	Setting  *string              `json:"setting,omitempty"`
+	Mood     *string              `json:"mood,omitempty"`
+	Premise  *string              `json:"premise,omitempty"`
+	Opening  *string              `json:"opening,omitempty"`
+	Cast     []*ScenarioRoleInput `json:"cast,omitempty"`
+	MaxTurns *int                 `json:"maxTurns,omitempty"`
+	PaceMs   *int                 `json:"paceMs,omitempty"`
 }
 
 type ChangeOp string
@@ -408,6 +459,77 @@ func (e *RelationshipChangeKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e RelationshipChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SceneChangeKind string
+
+const (
+	SceneChangeKindStarted SceneChangeKind = "STARTED"
+	SceneChangeKindPaused  SceneChangeKind = "PAUSED"
+	SceneChangeKindResumed SceneChangeKind = "RESUMED"
+	SceneChangeKindEnded   SceneChangeKind = "ENDED"
+	// One turn was run while paused.
+	SceneChangeKindStepped SceneChangeKind = "STEPPED"
+	// A turn was written: `speaker` was chosen (see `reason`) and spoke to `addressee`.
+	SceneChangeKindTurn SceneChangeKind = "TURN"
+	// Pace, mode or max turns changed.
+	SceneChangeKindSettings SceneChangeKind = "SETTINGS"
+	// The director gave `character` an instruction.
+	SceneChangeKindDirected SceneChangeKind = "DIRECTED"
+)
+
+var AllSceneChangeKind = []SceneChangeKind{
+	SceneChangeKindStarted,
+	SceneChangeKindPaused,
+	SceneChangeKindResumed,
+	SceneChangeKindEnded,
+	SceneChangeKindStepped,
+	SceneChangeKindTurn,
+	SceneChangeKindSettings,
+	SceneChangeKindDirected,
+}
+
+func (e SceneChangeKind) IsValid() bool {
+	switch e {
+	case SceneChangeKindStarted, SceneChangeKindPaused, SceneChangeKindResumed, SceneChangeKindEnded, SceneChangeKindStepped, SceneChangeKindTurn, SceneChangeKindSettings, SceneChangeKindDirected:
+		return true
+	}
+	return false
+}
+
+func (e SceneChangeKind) String() string {
+	return string(e)
+}
+
+func (e *SceneChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SceneChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SceneChangeKind", str)
+	}
+	return nil
+}
+
+func (e SceneChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SceneChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SceneChangeKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -21,7 +21,7 @@ import (
 
 // Topics are the persisted topics an ecosystem's activity stream carries.
 var Topics = []string{events.MessageCreated, events.RelationshipChanged, events.CharacterChanged,
-	events.MemoryChanged, events.ConversationChanged}
+	events.MemoryChanged, events.ConversationChanged, events.SceneChanged}
 
 // Service streams ecosystem events.
 type Service struct {

@@ -32,7 +32,10 @@ import (
 	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/internal/memories"
+	"github.com/literaryai/ensemble/internal/observatory"
 	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/scenarios"
+	"github.com/literaryai/ensemble/internal/scenes"
 	"github.com/literaryai/ensemble/internal/server"
 	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
@@ -67,13 +70,30 @@ type App struct {
 	Jobs *jobs.Runner
 	// Memories is the memory service, for maintenance commands.
 	Memories *memories.Service
+	scenes   *scenes.Service
+	// stopWatch ends the scene watch.
+	stopWatch context.CancelFunc
 }
 
-// Start begins background work.
-func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
+// Start begins background work: jobs, and the watch for scene turns left by instances
+// that died.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	watch, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopWatch = cancel
+	go a.scenes.Watch(watch)
+	return nil
+}
 
 // Stop lets running background work finish (until ctx ends) and stops it.
-func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
+func (a *App) Stop(ctx context.Context) error {
+	if a.stopWatch != nil {
+		a.stopWatch()
+	}
+	return a.Jobs.Stop(ctx)
+}
 
 // newEmbedder is the offline embedder, or the OpenAI-compatible endpoint when configured.
 func newEmbedder(cfg *config.Config) (embedding.Embedder, error) {
@@ -172,6 +192,14 @@ func New(o Options) (*App, error) {
 		Activity:            activity.NewService(o.Pool, events),
 		Bus:                 events,
 	}
+	res.ScenarioService = scenarios.NewService(o.Pool, events)
+	res.SceneService = scenes.NewService(o.Pool, events, runner, memSvc, o.Logger, now)
+	res.ObservatoryService = observatory.NewService(o.Pool, events, now)
+	writer, ok := generator.(llm.SceneWriter)
+	if !ok {
+		return nil, fmt.Errorf("generator %s cannot write scenes", generator.Model())
+	}
+	jobs.Register(runner, scenes.NewWorker(res.SceneService, writer, cfg.LLMTimeout))
 	res.Casting = casting.NewService(o.Pool, events, res.DocumentService, res.CharacterService, memSvc, res.RelationshipService, o.Logger)
 	jobs.Register(runner, documents.NewAnalyzeWorker(res.DocumentService, o.Logger))
 	jobs.Register(runner, chat.NewWorker(chat.Deps{Conversations: convSvc,
@@ -186,7 +214,8 @@ func New(o Options) (*App, error) {
 		jobsPool = o.Pool
 	}
 	if err := runner.Open(jobsPool, o.Logger, jobs.Options{
-		Queues: map[string]int{conversations.ReplyQueue: cfg.ReplyWorkers},
+		Queues:      map[string]int{conversations.ReplyQueue: cfg.ReplyWorkers, scenes.Queue: cfg.SceneWorkers},
+		RescueAfter: cfg.JobRescueAfter,
 	}); err != nil {
 		return nil, err
 	}
@@ -195,11 +224,11 @@ func New(o Options) (*App, error) {
 		Graph: graph,
 		Loaders: loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService,
 			Relationships: res.RelationshipService, Memories: memSvc, Documents: res.DocumentService,
-			Conversations: convSvc, Wait: cfg.BatchWait},
+			Conversations: convSvc, Scenarios: res.ScenarioService, Scenes: res.SceneService, Wait: cfg.BatchWait},
 		Vectors: vectors, Embedder: embedder,
 		Production: cfg.Production(), Introspection: cfg.Introspection, ComplexityLimit: cfg.ComplexityLimit,
 		DepthLimit: cfg.DepthLimit, MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
 	})
-	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc}, nil
+	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, scenes: res.SceneService}, nil
 }

@@ -272,6 +272,24 @@ func defaults() Character {
 
 // Create adds a character to one of the viewer's ecosystems.
 func (s *Service) Create(ctx context.Context, viewer auth.Identity, ecosystemID uuid.UUID, p Patch) (*Character, error) {
+	var out *Character
+	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		if _, err := ecosystems.Find(ctx, q, viewer, ecosystemID); err != nil {
+			return err
+		}
+		var err error
+		out, err = CreateTx(ctx, q, box, ecosystemID, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateTx validates p and adds a character to an ecosystem the caller has checked, in
+// the caller's transaction (an import that makes several things at once or nothing).
+func CreateTx(ctx context.Context, q *db.Queries, box *events.Outbox, ecosystemID uuid.UUID, p Patch) (*Character, error) {
 	if p.Name == nil {
 		return nil, errs.Invalid("input.name", "is required")
 	}
@@ -283,31 +301,22 @@ func (s *Service) Create(ctx context.Context, viewer auth.Identity, ecosystemID 
 	if err != nil {
 		return nil, fmt.Errorf("encode context: %w", err)
 	}
-	var out *Character
-	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
-		if _, err := ecosystems.Find(ctx, q, viewer, ecosystemID); err != nil {
-			return err
-		}
-		r, err := q.CreateCharacter(ctx, db.CreateCharacterParams{
-			EcosystemID: ecosystemID, Name: c.Name, Description: c.Description, Backstory: c.Backstory,
-			SpeakingStyle: c.SpeakingStyle, Goals: c.Goals,
-			Openness: c.Traits.Openness, Conscientiousness: c.Traits.Conscientiousness,
-			Extraversion: c.Traits.Extraversion, Agreeableness: c.Traits.Agreeableness, Neuroticism: c.Traits.Neuroticism,
-			AutonomyLevel: c.AutonomyLevel, SocialEnergy: c.SocialEnergy, CurrentEmotion: c.CurrentEmotion,
-			IsActive: c.IsActive, CurrentContext: ctxJSON,
-		})
-		if err != nil {
-			return fmt.Errorf("create character: %w", err)
-		}
-		if out, err = FromRow(r); err != nil {
-			return err
-		}
-		return recordChange(box, events.OpUpsert, out)
+	r, err := q.CreateCharacter(ctx, db.CreateCharacterParams{
+		EcosystemID: ecosystemID, Name: c.Name, Description: c.Description, Backstory: c.Backstory,
+		SpeakingStyle: c.SpeakingStyle, Goals: c.Goals,
+		Openness: c.Traits.Openness, Conscientiousness: c.Traits.Conscientiousness,
+		Extraversion: c.Traits.Extraversion, Agreeableness: c.Traits.Agreeableness, Neuroticism: c.Traits.Neuroticism,
+		AutonomyLevel: c.AutonomyLevel, SocialEnergy: c.SocialEnergy, CurrentEmotion: c.CurrentEmotion,
+		IsActive: c.IsActive, CurrentContext: ctxJSON,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("create character: %w", err)
+	}
+	out, err := FromRow(r)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out, recordChange(box, events.OpUpsert, out)
 }
 
 // Find loads a character the viewer may see, through q (a pool or a transaction). Every

@@ -102,6 +102,12 @@ type Config struct {
 	LLMMaxRetries        int           `env:"LLM_MAX_RETRIES" envDefault:"3"`
 	// ReplyWorkers is how many replies this instance writes at once.
 	ReplyWorkers int `env:"REPLY_WORKERS" envDefault:"32"`
+	// SceneWorkers is how many scene turns this instance runs at once.
+	SceneWorkers int `env:"SCENE_WORKERS" envDefault:"64"`
+	// JobRescueAfter is how long a background job may run before another instance
+	// takes it over as abandoned (its process died): a scene stopped by a crash goes on
+	// after about this long.
+	JobRescueAfter time.Duration `env:"JOB_RESCUE_AFTER" envDefault:"3m"`
 	// ChatTimeout is how long the chat mutation waits for a reply.
 	ChatTimeout time.Duration `env:"CHAT_TIMEOUT" envDefault:"120s"`
 	// WSOriginPatterns lists the browser origins (host patterns such as
@@ -237,6 +243,10 @@ func (c *Config) validate() error {
 		return errors.New("configuration: LLM_TIMEOUT, LLM_FIRST_TOKEN_TIMEOUT and LLM_MAX_RETRIES: expected positive durations and a count of at least 0")
 	case c.ReplyWorkers < 1 || c.ReplyWorkers > 1000:
 		return errors.New("configuration: REPLY_WORKERS: expected 1 to 1000")
+	case c.SceneWorkers < 1 || c.SceneWorkers > 1000:
+		return errors.New("configuration: SCENE_WORKERS: expected 1 to 1000")
+	case c.JobRescueAfter < time.Second:
+		return errors.New("configuration: JOB_RESCUE_AFTER: expected at least 1s")
 	case c.ChatTimeout <= 0:
 		return errors.New("configuration: CHAT_TIMEOUT: expected a positive duration")
 	case c.WSKeepAlive <= 0 || c.WSInitTimeout <= 0:

@@ -72,6 +72,9 @@ type Conversation struct {
 	LastSeq     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// sceneMode is a scene's mode (OBSERVE or PARTICIPATE) while a message is numbered;
+	// "" otherwise.
+	sceneMode string
 }
 
 func fromRow(r db.Conversation) *Conversation {

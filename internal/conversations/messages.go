@@ -53,10 +53,13 @@ type Message struct {
 	Intensity      *float64        `json:"intensity,omitempty"`
 	Metadata       json.RawMessage `json:"metadata"`
 	CreatedAt      time.Time       `json:"createdAt"`
+	// Turn is the scene turn a character's line is (nil for other messages).
+	Turn *int32 `json:"turn,omitempty"`
 }
 
-func messageFromRow(r db.Message) *Message {
-	return &Message{ID: r.ID, ConversationID: r.ConversationID, EcosystemID: r.EcosystemID, Seq: r.Seq,
+// MessageFromRow converts a stored message.
+func MessageFromRow(r db.Message) *Message {
+	return &Message{Turn: r.Turn, ID: r.ID, ConversationID: r.ConversationID, EcosystemID: r.EcosystemID, Seq: r.Seq,
 		SenderKind: SenderKind(r.SenderKind), SenderUserID: r.SenderUserID, SenderCharID: r.SenderCharacterID,
 		AddresseeID: r.AddresseeCharacterID, ReplyToID: r.ReplyToID, Content: r.Content, Emotion: r.Emotion,
 		Intensity: r.Intensity, Metadata: r.Metadata, CreatedAt: r.CreatedAt}
@@ -154,10 +157,17 @@ func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) 
 		if err != nil {
 			return err
 		}
+		if conv.sceneMode != "" && conv.sceneMode != "PARTICIPATE" {
+			return fmt.Errorf("scene %s is in Observer Mode; setSceneMode PARTICIPATE to take part: %w", conv.ID, errs.ErrConflict)
+		}
 		m, err := store(ctx, q, conv, db.CreateMessageParams{ID: in.ID, SenderKind: string(SenderUser),
 			SenderUserID: &viewer.UserID, AddresseeCharacterID: responder, Content: in.Content})
 		if err != nil {
 			return err
+		}
+		// In a running scene the character addressed answers at the scene's next turn.
+		if conv.sceneMode != "" {
+			responder = nil
 		}
 		if responder != nil {
 			if err := s.jobs.InsertTx(ctx, box.Tx(), ReplyArgs{MessageID: m.ID, CharacterID: *responder}, nil); err != nil {
@@ -212,6 +222,7 @@ func numbered(ctx context.Context, q *db.Queries, owner *uuid.UUID, id uuid.UUID
 	conv := fromRow(db.Conversation{ID: r.ID, EcosystemID: r.EcosystemID, OwnerID: r.OwnerID, Kind: r.Kind,
 		Status: r.Status, Title: r.Title, StandInID: r.StandInID, LastSeq: r.LastSeq, CreatedAt: r.CreatedAt,
 		UpdatedAt: r.UpdatedAt})
+	conv.sceneMode = r.SceneMode
 	return conv, r.CastIds, nil
 }
 
@@ -241,7 +252,7 @@ func store(ctx context.Context, q *db.Queries, conv *Conversation, p db.CreateMe
 	if err != nil {
 		return nil, fmt.Errorf("store message: %w", err)
 	}
-	return messageFromRow(r), nil
+	return MessageFromRow(r), nil
 }
 
 // ErrAnswered means the message already has this answer: a retried reply job found its
@@ -308,7 +319,7 @@ func (s *Service) StoreAnswer(ctx context.Context, a Answer) (*Message, error) {
 		if ferr != nil {
 			return nil, fmt.Errorf("load earlier answer to %s: %w", a.ReplyTo.ID, ferr)
 		}
-		return messageFromRow(r), ErrAnswered
+		return MessageFromRow(r), ErrAnswered
 	}
 	if err != nil {
 		return nil, err
@@ -323,7 +334,7 @@ func appendReport(ctx context.Context, q *db.Queries, a Answer) (*Message, error
 	if err != nil {
 		return nil, err
 	}
-	return messageFromRow(r), nil
+	return MessageFromRow(r), nil
 }
 
 // appendReply stores a character's reply and the speaker's new state, and records the
@@ -339,7 +350,7 @@ func appendReply(ctx context.Context, q *db.Queries, box *events.Outbox, a Answe
 		EcosystemID: r.SpeakerEcosystemID, Name: r.SpeakerName, CurrentEmotion: r.SpeakerEmotion, IsActive: r.SpeakerActive}); err != nil {
 		return nil, err
 	}
-	return messageFromRow(db.Message{ID: r.ID, ConversationID: r.ConversationID, EcosystemID: r.EcosystemID, Seq: r.Seq,
+	return MessageFromRow(db.Message{ID: r.ID, ConversationID: r.ConversationID, EcosystemID: r.EcosystemID, Seq: r.Seq,
 		SenderKind: r.SenderKind, SenderUserID: r.SenderUserID, SenderCharacterID: r.SenderCharacterID, SenderID: r.SenderID,
 		AddresseeCharacterID: r.AddresseeCharacterID, ReplyToID: r.ReplyToID, Content: r.Content, Emotion: r.Emotion,
 		Intensity: r.Intensity, Metadata: r.Metadata, CreatedAt: r.CreatedAt}), nil
@@ -373,7 +384,7 @@ func (s *Service) ReplyContext(ctx context.Context, messageID, characterID uuid.
 	if err != nil {
 		return nil, err
 	}
-	return &ReplyContext{Message: messageFromRow(r.Message), Conversation: fromRow(r.Conversation), Character: ch,
+	return &ReplyContext{Message: MessageFromRow(r.Message), Conversation: fromRow(r.Conversation), Character: ch,
 		OwnerName: r.OwnerName, Answered: r.Answered}, nil
 }
 
@@ -408,7 +419,7 @@ func (s *Service) Message(ctx context.Context, viewer auth.Identity, id uuid.UUI
 	if err != nil {
 		return nil, fmt.Errorf("load message %s: %w", id, err)
 	}
-	return messageFromRow(r), nil
+	return MessageFromRow(r), nil
 }
 
 // AnswerOf returns what a message got from a character: its reply, or the system's
@@ -421,7 +432,7 @@ func (s *Service) AnswerOf(ctx context.Context, messageID, characterID uuid.UUID
 	if err != nil {
 		return nil, fmt.Errorf("load reply to %s: %w", messageID, err)
 	}
-	return messageFromRow(r), nil
+	return MessageFromRow(r), nil
 }
 
 // MessagesByIDs loads messages by id, for loaders.
@@ -432,7 +443,7 @@ func (s *Service) MessagesByIDs(ctx context.Context, ids []uuid.UUID) (map[uuid.
 	}
 	out := make(map[uuid.UUID]*Message, len(rows))
 	for _, r := range rows {
-		out[r.ID] = messageFromRow(r)
+		out[r.ID] = MessageFromRow(r)
 	}
 	return out, nil
 }
@@ -445,7 +456,7 @@ func (s *Service) After(ctx context.Context, conversationID uuid.UUID, after int
 	}
 	out := make([]*Message, len(rows))
 	for i, r := range rows {
-		out[i] = messageFromRow(r)
+		out[i] = MessageFromRow(r)
 	}
 	return out, nil
 }
@@ -458,7 +469,7 @@ func (s *Service) Before(ctx context.Context, conversationID uuid.UUID, before i
 	}
 	out := make([]*Message, len(rows))
 	for i, r := range rows {
-		out[len(rows)-1-i] = messageFromRow(r)
+		out[len(rows)-1-i] = MessageFromRow(r)
 	}
 	return out, nil
 }

@@ -29,6 +29,9 @@ const (
 	MessageCreated      = "message.created"
 	ConversationChanged = "conversation.changed"
 	DocumentChanged     = "document.changed"
+	// SceneChanged is a change of a scene's state: started, paused, resumed, ended,
+	// stepped, a turn's speaker, a setting, a direction.
+	SceneChanged = "scene.changed"
 	// MessageDelta carries a piece of a reply being written. It is published, never
 	// stored: a client that misses deltas still gets the whole message.
 	MessageDelta = "message.delta"

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -21,11 +22,16 @@ import (
 type Runner struct {
 	workers *river.Workers
 	client  *river.Client[pgx.Tx]
+	pool    *pgxpool.Pool
+	// id is the River client's id, which River records on the jobs it works.
+	id string
+	// live holds the runner's liveness lock while it runs (see Orphans).
+	live *pgx.Conn
 }
 
 // NewRunner returns a runner to register workers on.
 func NewRunner() *Runner {
-	return &Runner{workers: river.NewWorkers()}
+	return &Runner{workers: river.NewWorkers(), id: "ensemble-" + uuid.NewString()}
 }
 
 // Register adds a worker; call before Open.
@@ -42,6 +48,10 @@ type Options struct {
 	// Queues are further queues and how many of their jobs run at once, so that
 	// latency-sensitive work (replies) does not wait behind slow work (reflection).
 	Queues map[string]int
+	// RescueAfter is how long a job may run before it is taken as abandoned by a dead
+	// process and run again (River's default is an hour). Workers whose jobs may run
+	// longer set their own Timeout below it.
+	RescueAfter time.Duration
 }
 
 // Open creates the River client over pool.
@@ -56,11 +66,19 @@ func (r *Runner) Open(pool *pgxpool.Pool, logger *slog.Logger, o Options) error 
 	for name, n := range o.Queues {
 		queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
+	jobTimeout := time.Duration(0)
+	if o.RescueAfter > 0 && o.RescueAfter < time.Minute {
+		// River wants the default job timeout below the rescue time.
+		jobTimeout = o.RescueAfter
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            queues,
-		Workers:           r.workers,
-		Logger:            logger,
-		FetchPollInterval: o.PollInterval,
+		ID:                   r.id,
+		Queues:               queues,
+		RescueStuckJobsAfter: o.RescueAfter,
+		JobTimeout:           jobTimeout,
+		Workers:              r.workers,
+		Logger:               logger,
+		FetchPollInterval:    o.PollInterval,
 		// A reply job should start as soon as its insert is announced, not after River's
 		// default 100 ms cool-down between fetches.
 		FetchCooldown: 5 * time.Millisecond,
@@ -68,13 +86,17 @@ func (r *Runner) Open(pool *pgxpool.Pool, logger *slog.Logger, o Options) error 
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
 	}
-	r.client = client
+	r.client, r.pool = client, pool
 	return nil
 }
 
 // Start begins working jobs until Stop.
 func (r *Runner) Start(ctx context.Context) error {
+	if err := r.holdLiveness(ctx, r.pool); err != nil {
+		return err
+	}
 	if err := r.client.Start(ctx); err != nil {
+		r.releaseLiveness(ctx)
 		return fmt.Errorf("start river: %w", err)
 	}
 	return nil
@@ -82,6 +104,7 @@ func (r *Runner) Start(ctx context.Context) error {
 
 // Stop lets running jobs finish (until ctx ends) and stops.
 func (r *Runner) Stop(ctx context.Context) error {
+	defer r.releaseLiveness(context.WithoutCancel(ctx))
 	if err := r.client.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("stop river: %w", err)
 	}

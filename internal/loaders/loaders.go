@@ -22,6 +22,8 @@ import (
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/page"
 	"github.com/literaryai/ensemble/internal/relationships"
+	"github.com/literaryai/ensemble/internal/scenarios"
+	"github.com/literaryai/ensemble/internal/scenes"
 )
 
 // DefaultWait is how long a loader gathers keys before its batch runs: long enough for
@@ -37,6 +39,8 @@ type Sources struct {
 	Memories      *memories.Service
 	Documents     *documents.Service
 	Conversations *conversations.Service
+	Scenarios     *scenarios.Service
+	Scenes        *scenes.Service
 	// Wait is the batching window; zero means DefaultWait.
 	Wait time.Duration
 }
@@ -65,6 +69,13 @@ type Loaders struct {
 	// Cast is a conversation's characters' ids, in joining order.
 	Cast    *dataloader.Loader[uuid.UUID, []uuid.UUID]
 	Message *dataloader.Loader[uuid.UUID, *conversations.Message]
+	// MessageChanges are the relationship changes a message caused.
+	MessageChanges *dataloader.Loader[uuid.UUID, []*relationships.Change]
+
+	Scenario     *dataloader.Loader[uuid.UUID, *scenarios.Scenario]
+	ScenarioCast *dataloader.Loader[uuid.UUID, []scenarios.Role]
+	// Scene is a conversation's scene; nil for a conversation without one.
+	Scene *dataloader.Loader[uuid.UUID, *scenes.Scene]
 }
 
 // New returns fresh loaders over src.
@@ -110,6 +121,14 @@ func New(src Sources) *Loaders {
 		}, dataloader.WithWait[uuid.UUID, []uuid.UUID](wait)),
 		Message: dataloader.NewBatchedLoader(byID("message", src.Conversations.MessagesByIDs),
 			dataloader.WithWait[uuid.UUID, *conversations.Message](wait)),
+		MessageChanges: dataloader.NewBatchedLoader(batchOf(src.Relationships.ChangesOfMessages),
+			dataloader.WithWait[uuid.UUID, []*relationships.Change](wait)),
+		Scenario: dataloader.NewBatchedLoader(byID("scenario", src.Scenarios.ByIDs),
+			dataloader.WithWait[uuid.UUID, *scenarios.Scenario](wait)),
+		ScenarioCast: dataloader.NewBatchedLoader(batchOf(src.Scenarios.CastOf),
+			dataloader.WithWait[uuid.UUID, []scenarios.Role](wait)),
+		Scene: dataloader.NewBatchedLoader(batchOf(src.Scenes.ByConversationIDs),
+			dataloader.WithWait[uuid.UUID, *scenes.Scene](wait)),
 	}
 }
 

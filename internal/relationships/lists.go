@@ -191,3 +191,19 @@ func (s *Service) HistoryCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.
 	}
 	return out, nil
 }
+
+// ChangesOfMessages loads the relationship changes each message caused (a scene's
+// lines), oldest first, for loaders.
+func (s *Service) ChangesOfMessages(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*Change, error) {
+	rows, err := s.q.ChangesOfMessages(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load changes of messages: %w", err)
+	}
+	out := make(map[uuid.UUID][]*Change, len(ids))
+	for _, r := range rows {
+		if r.MessageID != nil {
+			out[*r.MessageID] = append(out[*r.MessageID], changeFromRow(r))
+		}
+	}
+	return out, nil
+}

@@ -99,10 +99,15 @@ type Values struct {
 type Change struct {
 	ID             int64
 	RelationshipID uuid.UUID
-	Kind           string
-	Strength       float64
-	Trust          float64
-	Familiarity    float64
+	FromID         uuid.UUID
+	ToID           uuid.UUID
+	Type           Type
+	// MessageID is the scene line that caused the change, if one did.
+	MessageID   *uuid.UUID
+	Kind        string
+	Strength    float64
+	Trust       float64
+	Familiarity float64
 	// Previous holds the values before the change (none for CREATED).
 	Previous *Values
 	// Delta holds what an adjustment asked for, before clamping.
@@ -116,7 +121,8 @@ type Change struct {
 }
 
 func changeFromRow(r db.RelationshipEvent) *Change {
-	c := &Change{ID: r.ID, RelationshipID: r.RelationshipID, Kind: r.Kind, Strength: r.Strength,
+	c := &Change{ID: r.ID, RelationshipID: r.RelationshipID, FromID: r.FromID, ToID: r.ToID, Type: Type(r.Type),
+		MessageID: r.MessageID, Kind: r.Kind, Strength: r.Strength,
 		Trust: r.Trust, Familiarity: r.Familiarity, Clamped: r.Clamped, Cause: r.Cause, Actor: r.Actor, ActorUserID: r.ActorUserID, At: r.At}
 	if r.OldStrength != nil {
 		c.Previous = &Values{Strength: r.OldStrength, Trust: r.OldTrust, Familiarity: r.OldFamiliarity}

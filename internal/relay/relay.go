@@ -23,6 +23,7 @@ const (
 	TypeMemory       = "Memory"
 	TypeConversation = "Conversation"
 	TypeMessage      = "Message"
+	TypeScenario     = "Scenario"
 )
 
 // ID returns the global id of an object of type typ.

@@ -1,0 +1,760 @@
+package scenes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
+
+	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
+	"github.com/literaryai/ensemble/internal/chat"
+	"github.com/literaryai/ensemble/internal/conversations"
+	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/llm"
+	"github.com/literaryai/ensemble/internal/memories"
+)
+
+// Tuning of a turn.
+const (
+	// historyLines is how many earlier lines the speaker hears.
+	historyLines = 12
+	// recallCount is how many of its memories the speaker recalls.
+	recallCount = 5
+	// energyCost is the social energy one line spends (less for an extravert).
+	energyCost = 0.08
+	// energyRecovery is the social energy a character regains per turn it stays silent.
+	energyRecovery = 0.02
+	// maxWait is the longest pause between turns a worker waits out itself; longer
+	// pauses give the job back to the queue until it is due.
+	maxWait = 10 * time.Second
+	// writeAttempts is how often a line that repeats the scene or gives away a secret is
+	// asked for again before the speaker is asked without its memories.
+	writeAttempts = 3
+)
+
+// Worker is the River worker of TurnArgs.
+type Worker struct {
+	river.WorkerDefaults[TurnArgs]
+	s      *Service
+	writer llm.SceneWriter
+	// offline writes the line when the writer's keep repeating the scene or giving
+	// secrets away.
+	offline llm.SceneWriter
+	timeout time.Duration
+}
+
+// NewWorker returns the turn worker; timeout bounds writing one line.
+func NewWorker(s *Service, writer llm.SceneWriter, timeout time.Duration) *Worker {
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	return &Worker{s: s, writer: writer, offline: llm.NewOffline(), timeout: timeout}
+}
+
+// Timeout covers the wait for the pace, a retried request and the commit.
+func (w *Worker) Timeout(*river.Job[TurnArgs]) time.Duration {
+	return maxWait + 2*w.timeout + 30*time.Second
+}
+
+// Work writes one turn. A turn already written, a scene ended or deleted, or a paused
+// scene (unless stepping) make it a no-op.
+func (w *Worker) Work(ctx context.Context, job *river.Job[TurnArgs]) error {
+	args := job.Args
+	st, err := w.due(ctx, args)
+	if st == nil || err != nil {
+		return err
+	}
+	t, err := w.prepare(ctx, st, args, job.Attempt)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		// Nobody may speak (the speakers were made inactive): the scene is over.
+		_, err := w.s.endTurnless(ctx, st.ConversationID)
+		return err
+	}
+	line, err := w.write(ctx, t)
+	if err != nil {
+		return fmt.Errorf("write turn %d of scene %s: %w", args.Turn, args.ConversationID, err)
+	}
+	w.stream(ctx, t, line.Text)
+	err = w.commit(ctx, t, line)
+	w.publish(ctx, t, chat.Delta{Index: t.pieces, Done: true})
+	if errors.Is(err, errTurnTaken) {
+		return nil
+	}
+	return err
+}
+
+// errTurnTaken means the turn was written, or the scene stopped, while this attempt
+// wrote its line.
+var errTurnTaken = errors.New("turn already written or scene stopped")
+
+// due waits for the turn's time and returns the scene, or nil when there is nothing to do.
+func (w *Worker) due(ctx context.Context, args TurnArgs) (*Scene, error) {
+	for {
+		st, err := load(ctx, w.s.q, auth.Identity{Role: auth.RoleAdmin}, args.ConversationID, false)
+		if errors.Is(err, errs.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case st.Turn != args.Turn-1, st.Turn >= st.MaxTurns, st.Status == conversations.Ended,
+			st.Status == conversations.Paused && !args.Step:
+			return nil, nil
+		}
+		if args.Step || st.LastTurnAt == nil {
+			return st, nil
+		}
+		wait := st.LastTurnAt.Add(time.Duration(st.PaceMs) * time.Millisecond).Sub(w.s.now())
+		if wait <= 0 {
+			return st, nil
+		}
+		if wait > maxWait {
+			return nil, river.JobSnooze(wait)
+		}
+		// Read the scene again after the wait: the director may have paused it, or
+		// changed the pace.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// turn is everything one turn is made from.
+type turn struct {
+	scene     *Scene
+	args      TurnArgs
+	cast      map[uuid.UUID]*characters.Character
+	speaker   *characters.Character
+	addressee *characters.Character
+	reason    string
+	// last is the line the speaker answers (nil at the start).
+	last *db.SceneLinesRow
+	// recent counts each character's lines among the last recentWindow turns.
+	recent    map[uuid.UUID]int
+	rels      []db.Relationship
+	recalled  []memories.Scored
+	direction []string
+	request   llm.SceneRequest
+	lineID    uuid.UUID
+	pieces    int
+}
+
+// prepare chooses the speaker and whom it addresses, and gathers what it knows. It
+// returns nil when nobody may speak.
+func (w *Worker) prepare(ctx context.Context, st *Scene, args TurnArgs, attempt int) (*turn, error) {
+	q := w.s.q
+	rows, err := q.SceneCast(ctx, st.ConversationID)
+	if err != nil {
+		return nil, fmt.Errorf("load cast of scene %s: %w", st.ConversationID, err)
+	}
+	t := &turn{scene: st, args: args, cast: make(map[uuid.UUID]*characters.Character, len(rows)), lineID: uuid.New()}
+	ids := make([]uuid.UUID, 0, len(rows))
+	for _, r := range rows {
+		c, err := characters.FromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		t.cast[c.ID] = c
+		ids = append(ids, c.ID)
+	}
+	if t.rels, err = q.RelationshipsAmong(ctx, ids); err != nil {
+		return nil, fmt.Errorf("load relationships of scene %s: %w", st.ConversationID, err)
+	}
+	lines, err := q.SceneLines(ctx, db.SceneLinesParams{ConversationID: st.ConversationID, BeforeSeq: st.LastSeq + 1, MaxLines: historyLines})
+	if err != nil {
+		return nil, fmt.Errorf("load lines of scene %s: %w", st.ConversationID, err)
+	}
+	if len(lines) > 0 {
+		t.last = &lines[0]
+	}
+	t.recent = map[uuid.UUID]int{}
+	for _, l := range lines {
+		if l.Turn != nil && int(*l.Turn) > st.Turn-recentWindow && l.SenderCharacterID != nil {
+			t.recent[*l.SenderCharacterID]++
+		}
+	}
+	dirs, err := q.PendingDirections(ctx, st.ConversationID)
+	if err != nil {
+		return nil, fmt.Errorf("load directions of scene %s: %w", st.ConversationID, err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(st.Seed), uint64(args.Turn)))
+	if !t.choose(rng, dirs) {
+		return nil, nil
+	}
+	t.addressee = t.chooseAddressee(rng)
+	for _, d := range dirs {
+		if d.CharacterID == t.speaker.ID {
+			t.direction = append(t.direction, d.Instruction)
+		}
+	}
+	if err := w.gather(ctx, t, lines, attempt); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// choose applies the speaker policy (see Choose).
+func (t *turn) choose(rng *rand.Rand, dirs []db.SceneDirection) bool {
+	st := t.scene
+	var lastText string
+	var addressed *uuid.UUID
+	if t.last != nil {
+		lastText, addressed = t.last.Content, t.last.AddresseeCharacterID
+	}
+	directed := map[uuid.UUID]bool{}
+	for _, d := range dirs {
+		directed[d.CharacterID] = true
+	}
+	var cands []Candidate
+	var who []*characters.Character
+	for _, r := range st.Roles {
+		c, ok := t.cast[r.CharacterID]
+		if !ok || !r.MaySpeak || !c.IsActive {
+			continue
+		}
+		cand := Candidate{ID: c.ID, Extraversion: c.Traits.Extraversion, Energy: t.energy(c), Autonomy: c.AutonomyLevel,
+			Addressed: addressed != nil && *addressed == c.ID, Directed: directed[c.ID],
+			Stake: Stake(lastText, r.Goal, r.Secret), SilentTurns: st.Turn - st.Spoke[c.ID], Recent: t.recent[c.ID],
+			LastSpeaker: st.LastSpeakerID != nil && *st.LastSpeakerID == c.ID}
+		if st.LastSpeakerID != nil {
+			if b := t.bond(c.ID, *st.LastSpeakerID); b != nil {
+				cand.Bond = math.Abs(b.Strength)
+			}
+		}
+		cands = append(cands, cand)
+		who = append(who, c)
+	}
+	i, reason := Choose(cands, rng)
+	if i < 0 {
+		return false
+	}
+	t.speaker, t.reason = who[i], reason
+	return true
+}
+
+// energy is a character's social energy now: what it had, plus what it regained by
+// staying silent since it last spoke in the scene.
+func (t *turn) energy(c *characters.Character) float64 {
+	silent := t.scene.Turn - t.scene.Spoke[c.ID]
+	return math.Min(1, c.SocialEnergy+energyRecovery*float64(silent))
+}
+
+// bond is from's strongest relationship towards to (by |strength|), nil if none.
+func (t *turn) bond(from, to uuid.UUID) *db.Relationship {
+	var best *db.Relationship
+	for i := range t.rels {
+		r := &t.rels[i]
+		if r.FromID == from && r.ToID == to && (best == nil || math.Abs(r.Strength) > math.Abs(best.Strength)) {
+			best = r
+		}
+	}
+	return best
+}
+
+// chooseAddressee: whoever spoke to the speaker is most likely answered, the more so
+// the stronger the speaker's feelings for them; otherwise someone present is drawn by the
+// strength of the speaker's feelings and how well it knows them (the last speaker a
+// little likelier). nil addresses the room, or the user who spoke to the speaker.
+func (t *turn) chooseAddressee(rng *rand.Rand) *characters.Character {
+	if t.last != nil && t.last.AddresseeCharacterID != nil && *t.last.AddresseeCharacterID == t.speaker.ID {
+		if t.last.SenderCharacterID == nil {
+			return nil
+		}
+		if c, ok := t.cast[*t.last.SenderCharacterID]; ok {
+			answer := 0.55
+			if b := t.bond(t.speaker.ID, c.ID); b != nil {
+				answer += 0.35 * math.Abs(b.Strength)
+			}
+			if rng.Float64() < answer {
+				return c
+			}
+		}
+	}
+	var others []*characters.Character
+	var weights []float64
+	sum := 0.0
+	for _, r := range t.scene.Roles {
+		c, ok := t.cast[r.CharacterID]
+		if !ok || c.ID == t.speaker.ID {
+			continue
+		}
+		w := 0.4
+		if b := t.bond(t.speaker.ID, c.ID); b != nil {
+			w += math.Abs(b.Strength) + 0.3*b.Familiarity
+		}
+		if t.last != nil && t.last.SenderCharacterID != nil && *t.last.SenderCharacterID == c.ID {
+			w += 0.4
+		}
+		others = append(others, c)
+		weights = append(weights, w)
+		sum += w
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	x := rng.Float64() * sum
+	for i, w := range weights {
+		if x < w {
+			return others[i]
+		}
+		x -= w
+	}
+	return others[len(others)-1]
+}
+
+// gather builds the generator's request from the speaker's own point of view: its
+// persona, part and secret, its bonds with those present, its memories, its book voice,
+// and the last lines.
+func (w *Worker) gather(ctx context.Context, t *turn, lines []db.SceneLinesRow, attempt int) error {
+	st, sp := t.scene, t.speaker
+	role, _ := st.Role(sp.ID)
+	req := llm.SceneRequest{
+		Speaker: llm.Persona{Name: sp.Name, Description: sp.Description, Backstory: sp.Backstory,
+			SpeakingStyle: sp.SpeakingStyle, Goals: sp.Goals, Emotion: sp.CurrentEmotion, SocialEnergy: t.energy(sp),
+			Traits: llm.Traits{Openness: sp.Traits.Openness, Conscientiousness: sp.Traits.Conscientiousness,
+				Extraversion: sp.Traits.Extraversion, Agreeableness: sp.Traits.Agreeableness, Neuroticism: sp.Traits.Neuroticism}},
+		Role: role.Role, Goal: role.Goal, Secret: role.Secret,
+		Setting: st.Setting, Mood: st.Mood, Premise: st.Premise,
+		Direction: strings.Join(t.direction, " "),
+		Seed:      st.Seed*1_000_003 + int64(t.args.Turn)*7919 + int64(attempt),
+	}
+	for _, r := range st.Roles {
+		c, ok := t.cast[r.CharacterID]
+		if !ok || c.ID == sp.ID {
+			continue
+		}
+		p := llm.Present{Name: c.Name, Role: r.Role}
+		if b := t.bond(sp.ID, c.ID); b != nil {
+			p.Bond = bondOf(b)
+		}
+		if b := t.bond(c.ID, sp.ID); b != nil {
+			p.BondBack = bondOf(b)
+		}
+		req.Present = append(req.Present, p)
+	}
+	if t.addressee != nil {
+		req.Addressee = t.addressee.Name
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		tn := llm.Turn{Text: l.Content}
+		switch {
+		case l.SenderKind == string(conversations.SenderUser):
+			tn.Speaker, tn.FromUser = "You", true
+		case l.SenderKind == string(conversations.SenderNarrator):
+			tn.Speaker = "Narrator"
+		case l.SpeakerName != nil:
+			tn.Speaker = *l.SpeakerName
+		default:
+			continue
+		}
+		req.History = append(req.History, tn)
+		if l.Turn != nil {
+			req.Avoid = append(req.Avoid, l.Content)
+		}
+	}
+	query := st.Premise
+	if t.last != nil {
+		query = t.last.Content
+	}
+	if strings.TrimSpace(query) == "" {
+		query = st.Setting + " " + st.Mood
+	}
+	if strings.TrimSpace(query) != "" {
+		query = clip(query, memories.MaxContent)
+		recalled, err := w.s.memories.RecallFor(ctx, st.EcosystemID, sp.ID, query, recallCount)
+		if err != nil {
+			// Memories make a line better but are not needed for one.
+			w.s.logger.Warn("scene line without memories: recall failed", "character", sp.ID, "error", err)
+		}
+		t.recalled = recalled
+		for _, m := range recalled {
+			req.Memories = append(req.Memories, m.Memory.Content)
+		}
+	}
+	voice, err := w.s.q.BookVoice(ctx, sp.ID)
+	if err != nil {
+		return fmt.Errorf("load voice of %s: %w", sp.ID, err)
+	}
+	for _, v := range voice {
+		req.Voice = append(req.Voice, quoted(v))
+	}
+	t.request = req
+	return nil
+}
+
+func bondOf(r *db.Relationship) *llm.Bond {
+	return &llm.Bond{Type: r.Type, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
+}
+
+// quoted takes a book line out of the memory casting made of it (I said: “...”).
+func quoted(memory string) string {
+	s := strings.TrimSpace(memory)
+	s = strings.TrimPrefix(s, "I said: ")
+	s = strings.TrimPrefix(s, "“")
+	s = strings.TrimSuffix(s, "”")
+	return strings.TrimSpace(s)
+}
+
+// write asks the generator for the line. A line said before in the scene, or one that
+// gives away a secret (anyone's: a holder keeps its own unless directed otherwise), is
+// asked for again;
+// when that keeps happening the speaker is asked without its memories and book lines,
+// where such words come from, and at last the offline storyteller writes the line
+// without the speaker's secret, and the line says so in its metadata.
+func (w *Worker) write(ctx context.Context, t *turn) (llm.SceneLine, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*w.timeout)
+	defer cancel()
+	req := t.request
+	writer := w.writer
+	for attempt := 0; attempt < 2*writeAttempts; attempt++ {
+		switch attempt {
+		case writeAttempts - 1:
+			req.Memories, req.Voice = nil, nil
+		case writeAttempts:
+			writer, req.Secret = w.offline, ""
+		}
+		line, err := writer.Scene(ctx, req, nil)
+		if err != nil {
+			return llm.SceneLine{}, err
+		}
+		line.Text = strings.TrimSpace(line.Text)
+		ok, err := w.acceptable(ctx, t, line.Text)
+		if err != nil {
+			return llm.SceneLine{}, err
+		}
+		if ok {
+			if attempt >= writeAttempts && line.Fallback == "" {
+				line.Fallback = "the model's lines repeated the scene or gave a secret away"
+			}
+			return line, nil
+		}
+		req.Seed++
+		req.Avoid = append(req.Avoid, line.Text)
+	}
+	return llm.SceneLine{}, fmt.Errorf("no new line that keeps every secret after %d attempts", 2*writeAttempts)
+}
+
+// acceptable reports whether a line is new in the scene and keeps every secret.
+func (w *Worker) acceptable(ctx context.Context, t *turn, text string) (bool, error) {
+	if text == "" || utf8.RuneCountInString(text) > conversations.MaxContent {
+		return false, nil
+	}
+	for _, r := range t.scene.Roles {
+		// A holder gives its own secret away only when the director tells it to.
+		own := r.CharacterID == t.speaker.ID && len(t.direction) > 0
+		if !own && Leaks(text, r.Secret) {
+			return false, nil
+		}
+	}
+	said, err := w.s.q.SceneLineExists(ctx, db.SceneLineExistsParams{ConversationID: t.scene.ConversationID, Content: text})
+	if err != nil {
+		return false, fmt.Errorf("look up line: %w", err)
+	}
+	return !said, nil
+}
+
+// stream publishes the line word by word on messageStream before it is stored, as
+// replies stream.
+func (w *Worker) stream(ctx context.Context, t *turn, text string) {
+	start := 0
+	for i := 1; i <= len(text); i++ {
+		if i == len(text) || (text[i] == ' ' && text[i-1] != ' ') {
+			w.publish(ctx, t, chat.Delta{Index: t.pieces, Text: text[start:i]})
+			t.pieces++
+			start = i
+		}
+	}
+}
+
+func (w *Worker) publish(ctx context.Context, t *turn, d chat.Delta) {
+	d.ConversationID, d.MessageID, d.CharacterID = t.scene.ConversationID, t.lineID, t.speaker.ID
+	if t.last != nil {
+		d.ReplyToID = t.last.ID
+	}
+	payload, err := json.Marshal(d)
+	if err != nil {
+		w.s.logger.Error("encode delta", "error", err)
+		return
+	}
+	w.s.pub.Publish(ctx, events.Event{EcosystemID: t.scene.EcosystemID, Topic: events.MessageDelta, At: w.s.now(), Payload: payload})
+}
+
+// commit stores the line and what it changes, in one transaction under the scene's lock:
+// the line (the turn's number), the speaker's energy and emotion, the addressee's
+// emotion, the relationship changes (history, with the line as cause), every present
+// character's memory of it, the directions it followed, and the next turn's job.
+func (w *Worker) commit(ctx context.Context, t *turn, line llm.SceneLine) error {
+	witnesses, err := w.s.memories.PrepareWitnessed(ctx, t.witnesses(line.Text))
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(map[string]any{"generator": line.Model, "offline": line.Offline, "fallback": line.Fallback,
+		"reason": t.reason, "memoriesRecalled": len(t.request.Memories), "bookVoice": len(t.request.Voice) > 0,
+		"direction": t.request.Direction, "scene": true})
+	if err != nil {
+		return fmt.Errorf("encode line metadata: %w", err)
+	}
+	var stored *memories.Stored
+	now := w.s.now()
+	err = events.Transact(ctx, w.s.pool, w.s.pub, func(q *db.Queries, box *events.Outbox) error {
+		st, err := load(ctx, q, auth.Identity{Role: auth.RoleAdmin}, t.scene.ConversationID, true)
+		if err != nil {
+			return err
+		}
+		if st.Turn != t.args.Turn-1 || st.Status == conversations.Ended || (st.Status == conversations.Paused && !t.args.Step) {
+			return errTurnTaken
+		}
+		ids := make([]uuid.UUID, 0, len(t.cast))
+		for id := range t.cast {
+			ids = append(ids, id)
+		}
+		if _, err := q.LockCharacters(ctx, ids); err != nil {
+			return fmt.Errorf("lock cast: %w", err)
+		}
+		p := db.AppendSceneLineParams{ID: t.lineID, ConversationID: st.ConversationID, Turn: int32(t.args.Turn),
+			SpeakerID: t.speaker.ID, Content: line.Text, Emotion: line.Emotion, Intensity: clamp01(line.Intensity),
+			Metadata: meta, At: now}
+		if t.addressee != nil {
+			p.AddresseeID = &t.addressee.ID
+		}
+		if t.last != nil {
+			p.ReplyToID = &t.last.ID
+		}
+		row, err := q.AppendSceneLine(ctx, p)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return fmt.Errorf("line of turn %d said before: %w", t.args.Turn, errs.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store line: %w", err)
+		}
+		msg := conversations.MessageFromRow(row)
+		st.Turn = t.args.Turn
+		if err := t.setStates(ctx, q, box, line, now); err != nil {
+			return err
+		}
+		if err := t.applyDeltas(ctx, q, box, line, msg.ID); err != nil {
+			return err
+		}
+		if err := w.s.memories.Touch(ctx, q, t.recalled); err != nil {
+			return err
+		}
+		inCast := func(c uuid.UUID) bool { _, ok := t.cast[c]; return ok }
+		if stored, err = w.s.memories.AddWitnessedTx(ctx, q, box, st.EcosystemID, &msg.ID, witnesses, inCast); err != nil {
+			return err
+		}
+		if len(t.direction) > 0 {
+			if err := q.UseDirections(ctx, db.UseDirectionsParams{ConversationID: st.ConversationID, CharacterID: t.speaker.ID,
+				Turn: &p.Turn}); err != nil {
+				return fmt.Errorf("mark directions followed: %w", err)
+			}
+		}
+		if err := box.Append(st.EcosystemID, events.MessageCreated, msg); err != nil {
+			return err
+		}
+		c := change(Turned, st)
+		c.SpeakerID, c.AddresseeID, c.Reason = &t.speaker.ID, p.AddresseeID, t.reason
+		if err := box.Append(st.EcosystemID, Topic, c); err != nil {
+			return err
+		}
+		switch {
+		case st.Turn >= st.MaxTurns:
+			return setStatus(ctx, q, box, st, conversations.Ended, Ended)
+		case st.Status == conversations.Active:
+			return w.s.jobs.InsertTx(ctx, box.Tx(), TurnArgs{ConversationID: st.ConversationID, Turn: st.Turn + 1, Run: t.args.Run}, nil)
+		}
+		return nil
+	})
+	if errors.Is(err, errs.ErrNotFound) {
+		return errTurnTaken
+	}
+	if err != nil {
+		return err
+	}
+	w.s.index(ctx, stored)
+	return nil
+}
+
+// witnesses are the memories every character present forms of the line, each from its
+// own point of view.
+func (t *turn) witnesses(text string) []memories.Witness {
+	said := clip(text, 3000)
+	to := "everyone"
+	if t.addressee != nil {
+		to = t.addressee.Name
+	}
+	out := make([]memories.Witness, 0, len(t.cast))
+	for _, r := range t.scene.Roles {
+		c, ok := t.cast[r.CharacterID]
+		if !ok {
+			continue
+		}
+		var content string
+		switch {
+		case c.ID == t.speaker.ID:
+			content = fmt.Sprintf("I said to %s: “%s”", to, said)
+		case t.addressee != nil && c.ID == t.addressee.ID:
+			content = fmt.Sprintf("%s said to me: “%s”", t.speaker.Name, said)
+		default:
+			content = fmt.Sprintf("%s said to %s: “%s”", t.speaker.Name, to, said)
+		}
+		out = append(out, memories.Witness{CharacterID: c.ID, Input: memories.Input{Content: content, Type: memories.Dialogue}})
+	}
+	return out
+}
+
+// setStates spends the speaker's energy and sets its emotion, and moves the addressee's
+// emotion by what was said to it.
+func (t *turn) setStates(ctx context.Context, q *db.Queries, box *events.Outbox, line llm.SceneLine, now time.Time) error {
+	sp := t.speaker
+	p := db.SetCharacterStatesParams{At: now, Ids: []uuid.UUID{sp.ID}, Emotions: []string{line.Emotion},
+		Energies: []float64{math.Max(0, t.energy(sp)-energyCost*(1-sp.Traits.Extraversion/2))}}
+	if a := t.addressee; a != nil {
+		var bond *llm.Bond
+		if b := t.bond(a.ID, sp.ID); b != nil {
+			bond = bondOf(b)
+		}
+		felt, _ := llm.Reaction(llm.Persona{Name: a.Name, Emotion: a.CurrentEmotion, Traits: llm.Traits{
+			Openness: a.Traits.Openness, Conscientiousness: a.Traits.Conscientiousness, Extraversion: a.Traits.Extraversion,
+			Agreeableness: a.Traits.Agreeableness, Neuroticism: a.Traits.Neuroticism}}, bond, line.Text)
+		p.Ids = append(p.Ids, a.ID)
+		p.Emotions = append(p.Emotions, felt)
+		p.Energies = append(p.Energies, a.SocialEnergy)
+	}
+	rows, err := q.SetCharacterStates(ctx, p)
+	if err != nil {
+		return fmt.Errorf("set characters' states: %w", err)
+	}
+	for _, r := range rows {
+		if err := characters.RecordState(box, events.CharacterPayload{Op: events.OpUpsert, ID: r.ID, EcosystemID: r.EcosystemID,
+			Name: r.Name, CurrentEmotion: r.CurrentEmotion, IsActive: r.IsActive}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyDeltas applies the line's relationship changes, clamped again, through history
+// with the line as the cause. A pair with no relationship becomes acquainted first.
+func (t *turn) applyDeltas(ctx context.Context, q *db.Queries, box *events.Outbox, line llm.SceneLine, messageID uuid.UUID) error {
+	byName := make(map[string]uuid.UUID, len(t.cast))
+	for id, c := range t.cast {
+		byName[strings.ToLower(c.Name)] = id
+	}
+	type pair struct{ from, to uuid.UUID }
+	sums := map[pair]llm.SceneDelta{}
+	var order []pair
+	for _, d := range line.Deltas {
+		from, ok1 := byName[strings.ToLower(d.From)]
+		to, ok2 := byName[strings.ToLower(d.To)]
+		if !ok1 || !ok2 || from == to {
+			continue
+		}
+		d = llm.ClampDelta(d)
+		k := pair{from, to}
+		if _, seen := sums[k]; !seen {
+			order = append(order, k)
+		}
+		s := sums[k]
+		s.Strength += d.Strength
+		s.Trust += d.Trust
+		s.Familiarity += d.Familiarity
+		sums[k] = llm.ClampDelta(s)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	cause := clip(line.Text, 1000)
+	var missingFrom, missingTo []uuid.UUID
+	for _, k := range order {
+		if t.bond(k.from, k.to) == nil {
+			missingFrom, missingTo = append(missingFrom, k.from), append(missingTo, k.to)
+		}
+	}
+	if len(missingFrom) > 0 {
+		made, err := q.CreateSceneRelationships(ctx, db.CreateSceneRelationshipsParams{EcosystemID: t.scene.EcosystemID,
+			FromIds: missingFrom, ToIds: missingTo, Cause: cause, MessageID: messageID})
+		if err != nil {
+			return fmt.Errorf("create acquaintances: %w", err)
+		}
+		for _, r := range made {
+			rel := db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID, Type: r.Type,
+				Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
+			t.rels = append(t.rels, rel)
+			if err := recordRelationship(box, rel, "CREATED", r.HistoryID, false, &cause); err != nil {
+				return err
+			}
+		}
+	}
+	p := db.AdjustRelationshipsParams{Cause: cause, MessageID: messageID}
+	for _, k := range order {
+		b := t.bond(k.from, k.to)
+		if b == nil {
+			continue // made meanwhile by someone else; the next line will move it
+		}
+		d := sums[k]
+		p.Ids = append(p.Ids, b.ID)
+		p.DStrength = append(p.DStrength, d.Strength)
+		p.DTrust = append(p.DTrust, d.Trust)
+		p.DFamiliarity = append(p.DFamiliarity, d.Familiarity)
+	}
+	changed, err := q.AdjustRelationships(ctx, p)
+	if err != nil {
+		return fmt.Errorf("adjust relationships: %w", err)
+	}
+	for _, h := range changed {
+		rel := db.Relationship{ID: h.RelationshipID, EcosystemID: h.EcosystemID, FromID: h.FromID, ToID: h.ToID, Type: h.Type,
+			Label: h.Label, Strength: h.Strength, Trust: h.Trust, Familiarity: h.Familiarity}
+		if err := recordRelationship(box, rel, "ADJUSTED", h.ID, h.Clamped, &cause); err != nil {
+			return err
+		}
+	}
+	box.GraphChanged(t.scene.EcosystemID)
+	return nil
+}
+
+// recordRelationship announces a relationship change a line made.
+func recordRelationship(box *events.Outbox, r db.Relationship, kind string, historyID int64, clamped bool, cause *string) error {
+	return box.Append(r.EcosystemID, events.RelationshipChanged, events.RelationshipPayload{
+		Kind: kind, HistoryID: historyID, ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID,
+		Type: r.Type, Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity,
+		Clamped: clamped, Cause: cause, Actor: "scene",
+	})
+}
+
+// endTurnless ends a scene in which nobody may speak any more.
+func (s *Service) endTurnless(ctx context.Context, id uuid.UUID) (*Scene, error) {
+	return s.control(ctx, auth.Identity{Role: auth.RoleAdmin}, id, func(q *db.Queries, box *events.Outbox, st *Scene) error {
+		if st.Status == conversations.Ended {
+			return nil
+		}
+		return setStatus(ctx, q, box, st, conversations.Ended, Ended)
+	})
+}
+
+// clip shortens s to at most n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
