@@ -408,6 +408,19 @@ func (q *Queries) ClearScenarioCast(ctx context.Context, scenarioID uuid.UUID) e
 	return err
 }
 
+const countRunningScenes = `-- name: CountRunningScenes :one
+SELECT count(*) FROM conversations c JOIN scenes s ON s.conversation_id = c.id
+WHERE c.owner_id = $1 AND c.status = 'ACTIVE'
+`
+
+// The scenes of a user's that are running now.
+func (q *Queries) CountRunningScenes(ctx context.Context, ownerID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, countRunningScenes, ownerID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countScenarios = `-- name: CountScenarios :one
 SELECT count(*) FROM scenarios WHERE ecosystem_id = $1
 `

@@ -281,3 +281,8 @@ ORDER BY created_at, id;
 
 -- name: SetStandIn :exec
 UPDATE conversations SET stand_in_id = @stand_in_id, updated_at = now() WHERE id = @id;
+
+-- name: CountRunningScenes :one
+-- The scenes of a user's that are running now.
+SELECT count(*) FROM conversations c JOIN scenes s ON s.conversation_id = c.id
+WHERE c.owner_id = @owner_id AND c.status = 'ACTIVE';

@@ -192,6 +192,7 @@ func TestSceneRunsThirtyTurnsOffline(t *testing.T) {
 	c, _ := srv.Register(t, "director")
 	s := newStage(t, c, "Garden")
 	hostile, warm := s.strength(t, "Bob", "Diana"), s.strength(t, "Alice", "Charlie")
+	started := time.Now()
 	conv := s.run(t, map[string]any{"seed": 7})
 	s.waitFor(t, conv, 90*time.Second, func(st sceneStatus) bool { return st.Scene.Status == "ENDED" })
 
@@ -241,9 +242,38 @@ func TestSceneRunsThirtyTurnsOffline(t *testing.T) {
 	if changes != lineChanges || changes < 30 {
 		t.Fatalf("history has %d changes caused by the lines, the lines report %d", changes, lineChanges)
 	}
-	// Hostile pairs drift apart, warm ones warm further.
+	// Those spoken to feel something about it: every line to someone changes its
+	// addressee's emotion in the line's own transaction.
+	var addressed, felt int
+	if err := srv.Pool.QueryRow(t.Context(), `SELECT count(*), count(*) FILTER (WHERE EXISTS (
+			SELECT 1 FROM events c WHERE c.txid = e.txid AND c.topic = 'character.changed'
+			  AND c.payload->>'id' = m.addressee_character_id::text))
+		FROM messages m JOIN events e ON e.topic = 'message.created' AND e.payload->>'id' = m.id::text
+		WHERE m.conversation_id = $1::uuid AND m.addressee_character_id IS NOT NULL`, uuidOf(t, conv)).Scan(&addressed, &felt); err != nil {
+		t.Fatal(err)
+	}
+	if addressed == 0 || felt != addressed {
+		t.Fatalf("%d of %d addressees' emotions moved with the line said to them", felt, addressed)
+	}
+	// Hostile pairs drift apart, warm ones warm further, and the map shows it, then and now.
 	if now := s.strength(t, "Bob", "Diana"); now >= hostile {
 		t.Errorf("Bob -> Diana went from %.2f to %.2f", hostile, now)
+	}
+	var maps struct{ Now, Then relationshipMap }
+	c.Must(t, `query($e: ID!, $at: Time) { now: relationshipMap(ecosystemId: $e) { edges { from to strength } }
+		then: relationshipMap(ecosystemId: $e, asOf: $at) { edges { from to strength } } }`,
+		map[string]any{"e": s.ecosystem, "at": started.Format(time.RFC3339Nano)}, &maps)
+	edge := func(m relationshipMap, from, to string) float64 {
+		for _, e := range m.Edges {
+			if e.From == s.ids[from] && e.To == s.ids[to] {
+				return e.Strength
+			}
+		}
+		t.Fatalf("no edge %s -> %s on the map", from, to)
+		return 0
+	}
+	if edge(maps.Then, "Bob", "Diana") != hostile || edge(maps.Now, "Bob", "Diana") != s.strength(t, "Bob", "Diana") {
+		t.Errorf("the map shows Bob -> Diana at %.2f before the scene and %.2f now", edge(maps.Then, "Bob", "Diana"), edge(maps.Now, "Bob", "Diana"))
 	}
 	if now := s.strength(t, "Alice", "Charlie"); now <= warm {
 		t.Errorf("Alice -> Charlie went from %.2f to %.2f", warm, now)
@@ -268,6 +298,14 @@ func TestSceneRunsThirtyTurnsOffline(t *testing.T) {
 	}
 	if strings.Join(replay, ",") != strings.Join(speakers, ",") {
 		t.Fatalf("seed 7 chose\n%v\nthen\n%v", speakers, replay)
+	}
+}
+
+// relationshipMap is a map's edges as the tests read them.
+type relationshipMap struct {
+	Edges []struct {
+		From, To string
+		Strength float64
 	}
 }
 
@@ -338,11 +376,42 @@ func TestSceneDirectorControls(t *testing.T) {
 	vars := map[string]any{"c": conv}
 
 	ws := srv.Live(t, session.AccessToken)
+	// Lines stream piece by piece while they are written, as replies do.
+	pieces := srv.Live(t, session.AccessToken)
+	pieces.Subscribe("pieces", `subscription($c: ID!) { messageStream(conversationId: $c) { messageId index text done character { name } } }`, vars)
 	ws.Subscribe("scene", sceneUpdates, vars)
 	// Without a cursor the stream starts at the scene's start: STARTED, the opening.
 	first := readScene(t, ws, "scene", func(e sceneEvent) bool { return e.Change != nil && e.Change.Kind == "TURN" && e.Change.Turn == 2 })
 	if first[0].Change == nil || first[0].Change.Kind != "STARTED" || first[1].Message == nil || first[1].Message.SenderKind != "NARRATOR" {
 		t.Fatalf("stream starts with %+v %+v", first[0], first[1])
+	}
+
+	var words int
+	for done := false; !done; {
+		m := pieces.Read(30 * time.Second)
+		var p struct {
+			Data struct {
+				MessageStream struct {
+					Index     int
+					Text      string
+					Done      bool
+					Character struct{ Name string }
+				}
+			}
+		}
+		if err := json.Unmarshal(m.Payload, &p); err != nil || m.Type != "next" {
+			t.Fatalf("messageStream: %s %s", m.Type, m.Payload)
+		}
+		d := p.Data.MessageStream
+		if d.Character.Name == "" {
+			t.Fatalf("a piece without its speaker: %+v", d)
+		}
+		if d.Done {
+			done = words > 1
+			words = 0
+			continue
+		}
+		words++
 	}
 
 	// Pause: no turn is written while paused, the one under way included.
@@ -481,11 +550,15 @@ func TestSceneDirectorControls(t *testing.T) {
 
 func TestSceneBadInput(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t)
+	srv := testkit.NewServer(t, "MAX_RUNNING_SCENES=1")
 	c, _ := srv.Register(t, "director")
 	s := newStage(t, c, "Garden")
 	conv := s.run(t, map[string]any{"paceMs": 60000})
 	other, _ := srv.Register(t, "stranger")
+	var started struct{ StartConversation struct{ ID string } }
+	c.Must(t, `mutation($e: ID!, $ch: ID!) { startConversation(input: {ecosystemId: $e, kind: DIRECT, characterIds: [$ch]}) { id } }`,
+		map[string]any{"e": s.ecosystem, "ch": s.ids["Alice"]}, &started)
+	direct := started.StartConversation.ID
 	before := map[string]int{}
 	tables := []string{"scenarios", "scenes", "messages", "scene_directions", "conversations"}
 	for _, tb := range tables {
@@ -497,6 +570,7 @@ func TestSceneBadInput(t *testing.T) {
 		client      *testkit.Client
 		code        string
 	}{
+		{"more scenes than a user may run", `mutation($id: ID!) { runScenario(id: $id) { turn } }`, map[string]any{"id": s.scenario}, c, "CONFLICT"},
 		{"seed out of range", `mutation($id: ID!) { runScenario(id: $id, input: {seed: -1}) { turn } }`, map[string]any{"id": s.scenario}, c, "BAD_USER_INPUT"},
 		{"no turns", `mutation($id: ID!) { runScenario(id: $id, input: {maxTurns: 0}) { turn } }`, map[string]any{"id": s.scenario}, c, "BAD_USER_INPUT"},
 		{"too many turns", `mutation($id: ID!) { runScenario(id: $id, input: {maxTurns: 10001}) { turn } }`, map[string]any{"id": s.scenario}, c, "BAD_USER_INPUT"},
@@ -516,7 +590,8 @@ func TestSceneBadInput(t *testing.T) {
 		{"pace too long", `mutation($c: ID!) { setScenePace(conversationId: $c, paceMs: 600001) { turn } }`, map[string]any{"c": conv}, c, "BAD_USER_INPUT"},
 		{"pace of the wrong type", `mutation($c: ID!) { setScenePace(conversationId: $c, paceMs: "fast") { turn } }`, map[string]any{"c": conv}, c, "GRAPHQL_VALIDATION_FAILED"},
 		{"unknown mode", `mutation($c: ID!) { setSceneMode(conversationId: $c, mode: SHOUT) { turn } }`, map[string]any{"c": conv}, c, "GRAPHQL_VALIDATION_FAILED"},
-		{"a direct conversation is no scene", `mutation($c: ID!) { pauseScene(conversationId: $c) { turn } }`, map[string]any{"c": "bm90IGFuIGlk"}, c, "BAD_USER_INPUT"},
+		{"a direct conversation is no scene", `mutation($c: ID!) { pauseScene(conversationId: $c) { turn } }`, map[string]any{"c": direct}, c, "NOT_FOUND"},
+		{"a malformed id", `mutation($c: ID!) { pauseScene(conversationId: $c) { turn } }`, map[string]any{"c": "bm90IGFuIGlk"}, c, "BAD_USER_INPUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

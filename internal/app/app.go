@@ -193,7 +193,7 @@ func New(o Options) (*App, error) {
 		Bus:                 events,
 	}
 	res.ScenarioService = scenarios.NewService(o.Pool, events)
-	res.SceneService = scenes.NewService(o.Pool, events, runner, memSvc, o.Logger, now)
+	res.SceneService = scenes.NewService(o.Pool, events, runner, memSvc, cfg.MaxRunningScenes, o.Logger, now)
 	res.ObservatoryService = observatory.NewService(o.Pool, events, now)
 	writer, ok := generator.(llm.SceneWriter)
 	if !ok {

@@ -104,6 +104,8 @@ type Config struct {
 	ReplyWorkers int `env:"REPLY_WORKERS" envDefault:"32"`
 	// SceneWorkers is how many scene turns this instance runs at once.
 	SceneWorkers int `env:"SCENE_WORKERS" envDefault:"64"`
+	// MaxRunningScenes is how many scenes one user may have running at once.
+	MaxRunningScenes int `env:"MAX_RUNNING_SCENES" envDefault:"10"`
 	// JobRescueAfter is how long a background job may run before another instance
 	// takes it over as abandoned (its process died): a scene stopped by a crash goes on
 	// after about this long.
@@ -245,6 +247,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: REPLY_WORKERS: expected 1 to 1000")
 	case c.SceneWorkers < 1 || c.SceneWorkers > 1000:
 		return errors.New("configuration: SCENE_WORKERS: expected 1 to 1000")
+	case c.MaxRunningScenes < 1:
+		return errors.New("configuration: MAX_RUNNING_SCENES: expected at least 1")
 	case c.JobRescueAfter < time.Second:
 		return errors.New("configuration: JOB_RESCUE_AFTER: expected at least 1s")
 	case c.ChatTimeout <= 0:

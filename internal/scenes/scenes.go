@@ -185,25 +185,28 @@ func (TurnArgs) InsertOpts() river.InsertOpts {
 
 // Service runs scenes.
 type Service struct {
-	pool     *pgxpool.Pool
-	q        *db.Queries
-	pub      bus.Bus
-	jobs     Jobs
-	memories *memories.Service
-	logger   *slog.Logger
-	now      func() time.Time
+	// maxRunning bounds the scenes one user may have running at once: each costs a
+	// worker's time for as long as it runs.
+	maxRunning int
+	pool       *pgxpool.Pool
+	q          *db.Queries
+	pub        bus.Bus
+	jobs       Jobs
+	memories   *memories.Service
+	logger     *slog.Logger
+	now        func() time.Time
 }
 
 // NewService returns the scene service. Turns are enqueued on jobs; committed events
-// are published on pub.
-func NewService(pool *pgxpool.Pool, pub bus.Bus, jobs Jobs, mem *memories.Service, logger *slog.Logger, now func() time.Time) *Service {
+// are published on pub; a user may run at most maxRunning scenes at once.
+func NewService(pool *pgxpool.Pool, pub bus.Bus, jobs Jobs, mem *memories.Service, maxRunning int, logger *slog.Logger, now func() time.Time) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, q: db.New(pool), pub: pub, jobs: jobs, memories: mem, logger: logger, now: now}
+	return &Service{maxRunning: maxRunning, pool: pool, q: db.New(pool), pub: pub, jobs: jobs, memories: mem, logger: logger, now: now}
 }
 
 // RunInput overrides a scenario's settings for one scene.
@@ -289,6 +292,9 @@ func (s *Service) Run(ctx context.Context, viewer auth.Identity, scenarioID uuid
 		if in.Title != nil && strings.TrimSpace(*in.Title) != "" {
 			title = strings.TrimSpace(*in.Title)
 		}
+		if err := s.checkRunning(ctx, q, eco.OwnerID); err != nil {
+			return err
+		}
 		conv, err := q.CreateConversation(ctx, db.CreateConversationParams{EcosystemID: sc.EcosystemID, OwnerID: eco.OwnerID,
 			Kind: string(conversations.Scene), Title: title, StandInID: in.StandInID})
 		if err != nil {
@@ -348,6 +354,19 @@ func (s *Service) Run(ctx context.Context, viewer auth.Identity, scenarioID uuid
 	}
 	s.index(ctx, stored...)
 	return st, nil
+}
+
+// checkRunning refuses one more running scene to a user who runs as many as allowed.
+// Two starts at once may both pass: the bound is a brake, not an invariant.
+func (s *Service) checkRunning(ctx context.Context, q *db.Queries, owner uuid.UUID) error {
+	n, err := q.CountRunningScenes(ctx, owner)
+	if err != nil {
+		return fmt.Errorf("count running scenes: %w", err)
+	}
+	if int(n) >= s.maxRunning {
+		return fmt.Errorf("%d scenes are running, the most one user may run at once; pause or end one first: %w", n, errs.ErrConflict)
+	}
+	return nil
 }
 
 // secretMemories are the memories that tell each holder of a secret what it keeps: the
@@ -503,6 +522,9 @@ func (s *Service) Resume(ctx context.Context, viewer auth.Identity, id uuid.UUID
 			return errEnded(id)
 		case conversations.Active:
 			return nil
+		}
+		if err := s.checkRunning(ctx, q, st.OwnerID); err != nil {
+			return err
 		}
 		if err := setStatus(ctx, q, box, st, conversations.Active, Resumed); err != nil {
 			return err
