@@ -38,7 +38,7 @@ func benchCmd() *cobra.Command {
 		Short: "Measure the running system under load and print figures (asserts nothing)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(benchLiveCmd())
+	cmd.AddCommand(benchLiveCmd(), benchScenesCmd())
 	return cmd
 }
 
@@ -345,10 +345,13 @@ func (in *instance) rssKiB() (int64, error) {
 	return 0, fmt.Errorf("no VmRSS in %s", path)
 }
 
-// cpuSeconds is the user and system CPU time the instance has used so far, from
+// cpuSeconds is the user and system CPU time the instance has used so far.
+func (in *instance) cpuSeconds() (float64, error) { return procCPUSeconds(in.cmd.Process.Pid) }
+
+// procCPUSeconds is the user and system CPU time process pid has used so far, from
 // /proc/<pid>/stat (in USER_HZ ticks, 100 per second on Linux).
-func (in *instance) cpuSeconds() (float64, error) {
-	path := fmt.Sprintf("/proc/%d/stat", in.cmd.Process.Pid)
+func procCPUSeconds(pid int) (float64, error) {
+	path := fmt.Sprintf("/proc/%d/stat", pid)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w", path, err)

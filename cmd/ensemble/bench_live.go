@@ -153,6 +153,8 @@ type liveBench struct {
 	started  time.Time
 	progress io.Writer
 	report   liveReport
+	// extraEnv is configuration every instance gets besides the bench's own.
+	extraEnv []string
 }
 
 // runBenchLive runs the scenarios and prints the report, also after a failure or Ctrl-C
@@ -350,7 +352,7 @@ func (b *liveBench) instanceEnv(addr, dir string, migrate bool, bus *redisTarget
 	if bus != nil {
 		env = append(env, "REDIS_URL="+bus.url, "REDIS_EVENTS_CHANNEL="+bus.channel)
 	}
-	return env
+	return append(env, b.extraEnv...)
 }
 
 // phaseCost is what one measured phase cost the machine.

@@ -102,8 +102,9 @@ type Config struct {
 	LLMMaxRetries        int           `env:"LLM_MAX_RETRIES" envDefault:"3"`
 	// ReplyWorkers is how many replies this instance writes at once.
 	ReplyWorkers int `env:"REPLY_WORKERS" envDefault:"32"`
-	// SceneWorkers is how many scene turns this instance runs at once.
-	SceneWorkers int `env:"SCENE_WORKERS" envDefault:"64"`
+	// SceneWorkers is how many scene turns this instance runs at once; 0 chooses by the
+	// generator (see app.sceneWorkers).
+	SceneWorkers int `env:"SCENE_WORKERS" envDefault:"0"`
 	// MaxRunningScenes is how many scenes one user may have running at once.
 	MaxRunningScenes int `env:"MAX_RUNNING_SCENES" envDefault:"10"`
 	// JobRescueAfter is how long a background job may run before another instance
@@ -245,8 +246,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: LLM_TIMEOUT, LLM_FIRST_TOKEN_TIMEOUT and LLM_MAX_RETRIES: expected positive durations and a count of at least 0")
 	case c.ReplyWorkers < 1 || c.ReplyWorkers > 1000:
 		return errors.New("configuration: REPLY_WORKERS: expected 1 to 1000")
-	case c.SceneWorkers < 1 || c.SceneWorkers > 1000:
-		return errors.New("configuration: SCENE_WORKERS: expected 1 to 1000")
+	case c.SceneWorkers < 0 || c.SceneWorkers > 1000:
+		return errors.New("configuration: SCENE_WORKERS: expected 0 (automatic) to 1000")
 	case c.MaxRunningScenes < 1:
 		return errors.New("configuration: MAX_RUNNING_SCENES: expected at least 1")
 	case c.JobRescueAfter < time.Second:
