@@ -139,9 +139,11 @@ func (w *Worker) due(ctx context.Context, args TurnArgs) (*Scene, error) {
 
 // turn is everything one turn is made from.
 type turn struct {
-	scene     *Scene
-	args      TurnArgs
-	cast      map[uuid.UUID]*characters.Character
+	scene *Scene
+	args  TurnArgs
+	cast  map[uuid.UUID]*characters.Character
+	// fromBook are the cast members made from a book: they have lines of their own.
+	fromBook  map[uuid.UUID]bool
 	speaker   *characters.Character
 	addressee *characters.Character
 	reason    string
@@ -165,7 +167,8 @@ func (w *Worker) prepare(ctx context.Context, st *Scene, args TurnArgs, attempt 
 	if err != nil {
 		return nil, fmt.Errorf("load cast of scene %s: %w", st.ConversationID, err)
 	}
-	t := &turn{scene: st, args: args, cast: make(map[uuid.UUID]*characters.Character, len(rows)), lineID: uuid.New()}
+	t := &turn{scene: st, args: args, cast: make(map[uuid.UUID]*characters.Character, len(rows)),
+		fromBook: map[uuid.UUID]bool{}, lineID: uuid.New()}
 	ids := make([]uuid.UUID, 0, len(rows))
 	for _, r := range rows {
 		c, err := characters.FromRow(r)
@@ -173,6 +176,7 @@ func (w *Worker) prepare(ctx context.Context, st *Scene, args TurnArgs, attempt 
 			return nil, err
 		}
 		t.cast[c.ID] = c
+		t.fromBook[c.ID] = r.SourceDocumentID != nil
 		ids = append(ids, c.ID)
 	}
 	if t.rels, err = q.RelationshipsAmong(ctx, ids); err != nil {
@@ -390,14 +394,17 @@ func (w *Worker) gather(ctx context.Context, t *turn, lines []db.SceneLinesRow, 
 			req.Memories = append(req.Memories, m.Memory.Content)
 		}
 	}
+	t.request = req
+	if !t.fromBook[sp.ID] {
+		return nil
+	}
 	voice, err := w.s.q.BookVoice(ctx, sp.ID)
 	if err != nil {
 		return fmt.Errorf("load voice of %s: %w", sp.ID, err)
 	}
 	for _, v := range voice {
-		req.Voice = append(req.Voice, quoted(v))
+		t.request.Voice = append(t.request.Voice, quoted(v))
 	}
-	t.request = req
 	return nil
 }
 
