@@ -220,6 +220,12 @@ func (c *OpenAI) Generate(ctx context.Context, req Request, onDelta func(string)
 	if err != nil {
 		return Reply{Model: c.model}, fmt.Errorf("llm %s: encoding request: %w", c.model, err)
 	}
+	return c.send(ctx, body, onDelta)
+}
+
+// send makes one chat completions request with body, retrying network errors, timeouts,
+// 429 and 5xx responses with backoff until the first token has arrived.
+func (c *OpenAI) send(ctx context.Context, body []byte, onDelta func(string)) (Reply, error) {
 	if onDelta == nil {
 		onDelta = func(string) {}
 	}

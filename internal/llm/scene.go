@@ -225,6 +225,7 @@ func composeScene(req SceneRequest) (sceneComposition, error) {
 	for try := range attempts {
 		d = s.draft(try)
 		text, finish = fit(d.sents, req.MaxTokens)
+		text = closeQuotes(text)
 		if s.acceptable(text, try) {
 			found = true
 			break
@@ -250,8 +251,17 @@ func composeScene(req SceneRequest) (sceneComposition, error) {
 	return out, nil
 }
 
-// hashScene is a 64-bit FNV-1a hash of everything in req a line depends on; the seed and
-// MaxTokens are left out, as in hashRequest.
+// closeQuotes closes a quotation that a bound on the length cut off, so that every
+// opening mark has its closing one.
+func closeQuotes(text string) string {
+	if strings.Count(text, "\u201c") > strings.Count(text, "\u201d") {
+		return text + "\u201d"
+	}
+	return text
+}
+
+// hashScene is a 64-bit FNV-1a hash of what in req a line depends on; the seed, MaxTokens
+// and the memories are left out.
 func hashScene(req SceneRequest) uint64 {
 	h := fnv.New64a()
 	var buf []byte
@@ -294,7 +304,10 @@ func hashScene(req SceneRequest) uint64 {
 		bond(o.Bond)
 		bond(o.BondBack)
 	}
-	strs(req.Memories)
+	// Not the memories: recall ranks them partly by the moment each was last touched, which
+	// a replayed scene does not reproduce to the microsecond, so the few recalled may come
+	// in another order or differ in one; the choices of a line should not change with that
+	// alone. A memory the line tells still makes it differ.
 	strs(req.Voice)
 	strs(req.Avoid)
 	for _, t := range req.History {

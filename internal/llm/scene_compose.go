@@ -2,6 +2,8 @@ package llm
 
 import (
 	"cmp"
+	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -47,6 +49,9 @@ type sceneComposer struct {
 	used          map[string]int  // templates used in the line being drafted, to vary its moves
 	answering     bool            // the line starts an answer to a question, and needs its body
 	absent        map[string]bool // common slots (lower case) the request has nothing for
+	intent        intent          // what the speaker's goal has it do (see intent)
+	ward          *Present        // whom it protects, for intentProtect
+	subj          string          // what pursuing the goal is about (see subject)
 }
 
 // heardLine is the line the speaker answers: the last one someone else said, without its
@@ -107,13 +112,13 @@ func newSceneComposer(req SceneRequest, rng *rand.Rand) *sceneComposer {
 		energy: clamp01(req.Speaker.SocialEnergy),
 		habits: speakingHabits(req.Speaker.SpeakingStyle),
 	}
-	s.composer.proper = s.properWords()
+	s.composer.proper = s.sceneProperWords()
 	// Names are capitalised mid-sentence, and never written in lower case: "No" after a
 	// dash is not a name when "no" is a word of the same texts.
 	lower := map[string]bool{}
 	found := map[string]bool{}
 	for _, text := range s.sceneTexts() {
-		text = strings.ReplaceAll(stageDirections.ReplaceAllString(text, ""), "\u2014", ". ")
+		text = strings.ReplaceAll(quoteStarts(text), "\u2014", ". ")
 		for _, w := range scanWords(text) {
 			switch {
 			case !isCapitalized(w.text):
@@ -160,9 +165,12 @@ func newSceneComposer(req SceneRequest, rng *rand.Rand) *sceneComposer {
 	}
 	s.heard.topic = s.findSceneTopic()
 	s.emotion, s.intensity = s.react()
+	s.intent, s.ward = s.readIntent()
+	s.subj = s.subject()
 	s.absent = map[string]bool{
 		"{topic}": s.heard.topic.phrase == "", "{by}": s.heard.who == nil, "{hint}": s.secret.hint == "",
 		"{place}": s.place() == "", "{role}": s.role() == "", "{desc}": s.descriptor() == "",
+		"{subject}": s.subj == "",
 	}
 	return s
 }
@@ -183,16 +191,24 @@ func (s *sceneComposer) findSceneTopic() topic {
 	if text == "" && !s.heard.narration {
 		text = s.req.Premise
 	}
-	t := findTopic(text, exclude, s.proper)
+	t := s.topicIn(text, exclude)
 	words := strings.Fields(t.phrase)
-	if t.kind == topicWord || len(words) > 0 && idiomNouns[strings.ToLower(words[len(words)-1])] {
+	if t.kind == topicWord || poorNoun(words) {
 		return topic{}
 	}
 	if t.kind == topicPhrase && (words[0] == "a" || words[0] == "an") {
 		return topic{} // "a simple thing" is a manner of speaking, not a subject
 	}
+	if t.kind == topicPhrase && (words[0] == "your" || words[0] == "my") && s.heard.who != nil && s.heard.who != s.to {
+		// Someone's "my letter", answered to another, is theirs: neither "your" nor "my".
+		words[0] = "the"
+		t.phrase = strings.Join(words, " ")
+	}
 	if p := s.place(); p != "" && strings.HasSuffix(t.phrase, strings.TrimPrefix(p, "this ")) {
 		return topic{} // the place is where they talk, not what about
+	}
+	if s.isRole(t.phrase) {
+		return topic{} // "the host" is someone here, talked to rather than about
 	}
 	// A subject already picked up twice in the lines remembered has been talked out.
 	n := 0
@@ -207,11 +223,36 @@ func (s *sceneComposer) findSceneTopic() topic {
 	return t
 }
 
+// poorNoun reports whether a topic's words end in no noun worth talking about: a noun of an
+// idiom, an adjective, a verb after a demonstrative ("that means", "this seems"), or a
+// verb's -ing form after a possessive ("my answering you").
+func poorNoun(words []string) bool {
+	if len(words) == 0 {
+		return true
+	}
+	last := strings.ToLower(words[len(words)-1])
+	if idiomNouns[last] || hasAnySuffix(last, "ible", "ous", "ful", "less") || len(last) > 6 && strings.HasSuffix(last, "able") {
+		return true // "the first sensible (thing)": an adjective is no subject
+	}
+	switch first := strings.ToLower(words[0]); {
+	case len(words) != 2:
+		return false
+	case first == "this" || first == "that":
+		return strings.HasSuffix(last, "s") && !hasAnySuffix(last, "ss", "us", "is")
+	case first == "my" || first == "your" || first == "his" || first == "her" || first == "our" || first == "their":
+		return strings.HasSuffix(last, "ing")
+	}
+	return false
+}
+
 // idiomNouns are nouns that mostly come in idioms ("out of my head", "by the way") and make
 // absurd subjects when picked up.
 var idiomNouns = wordSet(`head mind heart eye eyes word words way point story nerve voice breath side fault face
 	turn moment chance subject opinion idea thing version tone place manner pass matter sort lot end
-	best least rest night day morning evening afternoon time year week hour minute charm tears salt`)
+	best least rest night day morning evening afternoon time year week hour minute charm tears salt
+	help pardon sake business attention permission leave luck patience company piece means
+	mouth tongue hand hands ear ears nose lips feet foot shoulders truth concern benefit doubt person people
+	favourite favorite wrong right`)
 
 // sceneTexts are the request's texts beyond the speaker's own, whose capitalised words
 // mid-sentence are names to keep capitalised.
@@ -699,16 +740,15 @@ func (s *sceneComposer) contentMoves(d *draft, n int) []sentence {
 		answers bool // it can answer a question
 	}
 	var opts []option
-	mem, memAboutTo := s.pickMemory(d.stance)
-	if mem != "" {
+	if mem, ok := s.pickMemory(d.stance); ok {
 		w := 2.5
-		if memAboutTo {
+		if mem.about {
 			w = 4
 		}
 		if s.heard.question && s.heard.toMe {
 			w += 2
 		}
-		opts = append(opts, option{w, mslotContent, func() string { return s.memoryMove(d, mem, memAboutTo) }, true})
+		opts = append(opts, option{w, mslotContent, func() string { return s.memoryMove(d, mem) }, true})
 	}
 	if s.secret.text != "" {
 		switch {
@@ -718,22 +758,32 @@ func (s *sceneComposer) contentMoves(d *draft, n int) []sentence {
 			opts = append(opts, option{0.8, mslotContent, func() string { return s.fill(s.chooseFresh(s.secret.lines(hintLines))) }, true})
 		}
 	}
-	if g := s.goal(); g != "" {
-		// Saying what one wants once makes a purpose; every turn, a refrain.
-		w := 1 + s.traits.Conscientiousness
-		if s.saidBefore(s.clause(g, false)) {
-			w = 0.2
+	if s.intent != intentNone {
+		// A goal shows in what the speaker does and asks; an accuser's question answers
+		// nothing.
+		w := 2 + 0.6*s.traits.Conscientiousness
+		if !s.pursuedLately() {
+			w *= 2 // a purpose shows in most of one's lines, even a terse speaker's
 		}
-		opts = append(opts, option{w, mslotContent, func() string { return s.goalMove(d) }, true})
+		opts = append(opts, option{w, mslotContent, func() string { return s.intentMove(d) }, s.intent != intentProbe})
 	}
-	if s.role() != "" {
-		w := ifFloat(s.saidBefore(s.role()), 0.15, 0.7)
-		opts = append(opts, option{w, mslotContent, func() string { return s.fill(s.chooseFresh(roleLines[stanceMood(d.stance)])) }, true})
+	if s.goal() != "" && s.intent != intentEvade && !s.goalNamed() {
+		// Saying what one wants once makes a purpose; every turn, a refrain: the goal is
+		// named only when no line in sight or remembered names it already.
+		w := ifFloat(s.intent == intentNone, 0.5+0.5*s.traits.Conscientiousness, 0.3)
+		opts = append(opts, option{w, mslotContent, func() string { return s.goalSayMove(d) }, true})
+	}
+	if s.mayStateSelf(s.role()) {
+		opts = append(opts, option{0.5, mslotContent, func() string { return s.fill(s.chooseFresh(roleLines[stanceMood(d.stance)])) }, true})
 	}
 	if s.place() != "" {
 		opts = append(opts, option{0.35, mslotContent, func() string { return s.fill(s.chooseFresh(placeLines)) }, false})
 	}
-	if s.descriptor() != "" && d.stance != stanceNeutral {
+	if s.answering {
+		// "If you must know, I will tell you." must be followed by something.
+		opts = append(opts, option{0.3, mslotContent, func() string { return s.fill(s.chooseFresh(answerBodyLines)) }, true})
+	}
+	if d.stance != stanceNeutral && s.mayStateSelf(s.descriptor()) {
 		opts = append(opts, option{0.4, mslotContent, func() string { return s.fill(s.chooseFresh(descLines[stanceMood(d.stance)])) }, true})
 	}
 	if s.habits["witty"] {
@@ -823,13 +873,23 @@ func stanceMood(stance int) string {
 	return moodCalm
 }
 
-// pickMemory returns one of the speaker's memories as a first-person clause, with the
-// addressee as "you": usually among the first (the most relevant), preferring one about
-// the addressee, touching what was heard, or fitting the speaker's stance; never one the
-// speaker has already told, nor one that would give the secret
-// away, and none already told in the scene. It reports whether the memory concerns the
-// addressee.
-func (s *sceneComposer) pickMemory(stance int) (string, bool) {
+// memoryPick is the memory a line tells: a free memory as a first-person clause, or a line
+// remembered (see retell).
+type memoryPick struct {
+	clause string     // the free memory, "" for a line remembered
+	said   *retelling // the line remembered, nil for a free memory
+	about  bool       // it concerns the addressee
+}
+
+// pickMemory returns one of the speaker's memories to tell: usually among the first (the
+// most relevant), preferring one about the addressee, touching what was heard, or fitting
+// the speaker's stance; never one the speaker has already told, nor one that would give
+// the secret away, and none already told in the scene. A free memory is told as a
+// first-person clause with the addressee as "you"; a line of the scene (see sceneMemory)
+// only when it bears on what is being talked about and has left the history, and as
+// reported speech (see retell).
+// The memory of a secret, and the speaker's own lines from its book, are never told.
+func (s *sceneComposer) pickMemory(stance int) (memoryPick, bool) {
 	heard := contentBag(s.heard.text)
 	names := nameWords(s.name)
 	for _, p := range s.present {
@@ -837,56 +897,118 @@ func (s *sceneComposer) pickMemory(stance int) (string, bool) {
 			names[w] = true
 		}
 	}
-	best, bestScore, about := "", 0.0, false
-	for i, m := range s.req.Memories {
-		m = strings.TrimSpace(m)
-		if m == "" || s.secret.overlaps(m) {
+	// What the talk is about, for lines remembered to bear on: the topic of the line heard,
+	// else the premise's. A line that merely shares a word with the last one ("mean",
+	// "wrong") is no line to bring up again.
+	focus := s.heard.topic.phrase
+	if focus == "" {
+		focus = s.subjectOf(s.req.Premise)
+	}
+	want := map[string]bool{}
+	if ws := strings.Fields(focus); len(ws) > 0 {
+		// The noun of "the wrong person" is what it is about, and all of a name.
+		if head := ws[len(ws)-1]; isCapitalized(head) {
+			want = contentBag(focus)
+		} else {
+			want[stem(strings.ToLower(head))] = true
+		}
+	}
+	for w := range names {
+		delete(want, stem(w))
+	}
+	var best memoryPick
+	bestScore := 0.0
+	// Each memory's share of chance comes from its own words and one draw, not from a draw
+	// in the order recalled: recall may order equally relevant memories either way.
+	draw := s.rng.Float64()
+	for i, raw := range s.req.Memories {
+		m := parseMemory(raw)
+		var pick memoryPick
+		var bag map[string]bool
+		var e string
+		switch m.kind {
+		case memSecret, memBook:
 			continue
-		}
-		// Compared without names, which retelling turns into "I" and "you".
-		bag := contentBag(m)
-		for w := range names {
-			delete(bag, stem(w))
-		}
-		told := false
-		for _, said := range s.saidLines {
-			if overlap(bag, contentBag(said)) >= 0.6 {
-				told = true
-				break
+		case memSaid:
+			r, ok := s.retell(m, want)
+			if !ok {
+				continue
 			}
+			pick = memoryPick{said: &r, about: s.to != nil && (r.person == "you" || r.toWho == s.to)}
+			bag = s.quoteBag(m.quote)
+			e, _ = Emotion(m.quote)
+		default:
+			if m.text == "" || s.secret.overlaps(m.text) {
+				continue
+			}
+			// Compared without names, which retelling turns into "I" and "you".
+			bag = contentBag(m.text)
+			for w := range names {
+				delete(bag, stem(w))
+			}
+			told := false
+			for _, said := range s.saidLines {
+				if overlap(bag, contentBag(said)) >= 0.6 {
+					told = true
+					break
+				}
+			}
+			if told {
+				continue
+			}
+			pick = memoryPick{clause: m.text, about: s.to != nil && mentions(m.text, s.to.Name)}
+			e, _ = Emotion(m.text)
 		}
-		if told {
-			continue
+		score := 0.6*overlap(bag, heard)*float64(len(bag)) + 0.5*jitter(draw, raw)
+		if pick.said == nil {
+			// A free memory is chosen by how relevant recall found it; a line remembered
+			// bears on the topic already (see retell), and is not ranked by its place in the
+			// order recalled, which recall may swap for the equally relevant.
+			score += 1 / (1 + float64(i))
+		} else {
+			score += 1.1
 		}
-		score := 1/(1+float64(i)) + 0.6*overlap(bag, heard)*float64(len(bag)) + 0.5*s.rng.Float64()
 		// A fond memory makes a poor weapon, a bitter one a poor gift.
-		switch e, _ := Emotion(m); {
+		switch {
 		case stance <= stanceCool && (e == EmotionJoy || e == EmotionTrust):
 			score -= 0.8
 		case stance >= stanceFriendly && isCold(e):
 			score -= 0.5
 		}
-		isAbout := s.to != nil && mentions(m, s.to.Name)
-		if isAbout {
+		if pick.about {
 			score++
 		}
 		if score > bestScore {
-			best, bestScore, about = m, score, isAbout
+			best, bestScore = pick, score
 		}
 	}
-	if best == "" {
-		return "", false
+	if best.clause == "" && best.said == nil {
+		return best, false
 	}
-	clause := s.clause(best, true)
+	if best.said != nil {
+		return best, true
+	}
+	raw := best.clause
+	clause := s.clause(raw, true)
 	if s.to != nil {
 		clause = secondPerson(clause, s.to.Name)
 		clause = youFirst.ReplaceAllString(clause, "you and $1")
 	}
-	if mentions(best, s.name) {
+	if mentions(raw, s.name) {
 		// A memory of the speaker and someone: "between them" is "between us" now.
 		clause = replaceWords(clause, pairPhrases)
 	}
-	return clause, about
+	best.clause = clause
+	return best, true
+}
+
+// jitter returns a number in [0, 1) given by a draw and a text: the same for the same
+// pair, whatever else is drawn.
+func jitter(draw float64, text string) float64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(text))
+	x := draw + float64(h.Sum64()>>11)/(1<<53)
+	return x - math.Floor(x)
 }
 
 // pairPhrases are what a memory of two people says of them both, and what either of them
@@ -901,21 +1023,26 @@ var youFirst = regexp.MustCompile(`\b((?:(?:Mr|Mrs|Miss|Ms|Dr)\.? )?[A-Z][\w'-]*
 
 // memoryMove tells a memory, framed by the speaker's stance: as an accusation when it
 // concerns the addressee and the speaker is cool to them, fondly when warm, plainly
-// otherwise.
-func (s *sceneComposer) memoryMove(d *draft, mem string, about bool) string {
+// otherwise. A line remembered is told in reported speech (see tellRetelling).
+func (s *sceneComposer) memoryMove(d *draft, mem memoryPick) string {
+	if mem.about && d.stance <= stanceCool {
+		d.stance = stanceHostile
+	}
+	if mem.said != nil {
+		return s.tellRetelling(d, *mem.said)
+	}
 	var lines []string
 	switch {
-	case about && d.stance <= stanceCool:
+	case mem.about && d.stance <= stanceCool:
 		lines = memoryAccuse
-		d.stance = stanceHostile
-	case about && d.stance >= stanceFriendly:
+	case mem.about && d.stance >= stanceFriendly:
 		lines = memoryFond
 	case d.stance <= stanceCool:
 		lines = memoryGrim
 	default:
 		lines = memoryShare
 	}
-	return s.fillWith(s.replacer(map[string]string{"{memory}": mem}), s.choose(lines))
+	return s.fillWith(s.replacer(map[string]string{"{memory}": mem.clause}), s.choose(lines))
 }
 
 // goal returns the speaker's goal in the scene, or else its first goal, "" if none.
@@ -1186,6 +1313,7 @@ func (s *sceneComposer) replacer(extra map[string]string) *strings.Replacer {
 		"{by}", by, "{By}", by, "{topic}", topic, "{Topic}", upperFirst(topic), "{role}", s.role(), "{Role}", upperFirst(s.role()),
 		"{place}", s.place(), "{Place}", upperFirst(s.place()), "{hint}", hint, "{Hint}", upperFirst(hint),
 		"{desc}", s.descriptor(), "{Desc}", upperFirst(s.descriptor()),
+		"{subject}", s.subj, "{Subject}", upperFirst(s.subj),
 	}
 	for k, v := range extra {
 		pairs = append(pairs, k, v, "{"+upperFirst(strings.Trim(k, "{}"))+"}", upperFirst(v))
@@ -1223,19 +1351,31 @@ func (s *sceneComposer) finishSentences(sents []sentence) {
 		}
 		if !named && s.rng.Float64() < p {
 			var slots []int
+			directed := -1
 			for i, st := range sents {
 				if strings.Contains(st.text, slot) {
 					slots = append(slots, i)
+					if st.slot == mslotDirection {
+						directed = i
+					}
 				}
 			}
-			if len(slots) > 0 && s.rng.Float64() < 0.75 {
+			if directed >= 0 {
+				// The director's words name whom they are said to where the instruction
+				// put it ("You are a fool, Bob."), whatever else the line says.
+				sents[directed].text = strings.Replace(sents[directed].text, slot, ", "+s.toForm, 1)
+				named = true
+			} else if len(slots) > 0 && s.rng.Float64() < 0.75 {
 				i := slots[s.rng.IntN(len(slots))]
 				sents[i].text = strings.Replace(sents[i].text, slot, ", "+s.toForm, 1)
 				named = true
 			} else {
 				for i, st := range sents {
-					if first := firstWord(st.text); st.slot == mslotBeat || strings.HasPrefix(st.text, "*") || s.proper[first] || interjections[strings.ToLower(first)] {
-						continue // "Diana, well." would be no address
+					if first := firstWord(st.text); st.slot == mslotBeat || strings.HasPrefix(st.text, "*") || strings.HasPrefix(st.text, "\u201c") ||
+						s.proper[first] || interjections[strings.ToLower(first)] || len(findVocatives(st.text, s.proper)) > 0 {
+						// "Diana, well." would be no address, nor "Diana, “The fountain.”", nor
+						// "Bob, what do you say, Alice?"
+						continue
 					}
 					sents[i].text = s.toForm + ", " + lowerFirst(st.text, s.proper)
 					named = true
@@ -1247,7 +1387,8 @@ func (s *sceneComposer) finishSentences(sents []sentence) {
 	for i := range sents {
 		sents[i].text = strings.ReplaceAll(sents[i].text, slot, "")
 		if s.habits["casual"] {
-			sents[i].text = sceneContract(sents[i].text)
+			// Words quoted are as they were said, contracted or not.
+			sents[i].text = outsideQuotes(sents[i].text, sceneContract)
 		}
 	}
 	spoken := slices.IndexFunc(sents, func(st sentence) bool { return !strings.HasPrefix(st.text, "*") })
@@ -1259,6 +1400,27 @@ func (s *sceneComposer) finishSentences(sents []sentence) {
 	}
 	if s.habits["exclaim"] && s.rng.Float64() < 0.5 && strings.HasSuffix(sents[spoken].text, ".") {
 		sents[spoken].text = strings.TrimSuffix(sents[spoken].text, ".") + "!"
+	}
+}
+
+// outsideQuotes applies f to the parts of text outside curly quotation marks.
+func outsideQuotes(text string, f func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(text, "\u201c")
+		if i < 0 {
+			b.WriteString(f(text))
+			return b.String()
+		}
+		b.WriteString(f(text[:i]))
+		j := strings.Index(text[i:], "\u201d")
+		if j < 0 {
+			b.WriteString(text[i:])
+			return b.String()
+		}
+		j += i + len("\u201d")
+		b.WriteString(text[i:j])
+		text = text[j:]
 	}
 }
 

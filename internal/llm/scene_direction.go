@@ -724,7 +724,7 @@ func (s *sceneComposer) readSecret() secretInfo {
 	for w := range exclude {
 		delete(sec.words, stem(w))
 	}
-	if t := findTopic(text, exclude, s.proper); t.kind == topicPhrase || t.kind == topicName {
+	if t := s.topicIn(text, exclude); t.kind == topicPhrase || t.kind == topicName {
 		// findTopic answers someone else's words ("my letter" → "your letter"); these are
 		// the speaker's own.
 		sec.hint = t.phrase

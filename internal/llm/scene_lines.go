@@ -101,6 +101,17 @@ var answerLines = map[string][]string{
 	},
 }
 
+// answerBodyLines answer a question put to the speaker when nothing it remembers or
+// wants does: an opinion that says little, or a refusal to say more.
+var answerBodyLines = []string{
+	"I think somebody here is not telling the whole story.",
+	"I think we are all more frightened than we let on.",
+	"It is not what it looks like. That is all I will say.",
+	"I do not trust any of this, and neither should you.",
+	"{Topic} is at the bottom of it, I am sure of that much.",
+	"Something is wrong here, and we all feel it.",
+}
+
 // Answers to a cold line aimed at the speaker: said back to the one who said it ("To") or
 // about them to someone else ("About"); hurt when it came from someone the speaker likes.
 var (
@@ -366,7 +377,70 @@ var (
 	}
 )
 
-// The speaker's goal, as a verb phrase by stance, or as a noun phrase.
+// Lines remembered, retold in reported speech or as a pointed reference: what the
+// addressee said ("You"), what someone else said ("Other"), or what the speaker said to
+// someone else ("Me"); by what it was about ({about}, a noun phrase) or in a short
+// quotation ({quote}, marks and final punctuation included). {teller} is who said it, {whom}
+// whom to, {told} "told" or "asked", {tell} "tell" or "ask". Every one says that something
+// was said in one of retellMarks, by which a retelling is recognised later.
+var (
+	retellYouAbout = map[string][]string{
+		moodCold: {
+			"You said {about}{to}. Why {about}, of all things?",
+			"You were quick enough to bring up {about} before{to}.",
+			"Why do you keep coming back to {about}{to}?",
+			"It was you who brought up {about} with {whom}. Do not pretend otherwise.",
+		},
+		moodCalm: {
+			"You said {about}{to}. Why {about}?",
+			"You mentioned {about} to {whom} earlier{to}. What did you mean by it?",
+			"You keep coming back to {about}{to}. Why?",
+		},
+		moodWarm: {
+			"You were the one who mentioned {about}{to}. Go on.",
+			"You said something about {about} earlier{to}. I have been turning it over ever since.",
+		},
+	}
+	retellYouQuote = map[string][]string{
+		moodCold: {
+			"You {told} {whom}, {quote} Do not pretend you did not{to}.",
+			"{Quote} Your words{to}, not mine.",
+		},
+		moodCalm: {
+			"You {told} {whom}, {quote} What did you mean by it{to}?",
+			"{Quote} You said that to {whom}{to}. I have not forgotten.",
+		},
+		moodWarm: {
+			"You {told} {whom}, {quote} I have thought about it ever since{to}.",
+			"{Quote} Those were your words{to}, and I liked them.",
+		},
+	}
+	retellOtherAbout = []string{
+		"{Teller} keeps talking about {about}.",
+		"{Teller} mentioned {about} to {whom} earlier. I wonder why.",
+		"Remember what {teller} said about {about}{to}?",
+		"It was {teller} who first brought up {about}{to}.",
+		"{Teller} told {whom} about {about}. I heard every word.",
+		"{Teller} keeps coming back to {about}. Has nobody else noticed?",
+	}
+	retellOtherQuote = []string{
+		"{Teller} {told} {whom}, {quote} I have not stopped thinking about it.",
+		"{Quote} That is what {teller} {told} {whom}{to}.",
+		"I heard {teller} {tell} {whom}, {quote}",
+		"{Teller} {told} {whom}, {quote} Nobody has explained that yet.",
+	}
+	retellMeAbout = []string{
+		"I told {whom} about {about}, and I meant it.",
+		"I have said what I think about {about} to {whom} already.",
+	}
+	retellMeQuote = []string{
+		"I {told} {whom}, {quote} I stand by every word.",
+		"I {told} {whom}, {quote} I would say it again.",
+	}
+)
+
+// The speaker's goal, as a verb phrase by stance, or as a noun phrase: said as it stands,
+// so only for a goal the storyteller cannot pursue in deeds (see intent), and seldom.
 var (
 	goalVerbLines = map[string][]string{
 		moodCalm: {
@@ -417,16 +491,123 @@ var (
 	}
 )
 
-// roleLines speak from the speaker's role in the scene, by stance.
+// Pursuing a goal in deeds, by its intent (see intent): what a peacemaker, a joker, an
+// accuser, a suspect or a protector does and asks. {subject} is what the talk is about (the
+// line heard, the goal or the premise), {other} someone present besides the addressee,
+// {ward} the one the speaker protects.
+var (
+	// peaceLines propose a way to get along.
+	peaceLines = []string{
+		"Why do we not each say our piece, one at a time, and nobody interrupts?",
+		"Could we agree on one thing: nobody accuses anyone until we know more about {subject}?",
+		"Perhaps everyone here is a little bit right. Can we start from there?",
+		"Let us talk about {subject} calmly, all of us together, instead of glaring at each other.",
+		"Suppose we give one another the benefit of the doubt, just for this evening.",
+		"Let us hear everyone out{to}. Then we can decide what to think.",
+		"Surely we can meet each other halfway on this{to}.",
+		"{Other}, help me here. Nobody ever settled anything by shouting.",
+	}
+	// jokeTopicLines make light of what was just said, by its topic ({subject}).
+	jokeTopicLines = []string{
+		"If {subject} could talk, I suspect it would ask for a lawyer.",
+		"{Subject} again! I shall start charging admission.",
+		"At this rate {subject} will need a bodyguard.",
+		"Somebody write this down. Nobody at home will believe a word of it about {subject}.",
+		"I came for tea and gossip, and all I got was {subject}.",
+		"Careful, or I shall compose a ballad about {subject}, and nobody wants that.",
+	}
+	// jokeLines make light of who said it, or of the gloom.
+	jokeLines = []string{
+		"{By} says that as if it were a hanging matter.",
+		"Cheer up, all of you. It could be worse. It could be raining.",
+		"I have been to funerals with more laughter in them.",
+		"Does anyone know a good joke? Anyone? No? I feared as much.",
+		"Spoken like a true undertaker{to}.",
+		"Well, that was cheerful. Who wants to go next?",
+	}
+	// probeLines are the pointed questions of someone set on finding something out.
+	probeLines = []string{
+		"Who was the last to see {subject}{to}?",
+		"What do you know about {subject} that you are not telling us{to}?",
+		"Where were you when all this happened{to}?",
+		"Why does {subject} make you so nervous{to}?",
+		"When did you last see {subject}{to}? Think carefully.",
+		"Someone here knows more about {subject} than they are saying. Is it you{to}?",
+		"Which of you is not telling the truth?",
+		"{Other}, you were closest. What did you see?",
+	}
+	// evadeLines steer talk away from the speaker: another subject, or someone else.
+	evadeLines = []string{
+		"Must we keep on about {subject}? Has anyone eaten?",
+		"Why is nobody asking {other} any questions?",
+		"Surely {other} knows more about {subject} than I do.",
+		"I hardly think {subject} is the most pressing thing tonight.",
+		"Has anyone else noticed how cold it has grown?",
+		"Shall we talk of something pleasanter? Anything at all.",
+		"I was nowhere near {subject}, if that is what you are wondering{to}.",
+		"You are looking at the wrong person{to}.",
+	}
+	// protectLines stand by the speaker's ward: said to the ward, or to the others.
+	protectLines = [2][]string{
+		{
+			"Stay close to me{to}.",
+			"Nobody is going to hurt you while I am here{to}.",
+			"Do not answer them{to}. You owe nobody an explanation.",
+		},
+		{
+			"If anyone has a quarrel with {ward}, they can take it up with me.",
+			"{Ward} has done nothing wrong{to}.",
+			"Leave {ward} be{to}. I mean it.",
+		},
+	}
+)
+
+// goalSayLines name a goal that is pursued in deeds (see intent), in other words than the
+// goal's own, by intent: a purpose said once makes a character, a purpose repeated a
+// refrain. A suspect never says it means to avert suspicion.
+var goalSayLines = map[intent][]string{
+	// A goal the storyteller has no deeds for, by what it is about ({aim}).
+	intentNone: {
+		"You know what matters to me tonight{to}: {aim}.",
+		"I have not come all this way to give up on {aim}.",
+		"Whatever else happens, {aim} comes first with me.",
+		"Say what you like{to}. I am thinking of {aim}.",
+	},
+	intentPeace: {
+		"All I want is for us to leave here as friends.",
+		"I only want us to stop tearing at each other{to}.",
+		"I would give a great deal to see us all shake hands before we part.",
+		"Call me soft if you like{to}, but I want this settled without a war.",
+	},
+	intentJoke: {
+		"Somebody has to keep our spirits up, and it may as well be me.",
+		"One smile before the night is out{to}. That is all I ask.",
+		"I have made it my mission to get a laugh out of this crowd, and I am failing.",
+		"If I can make one of you laugh, I shall count the evening a success.",
+	},
+	intentProbe: {
+		"I will get to the bottom of this{to}, with or without your help.",
+		"Nobody leaves until I know what really happened.",
+		"I mean to have the truth out of this room before the night is over.",
+		"Somebody here knows what happened, and I will find out who.",
+	},
+	intentProtect: {
+		"Whatever happens, I will look after {ward}.",
+		"I will look after you{to}, whatever happens.",
+	},
+}
+
+// roleLines speak from the speaker's role in the scene, by stance: once in a scene at
+// most, since a character that keeps saying what it is sounds like a name tag.
 var roleLines = map[string][]string{
 	moodCalm: {
-		"As {role}, I must ask you all to remember whose house this is.",
 		"I am {role} here, whatever anyone thinks.",
 		"Somebody has to behave like {role}, and it seems it must be me.",
+		"Speaking as {role}: this has gone far enough.",
 	},
 	moodWarm: {
+		"I did not ask to be {role}, but I will do my best by all of you.",
 		"Being {role} is the one thing here I am sure of.",
-		"I am {role}; I will do what that asks of me, gladly.",
 	},
 	moodCold: {
 		"As {role}, I will not have this.",

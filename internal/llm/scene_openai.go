@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/literaryai/ensemble/internal/backoff"
 )
 
 // Bounds of a scene line from a model.
@@ -95,7 +93,7 @@ func (c *OpenAI) Scene(ctx context.Context, req SceneRequest, onDelta func(strin
 		if err != nil {
 			return SceneLine{Model: c.model}, fmt.Errorf("llm %s: encoding request: %w", c.model, err)
 		}
-		reply, err := c.complete(ctx, body)
+		reply, err := c.send(ctx, body, nil)
 		switch {
 		case ctx.Err() != nil:
 			return SceneLine{Model: c.model}, fmt.Errorf("llm %s: %w", c.model, ctx.Err())
@@ -146,30 +144,6 @@ func fallbackReason(err error) string {
 		}
 	}
 	return ErrUnavailable.Error() + ": " + err.Error()
-}
-
-// complete makes one chat completions request, retrying transport failures as Generate
-// does, and returns the whole reply without streaming it anywhere.
-func (c *OpenAI) complete(ctx context.Context, body []byte) (Reply, error) {
-	for attempt := 0; ; attempt++ {
-		reply, err := c.attempt(ctx, body, func(string) {})
-		if err == nil {
-			return reply, nil
-		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return reply, fmt.Errorf("llm %s: %w", c.model, ctxErr)
-		}
-		var transient *transientError
-		if !errors.As(err, &transient) {
-			return reply, fmt.Errorf("llm %s: %w", c.model, err)
-		}
-		if attempt >= c.maxRetries {
-			return reply, fmt.Errorf("llm %s: %w after %d attempts: %v", c.model, ErrUnavailable, attempt+1, err)
-		}
-		if err := c.sleep(ctx, backoff.Delay(c.retryBase, attempt, transient.retryAfter)); err != nil {
-			return reply, fmt.Errorf("llm %s: %w", c.model, err)
-		}
-	}
 }
 
 // sceneTokenLimit is the max_tokens sent for a scene line: room for the JSON on top of

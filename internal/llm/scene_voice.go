@@ -170,7 +170,12 @@ func quotesWithin(text string) bool {
 		return true
 	}
 	for i := 0; i+1 < len(text); i++ {
-		if text[i] == '\'' && (i == 0 || !isWordByte(text[i-1])) && isWordByte(text[i+1]) {
+		if text[i] != '\'' || !isWordByte(text[i+1]) {
+			continue
+		}
+		// An apostrophe inside a word ("don't") is none; one after a dash ("—'To Miss")
+		// opens a quotation.
+		if prev, _ := utf8.DecodeLastRuneInString(text[:i]); i == 0 || !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
 			return true
 		}
 	}
@@ -221,8 +226,17 @@ func splitSentences(text string) []string {
 			continue
 		}
 		j := i + 1
-		for j < len(text) && strings.IndexByte(".!?)'\"", text[j]) >= 0 {
-			j++
+		for j < len(text) {
+			if strings.IndexByte(".!?)'\"", text[j]) >= 0 {
+				j++
+				continue
+			}
+			// A quotation closed after its last sentence ends there too: “Wait.” Then.
+			if q, ok := closingQuote(text[j:]); ok {
+				j += q
+				continue
+			}
+			break
 		}
 		if j >= len(text) || text[j] != ' ' {
 			i = j - 1
@@ -248,6 +262,17 @@ func splitSentences(text string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// closingQuote reports whether text starts with a closing curly quotation mark, and its
+// length in bytes.
+func closingQuote(text string) (int, bool) {
+	for _, q := range []string{"\u201d", "\u2019"} {
+		if strings.HasPrefix(text, q) {
+			return len(q), true
+		}
+	}
+	return 0, false
 }
 
 // span is a word of a text with its byte offsets.
@@ -477,6 +502,12 @@ func (s *sceneComposer) readdress(u voiceUnit) string {
 	for _, v := range slices.Backward(u.vocs) {
 		if s.to != nil && refersTo(v.name, s.to.Name) {
 			continue
+		}
+		if ws := strings.Fields(v.name); strings.HasPrefix(text[v.end:], ".,") && utf8.RuneCountInString(ws[len(ws)-1]) == 1 {
+			// "My dear Mr. E., you have not...": the full stop is the initial's, and the
+			// address opens the sentence rather than making one.
+			v.end++
+			v.kind = vocStart
 		}
 		if s.to == nil {
 			switch v.kind {
