@@ -28,7 +28,7 @@ type stage struct {
 // The secret Diana keeps in the scenario.
 const dianaSecret = "I burned Captain Harville's letter in the potting shed"
 
-func newStage(t *testing.T, c *testkit.Client, name string) *stage {
+func newStage(t testing.TB, c *testkit.Client, name string) *stage {
 	t.Helper()
 	s := &stage{client: c, ecosystem: c.CreateEcosystem(t, name), ids: map[string]string{}, names: map[string]string{}}
 	for _, ch := range []struct {
@@ -108,7 +108,7 @@ type sceneStatus struct {
 	}
 }
 
-func (s *stage) run(t *testing.T, input map[string]any) string {
+func (s *stage) run(t testing.TB, input map[string]any) string {
 	t.Helper()
 	var out struct {
 		RunScenario struct {
@@ -125,7 +125,7 @@ func (s *stage) run(t *testing.T, input map[string]any) string {
 	return out.RunScenario.Conversation.ID
 }
 
-func (s *stage) state(t *testing.T, conv string) sceneStatus {
+func (s *stage) state(t testing.TB, conv string) sceneStatus {
 	t.Helper()
 	var st sceneStatus
 	s.client.Must(t, sceneState, map[string]any{"c": conv}, &st)
@@ -133,7 +133,7 @@ func (s *stage) state(t *testing.T, conv string) sceneStatus {
 }
 
 // waitFor polls the scene until ok, failing after timeout.
-func (s *stage) waitFor(t *testing.T, conv string, timeout time.Duration, ok func(sceneStatus) bool) sceneStatus {
+func (s *stage) waitFor(t testing.TB, conv string, timeout time.Duration, ok func(sceneStatus) bool) sceneStatus {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -332,11 +332,11 @@ func (s *sceneComposer) acceptable(text string, try int) bool {
 	}
 	norm := normalizeLine(t)
 	bag := contentBag(t)
-	for _, said := range s.saidLines {
-		if normalizeLine(said) == norm {
+	for i := range s.saidLines {
+		if s.saidNorm[i] == norm {
 			return false
 		}
-		if try < attempts/2 && len(bag) >= 3 && overlap(bag, contentBag(said)) >= 0.7 {
+		if try < attempts/2 && len(bag) >= 3 && overlap(bag, s.saidBag(i)) >= 0.7 {
 			return false
 		}
 	}

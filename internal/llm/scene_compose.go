@@ -26,20 +26,22 @@ import (
 // used in the recent lines is not chosen again, so that no shape recurs while it is
 // remembered.
 type sceneComposer struct {
-	*composer              // the speaker's side: traits, habits, names, memories as clauses
-	req       SceneRequest // as given
-	name      string       // the speaker's name, trimmed
-	present   []Present    // the others present, trimmed, without the speaker or duplicates
-	to        *Present     // the addressee, nil for the room
-	toForm    string       // how the speaker addresses them ("Diana", "Mr. Knightley")
-	heard     heardLine    // the line being answered
-	quarrel   [2]*Present  // two others present who are at each other's throats, or nils
-	emotion   string       // the speaker's reaction
-	intensity float64      // its strength
-	tone      string       // the speaker's tone towards the addressee (see toneOf)
-	avoid     []string     // req.Avoid, trimmed
-	saidLines []string     // every line in the history and in Avoid
-	saidNorm  []string     // the same, normalised (see normalizeLine)
+	*composer                   // the speaker's side: traits, habits, names, memories as clauses
+	req       SceneRequest      // as given
+	name      string            // the speaker's name, trimmed
+	present   []Present         // the others present, trimmed, without the speaker or duplicates
+	to        *Present          // the addressee, nil for the room
+	toForm    string            // how the speaker addresses them ("Diana", "Mr. Knightley")
+	heard     heardLine         // the line being answered
+	quarrel   [2]*Present       // two others present who are at each other's throats, or nils
+	emotion   string            // the speaker's reaction
+	intensity float64           // its strength
+	tone      string            // the speaker's tone towards the addressee (see toneOf)
+	avoid     []string          // req.Avoid, trimmed
+	saidLines []string          // every line in the history and in Avoid
+	saidNorm  []string          // the same, normalised (see normalizeLine)
+	saidPlain []string          // the same without stage directions, normalised, once needed
+	saidBags  []map[string]bool // their content words (see contentBag), once needed
 	// sentencesSaid are their sentences, normalised (see saidSentences).
 	sentencesSaid map[string]bool
 	dir           direction       // the director's instruction, parsed
@@ -947,8 +949,8 @@ func (s *sceneComposer) pickMemory(stance int) (memoryPick, bool) {
 				delete(bag, stem(w))
 			}
 			told := false
-			for _, said := range s.saidLines {
-				if overlap(bag, contentBag(said)) >= 0.6 {
+			for i := range s.saidLines {
+				if overlap(bag, s.saidBag(i)) >= 0.6 {
 					told = true
 					break
 				}

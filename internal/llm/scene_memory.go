@@ -292,10 +292,8 @@ func (s *sceneComposer) retell(m sceneMemory, want map[string]bool) (retelling, 
 	}
 	// A line still in the history is heard, not remembered: the talk answers it as it
 	// goes, and bringing it up again says nothing new.
-	for _, said := range s.saidLines {
-		if sameLine(said, m.quote) {
-			return r, false
-		}
+	if s.inHistory(m.quote) {
+		return r, false
 	}
 	bag := s.quoteBag(m.quote)
 	shared := 0
@@ -474,14 +472,52 @@ func (s *sceneComposer) retoldTopic(t topic, r retelling) string {
 	return strings.Join(words, " ")
 }
 
-// sameLine reports whether two lines are the same words, one perhaps cut short.
-func sameLine(a, b string) bool {
-	na := normalizeLine(stageDirections.ReplaceAllString(a, " "))
-	nb := normalizeLine(stageDirections.ReplaceAllString(b, " "))
+// plainLine is a line's words without its stage directions, normalised (see normalizeLine).
+func plainLine(l string) string {
+	return normalizeLine(stageDirections.ReplaceAllString(l, " "))
+}
+
+// sameLine reports whether two lines, as plainLine gives them, are the same words, one
+// perhaps cut short.
+func sameLine(na, nb string) bool {
 	if na == "" || nb == "" {
 		return false
 	}
 	return na == nb || strings.HasPrefix(na, nb) || strings.HasPrefix(nb, na)
+}
+
+// inHistory reports whether line is one of the lines said (see sameLine).
+func (s *sceneComposer) inHistory(line string) bool {
+	n := plainLine(line)
+	for _, said := range s.plainSaid() {
+		if sameLine(said, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainSaid returns plainLine of every line said, computed once: a speaker weighs each of
+// its memories against all of them.
+func (s *sceneComposer) plainSaid() []string {
+	if s.saidPlain == nil {
+		s.saidPlain = make([]string, len(s.saidLines))
+		for i, l := range s.saidLines {
+			s.saidPlain[i] = plainLine(l)
+		}
+	}
+	return s.saidPlain
+}
+
+// saidBag returns contentBag of the i-th line said, computed once.
+func (s *sceneComposer) saidBag(i int) map[string]bool {
+	if s.saidBags == nil {
+		s.saidBags = make([]map[string]bool, len(s.saidLines))
+	}
+	if s.saidBags[i] == nil {
+		s.saidBags[i] = contentBag(s.saidLines[i])
+	}
+	return s.saidBags[i]
 }
 
 // retold reports whether the line remembered was told already in the lines remembered:
@@ -492,11 +528,13 @@ func (s *sceneComposer) retold(r retelling) bool {
 		frag = normalizeLine(r.quote)
 	}
 	about := strings.ToLower(r.about)
-	for _, said := range s.saidLines {
-		if sameLine(said, r.mem.quote) {
+	original := plainLine(r.mem.quote)
+	plain := s.plainSaid()
+	for i, said := range s.saidLines {
+		if sameLine(plain[i], original) {
 			continue
 		}
-		if frag != "" && strings.ContainsAny(said, "\u201c\"") && strings.Contains(normalizeLine(said), frag) {
+		if frag != "" && strings.ContainsAny(said, "\u201c\"") && strings.Contains(s.saidNorm[i], frag) {
 			return true
 		}
 		if about == "" {
