@@ -105,14 +105,25 @@ func (q *Queries) AddMemorySources(ctx context.Context, arg AddMemorySourcesPara
 }
 
 const addSceneMemories = `-- name: AddSceneMemories :many
-INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
-                      source_message_id)
-SELECT m.character_id, $1, m.content, m.type, m.importance, m.embedding, $2,
-       $3
-FROM (SELECT unnest($4::uuid[]) AS character_id, unnest($5::text[]) AS content,
-             unnest($6::text[]) AS type, unnest($7::double precision[]) AS importance,
-             unnest($8::bytea[]) AS embedding) m
-RETURNING id, character_id, ecosystem_id, content, type, importance, created_at
+WITH ins AS (
+    INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
+                          source_message_id)
+    SELECT m.character_id, $1, m.content, m.type, m.importance, m.embedding, $2,
+           $3
+    FROM (SELECT unnest($4::uuid[]) AS character_id, unnest($5::text[]) AS content,
+                 unnest($6::text[]) AS type, unnest($7::double precision[]) AS importance,
+                 unnest($8::bytea[]) AS embedding) m
+    RETURNING id, character_id, ecosystem_id, content, type, importance, created_at
+)
+SELECT ins.id, ins.character_id, ins.ecosystem_id, ins.content, ins.type, ins.importance, ins.created_at,
+       (ins.importance + (
+           SELECT coalesce(sum(m.importance), 0) FROM memories m
+           WHERE m.character_id = ins.character_id AND m.type <> 'REFLECTION'
+             AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
+                                          WHERE r.character_id = ins.character_id AND r.type = 'REFLECTION'),
+                                         '-infinity')
+       ))::double precision AS since_reflection
+FROM ins
 `
 
 type AddSceneMemoriesParams struct {
@@ -127,17 +138,20 @@ type AddSceneMemoriesParams struct {
 }
 
 type AddSceneMemoriesRow struct {
-	ID          uuid.UUID
-	CharacterID uuid.UUID
-	EcosystemID uuid.UUID
-	Content     string
-	Type        string
-	Importance  float64
-	CreatedAt   time.Time
+	ID              uuid.UUID
+	CharacterID     uuid.UUID
+	EcosystemID     uuid.UUID
+	Content         string
+	Type            string
+	Importance      float64
+	CreatedAt       time.Time
+	SinceReflection float64
 }
 
 // Stores several characters' memories of one message in one statement (a scene's line:
-// every character present remembers it).
+// every character present remembers it), and returns with each the summed importance of
+// its character's memories since its last reflection, this one included (one memory per
+// character: the statement does not see its own rows, so it adds them).
 func (q *Queries) AddSceneMemories(ctx context.Context, arg AddSceneMemoriesParams) ([]AddSceneMemoriesRow, error) {
 	rows, err := q.db.Query(ctx, addSceneMemories,
 		arg.EcosystemID,
@@ -164,6 +178,7 @@ func (q *Queries) AddSceneMemories(ctx context.Context, arg AddSceneMemoriesPara
 			&i.Type,
 			&i.Importance,
 			&i.CreatedAt,
+			&i.SinceReflection,
 		); err != nil {
 			return nil, err
 		}
@@ -356,42 +371,6 @@ func (q *Queries) ImportanceSinceReflection(ctx context.Context, characterID uui
 	var column_1 float64
 	err := row.Scan(&column_1)
 	return column_1, err
-}
-
-const importanceSinceReflectionOf = `-- name: ImportanceSinceReflectionOf :many
-SELECT c.id::uuid AS character_id, (
-    SELECT coalesce(sum(m.importance), 0) FROM memories m
-    WHERE m.character_id = c.id AND m.type <> 'REFLECTION'
-      AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
-                                   WHERE r.character_id = c.id AND r.type = 'REFLECTION'), '-infinity')
-)::double precision AS total
-FROM unnest($1::uuid[]) AS c (id)
-`
-
-type ImportanceSinceReflectionOfRow struct {
-	CharacterID uuid.UUID
-	Total       float64
-}
-
-// The summed importance of each character's memories since its last reflection.
-func (q *Queries) ImportanceSinceReflectionOf(ctx context.Context, characterIds []uuid.UUID) ([]ImportanceSinceReflectionOfRow, error) {
-	rows, err := q.db.Query(ctx, importanceSinceReflectionOf, characterIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ImportanceSinceReflectionOfRow{}
-	for rows.Next() {
-		var i ImportanceSinceReflectionOfRow
-		if err := rows.Scan(&i.CharacterID, &i.Total); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 type InsertMemoriesParams struct {

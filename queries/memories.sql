@@ -130,22 +130,25 @@ SELECT count(*) FROM memories WHERE character_id = @character_id AND source_docu
 
 -- name: AddSceneMemories :many
 -- Stores several characters' memories of one message in one statement (a scene's line:
--- every character present remembers it).
-INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
-                      source_message_id)
-SELECT m.character_id, @ecosystem_id, m.content, m.type, m.importance, m.embedding, @embedding_model,
-       @source_message_id
-FROM (SELECT unnest(@character_ids::uuid[]) AS character_id, unnest(@contents::text[]) AS content,
-             unnest(@types::text[]) AS type, unnest(@importances::double precision[]) AS importance,
-             unnest(@embeddings::bytea[]) AS embedding) m
-RETURNING id, character_id, ecosystem_id, content, type, importance, created_at;
-
--- name: ImportanceSinceReflectionOf :many
--- The summed importance of each character's memories since its last reflection.
-SELECT c.id::uuid AS character_id, (
-    SELECT coalesce(sum(m.importance), 0) FROM memories m
-    WHERE m.character_id = c.id AND m.type <> 'REFLECTION'
-      AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
-                                   WHERE r.character_id = c.id AND r.type = 'REFLECTION'), '-infinity')
-)::double precision AS total
-FROM unnest(@character_ids::uuid[]) AS c (id);
+-- every character present remembers it), and returns with each the summed importance of
+-- its character's memories since its last reflection, this one included (one memory per
+-- character: the statement does not see its own rows, so it adds them).
+WITH ins AS (
+    INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
+                          source_message_id)
+    SELECT m.character_id, @ecosystem_id, m.content, m.type, m.importance, m.embedding, @embedding_model,
+           @source_message_id
+    FROM (SELECT unnest(@character_ids::uuid[]) AS character_id, unnest(@contents::text[]) AS content,
+                 unnest(@types::text[]) AS type, unnest(@importances::double precision[]) AS importance,
+                 unnest(@embeddings::bytea[]) AS embedding) m
+    RETURNING id, character_id, ecosystem_id, content, type, importance, created_at
+)
+SELECT ins.id, ins.character_id, ins.ecosystem_id, ins.content, ins.type, ins.importance, ins.created_at,
+       (ins.importance + (
+           SELECT coalesce(sum(m.importance), 0) FROM memories m
+           WHERE m.character_id = ins.character_id AND m.type <> 'REFLECTION'
+             AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
+                                          WHERE r.character_id = ins.character_id AND r.type = 'REFLECTION'),
+                                         '-infinity')
+       ))::double precision AS since_reflection
+FROM ins;

@@ -741,3 +741,29 @@ func TestSceneOnTwoInstances(t *testing.T) {
 		t.Fatalf("turns ran on %d instances, want both", instances)
 	}
 }
+
+// TestSceneWitnessesReflect: what characters witness in a scene counts towards their
+// reflections like any memory, so a long enough scene makes each of them reflect.
+func TestSceneWitnessesReflect(t *testing.T) {
+	t.Parallel()
+	srv := testkit.NewServer(t, "REFLECTION_THRESHOLD=2")
+	c, _ := srv.Register(t, "director")
+	s := newStage(t, c, "Garden")
+	conv := s.run(t, map[string]any{"seed": 3, "maxTurns": 12})
+	s.waitFor(t, conv, time.Minute, func(st sceneStatus) bool { return st.Scene.Status == "ENDED" })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var reflected int
+		if err := srv.Pool.QueryRow(t.Context(), `SELECT count(DISTINCT character_id) FROM memories
+			WHERE ecosystem_id = $1 AND type = 'REFLECTION'`, uuidOf(t, s.ecosystem)).Scan(&reflected); err != nil {
+			t.Fatal(err)
+		}
+		if reflected == len(s.ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d characters reflected on the scene", reflected, len(s.ids))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

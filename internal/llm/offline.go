@@ -71,20 +71,28 @@ func (o *Offline) Generate(ctx context.Context, req Request, onDelta func(string
 	}
 	c := compose(req)
 	reply.Emotion, reply.Intensity = c.emotion, c.intensity
+	var err error
+	if reply.Text, err = streamText(ctx, c.text, onDelta); err != nil {
+		return reply, err
+	}
+	reply.FinishReason = c.finish
+	return reply, nil
+}
+
+// streamText hands text to onDelta piece by piece (see pieces), as a model streams its reply,
+// and returns what was sent: all of text, or what went before ctx ended.
+func streamText(ctx context.Context, text string, onDelta func(string)) (string, error) {
 	var sent strings.Builder
-	for _, piece := range pieces(c.text) {
+	for _, piece := range pieces(text) {
 		if err := ctx.Err(); err != nil {
-			reply.Text = sent.String()
-			return reply, fmt.Errorf("llm %s: %w", OfflineModel, err)
+			return sent.String(), fmt.Errorf("llm %s: %w", OfflineModel, err)
 		}
 		if onDelta != nil {
 			onDelta(piece)
 		}
 		sent.WriteString(piece)
 	}
-	reply.Text = sent.String()
-	reply.FinishReason = c.finish
-	return reply, nil
+	return sent.String(), nil
 }
 
 // pieces splits text into the chunks it is streamed in: each word with the space before it.

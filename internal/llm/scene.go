@@ -156,18 +156,9 @@ func (o *Offline) Scene(ctx context.Context, req SceneRequest, onDelta func(stri
 		return line, fmt.Errorf("llm %s: %w", OfflineModel, err)
 	}
 	line.Addressee, line.Emotion, line.Intensity, line.Deltas = c.addressee, c.emotion, c.intensity, c.deltas
-	var sent strings.Builder
-	for _, piece := range pieces(c.text) {
-		if err := ctx.Err(); err != nil {
-			line.Text = sent.String()
-			return line, fmt.Errorf("llm %s: %w", OfflineModel, err)
-		}
-		if onDelta != nil {
-			onDelta(piece)
-		}
-		sent.WriteString(piece)
+	if line.Text, err = streamText(ctx, c.text, onDelta); err != nil {
+		return line, err
 	}
-	line.Text = sent.String()
 	line.FinishReason = c.finish
 	return line, nil
 }

@@ -86,16 +86,10 @@ func (s *Service) AddWitnessedTx(ctx context.Context, q *db.Queries, box *events
 	if err != nil {
 		return nil, fmt.Errorf("store witnessed memories: %w", err)
 	}
-	sums, err := q.ImportanceSinceReflectionOf(ctx, p.CharacterIds)
-	if err != nil {
-		return nil, fmt.Errorf("importance since reflection: %w", err)
-	}
-	for _, r := range sums {
-		if err := s.reflectIfDue(ctx, box.Tx(), r.CharacterID, r.Total); err != nil {
+	for _, r := range rows {
+		if err := s.reflectIfDue(ctx, box.Tx(), r.CharacterID, r.SinceReflection); err != nil {
 			return nil, err
 		}
-	}
-	for _, r := range rows {
 		st.items = append(st.items, vectorstore.Item{ID: r.ID, Character: r.CharacterID, Vector: vecs[r.CharacterID],
 			Type: r.Type, Importance: r.Importance, CreatedAt: r.CreatedAt})
 		if err := box.Append(ecosystemID, events.MemoryChanged, MemoryPayload{
