@@ -1,6 +1,6 @@
 # The ensemble binary on a minimal image. In a container set DATABASE_URL: the image has
 # no PostgreSQL binaries to start its own.
-FROM golang:1.26 AS build
+FROM golang:1.27.3 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -1,6 +1,6 @@
 module github.com/literaryai/ensemble
 
-go 1.26.0
+go 1.27.3
 
 tool github.com/99designs/gqlgen
 
