@@ -165,7 +165,6 @@ type RefreshToken struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	RotatedAt *time.Time
-	RevokedAt *time.Time
 }
 
 type Relationship struct {
@@ -208,11 +207,6 @@ type RelationshipEvent struct {
 	Actor            string
 	At               time.Time
 	MessageID        *uuid.UUID
-}
-
-type RevokedAccessToken struct {
-	Jti       uuid.UUID
-	ExpiresAt time.Time
 }
 
 type Scenario struct {
@@ -265,6 +259,20 @@ type SceneDirection struct {
 	Instruction    string
 	CreatedAt      time.Time
 	UsedTurn       *int32
+}
+
+type Session struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type TrustedDocument struct {
+	Sha256    string
+	Document  string
+	Client    string
+	CreatedAt time.Time
 }
 
 type User struct {

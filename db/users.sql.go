@@ -12,6 +12,25 @@ import (
 	"github.com/google/uuid"
 )
 
+const checkSession = `-- name: CheckSession :one
+SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id = $1 AND s.user_id = $2
+`
+
+type CheckSessionParams struct {
+	SessionID uuid.UUID
+	UserID    uuid.UUID
+}
+
+// The check of every authenticated request: the access token's session still exists (not
+// signed out, the user not deleted), and the user's role as it is now.
+func (q *Queries) CheckSession(ctx context.Context, arg CheckSessionParams) (string, error) {
+	row := q.db.QueryRow(ctx, checkSession, arg.SessionID, arg.UserID)
+	var role string
+	err := row.Scan(&role)
+	return role, err
+}
+
 const countUsers = `-- name: CountUsers :one
 SELECT count(*) FROM users
 `
@@ -21,40 +40,6 @@ func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
-}
-
-const createRefreshToken = `-- name: CreateRefreshToken :one
-INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-VALUES ($1, $2, $3, $4)
-RETURNING id, user_id, family_id, token_hash, created_at, expires_at, rotated_at, revoked_at
-`
-
-type CreateRefreshTokenParams struct {
-	UserID    uuid.UUID
-	FamilyID  uuid.UUID
-	TokenHash []byte
-	ExpiresAt time.Time
-}
-
-func (q *Queries) CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error) {
-	row := q.db.QueryRow(ctx, createRefreshToken,
-		arg.UserID,
-		arg.FamilyID,
-		arg.TokenHash,
-		arg.ExpiresAt,
-	)
-	var i RefreshToken
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.FamilyID,
-		&i.TokenHash,
-		&i.CreatedAt,
-		&i.ExpiresAt,
-		&i.RotatedAt,
-		&i.RevokedAt,
-	)
-	return i, err
 }
 
 const createUser = `-- name: CreateUser :one
@@ -90,33 +75,135 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
-const deleteExpiredRefreshTokens = `-- name: DeleteExpiredRefreshTokens :exec
-DELETE FROM refresh_tokens WHERE user_id = $1 AND expires_at < now()
+const deleteEcosystemEvents = `-- name: DeleteEcosystemEvents :exec
+DELETE FROM events WHERE ecosystem_id = ANY($1::uuid[])
 `
 
-func (q *Queries) DeleteExpiredRefreshTokens(ctx context.Context, userID uuid.UUID) error {
-	_, err := q.db.Exec(ctx, deleteExpiredRefreshTokens, userID)
+// The outbox rows of deleted ecosystems: they carry what their owner wrote.
+func (q *Queries) DeleteEcosystemEvents(ctx context.Context, ecosystemIds []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteEcosystemEvents, ecosystemIds)
 	return err
 }
 
-const deleteExpiredRevocations = `-- name: DeleteExpiredRevocations :execrows
-DELETE FROM revoked_access_tokens WHERE expires_at < now()
+const deleteSession = `-- name: DeleteSession :exec
+DELETE FROM sessions WHERE id = $1
 `
 
-func (q *Queries) DeleteExpiredRevocations(ctx context.Context) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteExpiredRevocations)
+// Ends a session: its refresh tokens go with it, and its access tokens fail the check.
+func (q *Queries) DeleteSession(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteSession, id)
+	return err
+}
+
+const deleteUser = `-- name: DeleteUser :execrows
+DELETE FROM users WHERE id = $1
+`
+
+// Everything else the user owns goes with the row (ON DELETE CASCADE).
+func (q *Queries) DeleteUser(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUser, id)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const getRefreshTokenForUpdate = `-- name: GetRefreshTokenForUpdate :one
-SELECT id, user_id, family_id, token_hash, created_at, expires_at, rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE
+const deleteUserEcosystems = `-- name: DeleteUserEcosystems :many
+DELETE FROM ecosystems WHERE owner_id = $1 RETURNING id
 `
 
-func (q *Queries) GetRefreshTokenForUpdate(ctx context.Context, tokenHash []byte) (RefreshToken, error) {
-	row := q.db.QueryRow(ctx, getRefreshTokenForUpdate, tokenHash)
+// An account's ecosystems, deleted before the account itself so that their deletion is
+// announced in the outbox like deleteEcosystem's.
+func (q *Queries) DeleteUserEcosystems(ctx context.Context, ownerID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, deleteUserEcosystems, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deleteUserSessions = `-- name: DeleteUserSessions :many
+DELETE FROM sessions WHERE user_id = $1 RETURNING id
+`
+
+// Ends every session of a user, first of what deleting the account locks.
+func (q *Queries) DeleteUserSessions(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, deleteUserSessions, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const endSessionsOfRefreshToken = `-- name: EndSessionsOfRefreshToken :many
+WITH named AS (
+    SELECT t.family_id FROM refresh_tokens t WHERE t.token_hash = $3 AND t.user_id = $1
+)
+DELETE FROM sessions s
+WHERE s.user_id = $1
+  AND EXISTS (SELECT 1 FROM named)
+  AND (s.id = $2 OR s.id IN (SELECT family_id FROM named))
+RETURNING s.id
+`
+
+type EndSessionsOfRefreshTokenParams struct {
+	UserID    uuid.UUID
+	SessionID uuid.UUID
+	TokenHash []byte
+}
+
+// Signing out: ends the session of a refresh token of the user and the session the user
+// signs out with (normally the same). Nothing when the refresh token is not the user's.
+func (q *Queries) EndSessionsOfRefreshToken(ctx context.Context, arg EndSessionsOfRefreshTokenParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, endSessionsOfRefreshToken, arg.UserID, arg.SessionID, arg.TokenHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getRefreshToken = `-- name: GetRefreshToken :one
+SELECT id, user_id, family_id, token_hash, created_at, expires_at, rotated_at FROM refresh_tokens WHERE token_hash = $1
+`
+
+func (q *Queries) GetRefreshToken(ctx context.Context, tokenHash []byte) (RefreshToken, error) {
+	row := q.db.QueryRow(ctx, getRefreshToken, tokenHash)
 	var i RefreshToken
 	err := row.Scan(
 		&i.ID,
@@ -126,7 +213,6 @@ func (q *Queries) GetRefreshTokenForUpdate(ctx context.Context, tokenHash []byte
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.RotatedAt,
-		&i.RevokedAt,
 	)
 	return i, err
 }
@@ -172,15 +258,44 @@ func (q *Queries) GetUserByLogin(ctx context.Context, login string) (User, error
 	return i, err
 }
 
-const isAccessTokenRevoked = `-- name: IsAccessTokenRevoked :one
-SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
+const issueRefreshToken = `-- name: IssueRefreshToken :one
+WITH s AS (
+    INSERT INTO sessions (id, user_id, expires_at) VALUES ($2, $3, $4)
+    ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+    RETURNING id, user_id, expires_at
+)
+INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+SELECT user_id, id, $1, expires_at FROM s
+RETURNING id, user_id, family_id, token_hash, created_at, expires_at, rotated_at
 `
 
-func (q *Queries) IsAccessTokenRevoked(ctx context.Context, jti uuid.UUID) (bool, error) {
-	row := q.db.QueryRow(ctx, isAccessTokenRevoked, jti)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
+type IssueRefreshTokenParams struct {
+	TokenHash []byte
+	SessionID uuid.UUID
+	UserID    uuid.UUID
+	ExpiresAt time.Time
+}
+
+// Starts the session (a sign-in), or moves its expiry on (a refresh), and stores its new
+// refresh token.
+func (q *Queries) IssueRefreshToken(ctx context.Context, arg IssueRefreshTokenParams) (RefreshToken, error) {
+	row := q.db.QueryRow(ctx, issueRefreshToken,
+		arg.TokenHash,
+		arg.SessionID,
+		arg.UserID,
+		arg.ExpiresAt,
+	)
+	var i RefreshToken
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.FamilyID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.RotatedAt,
+	)
+	return i, err
 }
 
 const listUsers = `-- name: ListUsers :many
@@ -257,6 +372,66 @@ func (q *Queries) ListUsersByIDs(ctx context.Context, ids []uuid.UUID) ([]User, 
 	return items, nil
 }
 
+const lockAccountCharacters = `-- name: LockAccountCharacters :exec
+SELECT c.id FROM characters c JOIN ecosystems e ON e.id = c.ecosystem_id
+WHERE e.owner_id = $1 ORDER BY c.id FOR UPDATE OF c
+`
+
+func (q *Queries) LockAccountCharacters(ctx context.Context, ownerID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, lockAccountCharacters, ownerID)
+	return err
+}
+
+const lockAccountConversations = `-- name: LockAccountConversations :exec
+SELECT id FROM conversations WHERE owner_id = $1 ORDER BY id FOR UPDATE
+`
+
+// Deleting an account first takes the locks that writers in its ecosystems take, in their
+// order (conversation, character, relationship; the ecosystem last), so that it queues
+// behind a running turn or reply instead of deadlocking with it.
+func (q *Queries) LockAccountConversations(ctx context.Context, ownerID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, lockAccountConversations, ownerID)
+	return err
+}
+
+const lockAccountRelationships = `-- name: LockAccountRelationships :exec
+SELECT r.id FROM relationships r JOIN ecosystems e ON e.id = r.ecosystem_id
+WHERE e.owner_id = $1 ORDER BY r.id FOR UPDATE OF r
+`
+
+func (q *Queries) LockAccountRelationships(ctx context.Context, ownerID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, lockAccountRelationships, ownerID)
+	return err
+}
+
+const lockSessionOfRefreshToken = `-- name: LockSessionOfRefreshToken :one
+SELECT u.id, u.username, u.email, u.password_hash, u.role, u.created_at, u.updated_at FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)
+FOR UPDATE OF s
+`
+
+type LockSessionOfRefreshTokenRow struct {
+	User User
+}
+
+// Locks the session a refresh token belongs to and returns its user. Whatever changes a
+// session's tokens (refresh, sign-out, deletion) locks the session row first, so they
+// queue instead of deadlocking.
+func (q *Queries) LockSessionOfRefreshToken(ctx context.Context, tokenHash []byte) (LockSessionOfRefreshTokenRow, error) {
+	row := q.db.QueryRow(ctx, lockSessionOfRefreshToken, tokenHash)
+	var i LockSessionOfRefreshTokenRow
+	err := row.Scan(
+		&i.User.ID,
+		&i.User.Username,
+		&i.User.Email,
+		&i.User.PasswordHash,
+		&i.User.Role,
+		&i.User.CreatedAt,
+		&i.User.UpdatedAt,
+	)
+	return i, err
+}
+
 const markRefreshTokenRotated = `-- name: MarkRefreshTokenRotated :exec
 UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1
 `
@@ -266,28 +441,16 @@ func (q *Queries) MarkRefreshTokenRotated(ctx context.Context, id uuid.UUID) err
 	return err
 }
 
-const revokeAccessToken = `-- name: RevokeAccessToken :exec
-INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)
-ON CONFLICT (jti) DO NOTHING
+const pruneSessions = `-- name: PruneSessions :exec
+WITH tokens AS (
+    DELETE FROM refresh_tokens t WHERE t.user_id = $1 AND t.expires_at < now()
+)
+DELETE FROM sessions s WHERE s.user_id = $1 AND s.expires_at < now()
 `
 
-type RevokeAccessTokenParams struct {
-	Jti       uuid.UUID
-	ExpiresAt time.Time
-}
-
-func (q *Queries) RevokeAccessToken(ctx context.Context, arg RevokeAccessTokenParams) error {
-	_, err := q.db.Exec(ctx, revokeAccessToken, arg.Jti, arg.ExpiresAt)
-	return err
-}
-
-const revokeRefreshFamily = `-- name: RevokeRefreshFamily :exec
-UPDATE refresh_tokens SET revoked_at = now()
-WHERE family_id = $1 AND revoked_at IS NULL
-`
-
-func (q *Queries) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID) error {
-	_, err := q.db.Exec(ctx, revokeRefreshFamily, familyID)
+// Sessions and refresh tokens that ran out are never presented again.
+func (q *Queries) PruneSessions(ctx context.Context, userID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, pruneSessions, userID)
 	return err
 }
 

@@ -443,6 +443,7 @@ type ComplexityRoot struct {
 		CreateEcosystem        func(childComplexity int, input model.CreateEcosystemInput) int
 		CreateRelationship     func(childComplexity int, input model.CreateRelationshipInput) int
 		CreateScenario         func(childComplexity int, input model.CreateScenarioInput) int
+		DeleteAccount          func(childComplexity int, password string) int
 		DeleteCharacter        func(childComplexity int, id string) int
 		DeleteConversation     func(childComplexity int, id string) int
 		DeleteDocument         func(childComplexity int, id string) int
@@ -873,6 +874,7 @@ type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
 	RefreshToken(ctx context.Context, token string) (*model.AuthPayload, error)
 	Logout(ctx context.Context, refreshToken string) (bool, error)
+	DeleteAccount(ctx context.Context, password string) (bool, error)
 	CreateCharacter(ctx context.Context, input model.CreateCharacterInput) (*characters.Character, error)
 	UpdateCharacter(ctx context.Context, id string, input model.UpdateCharacterInput) (*characters.Character, error)
 	DeleteCharacter(ctx context.Context, id string) (string, error)
@@ -2600,6 +2602,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateScenario(childComplexity, args["input"].(model.CreateScenarioInput)), true
+	case "Mutation.deleteAccount":
+		if e.ComplexityRoot.Mutation.DeleteAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAccount(childComplexity, args["password"].(string)), true
 	case "Mutation.deleteCharacter":
 		if e.ComplexityRoot.Mutation.DeleteCharacter == nil {
 			break
@@ -4516,10 +4529,15 @@ type User implements Node {
   createdAt: Time!
 }
 
-"What a successful sign-in returns. Send ` + "`" + `accessToken` + "`" + ` as ` + "`" + `Authorization: Bearer ...` + "`" + `; trade ` + "`" + `refreshToken` + "`" + ` for a new pair before ` + "`" + `expiresAt` + "`" + `."
+"""
+What a successful sign-in or refresh returns: the tokens of a session (one sign-in and the refreshes that follow it). Send ` + "`" + `accessToken` + "`" + ` as ` + "`" + `Authorization: Bearer ...` + "`" + `; trade ` + "`" + `refreshToken` + "`" + ` for a new pair before ` + "`" + `expiresAt` + "`" + `.
+
+Every request checks the session, so a session that ends (` + "`" + `logout` + "`" + `, a reused refresh token, ` + "`" + `deleteAccount` + "`" + `) refuses its access tokens at once with ` + "`" + `UNAUTHENTICATED` + "`" + ` and closes its live connections, and a change of the user's role applies at the next request.
+"""
 type AuthPayload {
+  "Short-lived. Names its session (claim ` + "`" + `sid` + "`" + `); its ` + "`" + `role` + "`" + ` claim is informational, the server reads the user's current role."
   accessToken: String!
-  "Single use: every refresh returns a new one, and reusing an old one signs the whole session out."
+  "Single use: every refresh returns a new one, and reusing an old one ends the whole session, its access tokens included."
   refreshToken: String!
   "When the access token expires."
   expiresAt: Time!
@@ -4562,10 +4580,14 @@ extend type Query {
 extend type Mutation {
   register(input: RegisterInput!): AuthPayload!
   login(input: LoginInput!): AuthPayload!
-  "Trades a refresh token for a new access and refresh token pair."
+  "Trades a refresh token for a new access and refresh token pair in the same session."
   refreshToken(token: String!): AuthPayload!
-  "Ends the session of this refresh token and revokes the access token in use."
+  "Ends the session of this refresh token and the session of the access token in use (normally the same): their refresh and access tokens stop working at once and their live connections close. Another user's refresh token is ` + "`" + `BAD_USER_INPUT` + "`" + `."
   logout(refreshToken: String!): Boolean! @auth
+  """
+  Deletes the signed-in user's account and everything it owns (ecosystems and their characters, relationships, memories, conversations, scenarios and scenes; documents), ends every session of it and closes its live connections. ` + "`" + `password` + "`" + ` confirms it: a wrong one answers ` + "`" + `UNAUTHENTICATED` + "`" + ` ("wrong login or password") and deletes nothing. Background work still queued for the deleted objects is dropped. Returns true.
+  """
+  deleteAccount(password: String!): Boolean! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/characters.graphqls", Input: `"A character of an ecosystem."
@@ -7668,6 +7690,20 @@ func (ec *executionContext) field_Mutation_createScenario_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg0
 	return args, nil
 }
 
@@ -15240,6 +15276,63 @@ func (ec *executionContext) fieldContext_Mutation_logout(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_logout_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAccount(ctx, fc.Args["password"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29110,6 +29203,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "logout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -41,6 +41,14 @@ func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (boo
 	return true, nil
 }
 
+// DeleteAccount is the resolver for the deleteAccount field.
+func (r *mutationResolver) DeleteAccount(ctx context.Context, password string) (bool, error) {
+	if err := r.AuthService.DeleteAccount(ctx, viewer(ctx), password); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*auth.User, error) {
 	v := viewer(ctx)

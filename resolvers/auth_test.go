@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -91,79 +92,153 @@ func TestRegisterBadInput(t *testing.T) {
 	}
 }
 
-func TestRefreshRotationAndReuse(t *testing.T) {
+const refreshMutation = `mutation($t: String!) { refreshToken(token: $t) { accessToken refreshToken user { username } } }`
+
+// answers reports the code a request with token answers for me: "" when it succeeds.
+func answers(t *testing.T, s *testkit.Server, token string) string {
+	t.Helper()
+	c := s.Client()
+	c.Token = token
+	r := c.Do(t, meQuery, nil)
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	return r.Code(t)
+}
+
+func TestRefreshTokenRotationAndReuse(t *testing.T) {
+	t.Parallel()
 	s := testkit.NewServer(t)
-	_, sess := s.Register(t, "darcy")
-	const q = `mutation($t: String!) { refreshToken(token: $t) { accessToken refreshToken user { username } } }`
+	cast := newCast(t, s, "darcy")
+	sess := cast.session
+	live := s.Live(t, sess.AccessToken)
+	live.Subscribe("1", messageStream, map[string]any{"c": cast.conversationID})
+	var other struct{ Login testkit.Session }
+	s.Client().Must(t, `mutation { login(input: {login: "darcy", password: "password-darcy"}) { accessToken refreshToken } }`, nil, &other)
 
 	var first struct{ RefreshToken testkit.Session }
-	s.Client().Must(t, q, map[string]any{"t": sess.RefreshToken}, &first)
+	s.Client().Must(t, refreshMutation, map[string]any{"t": sess.RefreshToken}, &first)
 	if first.RefreshToken.RefreshToken == sess.RefreshToken || first.RefreshToken.User.Username != "darcy" {
 		t.Fatalf("refresh did not rotate: %+v", first.RefreshToken)
 	}
 	var second struct{ RefreshToken testkit.Session }
-	s.Client().Must(t, q, map[string]any{"t": first.RefreshToken.RefreshToken}, &second)
+	s.Client().Must(t, refreshMutation, map[string]any{"t": first.RefreshToken.RefreshToken}, &second)
+	// Every access token of the session works until the session ends.
+	session := []string{sess.AccessToken, first.RefreshToken.AccessToken, second.RefreshToken.AccessToken}
+	for i, tok := range session {
+		if code := answers(t, s, tok); code != "" {
+			t.Fatalf("access token %d of a live session: %s", i, code)
+		}
+	}
 
 	// The original token, already rotated, is presented again: theft. It is refused and
-	// the whole family is revoked, so the newest token dies too.
-	r := s.Client().Do(t, q, map[string]any{"t": sess.RefreshToken})
+	// the session ends: its newest refresh token, every access token issued in it, and its
+	// live connections.
+	r := s.Client().Do(t, refreshMutation, map[string]any{"t": sess.RefreshToken})
 	if code := r.Code(t); code != "UNAUTHENTICATED" {
 		t.Fatalf("reuse: code = %s", code)
 	}
-	r = s.Client().Do(t, q, map[string]any{"t": second.RefreshToken.RefreshToken})
+	for i, tok := range session {
+		if code := answers(t, s, tok); code != "UNAUTHENTICATED" {
+			t.Fatalf("access token %d after reuse: code = %q", i, code)
+		}
+	}
+	if code, reason := live.Closed(5 * time.Second); code != 4403 {
+		t.Fatalf("the session's socket closed with %d %q, want 4403", code, reason)
+	}
+	r = s.Client().Do(t, refreshMutation, map[string]any{"t": second.RefreshToken.RefreshToken})
 	if code := r.Code(t); code != "UNAUTHENTICATED" {
 		t.Fatalf("descendant after reuse: code = %s", code)
 	}
-	for _, bad := range []string{"", "garbage", string(make([]byte, 300))} {
-		r := s.Client().Do(t, q, map[string]any{"t": bad})
+	// The user's other session is untouched.
+	if code := answers(t, s, other.Login.AccessToken); code != "" {
+		t.Fatalf("another session after reuse: %s", code)
+	}
+	s.Client().Must(t, refreshMutation, map[string]any{"t": other.Login.RefreshToken}, &struct{}{})
+
+	for _, bad := range []string{"", "garbage", strings.Repeat("a", 300)} {
+		r := s.Client().Do(t, refreshMutation, map[string]any{"t": bad})
 		if code := r.Code(t); code != "UNAUTHENTICATED" {
 			t.Fatalf("token %q: code = %s", bad, code)
 		}
 	}
 }
 
-func TestLogout(t *testing.T) {
+func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
 	s := testkit.NewServer(t)
 	c, sess := s.Register(t, "bingley")
 	other, otherSess := s.Register(t, "caroline")
+	const logout = `mutation($t: String!) { logout(refreshToken: $t) }`
 
-	// Someone else's refresh token is unknown to you.
-	r := c.Do(t, `mutation($t: String!) { logout(refreshToken: $t) }`, map[string]any{"t": otherSess.RefreshToken})
+	// Someone else's refresh token is unknown to you, and ends nothing.
+	r := c.Do(t, logout, map[string]any{"t": otherSess.RefreshToken})
 	if code := r.Code(t); code != "BAD_USER_INPUT" {
 		t.Fatalf("logout with another user's token: code = %s", code)
 	}
 	other.Must(t, meQuery, nil, &struct{}{})
+	c.Must(t, meQuery, nil, &struct{}{})
 
-	// Leftovers that logout and sign-in prune: an expired revocation and an expired session.
-	if _, err := s.Pool.Exec(t.Context(), `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (gen_random_uuid(), now() - interval '1 hour');
-		INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-		SELECT id, gen_random_uuid(), sha256('old'::bytea), now() - interval '1 day' FROM users WHERE username = 'bingley'`); err != nil {
-		t.Fatal(err)
+	// Three sessions of bingley: this one (refreshed once, so two access tokens), a
+	// second signed out through the first's access token, and a third that stays.
+	var refreshed struct{ RefreshToken testkit.Session }
+	s.Client().Must(t, refreshMutation, map[string]any{"t": sess.RefreshToken}, &refreshed)
+	login := func() testkit.Session {
+		var out struct{ Login testkit.Session }
+		s.Client().Must(t, `mutation { login(input: {login: "bingley", password: "password-bingley"}) { accessToken refreshToken } }`, nil, &out)
+		return out.Login
 	}
+	second, third := login(), login()
+
 	var out struct{ Logout bool }
-	c.Must(t, `mutation($t: String!) { logout(refreshToken: $t) }`, map[string]any{"t": sess.RefreshToken}, &out)
-	var expired int
-	if err := s.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM revoked_access_tokens WHERE expires_at < now())`).Scan(&expired); err != nil || expired != 0 {
-		t.Fatalf("expired revocations left: %d %v", expired, err)
-	}
+	c.Must(t, logout, map[string]any{"t": refreshed.RefreshToken.RefreshToken}, &out)
 	if !out.Logout {
 		t.Fatal("logout returned false")
 	}
-	r = c.Do(t, meQuery, nil)
-	if code := r.Code(t); code != "UNAUTHENTICATED" {
-		t.Fatalf("access token after logout: code = %s", code)
+	for i, tok := range []string{sess.AccessToken, refreshed.RefreshToken.AccessToken} {
+		if code := answers(t, s, tok); code != "UNAUTHENTICATED" {
+			t.Fatalf("access token %d of the session after logout: code = %q", i, code)
+		}
 	}
-	r = s.Client().Do(t, `mutation($t: String!) { refreshToken(token: $t) { accessToken } }`, map[string]any{"t": sess.RefreshToken})
+	r = s.Client().Do(t, `mutation($t: String!) { refreshToken(token: $t) { accessToken } }`, map[string]any{"t": refreshed.RefreshToken.RefreshToken})
 	if code := r.Code(t); code != "UNAUTHENTICATED" {
 		t.Fatalf("refresh after logout: code = %s", code)
+	}
+
+	// Signing out the second session with the third's access token ends both.
+	c.Token = third.AccessToken
+	c.Must(t, logout, map[string]any{"t": second.RefreshToken}, &out)
+	for name, tok := range map[string]string{"second": second.AccessToken, "third": third.AccessToken} {
+		if code := answers(t, s, tok); code != "UNAUTHENTICATED" {
+			t.Fatalf("%s session after logout: code = %q", name, code)
+		}
 	}
 	// The other user's session is untouched.
 	other.Must(t, meQuery, nil, &struct{}{})
 
-	s.Client().Must(t, `mutation { login(input: {login: "bingley", password: "password-bingley"}) { accessToken } }`, nil, &struct{}{})
-	if err := s.Pool.QueryRow(t.Context(), `SELECT count(*) FROM refresh_tokens WHERE expires_at < now()`).Scan(&expired); err != nil || expired != 0 {
-		t.Fatalf("expired refresh tokens left after sign-in: %d %v", expired, err)
+	// Leftovers that sign-in prunes: a session that ran out, and a rotated refresh token
+	// that expired in a session still alive.
+	fourth := login()
+	if _, err := s.Pool.Exec(t.Context(), `
+		WITH s AS (INSERT INTO sessions (user_id, expires_at) SELECT id, now() - interval '1 day' FROM users WHERE username = 'bingley' RETURNING id, user_id, expires_at)
+		INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) SELECT user_id, id, sha256('old'::bytea), expires_at FROM s`); err != nil {
+		t.Fatal(err)
 	}
+	if _, err := s.Pool.Exec(t.Context(), `
+		INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, rotated_at)
+		SELECT user_id, family_id, sha256('rotated'::bytea), now() - interval '1 hour', now() - interval '2 hours'
+		FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, fourth.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	login()
+	var expired int
+	if err := s.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM sessions WHERE expires_at < now()) + (SELECT count(*) FROM refresh_tokens WHERE expires_at < now())`).Scan(&expired); err != nil || expired != 0 {
+		t.Fatalf("expired sessions or refresh tokens left after sign-in: %d %v", expired, err)
+	}
+	if code := answers(t, s, fourth.AccessToken); code != "" {
+		t.Fatalf("a live session after pruning: %s", code)
+	}
+	s.Client().Must(t, refreshMutation, map[string]any{"t": fourth.RefreshToken}, &struct{}{})
 }
 
 // sign makes an access token with the given claims, key and method.
@@ -171,7 +246,7 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, mutate func(jwt.MapCl
 	t.Helper()
 	now := time.Now()
 	claims := jwt.MapClaims{
-		"sub": uuid.NewString(), "jti": uuid.NewString(), "role": "ADMIN",
+		"sub": uuid.NewString(), "sid": uuid.NewString(), "jti": uuid.NewString(), "role": "ADMIN",
 		"iss": "Ensemble", "aud": []string{"ensemble-api"},
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
@@ -185,11 +260,23 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, mutate func(jwt.MapCl
 	return tok
 }
 
+// claimsOf reads a token's claims without verifying it.
+func claimsOf(t *testing.T, token string) jwt.MapClaims {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims
+}
+
 func TestRejectedAccessTokens(t *testing.T) {
+	t.Parallel()
 	s := testkit.NewServer(t)
 	_, sess := s.Register(t, "wickham")
 	secret := []byte(testkit.Secret)
 	good := sign(t, jwt.SigningMethodHS256, secret, nil)
+	mine := claimsOf(t, sess.AccessToken)
 	tests := []struct {
 		name  string
 		token string
@@ -206,6 +293,10 @@ func TestRejectedAccessTokens(t *testing.T) {
 		{"wrong issuer", sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["iss"] = "someone-else" })},
 		{"wrong audience", sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["aud"] = []string{"other-api"} })},
 		{"unknown role", sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["role"] = "ROOT" })},
+		{"unknown session", good},
+		{"no session", sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["sub"] = mine["sub"]; delete(c, "sid") })},
+		{"malformed session", sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["sub"], c["sid"] = mine["sub"], "not-a-uuid" })},
+		{"another user's session", sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["sid"] = mine["sid"] })},
 		{"tampered payload", good[:len(good)-4] + "AAAA"},
 		{"garbage", "not.a.token"},
 		{"refresh token as access token", sess.RefreshToken},
@@ -226,19 +317,35 @@ func TestRejectedAccessTokens(t *testing.T) {
 	if code := c.Do(t, `{ users { totalCount } }`, nil).Code(t); code != "UNAUTHENTICATED" {
 		t.Fatalf("forged admin: code = %s", code)
 	}
+	// Nor a token of a real session whose role claim says ADMIN: the role is the user's.
+	c.Token = sign(t, jwt.SigningMethodHS256, secret, func(c jwt.MapClaims) { c["sub"], c["sid"] = mine["sub"], mine["sid"] })
+	if code := c.Do(t, `{ users { totalCount } }`, nil).Code(t); code != "FORBIDDEN" {
+		t.Fatalf("USER with an ADMIN role claim: code = %s", code)
+	}
 }
 
-func TestRoles(t *testing.T) {
+func TestRoleChangeAppliesToTheSessionAtOnce(t *testing.T) {
+	t.Parallel()
 	s := testkit.NewServer(t)
 	user, _ := s.Register(t, "mary")
 	admin, _ := s.Register(t, "kitty")
-	if _, err := s.Pool.Exec(t.Context(), `UPDATE users SET role = 'ADMIN' WHERE username = 'kitty'`); err != nil {
-		t.Fatal(err)
+	if code := admin.Do(t, `{ users { totalCount } }`, nil).Code(t); code != "FORBIDDEN" {
+		t.Fatalf("before promotion: code = %s", code)
 	}
-	// Roles travel in the token: sign in again to get an admin token.
-	var out struct{ Login testkit.Session }
-	s.Client().Must(t, `mutation { login(input: {login: "kitty", password: "password-kitty"}) { accessToken refreshToken user { id } } }`, nil, &out)
-	admin.Token = out.Login.AccessToken
+	setRole := func(role string) {
+		t.Helper()
+		if _, err := s.Pool.Exec(t.Context(), `UPDATE users SET role = $1 WHERE username = 'kitty'`, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The role is read at every request: the token issued before the promotion is an
+	// admin's at the next request, without signing in again.
+	setRole("ADMIN")
+	var me struct{ Me struct{ Role string } }
+	admin.Must(t, `{ me { role } }`, nil, &me)
+	if me.Me.Role != "ADMIN" {
+		t.Fatalf("role after promotion = %s", me.Me.Role)
+	}
 
 	if code := user.Do(t, `{ users { totalCount } }`, nil).Code(t); code != "FORBIDDEN" {
 		t.Fatalf("user listing users: code = %s", code)
@@ -264,6 +371,15 @@ func TestRoles(t *testing.T) {
 	if got.Ecosystem == nil || got.Ecosystem.Name != "Meryton" {
 		t.Fatalf("admin could not see a user's ecosystem: %+v", got)
 	}
+
+	// A demotion applies at the next request too.
+	setRole("USER")
+	if code := admin.Do(t, `{ users { totalCount } }`, nil).Code(t); code != "FORBIDDEN" {
+		t.Fatalf("after demotion: code = %s", code)
+	}
+	if code := admin.Do(t, `query($id: ID!) { ecosystem(id: $id) { name } }`, map[string]any{"id": eco}).Code(t); code != "NOT_FOUND" {
+		t.Fatalf("after demotion, another user's ecosystem: code = %s", code)
+	}
 }
 
 func TestProtectedFieldsNeedAToken(t *testing.T) {
@@ -280,6 +396,7 @@ func TestProtectedFieldsNeedAToken(t *testing.T) {
 		`mutation { createEcosystem(input: {name: "x"}) { id } }`,
 		`mutation { deleteEcosystem(id: "` + eco + `") }`,
 		`mutation { logout(refreshToken: "x") }`,
+		`mutation { deleteAccount(password: "password-lydia") }`,
 	}
 	for _, op := range ops {
 		r := s.Client().Do(t, op, nil)

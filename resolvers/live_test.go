@@ -412,7 +412,7 @@ func TestSignedOutOrExpiredTokenEndsTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	brief := sign(t, jwt.SigningMethodHS256, []byte(testkit.Secret), func(c jwt.MapClaims) {
-		c["sub"], c["role"], c["exp"] = uid.String(), "USER", time.Now().Add(2*time.Second).Unix()
+		c["sub"], c["sid"], c["role"], c["exp"] = uid.String(), claimsOf(t, s.session.AccessToken)["sid"], "USER", time.Now().Add(2*time.Second).Unix()
 	})
 	conn := srv.Live(t, brief)
 	conn.Subscribe("1", messageStream, map[string]any{"c": s.conversationID})

@@ -348,6 +348,13 @@ func (b *liveBench) instanceEnv(addr, dir string, migrate bool, bus *redisTarget
 		"PASSWORD_HASH_MEMORY_KIB=64",
 		"PASSWORD_HASH_ITERATIONS=1",
 		"AUTO_MIGRATE=" + strconv.FormatBool(migrate),
+		// One user watches through thousands of sockets, and every client sends from
+		// loopback: per-user and per-address limits would measure themselves.
+		"WS_MAX_SOCKETS_PER_USER=0",
+		"MAX_SUBSCRIPTIONS_PER_USER=0",
+		"RATE_LIMIT_REGISTRATIONS_PER_HOUR=0",
+		"RATE_LIMIT_COST_PER_MINUTE=0",
+		"RATE_LIMIT_ANONYMOUS_COST_PER_MINUTE=0",
 	}
 	if bus != nil {
 		env = append(env, "REDIS_URL="+bus.url, "REDIS_EVENTS_CHANNEL="+bus.channel)

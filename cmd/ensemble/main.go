@@ -56,7 +56,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       buildVersion(),
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), userCmd(), reindexCmd(), benchCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), userCmd(), documentsCmd(), reindexCmd(), benchCmd())
 	return root
 }
 

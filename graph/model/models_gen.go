@@ -27,10 +27,13 @@ type AddMemoryInput struct {
 	Importance *float64 `json:"importance,omitempty"`
 }
 
-// What a successful sign-in returns. Send `accessToken` as `Authorization: Bearer ...`; trade `refreshToken` for a new pair before `expiresAt`.
+// What a successful sign-in or refresh returns: the tokens of a session (one sign-in and the refreshes that follow it). Send `accessToken` as `Authorization: Bearer ...`; trade `refreshToken` for a new pair before `expiresAt`.
+//
+// Every request checks the session, so a session that ends (`logout`, a reused refresh token, `deleteAccount`) refuses its access tokens at once with `UNAUTHENTICATED` and closes its live connections, and a change of the user's role applies at the next request.
 type AuthPayload struct {
+	// Short-lived. Names its session (claim `sid`); its `role` claim is informational, the server reads the user's current role.
 	AccessToken string `json:"accessToken"`
-	// Single use: every refresh returns a new one, and reusing an old one signs the whole session out.
+	// Single use: every refresh returns a new one, and reusing an old one ends the whole session, its access tokens included.
 	RefreshToken string `json:"refreshToken"`
 	// When the access token expires.
 	ExpiresAt time.Time  `json:"expiresAt"`

@@ -4,18 +4,19 @@
 package app
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/literaryai/ensemble/internal/activity"
+	"github.com/literaryai/ensemble/internal/admission"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/casting"
@@ -26,14 +27,15 @@ import (
 	"github.com/literaryai/ensemble/internal/documents"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/embedding"
-	evs "github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/graphstore/pg"
 	"github.com/literaryai/ensemble/internal/jobs"
+	"github.com/literaryai/ensemble/internal/limits"
 	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/observatory"
+	"github.com/literaryai/ensemble/internal/persisted"
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/scenarios"
 	"github.com/literaryai/ensemble/internal/scenes"
@@ -72,12 +74,12 @@ type App struct {
 	// Memories is the memory service, for maintenance commands.
 	Memories *memories.Service
 	scenes   *scenes.Service
-	// stopWatch ends the scene watch.
+	// stopWatch ends the watches Start began.
 	stopWatch context.CancelFunc
 }
 
-// Start begins background work: jobs, and the watch for scene turns left by instances
-// that died.
+// Start begins background work: jobs, the watch for scene turns left by instances that
+// died, and (when session checks are cached) the watch for sessions other instances end.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
@@ -85,6 +87,7 @@ func (a *App) Start(ctx context.Context) error {
 	watch, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWatch = cancel
 	go a.scenes.Watch(watch)
+	a.Auth.FollowRevocations(watch, a.Bus)
 	return nil
 }
 
@@ -124,6 +127,65 @@ func newBus(cfg *config.Config, logger *slog.Logger) (bus.Bus, error) {
 	return b, nil
 }
 
+// newLimits builds the rate limits and caps. With Redis, budgets are kept there under
+// the events channel's name, so the instances that hear each other share them.
+func newLimits(cfg *config.Config, events bus.Bus, logger *slog.Logger, now func() time.Time) (server.Limits, error) {
+	local, err := limits.NewLocal(limits.DefaultLocalKeys, now)
+	if err != nil {
+		return server.Limits{}, err
+	}
+	var store limits.Store = local
+	if rb, ok := events.(*bus.Redis); ok {
+		store = limits.NewRedis(rb.Client(), cfg.RedisChannel+":limits:", local, logger)
+	}
+	trusted, err := cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return server.Limits{}, err
+	}
+	return server.Limits{
+		Store:          store,
+		TrustedProxies: trusted,
+		SignIn:         limits.PerMinute(cfg.SignInPerMinute),
+		SignInFailures: limits.Backoff{Free: cfg.SignInFreeFailures, First: time.Second, Max: cfg.SignInMaxDelay, Forget: 15 * time.Minute},
+		Registrations:  limits.PerHour(cfg.RegistrationsPerHour),
+		Refresh:        limits.PerMinute(cfg.RefreshPerMinute),
+		Cost:           limits.PerMinute(cfg.CostPerMinute),
+		AnonymousCost:  limits.PerMinute(cfg.AnonymousCostPerMinute),
+		Hashes:         auth.NewHashGate(cmp.Or(cfg.PasswordHashConcurrency, runtime.GOMAXPROCS(0)), cfg.PasswordHashWait),
+		SocketsPerUser: cfg.WSMaxSocketsPerUser, SubscriptionsPerUser: cfg.MaxSubscriptionsPerUser,
+		SubscriptionsPerSocket: cfg.WSMaxSubscriptionsPerSocket,
+	}, nil
+}
+
+// Bounds of the in-process cache of automatic persisted queries, and of the registered
+// documents kept in process.
+const (
+	apqEntries     = 10_000
+	apqBytes       = 32 << 20
+	trustedEntries = 10_000
+)
+
+// newPersisted serves the documents clients name by hash: only registered ones when
+// TRUSTED_DOCUMENTS is enforce, else those sent by automatic persisted queries, kept in
+// Redis when there is one (every instance then knows them) and in process otherwise.
+func newPersisted(cfg *config.Config, pool *pgxpool.Pool, events bus.Bus, logger *slog.Logger) (graphql.HandlerExtension, error) {
+	if cfg.TrustedDocuments == config.TrustedDocumentsEnforce {
+		docs, err := persisted.NewDocuments(pool, trustedEntries)
+		if err != nil {
+			return nil, err
+		}
+		return persisted.NewEnforce(docs), nil
+	}
+	if rb, ok := events.(*bus.Redis); ok {
+		return persisted.NewAPQ(persisted.NewRedisCache(rb.Client(), cfg.RedisChannel+":apq:", cfg.APQTTL, cfg.MaxQueryBytes, logger)), nil
+	}
+	cache, err := persisted.NewLocalCache(apqEntries, apqBytes, cfg.MaxQueryBytes)
+	if err != nil {
+		return nil, err
+	}
+	return persisted.NewAPQ(cache), nil
+}
+
 // newGenerator is the offline storyteller, or the OpenAI-compatible endpoint when
 // configured.
 func newGenerator(cfg *config.Config) (llm.Generator, error) {
@@ -160,15 +222,16 @@ func New(o Options) (*App, error) {
 	if now == nil {
 		now = time.Now
 	}
-	authSvc, err := auth.NewService(o.Pool, auth.Config{
-		Secret: o.Secret, Issuer: cfg.AppName, Audience: auth.Audience,
-		AccessTTL: cfg.AccessTTL(), RefreshTTL: cfg.RefreshTTL(),
-		Password: auth.PasswordParams{Time: cfg.PasswordTime, Memory: cfg.PasswordMemoryKiB, Threads: 2},
-	}, now)
+	events, err := newBus(cfg, o.Logger)
 	if err != nil {
 		return nil, err
 	}
-	events, err := newBus(cfg, o.Logger)
+	authSvc, err := auth.NewService(o.Pool, events, auth.Config{
+		Secret: o.Secret, Issuer: cfg.AppName, Audience: auth.Audience,
+		AccessTTL: cfg.AccessTTL(), RefreshTTL: cfg.RefreshTTL(),
+		Password:        auth.PasswordParams{Time: cfg.PasswordTime, Memory: cfg.PasswordMemoryKiB, Threads: 2},
+		SessionCacheTTL: cfg.SessionCacheTTL,
+	}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -221,10 +284,6 @@ func New(o Options) (*App, error) {
 	jobs.Register(runner, chat.NewWorker(chat.Deps{Conversations: convSvc,
 		Characters: res.CharacterService, Memories: memSvc, Relationships: res.RelationshipService,
 		Generator: generator, Bus: events, Logger: o.Logger, Now: now, Timeout: cfg.LLMTimeout}))
-	authSvc.OnRevoke(func(ctx context.Context, jti uuid.UUID) {
-		payload, _ := json.Marshal(server.RevokedPayload{TokenID: jti})
-		events.Publish(ctx, evs.Event{Topic: evs.TokenRevoked, At: now(), Payload: payload})
-	})
 	jobsPool := o.JobsPool
 	if jobsPool == nil {
 		jobsPool = o.Pool
@@ -235,6 +294,14 @@ func New(o Options) (*App, error) {
 	}); err != nil {
 		return nil, err
 	}
+	serverLimits, err := newLimits(cfg, events, o.Logger, now)
+	if err != nil {
+		return nil, err
+	}
+	persistedDocs, err := newPersisted(cfg, o.Pool, events, o.Logger)
+	if err != nil {
+		return nil, err
+	}
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
 		Graph: graph,
@@ -242,9 +309,15 @@ func New(o Options) (*App, error) {
 			Relationships: res.RelationshipService, Memories: memSvc, Documents: res.DocumentService,
 			Conversations: convSvc, Scenarios: res.ScenarioService, Scenes: res.SceneService, Wait: cfg.BatchWait},
 		Vectors: vectors, Embedder: embedder,
-		Production: cfg.Production(), Introspection: cfg.Introspection, ComplexityLimit: cfg.ComplexityLimit,
-		DepthLimit: cfg.DepthLimit, MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
+		Production: cfg.Production(), HealthToken: cfg.HealthToken,
+		Admission: admission.Limits{
+			QueryBytes: cfg.MaxQueryBytes, Tokens: cfg.MaxTokens, Fragments: cfg.MaxFragments,
+			Directives: cfg.MaxDirectives, Aliases: cfg.MaxAliases, Depth: cfg.DepthLimit,
+			Complexity: cfg.ComplexityLimit, Introspection: cfg.Introspection,
+		},
+		MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
+		Limits: serverLimits, Persisted: persistedDocs,
 	})
 	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, scenes: res.SceneService}, nil
 }

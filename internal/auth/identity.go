@@ -16,12 +16,15 @@ const (
 	RoleAdmin Role = "ADMIN"
 )
 
-// Identity is the authenticated caller of a request, taken from a verified access token.
+// Identity is the authenticated caller of a request: the user and session named by a
+// verified access token, with the role the user has now (not the one in the token).
 type Identity struct {
 	UserID uuid.UUID
 	Role   Role
-	// TokenID is the access token's jti, revoked on logout.
-	TokenID   uuid.UUID
+	// SessionID is the sign-in the access token belongs to (its sid claim); ending the
+	// session ends every access token of it.
+	SessionID uuid.UUID
+	// ExpiresAt is when the access token expires.
 	ExpiresAt time.Time
 }
 

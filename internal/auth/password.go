@@ -1,14 +1,20 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/literaryai/ensemble/internal/errs"
 )
 
 // PasswordParams are argon2id's cost parameters. DefaultPasswordParams follow RFC 9106's
@@ -65,4 +71,34 @@ func checkPassword(hash, password string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// HashGate bounds the password hashes computed at once. Each argon2id computation holds
+// PasswordParams.Memory (64 MiB by default) while it runs, so a burst of sign-ins would
+// otherwise take the process's memory and CPU with it; beyond the bound, callers queue
+// for a while and are then refused rather than piling up.
+type HashGate struct {
+	slots *semaphore.Weighted
+	wait  time.Duration
+}
+
+// NewHashGate allows n hashes at once, each caller waiting at most wait for its turn.
+func NewHashGate(n int, wait time.Duration) *HashGate {
+	return &HashGate{slots: semaphore.NewWeighted(int64(max(n, 1))), wait: wait}
+}
+
+// Enter waits for a turn to hash, at most the gate's wait and only while ctx lasts, and
+// returns the function that ends the turn. Past the wait, the error wraps
+// errs.ErrRateLimited.
+func (g *HashGate) Enter(ctx context.Context) (leave func(), err error) {
+	wctx, cancel := context.WithTimeout(ctx, g.wait)
+	defer cancel()
+	if err := g.slots.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wait to check a password: %w", ctx.Err())
+		}
+		return nil, errs.RateLimited("too many passwords are being checked right now", time.Second)
+	}
+	var once sync.Once
+	return func() { once.Do(func() { g.slots.Release(1) }) }, nil
 }

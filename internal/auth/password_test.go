@@ -1,8 +1,16 @@
 package auth
 
 import (
+	"context"
+	"errors"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/literaryai/ensemble/internal/errs"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -41,4 +49,68 @@ func TestPasswordHash(t *testing.T) {
 	if DefaultPasswordParams != (PasswordParams{Time: 3, Memory: 64 * 1024, Threads: 2}) {
 		t.Fatalf("default params changed: %+v", DefaultPasswordParams)
 	}
+}
+
+// TestHashGateBoundsConcurrentHashes: however many callers hash at once, no more than the
+// gate's bound are inside it together (counted, not timed), the others wait their turn,
+// and a caller that waits past the deadline is refused as RATE_LIMITED.
+func TestHashGateBoundsConcurrentHashes(t *testing.T) {
+	const bound, callers = 3, 24
+	g := NewHashGate(bound, time.Minute)
+	p := PasswordParams{Time: 1, Memory: 64, Threads: 1}
+	var (
+		inside, most atomic.Int64
+		hold         = make(chan struct{})
+		wg           sync.WaitGroup
+	)
+	for range callers {
+		wg.Go(func() {
+			leave, err := g.Enter(t.Context())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer leave()
+			n := inside.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			<-hold
+			if _, err := hashPassword("correct horse battery", p); err != nil {
+				t.Error(err)
+			}
+			inside.Add(-1)
+		})
+	}
+	for inside.Load() < bound {
+		runtime.Gosched()
+	}
+	close(hold)
+	wg.Wait()
+	if got := most.Load(); got != bound {
+		t.Fatalf("%d hashes ran at once, want at most and at last %d", got, bound)
+	}
+
+	one := NewHashGate(1, 10*time.Millisecond)
+	leave, err := one.Enter(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Enter(t.Context()); !errors.Is(err, errs.ErrRateLimited) {
+		t.Fatalf("past the wait: %v, want RATE_LIMITED", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := one.Enter(ctx); err == nil || errors.Is(err, errs.ErrRateLimited) {
+		t.Fatalf("a caller that left: %v, want its context's error", err)
+	}
+	leave()
+	leave() // a second leave gives nothing back
+	again, err := one.Enter(t.Context())
+	if err != nil {
+		t.Fatalf("after leaving: %v", err)
+	}
+	if _, err := one.Enter(t.Context()); err == nil {
+		t.Fatal("leaving twice freed two turns")
+	}
+	again()
 }

@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
 )
 
@@ -31,22 +33,30 @@ type Config struct {
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	Password   PasswordParams
+	// SessionCacheTTL is how long this instance may reuse a session check instead of
+	// asking the database again; 0 checks on every request. Sessions ended through the
+	// API are forgotten at once on every instance that hears the bus.
+	SessionCacheTTL time.Duration
 }
 
 // Service manages accounts and sessions.
 type Service struct {
 	pool *pgxpool.Pool
 	q    *db.Queries
-	cfg  Config
-	now  func() time.Time
+	// pub announces ended sessions (so live connections of them close) and deleted
+	// accounts' ecosystems.
+	pub events.Publisher
+	cfg Config
+	now func() time.Time
 	// dummyHash is checked when a login names no account, so that a miss costs as much
 	// as a wrong password and response times do not reveal which accounts exist.
 	dummyHash string
-	onRevoke  func(ctx context.Context, jti uuid.UUID)
+	// checks caches session checks; nil when Config.SessionCacheTTL is 0.
+	checks *sessionCache
 }
 
 // NewService returns the account service. now is the clock (time.Now in production).
-func NewService(pool *pgxpool.Pool, cfg Config, now func() time.Time) (*Service, error) {
+func NewService(pool *pgxpool.Pool, pub events.Publisher, cfg Config, now func() time.Time) (*Service, error) {
 	if len(cfg.Secret) < 32 {
 		return nil, errors.New("auth: secret must be at least 32 bytes")
 	}
@@ -54,7 +64,11 @@ func NewService(pool *pgxpool.Pool, cfg Config, now func() time.Time) (*Service,
 	if err != nil {
 		return nil, err
 	}
-	return &Service{pool: pool, q: db.New(pool), cfg: cfg, now: now, dummyHash: dummy}, nil
+	s := &Service{pool: pool, q: db.New(pool), pub: pub, cfg: cfg, now: now, dummyHash: dummy}
+	if cfg.SessionCacheTTL > 0 {
+		s.checks = newSessionCache(cfg.SessionCacheTTL)
+	}
+	return s, nil
 }
 
 // User is a person with an account.
@@ -70,7 +84,7 @@ func userFromRow(u db.User) *User {
 	return &User{ID: u.ID, Username: u.Username, Email: u.Email, Role: Role(u.Role), CreatedAt: u.CreatedAt}
 }
 
-// Session is what signing in returns.
+// Session is what signing in returns: the tokens of a new or renewed session.
 type Session struct {
 	AccessToken  string
 	RefreshToken string
@@ -167,10 +181,11 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 	return s.startSession(ctx, s.q, u, uuid.New())
 }
 
-// startSession issues an access token and a refresh token in family.
-func (s *Service) startSession(ctx context.Context, q *db.Queries, u db.User, family uuid.UUID) (*Session, error) {
+// startSession issues an access token and a new refresh token of session: a new session
+// on sign-in, the same one on refresh (whose expiry moves on).
+func (s *Service) startSession(ctx context.Context, q *db.Queries, u db.User, session uuid.UUID) (*Session, error) {
 	now := s.now()
-	access, _, exp, err := s.signAccess(u.ID, Role(u.Role), now)
+	access, exp, err := s.signAccess(u.ID, session, Role(u.Role), now)
 	if err != nil {
 		return nil, err
 	}
@@ -178,113 +193,205 @@ func (s *Service) startSession(ctx context.Context, q *db.Queries, u db.User, fa
 	if err != nil {
 		return nil, err
 	}
-	// Sessions that ran out are never presented again; keep the table to live ones.
-	if err := q.DeleteExpiredRefreshTokens(ctx, u.ID); err != nil {
-		return nil, fmt.Errorf("prune refresh tokens: %w", err)
+	// Sessions that ran out are never presented again; keep the tables to live ones.
+	if err := q.PruneSessions(ctx, u.ID); err != nil {
+		return nil, fmt.Errorf("prune sessions: %w", err)
 	}
-	if _, err := q.CreateRefreshToken(ctx, db.CreateRefreshTokenParams{
-		UserID: u.ID, FamilyID: family, TokenHash: hash, ExpiresAt: now.Add(s.cfg.RefreshTTL),
+	if _, err := q.IssueRefreshToken(ctx, db.IssueRefreshTokenParams{
+		SessionID: session, UserID: u.ID, TokenHash: hash, ExpiresAt: now.Add(s.cfg.RefreshTTL),
 	}); err != nil {
 		return nil, fmt.Errorf("store refresh token: %w", err)
 	}
 	return &Session{AccessToken: access, RefreshToken: refresh, ExpiresAt: exp, User: userFromRow(u)}, nil
 }
 
-// Refresh trades a refresh token for a new pair. Each refresh token works once: a token
-// presented again after its rotation means it was copied, so its whole family (every
-// token descended from the same login) is revoked and the call fails.
+// Refresh trades a refresh token for a new pair in the same session. Each refresh token
+// works once: a token presented again after its rotation means it was copied, so the
+// session ends (its refresh tokens and every access token issued in it) and the call
+// fails.
 func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if token == "" || len(token) > 256 {
 		return nil, errInvalidRefresh
 	}
 	var (
 		sess   *Session
-		reused bool
+		reused uuid.UUID
 	)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := s.q.WithTx(tx)
-		rt, err := q.GetRefreshTokenForUpdate(ctx, hashRefresh(token))
+		hash := hashRefresh(token)
+		// The session's lock first, then its token, read after the lock is held.
+		locked, err := q.LockSessionOfRefreshToken(ctx, hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errInvalidRefresh
+		}
+		if err != nil {
+			return fmt.Errorf("lock session: %w", err)
+		}
+		rt, err := q.GetRefreshToken(ctx, hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errInvalidRefresh
 		}
 		if err != nil {
 			return fmt.Errorf("find refresh token: %w", err)
 		}
-		if rt.RevokedAt != nil || !s.now().Before(rt.ExpiresAt) {
+		if !s.now().Before(rt.ExpiresAt) {
 			return errInvalidRefresh
 		}
 		if rt.RotatedAt != nil {
-			// Commit the revocation, then report the reuse.
-			reused = true
-			return q.RevokeRefreshFamily(ctx, rt.FamilyID)
+			// Commit the session's end, then report the reuse.
+			reused = rt.FamilyID
+			if err := q.DeleteSession(ctx, rt.FamilyID); err != nil {
+				return fmt.Errorf("end session %s: %w", rt.FamilyID, err)
+			}
+			return nil
 		}
 		if err := q.MarkRefreshTokenRotated(ctx, rt.ID); err != nil {
 			return fmt.Errorf("rotate refresh token: %w", err)
 		}
-		u, err := q.GetUserByID(ctx, rt.UserID)
-		if err != nil {
-			return fmt.Errorf("load user %s: %w", rt.UserID, err)
-		}
-		sess, err = s.startSession(ctx, q, u, rt.FamilyID)
+		sess, err = s.startSession(ctx, q, locked.User, rt.FamilyID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if reused {
+	if reused != uuid.Nil {
+		s.ended(ctx, reused)
 		return nil, errReusedRefresh
 	}
 	return sess, nil
 }
 
-// Logout revokes the session of refreshToken (its whole family) and the access token
-// the caller is using. A refresh token of another user is unknown.
+// Logout ends the session of refreshToken and the session of the access token in use
+// (normally the same one): their refresh tokens and access tokens stop working at once,
+// and their live connections close. A refresh token of another user is unknown.
 func (s *Service) Logout(ctx context.Context, id Identity, refreshToken string) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := s.q.WithTx(tx)
-		rt, err := q.GetRefreshTokenForUpdate(ctx, hashRefresh(refreshToken))
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && rt.UserID != id.UserID) {
-			return errs.Invalid("refreshToken", "unknown refresh token")
-		}
-		if err != nil {
-			return fmt.Errorf("find refresh token: %w", err)
-		}
-		if err := q.RevokeRefreshFamily(ctx, rt.FamilyID); err != nil {
-			return fmt.Errorf("revoke session: %w", err)
-		}
-		if err := q.RevokeAccessToken(ctx, db.RevokeAccessTokenParams{Jti: id.TokenID, ExpiresAt: id.ExpiresAt}); err != nil {
-			return fmt.Errorf("revoke access token: %w", err)
-		}
-		// Revocations of tokens that have expired anyway are dead weight.
-		if _, err := q.DeleteExpiredRevocations(ctx); err != nil {
-			return fmt.Errorf("prune revocations: %w", err)
-		}
-		return nil
+	ended, err := s.q.EndSessionsOfRefreshToken(ctx, db.EndSessionsOfRefreshTokenParams{
+		TokenHash: hashRefresh(refreshToken), UserID: id.UserID, SessionID: id.SessionID,
 	})
-	if err == nil && s.onRevoke != nil {
-		s.onRevoke(ctx, id.TokenID)
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
 	}
-	return err
+	if len(ended) == 0 {
+		return errs.Invalid("refreshToken", "unknown refresh token")
+	}
+	s.ended(ctx, ended...)
+	return nil
 }
 
-// OnRevoke registers what to do once an access token is signed out: live connections
-// holding it end at once, instead of at its expiry.
-func (s *Service) OnRevoke(fn func(ctx context.Context, jti uuid.UUID)) { s.onRevoke = fn }
+// RevokedPayload is the payload of events.SessionRevoked.
+type RevokedPayload struct {
+	Sessions []uuid.UUID `json:"sessions"`
+}
 
-// Authenticate verifies a bearer access token and checks it was not revoked.
+// ended is told of sessions that ended once the end has committed: this instance forgets
+// their checks, and the bus tells live connections (and other instances' caches) at once.
+func (s *Service) ended(ctx context.Context, sessions ...uuid.UUID) {
+	if len(sessions) == 0 {
+		return
+	}
+	if s.checks != nil {
+		s.checks.end(sessions...)
+	}
+	// A list of UUIDs always encodes.
+	payload, _ := json.Marshal(RevokedPayload{Sessions: sessions})
+	s.pub.Publish(ctx, events.Event{Topic: events.SessionRevoked, At: s.now(), Payload: payload})
+}
+
+// Authenticate verifies a bearer access token and checks its session: one indexed lookup
+// (or none, while a cached check lasts) that refuses a token whose session ended or whose
+// user is gone, and gives the role the user has now.
 func (s *Service) Authenticate(ctx context.Context, token string) (Identity, error) {
 	id, err := s.parseAccess(token)
 	if err != nil {
 		return Identity{}, err
 	}
-	revoked, err := s.q.IsAccessTokenRevoked(ctx, id.TokenID)
+	if s.checks != nil {
+		if c, ok := s.checks.get(id.SessionID); ok {
+			return c.apply(id)
+		}
+	}
+	c := check{user: id.UserID}
+	role, err := s.q.CheckSession(ctx, db.CheckSessionParams{SessionID: id.SessionID, UserID: id.UserID})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		c.ended = true
+	case err != nil:
+		return Identity{}, fmt.Errorf("check session: %w", err)
+	default:
+		c.role = Role(role)
+	}
+	if s.checks != nil {
+		s.checks.put(id.SessionID, c)
+	}
+	return c.apply(id)
+}
+
+// DeleteAccount deletes the caller's account once password confirms it is theirs: the
+// ecosystems (announced in the outbox, as deleteEcosystem does, so projections drop them)
+// and their events, then the user and by cascade everything else they own. Every session
+// of the account ends and its live connections close. A wrong password deletes nothing.
+func (s *Service) DeleteAccount(ctx context.Context, viewer Identity, password string) error {
+	u, err := s.q.GetUserByID(ctx, viewer.UserID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errSessionEnded
+	}
 	if err != nil {
-		return Identity{}, fmt.Errorf("check token revocation: %w", err)
+		return fmt.Errorf("load user %s: %w", viewer.UserID, err)
 	}
-	if revoked {
-		return Identity{}, errRevokedToken
+	if len(password) > 4*maxPassword {
+		return errBadCredentials
 	}
-	return id, nil
+	ok, err := checkPassword(u.PasswordHash, password)
+	if err != nil {
+		return fmt.Errorf("check password of user %s: %w", u.ID, err)
+	}
+	if !ok {
+		return errBadCredentials
+	}
+	var sessions []uuid.UUID
+	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+		// Sessions first: refresh and sign-out lock a session before anything else.
+		ended, err := q.DeleteUserSessions(ctx, u.ID)
+		if err != nil {
+			return fmt.Errorf("end sessions of user %s: %w", u.ID, err)
+		}
+		sessions = ended
+		if err := q.LockAccountConversations(ctx, u.ID); err != nil {
+			return fmt.Errorf("lock conversations of user %s: %w", u.ID, err)
+		}
+		if err := q.LockAccountCharacters(ctx, u.ID); err != nil {
+			return fmt.Errorf("lock characters of user %s: %w", u.ID, err)
+		}
+		if err := q.LockAccountRelationships(ctx, u.ID); err != nil {
+			return fmt.Errorf("lock relationships of user %s: %w", u.ID, err)
+		}
+		ecosystems, err := q.DeleteUserEcosystems(ctx, u.ID)
+		if err != nil {
+			return fmt.Errorf("delete ecosystems of user %s: %w", u.ID, err)
+		}
+		if err := q.DeleteEcosystemEvents(ctx, ecosystems); err != nil {
+			return fmt.Errorf("delete events of user %s: %w", u.ID, err)
+		}
+		for _, id := range ecosystems {
+			if err := box.Append(id, events.EcosystemChanged, events.EcosystemPayload{Op: events.OpDelete, ID: id}); err != nil {
+				return err
+			}
+		}
+		n, err := q.DeleteUser(ctx, u.ID)
+		if err != nil {
+			return fmt.Errorf("delete user %s: %w", u.ID, err)
+		}
+		if n == 0 {
+			return errSessionEnded
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.ended(ctx, sessions...)
+	return nil
 }
 
 // User returns one user as the caller may see it: themselves, or anyone for an admin.
@@ -339,7 +446,8 @@ func (s *Service) List(ctx context.Context, a page.Args) (page.Page[*User], erro
 }
 
 // SetRole changes the role of the user with this username or email (the CLI's way to make
-// the first admin). It takes effect when the user next signs in.
+// the first admin). It takes effect at the user's next request (after SESSION_CACHE_TTL
+// at most, when checks are cached); live connections keep the role they started with.
 func SetRole(ctx context.Context, pool *pgxpool.Pool, login string, role Role) error {
 	n, err := db.New(pool).SetUserRole(ctx, db.SetUserRoleParams{Login: login, Role: string(role)})
 	if err != nil {

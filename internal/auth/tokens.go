@@ -20,7 +20,7 @@ var (
 	errMissingToken    = fmt.Errorf("sign in first: send an access token as Authorization: Bearer <token>: %w", errs.ErrUnauthenticated)
 	errInvalidToken    = fmt.Errorf("invalid access token: %w", errs.ErrUnauthenticated)
 	errExpiredToken    = fmt.Errorf("access token expired; refresh it: %w", errs.ErrUnauthenticated)
-	errRevokedToken    = fmt.Errorf("access token revoked: %w", errs.ErrUnauthenticated)
+	errSessionEnded    = fmt.Errorf("the session has ended (signed out, or the account was deleted); sign in again: %w", errs.ErrUnauthenticated)
 	errInvalidRefresh  = fmt.Errorf("invalid or expired refresh token: %w", errs.ErrUnauthenticated)
 	errReusedRefresh   = fmt.Errorf("refresh token already used; the session has been signed out: %w", errs.ErrUnauthenticated)
 	errBadCredentials  = fmt.Errorf("wrong login or password: %w", errs.ErrUnauthenticated)
@@ -30,21 +30,24 @@ var (
 // Audience is the aud claim of every access token.
 const Audience = "ensemble-api"
 
-// claims are the access token's claims: the registered ones plus the role.
+// claims are the access token's claims: the registered ones, the session (sid, as OpenID
+// Connect names it) and the role. The role tells clients what the user could do when the
+// token was issued; the server reads the current one on every request.
 type claims struct {
-	Role Role `json:"role"`
+	Session string `json:"sid"`
+	Role    Role   `json:"role"`
 	jwt.RegisteredClaims
 }
 
-// signAccess issues an HS256 access token for user.
-func (s *Service) signAccess(userID uuid.UUID, role Role, now time.Time) (string, uuid.UUID, time.Time, error) {
-	jti := uuid.New()
+// signAccess issues an HS256 access token for user in session.
+func (s *Service) signAccess(userID, session uuid.UUID, role Role, now time.Time) (string, time.Time, error) {
 	exp := now.Add(s.cfg.AccessTTL)
 	c := claims{
-		Role: role,
+		Session: session.String(),
+		Role:    role,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   userID.String(),
-			ID:        jti.String(),
+			ID:        uuid.NewString(),
 			Issuer:    s.cfg.Issuer,
 			Audience:  jwt.ClaimStrings{s.cfg.Audience},
 			IssuedAt:  jwt.NewNumericDate(now),
@@ -54,13 +57,14 @@ func (s *Service) signAccess(userID uuid.UUID, role Role, now time.Time) (string
 	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.Secret)
 	if err != nil {
-		return "", uuid.Nil, time.Time{}, fmt.Errorf("sign access token: %w", err)
+		return "", time.Time{}, fmt.Errorf("sign access token: %w", err)
 	}
-	return signed, jti, exp, nil
+	return signed, exp, nil
 }
 
 // parseAccess verifies an access token's signature, algorithm, issuer, audience and times.
 // Only HS256 is accepted: "none" and every other algorithm fail before the key is used.
+// A token without a session (issued before sessions existed) is invalid.
 func (s *Service) parseAccess(token string) (Identity, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.cfg.Secret, nil },
@@ -81,14 +85,17 @@ func (s *Service) parseAccess(token string) (Identity, error) {
 	if err != nil {
 		return Identity{}, errInvalidToken
 	}
-	jti, err := uuid.Parse(c.ID)
+	sid, err := uuid.Parse(c.Session)
 	if err != nil {
+		return Identity{}, errInvalidToken
+	}
+	if _, err := uuid.Parse(c.ID); err != nil {
 		return Identity{}, errInvalidToken
 	}
 	if c.Role != RoleUser && c.Role != RoleAdmin {
 		return Identity{}, errInvalidToken
 	}
-	return Identity{UserID: uid, Role: c.Role, TokenID: jti, ExpiresAt: c.ExpiresAt.Time}, nil
+	return Identity{UserID: uid, Role: c.Role, SessionID: sid, ExpiresAt: c.ExpiresAt.Time}, nil
 }
 
 // newRefreshToken returns an opaque random token and the hash that is stored instead.

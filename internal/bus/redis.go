@@ -87,6 +87,10 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	return b, nil
 }
 
+// Client is the bus's Redis connection, for others that keep state in the same Redis
+// (rate limits).
+func (b *Redis) Client() *redis.Client { return b.client }
+
 // wireEvent is an event as it travels through Redis.
 type wireEvent struct {
 	ID          int64           `json:"id,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +23,12 @@ import (
 const (
 	Development = "development"
 	Production  = "production"
+)
+
+// Trusted documents modes (TRUSTED_DOCUMENTS).
+const (
+	TrustedDocumentsOff     = "off"
+	TrustedDocumentsEnforce = "enforce"
 )
 
 // MinSecretBytes is the shortest SECRET_KEY accepted: HS256 wants a key as long as its hash.
@@ -81,13 +88,29 @@ type Config struct {
 	// CORSOrigins lists the browser origins allowed to call the API; "*" allows any (safe
 	// here because credentials travel in the Authorization header, never in cookies).
 	CORSOrigins []string `env:"CORS_ALLOWED_ORIGINS" envDefault:"*" envSeparator:","`
-	// Introspection lets the playground and code generators read the schema.
-	Introspection bool `env:"GRAPHQL_INTROSPECTION" envDefault:"true"`
+	// Introspection lets the playground and code generators read the schema. Unset (or
+	// empty), it is on in development and off in production; see Load.
+	Introspection bool `env:"GRAPHQL_INTROSPECTION"`
 	// ComplexityLimit bounds a single operation's cost: every field counts 1, and a
 	// connection counts its selection once per item of the page it asks for.
 	ComplexityLimit int `env:"GRAPHQL_COMPLEXITY_LIMIT" envDefault:"5000"`
 	// DepthLimit bounds how deeply a query may nest selections.
 	DepthLimit int `env:"GRAPHQL_DEPTH_LIMIT" envDefault:"12"`
+	// MaxQueryBytes, MaxTokens, MaxFragments, MaxDirectives and MaxAliases bound one
+	// GraphQL document (its text, not its variables), so that refusing an abusive one
+	// costs little: a document over any of them is refused before it is validated.
+	MaxQueryBytes int `env:"GRAPHQL_MAX_QUERY_BYTES" envDefault:"65536"`
+	MaxTokens     int `env:"GRAPHQL_MAX_TOKENS" envDefault:"3000"`
+	MaxFragments  int `env:"GRAPHQL_MAX_FRAGMENTS" envDefault:"100"`
+	MaxDirectives int `env:"GRAPHQL_MAX_DIRECTIVES" envDefault:"50"`
+	MaxAliases    int `env:"GRAPHQL_MAX_ALIASES" envDefault:"30"`
+	// TrustedDocuments is off (any document runs, and clients may register documents
+	// by automatic persisted queries) or enforce (only documents registered with
+	// `ensemble documents register` run, for everyone, admins included).
+	TrustedDocuments string `env:"TRUSTED_DOCUMENTS" envDefault:"off"`
+	// APQTTL is how long Redis keeps a document sent by automatic persisted queries
+	// (in process, the least recently used go first instead).
+	APQTTL time.Duration `env:"APQ_TTL" envDefault:"24h"`
 	// BatchWait is how long dataloaders gather the keys of sibling fields into one query.
 	BatchWait time.Duration `env:"GRAPHQL_BATCH_WAIT" envDefault:"1ms"`
 	// PasswordMemoryKiB and PasswordTime are argon2id's cost; the defaults follow RFC 9106.
@@ -123,6 +146,52 @@ type Config struct {
 	WSInitTimeout time.Duration `env:"WS_INIT_TIMEOUT" envDefault:"3s"`
 	// ShutdownTimeout is how long in-flight requests may take to finish on SIGTERM.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// HealthToken opens /health/detailed in production to a request presenting it as a
+	// bearer token (a monitor without an account), besides an admin's access token; empty
+	// leaves it to admins. At least 32 bytes. Development leaves the endpoint open.
+	HealthToken string `env:"HEALTH_TOKEN" envDefault:""`
+	// SessionCacheTTL is how long an instance may reuse the check of an access token's
+	// session (does it still exist, the user's current role) instead of reading it again.
+	// 0 reads it on every request, so a role change or a user deleted in the database
+	// applies at the next request; with a cache they apply within the TTL. Sessions ended
+	// through the API (sign-out, refresh-token reuse, account deletion) end at once anyway.
+	SessionCacheTTL time.Duration `env:"SESSION_CACHE_TTL" envDefault:"0s"`
+	// TrustedProxies lists the addresses or CIDR ranges of the reverse proxies in front of
+	// the API. Only a request from one of them has its X-Forwarded-For read for the client
+	// address that rate limits count by; empty trusts none (the peer address counts).
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
+	// Rate limits (see the README's Security section). A rate of 0 turns its limit off.
+	// SignInPerMinute bounds password attempts (login, the OAuth2 password grant,
+	// deleteAccount) from one client address.
+	SignInPerMinute int `env:"RATE_LIMIT_SIGNIN_PER_MINUTE" envDefault:"30"`
+	// SignInFreeFailures wrong passwords for one account from one address cost nothing;
+	// each further one locks that account for that address, 1 s at first, doubling up to
+	// SignInMaxDelay (0 turns the lockouts off). Failures are forgotten 15 minutes after
+	// the last.
+	SignInFreeFailures int           `env:"RATE_LIMIT_SIGNIN_FREE_FAILURES" envDefault:"5"`
+	SignInMaxDelay     time.Duration `env:"RATE_LIMIT_SIGNIN_MAX_DELAY" envDefault:"1m"`
+	// RegistrationsPerHour bounds the accounts registered from one client address.
+	RegistrationsPerHour int `env:"RATE_LIMIT_REGISTRATIONS_PER_HOUR" envDefault:"20"`
+	// RefreshPerMinute bounds token refreshes (refreshToken, the OAuth2 refresh grant)
+	// from one client address.
+	RefreshPerMinute int `env:"RATE_LIMIT_REFRESH_PER_MINUTE" envDefault:"60"`
+	// CostPerMinute is the GraphQL complexity one account may spend a minute, summed over
+	// its operations; AnonymousCostPerMinute is the same for requests without a token,
+	// per client address.
+	CostPerMinute          int `env:"RATE_LIMIT_COST_PER_MINUTE" envDefault:"200000"`
+	AnonymousCostPerMinute int `env:"RATE_LIMIT_ANONYMOUS_COST_PER_MINUTE" envDefault:"20000"`
+	// PasswordHashConcurrency bounds the password hashes computed at once (each holds
+	// PASSWORD_HASH_MEMORY_KIB); 0 means one per CPU. A sign-in waits at most
+	// PasswordHashWait for its turn, then is refused as RATE_LIMITED.
+	PasswordHashConcurrency int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"0"`
+	PasswordHashWait        time.Duration `env:"PASSWORD_HASH_WAIT" envDefault:"2s"`
+	// WSMaxSocketsPerUser bounds one user's open WebSockets on an instance;
+	// WSMaxSubscriptionsPerSocket the operations running on one socket; and
+	// MaxSubscriptionsPerUser one user's subscriptions on an instance, over WebSockets and
+	// SSE together. 0 removes a bound.
+	WSMaxSocketsPerUser         int `env:"WS_MAX_SOCKETS_PER_USER" envDefault:"16"`
+	WSMaxSubscriptionsPerSocket int `env:"WS_MAX_SUBSCRIPTIONS_PER_SOCKET" envDefault:"100"`
+	MaxSubscriptionsPerUser     int `env:"MAX_SUBSCRIPTIONS_PER_USER" envDefault:"200"`
 }
 
 // Production reports whether ENSEMBLE_ENV is production.
@@ -159,6 +228,10 @@ func Load(environ []string, dotenv string) (*Config, error) {
 	var c Config
 	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
 		return nil, explain(err)
+	}
+	if vars["GRAPHQL_INTROSPECTION"] == "" {
+		// A production API does not publish its schema unless told to.
+		c.Introspection = !c.Production()
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -210,12 +283,22 @@ func (c *Config) validate() error {
 		return errors.New("configuration: ACCESS_TOKEN_EXPIRE_MINUTES: expected 1 to 1440")
 	case c.RefreshTokenExpireDays < 1 || c.RefreshTokenExpireDays > 365:
 		return errors.New("configuration: REFRESH_TOKEN_EXPIRE_DAYS: expected 1 to 365")
+	case c.SessionCacheTTL < 0 || c.SessionCacheTTL > time.Minute:
+		return errors.New("configuration: SESSION_CACHE_TTL: expected 0 (no cache) to 1m")
 	case c.MaxUploadBytes < 1 || c.MaxUploadBytes > 1<<30:
 		return errors.New("configuration: MAX_UPLOAD_BYTES: expected 1 to 1073741824")
 	case c.ComplexityLimit < 1:
 		return errors.New("configuration: GRAPHQL_COMPLEXITY_LIMIT: expected a positive number")
 	case c.DepthLimit < 1:
 		return errors.New("configuration: GRAPHQL_DEPTH_LIMIT: expected a positive number")
+	case c.MaxQueryBytes < 1 || c.MaxQueryBytes > 1<<20:
+		return errors.New("configuration: GRAPHQL_MAX_QUERY_BYTES: expected 1 to 1048576 (the largest request body)")
+	case c.TrustedDocuments != TrustedDocumentsOff && c.TrustedDocuments != TrustedDocumentsEnforce:
+		return fmt.Errorf("configuration: TRUSTED_DOCUMENTS: expected off or enforce, got %q", c.TrustedDocuments)
+	case c.APQTTL < time.Second:
+		return errors.New("configuration: APQ_TTL: expected a duration of 1s or more")
+	case c.MaxTokens < 1 || c.MaxFragments < 0 || c.MaxDirectives < 0 || c.MaxAliases < 0:
+		return errors.New("configuration: GRAPHQL_MAX_TOKENS, GRAPHQL_MAX_FRAGMENTS, GRAPHQL_MAX_DIRECTIVES and GRAPHQL_MAX_ALIASES: expected a positive number of tokens and 0 or more of the rest")
 	case c.PasswordMemoryKiB < 8 || c.PasswordTime < 1:
 		return errors.New("configuration: PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_ITERATIONS: expected at least 8 and 1")
 	case c.BatchWait <= 0 || c.BatchWait > time.Second:
@@ -256,18 +339,52 @@ func (c *Config) validate() error {
 		return errors.New("configuration: CHAT_TIMEOUT: expected a positive duration")
 	case c.WSKeepAlive <= 0 || c.WSInitTimeout <= 0:
 		return errors.New("configuration: WS_KEEPALIVE and WS_INIT_TIMEOUT: expected positive durations")
+	case c.SignInPerMinute < 0 || c.SignInFreeFailures < 0 || c.SignInMaxDelay < 0 || c.RegistrationsPerHour < 0 ||
+		c.RefreshPerMinute < 0 || c.CostPerMinute < 0 || c.AnonymousCostPerMinute < 0:
+		return errors.New("configuration: RATE_LIMIT_*: expected 0 (off) or more")
+	case c.PasswordHashConcurrency < 0 || c.PasswordHashWait <= 0:
+		return errors.New("configuration: PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_WAIT: expected 0 (one per CPU) or more, and a positive duration")
+	case c.WSMaxSocketsPerUser < 0 || c.WSMaxSubscriptionsPerSocket < 0 || c.MaxSubscriptionsPerUser < 0:
+		return errors.New("configuration: WS_MAX_SOCKETS_PER_USER, WS_MAX_SUBSCRIPTIONS_PER_SOCKET and MAX_SUBSCRIPTIONS_PER_USER: expected 0 (no bound) or more")
 	case c.Addr == "":
 		return errors.New("configuration: ADDR: expected a listen address such as :8080")
 	case c.DataDir == "":
 		return errors.New("configuration: ENSEMBLE_DATA_DIR: expected a directory")
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
 	if c.SecretKey != "" && len(c.SecretKey) < MinSecretBytes {
 		return fmt.Errorf("configuration: SECRET_KEY: expected at least %d bytes, got %d (generate one with: openssl rand -hex 32)", MinSecretBytes, len(c.SecretKey))
+	}
+	if c.HealthToken != "" && len(c.HealthToken) < MinSecretBytes {
+		return fmt.Errorf("configuration: HEALTH_TOKEN: expected at least %d bytes, got %d (generate one with: openssl rand -hex 32)", MinSecretBytes, len(c.HealthToken))
 	}
 	if c.SecretKey == "" && c.Production() {
 		return fmt.Errorf("configuration: SECRET_KEY: required in production, at least %d bytes (generate one with: openssl rand -hex 32)", MinSecretBytes)
 	}
 	return nil
+}
+
+// TrustedProxyPrefixes parses TRUSTED_PROXIES; a lone address is a range of one.
+func (c *Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.TrustedProxies))
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("configuration: TRUSTED_PROXIES: %q is neither an address nor a CIDR range", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Pinecone reports whether memory vectors live in Pinecone rather than in process.

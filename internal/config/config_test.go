@@ -36,6 +36,10 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown environment", []string{"ENSEMBLE_ENV=prod"}, "ENSEMBLE_ENV: expected development or production"},
 		{"upload limit", []string{"MAX_UPLOAD_BYTES=-1"}, "MAX_UPLOAD_BYTES"},
 		{"negative unsigned", []string{"PASSWORD_HASH_ITERATIONS=-3"}, "PASSWORD_HASH_ITERATIONS: expected a whole number"},
+		{"negative rate", []string{"RATE_LIMIT_SIGNIN_PER_MINUTE=-1"}, "RATE_LIMIT_*: expected 0 (off) or more"},
+		{"no hash wait", []string{"PASSWORD_HASH_WAIT=0s"}, "PASSWORD_HASH_WAIT"},
+		{"negative socket cap", []string{"WS_MAX_SOCKETS_PER_USER=-1"}, "WS_MAX_SOCKETS_PER_USER"},
+		{"proxy that is no address", []string{"TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"}, `TRUSTED_PROXIES: "proxy.internal"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,6 +48,26 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("err = %v, want it to say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestTrustedProxyPrefixes(t *testing.T) {
+	c, err := Load([]string{"TRUSTED_PROXIES=10.0.0.0/8, 192.0.2.7,2001:db8::/32,::ffff:198.51.100.1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.TrustedProxyPrefixes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32", "198.51.100.1/32"}
+	if len(got) != len(want) {
+		t.Fatalf("prefixes = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Fatalf("prefixes = %v, want %v", got, want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 var (
@@ -23,7 +24,41 @@ var (
 	// ErrUnavailable: a service Ensemble depends on (an embeddings or language model
 	// endpoint) failed; trying again later may work.
 	ErrUnavailable = errors.New("service unavailable")
+	// ErrRateLimited: the caller has asked too much too fast; the error is a
+	// *RateLimitedError saying when to try again.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrUntrustedDocument: the server runs only registered documents (TRUSTED_DOCUMENTS
+	// is enforce) and the request named or sent another.
+	ErrUntrustedDocument = errors.New("document not registered")
+	// ErrPersistedQuery: a persisted query request is malformed (its extension, or a hash
+	// that does not match the document sent with it).
+	ErrPersistedQuery = errors.New("invalid persisted query")
 )
+
+// RateLimitedError refuses a request until RetryAfter has passed.
+type RateLimitedError struct {
+	// What was refused, for the client ("too many sign-in attempts").
+	What       string
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("%s; try again in %d s", e.What, e.Seconds())
+}
+
+// Is makes errors.Is(err, ErrRateLimited) hold.
+func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
+
+// Seconds is RetryAfter in whole seconds, rounded up and at least 1, as HTTP's
+// Retry-After header gives it.
+func (e *RateLimitedError) Seconds() int {
+	return max(int((e.RetryAfter+time.Second-1)/time.Second), 1)
+}
+
+// RateLimited refuses what until retryAfter has passed.
+func RateLimited(what string, retryAfter time.Duration) error {
+	return &RateLimitedError{What: what, RetryAfter: retryAfter}
+}
 
 // InvalidError is bad user input in one field.
 type InvalidError struct {

@@ -35,9 +35,10 @@ const (
 	// MessageDelta carries a piece of a reply being written. It is published, never
 	// stored: a client that misses deltas still gets the whole message.
 	MessageDelta = "message.delta"
-	// TokenRevoked announces a signed-out access token, so live connections holding it
-	// end at once on every instance. Published, never stored.
-	TokenRevoked = "auth.token_revoked"
+	// SessionRevoked announces sessions that ended (signed out, a refresh token reused,
+	// the account deleted), so live connections of them close and cached session checks
+	// are dropped at once on every instance. Published, never stored.
+	SessionRevoked = "auth.session_revoked"
 )
 
 // Ops in payloads.

@@ -42,6 +42,13 @@ type closeError struct {
 
 func (e *closeError) Error() string { return e.reason }
 
+// CloseWith is an error for Config.Init that closes the socket with code and reason
+// (cut to fit a close frame) instead of 4403, for a refusal that is not about the
+// credentials: too many connections, say.
+func CloseWith(code websocket.StatusCode, reason string) error {
+	return &closeError{code: code, reason: truncateReason(reason)}
+}
+
 func badRequest(detail string) *closeError {
 	return &closeError{code: CloseBadRequest, reason: truncateReason(reasonInvalidMessage + ": " + detail)}
 }

@@ -32,6 +32,7 @@
 //	     without id or payload, a payload that is not an object); the reason says which.
 //	4401 "Unauthorized": subscribe before the connection was acknowledged.
 //	4403 "Forbidden: <error>": Config.Init rejected the connection_init.
+//	<code> <reason>: Config.Init rejected it with an error from CloseWith.
 //	4403 "Forbidden: credentials expired or revoked": the context Init returned ended.
 //	4408 "Connection initialisation timeout": no connection_init within Config.InitTimeout.
 //	4409 "Subscriber for <id> already exists": subscribe reused the id of a running operation.

@@ -2,6 +2,7 @@ package graphqlws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -51,6 +52,10 @@ func (c *conn) authenticate(payload map[string]any) (ctx context.Context, err er
 	switch {
 	case err != nil:
 		c.log.Info("graphql websocket connection refused", "err", err)
+		var ce *closeError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
 		return nil, forbidden(err)
 	case ctx == nil:
 		return c.ctx, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/literaryai/ensemble/internal/admission"
 	"github.com/literaryai/ensemble/internal/errs"
 )
 
@@ -31,11 +32,43 @@ const (
 	codeNotAcceptable   = "NOT_ACCEPTABLE"
 	codeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	codeUnavailable     = "SERVICE_UNAVAILABLE"
+	codeRateLimited     = "RATE_LIMITED"
+	codeTooManyErrors   = "TOO_MANY_ERRORS"
+	// A document other than the registered ones, in trusted documents mode.
+	codePersistedQueryNotAllowed = "PERSISTED_QUERY_NOT_ALLOWED"
 )
 
+// The codes of operations refused by admission (internal/admission).
+const (
+	codeFragmentLimit      = "FRAGMENT_LIMIT_EXCEEDED"
+	codeDirectiveLimit     = "DIRECTIVE_LIMIT_EXCEEDED"
+	codeAliasLimit         = "ALIAS_LIMIT_EXCEEDED"
+	codeSelectionLimit     = "SELECTION_LIMIT_EXCEEDED"
+	codeComplexityLimit    = "COMPLEXITY_LIMIT_EXCEEDED"
+	codeIntrospectionLimit = "INTROSPECTION_LIMIT_EXCEEDED"
+	codeIntrospectionOff   = "INTROSPECTION_DISABLED"
+)
+
+var admissionCodes = map[admission.Limit]string{
+	admission.LimitQueryBytes:       codePayloadTooLarge,
+	admission.LimitFragments:        codeFragmentLimit,
+	admission.LimitDirectives:       codeDirectiveLimit,
+	admission.LimitAliases:          codeAliasLimit,
+	admission.LimitSelections:       codeSelectionLimit,
+	admission.LimitRepeats:          codeSelectionLimit,
+	admission.LimitDepth:            codeDepthLimit,
+	admission.LimitComplexity:       codeComplexityLimit,
+	admission.LimitIntrospection:    codeIntrospectionLimit,
+	admission.LimitIntrospectionOff: codeIntrospectionOff,
+}
+
 func init() {
-	// A too-deep query is a request error, answered like a validation failure.
-	errcode.RegisterErrorType(codeDepthLimit, errcode.KindProtocol)
+	// A refused operation is a request error, answered like a validation failure (over
+	// complexity, it stays as gqlgen's extension answered it).
+	for _, code := range []string{codeDepthLimit, codeFragmentLimit, codeDirectiveLimit, codeAliasLimit,
+		codeSelectionLimit, codeIntrospectionLimit, codeIntrospectionOff} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
 }
 
 func errTooLargeBody(limit int64) error {
@@ -62,9 +95,13 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var (
 			invalid *errs.InvalidError
+			limited *errs.RateLimitedError
+			refused *admission.Refusal
 			pgErr   *pgconn.PgError
 		)
 		switch {
+		case errors.As(err, &refused):
+			gqlErr.Extensions["code"] = admissionCodes[refused.Limit]
 		case errors.As(err, &invalid):
 			field := invalid.Field
 			if field == "" {
@@ -75,6 +112,17 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Message = field + ": " + invalid.Message
 			gqlErr.Extensions["code"] = codeBadUserInput
 			gqlErr.Extensions["field"] = field
+		case errors.Is(err, errs.ErrUntrustedDocument):
+			gqlErr.Message = unwrapLast(err, errs.ErrUntrustedDocument)
+			gqlErr.Extensions["code"] = codePersistedQueryNotAllowed
+		case errors.Is(err, errs.ErrPersistedQuery):
+			gqlErr.Message = unwrapLast(err, errs.ErrPersistedQuery)
+			gqlErr.Extensions["code"] = codeBadRequest
+		case errors.As(err, &limited):
+			gqlErr.Message = limited.Error()
+			gqlErr.Extensions["code"] = codeRateLimited
+			gqlErr.Extensions["retryAfter"] = limited.Seconds()
+			noteRetryAfter(ctx, limited)
 		case errors.Is(err, errs.ErrNotFound):
 			gqlErr.Message = "not found"
 			gqlErr.Extensions["code"] = codeNotFound

@@ -119,6 +119,8 @@ type rawParams struct {
 	OperationName json.RawMessage
 	Variables     json.RawMessage
 	Extensions    json.RawMessage
+	// DocumentID names a persisted document (GraphQL over HTTP's persisted documents).
+	DocumentID json.RawMessage
 }
 
 func decodeString(raw json.RawMessage, required bool, what string) (string, error) {
@@ -178,7 +180,19 @@ func decodeObject(raw json.RawMessage, what string) (map[string]any, error) {
 }
 
 func (p rawParams) params(r *http.Request) (*graphql.RawParams, error) {
-	q, err := decodeString(p.Query, true, "query")
+	ext, err := decodeObject(p.Extensions, "extensions")
+	if err != nil {
+		return nil, err
+	}
+	docID, err := decodeString(p.DocumentID, false, "documentId")
+	if err != nil {
+		return nil, err
+	}
+	if ext, err = withDocumentID(ext, docID); err != nil {
+		return nil, err
+	}
+	// A request that names a persisted document may leave its text out.
+	q, err := decodeString(p.Query, ext["persistedQuery"] == nil, "query")
 	if err != nil {
 		return nil, err
 	}
@@ -190,26 +204,22 @@ func (p rawParams) params(r *http.Request) (*graphql.RawParams, error) {
 	if err != nil {
 		return nil, err
 	}
-	ext, err := decodeObject(p.Extensions, "extensions")
-	if err != nil {
-		return nil, err
-	}
 	return &graphql.RawParams{Query: q, OperationName: op, Variables: vars, Extensions: ext, Headers: r.Header}, nil
 }
 
 // readRequest extracts the GraphQL parameters from a GET query string or a POST body.
-func (t httpTransport) readRequest(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int, error) {
+func (t httpTransport) readRequest(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, error) {
 	var raw rawParams
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
 		for name, value := range q {
 			for _, v := range value {
 				if !utf8.ValidString(v) {
-					return nil, http.StatusBadRequest, errors.New("the " + name + " parameter is not valid UTF-8")
+					return nil, badRequest("the %s parameter is not valid UTF-8", name)
 				}
 			}
 		}
-		for name, dst := range map[string]*json.RawMessage{"query": &raw.Query, "operationName": &raw.OperationName} {
+		for name, dst := range map[string]*json.RawMessage{"query": &raw.Query, "operationName": &raw.OperationName, "documentId": &raw.DocumentID} {
 			if q.Has(name) {
 				b, _ := json.Marshal(q.Get(name))
 				*dst = b
@@ -217,54 +227,38 @@ func (t httpTransport) readRequest(w http.ResponseWriter, r *http.Request) (*gra
 		}
 		raw.Variables = json.RawMessage(q.Get("variables"))
 		raw.Extensions = json.RawMessage(q.Get("extensions"))
+		if err := checkRawJSON("variables", raw.Variables); err != nil {
+			return nil, err
+		}
 	} else {
 		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if err != nil || mt != mediaJSON {
-			return nil, http.StatusUnsupportedMediaType, errors.New("send the request as application/json (or multipart/form-data for uploads)")
+			return nil, &requestError{http.StatusUnsupportedMediaType, codeBadRequest, "send the request as application/json (or multipart/form-data for uploads)"}
 		}
 		if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
-			return nil, http.StatusUnsupportedMediaType, errors.New("the request body must be UTF-8")
+			return nil, &requestError{http.StatusUnsupportedMediaType, codeBadRequest, "the request body must be UTF-8"}
 		}
 		if r.ContentLength > t.maxBody {
 			// Declared too large: refuse before reading any of it.
-			return nil, http.StatusRequestEntityTooLarge, errTooLargeBody(t.maxBody)
+			return nil, &requestError{http.StatusRequestEntityTooLarge, codePayloadTooLarge, errTooLargeBody(t.maxBody).Error()}
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return nil, http.StatusRequestEntityTooLarge, errTooLargeBody(t.maxBody)
-			}
-			return nil, http.StatusBadRequest, errors.New("could not read the request body")
+			return nil, readError(err)
 		}
-		if !utf8.Valid(body) {
-			// encoding/json would silently turn bad bytes into U+FFFD.
-			return nil, http.StatusBadRequest, errors.New("the request body is not valid UTF-8")
-		}
-		// Into a map, not the struct: encoding/json matches struct fields ignoring case,
-		// and the parameter names are case-sensitive. Unmarshal also refuses anything
-		// after the object.
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-			return nil, http.StatusBadRequest, errors.New("the request body is not a JSON object")
-		}
-		raw = rawParams{
-			Query:         fields["query"],
-			OperationName: fields["operationName"],
-			Variables:     fields["variables"],
-			Extensions:    fields["extensions"],
+		if raw, err = decodeBody("request body", body); err != nil {
+			return nil, err
 		}
 	}
 	p, err := raw.params(r)
 	if err != nil {
-		return nil, http.StatusBadRequest, err
+		return nil, badRequest("%v", err)
 	}
-	return p, 0, nil
+	return p, nil
 }
 
 // Do answers one GraphQL-over-HTTP request.
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx := r.Context()
 	media := responseMedia(r.Header.Get("Accept"))
 	if media == "" {
 		writeRequestError(w, mediaJSON, http.StatusNotAcceptable, codeNotAcceptable,
@@ -278,17 +272,18 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	start := graphql.Now()
-	params, status, err := t.readRequest(w, r)
+	params, err := t.readRequest(w, r)
 	if err != nil {
-		code := codeBadRequest
-		if status == http.StatusRequestEntityTooLarge {
-			code = codePayloadTooLarge
-		}
-		writeRequestError(w, media, status, code, err.Error())
+		writeDecodeError(w, media, err)
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	execute(w, r, media, exec, params)
+}
 
+// execute runs a request's operation and writes the response.
+func execute(w http.ResponseWriter, r *http.Request, media string, exec graphql.GraphExecutor, params *graphql.RawParams) {
+	ctx := r.Context()
 	opCtx, gqlErrs := exec.CreateOperationContext(ctx, params)
 	if gqlErrs != nil {
 		// Parse, validation and variable errors: 200 under application/json (clients of

@@ -1,9 +1,10 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/literaryai/ensemble/graph"
+	"github.com/literaryai/ensemble/internal/admission"
 	"github.com/literaryai/ensemble/internal/graphqlws"
 	"github.com/literaryai/ensemble/internal/loaders"
 )
@@ -22,30 +24,40 @@ import (
 // maxJSONBody bounds a non-upload GraphQL request body.
 const maxJSONBody = 1 << 20
 
-func newGraphQL(d Deps) *handler.Server {
+func newGraphQL(d Deps, g *guard) *handler.Server {
 	srv := handler.New(graph.NewExecutableSchema(d.Resolver.Config()))
 	creds := newCredentials(d.Resolver.AuthService, d.Bus)
 	// Upgrades and event streams first: the plain HTTP transport would take an SSE POST.
 	srv.AddTransport(graphqlws.New(graphqlws.Config{
-		Init: creds.init, InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
+		Init: g.capSockets(creds.init), InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
 		OriginPatterns: d.WSOriginPatterns, ReadLimit: maxJSONBody, Logger: d.Logger,
-		Share: shareSubscriptions,
+		Share: shareSubscriptions, MaxSubscriptions: cmp.Or(d.Limits.SubscriptionsPerSocket, -1),
 	}))
 	srv.AddTransport(sseTransport{SSE: transport.SSE{KeepAlivePingInterval: d.KeepAlive}, maxBody: maxJSONBody})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{maxBody: maxJSONBody})
-	srv.AddTransport(transport.MultipartForm{
-		// The whole request may hold the file plus the operations and map parts.
-		MaxUploadSize: d.MaxUploadBytes + maxJSONBody,
-		MaxMemory:     32 << 20,
-	})
+	// The whole request may hold the file plus the operations and map parts.
+	srv.AddTransport(uploadTransport{maxBody: d.MaxUploadBytes + maxJSONBody})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if d.Introspection {
+	// Admission refuses costly documents cheaply: over the token limit, parsing stops;
+	// over its other caps, before validation; too deep or complex, before execution.
+	srv.SetParserTokenLimit(d.Admission.Tokens)
+	// "Did you mean ..." hints would map the schema for someone probing a production API.
+	srv.SetValidationRulesFn(admission.ValidationRules(!d.Production))
+	if d.Admission.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(depthLimit{max: d.DepthLimit})
-	srv.Use(extension.FixedComplexityLimit(d.ComplexityLimit))
-	// "Did you mean ..." hints would map the schema for someone probing a production API.
+	if d.Persisted != nil {
+		// Before admission, which reads the document this fills in.
+		srv.Use(d.Persisted)
+	}
+	srv.Use(inputBoundary{})
+	srv.Use(admission.New(d.Admission))
+	srv.Use(onePasswordField{})
+	srv.Use(subscriptionCap{g})
+	srv.AroundFields(g.aroundFields)
+	srv.AroundOperations(g.chargeCost)
+	// Keeps gqlgen's own swap of suggestion rules in step with the rules above.
 	srv.SetDisableSuggestion(d.Production)
 	srv.SetErrorPresenter(presentError(d.Logger))
 	srv.SetRecoverFunc(recoverPanic(d.Logger))
@@ -54,6 +66,7 @@ func newGraphQL(d Deps) *handler.Server {
 	})
 	srv.AroundOperations(ops)
 	srv.AroundResponses(responses)
+	srv.AroundResponses(capErrors(admission.MaxErrors))
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		start := time.Now()
 		resp := next(ctx)
@@ -68,54 +81,20 @@ func newGraphQL(d Deps) *handler.Server {
 	return srv
 }
 
-// depthLimit refuses operations whose selections nest deeper than max: complexity alone
-// lets a narrow but very deep query through. Introspection is exempt, since the standard
-// introspection query is deep by design.
-type depthLimit struct {
-	max int
-}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = depthLimit{}
-
-func (depthLimit) ExtensionName() string { return "DepthLimit" }
-
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
-		return nil
-	}
-	if got := depth(oc.Operation.SelectionSet); got > d.max {
-		err := gqlerror.Errorf("the operation nests %d levels deep; the limit is %d", got, d.max)
-		err.Extensions = map[string]any{"code": codeDepthLimit}
-		return err
-	}
-	return nil
-}
-
-func depth(set ast.SelectionSet) int {
-	deepest := 0
-	for _, sel := range set {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if strings.HasPrefix(s.Name, "__") {
-				continue
-			}
-			d = 1 + depth(s.SelectionSet)
-		case *ast.InlineFragment:
-			d = depth(s.SelectionSet)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				d = depth(s.Definition.SelectionSet)
-			}
+// capErrors keeps the first max errors of a response, then one saying how many more
+// there were: a response of thousands of errors costs more to send than to refuse.
+func capErrors(max int) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || len(resp.Errors) <= max {
+			return resp
 		}
-		deepest = max(deepest, d)
+		resp.Errors = append(resp.Errors[:max:max], &gqlerror.Error{
+			Message:    fmt.Sprintf("too many errors: %d more not shown", len(resp.Errors)-max),
+			Extensions: map[string]any{"code": codeTooManyErrors, "requestId": requestID(ctx)},
+		})
+		return resp
 	}
-	return deepest
 }
 
 // loggerOr returns l, or a logger that drops everything.

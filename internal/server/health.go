@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,12 +19,54 @@ type health struct {
 	started time.Time
 	// migrator reads the embedded migrations once, not at every readiness probe.
 	migrator func() (*db.Migrator, error)
+	// tokenHash is the SHA-256 of HEALTH_TOKEN, or nil when none is set.
+	tokenHash []byte
 }
 
 func newHealth(d Deps) health {
-	return health{d: d, started: time.Now(), migrator: sync.OnceValues(func() (*db.Migrator, error) {
+	h := health{d: d, started: time.Now(), migrator: sync.OnceValues(func() (*db.Migrator, error) {
 		return db.NewMigrator(d.Pool, nil)
 	})}
+	if d.HealthToken != "" {
+		sum := sha256.Sum256([]byte(d.HealthToken))
+		h.tokenHash = sum[:]
+	}
+	return h
+}
+
+// mayReadDetails decides who reads /health/detailed, whose versions and latencies help
+// an attacker choose an exploit: anyone in development; in production an admin's access
+// token, or the HEALTH_TOKEN. It answers the refusal itself and reports false.
+func (h health) mayReadDetails(w http.ResponseWriter, r *http.Request) bool {
+	if !h.d.Production {
+		return true
+	}
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ensemble"`)
+		writeHealth(w, http.StatusUnauthorized, map[string]any{"status": "unauthorized",
+			"reason": "send an admin's access token or the health token as a bearer token"})
+		return false
+	}
+	if h.tokenHash != nil {
+		// Hashes of equal length, so the comparison takes as long whatever was sent.
+		sum := sha256.Sum256([]byte(token))
+		if subtle.ConstantTimeCompare(sum[:], h.tokenHash) == 1 {
+			return true
+		}
+	}
+	id, err := h.d.Resolver.AuthService.Authenticate(r.Context(), token)
+	switch {
+	case err != nil:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ensemble", error="invalid_token"`)
+		writeHealth(w, http.StatusUnauthorized, map[string]any{"status": "unauthorized", "reason": "the token is not valid"})
+		return false
+	case !id.IsAdmin():
+		writeHealth(w, http.StatusForbidden, map[string]any{"status": "forbidden", "reason": "only an admin may read the details"})
+		return false
+	}
+	return true
 }
 
 func writeHealth(w http.ResponseWriter, status int, v any) {
@@ -73,6 +118,9 @@ type dependency struct {
 // detailed answers GET /health/detailed: every dependency with its backend, status,
 // latency and version.
 func (h health) detailed(w http.ResponseWriter, r *http.Request) {
+	if !h.mayReadDetails(w, r) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	pg := dependency{Backend: h.d.Database.Backend, Version: h.d.Database.Version}

@@ -19,13 +19,8 @@ import (
 	"github.com/literaryai/ensemble/internal/graphqlws"
 )
 
-// RevokedPayload is the payload of auth.token_revoked.
-type RevokedPayload struct {
-	TokenID uuid.UUID `json:"jti"`
-}
-
 // credentials keeps live connections honest about their token: a connection's context
-// ends when its access token expires or is signed out (on any instance).
+// ends when its access token expires or its session ends (on any instance).
 type credentials struct {
 	auth    *auth.Service
 	revoked *revocations
@@ -70,7 +65,7 @@ func tokenFrom(payload map[string]any) string {
 // heldKey marks a context that already ends with its token.
 type heldKey struct{}
 
-// hold returns ctx ending when the token expires or is revoked. A context held already
+// hold returns ctx ending when the token expires or its session ends. A context held already
 // (a WebSocket's, held at connection_init) is returned as it is: one watch per
 // connection, not one more per subscription on it.
 func (c credentials) hold(ctx context.Context, id auth.Identity) context.Context {
@@ -79,11 +74,11 @@ func (c credentials) hold(ctx context.Context, id auth.Identity) context.Context
 	}
 	ctx = context.WithValue(ctx, heldKey{}, true)
 	ctx, cancel := context.WithDeadline(ctx, id.ExpiresAt)
-	c.revoked.watch(ctx, id.TokenID, cancel)
+	c.revoked.watch(ctx, id.SessionID, cancel)
 	return ctx
 }
 
-// revocations cancels the contexts held for a token when it is signed out. One bus
+// revocations cancels the contexts held for a session when it ends. One bus
 // subscription serves every live connection of the instance: one each would have the bus
 // run ten thousand filters for every event when ten thousand sockets are open.
 type revocations struct {
@@ -94,27 +89,27 @@ type revocations struct {
 	held map[uuid.UUID]map[*context.CancelFunc]struct{}
 }
 
-// watch calls cancel when token is revoked, until ctx ends.
-func (r *revocations) watch(ctx context.Context, token uuid.UUID, cancel context.CancelFunc) {
+// watch calls cancel when session ends, until ctx ends.
+func (r *revocations) watch(ctx context.Context, session uuid.UUID, cancel context.CancelFunc) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.sub == nil {
-		r.sub = r.bus.Subscribe(func(e events.Event) bool { return e.Topic == events.TokenRevoked }, 64)
+		r.sub = r.bus.Subscribe(func(e events.Event) bool { return e.Topic == events.SessionRevoked }, 64)
 		go r.listen(r.sub)
 	}
-	if r.held[token] == nil {
-		r.held[token] = map[*context.CancelFunc]struct{}{}
+	if r.held[session] == nil {
+		r.held[session] = map[*context.CancelFunc]struct{}{}
 	}
-	r.held[token][&cancel] = struct{}{}
-	context.AfterFunc(ctx, func() { r.release(token, &cancel) })
+	r.held[session][&cancel] = struct{}{}
+	context.AfterFunc(ctx, func() { r.release(session, &cancel) })
 }
 
-func (r *revocations) release(token uuid.UUID, cancel *context.CancelFunc) {
+func (r *revocations) release(session uuid.UUID, cancel *context.CancelFunc) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.held[token], cancel)
-	if len(r.held[token]) == 0 {
-		delete(r.held, token)
+	delete(r.held[session], cancel)
+	if len(r.held[session]) == 0 {
+		delete(r.held, session)
 	}
 	if len(r.held) == 0 && r.sub != nil {
 		r.sub.Close()
@@ -122,22 +117,24 @@ func (r *revocations) release(token uuid.UUID, cancel *context.CancelFunc) {
 	}
 }
 
-// listen cancels what is held for each revoked token until sub is closed.
+// listen cancels what is held for each ended session until sub is closed.
 func (r *revocations) listen(sub *bus.Subscription) {
 	for e := range sub.Events() {
-		var p RevokedPayload
+		var p auth.RevokedPayload
 		if json.Unmarshal(e.Payload, &p) != nil {
 			continue
 		}
 		r.mu.Lock()
-		for cancel := range r.held[p.TokenID] {
-			(*cancel)()
+		for _, session := range p.Sessions {
+			for cancel := range r.held[session] {
+				(*cancel)()
+			}
 		}
 		r.mu.Unlock()
 	}
 }
 
-// aroundSubscriptions ends a subscription when its token expires or is revoked, whatever
+// aroundSubscriptions ends a subscription when its token expires or its session ends, whatever
 // the transport (SSE has no connection_init), and gives every event of a subscription
 // fresh loaders: loaders cache, and a subscription lives far longer than one response.
 func aroundSubscriptions(c credentials, fresh func(context.Context) context.Context) (graphql.OperationMiddleware, graphql.ResponseMiddleware) {

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/literaryai/ensemble/internal/admission"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/graphstore"
@@ -27,48 +29,62 @@ type DatabaseInfo struct {
 
 // Deps is everything the HTTP layer needs.
 type Deps struct {
-	Logger          *slog.Logger
-	Pool            *pgxpool.Pool
-	Resolver        *resolvers.Resolver
-	Loaders         loaders.Sources
-	Version         string
-	Database        DatabaseInfo
-	Graph           graphstore.Graph
-	Vectors         vectorstore.Vectors
-	Embedder        embedding.Embedder
-	Production      bool
-	Introspection   bool
-	ComplexityLimit int
-	DepthLimit      int
-	MaxUploadBytes  int64
-	CORSOrigins     []string
+	Logger     *slog.Logger
+	Pool       *pgxpool.Pool
+	Resolver   *resolvers.Resolver
+	Loaders    loaders.Sources
+	Version    string
+	Database   DatabaseInfo
+	Graph      graphstore.Graph
+	Vectors    vectorstore.Vectors
+	Embedder   embedding.Embedder
+	Production bool
+	// Admission are the caps a GraphQL operation must stay within, introspection included.
+	Admission      admission.Limits
+	MaxUploadBytes int64
+	CORSOrigins    []string
 	// Bus carries token revocations to live connections.
 	Bus bus.Bus
 	// Generator names the text generator, for /health/detailed.
 	Generator string
+	// HealthToken, when set, opens /health/detailed in production to a bearer of it.
+	HealthToken string
 	// WSOriginPatterns are the foreign origins allowed to open WebSockets.
 	WSOriginPatterns []string
 	WSInitTimeout    time.Duration
 	// KeepAlive is the ping interval of WebSockets and SSE streams.
 	KeepAlive time.Duration
+	// Limits are the rate limits and caps.
+	Limits Limits
+	// Persisted fills in the documents clients name by hash (automatic persisted queries,
+	// or trusted documents only); nil serves only documents sent whole.
+	Persisted graphql.HandlerExtension
 }
 
 // New returns the HTTP handler for the whole API.
 func New(d Deps) http.Handler {
 	d.Logger = loggerOr(d.Logger)
-	gql := newGraphQL(d)
+	g := newGuard(d.Limits, presentError(d.Logger), d.Logger)
+	gql := newGraphQL(d, g)
 	h := newHealth(d)
 	authSvc := d.Resolver.AuthService
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", guardUploads(d.MaxUploadBytes+maxJSONBody, authenticate(authSvc, gql)))
-	mux.Handle("GET /{$}", playground.Handler("Ensemble", "/graphql"))
+	mux.Handle("/graphql", retryAfterHeader(guardUploads(d.MaxUploadBytes+maxJSONBody, authenticate(authSvc, gql))))
+	if d.Admission.Introspection {
+		mux.Handle("GET /{$}", playgroundCSP(playground.Handler("Ensemble", "/graphql")))
+	} else {
+		// The playground reads the schema by introspection: without it, it cannot work.
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "no playground: introspection is off on this server (GRAPHQL_INTROSPECTION)", http.StatusNotFound)
+		})
+	}
 	mux.HandleFunc("GET /health", h.summary)
 	mux.HandleFunc("GET /health/live", h.live)
 	mux.HandleFunc("GET /health/ready", h.ready)
 	mux.HandleFunc("GET /health/detailed", h.detailed)
-	mux.Handle("/api/v1/auth/token", tokenEndpoint(authSvc, func(r *http.Request) func(string, ...any) {
+	mux.Handle("/api/v1/auth/token", tokenEndpoint(authSvc, g, func(r *http.Request) func(string, ...any) {
 		return loggerFrom(r.Context(), d.Logger).Error
 	}))
-	return observe(d.Logger, cors(d.CORSOrigins, mux))
+	return observe(d.Logger, cors(d.CORSOrigins, withClient(d.Limits.TrustedProxies, mux)))
 }

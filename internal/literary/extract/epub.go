@@ -53,6 +53,11 @@ func extractEPUB(ctx context.Context, data []byte, lim Limits) (*doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readEPUB(ctx, z)
+}
+
+// readEPUB reads an opened EPUB archive; see extractEPUB.
+func readEPUB(ctx context.Context, z *zipBox) (*doc, error) {
 	opfPath, err := findOPF(z)
 	if err != nil {
 		return nil, err
@@ -107,6 +112,9 @@ func extractEPUB(ctx context.Context, data []byte, lim Limits) (*doc, error) {
 	if len(spine) == 0 {
 		return nil, fmt.Errorf("epub: spine lists no XHTML documents: %w", ErrCorrupt)
 	}
+	if err := z.reserve("the spine's documents", spine); err != nil {
+		return nil, err
+	}
 
 	toc := readEPUBTOC(z, navPath, ncxPath)
 	wanted := make(map[string]map[string]bool)
@@ -120,7 +128,7 @@ func extractEPUB(ctx context.Context, data []byte, lim Limits) (*doc, error) {
 		wanted[e.path][e.frag] = true
 	}
 
-	d := &doc{b: newBuilder(lim.MaxText), encoding: encUTF8}
+	d := &doc{b: newBuilder(z.lim.MaxText), encoding: encUTF8}
 	b := d.b
 	type firstHeading struct{ doc, title string }
 	var firstHeadings []firstHeading

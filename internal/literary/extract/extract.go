@@ -35,10 +35,11 @@ const (
 
 // Default limits, used for any Limits field left at zero (or set negative).
 const (
-	DefaultMaxText     int64   = 64 << 20
-	DefaultMaxUnzipped int64   = 256 << 20
-	DefaultMaxEntries  int     = 10000
-	DefaultMaxRatio    float64 = 200
+	DefaultMaxText      int64   = 64 << 20
+	DefaultMaxUnzipped  int64   = 256 << 20
+	DefaultMaxEntries   int     = 10000
+	DefaultMaxRatio     float64 = 200
+	DefaultMaxBookRatio float64 = 20
 )
 
 // Limits bounds the work Extract may do on one document. The zero value means the defaults.
@@ -55,6 +56,11 @@ type Limits struct {
 	// MaxRatio is the most an entry of a zip container may expand relative to its
 	// compressed size. Default 200; genuine text rarely compresses better than 20:1.
 	MaxRatio float64
+	// MaxBookRatio is the most an EPUB's spine documents may expand together relative to
+	// their compressed size, checked from the archive's declared sizes before any is
+	// inflated. Default 20: a book's XHTML compresses about 3 to 5 times, and entries
+	// each under MaxRatio (or under the size it starts at) must not add up to a bomb.
+	MaxBookRatio float64
 }
 
 // withDefaults fills unset limits with the defaults.
@@ -70,6 +76,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRatio <= 0 {
 		l.MaxRatio = DefaultMaxRatio
+	}
+	if l.MaxBookRatio <= 0 {
+		l.MaxBookRatio = DefaultMaxBookRatio
 	}
 	return l
 }

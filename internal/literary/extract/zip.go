@@ -99,8 +99,7 @@ func (z *zipBox) stream(name string) (io.Reader, io.Closer, error) {
 		return nil, nil, fmt.Errorf("%s: %s %w", z.kind, name, errMissing)
 	}
 	remaining := z.lim.MaxUnzipped - z.used
-	compressed := int64(min(f.CompressedSize64, uint64(z.size)))
-	perEntry := max(int64(ratioFloor), int64(z.lim.MaxRatio*float64(compressed)))
+	perEntry := z.perEntry(f)
 	if f.UncompressedSize64 > uint64(perEntry) {
 		return nil, nil, z.tooDense(name)
 	}
@@ -115,6 +114,45 @@ func (z *zipBox) stream(name string) (io.Reader, io.Closer, error) {
 		return nil, nil, fmt.Errorf("%s: opening %s (%v): %w", z.kind, name, err, ErrCorrupt)
 	}
 	return &zipEntry{z: z, name: name, rc: rc, remaining: remaining, perEntry: perEntry}, rc, nil
+}
+
+// reserve checks, from the archive's declared sizes alone, that reading the entries
+// names (each as often as it is named) fits the remaining MaxUnzipped budget and expands
+// no more than MaxBookRatio times their compressed size together. Refusing here costs no
+// inflating: entries that each pass stream's checks, such as a thousand just under
+// MaxRatio or under ratioFloor, would otherwise be inflated and parsed one by one until
+// a limit stopped them. archive/zip refuses an entry longer than declared, so the
+// declared sizes bound what stream then reads.
+func (z *zipBox) reserve(what string, names []string) error {
+	remaining := uint64(max(z.lim.MaxUnzipped-z.used, 0))
+	var declared, compressed uint64
+	for _, name := range names {
+		f := z.lookup(name)
+		if f == nil {
+			continue
+		}
+		if f.UncompressedSize64 > uint64(z.perEntry(f)) {
+			return z.tooDense(name)
+		}
+		if f.UncompressedSize64 > remaining-declared {
+			return fmt.Errorf("%s: decompressed size exceeds %s (%s declare more): %w",
+				z.kind, formatBytes(z.lim.MaxUnzipped), what, ErrTooLarge)
+		}
+		declared += f.UncompressedSize64
+		compressed += min(f.CompressedSize64, uint64(z.size))
+	}
+	if declared > uint64(max(ratioFloor, z.lim.MaxBookRatio*float64(compressed))) {
+		return fmt.Errorf("%s: %s expand more than %g times their compressed size: %w",
+			z.kind, what, z.lim.MaxBookRatio, ErrTooLarge)
+	}
+	return nil
+}
+
+// perEntry is the most an entry may expand to: MaxRatio times its compressed size (as
+// declared, but never more than the archive), and at least ratioFloor.
+func (z *zipBox) perEntry(f *zip.File) int64 {
+	compressed := int64(min(f.CompressedSize64, uint64(z.size)))
+	return max(int64(ratioFloor), int64(z.lim.MaxRatio*float64(compressed)))
 }
 
 // tooLarge reports the MaxUnzipped budget exhausted while reading name.
