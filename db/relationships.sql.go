@@ -386,6 +386,103 @@ func (q *Queries) ListEcosystemRelationships(ctx context.Context, ecosystemID uu
 	return items, nil
 }
 
+const listEndsOfRelationshipPages = `-- name: ListEndsOfRelationshipPages :many
+SELECT ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key FROM characters ch
+WHERE ch.id IN (
+    SELECT unnest(ARRAY[r.from_id, r.to_id]) FROM unnest($1::uuid[]) AS c (id)
+    CROSS JOIN LATERAL (
+    (SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships rel
+     WHERE $3::text IN ('OUTGOING', 'BOTH') AND rel.from_id = c.id
+       AND (cardinality($4::text[]) = 0 OR rel.type = ANY($4::text[]))
+       AND ($5::double precision IS NULL OR rel.strength >= $5)
+       AND ($6::double precision IS NULL OR rel.strength <= $6)
+       AND ($7::timestamptz IS NULL
+            OR (rel.created_at, rel.id) > ($7::timestamptz, $8::uuid))
+     ORDER BY rel.created_at, rel.id
+     LIMIT $2)
+    UNION ALL
+    (SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships rel
+     WHERE $3::text IN ('INCOMING', 'BOTH') AND rel.to_id = c.id
+       AND (cardinality($4::text[]) = 0 OR rel.type = ANY($4::text[]))
+       AND ($5::double precision IS NULL OR rel.strength >= $5)
+       AND ($6::double precision IS NULL OR rel.strength <= $6)
+       AND ($7::timestamptz IS NULL
+            OR (rel.created_at, rel.id) > ($7::timestamptz, $8::uuid))
+     ORDER BY rel.created_at, rel.id
+     LIMIT $2)
+    ORDER BY created_at, id
+    LIMIT $2
+    ) r
+)
+`
+
+type ListEndsOfRelationshipPagesParams struct {
+	CharacterIds   []uuid.UUID
+	PageLimit      int32
+	Direction      string
+	Types          []string
+	MinStrength    *float64
+	MaxStrength    *float64
+	AfterCreatedAt *time.Time
+	AfterID        *uuid.UUID
+}
+
+// The characters at either end of the pages ListRelationshipsOfCharacters returns for the
+// same arguments, each once: queued in the same round trip as the pages, so a query that
+// asks for `from` or `to` needs no round trip of its own.
+func (q *Queries) ListEndsOfRelationshipPages(ctx context.Context, arg ListEndsOfRelationshipPagesParams) ([]Character, error) {
+	rows, err := q.db.Query(ctx, listEndsOfRelationshipPages,
+		arg.CharacterIds,
+		arg.PageLimit,
+		arg.Direction,
+		arg.Types,
+		arg.MinStrength,
+		arg.MaxStrength,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Character{}
+	for rows.Next() {
+		var i Character
+		if err := rows.Scan(
+			&i.ID,
+			&i.EcosystemID,
+			&i.Name,
+			&i.Description,
+			&i.Backstory,
+			&i.SpeakingStyle,
+			&i.Goals,
+			&i.Openness,
+			&i.Conscientiousness,
+			&i.Extraversion,
+			&i.Agreeableness,
+			&i.Neuroticism,
+			&i.AutonomyLevel,
+			&i.SocialEnergy,
+			&i.CurrentEmotion,
+			&i.IsActive,
+			&i.MemorySummary,
+			&i.CurrentContext,
+			&i.LastInteraction,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.SourceDocumentID,
+			&i.SourceKey,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listHistoryOfRelationships = `-- name: ListHistoryOfRelationships :many
 SELECT h.id, h.relationship_id, h.ecosystem_id, h.from_id, h.to_id, h.type, h.kind, h.old_strength, h.old_trust, h.old_familiarity, h.strength, h.trust, h.familiarity, h.label, h.delta_strength, h.delta_trust, h.delta_familiarity, h.clamped, h.cause, h.actor_user_id, h.actor, h.at, h.message_id FROM unnest($1::uuid[]) AS r (id)
 CROSS JOIN LATERAL (
@@ -535,28 +632,39 @@ func (q *Queries) ListRelationshipsByIDs(ctx context.Context, ids []uuid.UUID) (
 const listRelationshipsOfCharacters = `-- name: ListRelationshipsOfCharacters :many
 SELECT c.id::uuid AS character_id, r.id, r.ecosystem_id, r.from_id, r.to_id, r.type, r.label, r.strength, r.trust, r.familiarity, r.notes, r.since, r.created_at, r.updated_at FROM unnest($1::uuid[]) AS c (id)
 CROSS JOIN LATERAL (
-    SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships rel
-    WHERE (($2::text IN ('OUTGOING', 'BOTH') AND rel.from_id = c.id)
-        OR ($2::text IN ('INCOMING', 'BOTH') AND rel.to_id = c.id))
-      AND (cardinality($3::text[]) = 0 OR rel.type = ANY($3::text[]))
-      AND ($4::double precision IS NULL OR rel.strength >= $4)
-      AND ($5::double precision IS NULL OR rel.strength <= $5)
-      AND ($6::timestamptz IS NULL
-           OR (rel.created_at, rel.id) > ($6::timestamptz, $7::uuid))
-    ORDER BY rel.created_at, rel.id
-    LIMIT $8
+    (SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships rel
+     WHERE $3::text IN ('OUTGOING', 'BOTH') AND rel.from_id = c.id
+       AND (cardinality($4::text[]) = 0 OR rel.type = ANY($4::text[]))
+       AND ($5::double precision IS NULL OR rel.strength >= $5)
+       AND ($6::double precision IS NULL OR rel.strength <= $6)
+       AND ($7::timestamptz IS NULL
+            OR (rel.created_at, rel.id) > ($7::timestamptz, $8::uuid))
+     ORDER BY rel.created_at, rel.id
+     LIMIT $2)
+    UNION ALL
+    (SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships rel
+     WHERE $3::text IN ('INCOMING', 'BOTH') AND rel.to_id = c.id
+       AND (cardinality($4::text[]) = 0 OR rel.type = ANY($4::text[]))
+       AND ($5::double precision IS NULL OR rel.strength >= $5)
+       AND ($6::double precision IS NULL OR rel.strength <= $6)
+       AND ($7::timestamptz IS NULL
+            OR (rel.created_at, rel.id) > ($7::timestamptz, $8::uuid))
+     ORDER BY rel.created_at, rel.id
+     LIMIT $2)
+    ORDER BY created_at, id
+    LIMIT $2
 ) r
 `
 
 type ListRelationshipsOfCharactersParams struct {
 	CharacterIds   []uuid.UUID
+	PageLimit      int32
 	Direction      string
 	Types          []string
 	MinStrength    *float64
 	MaxStrength    *float64
 	AfterCreatedAt *time.Time
 	AfterID        *uuid.UUID
-	PageLimit      int32
 }
 
 type ListRelationshipsOfCharactersRow struct {
@@ -577,17 +685,19 @@ type ListRelationshipsOfCharactersRow struct {
 }
 
 // One page of relationships for each of several characters in one round trip (the
-// character.relationships loader). direction is OUTGOING, INCOMING or BOTH.
+// character.relationships loader and the planner). direction is OUTGOING, INCOMING or
+// BOTH. Each direction is read in index order up to the page's end and the two are
+// merged: an OR of the two would read and sort every relationship of a character.
 func (q *Queries) ListRelationshipsOfCharacters(ctx context.Context, arg ListRelationshipsOfCharactersParams) ([]ListRelationshipsOfCharactersRow, error) {
 	rows, err := q.db.Query(ctx, listRelationshipsOfCharacters,
 		arg.CharacterIds,
+		arg.PageLimit,
 		arg.Direction,
 		arg.Types,
 		arg.MinStrength,
 		arg.MaxStrength,
 		arg.AfterCreatedAt,
 		arg.AfterID,
-		arg.PageLimit,
 	)
 	if err != nil {
 		return nil, err

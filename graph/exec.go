@@ -70,7 +70,6 @@ type ResolverRoot interface {
 	SceneActivity() SceneActivityResolver
 	SceneDirection() SceneDirectionResolver
 	Subscription() SubscriptionResolver
-	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -155,13 +154,13 @@ type ComplexityRoot struct {
 		Description     func(childComplexity int) int
 		Ecosystem       func(childComplexity int) int
 		Goals           func(childComplexity int) int
-		ID              func(childComplexity int) int
 		IsActive        func(childComplexity int) int
 		LastInteraction func(childComplexity int) int
 		Memories        func(childComplexity int, filter *model.MemoryFilter, first *int, after *string) int
 		MemorySummary   func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Neighbors       func(childComplexity int, depth *int) int
+		NodeID          func(childComplexity int) int
 		Relationships   func(childComplexity int, filter *model.RelationshipFilter, first *int, after *string) int
 		SocialEnergy    func(childComplexity int) int
 		SpeakingStyle   func(childComplexity int) int
@@ -200,10 +199,10 @@ type ComplexityRoot struct {
 		Characters   func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		Ecosystem    func(childComplexity int) int
-		ID           func(childComplexity int) int
 		Kind         func(childComplexity int) int
 		MessageCount func(childComplexity int) int
 		Messages     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		NodeID       func(childComplexity int) int
 		Scene        func(childComplexity int) int
 		StandIn      func(childComplexity int) int
 		Status       func(childComplexity int) int
@@ -242,7 +241,7 @@ type ComplexityRoot struct {
 		Ecosystem      func(childComplexity int) int
 		Encoding       func(childComplexity int) int
 		Filename       func(childComplexity int) int
-		ID             func(childComplexity int) int
+		NodeID         func(childComplexity int) int
 		Owner          func(childComplexity int) int
 		Sha256         func(childComplexity int) int
 		SizeBytes      func(childComplexity int) int
@@ -295,8 +294,8 @@ type ComplexityRoot struct {
 		Characters  func(childComplexity int, first *int, after *string) int
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		NodeID      func(childComplexity int) int
 		Owner       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 	}
@@ -359,9 +358,9 @@ type ComplexityRoot struct {
 		Character      func(childComplexity int) int
 		Content        func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
-		ID             func(childComplexity int) int
 		Importance     func(childComplexity int) int
 		LastAccessedAt func(childComplexity int) int
+		NodeID         func(childComplexity int) int
 		SourceDocument func(childComplexity int) int
 		Sources        func(childComplexity int) int
 		Type           func(childComplexity int) int
@@ -545,8 +544,8 @@ type ComplexityRoot struct {
 		Familiarity func(childComplexity int) int
 		From        func(childComplexity int) int
 		History     func(childComplexity int, first *int, after *string) int
-		ID          func(childComplexity int) int
 		Label       func(childComplexity int) int
+		NodeID      func(childComplexity int) int
 		Notes       func(childComplexity int) int
 		Since       func(childComplexity int) int
 		Strength    func(childComplexity int) int
@@ -643,9 +642,9 @@ type ComplexityRoot struct {
 		Cast      func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		Ecosystem func(childComplexity int) int
-		ID        func(childComplexity int) int
 		MaxTurns  func(childComplexity int) int
 		Mood      func(childComplexity int) int
+		NodeID    func(childComplexity int) int
 		Opening   func(childComplexity int) int
 		PaceMs    func(childComplexity int) int
 		Premise   func(childComplexity int) int
@@ -762,7 +761,7 @@ type ComplexityRoot struct {
 	User struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
+		NodeID    func(childComplexity int) int
 		Role      func(childComplexity int) int
 		Username  func(childComplexity int) int
 	}
@@ -794,7 +793,6 @@ type BookCharacterResolver interface {
 	DescriptionSpan(ctx context.Context, obj *analysis.Character) (*analysis.Span, error)
 }
 type CharacterResolver interface {
-	ID(ctx context.Context, obj *characters.Character) (string, error)
 	Ecosystem(ctx context.Context, obj *characters.Character) (*ecosystems.Ecosystem, error)
 
 	Memories(ctx context.Context, obj *characters.Character, filter *model.MemoryFilter, first *int, after *string) (*model.MemoryConnection, error)
@@ -806,7 +804,6 @@ type CharacterActivityResolver interface {
 	Character(ctx context.Context, obj *model.CharacterActivity) (*characters.Character, error)
 }
 type ConversationResolver interface {
-	ID(ctx context.Context, obj *conversations.Conversation) (string, error)
 	Ecosystem(ctx context.Context, obj *conversations.Conversation) (*ecosystems.Ecosystem, error)
 
 	Characters(ctx context.Context, obj *conversations.Conversation) ([]*characters.Character, error)
@@ -821,8 +818,6 @@ type ConversationActivityResolver interface {
 	Conversation(ctx context.Context, obj *model.ConversationActivity) (*conversations.Conversation, error)
 }
 type DocumentResolver interface {
-	ID(ctx context.Context, obj *documents.Document) (string, error)
-
 	Sha256(ctx context.Context, obj *documents.Document) (string, error)
 	Owner(ctx context.Context, obj *documents.Document) (*auth.User, error)
 	Ecosystem(ctx context.Context, obj *documents.Document) (*ecosystems.Ecosystem, error)
@@ -835,13 +830,10 @@ type DocumentAnalysisResolver interface {
 	Quotes(ctx context.Context, obj *model.DocumentAnalysis, speakerID *int, first *int, offset *int) (*model.BookQuotePage, error)
 }
 type EcosystemResolver interface {
-	ID(ctx context.Context, obj *ecosystems.Ecosystem) (string, error)
-
 	Owner(ctx context.Context, obj *ecosystems.Ecosystem) (*auth.User, error)
 	Characters(ctx context.Context, obj *ecosystems.Ecosystem, first *int, after *string) (*model.CharacterConnection, error)
 }
 type MemoryResolver interface {
-	ID(ctx context.Context, obj *memories.Memory) (string, error)
 	Character(ctx context.Context, obj *memories.Memory) (*characters.Character, error)
 
 	SourceDocument(ctx context.Context, obj *memories.Memory) (*documents.Document, error)
@@ -948,7 +940,6 @@ type QueryResolver interface {
 	Observatory(ctx context.Context, ecosystemID string) (*observatory.State, error)
 }
 type RelationshipResolver interface {
-	ID(ctx context.Context, obj *relationships.Relationship) (string, error)
 	Ecosystem(ctx context.Context, obj *relationships.Relationship) (*ecosystems.Ecosystem, error)
 	From(ctx context.Context, obj *relationships.Relationship) (*characters.Character, error)
 	To(ctx context.Context, obj *relationships.Relationship) (*characters.Character, error)
@@ -977,7 +968,6 @@ type RelationshipPathResolver interface {
 	Length(ctx context.Context, obj *graphstore.Path) (int, error)
 }
 type ScenarioResolver interface {
-	ID(ctx context.Context, obj *scenarios.Scenario) (string, error)
 	Ecosystem(ctx context.Context, obj *scenarios.Scenario) (*ecosystems.Ecosystem, error)
 
 	Cast(ctx context.Context, obj *scenarios.Scenario) ([]*scenarios.Role, error)
@@ -1013,9 +1003,6 @@ type SubscriptionResolver interface {
 	RelationshipChanged(ctx context.Context, ecosystemID string, after *string) (<-chan *model.RelationshipChangedEvent, error)
 	SceneUpdates(ctx context.Context, conversationID string, after *string) (<-chan *model.SceneEvent, error)
 	Observatory(ctx context.Context, ecosystemID string) (<-chan *observatory.State, error)
-}
-type UserResolver interface {
-	ID(ctx context.Context, obj *auth.User) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1350,12 +1337,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Character.Goals(childComplexity), true
-	case "Character.id":
-		if e.ComplexityRoot.Character.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Character.ID(childComplexity), true
 	case "Character.isActive":
 		if e.ComplexityRoot.Character.IsActive == nil {
 			break
@@ -1402,6 +1383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Character.Neighbors(childComplexity, args["depth"].(*int)), true
+	case "Character.id":
+		if e.ComplexityRoot.Character.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Character.NodeID(childComplexity), true
 	case "Character.relationships":
 		if e.ComplexityRoot.Character.Relationships == nil {
 			break
@@ -1550,12 +1537,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Ecosystem(childComplexity), true
-	case "Conversation.id":
-		if e.ComplexityRoot.Conversation.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Conversation.ID(childComplexity), true
 	case "Conversation.kind":
 		if e.ComplexityRoot.Conversation.Kind == nil {
 			break
@@ -1579,6 +1560,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Conversation.id":
+		if e.ComplexityRoot.Conversation.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.NodeID(childComplexity), true
 	case "Conversation.scene":
 		if e.ComplexityRoot.Conversation.Scene == nil {
 			break
@@ -1740,11 +1727,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Document.Filename(childComplexity), true
 	case "Document.id":
-		if e.ComplexityRoot.Document.ID == nil {
+		if e.ComplexityRoot.Document.NodeID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Document.ID(childComplexity), true
+		return e.ComplexityRoot.Document.NodeID(childComplexity), true
 	case "Document.owner":
 		if e.ComplexityRoot.Document.Owner == nil {
 			break
@@ -1953,18 +1940,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ecosystem.Description(childComplexity), true
-	case "Ecosystem.id":
-		if e.ComplexityRoot.Ecosystem.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Ecosystem.ID(childComplexity), true
 	case "Ecosystem.name":
 		if e.ComplexityRoot.Ecosystem.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Ecosystem.Name(childComplexity), true
+	case "Ecosystem.id":
+		if e.ComplexityRoot.Ecosystem.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ecosystem.NodeID(childComplexity), true
 	case "Ecosystem.owner":
 		if e.ComplexityRoot.Ecosystem.Owner == nil {
 			break
@@ -2201,12 +2188,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Memory.CreatedAt(childComplexity), true
-	case "Memory.id":
-		if e.ComplexityRoot.Memory.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Memory.ID(childComplexity), true
 	case "Memory.importance":
 		if e.ComplexityRoot.Memory.Importance == nil {
 			break
@@ -2219,6 +2200,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Memory.LastAccessedAt(childComplexity), true
+	case "Memory.id":
+		if e.ComplexityRoot.Memory.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Memory.NodeID(childComplexity), true
 	case "Memory.sourceDocument":
 		if e.ComplexityRoot.Memory.SourceDocument == nil {
 			break
@@ -3403,18 +3390,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
-	case "Relationship.id":
-		if e.ComplexityRoot.Relationship.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Relationship.ID(childComplexity), true
 	case "Relationship.label":
 		if e.ComplexityRoot.Relationship.Label == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Relationship.Label(childComplexity), true
+	case "Relationship.id":
+		if e.ComplexityRoot.Relationship.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.NodeID(childComplexity), true
 	case "Relationship.notes":
 		if e.ComplexityRoot.Relationship.Notes == nil {
 			break
@@ -3804,12 +3791,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scenario.Ecosystem(childComplexity), true
-	case "Scenario.id":
-		if e.ComplexityRoot.Scenario.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Scenario.ID(childComplexity), true
 	case "Scenario.maxTurns":
 		if e.ComplexityRoot.Scenario.MaxTurns == nil {
 			break
@@ -3822,6 +3803,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scenario.Mood(childComplexity), true
+	case "Scenario.id":
+		if e.ComplexityRoot.Scenario.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.NodeID(childComplexity), true
 	case "Scenario.opening":
 		if e.ComplexityRoot.Scenario.Opening == nil {
 			break
@@ -4333,11 +4320,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
 	case "User.id":
-		if e.ComplexityRoot.User.ID == nil {
+		if e.ComplexityRoot.User.NodeID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.ID(childComplexity), true
+		return e.ComplexityRoot.User.NodeID(childComplexity), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
@@ -10150,7 +10137,7 @@ func (ec *executionContext) _Character_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Character_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Character().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10161,7 +10148,7 @@ func (ec *executionContext) _Character_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Character_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Character", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Character", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Character_ecosystem(ctx context.Context, field graphql.CollectedField, obj *characters.Character) (ret graphql.Marshaler) {
@@ -11108,7 +11095,7 @@ func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Conversation_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Conversation().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11119,7 +11106,7 @@ func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Conversation", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Conversation", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Conversation_ecosystem(ctx context.Context, field graphql.CollectedField, obj *conversations.Conversation) (ret graphql.Marshaler) {
@@ -11739,7 +11726,7 @@ func (ec *executionContext) _Document_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Document_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Document().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11750,7 +11737,7 @@ func (ec *executionContext) _Document_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Document_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Document", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Document", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Document_title(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
@@ -12786,7 +12773,7 @@ func (ec *executionContext) _Ecosystem_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Ecosystem_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Ecosystem().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12797,7 +12784,7 @@ func (ec *executionContext) _Ecosystem_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Ecosystem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Ecosystem", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Ecosystem", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Ecosystem_name(ctx context.Context, field graphql.CollectedField, obj *ecosystems.Ecosystem) (ret graphql.Marshaler) {
@@ -13749,7 +13736,7 @@ func (ec *executionContext) _Memory_id(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Memory_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Memory().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13760,7 +13747,7 @@ func (ec *executionContext) _Memory_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Memory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Memory", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Memory", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Memory_character(ctx context.Context, field graphql.CollectedField, obj *memories.Memory) (ret graphql.Marshaler) {
@@ -19542,7 +19529,7 @@ func (ec *executionContext) _Relationship_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Relationship_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Relationship().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19553,7 +19540,7 @@ func (ec *executionContext) _Relationship_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Relationship_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Relationship", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Relationship", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Relationship_ecosystem(ctx context.Context, field graphql.CollectedField, obj *relationships.Relationship) (ret graphql.Marshaler) {
@@ -21320,7 +21307,7 @@ func (ec *executionContext) _Scenario_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Scenario_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Scenario().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21331,7 +21318,7 @@ func (ec *executionContext) _Scenario_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Scenario_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Scenario", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Scenario", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Scenario_ecosystem(ctx context.Context, field graphql.CollectedField, obj *scenarios.Scenario) (ret graphql.Marshaler) {
@@ -23619,7 +23606,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23630,7 +23617,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
 func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
@@ -27265,11 +27252,10 @@ func (ec *executionContext) _Character(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Character")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Character_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Character_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ecosystem":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27588,11 +27574,10 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Conversation")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Conversation_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Conversation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ecosystem":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27825,11 +27810,10 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Document")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Document_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Document_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
 			out.Values[i] = ec._Document_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28224,11 +28208,10 @@ func (ec *executionContext) _Ecosystem(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Ecosystem")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Ecosystem_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Ecosystem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Ecosystem_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28647,11 +28630,10 @@ func (ec *executionContext) _Memory(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Memory")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Memory_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Memory_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "character":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -29928,11 +29910,10 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Relationship")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Relationship_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Relationship_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ecosystem":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -30590,11 +30571,10 @@ func (ec *executionContext) _Scenario(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Scenario")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Scenario_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Scenario_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ecosystem":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -31343,30 +31323,29 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "username":
 			out.Values[i] = ec._User_username(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "role":
 			out.Values[i] = ec._User_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

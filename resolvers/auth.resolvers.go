@@ -8,11 +8,9 @@ package resolvers
 import (
 	"context"
 
-	"github.com/literaryai/ensemble/graph"
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/page"
-	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Register is the resolver for the register field.
@@ -66,12 +64,3 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	}
 	return model.NewUserConnection(p), nil
 }
-
-// ID is the resolver for the id field.
-func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
-	return relay.ID(typeUser, obj.ID), nil
-}
-
-func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
-
-type userResolver struct{ *Resolver }

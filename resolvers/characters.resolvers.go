@@ -17,11 +17,6 @@ import (
 	"github.com/literaryai/ensemble/internal/relay"
 )
 
-// ID is the resolver for the id field.
-func (r *characterResolver) ID(ctx context.Context, obj *characters.Character) (string, error) {
-	return relay.ID(typeCharacter, obj.ID), nil
-}
-
 // Ecosystem is the resolver for the ecosystem field.
 func (r *characterResolver) Ecosystem(ctx context.Context, obj *characters.Character) (*ecosystems.Ecosystem, error) {
 	return loaders.From(ctx).Ecosystem.Load(ctx, obj.EcosystemID)()

@@ -23,11 +23,6 @@ import (
 	"github.com/literaryai/ensemble/internal/relay"
 )
 
-// ID is the resolver for the id field.
-func (r *conversationResolver) ID(ctx context.Context, obj *conversations.Conversation) (string, error) {
-	return relay.ID(typeConversation, obj.ID), nil
-}
-
 // Ecosystem is the resolver for the ecosystem field.
 func (r *conversationResolver) Ecosystem(ctx context.Context, obj *conversations.Conversation) (*ecosystems.Ecosystem, error) {
 	return loaders.From(ctx).Ecosystem.Load(ctx, obj.EcosystemID)()

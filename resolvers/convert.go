@@ -66,6 +66,23 @@ func relationshipFilter(in *model.RelationshipFilter) relationships.Filter {
 	return f
 }
 
+// mapFilter reads a relationship map's filter.
+func mapFilter(in *model.RelationshipMapFilter) (relationships.MapFilter, error) {
+	var f relationships.MapFilter
+	if in == nil {
+		return f, nil
+	}
+	f.Types, f.MinStrength = in.Types, in.MinStrength
+	for _, id := range in.CharacterIds {
+		cid, err := relay.Parse("filter.characterIds", id, typeCharacter)
+		if err != nil {
+			return f, err
+		}
+		f.CharacterIDs = append(f.CharacterIDs, cid)
+	}
+	return f, nil
+}
+
 func neighborList(in []graphstore.Neighbor) []*graphstore.Neighbor {
 	out := make([]*graphstore.Neighbor, len(in))
 	for i := range in {

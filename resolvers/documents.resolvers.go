@@ -38,11 +38,6 @@ func (r *bookCharacterResolver) DescriptionSpan(ctx context.Context, obj *analys
 	return &obj.DescriptionSpan, nil
 }
 
-// ID is the resolver for the id field.
-func (r *documentResolver) ID(ctx context.Context, obj *documents.Document) (string, error) {
-	return relay.ID(typeDocument, obj.ID), nil
-}
-
 // Sha256 is the resolver for the sha256 field.
 func (r *documentResolver) Sha256(ctx context.Context, obj *documents.Document) (string, error) {
 	return obj.SHA256Hex(), nil

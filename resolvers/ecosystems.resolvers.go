@@ -18,11 +18,6 @@ import (
 	"github.com/literaryai/ensemble/internal/relay"
 )
 
-// ID is the resolver for the id field.
-func (r *ecosystemResolver) ID(ctx context.Context, obj *ecosystems.Ecosystem) (string, error) {
-	return relay.ID(typeEcosystem, obj.ID), nil
-}
-
 // Owner is the resolver for the owner field.
 func (r *ecosystemResolver) Owner(ctx context.Context, obj *ecosystems.Ecosystem) (*auth.User, error) {
 	return loaders.From(ctx).User.Load(ctx, obj.OwnerID)()

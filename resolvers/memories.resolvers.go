@@ -41,11 +41,6 @@ func (r *characterResolver) Memories(ctx context.Context, obj *characters.Charac
 	})), nil
 }
 
-// ID is the resolver for the id field.
-func (r *memoryResolver) ID(ctx context.Context, obj *memories.Memory) (string, error) {
-	return relay.ID(typeMemory, obj.ID), nil
-}
-
 // Character is the resolver for the character field.
 func (r *memoryResolver) Character(ctx context.Context, obj *memories.Memory) (*characters.Character, error) {
 	return loaders.From(ctx).Character.Load(ctx, obj.CharacterID)()

@@ -131,16 +131,9 @@ func (r *queryResolver) RelationshipMap(ctx context.Context, ecosystemID string,
 	if err != nil {
 		return nil, err
 	}
-	var f relationships.MapFilter
-	if filter != nil {
-		f.Types, f.MinStrength = filter.Types, filter.MinStrength
-		for _, id := range filter.CharacterIds {
-			cid, err := relay.Parse("filter.characterIds", id, typeCharacter)
-			if err != nil {
-				return nil, err
-			}
-			f.CharacterIDs = append(f.CharacterIDs, cid)
-		}
+	f, err := mapFilter(filter)
+	if err != nil {
+		return nil, err
 	}
 	return r.RelationshipService.Map(ctx, viewer(ctx), eid, f, asOf)
 }
@@ -177,11 +170,6 @@ func (r *queryResolver) ShortestPath(ctx context.Context, fromID string, toID st
 		return nil, err
 	}
 	return &p, nil
-}
-
-// ID is the resolver for the id field.
-func (r *relationshipResolver) ID(ctx context.Context, obj *relationships.Relationship) (string, error) {
-	return relay.ID(typeRelationship, obj.ID), nil
 }
 
 // Ecosystem is the resolver for the ecosystem field.

@@ -315,11 +315,6 @@ func (r *relationshipChangeResolver) Line(ctx context.Context, obj *relationship
 	return orNil(loaders.From(ctx).Message.Load(ctx, *obj.MessageID)())
 }
 
-// ID is the resolver for the id field.
-func (r *scenarioResolver) ID(ctx context.Context, obj *scenarios.Scenario) (string, error) {
-	return relay.ID(typeScenario, obj.ID), nil
-}
-
 // Ecosystem is the resolver for the ecosystem field.
 func (r *scenarioResolver) Ecosystem(ctx context.Context, obj *scenarios.Scenario) (*ecosystems.Ecosystem, error) {
 	return loaders.From(ctx).Ecosystem.Load(ctx, obj.EcosystemID)()

@@ -38,7 +38,7 @@ func benchCmd() *cobra.Command {
 		Short: "Measure the running system under load and print figures (asserts nothing)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(benchLiveCmd(), benchScenesCmd())
+	cmd.AddCommand(benchLiveCmd(), benchScenesCmd(), benchQueriesCmd())
 	return cmd
 }
 

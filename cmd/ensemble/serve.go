@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/literaryai/ensemble/db"
@@ -69,8 +70,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		logger.Info("migrations applied", "count", n)
 	}
 
+	jobsPool, err := openJobsPool(ctx, d.Pool)
+	if err != nil {
+		return err
+	}
+	defer jobsPool.Close()
 	opts := app.Options{
-		Config: cfg, Secret: secret, Pool: d.Pool, Logger: logger, Version: buildVersion(), Database: d.Info,
+		Config: cfg, Secret: secret, Pool: d.Pool, JobsPool: jobsPool, Logger: logger, Version: buildVersion(), Database: d.Info,
 	}
 	if cfg.Pinecone() {
 		store, err := openPinecone(ctx, cfg)
@@ -149,6 +155,26 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	a.Bus.Close()
 	logger.Info("stopped")
 	return nil
+}
+
+// jobsPoolConns is the size of River's own pool. Its listener takes a connection out of
+// the pool for good; what stays is for the leader's election and maintenance, each
+// queue's fetches and the completer, a few statements a second at most.
+const jobsPoolConns = 4
+
+// openJobsPool opens River's pool, on the same database as pool. Sharing the requests'
+// pool, River's leader election and job fetches queued behind request traffic for a
+// connection: under overload the leader's re-election timed out (issue 13). The jobs'
+// own work still runs on the requests' pool, whose use by requests the GraphQL gate
+// bounds.
+func openJobsPool(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Pool, error) {
+	cfg := pool.Config()
+	cfg.MaxConns, cfg.MinConns = jobsPoolConns, 0
+	jobs, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open the jobs' database pool: %w", err)
+	}
+	return jobs, nil
 }
 
 // displayAddr turns a wildcard listen address into one a browser can open.

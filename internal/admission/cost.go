@@ -16,7 +16,8 @@ type cost struct {
 	// standard introspection query nests deeper than the API's own queries need.
 	Depth int
 	// Complexity is gqlgen's measure (a field costs 1 plus its selection, or what the
-	// schema's complexity function says), introspection fields included.
+	// schema's complexity function says), introspection fields included, except that a
+	// scalar field without arguments costs 0 (see walker.complexity).
 	Complexity int
 	// Fields counts the field selections once fragments are expanded.
 	Fields int
@@ -125,32 +126,40 @@ func (w *walker) field(f *ast.Field) cost {
 	return c
 }
 
-// complexity follows gqlgen's complexity package, except that it counts __schema.
+// complexity follows gqlgen's complexity package, except that it counts __schema and
+// that a scalar field without arguments costs nothing of its own: an object costs what
+// fetching and writing it costs, and its scalars come with it (the planner writes them
+// from the row the object was read from). A list of objects still costs each object,
+// and a type's scalars are a constant few, so cost keeps its order of magnitude.
 func (w *walker) complexity(f *ast.Field, child int) int {
 	typ := w.schema.Types[f.Definition.Type.Name()]
+	leaf := false
 	switch typ.Kind {
 	case ast.Object, ast.Interface, ast.Union:
 	default:
-		child = 0
+		child, leaf = 0, len(f.Arguments) == 0
 	}
 	if child > w.limit {
 		return safeAdd(1, child)
 	}
 	args := f.ArgumentMap(w.vars)
 	if f.ObjectDefinition.Kind != ast.Interface {
-		return w.fieldComplexity(f.ObjectDefinition.Name, f.Name, child, args)
+		return w.fieldComplexity(f.ObjectDefinition.Name, f.Name, child, args, leaf)
 	}
 	// An interface's field costs what its costliest implementation's does.
 	most := 0
 	for _, t := range w.schema.GetPossibleTypes(f.ObjectDefinition) {
-		most = max(most, w.fieldComplexity(t.Name, f.Name, child, args))
+		most = max(most, w.fieldComplexity(t.Name, f.Name, child, args, leaf))
 	}
 	return most
 }
 
-func (w *walker) fieldComplexity(typeName, field string, child int, args map[string]any) int {
+func (w *walker) fieldComplexity(typeName, field string, child int, args map[string]any, leaf bool) int {
 	if c, ok := w.es.Complexity(w.ctx, typeName, field, child, args); ok && c >= 1 {
 		return c
+	}
+	if leaf {
+		return 0
 	}
 	return safeAdd(1, child)
 }

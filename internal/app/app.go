@@ -59,8 +59,10 @@ type Options struct {
 	Graph graphstore.Graph
 	// Vectors is the memory vector backend; nil means the in-process embedded backend.
 	Vectors vectorstore.Vectors
-	// JobsPool is the pool background jobs poll with; nil means Pool. (Tests keep the
-	// job queue's own statements out of their counts of request round trips.)
+	// JobsPool is the pool background jobs poll with; nil means Pool. serve gives River
+	// a small pool of its own, so that its leader election and fetches never wait behind
+	// requests for a connection; tests also keep the job queue's own statements out of
+	// their counts of request round trips.
 	JobsPool *pgxpool.Pool
 }
 
@@ -215,6 +217,22 @@ func sceneWorkers(cfg *config.Config) int {
 	return 4 * runtime.GOMAXPROCS(0)
 }
 
+// overload bounds the GraphQL operations of this instance: as configured, or else by
+// the machine. An operation alternates between this process's CPU and the database, so
+// a few per CPU keep both busy while one waits on the other; more only share the same
+// CPUs among more requests, each finishing later (measured on 2 CPUs with the nested
+// query of issue 13: 4, 8 and 16 at once served the same rate, about 270 a second, and
+// 4 per CPU leaves room for a database further away). An operation may hold a few
+// connections at once (sibling loaders), so at most half the pool is theirs, leaving
+// the rest to jobs' work and to transactions.
+func overload(cfg *config.Config, pool *pgxpool.Pool) server.Overload {
+	n := cfg.MaxInflight
+	if n == 0 {
+		n = max(1, min(4*runtime.GOMAXPROCS(0), int(pool.Config().MaxConns)/2))
+	}
+	return server.Overload{Gate: limits.NewGate(n, cfg.QueueLength, cfg.QueueWait), Timeout: cfg.OperationTimeout}
+}
+
 // New wires every service and the HTTP handler.
 func New(o Options) (*App, error) {
 	cfg := o.Config
@@ -309,7 +327,7 @@ func New(o Options) (*App, error) {
 			Relationships: res.RelationshipService, Memories: memSvc, Documents: res.DocumentService,
 			Conversations: convSvc, Scenarios: res.ScenarioService, Scenes: res.SceneService, Wait: cfg.BatchWait},
 		Vectors: vectors, Embedder: embedder,
-		Production: cfg.Production(), HealthToken: cfg.HealthToken,
+		Production: cfg.Production(), HealthToken: cfg.HealthToken, Planner: cfg.Planner,
 		Admission: admission.Limits{
 			QueryBytes: cfg.MaxQueryBytes, Tokens: cfg.MaxTokens, Fragments: cfg.MaxFragments,
 			Directives: cfg.MaxDirectives, Aliases: cfg.MaxAliases, Depth: cfg.DepthLimit,
@@ -317,7 +335,7 @@ func New(o Options) (*App, error) {
 		},
 		MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
-		Limits: serverLimits, Persisted: persistedDocs,
+		Limits: serverLimits, Persisted: persistedDocs, Overload: overload(cfg, o.Pool),
 	})
 	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, scenes: res.SceneService}, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Config sets token lifetimes, the signing key and the password cost.
@@ -79,6 +80,10 @@ type User struct {
 	Role      Role
 	CreatedAt time.Time
 }
+
+// NodeID is the user's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of users would start one per item.
+func (u *User) NodeID() string { return relay.ID(relay.TypeUser, u.ID) }
 
 func userFromRow(u db.User) *User {
 	return &User{ID: u.ID, Username: u.Username, Email: u.Email, Role: Role(u.Role), CreatedAt: u.CreatedAt}

@@ -21,6 +21,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Traits are the Big Five personality traits, each 0..1.
@@ -52,6 +53,10 @@ type Character struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
+
+// NodeID is the character's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of characters would start one per item.
+func (c *Character) NodeID() string { return relay.ID(relay.TypeCharacter, c.ID) }
 
 // FromRow converts a stored character, for services that load one with other rows.
 func FromRow(r db.Character) (*Character, error) {

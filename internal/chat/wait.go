@@ -12,6 +12,7 @@ import (
 	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
+	"github.com/literaryai/ensemble/internal/limits"
 )
 
 // recheck is how often a waiting chat looks in Postgres for its reply, in case the bus
@@ -48,6 +49,10 @@ func (c *Chat) Converse(ctx context.Context, viewer auth.Identity, in conversati
 		// Send answers a character that is named or alone in the conversation.
 		return nil, nil, fmt.Errorf("message %s has nobody to answer it: %w", in.ID, errs.ErrConflict)
 	}
+	// The reply is a job's to write, with a model perhaps taking a minute: the wait holds
+	// no CPU and no connection, so it gives back the operation's turn at the server's
+	// gate and its deadline (c.timeout bounds it instead).
+	limits.Waiting(ctx)
 	deadline := time.NewTimer(c.timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(recheck)

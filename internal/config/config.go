@@ -113,6 +113,24 @@ type Config struct {
 	APQTTL time.Duration `env:"APQ_TTL" envDefault:"24h"`
 	// BatchWait is how long dataloaders gather the keys of sibling fields into one query.
 	BatchWait time.Duration `env:"GRAPHQL_BATCH_WAIT" envDefault:"1ms"`
+	// Planner answers pages of characters with their relationships from one plan of the
+	// whole query instead of field by field; off only to compare the two.
+	Planner bool `env:"GRAPHQL_PLANNER" envDefault:"true"`
+	// MaxInflight is how many GraphQL queries and mutations run at once on this instance
+	// (subscriptions are not counted); 0 chooses from the CPUs and the database pool (see
+	// app.overload). Beyond it, an operation waits at most QueueWait in a queue of at most
+	// QueueLength, first come first served, and is otherwise refused with OVERLOADED (HTTP
+	// 503, Retry-After): work an instance cannot finish in time is better refused than
+	// started. The wait bounds the latency of what is admitted; the length only bounds the
+	// memory of waiting requests, and is generous so that a burst of clients waits a
+	// moment rather than being refused at once and coming straight back.
+	MaxInflight int           `env:"GRAPHQL_MAX_INFLIGHT" envDefault:"0"`
+	QueueLength int           `env:"GRAPHQL_QUEUE_LENGTH" envDefault:"1000"`
+	QueueWait   time.Duration `env:"GRAPHQL_QUEUE_WAIT" envDefault:"500ms"`
+	// OperationTimeout is how long an admitted query or mutation may run: past it, its
+	// statements are cancelled in PostgreSQL and the client gets TIMEOUT. (chat's wait
+	// for its reply is bounded by CHAT_TIMEOUT instead.)
+	OperationTimeout time.Duration `env:"GRAPHQL_TIMEOUT" envDefault:"30s"`
 	// PasswordMemoryKiB and PasswordTime are argon2id's cost; the defaults follow RFC 9106.
 	PasswordMemoryKiB uint32 `env:"PASSWORD_HASH_MEMORY_KIB" envDefault:"65536"`
 	PasswordTime      uint32 `env:"PASSWORD_HASH_ITERATIONS" envDefault:"3"`
@@ -301,6 +319,10 @@ func (c *Config) validate() error {
 		return errors.New("configuration: GRAPHQL_MAX_TOKENS, GRAPHQL_MAX_FRAGMENTS, GRAPHQL_MAX_DIRECTIVES and GRAPHQL_MAX_ALIASES: expected a positive number of tokens and 0 or more of the rest")
 	case c.PasswordMemoryKiB < 8 || c.PasswordTime < 1:
 		return errors.New("configuration: PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_ITERATIONS: expected at least 8 and 1")
+	case c.MaxInflight < 0 || c.QueueLength < 0 || c.QueueWait < 0:
+		return errors.New("configuration: GRAPHQL_MAX_INFLIGHT, GRAPHQL_QUEUE_LENGTH and GRAPHQL_QUEUE_WAIT: expected 0 (automatic; no queue; no wait) or more")
+	case c.OperationTimeout <= 0:
+		return errors.New("configuration: GRAPHQL_TIMEOUT: expected a positive duration")
 	case c.BatchWait <= 0 || c.BatchWait > time.Second:
 		return errors.New("configuration: GRAPHQL_BATCH_WAIT: expected a duration between 1µs and 1s")
 	case c.Neo4jMaxPoolSize < 1:

@@ -39,6 +39,8 @@ func TestLoadErrors(t *testing.T) {
 		{"negative rate", []string{"RATE_LIMIT_SIGNIN_PER_MINUTE=-1"}, "RATE_LIMIT_*: expected 0 (off) or more"},
 		{"no hash wait", []string{"PASSWORD_HASH_WAIT=0s"}, "PASSWORD_HASH_WAIT"},
 		{"negative socket cap", []string{"WS_MAX_SOCKETS_PER_USER=-1"}, "WS_MAX_SOCKETS_PER_USER"},
+		{"negative queue", []string{"GRAPHQL_QUEUE_LENGTH=-1"}, "GRAPHQL_QUEUE_LENGTH"},
+		{"no operation timeout", []string{"GRAPHQL_TIMEOUT=0s"}, "GRAPHQL_TIMEOUT: expected a positive duration"},
 		{"proxy that is no address", []string{"TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"}, `TRUSTED_PROXIES: "proxy.internal"`},
 	}
 	for _, tc := range tests {

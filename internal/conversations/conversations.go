@@ -24,6 +24,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Kind says who takes part.
@@ -76,6 +77,10 @@ type Conversation struct {
 	// "" otherwise.
 	sceneMode string
 }
+
+// NodeID is the conversation's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of conversations would start one per item.
+func (c *Conversation) NodeID() string { return relay.ID(relay.TypeConversation, c.ID) }
 
 func fromRow(r db.Conversation) *Conversation {
 	return &Conversation{ID: r.ID, EcosystemID: r.EcosystemID, OwnerID: r.OwnerID, Kind: Kind(r.Kind),

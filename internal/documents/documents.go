@@ -26,6 +26,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/literary/extract"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Document is an uploaded file's record; its bytes and text are loaded apart.
@@ -49,6 +50,10 @@ type Document struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
+
+// NodeID is the document's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of documents would start one per item.
+func (d *Document) NodeID() string { return relay.ID(relay.TypeDocument, d.ID) }
 
 // SHA256Hex is the checksum as clients see it.
 func (d *Document) SHA256Hex() string { return hex.EncodeToString(d.SHA256) }

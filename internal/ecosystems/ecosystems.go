@@ -17,6 +17,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Ecosystem is a world with a cast.
@@ -28,6 +29,10 @@ type Ecosystem struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// NodeID is the ecosystem's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of ecosystems would start one per item.
+func (e *Ecosystem) NodeID() string { return relay.ID(relay.TypeEcosystem, e.ID) }
 
 func fromRow(r db.Ecosystem) *Ecosystem {
 	return &Ecosystem{ID: r.ID, OwnerID: r.OwnerID, Name: r.Name, Description: r.Description,

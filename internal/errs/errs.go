@@ -33,6 +33,12 @@ var (
 	// ErrPersistedQuery: a persisted query request is malformed (its extension, or a hash
 	// that does not match the document sent with it).
 	ErrPersistedQuery = errors.New("invalid persisted query")
+	// ErrOverloaded: the instance is running all the operations it can, and this one
+	// could not start soon enough; nothing of it ran, and the same request may succeed a
+	// moment later.
+	ErrOverloaded = errors.New("overloaded")
+	// ErrTimeout: the operation ran past its deadline and was stopped.
+	ErrTimeout = errors.New("operation timed out")
 )
 
 // RateLimitedError refuses a request until RetryAfter has passed.

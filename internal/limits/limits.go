@@ -1,7 +1,7 @@
 // Package limits counts what clients use, so that the server can refuse those who use too
 // much: rates (GCRA, through golang.org/x/time/rate in process or go-redis's redis_rate
-// across instances), delays that grow with repeated failures, and caps on what one key
-// holds at once.
+// across instances), delays that grow with repeated failures, caps on what one key
+// holds at once, and a gate on the work running at once in the process.
 package limits
 
 import (

@@ -24,6 +24,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
 )
@@ -62,6 +63,10 @@ type Memory struct {
 	AccessCount      int
 	SourceDocumentID *uuid.UUID
 }
+
+// NodeID is the memory's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of memories would start one per item.
+func (m *Memory) NodeID() string { return relay.ID(relay.TypeMemory, m.ID) }
 
 func fromRow(r db.Memory) *Memory {
 	return &Memory{ID: r.ID, CharacterID: r.CharacterID, EcosystemID: r.EcosystemID, Content: r.Content,

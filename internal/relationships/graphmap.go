@@ -64,9 +64,13 @@ type Map struct {
 	Nodes []MapNode
 	Edges []MapEdge
 	AsOf  *time.Time
-	// index gives each node's position in Nodes.
+	// index gives each node's position in Nodes; ends each edge's ends' positions.
 	index map[uuid.UUID]int
+	ends  [][2]int
 }
+
+// EdgeEnds gives the positions in Nodes of edge i's ends.
+func (m *Map) EdgeEnds(i int) (from, to int) { return m.ends[i][0], m.ends[i][1] }
 
 // EdgeColumns is the map's edges as parallel lists, ends as indexes into Nodes.
 type EdgeColumns struct {
@@ -85,7 +89,7 @@ func (m *Map) EdgeColumns() *EdgeColumns {
 	c := &EdgeColumns{IDs: make([]string, n), From: make([]int, n), To: make([]int, n), Types: make([]Type, n),
 		Strength: make([]float64, n), Trust: make([]float64, n), Familiarity: make([]float64, n)}
 	for i, e := range m.Edges {
-		c.IDs[i], c.From[i], c.To[i], c.Types[i] = e.NodeID(), m.index[e.From], m.index[e.To], e.Type
+		c.IDs[i], c.From[i], c.To[i], c.Types[i] = e.NodeID(), m.ends[i][0], m.ends[i][1], e.Type
 		c.Strength[i], c.Trust[i], c.Familiarity[i] = e.Strength, e.Trust, e.Familiarity
 	}
 	return c
@@ -139,9 +143,11 @@ type drawer struct {
 	result *Map
 }
 
-func newDrawer(f MapFilter, nodes int) *drawer {
+// newDrawer draws a map of at most nodes characters and edges relationships.
+func newDrawer(f MapFilter, nodes, edges int) *drawer {
 	index := make(map[uuid.UUID]int, nodes)
-	d := &drawer{f: f, index: index, result: &Map{Nodes: make([]MapNode, 0, nodes), Edges: []MapEdge{}, index: index}}
+	d := &drawer{f: f, index: index, result: &Map{Nodes: make([]MapNode, 0, nodes),
+		Edges: make([]MapEdge, 0, edges), ends: make([][2]int, 0, edges), index: index}}
 	if len(f.CharacterIDs) > 0 {
 		d.only = make(map[uuid.UUID]bool, len(f.CharacterIDs))
 		for _, id := range f.CharacterIDs {
@@ -171,10 +177,11 @@ func (d *drawer) edge(e MapEdge) {
 	d.result.Nodes[from].Degree++
 	d.result.Nodes[to].Degree++
 	d.result.Edges = append(d.result.Edges, e)
+	d.result.ends = append(d.result.ends, [2]int{from, to})
 }
 
 func drawSnapshot(snap *pg.Snapshot, f MapFilter) *Map {
-	d := newDrawer(f, len(snap.Nodes))
+	d := newDrawer(f, len(snap.Nodes), len(snap.Edges))
 	for _, n := range snap.Nodes {
 		d.node(n.ID, n.Name, n.CurrentEmotion)
 	}
@@ -201,7 +208,7 @@ func (s *Service) drawPast(ctx context.Context, ecosystemID uuid.UUID, f MapFilt
 		if err != nil {
 			return fmt.Errorf("relationships of ecosystem %s as of %s: %w", ecosystemID, asOf, err)
 		}
-		d := newDrawer(f, len(chars))
+		d := newDrawer(f, len(chars), len(rels))
 		for _, c := range chars {
 			if !c.CreatedAt.After(asOf) {
 				d.node(c.ID, c.Name, c.CurrentEmotion)

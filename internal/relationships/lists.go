@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/literaryai/ensemble/db"
+	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/page"
 )
@@ -204,6 +206,83 @@ func (s *Service) ChangesOfMessages(ctx context.Context, ids []uuid.UUID) (map[u
 		if r.MessageID != nil {
 			out[*r.MessageID] = append(out[*r.MessageID], changeFromRow(r))
 		}
+	}
+	return out, nil
+}
+
+// PageRequest asks for the same page of relationships of several characters, with the
+// characters at their ends and the characters' totals when asked.
+type PageRequest struct {
+	Characters []uuid.UUID
+	Filter     Filter
+	Args       page.Args
+	Ends       bool
+	Count      bool
+}
+
+// PageResult answers a PageRequest: each character's page (one row more than asked
+// when there is a next page), the characters at the ends of those pages, and totals.
+type PageResult struct {
+	Pages  map[uuid.UUID][]*Relationship
+	Ends   map[uuid.UUID]*characters.Character
+	Counts map[uuid.UUID]int
+}
+
+// LoadPages answers every request in one round trip: pages, ends and counts are queued
+// in one batch, however many requests and however many characters. The characters were
+// reached through objects the viewer may see.
+func (s *Service) LoadPages(ctx context.Context, reqs []PageRequest) ([]PageResult, error) {
+	out := make([]PageResult, len(reqs))
+	b := &pgx.Batch{}
+	for i, r := range reqs {
+		res := &out[i]
+		res.Pages = make(map[uuid.UUID][]*Relationship, len(r.Characters))
+		// One allocation for every row: a page holds at most Limit rows per character.
+		slab := make([]Relationship, 0, len(r.Characters)*int(r.Args.Limit()))
+		db.QueueListRelationshipsOfCharacters(b, db.ListRelationshipsOfCharactersParams{
+			CharacterIds: r.Characters, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
+			MinStrength: r.Filter.MinStrength, MaxStrength: r.Filter.MaxStrength,
+			AfterCreatedAt: r.Args.AfterTime(), AfterID: r.Args.AfterID(), PageLimit: r.Args.Limit(),
+		}, func(row *db.ListRelationshipsOfCharactersRow) error {
+			if len(slab) == cap(slab) {
+				return fmt.Errorf("more relationships than %d pages of %d", len(r.Characters), r.Args.Limit())
+			}
+			slab = append(slab, Relationship{
+				ID: row.ID, EcosystemID: row.EcosystemID, FromID: row.FromID, ToID: row.ToID, Type: Type(row.Type),
+				Label: row.Label, Strength: row.Strength, Trust: row.Trust, Familiarity: row.Familiarity,
+				Notes: row.Notes, Since: row.Since, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
+			})
+			res.Pages[row.CharacterID] = append(res.Pages[row.CharacterID], &slab[len(slab)-1])
+			return nil
+		})
+		if r.Ends {
+			res.Ends = map[uuid.UUID]*characters.Character{}
+			db.QueueListEndsOfRelationshipPages(b, db.ListEndsOfRelationshipPagesParams{
+				CharacterIds: r.Characters, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
+				MinStrength: r.Filter.MinStrength, MaxStrength: r.Filter.MaxStrength,
+				AfterCreatedAt: r.Args.AfterTime(), AfterID: r.Args.AfterID(), PageLimit: r.Args.Limit(),
+			}, func(row *db.Character) error {
+				c, err := characters.FromRow(*row)
+				if err != nil {
+					return err
+				}
+				res.Ends[c.ID] = c
+				return nil
+			})
+		}
+		if r.Count {
+			res.Counts = make(map[uuid.UUID]int, len(r.Characters))
+			db.QueueCountRelationshipsOfCharacters(b, db.CountRelationshipsOfCharactersParams{
+				CharacterIds: r.Characters, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
+				MinStrength: r.Filter.MinStrength, MaxStrength: r.Filter.MaxStrength,
+			}, func(row *db.CountRelationshipsOfCharactersRow) error {
+				res.Counts[row.CharacterID] = int(row.Total)
+				return nil
+			})
+		}
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("load relationship pages: %w", err)
 	}
 	return out, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/graphstore/pg"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Type is the kind of a relationship.
@@ -78,6 +79,10 @@ type Relationship struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// NodeID is the relationship's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of relationships would start one per item.
+func (r *Relationship) NodeID() string { return relay.ID(relay.TypeRelationship, r.ID) }
 
 func fromRow(r db.Relationship) *Relationship {
 	return &Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID,

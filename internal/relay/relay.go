@@ -28,7 +28,37 @@ const (
 
 // ID returns the global id of an object of type typ.
 func ID(typ string, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id.String()))
+	return string(AppendID(nil, typ, id))
+}
+
+// AppendID appends the global id of (typ, id) to dst, for writers of many ids: it makes
+// no allocation of its own. The id is base64url, which JSON takes unescaped.
+func AppendID(dst []byte, typ string, id uuid.UUID) []byte {
+	var raw [64]byte
+	if len(typ) > len(raw)-37 {
+		return base64.RawURLEncoding.AppendEncode(dst, []byte(typ+":"+id.String()))
+	}
+	n := copy(raw[:], typ)
+	raw[n] = ':'
+	n++
+	n += hexUUID(raw[n:], id)
+	return base64.RawURLEncoding.AppendEncode(dst, raw[:n])
+}
+
+// hexUUID writes id in its canonical form (as uuid.UUID.String) into dst, which has
+// room for 36 bytes, and returns 36.
+func hexUUID(dst []byte, id uuid.UUID) int {
+	const digits = "0123456789abcdef"
+	j := 0
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst[j] = '-'
+			j++
+		}
+		dst[j], dst[j+1] = digits[b>>4], digits[b&0x0f]
+		j += 2
+	}
+	return j
 }
 
 // Decode splits a global id into its type and uuid. field names the argument for the error.

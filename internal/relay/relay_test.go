@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -42,5 +43,22 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("err = %v, want invalid input.id", err)
 			}
 		})
+	}
+}
+
+// TestAppendIDIsTheEncodedTypeAndUUID: ids written without allocating are the ids
+// clients already hold (base64url of "Type:uuid"), for short and overlong type names.
+func TestAppendIDIsTheEncodedTypeAndUUID(t *testing.T) {
+	for _, typ := range []string{TypeCharacter, TypeRelationship, "", strings.Repeat("T", 40)} {
+		for range 50 {
+			id := uuid.New()
+			want := base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id.String()))
+			if got := string(AppendID([]byte("x"), typ, id)); got != "x"+want {
+				t.Fatalf("AppendID(%q, %s) = %q, want x%q", typ, id, got, want)
+			}
+			if got := ID(typ, id); got != want {
+				t.Fatalf("ID(%q, %s) = %q, want %q", typ, id, got, want)
+			}
+		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/page"
+	"github.com/literaryai/ensemble/internal/relay"
 )
 
 // Limits, as the schema and the table enforce them.
@@ -60,6 +61,10 @@ type Scenario struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// NodeID is the scenario's id in the API. A method, not a resolver: gqlgen runs every
+// resolver field in a goroutine of its own, and a list of scenarios would start one per item.
+func (s *Scenario) NodeID() string { return relay.ID(relay.TypeScenario, s.ID) }
 
 func fromRow(r db.Scenario) *Scenario {
 	return &Scenario{ID: r.ID, EcosystemID: r.EcosystemID, Title: r.Title, Setting: r.Setting, Mood: r.Mood,

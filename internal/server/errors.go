@@ -34,6 +34,12 @@ const (
 	codeUnavailable     = "SERVICE_UNAVAILABLE"
 	codeRateLimited     = "RATE_LIMITED"
 	codeTooManyErrors   = "TOO_MANY_ERRORS"
+	// The instance could not start the operation soon enough (HTTP 503, Retry-After).
+	codeOverloaded = "OVERLOADED"
+	// The operation ran past GRAPHQL_TIMEOUT and was stopped.
+	codeTimeout = "TIMEOUT"
+	// The client went away (or ended the operation) before it finished.
+	codeCanceled = "CANCELED"
 	// A document other than the registered ones, in trusted documents mode.
 	codePersistedQueryNotAllowed = "PERSISTED_QUERY_NOT_ALLOWED"
 )
@@ -138,6 +144,21 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, errs.ErrTooLarge):
 			gqlErr.Message = unwrapLast(err, errs.ErrTooLarge)
 			gqlErr.Extensions["code"] = codePayloadTooLarge
+		case errors.Is(err, errs.ErrOverloaded):
+			gqlErr.Message = "the server is busy and could not start this operation; nothing was run; try again in a moment"
+			gqlErr.Extensions["code"] = codeOverloaded
+			gqlErr.Extensions["retryAfter"] = overloadRetryAfter
+			noteOverloaded(ctx)
+		case errors.Is(err, errs.ErrTimeout) || errors.Is(context.Cause(ctx), errs.ErrTimeout):
+			// Logged once for the operation (overload.aroundOperations), not per field.
+			gqlErr.Message = "the operation ran past its time limit and was stopped (request " + reqID + ")"
+			gqlErr.Extensions["code"] = codeTimeout
+		case ctx.Err() != nil || errors.Is(err, context.Canceled):
+			// Whatever failed once the operation was called off (its client gone, its
+			// WebSocket operation completed) failed because of it: a statement cancelled, a
+			// connection not acquired. Not an outage, and nobody is left to read it.
+			gqlErr.Message = "operation canceled"
+			gqlErr.Extensions["code"] = codeCanceled
 		case errors.Is(err, errs.ErrUnavailable):
 			// Name what failed, never how it was reached (URLs can carry credentials).
 			loggerFrom(ctx, logger).Warn("dependency unavailable", "error", err, "path", gqlErr.Path.String())
@@ -151,9 +172,6 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			// A CHECK constraint caught what validation missed: still the client's input.
 			gqlErr.Message = "a value is out of its allowed range (" + pgErr.ConstraintName + ")"
 			gqlErr.Extensions["code"] = codeBadUserInput
-		case errors.Is(err, context.Canceled):
-			gqlErr.Message = "request canceled"
-			gqlErr.Extensions["code"] = codeInternal
 		default:
 			loggerFrom(ctx, logger).Error("internal error", "error", err, "path", gqlErr.Path.String())
 			gqlErr.Message = "internal error (request " + reqID + ")"

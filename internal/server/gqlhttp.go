@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/literaryai/ensemble/resolvers"
 )
 
 // Media types of GraphQL over HTTP.
@@ -308,8 +310,22 @@ func execute(w http.ResponseWriter, r *http.Request, media string, exec graphql.
 			"subscriptions need a WebSocket or SSE connection")
 		return
 	}
+	// The planner may write the response into a buffer an earlier response gave back;
+	// it goes back once written.
+	ctx, release := resolvers.LendBuffers(ctx)
+	defer release()
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeResponse(w, media, responses(ctx))
+	resp := responses(ctx)
+	switch {
+	case resp == nil:
+		// The client went away before the operation started: nobody to answer.
+		return
+	case refusedOverloaded(ctx):
+		// Nothing ran: a request error, with the Retry-After retryAfterHeader adds.
+		writeJSON(w, media, http.StatusServiceUnavailable, requestErrorBody{Errors: resp.Errors, Extensions: resp.Extensions})
+		return
+	}
+	writeResponse(w, media, resp)
 }
 
 // requestErrorBody is a response to a request that never executed: it has no data entry.

@@ -56,6 +56,8 @@ func newGraphQL(d Deps, g *guard) *handler.Server {
 	srv.Use(onePasswordField{})
 	srv.Use(subscriptionCap{g})
 	srv.AroundFields(g.aroundFields)
+	// Before the cost is charged: an operation refused as OVERLOADED costs nothing.
+	srv.AroundOperations(overload{Overload: d.Overload, present: presentError(d.Logger), logger: d.Logger}.aroundOperations)
 	srv.AroundOperations(g.chargeCost)
 	// Keeps gqlgen's own swap of suggestion rules in step with the rules above.
 	srv.SetDisableSuggestion(d.Production)
@@ -78,6 +80,11 @@ func newGraphQL(d Deps, g *guard) *handler.Server {
 		}
 		return resp
 	})
+	if d.Planner {
+		// Added last, so it stands in for execution alone: every interceptor above still
+		// sees the operation and its response.
+		srv.Use(d.Resolver.Planner())
+	}
 	return srv
 }
 

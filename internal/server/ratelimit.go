@@ -184,7 +184,8 @@ func (g *guard) aroundFields(ctx context.Context, next graphql.Resolver) (any, e
 }
 
 // chargeCost charges each operation's complexity to the caller's budget: the account's,
-// or the client address's without a token.
+// or the client address's without a token. An operation costs at least 1, even one of
+// scalar fields only, which complexity counts as nothing.
 func (g *guard) chargeCost(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	stats := extension.GetComplexityStats(ctx)
 	if stats == nil {
@@ -194,7 +195,7 @@ func (g *guard) chargeCost(ctx context.Context, next graphql.OperationHandler) g
 	if id, err := auth.FromContext(ctx); err == nil {
 		key, l = "cost:user:"+id.UserID.String(), g.Cost
 	}
-	if err := g.take(ctx, key, l, stats.Complexity, "this account or address has spent its request budget for now"); err != nil {
+	if err := g.take(ctx, key, l, max(stats.Complexity, 1), "this account or address has spent its request budget for now"); err != nil {
 		rctx := graphql.WithResponseContext(ctx, g.present, nil)
 		graphql.AddError(rctx, err)
 		return graphql.OneShot(&graphql.Response{Errors: graphql.GetErrors(rctx)})
@@ -338,10 +339,12 @@ func addressKey(a netip.Addr) string {
 	return a.String()
 }
 
-// retryNote collects the longest retry of the RATE_LIMITED errors of one HTTP response.
+// retryNote collects the longest retry of the RATE_LIMITED and OVERLOADED errors of one
+// HTTP response, and whether the operation was refused as OVERLOADED.
 type retryNote struct {
-	mu      sync.Mutex
-	seconds int
+	mu         sync.Mutex
+	seconds    int
+	overloaded bool
 }
 
 type retryNoteKey struct{}
@@ -358,8 +361,33 @@ func noteRetryAfter(ctx context.Context, e *errs.RateLimitedError) {
 	n.seconds = max(n.seconds, e.Seconds())
 }
 
+// noteOverloaded records that the operation of ctx's HTTP request was refused as
+// OVERLOADED: answered 503 with Retry-After.
+func noteOverloaded(ctx context.Context) {
+	n, ok := ctx.Value(retryNoteKey{}).(*retryNote)
+	if !ok {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.seconds = max(n.seconds, overloadRetryAfter)
+	n.overloaded = true
+}
+
+// refusedOverloaded reports whether the operation of ctx's HTTP request was refused as
+// OVERLOADED.
+func refusedOverloaded(ctx context.Context) bool {
+	n, ok := ctx.Value(retryNoteKey{}).(*retryNote)
+	if !ok {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.overloaded
+}
+
 // retryAfterHeader sets Retry-After on a GraphQL response that carries a RATE_LIMITED
-// error. WebSocket upgrades are left alone: their errors travel in messages.
+// or OVERLOADED error. WebSocket upgrades are left alone: their errors travel in messages.
 func retryAfterHeader(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {

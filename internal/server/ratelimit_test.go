@@ -297,7 +297,7 @@ func TestPasswordHashBound(t *testing.T) {
 // address without a token.
 func TestCostBudget(t *testing.T) {
 	t.Parallel()
-	s := testkit.NewServer(t, "RATE_LIMIT_COST_PER_MINUTE=30", "RATE_LIMIT_ANONYMOUS_COST_PER_MINUTE=5")
+	s := testkit.NewServer(t, "RATE_LIMIT_COST_PER_MINUTE=10", "RATE_LIMIT_ANONYMOUS_COST_PER_MINUTE=5")
 	_, sess := s.Register(t, "spender")
 	c := from("127.0.0.2")
 	var last result

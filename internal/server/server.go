@@ -29,9 +29,11 @@ type DatabaseInfo struct {
 
 // Deps is everything the HTTP layer needs.
 type Deps struct {
-	Logger     *slog.Logger
-	Pool       *pgxpool.Pool
-	Resolver   *resolvers.Resolver
+	Logger   *slog.Logger
+	Pool     *pgxpool.Pool
+	Resolver *resolvers.Resolver
+	// Planner turns on the resolver's query planner (see resolvers.Planner).
+	Planner    bool
 	Loaders    loaders.Sources
 	Version    string
 	Database   DatabaseInfo
@@ -56,6 +58,8 @@ type Deps struct {
 	KeepAlive time.Duration
 	// Limits are the rate limits and caps.
 	Limits Limits
+	// Overload bounds the queries and mutations running at once and how long each runs.
+	Overload Overload
 	// Persisted fills in the documents clients name by hash (automatic persisted queries,
 	// or trusted documents only); nil serves only documents sent whole.
 	Persisted graphql.HandlerExtension

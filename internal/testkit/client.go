@@ -106,6 +106,28 @@ func (c *Client) Raw(t testing.TB, query string, vars map[string]any) []byte {
 	return raw
 }
 
+// Discard posts a query and reads the response into nothing, returning its size and
+// failing on a non-200 status or an errors entry at its start: for benchmarks of big
+// answers, whose client would otherwise cost more than the server.
+func (c *Client) Discard(t testing.TB, query string, vars map[string]any) int64 {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(c.request(t, query, vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(resp.Body, head)
+	rest, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(head[:n], []byte(`"errors"`)) {
+		t.Fatalf("status %d: %s", resp.StatusCode, head[:n])
+	}
+	return int64(n) + rest
+}
+
 func send(t testing.TB, req *http.Request) *Response {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)

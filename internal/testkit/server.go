@@ -37,6 +37,7 @@ type Server struct {
 	DatabaseURL string
 
 	queries *queryCounter
+	logs    *keptLogs
 	stop    func()
 }
 
@@ -91,7 +92,8 @@ func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server 
 	if os.Getenv("TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logs := &keptLogs{}
+	logger := slog.New(logRecorder{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}), kept: logs})
 	jobsPool, err := pgxpool.New(ctx, pcfg.ConnString())
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
@@ -133,31 +135,53 @@ func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server 
 	}
 	t.Cleanup(stop)
 	return &Server{URL: strings.TrimSuffix(srv.URL, "/"), Pool: pool, Config: cfg, Bus: a.Bus, DatabaseURL: databaseURL,
-		queries: queries, stop: stop}
+		queries: queries, logs: logs, stop: stop}
 }
 
-// queryCounter counts the statements the server sends to PostgreSQL, and keeps the first
-// line of each (sqlc's "-- name: ..." comment) to say which they were.
+// queryCounter counts the statements the server sends to PostgreSQL and the round trips
+// they take (a pipelined batch is one), and keeps the first line of each statement
+// (sqlc's "-- name: ..." comment) to say which they were.
 type queryCounter struct {
 	n     atomic.Int64
+	trips atomic.Int64
 	mu    sync.Mutex
 	names []string
 }
 
-func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+func (q *queryCounter) statement(sql string) {
 	q.n.Add(1)
-	name, _, _ := strings.Cut(strings.TrimSpace(d.SQL), "\n")
+	name, _, _ := strings.Cut(strings.TrimSpace(sql), "\n")
 	q.mu.Lock()
 	q.names = append(q.names, name)
 	q.mu.Unlock()
+}
+
+func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	q.trips.Add(1)
+	q.statement(d.SQL)
 	return ctx
 }
 
 func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+func (q *queryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	q.trips.Add(1)
+	return ctx
+}
+
+func (q *queryCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	q.statement(d.SQL)
+}
+
+func (q *queryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // Queries returns how many statements the server has sent to PostgreSQL so far, for
 // asserting that round trips do not grow with the number of objects.
 func (s *Server) Queries() int64 { return s.queries.n.Load() }
+
+// RoundTrips returns how many times the server has waited on PostgreSQL so far: a
+// statement alone or a pipelined batch of them.
+func (s *Server) RoundTrips() int64 { return s.queries.trips.Load() }
 
 // Statements returns the first line of every statement sent after the first skip ones.
 func (s *Server) Statements(skip int64) []string {
