@@ -368,41 +368,11 @@ func (q *plannedQuery) planCharacterPage(f graphql.CollectedField) (*characterPa
 	} else if args["filter"] != nil {
 		return nil, false
 	}
-	for _, cf := range q.collect(f.Selections, "CharacterConnection") {
-		if !plainDirectives(cf) {
-			return nil, false
-		}
-		switch cf.Name {
-		case "__typename":
-		case "totalCount":
-			cp.total = true
-		case "pageInfo":
-			if !q.plainObject(cf.Selections, "PageInfo", pageInfoFields) {
-				return nil, false
-			}
-		case "nodes":
-			if !q.planCharacter(cf.Selections, true) {
-				return nil, false
-			}
-		case "edges":
-			for _, ef := range q.collect(cf.Selections, "CharacterEdge") {
-				if !plainDirectives(ef) {
-					return nil, false
-				}
-				switch ef.Name {
-				case "__typename", "cursor":
-				case "node":
-					if !q.planCharacter(ef.Selections, true) {
-						return nil, false
-					}
-				default:
-					return nil, false
-				}
-			}
-		default:
-			return nil, false
-		}
+	total, ok := q.planConnection(f.Selections, "Character", func(set ast.SelectionSet) bool { return q.planCharacter(set, true) })
+	if !ok {
+		return nil, false
 	}
+	cp.total = total
 	return cp, true
 }
 
@@ -451,42 +421,50 @@ func (q *plannedQuery) planRelationships(f graphql.CollectedField) bool {
 		return false
 	}
 	q.relOf[f.Field] = req
-	for _, cf := range q.collect(f.Selections, "RelationshipConnection") {
-		if !plainDirectives(cf) {
-			return false
+	count, ok := q.planConnection(f.Selections, "Relationship", func(set ast.SelectionSet) bool { return q.planRelationship(set, req) })
+	req.count = req.count || count
+	return ok
+}
+
+// planConnection checks the selection of a connection of typ (typ+"Connection", its
+// edges typ+"Edge"), whose nodes node checks; total says whether totalCount is asked.
+func (q *plannedQuery) planConnection(set ast.SelectionSet, typ string, node func(ast.SelectionSet) bool) (total, ok bool) {
+	for _, f := range q.collect(set, typ+"Connection") {
+		if !plainDirectives(f) {
+			return false, false
 		}
-		switch cf.Name {
+		switch f.Name {
 		case "__typename":
 		case "totalCount":
-			req.count = true
+			total = true
 		case "pageInfo":
-			if !q.plainObject(cf.Selections, "PageInfo", pageInfoFields) {
-				return false
+			if !q.plainObject(f.Selections, "PageInfo", pageInfoFields) {
+				return false, false
 			}
 		case "nodes":
-			if !q.planRelationship(cf.Selections, req) {
-				return false
+			if !node(f.Selections) {
+				return false, false
 			}
 		case "edges":
-			for _, ef := range q.collect(cf.Selections, "RelationshipEdge") {
+			for _, ef := range q.collect(f.Selections, typ+"Edge") {
 				if !plainDirectives(ef) {
-					return false
+					return false, false
 				}
 				switch ef.Name {
 				case "__typename", "cursor":
 				case "node":
-					if !q.planRelationship(ef.Selections, req) {
-						return false
+					if !node(ef.Selections) {
+						return false, false
 					}
 				default:
-					return false
+					return false, false
 				}
 			}
 		default:
-			return false
+			return false, false
 		}
 	}
-	return true
+	return total, true
 }
 
 // keyOf is the value of a relationship page's arguments.
@@ -737,33 +715,40 @@ func endsLoaded(r relationships.PageResult) bool {
 }
 
 func (q *plannedQuery) writeCharacterPage(w *jsonWriter, cp *characterPage) {
-	items := cp.found.Items
-	w.grow(len(items) * 1024)
+	w.grow(len(cp.found.Items) * 1024)
+	writeConnection(q, w, cp.field.Selections, "Character", cp.found.Items, cp.found.HasNext, cp.count, characters.Cursor,
+		func(set ast.SelectionSet, c *characters.Character) { q.writeCharacter(w, set, c) })
+}
+
+// writeConnection writes a connection of typ (see planConnection) over items, the page
+// without its extra row.
+func writeConnection[T any](q *plannedQuery, w *jsonWriter, set ast.SelectionSet, typ string, items []T, hasNext bool, total int,
+	cursor func(T) page.Cursor, node func(ast.SelectionSet, T)) {
 	w.open()
-	for _, f := range q.collect(cp.field.Selections, "CharacterConnection") {
+	for _, f := range q.collect(set, typ+"Connection") {
 		w.key(f.Alias)
 		switch f.Name {
 		case "__typename":
-			w.string("CharacterConnection")
+			w.string(typ + "Connection")
 		case "totalCount":
-			w.int(cp.count)
+			w.int(total)
 		case "pageInfo":
-			q.writePageInfo(w, f.Selections, cp.found.HasNext, len(items) > 0, func(i int) string { return characters.Cursor(items[i]).String() }, len(items))
+			q.writePageInfo(w, f.Selections, hasNext, len(items) > 0, func(i int) string { return cursor(items[i]).String() }, len(items))
 		case "nodes":
-			w.array(len(items), func(i int) { q.writeCharacter(w, f.Selections, items[i], true) })
+			w.array(len(items), func(i int) { node(f.Selections, items[i]) })
 		case "edges":
-			sel := q.collect(f.Selections, "CharacterEdge")
+			sel := q.collect(f.Selections, typ+"Edge")
 			w.array(len(items), func(i int) {
 				w.open()
 				for _, ef := range sel {
 					w.key(ef.Alias)
 					switch ef.Name {
 					case "__typename":
-						w.string("CharacterEdge")
+						w.string(typ + "Edge")
 					case "cursor":
-						w.string(characters.Cursor(items[i]).String())
+						w.string(cursor(items[i]).String())
 					case "node":
-						q.writeCharacter(w, ef.Selections, items[i], true)
+						node(ef.Selections, items[i])
 					}
 				}
 				w.close()
@@ -798,7 +783,7 @@ func (q *plannedQuery) writePageInfo(w *jsonWriter, set ast.SelectionSet, hasNex
 	w.close()
 }
 
-func (q *plannedQuery) writeCharacter(w *jsonWriter, set ast.SelectionSet, c *characters.Character, withRelationships bool) {
+func (q *plannedQuery) writeCharacter(w *jsonWriter, set ast.SelectionSet, c *characters.Character) {
 	w.open()
 	for _, f := range q.collect(set, "Character") {
 		w.key(f.Alias)
@@ -845,38 +830,8 @@ func (q *plannedQuery) writeRelationships(w *jsonWriter, f graphql.CollectedFiel
 	if hasNext {
 		rows = rows[:req.args.First]
 	}
-	w.open()
-	for _, cf := range q.collect(f.Selections, "RelationshipConnection") {
-		w.key(cf.Alias)
-		switch cf.Name {
-		case "__typename":
-			w.string("RelationshipConnection")
-		case "totalCount":
-			w.int(req.result.Counts[of])
-		case "pageInfo":
-			q.writePageInfo(w, cf.Selections, hasNext, len(rows) > 0, func(i int) string { return relationships.Cursor(rows[i]).String() }, len(rows))
-		case "nodes":
-			w.array(len(rows), func(i int) { q.writeRelationship(w, cf.Selections, rows[i], req) })
-		case "edges":
-			sel := q.collect(cf.Selections, "RelationshipEdge")
-			w.array(len(rows), func(i int) {
-				w.open()
-				for _, ef := range sel {
-					w.key(ef.Alias)
-					switch ef.Name {
-					case "__typename":
-						w.string("RelationshipEdge")
-					case "cursor":
-						w.string(relationships.Cursor(rows[i]).String())
-					case "node":
-						q.writeRelationship(w, ef.Selections, rows[i], req)
-					}
-				}
-				w.close()
-			})
-		}
-	}
-	w.close()
+	writeConnection(q, w, f.Selections, "Relationship", rows, hasNext, req.result.Counts[of], relationships.Cursor,
+		func(set ast.SelectionSet, r *relationships.Relationship) { q.writeRelationship(w, set, r, req) })
 }
 
 func (q *plannedQuery) writeRelationship(w *jsonWriter, set ast.SelectionSet, rel *relationships.Relationship, req *relRequest) {
@@ -892,7 +847,7 @@ func (q *plannedQuery) writeRelationship(w *jsonWriter, set ast.SelectionSet, re
 			end = rel.FromID
 		}
 		// run made sure every end is loaded.
-		q.writeCharacter(w, f.Selections, req.result.Ends[end], false)
+		q.writeCharacter(w, f.Selections, req.result.Ends[end])
 	}
 	w.close()
 }

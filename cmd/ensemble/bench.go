@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,16 @@ func benchCmd() *cobra.Command {
 	}
 	cmd.AddCommand(benchLiveCmd(), benchScenesCmd(), benchQueriesCmd())
 	return cmd
+}
+
+// writeReport writes a bench's report as indented JSON (--json).
+func writeReport(w io.Writer, report any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(report); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
 }
 
 // latencySummary is a distribution of latencies in milliseconds.
@@ -261,20 +272,28 @@ func freePort() (int, error) {
 // waitReady polls /health/ready, which answers 200 once the database is reachable and
 // fully migrated; a child that exits first fails at once, with its log's tail.
 func (in *instance) waitReady(ctx context.Context, client *http.Client, limit time.Duration) error {
+	return in.waitFor(ctx, "ready", 100*time.Millisecond, limit, func() bool {
+		return ready(ctx, client, in.base()+"/health/ready")
+	})
+}
+
+// waitFor polls until probe holds, every period for at most limit; a child that exits
+// first fails at once, with its log's tail.
+func (in *instance) waitFor(ctx context.Context, what string, period, limit time.Duration, probe func() bool) error {
 	deadline := time.Now().Add(limit)
 	for {
-		if ready(ctx, client, in.base()+"/health/ready") {
+		if probe() {
 			return nil
 		}
 		select {
 		case <-in.exited:
-			return fmt.Errorf("instance %s exited before it was ready (%v):\n%s", in.name, in.exitErr, tailOf(in.logPath, 20))
+			return fmt.Errorf("instance %s exited before it was %s (%v):\n%s", in.name, what, in.exitErr, tailOf(in.logPath, 20))
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(period):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("instance %s not ready after %s:\n%s", in.name, limit, tailOf(in.logPath, 20))
+			return fmt.Errorf("instance %s not %s after %s:\n%s", in.name, what, limit, tailOf(in.logPath, 20))
 		}
 	}
 }

@@ -1571,12 +1571,7 @@ func pingRedis(ctx context.Context, raw string) error {
 
 func (b *liveBench) print(w io.Writer) error {
 	if b.opts.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(b.report); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
+		return writeReport(w, b.report)
 	}
 	p := &printer{w: w}
 	p.header(b.report)

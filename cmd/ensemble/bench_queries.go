@@ -747,26 +747,13 @@ func (b *queryBench) startPeer(ctx context.Context) (*peerServer, error) {
 
 // waitAnswering polls the server with `{__typename}` until it answers 200.
 func waitAnswering(ctx context.Context, client *http.Client, in *instance, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
 	c := gqlClient{endpoint: in.gqlURL(), http: client}
-	for {
+	return in.waitFor(ctx, "answering", 200*time.Millisecond, limit, func() bool {
 		var out struct {
 			Typename string `json:"__typename"`
 		}
-		if c.do(ctx, `{__typename}`, nil, &out) == nil {
-			return nil
-		}
-		select {
-		case <-in.exited:
-			return fmt.Errorf("%s exited before it answered (%v):\n%s", in.name, in.exitErr, tailOf(in.logPath, 20))
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within %s:\n%s", in.name, limit, tailOf(in.logPath, 20))
-		}
-	}
+		return c.do(ctx, `{__typename}`, nil, &out) == nil
+	})
 }
 
 // installPostGraphile returns a folder with PostGraphile installed by npm, pinned,
@@ -1894,12 +1881,7 @@ func (b *queryBench) overloadPhase(ctx context.Context) error {
 
 func (b *queryBench) print(w io.Writer) error {
 	if b.opts.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(b.report); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
+		return writeReport(w, b.report)
 	}
 	r := b.report
 	p := &printer{w: w}

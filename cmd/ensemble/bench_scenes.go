@@ -1537,12 +1537,7 @@ func (b *sceneBench) targets() []sceneTarget {
 
 func (b *sceneBench) print(w io.Writer) error {
 	if b.opts.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(b.report); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
+		return writeReport(w, b.report)
 	}
 	r := b.report
 	p := &printer{w: w}
