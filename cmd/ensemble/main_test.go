@@ -36,9 +36,10 @@ func TestMain(m *testing.M) {
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build ensemble:", err)
+		_ = os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	testkit.Main(m)
+	testkit.Main(m, func() { _ = os.RemoveAll(dir) })
 }
 
 // run runs the binary with exactly env (plus PATH) and returns its combined output.

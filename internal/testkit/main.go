@@ -34,9 +34,14 @@ var adminURL string
 // It finds an admin connection: $TEST_DATABASE_URL if set; else the server on
 // 127.0.0.1:5432 if something accepts TCP there, as postgres@127.0.0.1:5432/postgres;
 // else a private server (internal/pgserver) in a temporary directory, for this process
-// only, stopped after the tests. Then it exits with the tests' status.
-func Main(m *testing.M) {
-	os.Exit(run(m))
+// only, stopped after the tests. Then it runs after (for what a TestMain made outside
+// any test, such as a built binary) and exits with the tests' status.
+func Main(m *testing.M, after ...func()) {
+	code := run(m)
+	for _, f := range after {
+		f()
+	}
+	os.Exit(code)
 }
 
 // run is Main without os.Exit, so deferred cleanup runs.
