@@ -4502,17 +4502,25 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/auth.graphqls", Input: `enum Role {
+	{Name: "../schema/auth.graphqls", Input: `"What a user may do."
+enum Role {
+  "Works with their own ecosystems, documents and conversations."
   USER
+  "Also lists every account (` + "`" + `users` + "`" + `) and sees every user's ecosystems."
   ADMIN
 }
 
 "A person with an account."
 type User implements Node {
+  "Global id of the user."
   id: ID!
+  "3 to 32 characters: letters, digits, ` + "`" + `_` + "`" + `, ` + "`" + `.` + "`" + ` and ` + "`" + `-` + "`" + `; unique."
   username: String!
+  "The address the user registered with (at most 254 characters); unique."
   email: String!
+  "What the user may do."
   role: Role!
+  "When the account was registered."
   createdAt: Time!
 }
 
@@ -4526,34 +4534,47 @@ type AuthPayload {
   accessToken: String!
   "Single use: every refresh returns a new one, and reusing an old one ends the whole session, its access tokens included."
   refreshToken: String!
-  "When the access token expires."
+  "When the access token expires (ACCESS_TOKEN_EXPIRE_MINUTES after issue, 30 minutes by default)."
   expiresAt: Time!
+  "The signed-in user."
   user: User!
 }
 
+"A new account."
 input RegisterInput {
-  "3 to 32 characters: letters, digits, ` + "`" + `_` + "`" + `, ` + "`" + `.` + "`" + ` and ` + "`" + `-` + "`" + `."
+  "3 to 32 characters: letters, digits, ` + "`" + `_` + "`" + `, ` + "`" + `.` + "`" + ` and ` + "`" + `-` + "`" + `; not taken yet (else CONFLICT)."
   username: String!
+  "An email address such as ada@example.com, at most 254 characters; not taken yet (else CONFLICT)."
   email: String!
-  "At least 10 characters."
+  "10 to 1024 characters."
   password: String!
 }
 
+"A sign-in with a password."
 input LoginInput {
   "A username or an email address."
   login: String!
+  "The account's password. A wrong login or password answers UNAUTHENTICATED, without saying which."
   password: String!
 }
 
+"A page of users."
 type UserConnection {
+  "The users of the page with their cursors."
   edges: [UserEdge!]!
+  "The users of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [User!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many users there are in all, over every page."
   totalCount: Int!
 }
 
+"A user in a page, with its cursor."
 type UserEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the users that follow."
   cursor: String!
+  "The user."
   node: User!
 }
 
@@ -4561,85 +4582,145 @@ extend type Query {
   "The signed-in user."
   me: User! @auth
   "Every account, oldest first. Admins only."
-  users(first: Int = 20, after: String): UserConnection! @hasRole(role: ADMIN)
+  users(
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): UserConnection! @hasRole(role: ADMIN)
 }
 
 extend type Mutation {
-  register(input: RegisterInput!): AuthPayload!
-  login(input: LoginInput!): AuthPayload!
+  "Creates an account with the USER role and signs it in."
+  register(
+    "The new account."
+    input: RegisterInput!
+  ): AuthPayload!
+  "Signs in with a username or email and a password, starting a new session."
+  login(
+    "The credentials."
+    input: LoginInput!
+  ): AuthPayload!
   "Trades a refresh token for a new access and refresh token pair in the same session."
-  refreshToken(token: String!): AuthPayload!
+  refreshToken(
+    "The latest refresh token of the session (valid REFRESH_TOKEN_EXPIRE_DAYS, 30 days by default)."
+    token: String!
+  ): AuthPayload!
   "Ends the session of this refresh token and the session of the access token in use (normally the same): their refresh and access tokens stop working at once and their live connections close. Another user's refresh token is ` + "`" + `BAD_USER_INPUT` + "`" + `."
-  logout(refreshToken: String!): Boolean! @auth
+  logout(
+    "The refresh token of the session to end."
+    refreshToken: String!
+  ): Boolean! @auth
   """
   Deletes the signed-in user's account and everything it owns (ecosystems and their characters, relationships, memories, conversations, scenarios and scenes; documents), ends every session of it and closes its live connections. ` + "`" + `password` + "`" + ` confirms it: a wrong one answers ` + "`" + `UNAUTHENTICATED` + "`" + ` ("wrong login or password") and deletes nothing. Background work still queued for the deleted objects is dropped. Returns true.
   """
-  deleteAccount(password: String!): Boolean! @auth
+  deleteAccount(
+    "The account's current password."
+    password: String!
+  ): Boolean! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/characters.graphqls", Input: `"A character of an ecosystem."
 type Character implements Node {
+  "Global id."
   id: ID!
+  "The ecosystem it belongs to."
   ecosystem: Ecosystem!
+  "1 to 255 characters, not blank."
   name: String!
+  "Who the character is, at most 10000 characters."
   description: String!
+  "The character's past, at most 20000 characters."
   backstory: String!
+  "How the character talks, at most 2000 characters."
   speakingStyle: String!
+  "What the character wants: at most 20, each 1 to 500 characters."
   goals: [String!]!
+  "The Big Five traits, each 0..1."
   personalityTraits: PersonalityTraits!
   "How much the character acts on its own, 0..1."
   autonomyLevel: Float!
   "Willingness to interact right now, 0..1; spent by talking, recovered by rest."
   socialEnergy: Float!
+  "How the character feels now, e.g. neutral, joy, anger (1 to 64 characters)."
   currentEmotion: String!
+  "Whether the character is active; the observatory counts active characters only (mood, energy)."
   isActive: Boolean!
+  "A summary of the character's memories, written when it reflects; empty before."
   memorySummary: String!
   "Free-form state the character carries into its next interaction."
   currentContext: JSON!
+  "When the character last interacted; null if it never has."
   lastInteraction: Time
+  "When it was created."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
 }
 
 "The Big Five personality traits, each 0..1."
 type PersonalityTraits {
+  "Curiosity and imagination, 0..1."
   openness: Float!
+  "Order and diligence, 0..1."
   conscientiousness: Float!
+  "Sociability and talkativeness, 0..1."
   extraversion: Float!
+  "Warmth and cooperation, 0..1."
   agreeableness: Float!
+  "Anxiety and moodiness, 0..1."
   neuroticism: Float!
 }
 
 "The Big Five personality traits, each 0..1; a trait left out is 0.5 on create and unchanged on update."
 input PersonalityTraitsInput {
+  "0..1."
   openness: Float
+  "0..1."
   conscientiousness: Float
+  "0..1."
   extraversion: Float
+  "0..1."
   agreeableness: Float
+  "0..1."
   neuroticism: Float
 }
 
+"A page of characters."
 type CharacterConnection {
+  "The items of the page, each with its cursor."
   edges: [CharacterEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Character!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A character in a page, with its cursor."
 type CharacterEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Character!
 }
 
+"A new character."
 input CreateCharacterInput {
+  "The ecosystem the character joins (one of yours)."
   ecosystemId: ID!
   "1 to 255 characters."
   name: String!
+  "At most 10000 characters; default empty."
   description: String
+  "At most 20000 characters; default empty."
   backstory: String
+  "At most 2000 characters; default empty."
   speakingStyle: String
   "At most 20 goals of at most 500 characters each."
   goals: [String!]
+  "Traits left out are 0.5."
   personalityTraits: PersonalityTraitsInput
   "0..1, default 0.5."
   autonomyLevel: Float
@@ -4647,6 +4728,7 @@ input CreateCharacterInput {
   socialEnergy: Float
   "Default ` + "`" + `neutral` + "`" + `."
   currentEmotion: String
+  "Default true."
   isActive: Boolean
   "A JSON object."
   currentContext: JSON
@@ -4654,56 +4736,102 @@ input CreateCharacterInput {
 
 "Fields left out keep their value."
 input UpdateCharacterInput {
+  "1 to 255 characters, not blank."
   name: String
+  "At most 10000 characters."
   description: String
+  "At most 20000 characters."
   backstory: String
+  "At most 2000 characters."
   speakingStyle: String
+  "Replaces the goals: at most 20, each 1 to 500 characters."
   goals: [String!]
+  "Traits left out keep their value."
   personalityTraits: PersonalityTraitsInput
+  "0..1."
   autonomyLevel: Float
+  "0..1."
   socialEnergy: Float
+  "1 to 64 characters."
   currentEmotion: String
+  "Whether the character is active."
   isActive: Boolean
+  "Replaces the context: a JSON object, at most 65536 bytes."
   currentContext: JSON
 }
 
+"Narrows a list of characters; fields left out do not filter."
 input CharacterFilter {
+  "Only characters of this ecosystem."
   ecosystemId: ID
+  "Only active (true) or inactive (false) characters."
   isActive: Boolean
   "Case-insensitive substring of the name."
   search: String
 }
 
 extend type Query {
-  character(id: ID!): Character @auth
+  "A character by id; null when not found."
+  character(
+    "Global id."
+    id: ID!
+  ): Character @auth
   "Characters of the signed-in user's ecosystems, oldest first."
-  characters(filter: CharacterFilter, first: Int = 20, after: String): CharacterConnection! @auth
+  characters(
+    "Narrows the list; null lists every character."
+    filter: CharacterFilter
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): CharacterConnection! @auth
 }
 
 extend type Mutation {
-  createCharacter(input: CreateCharacterInput!): Character! @auth
-  updateCharacter(id: ID!, input: UpdateCharacterInput!): Character! @auth
+  "Creates a character in one of your ecosystems."
+  createCharacter(
+    "The values."
+    input: CreateCharacterInput!
+  ): Character! @auth
+  "Changes a character; fields left out keep their value."
+  updateCharacter(
+    "Global id."
+    id: ID!
+    "The values."
+    input: UpdateCharacterInput!
+  ): Character! @auth
   "Returns the deleted id."
-  deleteCharacter(id: ID!): ID! @auth
+  deleteCharacter(
+    "Global id."
+    id: ID!
+  ): ID! @auth
 }
 `, BuiltIn: false},
-	{Name: "../schema/conversations.graphqls", Input: `enum ConversationKind {
+	{Name: "../schema/conversations.graphqls", Input: `"Whom a conversation is with."
+enum ConversationKind {
   "A user and one character."
   DIRECT
   "A cast of characters the user directs."
   SCENE
 }
 
+"Whether a conversation takes messages."
 enum ConversationStatus {
+  "Takes messages."
   ACTIVE
+  "Takes no messages until set ACTIVE again."
   PAUSED
   "Ended conversations stay ended."
   ENDED
 }
 
+"Who wrote a message."
 enum SenderKind {
+  "A user."
   USER
+  "A character."
   CHARACTER
+  "The scene's narrator (the opening, or ` + "`" + `narrate` + "`" + `)."
   NARRATOR
   "Ensemble itself, e.g. to say a reply could not be written."
   SYSTEM
@@ -4711,10 +4839,15 @@ enum SenderKind {
 
 "A conversation in an ecosystem, owned by the user who started it."
 type Conversation implements Node {
+  "Global id."
   id: ID!
+  "The ecosystem it happens in."
   ecosystem: Ecosystem!
+  "DIRECT or SCENE."
   kind: ConversationKind!
+  "Whether it takes messages (ACTIVE), waits (PAUSED) or is over (ENDED)."
   status: ConversationStatus!
+  "At most 255 characters; empty when none was given."
   title: String!
   "The cast, in joining order."
   characters: [Character!]!
@@ -4724,20 +4857,35 @@ type Conversation implements Node {
   Messages in order. With no arguments: the last 20. ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + ` page forward from a
   cursor; ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` page back (1..100).
   """
-  messages(first: Int, after: String, last: Int, before: String): MessageConnection!
+  messages(
+    "Messages after ` + "`" + `after` + "`" + ` (or from the start), 1..100."
+    first: Int
+    "A message cursor to page forward from."
+    after: String
+    "Messages before ` + "`" + `before` + "`" + ` (or up to the end), 1..100."
+    last: Int
+    "A message cursor to page back from."
+    before: String
+  ): MessageConnection!
+  "How many messages it holds."
   messageCount: Int!
+  "When it was created."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
 }
 
 "One line of a conversation."
 type Message implements Node {
+  "Global id."
   id: ID!
+  "The conversation it belongs to."
   conversation: Conversation!
   "Pass it as ` + "`" + `after` + "`" + ` to resume from this message."
   cursor: String!
   "The message's number in its conversation: 1, 2, 3 ... in the order they were stored."
   seq: Int!
+  "Who wrote it: a user, a character, the narrator or Ensemble."
   senderKind: SenderKind!
   "The user who wrote it (USER messages)."
   senderUser: User
@@ -4747,6 +4895,7 @@ type Message implements Node {
   addressee: Character
   "The message this one answers."
   replyTo: Message
+  "The text. A user's message is 1 to 10000 characters, a narrator's line 1 to 2000."
   content: String!
   "The feeling the line carries, e.g. joy, anger, trust; null for users' messages."
   emotion: String
@@ -4757,42 +4906,65 @@ type Message implements Node {
   or ` + "`" + `{"error": ...}` + "`" + ` on a SYSTEM message reporting a failed reply.
   """
   metadata: JSON!
+  "When it was stored."
   createdAt: Time!
 }
 
+"A page of messages."
 type MessageConnection {
+  "The items of the page, each with its cursor."
   edges: [MessageEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Message!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A message in a page, with its cursor."
 type MessageEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Message!
 }
 
+"A page of conversations."
 type ConversationConnection {
+  "The items of the page, each with its cursor."
   edges: [ConversationEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Conversation!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A conversation in a page, with its cursor."
 type ConversationEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Conversation!
 }
 
+"Narrows a list of conversations; fields left out do not filter."
 input ConversationFilter {
+  "Only conversations of this ecosystem."
   ecosystemId: ID
   "Conversations this character takes part in."
   characterId: ID
+  "Only conversations in this status."
   status: ConversationStatus
 }
 
+"A new conversation."
 input StartConversationInput {
+  "The ecosystem (one of yours) whose characters take part."
   ecosystemId: ID!
+  "DIRECT or SCENE."
   kind: ConversationKind!
   "One character for DIRECT, 1 to 50 for SCENE, all of the ecosystem."
   characterIds: [ID!]!
@@ -4802,6 +4974,7 @@ input StartConversationInput {
   standInId: ID
 }
 
+"A user's message."
 input SendMessageInput {
   "The conversation; or leave it out and give ` + "`" + `characterId` + "`" + ` to talk in your open direct conversation with that character (started if there is none)."
   conversationId: ID
@@ -4811,51 +4984,95 @@ input SendMessageInput {
   content: String!
 }
 
+"What sendMessage returns."
 type SendMessagePayload {
   "Your message, stored. The reply streams on ` + "`" + `messageStream` + "`" + ` and arrives on ` + "`" + `messageAdded` + "`" + `."
   message: Message!
+  "The conversation the message went to (new if none was open)."
   conversation: Conversation!
 }
 
+"What chat returns: your message and the reply."
 type ChatPayload {
+  "Your message, stored."
   message: Message!
   "The character's reply, or a SYSTEM message saying why there is none."
   reply: Message!
+  "The conversation the messages are in."
   conversation: Conversation!
 }
 
 extend type Query {
-  conversation(id: ID!): Conversation @auth
+  "A conversation by id; null when not found."
+  conversation(
+    "Global id."
+    id: ID!
+  ): Conversation @auth
   "The signed-in user's conversations, oldest first."
-  conversations(filter: ConversationFilter, first: Int = 20, after: String): ConversationConnection! @auth
+  conversations(
+    "Narrows the list; null lists everything."
+    filter: ConversationFilter
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): ConversationConnection! @auth
 }
 
 extend type Mutation {
-  startConversation(input: StartConversationInput!): Conversation! @auth
+  "Starts a conversation with one character (DIRECT) or a cast (SCENE)."
+  startConversation(
+    "The values."
+    input: StartConversationInput!
+  ): Conversation! @auth
   "Stores your message and returns it at once; the reply is written in the background."
-  sendMessage(input: SendMessageInput!): SendMessagePayload! @auth
+  sendMessage(
+    "The values."
+    input: SendMessageInput!
+  ): SendMessagePayload! @auth
   """
   Sends a message to a character and waits for the whole reply (for clients that do not
   subscribe). Without ` + "`" + `conversationId` + "`" + `, your open direct conversation with the character.
   """
-  chat(characterId: ID!, content: String!, conversationId: ID): ChatPayload! @auth
+  chat(
+    "The character to talk to."
+    characterId: ID!
+    "Your message, 1 to 10000 characters."
+    content: String!
+    "A conversation with the character; null for your open direct one (started if none)."
+    conversationId: ID
+  ): ChatPayload! @auth
   "Pause, resume or end. An ended conversation cannot be reopened."
-  setConversationStatus(id: ID!, status: ConversationStatus!): Conversation! @auth
+  setConversationStatus(
+    "Global id."
+    id: ID!
+    "ACTIVE (resume), PAUSED or ENDED."
+    status: ConversationStatus!
+  ): Conversation! @auth
   "Deletes the conversation and its messages. Returns the deleted id."
-  deleteConversation(id: ID!): ID! @auth
+  deleteConversation(
+    "Global id."
+    id: ID!
+  ): ID! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/documents.graphqls", Input: `"An uploaded book or text."
 type Document implements Node {
+  "Global id."
   id: ID!
+  "1 to 500 characters: the title given on upload, else the one the file states, else the file name without its extension."
   title: String!
+  "The name of the uploaded file, without its folders (at most 500 characters)."
   filename: String!
   "The media type found by reading the file, e.g. text/plain or application/pdf."
   contentType: String!
+  "Size of the uploaded file, in bytes."
   sizeBytes: Int!
   "Hex SHA-256 of the uploaded bytes."
   sha256: String!
+  "The user who uploaded it."
   owner: User!
+  "The ecosystem it was uploaded into; null when none."
   ecosystem: Ecosystem
   "The author, when the file says (EPUB metadata, a Project Gutenberg header, a title page)."
   author: String!
@@ -4864,46 +5081,69 @@ type Document implements Node {
   EPUB in spine order, PDF in reading order. ` + "`" + `offset` + "`" + ` and ` + "`" + `length` + "`" + ` count characters and page
   through big books (length at most 1000000).
   """
-  text(offset: Int = 0, length: Int = 1000000): DocumentText
+  text(
+    "Where to start, in characters from 0."
+    offset: Int = 0
+    "How many characters, at most 1000000."
+    length: Int = 1000000
+  ): DocumentText
   "The encoding the text was read in: utf-8, utf-16le, windows-1252 ..."
   encoding: String!
   "Chapters found in the text, in order."
   chapters: [Chapter!]!
+  "Where its literary analysis stands."
   analysisStatus: AnalysisStatus!
   "Why the analysis failed, when it did."
   analysisError: String
   "The literary analysis, once analysisStatus is DONE."
   analysis: DocumentAnalysis
+  "When it was uploaded."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
 }
 
+"Where a document's literary analysis stands."
 enum AnalysisStatus {
   "Never asked for."
   NONE
+  "Queued."
   PENDING
+  "Under way."
   RUNNING
+  "Finished: ` + "`" + `analysis` + "`" + ` holds it."
   DONE
+  "Failed: ` + "`" + `analysisError` + "`" + ` says why."
   FAILED
 }
 
 "A chapter: its heading and where it lies in the text, in characters."
 type Chapter {
+  "The heading, e.g. \"Chapter 1\"."
   title: String!
+  "Where the chapter starts in the text, in characters from 0."
   offset: Int!
+  "Its length, in characters."
   length: Int!
 }
 
 "A stretch of the document's text, in characters (end exclusive)."
 type TextSpan {
+  "Offset of the first character, from 0."
   start: Int!
+  "Offset just past the last character."
   end: Int!
 }
 
+"Whole-text figures of a book."
 type TextStatistics {
+  "Words in the text."
   words: Int!
+  "Sentences in the text."
   sentences: Int!
+  "Paragraphs in the text."
   paragraphs: Int!
+  "Chapters found."
   chapters: Int!
   "At 238 words a minute."
   readingMinutes: Float!
@@ -4919,12 +5159,15 @@ type BookCharacter {
   name: String!
   "Every other name the book calls them, most frequent first (Lizzy, Eliza, Miss Elizabeth ...)."
   aliases: [String!]!
+  "How many times the text names the character."
   mentions: Int!
+  "Where the text first names the character."
   firstMention: TextSpan!
   "female, male, or null when the text does not say."
   gender: String
   "The sentence that introduces the character."
   description: String!
+  "Where ` + "`" + `description` + "`" + ` comes from; null when there is none."
   descriptionSpan: TextSpan
   "Lines of dialogue attributed to the character."
   quoteCount: Int!
@@ -4932,9 +5175,13 @@ type BookCharacter {
 
 "A quotation, attributed to its speaker where the text allows."
 type BookQuote {
+  "The quoted text, quote marks excluded."
   span: TextSpan!
+  "The quoted words."
   text: String!
+  "Who says it; null when unknown."
   speaker: BookCharacter
+  "Whom it is said to; null when unknown."
   addressee: BookCharacter
   "0..1."
   confidence: Float!
@@ -4942,7 +5189,9 @@ type BookQuote {
   method: String!
 }
 
+"A page of quotations."
 type BookQuotePage {
+  "The quotes of the page, in text order."
   quotes: [BookQuote!]!
   "Quotes matching the filter, in all."
   totalCount: Int!
@@ -4950,7 +5199,9 @@ type BookQuotePage {
 
 "Two characters who appear or talk together."
 type BookRelationship {
+  "One character."
   a: BookCharacter!
+  "The other character."
   b: BookCharacter!
   "0..1, relative to the book's strongest pair."
   weight: Float!
@@ -4966,30 +5217,48 @@ type BookRelationship {
 
 "What Ensemble read in a book. Every item carries the offsets of its evidence in ` + "`" + `Document.text` + "`" + `."
 type DocumentAnalysis {
+  "Whole-text figures."
   stats: TextStatistics!
   "Most mentioned first."
   characters: [BookCharacter!]!
   "Strongest first."
   relationships: [BookRelationship!]!
   "Quotations in text order; ` + "`" + `speakerId` + "`" + ` keeps one character's (first 1..500, offset from 0)."
-  quotes(speakerId: Int, first: Int = 50, offset: Int = 0): BookQuotePage!
+  quotes(
+    "Only this character's quotes (` + "`" + `BookCharacter.id` + "`" + `); null for everyone's."
+    speakerId: Int
+    "Page size, 1..500."
+    first: Int = 50
+    "Quotes to skip, from 0."
+    offset: Int = 0
+  ): BookQuotePage!
+  "How long the analysis took, in milliseconds."
   durationMs: Int!
+  "When the analysis finished."
   analyzedAt: Time!
 }
 
+"How a document is exported."
 enum ExportFormat {
+  "A report (statistics, cast, relationships, sample lines, chapters), then the text."
   MARKDOWN
+  "Everything, quotes included, with the text; camelCase keys as in the API."
   JSON
+  "A short report, then the text."
   TXT
 }
 
 "An export, inline: save ` + "`" + `content` + "`" + ` as ` + "`" + `filename` + "`" + `."
 type DocumentExport {
+  "A file name for it: the title with the format's extension (.md, .json, .txt)."
   filename: String!
+  "Its media type, e.g. text/markdown; charset=utf-8."
   contentType: String!
+  "The whole export."
   content: String!
 }
 
+"Which characters of a book createCastFromDocument makes."
 input CastOptions {
   "How many characters to create, most mentioned first (1..100, default 20)."
   maxCharacters: Int
@@ -4997,49 +5266,75 @@ input CastOptions {
   minMentions: Int
 }
 
+"What createCastFromDocument made."
 type CastResult {
   "The cast, most mentioned first: new characters and ones made from this book before."
   characters: [Character!]!
+  "Characters created by this call."
   created: Int!
   "Characters this ecosystem already had from the book (not made twice)."
   existing: Int!
+  "Relationships created by this call."
   relationshipsCreated: Int!
+  "Memories created by this call."
   memoriesCreated: Int!
 }
 
 "A step of a document's analysis."
 type DocumentAnalysisProgress {
+  "The document analysed."
   document: Document!
+  "Where the analysis stands."
   status: AnalysisStatus!
   "reading, analysing or saving, while RUNNING."
   stage: String
+  "Why it failed, when FAILED; else null."
   error: String
 }
 
 "A slice of a document's text."
 type DocumentText {
+  "The characters of the slice."
   content: String!
+  "Where the slice starts, in characters from 0."
   offset: Int!
   "The length of the whole text, in characters."
   totalLength: Int!
 }
 
+"A page of documents."
 type DocumentConnection {
+  "The items of the page, each with its cursor."
   edges: [DocumentEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Document!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A document in a page, with its cursor."
 type DocumentEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Document!
 }
 
 extend type Query {
-  document(id: ID!): Document @auth
+  "A document by id; null when not found."
+  document(
+    "Global id."
+    id: ID!
+  ): Document @auth
   "The signed-in user's documents, oldest first."
-  documents(first: Int = 20, after: String): DocumentConnection! @auth
+  documents(
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): DocumentConnection! @auth
 }
 
 extend type Mutation {
@@ -5048,53 +5343,102 @@ extend type Mutation {
   At most MAX_UPLOAD_BYTES (25 MiB by default). Accepted: plain text, Markdown, HTML, EPUB,
   PDF and DOCX; the declared type must match the content.
   """
-  uploadDocument(file: Upload!, title: String, ecosystemId: ID): Document! @auth
+  uploadDocument(
+    "The file (the multipart request's file part)."
+    file: Upload!
+    "1 to 500 characters; null to take the one the file states, else the file name without its extension."
+    title: String
+    "An ecosystem of yours to file it under; null for none."
+    ecosystemId: ID
+  ): Document! @auth
   "Returns the deleted id."
-  deleteDocument(id: ID!): ID! @auth
+  deleteDocument(
+    "Global id."
+    id: ID!
+  ): ID! @auth
   """
   Starts the literary analysis in the background and returns the document at once
   (PENDING). Follow it with the ` + "`" + `documentAnalysis` + "`" + ` subscription or by reading
   ` + "`" + `analysisStatus` + "`" + `. Asking again while one is queued or running changes nothing.
   """
-  analyzeDocument(id: ID!): Document! @auth
+  analyzeDocument(
+    "Global id."
+    id: ID!
+  ): Document! @auth
   "The text and the analysis, inline."
-  exportDocument(id: ID!, format: ExportFormat!): DocumentExport! @auth
+  exportDocument(
+    "Global id."
+    id: ID!
+    "MARKDOWN, JSON or TXT."
+    format: ExportFormat!
+  ): DocumentExport! @auth
   """
   Creates the characters of an analysed book in an ecosystem: descriptions, Big Five
   estimates, their lines and introductions as memories, relationships from the evidence.
   Running it again completes the cast without duplicating anyone.
   """
-  createCastFromDocument(documentId: ID!, ecosystemId: ID!, options: CastOptions): CastResult! @auth
+  createCastFromDocument(
+    "An analysed document of yours."
+    documentId: ID!
+    "The ecosystem (one of yours) the characters are made in."
+    ecosystemId: ID!
+    "How many characters; null for the defaults."
+    options: CastOptions
+  ): CastResult! @auth
 }
 
 extend type Subscription {
   "A document's analysis as it moves: its state now, then every step until DONE or FAILED."
-  documentAnalysis(documentId: ID!): DocumentAnalysisProgress! @auth
+  documentAnalysis(
+    "Global id of the document."
+    documentId: ID!
+  ): DocumentAnalysisProgress! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/ecosystems.graphqls", Input: `"A world with its cast of characters, owned by the user who created it."
 type Ecosystem implements Node {
+  "Global id."
   id: ID!
+  "1 to 255 characters."
   name: String!
+  "At most 10000 characters; empty when none."
   description: String!
+  "The user who owns it."
   owner: User!
-  characters(first: Int = 20, after: String): CharacterConnection!
+  "The ecosystem's characters, oldest first."
+  characters(
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): CharacterConnection!
+  "When it was created."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
 }
 
+"A page of ecosystems."
 type EcosystemConnection {
+  "The items of the page, each with its cursor."
   edges: [EcosystemEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Ecosystem!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"An ecosystem in a page, with its cursor."
 type EcosystemEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Ecosystem!
 }
 
+"A new ecosystem."
 input CreateEcosystemInput {
   "1 to 255 characters."
   name: String!
@@ -5104,91 +5448,146 @@ input CreateEcosystemInput {
 
 "Fields left out keep their value."
 input UpdateEcosystemInput {
+  "1 to 255 characters."
   name: String
+  "At most 10000 characters."
   description: String
 }
 
 extend type Query {
-  ecosystem(id: ID!): Ecosystem @auth
+  "The ecosystem it belongs to."
+  ecosystem(
+    "Global id."
+    id: ID!
+  ): Ecosystem @auth
   "The signed-in user's ecosystems, oldest first (an admin sees everyone's)."
-  ecosystems(first: Int = 20, after: String): EcosystemConnection! @auth
+  ecosystems(
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): EcosystemConnection! @auth
 }
 
 extend type Mutation {
-  createEcosystem(input: CreateEcosystemInput!): Ecosystem! @auth
-  updateEcosystem(id: ID!, input: UpdateEcosystemInput!): Ecosystem! @auth
+  "Creates an ecosystem owned by the signed-in user."
+  createEcosystem(
+    "The values."
+    input: CreateEcosystemInput!
+  ): Ecosystem! @auth
+  "Changes an ecosystem; fields left out keep their value."
+  updateEcosystem(
+    "Global id."
+    id: ID!
+    "The values."
+    input: UpdateEcosystemInput!
+  ): Ecosystem! @auth
   "Deletes the ecosystem and its characters. Returns the deleted id."
-  deleteEcosystem(id: ID!): ID! @auth
+  deleteEcosystem(
+    "Global id."
+    id: ID!
+  ): ID! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `"A piece of a reply being written. Pieces of one reply share ` + "`" + `messageId` + "`" + `; the stored message arrives on ` + "`" + `messageAdded` + "`" + ` with that id."
 type MessageDelta {
+  "Id of the conversation the reply is written in."
   conversationId: ID!
   "The id the finished reply will have."
   messageId: ID!
   "The message being answered."
   replyToId: ID!
+  "The character writing the reply."
   character: Character!
   "0, 1, 2 ... within one reply."
   index: Int!
+  "The next piece of the reply's text (empty on the last event)."
   text: String!
   "True on the last event of a reply (its text is empty)."
   done: Boolean!
 }
 
+"What happened to an object of an Activity event."
 enum ChangeOp {
+  "Created or changed."
   UPSERT
+  "Deleted."
   DELETE
+  "Several created at once, an import (MemoryActivity only; see its count)."
+  IMPORT
 }
 
 "A relationship was created, changed or deleted."
 type RelationshipActivity {
+  "What happened to the relationship."
   kind: RelationshipChangeKind!
+  "Id of the relationship."
   relationshipId: ID!
   "The relationship now; null once deleted."
   relationship: Relationship
+  "Id of the character who feels this way."
   fromId: ID!
+  "Id of the character it is about."
   toId: ID!
+  "The type after the change."
   type: RelationshipType!
+  "-1..1, after the change."
   strength: Float!
+  "0..1, after the change."
   trust: Float!
+  "0..1, after the change."
   familiarity: Float!
+  "Whether a value hit the end of its range and was cut."
   clamped: Boolean!
+  "Why, when given; else null."
   cause: String
+  "What made the change: user, scene or engine."
   actor: String!
 }
 
 "A character was created, changed (emotion, energy, ...) or deleted."
 type CharacterActivity {
+  "UPSERT (created or changed) or DELETE."
   op: ChangeOp!
+  "Id of the character."
   characterId: ID!
   "The character now; null once deleted."
   character: Character
+  "The character's name."
   name: String!
+  "The character's emotion after the change."
   currentEmotion: String!
+  "Whether the character is active after the change."
   isActive: Boolean!
 }
 
 "A character gained, lost or imported memories."
 type MemoryActivity {
-  "UPSERT, DELETE or IMPORT (several at once; see count)."
-  op: String!
+  "UPSERT (added), DELETE (forgotten) or IMPORT (several added at once; see count)."
+  op: ChangeOp!
+  "Id of the character whose memories changed."
   characterId: ID!
   "The memory; null for IMPORT and once deleted."
   memory: Memory
+  "How many memories changed: 1, or the size of an IMPORT."
   count: Int!
 }
 
 "A conversation was started, paused, resumed, ended or deleted."
 type ConversationActivity {
+  "UPSERT (started or its status changed) or DELETE."
   op: ChangeOp!
+  "Id of the conversation."
   conversationId: ID!
   "The conversation now; null once deleted."
   conversation: Conversation
+  "DIRECT or SCENE."
   kind: ConversationKind!
+  "The status after the change."
   status: ConversationStatus!
 }
 
+"What happened in an ecosystem: one type per event topic."
 union Activity = Message | RelationshipActivity | CharacterActivity | MemoryActivity | ConversationActivity | SceneActivity
 
 "Something that happened in an ecosystem."
@@ -5197,29 +5596,53 @@ type EcosystemEvent {
   cursor: String!
   "message.created, relationship.changed, character.changed, memory.changed, conversation.changed or scene.changed."
   topic: String!
+  "When it happened."
   at: Time!
+  "What happened; its type depends on ` + "`" + `topic` + "`" + `."
   activity: Activity!
 }
 
 "A relationship change, with its place in the ecosystem's stream."
 type RelationshipChangedEvent {
+  "Pass it as ` + "`" + `after` + "`" + ` to resume from this event (an ecosystem event cursor)."
   cursor: String!
+  "When it happened."
   at: Time!
+  "The change."
   change: RelationshipActivity!
 }
 
 extend type Subscription {
   "Messages of a conversation as they are stored; with ` + "`" + `after` + "`" + ` (a message cursor), first those after it."
-  messageAdded(conversationId: ID!, after: String): Message! @auth
+  messageAdded(
+    "Global id of the conversation."
+    conversationId: ID!
+    "A message cursor (` + "`" + `Message.cursor` + "`" + `) to resume after; null to start live."
+    after: String
+  ): Message! @auth
   "Replies of a conversation as they are written, piece by piece. Live only: missed pieces are not replayed (the whole message arrives on messageAdded)."
-  messageStream(conversationId: ID!): MessageDelta! @auth
+  messageStream(
+    "Global id of the conversation."
+    conversationId: ID!
+  ): MessageDelta! @auth
   "Everything that happens in an ecosystem; with ` + "`" + `after` + "`" + ` (an event cursor), first what happened after it."
-  ecosystemActivity(ecosystemId: ID!, after: String): EcosystemEvent! @auth
+  ecosystemActivity(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+    "An event cursor (` + "`" + `EcosystemEvent.cursor` + "`" + `) to resume after; null to start live."
+    after: String
+  ): EcosystemEvent! @auth
   "Relationship changes in an ecosystem; with ` + "`" + `after` + "`" + ` (an event cursor), first those after it."
-  relationshipChanged(ecosystemId: ID!, after: String): RelationshipChangedEvent! @auth
+  relationshipChanged(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+    "An event cursor to resume after; null to start live."
+    after: String
+  ): RelationshipChangedEvent! @auth
 }
 `, BuiltIn: false},
-	{Name: "../schema/memories.graphqls", Input: `enum MemoryType {
+	{Name: "../schema/memories.graphqls", Input: `"What kind of thing a memory is."
+enum MemoryType {
   "Something the character saw or was told."
   OBSERVATION
   "Something said in a conversation."
@@ -5234,15 +5657,21 @@ extend type Subscription {
 
 "One thing a character remembers."
 type Memory implements Node {
+  "Global id."
   id: ID!
+  "The character who remembers it."
   character: Character!
+  "1 to 10000 characters."
   content: String!
+  "What kind of memory it is."
   type: MemoryType!
   "0..1: how much the memory matters to the character."
   importance: Float!
+  "When it was created."
   createdAt: Time!
   "Recall counts recency from here."
   lastAccessedAt: Time!
+  "How many times recall has returned it."
   accessCount: Int!
   "The document the memory was drawn from, if any."
   sourceDocument: Document
@@ -5252,36 +5681,53 @@ type Memory implements Node {
 
 "A recalled memory with its score: the weighted sum of its recency, importance and relevance, each normalised to 0..1 over the candidates."
 type ScoredMemory {
+  "The memory."
   memory: Memory!
+  "The weighted sum of recency, importance and relevance."
   score: Float!
+  "How recently the memory was accessed, normalised to 0..1 (newest 1)."
   recency: Float!
+  "The memory's importance, normalised to 0..1."
   importance: Float!
+  "Similarity to the query, normalised to 0..1."
   relevance: Float!
   "Cosine similarity of the memory to the query, before normalisation."
   similarity: Float!
 }
 
+"A page of memories."
 type MemoryConnection {
+  "The items of the page, each with its cursor."
   edges: [MemoryEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Memory!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A memory in a page, with its cursor."
 type MemoryEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Memory!
 }
 
+"A new memory."
 input AddMemoryInput {
   "1 to 10000 characters."
   content: String!
+  "What kind of memory it is."
   type: MemoryType!
   "0..1; left out, it is scored from the type and the text."
   importance: Float
 }
 
+"Narrows a list of memories; fields left out do not filter."
 input MemoryFilter {
+  "Only memories of these types."
   types: [MemoryType!]
   "Only memories created at or after this moment."
   since: Time
@@ -5289,64 +5735,129 @@ input MemoryFilter {
 
 "Weights of recall's three parts (each at least 0, not all 0). Left out: 1, 1, 1."
 input RecallWeights {
+  "Weight of recency, at least 0."
   recency: Float = 1
+  "Weight of importance, at least 0."
   importance: Float = 1
+  "Weight of relevance to the query, at least 0."
   relevance: Float = 1
 }
 
 extend type Character {
   "Memories, newest first."
-  memories(filter: MemoryFilter, first: Int = 20, after: String): MemoryConnection!
+  memories(
+    "Narrows the list; null lists everything."
+    filter: MemoryFilter
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): MemoryConnection!
 }
 
 extend type Query {
-  memory(id: ID!): Memory @auth
+  "A memory by id; null when not found."
+  memory(
+    "Global id."
+    id: ID!
+  ): Memory @auth
   "The memories of a character that matter most for a query (topK 1..100), marked as accessed."
-  recall(characterId: ID!, query: String!, topK: Int = 10, weights: RecallWeights): [ScoredMemory!]! @auth
+  recall(
+    "Global id of the character."
+    characterId: ID!
+    "What to remember, 1 to 10000 characters."
+    query: String!
+    "How many memories, 1..100."
+    topK: Int = 10
+    "How much recency, importance and relevance count; null: 1, 1, 1."
+    weights: RecallWeights
+  ): [ScoredMemory!]! @auth
   "The memories of a whole ecosystem nearest in meaning to a query (topK 1..100)."
-  searchMemories(ecosystemId: ID!, query: String!, topK: Int = 10): [ScoredMemory!]! @auth
+  searchMemories(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+    "What to look for, 1 to 10000 characters."
+    query: String!
+    "How many memories, 1..100."
+    topK: Int = 10
+  ): [ScoredMemory!]! @auth
 }
 
 extend type Mutation {
-  addMemory(characterId: ID!, input: AddMemoryInput!): Memory! @auth
+  "Adds a memory to a character (it is embedded for recall)."
+  addMemory(
+    "Global id of the character."
+    characterId: ID!
+    "The memory."
+    input: AddMemoryInput!
+  ): Memory! @auth
   "Adds up to 10000 memories at once (an import); returns how many were stored."
-  addMemories(characterId: ID!, input: [AddMemoryInput!]!): Int! @auth
+  addMemories(
+    "Global id of the character."
+    characterId: ID!
+    "The memories, at most 10000."
+    input: [AddMemoryInput!]!
+  ): Int! @auth
   "Returns the deleted id."
-  forgetMemory(id: ID!): ID! @auth
+  forgetMemory(
+    "Global id."
+    id: ID!
+  ): ID! @auth
 }
 `, BuiltIn: false},
-	{Name: "../schema/relationships.graphqls", Input: `enum RelationshipType {
+	{Name: "../schema/relationships.graphqls", Input: `"The kind of bond a relationship is."
+enum RelationshipType {
+  "Friends."
   FRIEND
+  "Rivals."
   RIVAL
+  "A romance."
   ROMANCE
+  "Allies."
   ALLY
+  "Family."
   FAMILY
+  "A mentor (from) and their pupil (to)."
   MENTOR
+  "Enemies."
   ENEMY
+  "Acquaintances."
   ACQUAINTANCE
 }
 
+"Which relationships of a character: its own towards others, others towards it, or both."
 enum RelationshipDirection {
   "Relationships the character has towards others."
   OUTGOING
   "Relationships others have towards the character."
   INCOMING
+  "Both ways."
   BOTH
 }
 
+"What happened to a relationship."
 enum RelationshipChangeKind {
+  "Created."
   CREATED
+  "Values set (updateRelationship)."
   UPDATED
+  "Values moved by deltas (adjustRelationship, or a scene)."
   ADJUSTED
+  "Deleted."
   DELETED
 }
 
 "How one character (` + "`" + `from` + "`" + `) stands towards another (` + "`" + `to` + "`" + `). Directed: the way back is another relationship."
 type Relationship implements Node {
+  "Global id."
   id: ID!
+  "The ecosystem of both characters."
   ecosystem: Ecosystem!
+  "The character who feels this way."
   from: Character!
+  "The character the feeling is about."
   to: Character!
+  "The kind of bond."
   type: RelationshipType!
   "A free word for the bond, e.g. ` + "`" + `sister` + "`" + `."
   label: String
@@ -5356,28 +5867,42 @@ type Relationship implements Node {
   trust: Float!
   "0..1: how well ` + "`" + `from` + "`" + ` knows ` + "`" + `to` + "`" + `."
   familiarity: Float!
+  "Free notes, at most 5000 characters."
   notes: String!
   "When the bond began, in the story's time."
   since: Time
+  "When it was created."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
   "Every change, newest first."
-  history(first: Int = 20, after: String): RelationshipChangeConnection!
+  history(
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): RelationshipChangeConnection!
 }
 
 "The three numbers of a relationship; in a change, a number not involved is null."
 type RelationshipValues {
+  "-1..1; null when not involved."
   strength: Float
+  "0..1; null when not involved."
   trust: Float
+  "0..1; null when not involved."
   familiarity: Float
 }
 
 "One change of a relationship."
 type RelationshipChange {
+  "What happened: created, set (UPDATED), adjusted by deltas (ADJUSTED) or deleted."
   kind: RelationshipChangeKind!
   "Values after the change (for DELETED, the values deleted)."
   strength: Float!
+  "0..1, after the change."
   trust: Float!
+  "0..1, after the change."
   familiarity: Float!
   "Values before the change; null for CREATED."
   previous: RelationshipValues
@@ -5385,35 +5910,53 @@ type RelationshipChange {
   delta: RelationshipValues
   "Whether a value hit the end of its range and was cut."
   clamped: Boolean!
+  "Why, as given to adjustRelationship or by the scene (at most 1000 characters); null when none."
   cause: String
   "What made the change: ` + "`" + `user` + "`" + ` (see causedBy), ` + "`" + `scene` + "`" + ` (see line) or ` + "`" + `engine` + "`" + `."
   actor: String!
   "The user who made the change; null when the engine did, or the account is gone."
   causedBy: User
+  "When the change was made."
   at: Time!
 }
 
+"A page of relationships."
 type RelationshipConnection {
+  "The items of the page, each with its cursor."
   edges: [RelationshipEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Relationship!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A relationship in a page, with its cursor."
 type RelationshipEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Relationship!
 }
 
+"A page of relationship changes."
 type RelationshipChangeConnection {
+  "The items of the page, each with its cursor."
   edges: [RelationshipChangeEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [RelationshipChange!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A relationship change in a page, with its cursor."
 type RelationshipChangeEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: RelationshipChange!
 }
 
@@ -5421,7 +5964,9 @@ type RelationshipChangeEdge {
 type MapNode {
   "The character's id."
   id: ID!
+  "The character's name."
   name: String!
+  "The character's current emotion."
   emotion: String!
   "How many of the map's relationships touch the character, either way."
   degree: Int!
@@ -5431,18 +5976,27 @@ type MapNode {
 type MapEdge {
   "The relationship's id."
   id: ID!
+  "Id of the character who feels this way."
   from: ID!
+  "Id of the character it is about."
   to: ID!
+  "The kind of bond."
   type: RelationshipType!
+  "A free word for the bond; null when none."
   label: String
+  "-1..1."
   strength: Float!
+  "0..1."
   trust: Float!
+  "0..1."
   familiarity: Float!
 }
 
 "Nodes and edges ready for a force-directed graph."
 type RelationshipMap {
+  "The characters drawn."
   nodes: [MapNode!]!
+  "The relationships drawn, between characters of ` + "`" + `nodes` + "`" + `."
   edges: [MapEdge!]!
   """
   The same edges as parallel columns, the compact form for big maps (WebGL renderers
@@ -5456,19 +6010,25 @@ type RelationshipMap {
 
 "A map's edges, column by column."
 type MapEdgeColumns {
+  "Each edge's relationship id."
   ids: [ID!]!
   "Index in ` + "`" + `nodes` + "`" + ` of each edge's ` + "`" + `from` + "`" + ` character."
   from: [Int!]!
   "Index in ` + "`" + `nodes` + "`" + ` of each edge's ` + "`" + `to` + "`" + ` character."
   to: [Int!]!
+  "Each edge's type."
   types: [RelationshipType!]!
+  "Each edge's strength, -1..1."
   strength: [Float!]!
+  "Each edge's trust, 0..1."
   trust: [Float!]!
+  "Each edge's familiarity, 0..1."
   familiarity: [Float!]!
 }
 
 "A character within reach of another."
 type Neighbor {
+  "The character within reach."
   character: Character!
   "How many relationships away, either direction."
   distance: Int!
@@ -5486,9 +6046,13 @@ type RelationshipPath {
   cost: Float!
 }
 
+"A new relationship, from one character towards another."
 input CreateRelationshipInput {
+  "The character who feels this way."
   fromId: ID!
+  "The character it is about: another one of the same ecosystem."
   toId: ID!
+  "The kind of bond."
   type: RelationshipType!
   "At most 100 characters."
   label: String
@@ -5500,66 +6064,146 @@ input CreateRelationshipInput {
   familiarity: Float
   "At most 5000 characters."
   notes: String
+  "When the bond began, in the story's time; null when unknown."
   since: Time
 }
 
 "Absolute values; fields left out keep their value."
 input UpdateRelationshipInput {
+  "The kind of bond."
   type: RelationshipType
+  "At most 100 characters."
   label: String
+  "-1..1."
   strength: Float
+  "0..1."
   trust: Float
+  "0..1."
   familiarity: Float
+  "At most 5000 characters."
   notes: String
+  "When the bond began, in the story's time."
   since: Time
 }
 
 "Amounts to add; results are clamped to each range."
 input RelationshipDelta {
+  "Added to strength; the result is clamped to -1..1."
   strength: Float
+  "Added to trust; the result is clamped to 0..1."
   trust: Float
+  "Added to familiarity; the result is clamped to 0..1."
   familiarity: Float
 }
 
+"Narrows a character's relationships; fields left out do not filter."
 input RelationshipFilter {
+  "Only relationships of these types."
   types: [RelationshipType!]
+  "Which way round, seen from the character; default BOTH."
   direction: RelationshipDirection = BOTH
+  "Only relationships at least this strong (-1..1)."
   minStrength: Float
+  "Only relationships at most this strong (-1..1)."
   maxStrength: Float
 }
 
+"Narrows a relationship map; fields left out do not filter."
 input RelationshipMapFilter {
+  "Only relationships of these types."
   types: [RelationshipType!]
+  "Only relationships at least this strong (-1..1)."
   minStrength: Float
   "Only these characters, and the relationships among them (at most 1000)."
   characterIds: [ID!]
 }
 
 extend type Character {
-  relationships(filter: RelationshipFilter, first: Int = 20, after: String): RelationshipConnection!
+  "The character's relationships, oldest first."
+  relationships(
+    "Narrows the list; null lists everything."
+    filter: RelationshipFilter
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): RelationshipConnection!
   "Characters within depth (1..3) relationships, nearest first."
-  neighbors(depth: Int = 1): [Neighbor!]!
+  neighbors(
+    "How many relationships away, 1..3."
+    depth: Int = 1
+  ): [Neighbor!]!
 }
 
 extend type Query {
-  relationship(id: ID!): Relationship @auth
+  "A relationship by id; null when not found."
+  relationship(
+    "Global id."
+    id: ID!
+  ): Relationship @auth
   "The relationships from a to b and from b to a."
-  relationshipBetween(a: ID!, b: ID!): [Relationship!]! @auth
+  relationshipBetween(
+    "Global id of one character."
+    a: ID!
+    "Global id of the other character."
+    b: ID!
+  ): [Relationship!]! @auth
   "The ecosystem's relationships as a graph; with asOf, as they stood then."
-  relationshipMap(ecosystemId: ID!, filter: RelationshipMapFilter, asOf: Time): RelationshipMap! @auth
+  relationshipMap(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+    "Narrows the list; null lists everything."
+    filter: RelationshipMapFilter
+    "Draw the map as it stood at this moment (not in the future, not before the ecosystem existed); null for now."
+    asOf: Time
+  ): RelationshipMap! @auth
   "Characters within depth (1..3) relationships of a character, nearest first."
-  neighbors(characterId: ID!, depth: Int = 1): [Neighbor!]! @auth
+  neighbors(
+    "Global id of the character."
+    characterId: ID!
+    "How many relationships away, 1..3."
+    depth: Int = 1
+  ): [Neighbor!]! @auth
   "The shortest chain of relationships between two characters (maxDepth 1..6); weighted prefers strong bonds."
-  shortestPath(fromId: ID!, toId: ID!, maxDepth: Int = 6, weighted: Boolean = false): RelationshipPath! @auth
+  shortestPath(
+    "Global id of the first character."
+    fromId: ID!
+    "Global id of the last character."
+    toId: ID!
+    "The longest chain considered, 1..6 relationships."
+    maxDepth: Int = 6
+    "True: the path of least cost, through strong bonds; false: the fewest relationships."
+    weighted: Boolean = false
+  ): RelationshipPath! @auth
 }
 
 extend type Mutation {
-  createRelationship(input: CreateRelationshipInput!): Relationship! @auth
-  updateRelationship(id: ID!, input: UpdateRelationshipInput!): Relationship! @auth
+  "Creates a relationship from one character towards another."
+  createRelationship(
+    "The values."
+    input: CreateRelationshipInput!
+  ): Relationship! @auth
+  "Sets a relationship's values; fields left out keep their value."
+  updateRelationship(
+    "Global id."
+    id: ID!
+    "The values."
+    input: UpdateRelationshipInput!
+  ): Relationship! @auth
   "Adds deltas to the current values (clamped to range), atomically; cause is kept in the history."
-  adjustRelationship(id: ID!, delta: RelationshipDelta!, cause: String): Relationship! @auth
+  adjustRelationship(
+    "Global id."
+    id: ID!
+    "Amounts to add; at least one, each finite."
+    delta: RelationshipDelta!
+    "Why, at most 1000 characters; kept in the history."
+    cause: String
+  ): Relationship! @auth
   "Returns the deleted id. Its history is kept for maps of the past."
-  deleteRelationship(id: ID!): ID! @auth
+  deleteRelationship(
+    "Global id."
+    id: ID!
+  ): ID! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/scenes.graphqls", Input: `"""
@@ -5568,7 +6212,9 @@ goals and secrets, and how it runs. Run it with ` + "`" + `runScenario` + "`" + 
 ` + "`" + `shareScenario` + "`" + ` (a read-only code) or ` + "`" + `exportScenario` + "`" + ` (a portable JSON document).
 """
 type Scenario implements Node {
+  "Global id."
   id: ID!
+  "The ecosystem whose characters play it."
   ecosystem: Ecosystem!
   "1 to 200 characters, e.g. \"The letter\"."
   title: String!
@@ -5588,12 +6234,15 @@ type Scenario implements Node {
   paceMs: Int!
   "The read-only share code, if the scenario is shared."
   shareCode: String
+  "When it was created."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
 }
 
 "A character's part in a scenario."
 type ScenarioRole {
+  "The character playing the part."
   character: Character!
   "E.g. \"the accused\" (at most 200 characters)."
   role: String!
@@ -5609,33 +6258,53 @@ type ScenarioRole {
   maySpeak: Boolean!
 }
 
+"A page of scenarios."
 type ScenarioConnection {
+  "The items of the page, each with its cursor."
   edges: [ScenarioEdge!]!
+  "The items of the page (the same as ` + "`" + `edges.node` + "`" + `)."
   nodes: [Scenario!]!
+  "Where the page starts and ends."
   pageInfo: PageInfo!
+  "How many items the list holds in all, over every page."
   totalCount: Int!
 }
 
+"A scenario in a page, with its cursor."
 type ScenarioEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Scenario!
 }
 
+"A character's part in a scenario."
 input ScenarioRoleInput {
   "A character of the scenario's ecosystem."
   characterId: ID!
+  "At most 200 characters."
   role: String = ""
+  "At most 1000 characters."
   goal: String = ""
+  "At most 2000 characters; see ` + "`" + `ScenarioRole.secret` + "`" + `."
   secret: String = ""
+  "False: present and remembering, but never takes a turn."
   maySpeak: Boolean = true
 }
 
+"A new scenario."
 input CreateScenarioInput {
+  "The ecosystem (one of yours) whose characters play it."
   ecosystemId: ID!
+  "1 to 200 characters."
   title: String!
+  "At most 500 characters."
   setting: String = ""
+  "At most 100 characters."
   mood: String = ""
+  "At most 5000 characters."
   premise: String = ""
+  "The narrator's first line, at most 5000 characters; empty: none."
   opening: String = ""
   "2 to 50 characters of the ecosystem, each once."
   cast: [ScenarioRoleInput!]!
@@ -5647,13 +6316,21 @@ input CreateScenarioInput {
 
 "Fields left out keep their value; ` + "`" + `cast` + "`" + `, when given, replaces the cast."
 input UpdateScenarioInput {
+  "1 to 200 characters."
   title: String
+  "At most 500 characters."
   setting: String
+  "At most 100 characters."
   mood: String
+  "At most 5000 characters."
   premise: String
+  "At most 5000 characters."
   opening: String
+  "Replaces the cast: 2 to 50 characters of the ecosystem, each once."
   cast: [ScenarioRoleInput!]
+  "1..10000."
   maxTurns: Int
+  "0..600000 milliseconds."
   paceMs: Int
 }
 
@@ -5665,6 +6342,7 @@ enum SceneMode {
   PARTICIPATE
 }
 
+"How to run a scene; fields left out take the scenario's settings."
 input RunScenarioInput {
   "Makes the offline storyteller's choices (who speaks, what is said) repeatable; default random. 0..2147483647."
   seed: Int
@@ -5672,6 +6350,7 @@ input RunScenarioInput {
   maxTurns: Int
   "Overrides the scenario's paceMs (0..600000)."
   paceMs: Int
+  "Whether the user watches (OBSERVE, the default) or takes part."
   mode: SceneMode = OBSERVE
   "A character of the ecosystem, not in the cast, that the user speaks as in PARTICIPATE mode."
   standInId: ID
@@ -5695,22 +6374,33 @@ a chance of 0.55 + 0.35 × |strength| of its bond with them; otherwise someone p
 drawn by the strength of its feelings and familiarity.
 """
 type Scene {
+  "The SCENE conversation holding its lines."
   conversation: Conversation!
   "The scenario it was started from; null once that is deleted."
   scenario: Scenario
+  "ACTIVE while it runs, PAUSED, or ENDED."
   status: ConversationStatus!
+  "Whether the user watches or takes part."
   mode: SceneMode!
   "The last turn written (0 before the first line)."
   turn: Int!
+  "The turn after which it ends by itself (1..10000)."
   maxTurns: Int!
+  "Milliseconds between two turns (0..600000)."
   paceMs: Int!
+  "Seeds the storyteller's choices (0..2147483647): the same seed replays them."
   seed: Int!
+  "Where it happens, from the scenario."
   setting: String!
+  "Its mood, from the scenario."
   mood: String!
+  "What it is about, from the scenario."
   premise: String!
   "The cast with their parts (secrets included: the scene is the viewer's)."
   cast: [ScenarioRole!]!
+  "Who spoke the last turn; null before the first."
   lastSpeaker: Character
+  "When the last turn was written; null before the first."
   lastTurnAt: Time
   "Director's instructions not yet followed, oldest first."
   pendingDirections: [SceneDirection!]!
@@ -5718,15 +6408,23 @@ type Scene {
 
 "A director's instruction to a character, followed by its next line."
 type SceneDirection {
+  "The character directed."
   character: Character!
+  "The instruction, 1 to 1000 characters."
   instruction: String!
+  "When it was given."
   createdAt: Time!
 }
 
+"What changed in a scene."
 enum SceneChangeKind {
+  "The scene started."
   STARTED
+  "The scene was paused."
   PAUSED
+  "The scene was resumed."
   RESUMED
+  "The scene ended."
   ENDED
   "One turn was run while paused."
   STEPPED
@@ -5740,19 +6438,29 @@ enum SceneChangeKind {
 
 "A change of a scene's state, in its ecosystem's stream."
 type SceneActivity {
+  "What changed."
   kind: SceneChangeKind!
+  "Id of the scene's conversation."
   conversationId: ID!
+  "The scene now; null once deleted."
   scene: Scene
+  "The status after the change."
   status: ConversationStatus!
+  "The last turn written after the change."
   turn: Int!
+  "Milliseconds between turns after the change."
   paceMs: Int!
+  "The mode after the change."
   mode: SceneMode!
+  "Who spoke (TURN); else null."
   speaker: Character
+  "Whom the speaker addressed (TURN); else null."
   addressee: Character
   "Why the speaker was chosen, e.g. \"addressed\", \"directed\", \"bond\", \"talkative\"."
   reason: String
   "The character directed (DIRECTED)."
   character: Character
+  "The instruction given (DIRECTED); else null."
   instruction: String
 }
 
@@ -5760,6 +6468,7 @@ type SceneActivity {
 type SceneEvent {
   "Pass it as ` + "`" + `after` + "`" + ` to resume from this event (an ecosystem event cursor)."
   cursor: String!
+  "When it happened."
   at: Time!
   "The line, for message events."
   message: Message
@@ -5771,11 +6480,15 @@ type SceneEvent {
 type Mood {
   "The most common emotion (neutral when nobody is active)."
   dominant: String!
+  "Each emotion of the active characters, with how many feel it."
   distribution: [EmotionShare!]!
 }
 
+"How many active characters feel an emotion."
 type EmotionShare {
+  "An emotion, e.g. joy."
   emotion: String!
+  "Active characters feeling it."
   count: Int!
   "0..1 of the active characters."
   share: Float!
@@ -5790,21 +6503,29 @@ ROMANCE; allied for ALLY; bonding for FRIEND and FAMILY; mentoring for MENTOR; g
 acquainted otherwise).
 """
 type ActivePair {
+  "The character whose feeling moved."
   a: Character!
+  "The character it is about."
   b: Character!
   "True when both directions moved (a <-> b); false: only a -> b."
   mutual: Boolean!
+  "What is happening between them, e.g. arguing, courting, bonding (see the type)."
   activity: String!
+  "The type of their relationship."
   type: RelationshipType!
   "The summed strength change of the pair's latest moves (−2..2)."
   strengthChange: Float!
+  "When the latest move happened."
   at: Time!
 }
 
 "An ecosystem's live state, for a dashboard."
 type Observatory {
+  "The ecosystem observed."
   ecosystem: Ecosystem!
+  "Characters with isActive true."
   activeCharacters: Int!
+  "Relationships in the ecosystem."
   relationships: Int!
   "ACTIVE conversations, direct and scenes."
   ongoingConversations: Int!
@@ -5812,11 +6533,13 @@ type Observatory {
   storyThreads: Int!
   "Mean social energy of the active characters, 0..1."
   energyLevel: Float!
+  "How the active characters feel."
   mood: Mood!
   "The pairs whose bonds moved most recently (at most 10)."
   activePairs: [ActivePair!]!
   "The latest lines of the ecosystem's scenes, newest first (at most 20)."
   feed: [Message!]!
+  "When this state was read."
   at: Time!
 }
 
@@ -5833,60 +6556,151 @@ extend type Message {
 }
 
 extend type Query {
-  scenario(id: ID!): Scenario @auth
+  "A scenario by id; null when not found."
+  scenario(
+    "Global id."
+    id: ID!
+  ): Scenario @auth
   "An ecosystem's scenarios, oldest first."
-  scenarios(ecosystemId: ID!, first: Int = 20, after: String): ScenarioConnection! @auth
+  scenarios(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+    "Page size, 1..100."
+    first: Int = 20
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page; null for the first page."
+    after: String
+  ): ScenarioConnection! @auth
   """
   A scenario as a portable JSON document: its words, run settings, and the cast referenced
   by name and description (with roles, goals and secrets), for ` + "`" + `importScenario` + "`" + `.
   """
-  exportScenario(id: ID!): JSON! @auth
+  exportScenario(
+    "Global id."
+    id: ID!
+  ): JSON! @auth
   "The portable document of a shared scenario, by its share code (anyone signed in)."
-  sharedScenario(code: String!): JSON! @auth
+  sharedScenario(
+    "The share code of a shared scenario."
+    code: String!
+  ): JSON! @auth
   "The scene of a conversation."
-  scene(conversationId: ID!): Scene @auth
+  scene(
+    "Global id of the conversation."
+    conversationId: ID!
+  ): Scene @auth
   "An ecosystem's live state."
-  observatory(ecosystemId: ID!): Observatory! @auth
+  observatory(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+  ): Observatory! @auth
 }
 
 extend type Mutation {
-  createScenario(input: CreateScenarioInput!): Scenario! @auth
-  updateScenario(id: ID!, input: UpdateScenarioInput!): Scenario! @auth
+  "Creates a scenario in one of your ecosystems."
+  createScenario(
+    "The values."
+    input: CreateScenarioInput!
+  ): Scenario! @auth
+  "Changes a scenario; fields left out keep their value."
+  updateScenario(
+    "Global id."
+    id: ID!
+    "The values."
+    input: UpdateScenarioInput!
+  ): Scenario! @auth
   "Deletes the scenario (scenes already run keep their lines). Returns the deleted id."
-  deleteScenario(id: ID!): ID! @auth
+  deleteScenario(
+    "Global id."
+    id: ID!
+  ): ID! @auth
   "Gives the scenario a read-only share code (the same one if it has one)."
-  shareScenario(id: ID!): Scenario! @auth
+  shareScenario(
+    "Global id."
+    id: ID!
+  ): Scenario! @auth
   "Takes the share code away."
-  unshareScenario(id: ID!): Scenario! @auth
+  unshareScenario(
+    "Global id."
+    id: ID!
+  ): Scenario! @auth
   """
   Imports a scenario into one of your ecosystems, from a document (` + "`" + `exportScenario` + "`" + `) or a
   share code: cast members are matched by name (case-insensitive), and the missing ones are
   created from the document's name and description.
   """
-  importScenario(ecosystemId: ID!, document: JSON, shareCode: String): Scenario! @auth
+  importScenario(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+    "A document from ` + "`" + `exportScenario` + "`" + `; give it or ` + "`" + `shareCode` + "`" + `."
+    document: JSON
+    "A share code; give it or ` + "`" + `document` + "`" + `."
+    shareCode: String
+  ): Scenario! @auth
   """
   Starts a scene of the scenario: a SCENE conversation in which the cast speaks on its own,
   turn after turn, until maxTurns, ` + "`" + `endScene` + "`" + `, or a pause.
   """
-  runScenario(id: ID!, input: RunScenarioInput): Scene! @auth
+  runScenario(
+    "Global id."
+    id: ID!
+    "How to run it; null for the scenario's settings."
+    input: RunScenarioInput
+  ): Scene! @auth
   "Stops the scene after the turn under way."
-  pauseScene(conversationId: ID!): Scene! @auth
-  resumeScene(conversationId: ID!): Scene! @auth
+  pauseScene(
+    "Global id of the conversation."
+    conversationId: ID!
+  ): Scene! @auth
+  "Resumes a paused scene: turns run again at its pace."
+  resumeScene(
+    "Global id of the conversation."
+    conversationId: ID!
+  ): Scene! @auth
   "Ends the scene for good."
-  endScene(conversationId: ID!): Scene! @auth
+  endScene(
+    "Global id of the conversation."
+    conversationId: ID!
+  ): Scene! @auth
   "Runs one turn of a paused scene."
-  stepScene(conversationId: ID!): Scene! @auth
+  stepScene(
+    "Global id of the conversation."
+    conversationId: ID!
+  ): Scene! @auth
   """
   A narrator's line (1..2000 characters), e.g. "A storm breaks over the garden": stored in the
   scene at once, remembered by every character present, and heard by the next speaker.
   """
-  narrate(conversationId: ID!, text: String!): Message! @auth
+  narrate(
+    "Global id of the conversation."
+    conversationId: ID!
+    "The narrator's line, 1 to 2000 characters."
+    text: String!
+  ): Message! @auth
   "An instruction (1..1000 characters) the character's next line follows; it also makes it likelier to speak next."
-  directCharacter(conversationId: ID!, characterId: ID!, instruction: String!): Scene! @auth
+  directCharacter(
+    "Global id of the conversation."
+    conversationId: ID!
+    "A character of the scene's cast."
+    characterId: ID!
+    "What to do, 1 to 1000 characters."
+    instruction: String!
+  ): Scene! @auth
   "Milliseconds between turns (0..600000), from the next turn."
-  setScenePace(conversationId: ID!, paceMs: Int!): Scene! @auth
+  setScenePace(
+    "Global id of the conversation."
+    conversationId: ID!
+    "Milliseconds between turns, 0..600000."
+    paceMs: Int!
+  ): Scene! @auth
   "Take part (PARTICIPATE, optionally as a stand-in character) or only watch (OBSERVE)."
-  setSceneMode(conversationId: ID!, mode: SceneMode!, standInId: ID): Scene! @auth
+  setSceneMode(
+    "Global id of the conversation."
+    conversationId: ID!
+    "OBSERVE or PARTICIPATE."
+    mode: SceneMode!
+    "A character of the ecosystem, not in the cast, to speak as; null for none."
+    standInId: ID
+  ): Scene! @auth
 }
 
 extend type Subscription {
@@ -5895,9 +6709,17 @@ extend type Subscription {
   resumed, ended, a turn's speaker, a direction); with ` + "`" + `after` + "`" + `, first those after it.
   Lines being written stream piece by piece on ` + "`" + `messageStream` + "`" + `.
   """
-  sceneUpdates(conversationId: ID!, after: String): SceneEvent! @auth
+  sceneUpdates(
+    "Global id of the conversation."
+    conversationId: ID!
+    "An event cursor (` + "`" + `SceneEvent.cursor` + "`" + `) to resume after; null to start live."
+    after: String
+  ): SceneEvent! @auth
   "An ecosystem's observatory, now and again whenever it changes (at most four times a second)."
-  observatory(ecosystemId: ID!): Observatory! @auth
+  observatory(
+    "Global id of the ecosystem (one of yours)."
+    ecosystemId: ID!
+  ): Observatory! @auth
 }
 
 extend type RelationshipChange {
@@ -5905,6 +6727,7 @@ extend type RelationshipChange {
   from: Character
   "The character it is about."
   to: Character
+  "The type of the relationship at the change."
   type: RelationshipType!
   "The scene's line that caused the change, if one did."
   line: Message
@@ -5915,9 +6738,9 @@ Ensemble: living casts of literary characters.
 
 Every object implements ` + "`" + `Node` + "`" + `; its ` + "`" + `id` + "`" + ` is opaque and global. Lists are Relay cursor
 connections: pass ` + "`" + `first` + "`" + ` (1..100, default 20) and the ` + "`" + `endCursor` + "`" + ` of the previous page
-as ` + "`" + `after` + "`" + `. Errors carry ` + "`" + `extensions.code` + "`" + `: BAD_USER_INPUT (with ` + "`" + `extensions.field` + "`" + `),
-UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE or INTERNAL, and
-` + "`" + `extensions.requestId` + "`" + `.
+as ` + "`" + `after` + "`" + `. Errors carry ` + "`" + `extensions.code` + "`" + `, e.g. BAD_USER_INPUT (with ` + "`" + `extensions.field` + "`" + `),
+BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, RATE_LIMITED
+or INTERNAL (the README lists them all), and ` + "`" + `extensions.requestId` + "`" + `.
 """
 schema {
   query: Query
@@ -5929,7 +6752,10 @@ schema {
 directive @auth on FIELD_DEFINITION | OBJECT
 
 "The field needs a signed-in user with this role."
-directive @hasRole(role: Role!) on FIELD_DEFINITION
+directive @hasRole(
+  "The role the signed-in user must have."
+  role: Role!
+) on FIELD_DEFINITION
 
 "An RFC 3339 date-time, e.g. 2026-11-27T09:30:00Z."
 scalar Time
@@ -5942,22 +6768,32 @@ scalar Upload
 
 "An object with a global, opaque id."
 interface Node {
+  "Global and opaque: pass it to ` + "`" + `node(id:)` + "`" + ` or to any argument taking this type's id."
   id: ID!
 }
 
 "Where a page of a connection starts and ends."
 type PageInfo {
+  "True when more items follow this page: pass ` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` to read them."
   hasNextPage: Boolean!
+  "True when items precede this page."
   hasPreviousPage: Boolean!
+  "The cursor of the first item of the page; null when the page is empty."
   startCursor: String
+  "The cursor of the last item of the page, for the next page's ` + "`" + `after` + "`" + `; null when the page is empty."
   endCursor: String
 }
 
+"Reads. Every list is a cursor connection (` + "`" + `first` + "`" + ` 1..100, default 20; ` + "`" + `after` + "`" + ` a cursor of the same list)."
 type Query {
   "Any object by its global id. Another user's object is not found."
-  node(id: ID!): Node @auth
+  node(
+    "A global id, as any object's ` + "`" + `id` + "`" + ` field returns it."
+    id: ID!
+  ): Node @auth
 }
 
+"Writes. Each mutation runs in one transaction: a refused one changes nothing."
 type Mutation
 
 """
@@ -13996,15 +14832,15 @@ func (ec *executionContext) _MemoryActivity_op(ctx context.Context, field graphq
 			return obj.Op, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeOp) graphql.Marshaler {
+			return ec.marshalNChangeOp2githubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐChangeOp(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_MemoryActivity_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MemoryActivity", field, false, false, "String")
+	return graphql.NewScalarFieldContext("MemoryActivity", field, false, false, "ChangeOp")
 }
 
 func (ec *executionContext) _MemoryActivity_characterId(ctx context.Context, field graphql.CollectedField, obj *model.MemoryActivity) (ret graphql.Marshaler) {

@@ -76,7 +76,13 @@ func activityOf(e events.Event) (model.Activity, bool) {
 		if json.Unmarshal(e.Payload, &p) != nil {
 			return nil, false
 		}
-		a := &model.MemoryActivity{Op: p.Op, CharacterID: p.CharacterID, Count: max(p.Count, 1)}
+		// The op is an enum shared with the other members of Activity, so that a client
+		// may select it on all of them; an op it does not know would break the response.
+		op := model.ChangeOp(p.Op)
+		if !op.IsValid() {
+			return nil, false
+		}
+		a := &model.MemoryActivity{Op: op, CharacterID: p.CharacterID, Count: max(p.Count, 1)}
 		if p.ID != uuid.Nil {
 			id := p.ID
 			a.MemoryID = &id

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,12 +38,7 @@ func TestGraphQLWSClientAcrossInstancesAndRestarts(t *testing.T) {
 		t.Fatalf("e2e/node_modules/graphql-ws is missing (%v): run `npm ci --prefix e2e` first", err)
 	}
 	env := testkit.RedisEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
+	addr := testkit.FreeAddr(t)
 	dbURL := testkit.DatabaseURL(t)
 	a := testkit.NewServerAt(t, addr, dbURL, env...)
 	b := testkit.NewServerOn(t, dbURL, env...)

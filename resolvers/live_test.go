@@ -3,7 +3,6 @@ package resolvers_test
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -486,12 +485,7 @@ func TestLLMFailuresBecomeSystemMessages(t *testing.T) {
 		_ = conn.Close()
 	}))
 	defer cut.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + ln.Addr().String() + "/v1"
-	_ = ln.Close()
+	down := "http://" + testkit.FreeAddr(t) + "/v1"
 	for name, url := range map[string]string{"down": down, "cut off mid-stream": cut.URL + "/v1"} {
 		t.Run(name, func(t *testing.T) {
 			srv := testkit.NewServer(t, "LLM_BASE_URL="+url, "LLM_MODEL=test-model", "LLM_MAX_RETRIES=0")

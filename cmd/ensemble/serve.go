@@ -145,8 +145,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// Shutdown closes the listener before it calls this, so clients told to reconnect
+	// find the next instance rather than this one.
+	streamsEnded := make(chan error, 1)
+	srv.RegisterOnShutdown(func() { streamsEnded <- a.Streams.End(shutCtx) })
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-streamsEnded; err != nil {
+		logger.Warn("live streams did not all close", "error", err)
 	}
 	if err := a.Stop(shutCtx); err != nil {
 		logger.Warn("background work did not stop cleanly", "error", err)

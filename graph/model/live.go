@@ -113,7 +113,7 @@ type CharacterActivity struct {
 
 // MemoryActivity is a memory.changed event.
 type MemoryActivity struct {
-	Op          string
+	Op          ChangeOp
 	MemoryID    *uuid.UUID
 	CharacterID uuid.UUID
 	Count       int

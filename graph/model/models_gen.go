@@ -19,10 +19,12 @@ import (
 	"github.com/literaryai/ensemble/internal/scenes"
 )
 
+// A new memory.
 type AddMemoryInput struct {
 	// 1 to 10000 characters.
-	Content string        `json:"content"`
-	Type    memories.Type `json:"type"`
+	Content string `json:"content"`
+	// What kind of memory it is.
+	Type memories.Type `json:"type"`
 	// 0..1; left out, it is scored from the type and the text.
 	Importance *float64 `json:"importance,omitempty"`
 }
@@ -35,16 +37,21 @@ type AuthPayload struct {
 	AccessToken string `json:"accessToken"`
 	// Single use: every refresh returns a new one, and reusing an old one ends the whole session, its access tokens included.
 	RefreshToken string `json:"refreshToken"`
-	// When the access token expires.
-	ExpiresAt time.Time  `json:"expiresAt"`
-	User      *auth.User `json:"user"`
+	// When the access token expires (ACCESS_TOKEN_EXPIRE_MINUTES after issue, 30 minutes by default).
+	ExpiresAt time.Time `json:"expiresAt"`
+	// The signed-in user.
+	User *auth.User `json:"user"`
 }
 
 // A quotation, attributed to its speaker where the text allows.
 type BookQuote struct {
-	Span      *analysis.Span      `json:"span"`
-	Text      string              `json:"text"`
-	Speaker   *analysis.Character `json:"speaker,omitempty"`
+	// The quoted text, quote marks excluded.
+	Span *analysis.Span `json:"span"`
+	// The quoted words.
+	Text string `json:"text"`
+	// Who says it; null when unknown.
+	Speaker *analysis.Character `json:"speaker,omitempty"`
+	// Whom it is said to; null when unknown.
 	Addressee *analysis.Character `json:"addressee,omitempty"`
 	// 0..1.
 	Confidence float64 `json:"confidence"`
@@ -52,7 +59,9 @@ type BookQuote struct {
 	Method string `json:"method"`
 }
 
+// A page of quotations.
 type BookQuotePage struct {
+	// The quotes of the page, in text order.
 	Quotes []*BookQuote `json:"quotes"`
 	// Quotes matching the filter, in all.
 	TotalCount int `json:"totalCount"`
@@ -60,7 +69,9 @@ type BookQuotePage struct {
 
 // Two characters who appear or talk together.
 type BookRelationship struct {
+	// One character.
 	A *analysis.Character `json:"a"`
+	// The other character.
 	B *analysis.Character `json:"b"`
 	// 0..1, relative to the book's strongest pair.
 	Weight float64 `json:"weight"`
@@ -74,6 +85,7 @@ type BookRelationship struct {
 	Evidence []*analysis.Span `json:"evidence"`
 }
 
+// Which characters of a book createCastFromDocument makes.
 type CastOptions struct {
 	// How many characters to create, most mentioned first (1..100, default 20).
 	MaxCharacters *int `json:"maxCharacters,omitempty"`
@@ -81,46 +93,65 @@ type CastOptions struct {
 	MinMentions *int `json:"minMentions,omitempty"`
 }
 
+// What createCastFromDocument made.
 type CastResult struct {
 	// The cast, most mentioned first: new characters and ones made from this book before.
 	Characters []*characters.Character `json:"characters"`
-	Created    int                     `json:"created"`
+	// Characters created by this call.
+	Created int `json:"created"`
 	// Characters this ecosystem already had from the book (not made twice).
-	Existing             int `json:"existing"`
+	Existing int `json:"existing"`
+	// Relationships created by this call.
 	RelationshipsCreated int `json:"relationshipsCreated"`
-	MemoriesCreated      int `json:"memoriesCreated"`
+	// Memories created by this call.
+	MemoriesCreated int `json:"memoriesCreated"`
 }
 
+// Narrows a list of characters; fields left out do not filter.
 type CharacterFilter struct {
+	// Only characters of this ecosystem.
 	EcosystemID *string `json:"ecosystemId,omitempty"`
-	IsActive    *bool   `json:"isActive,omitempty"`
+	// Only active (true) or inactive (false) characters.
+	IsActive *bool `json:"isActive,omitempty"`
 	// Case-insensitive substring of the name.
 	Search *string `json:"search,omitempty"`
 }
 
+// What chat returns: your message and the reply.
 type ChatPayload struct {
+	// Your message, stored.
 	Message *conversations.Message `json:"message"`
 	// The character's reply, or a SYSTEM message saying why there is none.
-	Reply        *conversations.Message      `json:"reply"`
+	Reply *conversations.Message `json:"reply"`
+	// The conversation the messages are in.
 	Conversation *conversations.Conversation `json:"conversation"`
 }
 
+// Narrows a list of conversations; fields left out do not filter.
 type ConversationFilter struct {
+	// Only conversations of this ecosystem.
 	EcosystemID *string `json:"ecosystemId,omitempty"`
 	// Conversations this character takes part in.
-	CharacterID *string               `json:"characterId,omitempty"`
-	Status      *conversations.Status `json:"status,omitempty"`
+	CharacterID *string `json:"characterId,omitempty"`
+	// Only conversations in this status.
+	Status *conversations.Status `json:"status,omitempty"`
 }
 
+// A new character.
 type CreateCharacterInput struct {
+	// The ecosystem the character joins (one of yours).
 	EcosystemID string `json:"ecosystemId"`
 	// 1 to 255 characters.
-	Name          string  `json:"name"`
-	Description   *string `json:"description,omitempty"`
-	Backstory     *string `json:"backstory,omitempty"`
+	Name string `json:"name"`
+	// At most 10000 characters; default empty.
+	Description *string `json:"description,omitempty"`
+	// At most 20000 characters; default empty.
+	Backstory *string `json:"backstory,omitempty"`
+	// At most 2000 characters; default empty.
 	SpeakingStyle *string `json:"speakingStyle,omitempty"`
 	// At most 20 goals of at most 500 characters each.
-	Goals             []string                `json:"goals,omitempty"`
+	Goals []string `json:"goals,omitempty"`
+	// Traits left out are 0.5.
 	PersonalityTraits *PersonalityTraitsInput `json:"personalityTraits,omitempty"`
 	// 0..1, default 0.5.
 	AutonomyLevel *float64 `json:"autonomyLevel,omitempty"`
@@ -128,11 +159,13 @@ type CreateCharacterInput struct {
 	SocialEnergy *float64 `json:"socialEnergy,omitempty"`
 	// Default `neutral`.
 	CurrentEmotion *string `json:"currentEmotion,omitempty"`
-	IsActive       *bool   `json:"isActive,omitempty"`
+	// Default true.
+	IsActive *bool `json:"isActive,omitempty"`
 	// A JSON object.
 	CurrentContext any `json:"currentContext,omitempty"`
 }
 
+// A new ecosystem.
 type CreateEcosystemInput struct {
 	// 1 to 255 characters.
 	Name string `json:"name"`
@@ -140,10 +173,14 @@ type CreateEcosystemInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// A new relationship, from one character towards another.
 type CreateRelationshipInput struct {
-	FromID string             `json:"fromId"`
-	ToID   string             `json:"toId"`
-	Type   relationships.Type `json:"type"`
+	// The character who feels this way.
+	FromID string `json:"fromId"`
+	// The character it is about: another one of the same ecosystem.
+	ToID string `json:"toId"`
+	// The kind of bond.
+	Type relationships.Type `json:"type"`
 	// At most 100 characters.
 	Label *string `json:"label,omitempty"`
 	// -1..1, default 0.
@@ -153,17 +190,25 @@ type CreateRelationshipInput struct {
 	// 0..1, default 0.
 	Familiarity *float64 `json:"familiarity,omitempty"`
 	// At most 5000 characters.
-	Notes *string    `json:"notes,omitempty"`
+	Notes *string `json:"notes,omitempty"`
+	// When the bond began, in the story's time; null when unknown.
 	Since *time.Time `json:"since,omitempty"`
 }
 
+// A new scenario.
 type CreateScenarioInput struct {
-	EcosystemID string  `json:"ecosystemId"`
-	Title       string  `json:"title"`
-	Setting     *string `json:"setting,omitempty"`
-	Mood        *string `json:"mood,omitempty"`
-	Premise     *string `json:"premise,omitempty"`
-	Opening     *string `json:"opening,omitempty"`
+	// The ecosystem (one of yours) whose characters play it.
+	EcosystemID string `json:"ecosystemId"`
+	// 1 to 200 characters.
+	Title string `json:"title"`
+	// At most 500 characters.
+	Setting *string `json:"setting,omitempty"`
+	// At most 100 characters.
+	Mood *string `json:"mood,omitempty"`
+	// At most 5000 characters.
+	Premise *string `json:"premise,omitempty"`
+	// The narrator's first line, at most 5000 characters; empty: none.
+	Opening *string `json:"opening,omitempty"`
 	// 2 to 50 characters of the ecosystem, each once.
 	Cast []*ScenarioRoleInput `json:"cast"`
 	// 1..10000, default 30.
@@ -174,107 +219,149 @@ type CreateScenarioInput struct {
 
 // A step of a document's analysis.
 type DocumentAnalysisProgress struct {
-	Document *documents.Document      `json:"document"`
-	Status   documents.AnalysisStatus `json:"status"`
+	// The document analysed.
+	Document *documents.Document `json:"document"`
+	// Where the analysis stands.
+	Status documents.AnalysisStatus `json:"status"`
 	// reading, analysing or saving, while RUNNING.
 	Stage *string `json:"stage,omitempty"`
+	// Why it failed, when FAILED; else null.
 	Error *string `json:"error,omitempty"`
 }
 
+// A sign-in with a password.
 type LoginInput struct {
 	// A username or an email address.
-	Login    string `json:"login"`
+	Login string `json:"login"`
+	// The account's password. A wrong login or password answers UNAUTHENTICATED, without saying which.
 	Password string `json:"password"`
 }
 
+// Narrows a list of memories; fields left out do not filter.
 type MemoryFilter struct {
+	// Only memories of these types.
 	Types []memories.Type `json:"types,omitempty"`
 	// Only memories created at or after this moment.
 	Since *time.Time `json:"since,omitempty"`
 }
 
+// Writes. Each mutation runs in one transaction: a refused one changes nothing.
 type Mutation struct {
 }
 
 // Where a page of a connection starts and ends.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// True when more items follow this page: pass `endCursor` as `after` to read them.
+	HasNextPage bool `json:"hasNextPage"`
+	// True when items precede this page.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first item of the page; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last item of the page, for the next page's `after`; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // The Big Five personality traits, each 0..1; a trait left out is 0.5 on create and unchanged on update.
 type PersonalityTraitsInput struct {
-	Openness          *float64 `json:"openness,omitempty"`
+	// 0..1.
+	Openness *float64 `json:"openness,omitempty"`
+	// 0..1.
 	Conscientiousness *float64 `json:"conscientiousness,omitempty"`
-	Extraversion      *float64 `json:"extraversion,omitempty"`
-	Agreeableness     *float64 `json:"agreeableness,omitempty"`
-	Neuroticism       *float64 `json:"neuroticism,omitempty"`
+	// 0..1.
+	Extraversion *float64 `json:"extraversion,omitempty"`
+	// 0..1.
+	Agreeableness *float64 `json:"agreeableness,omitempty"`
+	// 0..1.
+	Neuroticism *float64 `json:"neuroticism,omitempty"`
 }
 
+// Reads. Every list is a cursor connection (`first` 1..100, default 20; `after` a cursor of the same list).
 type Query struct {
 }
 
 // Weights of recall's three parts (each at least 0, not all 0). Left out: 1, 1, 1.
 type RecallWeights struct {
-	Recency    *float64 `json:"recency,omitempty"`
+	// Weight of recency, at least 0.
+	Recency *float64 `json:"recency,omitempty"`
+	// Weight of importance, at least 0.
 	Importance *float64 `json:"importance,omitempty"`
-	Relevance  *float64 `json:"relevance,omitempty"`
+	// Weight of relevance to the query, at least 0.
+	Relevance *float64 `json:"relevance,omitempty"`
 }
 
+// A new account.
 type RegisterInput struct {
-	// 3 to 32 characters: letters, digits, `_`, `.` and `-`.
+	// 3 to 32 characters: letters, digits, `_`, `.` and `-`; not taken yet (else CONFLICT).
 	Username string `json:"username"`
-	Email    string `json:"email"`
-	// At least 10 characters.
+	// An email address such as ada@example.com, at most 254 characters; not taken yet (else CONFLICT).
+	Email string `json:"email"`
+	// 10 to 1024 characters.
 	Password string `json:"password"`
 }
 
 // Amounts to add; results are clamped to each range.
 type RelationshipDelta struct {
-	Strength    *float64 `json:"strength,omitempty"`
-	Trust       *float64 `json:"trust,omitempty"`
+	// Added to strength; the result is clamped to -1..1.
+	Strength *float64 `json:"strength,omitempty"`
+	// Added to trust; the result is clamped to 0..1.
+	Trust *float64 `json:"trust,omitempty"`
+	// Added to familiarity; the result is clamped to 0..1.
 	Familiarity *float64 `json:"familiarity,omitempty"`
 }
 
+// Narrows a character's relationships; fields left out do not filter.
 type RelationshipFilter struct {
-	Types       []relationships.Type     `json:"types,omitempty"`
-	Direction   *relationships.Direction `json:"direction,omitempty"`
-	MinStrength *float64                 `json:"minStrength,omitempty"`
-	MaxStrength *float64                 `json:"maxStrength,omitempty"`
+	// Only relationships of these types.
+	Types []relationships.Type `json:"types,omitempty"`
+	// Which way round, seen from the character; default BOTH.
+	Direction *relationships.Direction `json:"direction,omitempty"`
+	// Only relationships at least this strong (-1..1).
+	MinStrength *float64 `json:"minStrength,omitempty"`
+	// Only relationships at most this strong (-1..1).
+	MaxStrength *float64 `json:"maxStrength,omitempty"`
 }
 
+// Narrows a relationship map; fields left out do not filter.
 type RelationshipMapFilter struct {
-	Types       []relationships.Type `json:"types,omitempty"`
-	MinStrength *float64             `json:"minStrength,omitempty"`
+	// Only relationships of these types.
+	Types []relationships.Type `json:"types,omitempty"`
+	// Only relationships at least this strong (-1..1).
+	MinStrength *float64 `json:"minStrength,omitempty"`
 	// Only these characters, and the relationships among them (at most 1000).
 	CharacterIds []string `json:"characterIds,omitempty"`
 }
 
+// How to run a scene; fields left out take the scenario's settings.
 type RunScenarioInput struct {
 	// Makes the offline storyteller's choices (who speaks, what is said) repeatable; default random. 0..2147483647.
 	Seed *int `json:"seed,omitempty"`
 	// Overrides the scenario's maxTurns (1..10000).
 	MaxTurns *int `json:"maxTurns,omitempty"`
 	// Overrides the scenario's paceMs (0..600000).
-	PaceMs *int         `json:"paceMs,omitempty"`
-	Mode   *scenes.Mode `json:"mode,omitempty"`
+	PaceMs *int `json:"paceMs,omitempty"`
+	// Whether the user watches (OBSERVE, the default) or takes part.
+	Mode *scenes.Mode `json:"mode,omitempty"`
 	// A character of the ecosystem, not in the cast, that the user speaks as in PARTICIPATE mode.
 	StandInID *string `json:"standInId,omitempty"`
 	// The conversation's title; default the scenario's.
 	Title *string `json:"title,omitempty"`
 }
 
+// A character's part in a scenario.
 type ScenarioRoleInput struct {
 	// A character of the scenario's ecosystem.
-	CharacterID string  `json:"characterId"`
-	Role        *string `json:"role,omitempty"`
-	Goal        *string `json:"goal,omitempty"`
-	Secret      *string `json:"secret,omitempty"`
-	MaySpeak    *bool   `json:"maySpeak,omitempty"`
+	CharacterID string `json:"characterId"`
+	// At most 200 characters.
+	Role *string `json:"role,omitempty"`
+	// At most 1000 characters.
+	Goal *string `json:"goal,omitempty"`
+	// At most 2000 characters; see `ScenarioRole.secret`.
+	Secret *string `json:"secret,omitempty"`
+	// False: present and remembering, but never takes a turn.
+	MaySpeak *bool `json:"maySpeak,omitempty"`
 }
 
+// A user's message.
 type SendMessageInput struct {
 	// The conversation; or leave it out and give `characterId` to talk in your open direct conversation with that character (started if there is none).
 	ConversationID *string `json:"conversationId,omitempty"`
@@ -284,15 +371,20 @@ type SendMessageInput struct {
 	Content string `json:"content"`
 }
 
+// What sendMessage returns.
 type SendMessagePayload struct {
 	// Your message, stored. The reply streams on `messageStream` and arrives on `messageAdded`.
-	Message      *conversations.Message      `json:"message"`
+	Message *conversations.Message `json:"message"`
+	// The conversation the message went to (new if none was open).
 	Conversation *conversations.Conversation `json:"conversation"`
 }
 
+// A new conversation.
 type StartConversationInput struct {
-	EcosystemID string             `json:"ecosystemId"`
-	Kind        conversations.Kind `json:"kind"`
+	// The ecosystem (one of yours) whose characters take part.
+	EcosystemID string `json:"ecosystemId"`
+	// DIRECT or SCENE.
+	Kind conversations.Kind `json:"kind"`
 	// One character for DIRECT, 1 to 50 for SCENE, all of the ecosystem.
 	CharacterIds []string `json:"characterIds"`
 	// At most 255 characters.
@@ -311,63 +403,97 @@ type Subscription struct {
 
 // Fields left out keep their value.
 type UpdateCharacterInput struct {
-	Name              *string                 `json:"name,omitempty"`
-	Description       *string                 `json:"description,omitempty"`
-	Backstory         *string                 `json:"backstory,omitempty"`
-	SpeakingStyle     *string                 `json:"speakingStyle,omitempty"`
-	Goals             []string                `json:"goals,omitempty"`
+	// 1 to 255 characters, not blank.
+	Name *string `json:"name,omitempty"`
+	// At most 10000 characters.
+	Description *string `json:"description,omitempty"`
+	// At most 20000 characters.
+	Backstory *string `json:"backstory,omitempty"`
+	// At most 2000 characters.
+	SpeakingStyle *string `json:"speakingStyle,omitempty"`
+	// Replaces the goals: at most 20, each 1 to 500 characters.
+	Goals []string `json:"goals,omitempty"`
+	// Traits left out keep their value.
 	PersonalityTraits *PersonalityTraitsInput `json:"personalityTraits,omitempty"`
-	AutonomyLevel     *float64                `json:"autonomyLevel,omitempty"`
-	SocialEnergy      *float64                `json:"socialEnergy,omitempty"`
-	CurrentEmotion    *string                 `json:"currentEmotion,omitempty"`
-	IsActive          *bool                   `json:"isActive,omitempty"`
-	CurrentContext    any                     `json:"currentContext,omitempty"`
+	// 0..1.
+	AutonomyLevel *float64 `json:"autonomyLevel,omitempty"`
+	// 0..1.
+	SocialEnergy *float64 `json:"socialEnergy,omitempty"`
+	// 1 to 64 characters.
+	CurrentEmotion *string `json:"currentEmotion,omitempty"`
+	// Whether the character is active.
+	IsActive *bool `json:"isActive,omitempty"`
+	// Replaces the context: a JSON object, at most 65536 bytes.
+	CurrentContext any `json:"currentContext,omitempty"`
 }
 
 // Fields left out keep their value.
 type UpdateEcosystemInput struct {
-	Name        *string `json:"name,omitempty"`
+	// 1 to 255 characters.
+	Name *string `json:"name,omitempty"`
+	// At most 10000 characters.
 	Description *string `json:"description,omitempty"`
 }
 
 // Absolute values; fields left out keep their value.
 type UpdateRelationshipInput struct {
-	Type        *relationships.Type `json:"type,omitempty"`
-	Label       *string             `json:"label,omitempty"`
-	Strength    *float64            `json:"strength,omitempty"`
-	Trust       *float64            `json:"trust,omitempty"`
-	Familiarity *float64            `json:"familiarity,omitempty"`
-	Notes       *string             `json:"notes,omitempty"`
-	Since       *time.Time          `json:"since,omitempty"`
+	// The kind of bond.
+	Type *relationships.Type `json:"type,omitempty"`
+	// At most 100 characters.
+	Label *string `json:"label,omitempty"`
+	// -1..1.
+	Strength *float64 `json:"strength,omitempty"`
+	// 0..1.
+	Trust *float64 `json:"trust,omitempty"`
+	// 0..1.
+	Familiarity *float64 `json:"familiarity,omitempty"`
+	// At most 5000 characters.
+	Notes *string `json:"notes,omitempty"`
+	// When the bond began, in the story's time.
+	Since *time.Time `json:"since,omitempty"`
 }
 
 // Fields left out keep their value; `cast`, when given, replaces the cast.
 type UpdateScenarioInput struct {
-	Title    *string              `json:"title,omitempty"`
-	Setting  *string              `json:"setting,omitempty"`
-	Mood     *string              `json:"mood,omitempty"`
-	Premise  *string              `json:"premise,omitempty"`
-	Opening  *string              `json:"opening,omitempty"`
-	Cast     []*ScenarioRoleInput `json:"cast,omitempty"`
-	MaxTurns *int                 `json:"maxTurns,omitempty"`
-	PaceMs   *int                 `json:"paceMs,omitempty"`
+	// 1 to 200 characters.
+	Title *string `json:"title,omitempty"`
+	// At most 500 characters.
+	Setting *string `json:"setting,omitempty"`
+	// At most 100 characters.
+	Mood *string `json:"mood,omitempty"`
+	// At most 5000 characters.
+	Premise *string `json:"premise,omitempty"`
+	// At most 5000 characters.
+	Opening *string `json:"opening,omitempty"`
+	// Replaces the cast: 2 to 50 characters of the ecosystem, each once.
+	Cast []*ScenarioRoleInput `json:"cast,omitempty"`
+	// 1..10000.
+	MaxTurns *int `json:"maxTurns,omitempty"`
+	// 0..600000 milliseconds.
+	PaceMs *int `json:"paceMs,omitempty"`
 }
 
+// What happened to an object of an Activity event.
 type ChangeOp string
 
 const (
+	// Created or changed.
 	ChangeOpUpsert ChangeOp = "UPSERT"
+	// Deleted.
 	ChangeOpDelete ChangeOp = "DELETE"
+	// Several created at once, an import (MemoryActivity only; see its count).
+	ChangeOpImport ChangeOp = "IMPORT"
 )
 
 var AllChangeOp = []ChangeOp{
 	ChangeOpUpsert,
 	ChangeOpDelete,
+	ChangeOpImport,
 }
 
 func (e ChangeOp) IsValid() bool {
 	switch e {
-	case ChangeOpUpsert, ChangeOpDelete:
+	case ChangeOpUpsert, ChangeOpDelete, ChangeOpImport:
 		return true
 	}
 	return false
@@ -408,13 +534,18 @@ func (e ChangeOp) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What happened to a relationship.
 type RelationshipChangeKind string
 
 const (
-	RelationshipChangeKindCreated  RelationshipChangeKind = "CREATED"
-	RelationshipChangeKindUpdated  RelationshipChangeKind = "UPDATED"
+	// Created.
+	RelationshipChangeKindCreated RelationshipChangeKind = "CREATED"
+	// Values set (updateRelationship).
+	RelationshipChangeKindUpdated RelationshipChangeKind = "UPDATED"
+	// Values moved by deltas (adjustRelationship, or a scene).
 	RelationshipChangeKindAdjusted RelationshipChangeKind = "ADJUSTED"
-	RelationshipChangeKindDeleted  RelationshipChangeKind = "DELETED"
+	// Deleted.
+	RelationshipChangeKindDeleted RelationshipChangeKind = "DELETED"
 )
 
 var AllRelationshipChangeKind = []RelationshipChangeKind{
@@ -467,13 +598,18 @@ func (e RelationshipChangeKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What changed in a scene.
 type SceneChangeKind string
 
 const (
+	// The scene started.
 	SceneChangeKindStarted SceneChangeKind = "STARTED"
-	SceneChangeKindPaused  SceneChangeKind = "PAUSED"
+	// The scene was paused.
+	SceneChangeKindPaused SceneChangeKind = "PAUSED"
+	// The scene was resumed.
 	SceneChangeKindResumed SceneChangeKind = "RESUMED"
-	SceneChangeKindEnded   SceneChangeKind = "ENDED"
+	// The scene ended.
+	SceneChangeKindEnded SceneChangeKind = "ENDED"
 	// One turn was run while paused.
 	SceneChangeKindStepped SceneChangeKind = "STEPPED"
 	// A turn was written: `speaker` was chosen (see `reason`) and spoke to `addressee`.

@@ -75,7 +75,10 @@ type App struct {
 	Jobs *jobs.Runner
 	// Memories is the memory service, for maintenance commands.
 	Memories *memories.Service
-	scenes   *scenes.Service
+	// Streams ends the live subscriptions when the server shuts down, so that clients
+	// reconnect (see server.Streams).
+	Streams *server.Streams
+	scenes  *scenes.Service
 	// stopWatch ends the watches Start began.
 	stopWatch context.CancelFunc
 }
@@ -320,6 +323,7 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	streams := server.NewStreams()
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
 		Graph: graph,
@@ -335,7 +339,8 @@ func New(o Options) (*App, error) {
 		},
 		MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
-		Limits: serverLimits, Persisted: persistedDocs, Overload: overload(cfg, o.Pool),
+		Limits: serverLimits, Persisted: persistedDocs, Overload: overload(cfg, o.Pool), Streams: streams,
 	})
-	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, scenes: res.SceneService}, nil
+	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, Streams: streams,
+		scenes: res.SceneService}, nil
 }

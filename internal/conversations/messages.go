@@ -150,8 +150,14 @@ func (s *Service) Send(ctx context.Context, viewer auth.Identity, in SendInput) 
 		if err != nil {
 			return err
 		}
-		if conv.Status != Active {
-			return fmt.Errorf("conversation %s is %s; resume it to send messages: %w", conv.ID, conv.Status, errs.ErrConflict)
+		switch conv.Status {
+		case Active:
+		case Ended:
+			// An ended conversation is never reopened (SetStatus), so point at a new one.
+			return fmt.Errorf("conversation %s has ended and takes no more messages; start a new one (sendMessage with characterId and no conversationId, or startConversation): %w",
+				conv.ID, errs.ErrConflict)
+		default:
+			return fmt.Errorf("conversation %s is %s; resume it (setConversationStatus ACTIVE) to send messages: %w", conv.ID, conv.Status, errs.ErrConflict)
 		}
 		responder, err := responder(conv, cast, in.CharacterID)
 		if err != nil {

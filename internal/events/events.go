@@ -45,6 +45,8 @@ const (
 const (
 	OpUpsert = "UPSERT"
 	OpDelete = "DELETE"
+	// OpImport is a batch of memories imported at once (memory.changed only).
+	OpImport = "IMPORT"
 )
 
 // Event is one row of the outbox, or an ephemeral event (ID and Seq 0) that is only

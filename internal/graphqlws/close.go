@@ -1,6 +1,8 @@
 package graphqlws
 
 import (
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -28,6 +30,7 @@ const (
 	reasonSlowConsumer     = "Slow consumer: reconnect and resume from your last cursor"
 	reasonInternalError    = "Internal server error"
 	reasonInvalidMessage   = "Invalid message received"
+	reasonRestart          = "Going away: server restarting"
 )
 
 // maxCloseReason is what fits in a close frame: 125 bytes of control payload less the code.
@@ -53,17 +56,27 @@ func badRequest(detail string) *closeError {
 	return &closeError{code: CloseBadRequest, reason: truncateReason(reasonInvalidMessage + ": " + detail)}
 }
 
-// truncateReason shortens s to the close frame limit without splitting a UTF-8 sequence.
+// truncateReason makes s fit a close frame as valid UTF-8 (a browser fails the whole
+// connection on a reason that is not). A reason too long loses its end at a word boundary,
+// or, when the last space comes too early to keep much, at a rune boundary, and ends with
+// an ellipsis so that the client can tell it was cut.
 func truncateReason(s string) string {
+	s = strings.ToValidUTF8(s, string(utf8.RuneError))
 	if len(s) <= maxCloseReason {
 		return s
 	}
-	n := maxCloseReason
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	cut := maxCloseReason - len(ellipsis)
+	for !utf8.RuneStart(s[cut]) {
+		cut--
 	}
-	return s[:n]
+	head := s[:cut]
+	if i := strings.LastIndexFunc(s[:cut+1], unicode.IsSpace); i > cut/2 {
+		head = strings.TrimRightFunc(s[:i], unicode.IsSpace)
+	}
+	return head + ellipsis
 }
+
+const ellipsis = "…"
 
 // closeFrame is how the connection ends.
 type closeFrame struct {

@@ -127,7 +127,7 @@ func TestCloseCodes(t *testing.T) {
 			name:   "init rejected with a long message",
 			cfg:    graphqlws.Config{Init: rejectWith(long)},
 			script: func(c *client) { c.send(`{"type":"connection_init"}`) },
-			code:   4403, reason: ("Forbidden: " + long)[:123],
+			code:   4403, reason: ("Forbidden: " + long)[:120] + "…",
 		},
 		{
 			name: "init returns an already ended context",

@@ -42,8 +42,11 @@
 //	4500 "Internal server error": the transport itself failed (Init panicked, a response
 //	     could not be encoded).
 //	1009 Message too big: an inbound message exceeded Config.ReadLimit.
+//	1001 "Going away: server restarting": Transport.Shutdown was called. No complete is sent
+//	     for the running operations, so clients reconnect and subscribe again (graphql-ws
+//	     retries 1001), resuming from the cursor they hold.
 //	1001 "Going away": the request context ended, typically because the server cancelled
-//	     its BaseContext to shut down gracefully.
+//	     its BaseContext.
 //	1000 after a legacy connection_terminate.
 //
 // # Authentication

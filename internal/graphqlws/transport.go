@@ -3,9 +3,11 @@ package graphqlws
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -103,13 +105,77 @@ func (c Config) withDefaults() Config {
 type Transport struct {
 	cfg Config
 	hub *hub
+
+	// mu guards conns and closing. closed is closed once Shutdown has begun and no
+	// connection is left.
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	closing bool
+	closed  chan struct{}
 }
 
 var _ graphql.Transport = (*Transport)(nil)
 
 // New returns a Transport configured by cfg.
 func New(cfg Config) *Transport {
-	return &Transport{cfg: cfg.withDefaults(), hub: newHub()}
+	return &Transport{cfg: cfg.withDefaults(), hub: newHub(), conns: map[*conn]struct{}{}, closed: make(chan struct{})}
+}
+
+// Shutdown closes every connection with 1001 "Going away: server restarting", after the
+// messages already queued and without a complete for the running operations: clients
+// (graphql-ws's among them) take complete as the end of a subscription, and a close code
+// they retry as the cue to reconnect and subscribe again, with their latest cursor.
+// Connections upgraded from now on are closed the same way at once. Shutdown returns once
+// every connection is closed, or with ctx's error when ctx ends first.
+// net/http's Server.Shutdown does neither: it does not track upgraded connections.
+func (t *Transport) Shutdown(ctx context.Context) error {
+	t.mu.Lock()
+	if !t.closing {
+		t.closing = true
+		for c := range t.conns {
+			c.shutdown(restartFrame)
+		}
+		t.closeIfIdle()
+	}
+	t.mu.Unlock()
+	select {
+	case <-t.closed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("graphql websockets still closing: %w", ctx.Err())
+	}
+}
+
+// restartFrame ends a connection for Shutdown.
+var restartFrame = closeFrame{code: websocket.StatusGoingAway, reason: reasonRestart, flush: true}
+
+// track registers c until it has been served, closing it at once if Shutdown has begun.
+func (t *Transport) track(c *conn) (untrack func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.conns[c] = struct{}{}
+	if t.closing {
+		c.shutdown(restartFrame)
+	}
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		delete(t.conns, c)
+		if t.closing {
+			t.closeIfIdle()
+		}
+	}
+}
+
+// closeIfIdle reports the end of Shutdown's wait; t.mu is held and closing set.
+func (t *Transport) closeIfIdle() {
+	select {
+	case <-t.closed:
+	default:
+		if len(t.conns) == 0 {
+			close(t.closed)
+		}
+	}
 }
 
 // Supports reports whether r asks for a WebSocket upgrade.
@@ -136,7 +202,9 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	ws.SetReadLimit(t.cfg.ReadLimit)
-	newConn(&t.cfg, t.hub, proto, ws, exec, r).serve()
+	c := newConn(&t.cfg, t.hub, proto, ws, exec, r)
+	defer t.track(c)()
+	c.serve()
 }
 
 // negotiate picks the protocol among those the client offers, preferring the modern one.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/coder/websocket"
 
 	"github.com/literaryai/ensemble/internal/graphqlws"
@@ -225,4 +226,53 @@ func TestServerShutdownClosesGoingAway(t *testing.T) {
 	shutdown()
 	c.expectClose(websocket.StatusGoingAway, "Going away")
 	awaitEnd(t, schema, "forever", true)
+}
+
+// TestShutdownClosesForRestart: Shutdown closes every socket with 1001 after what was
+// queued, with no complete for the running subscriptions (clients would take it as the end
+// and not resubscribe), cancels their resolvers, closes sockets upgraded afterwards at once,
+// and returns once all are closed.
+func TestShutdownClosesForRestart(t *testing.T) {
+	tests := []struct {
+		proto, start, next string
+		acks               []string
+	}{
+		{proto: modern, start: "subscribe", next: "next"},
+		{proto: legacy, start: "start", next: "data", acks: []string{"ka"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.proto, func(t *testing.T) {
+			schema := newTestSchema(5 * time.Millisecond)
+			ws := graphqlws.New(graphqlws.Config{})
+			srv := handler.New(schema)
+			srv.AddTransport(ws)
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+
+			c := dial(t, ts, tt.proto)
+			c.init("")
+			for _, typ := range tt.acks {
+				c.expect(typ, "")
+			}
+			c.send(subscribeFrame(tt.start, "s", "subscription { forever }"))
+			c.expect(tt.next, "s")
+
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- ws.Shutdown(ctx) }()
+			for _, m := range c.expectClose(websocket.StatusGoingAway, "Going away: server restarting") {
+				if m.Type != tt.next {
+					t.Errorf("got %s %q before the close, want only %s", m.Type, m.ID, tt.next)
+				}
+			}
+			awaitEnd(t, schema, "forever", true)
+			if err := <-done; err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+
+			late := dial(t, ts, tt.proto)
+			late.expectClose(websocket.StatusGoingAway, "Going away: server restarting")
+		})
+	}
 }

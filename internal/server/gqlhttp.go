@@ -52,6 +52,11 @@ func (t httpTransport) Supports(r *http.Request) bool {
 	return true
 }
 
+// noSingleConnection answers the PUT and DELETE of graphql-sse's single connection mode,
+// whose reserved streams this server does not keep.
+const noSingleConnection = "graphql-sse's single connection mode (PUT, DELETE) is not supported: " +
+	"use its distinct connections mode (singleConnection: false, the default) or a WebSocket"
+
 // allowedMethods is the Allow header of a 405 for a method other than GET and POST; it
 // names OPTIONS too, which transport.Options answers.
 const allowedMethods = "OPTIONS, GET, POST"
@@ -270,7 +275,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", allowedMethods)
 		writeRequestError(w, media, http.StatusMethodNotAllowed, codeBadRequest,
-			"send GraphQL requests with GET (queries only) or POST")
+			"send GraphQL requests with GET (queries only) or POST; "+noSingleConnection)
 		return
 	}
 	start := graphql.Now()

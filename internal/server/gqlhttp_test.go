@@ -179,13 +179,20 @@ func TestGraphQLOverHTTP(t *testing.T) {
 				t.Errorf("Allow = %q, want POST", got)
 			}
 		}}, nil)...)
-	add(gqlhttpPerAccept(gqlhttpCase{name: "PUT", method: http.MethodPut, body: gqlhttpBody(t, "{ __typename }", nil),
-		wantStatus: http.StatusMethodNotAllowed, wantCode: "BAD_REQUEST",
-		check: func(t *testing.T, res *http.Response, _ map[string]json.RawMessage) {
-			if got := res.Header.Get("Allow"); got != "OPTIONS, GET, POST" {
-				t.Errorf("Allow = %q, want OPTIONS, GET, POST", got)
-			}
-		}}, nil)...)
+	// PUT and DELETE are also how graphql-sse's single connection mode reserves a stream
+	// and stops an operation: the refusal says to use its default mode instead.
+	for _, method := range []string{http.MethodPut, http.MethodDelete} {
+		add(gqlhttpPerAccept(gqlhttpCase{name: method, method: method, body: gqlhttpBody(t, "{ __typename }", nil),
+			wantStatus: http.StatusMethodNotAllowed, wantCode: "BAD_REQUEST",
+			check: func(t *testing.T, res *http.Response, body map[string]json.RawMessage) {
+				if got := res.Header.Get("Allow"); got != "OPTIONS, GET, POST" {
+					t.Errorf("Allow = %q, want OPTIONS, GET, POST", got)
+				}
+				if !strings.Contains(string(body["errors"]), "single connection mode") {
+					t.Errorf("errors %s do not mention graphql-sse's single connection mode", body["errors"])
+				}
+			}}, nil)...)
+	}
 
 	// Media types.
 	add(gqlhttpPerAccept(gqlhttpCase{name: "unsupported Content-Type", contentType: "text/plain",

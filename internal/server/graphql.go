@@ -28,11 +28,12 @@ func newGraphQL(d Deps, g *guard) *handler.Server {
 	srv := handler.New(graph.NewExecutableSchema(d.Resolver.Config()))
 	creds := newCredentials(d.Resolver.AuthService, d.Bus)
 	// Upgrades and event streams first: the plain HTTP transport would take an SSE POST.
-	srv.AddTransport(graphqlws.New(graphqlws.Config{
+	d.Streams.ws = graphqlws.New(graphqlws.Config{
 		Init: g.capSockets(creds.init), InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
 		OriginPatterns: d.WSOriginPatterns, ReadLimit: maxJSONBody, Logger: d.Logger,
 		Share: shareSubscriptions, MaxSubscriptions: cmp.Or(d.Limits.SubscriptionsPerSocket, -1),
-	}))
+	})
+	srv.AddTransport(d.Streams.ws)
 	srv.AddTransport(sseTransport{SSE: transport.SSE{KeepAlivePingInterval: d.KeepAlive}, maxBody: maxJSONBody})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{maxBody: maxJSONBody})
@@ -67,6 +68,7 @@ func newGraphQL(d Deps, g *guard) *handler.Server {
 		return loaders.With(ctx, d.Loaders)
 	})
 	srv.AroundOperations(ops)
+	srv.AroundOperations(d.Streams.endSSE)
 	srv.AroundResponses(responses)
 	srv.AroundResponses(capErrors(admission.MaxErrors))
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {

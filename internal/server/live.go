@@ -181,7 +181,8 @@ func shareSubscriptions(ctx context.Context, oc *graphql.OperationContext) graph
 	return graphqlws.Sharing{Scope: id.UserID.String() + "/" + string(id.Role), Late: late}
 }
 
-// sseTransport is gqlgen's SSE transport with the JSON body limit of the other transports.
+// sseTransport is gqlgen's SSE transport with the JSON body limit of the other transports,
+// whose subscriptions Streams can end without a complete event.
 type sseTransport struct {
 	transport.SSE
 	maxBody int64
@@ -189,7 +190,8 @@ type sseTransport struct {
 
 func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	r.Body = http.MaxBytesReader(w, r.Body, t.maxBody)
-	t.SSE.Do(w, r, exec)
+	sw := &sseWriter{ResponseWriter: w}
+	t.SSE.Do(sw, r.WithContext(context.WithValue(r.Context(), sseWriterKey{}, sw)), exec)
 }
 
 // Flush lets streaming transports (SSE) push each event through the access log's writer.

@@ -184,6 +184,16 @@ func observe(logger *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// allowedHeaders are the request headers a browser may send cross-origin: ours, and those
+// Apollo Client adds (its client awareness and operation name headers), which a browser
+// would otherwise refuse to send.
+const allowedHeaders = "Authorization, Content-Type, Accept, Apollo-Require-Preflight, X-Request-Id, " +
+	"Apollographql-Client-Name, Apollographql-Client-Version, X-Apollo-Operation-Name"
+
+// csrfHeaders are the headers that mark an upload as sent by a script (so preflighted
+// cross-site), the ones Apollo Server's CSRF prevention accepts.
+var csrfHeaders = []string{"Apollo-Require-Preflight", "X-Apollo-Operation-Name"}
+
 // cors answers preflights and marks responses for the allowed origins. Credentials are
 // bearer tokens, not cookies, so allowing any origin does not expose sessions.
 func cors(origins []string, next http.Handler) http.Handler {
@@ -201,7 +211,7 @@ func cors(origins []string, next http.Handler) http.Handler {
 			h.Set("Access-Control-Expose-Headers", headerRequestID)
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Apollo-Require-Preflight, X-Request-Id")
+				h.Set("Access-Control-Allow-Headers", allowedHeaders)
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
@@ -235,21 +245,27 @@ func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 
 // guardUploads refuses multipart requests that a browser could send cross-site without a
 // CORS preflight (a plain HTML form), the way Apollo Server does: an upload must carry an
-// Apollo-Require-Preflight header, which forces the preflight. It also refuses bodies
-// declared over the size limit before reading them.
+// Apollo-Require-Preflight or X-Apollo-Operation-Name header, which forces the preflight.
+// It also refuses bodies declared over the size limit before reading them. Refusals come
+// in the media type the client accepts, as the transport's own answers do.
 func guardUploads(maxBytes int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.Header.Get("Apollo-Require-Preflight") == "" {
-			writeRequestError(w, mediaJSON, http.StatusBadRequest, codeBadRequest,
-				"uploads must send the header Apollo-Require-Preflight: true (it protects against cross-site form posts)")
+		media := responseMedia(r.Header.Get("Accept"))
+		if media == "" {
+			// The transport answers 406 once the request is past these checks.
+			media = mediaJSON
+		}
+		if !slices.ContainsFunc(csrfHeaders, func(h string) bool { return r.Header.Get(h) != "" }) {
+			writeRequestError(w, media, http.StatusBadRequest, codeBadRequest,
+				"uploads must send the header Apollo-Require-Preflight: true or X-Apollo-Operation-Name (it protects against cross-site form posts)")
 			return
 		}
 		if r.ContentLength > maxBytes {
-			writeRequestError(w, mediaJSON, http.StatusRequestEntityTooLarge, codePayloadTooLarge, errTooLargeBody(maxBytes).Error())
+			writeRequestError(w, media, http.StatusRequestEntityTooLarge, codePayloadTooLarge, errTooLargeBody(maxBytes).Error())
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -60,6 +60,8 @@ type Deps struct {
 	Limits Limits
 	// Overload bounds the queries and mutations running at once and how long each runs.
 	Overload Overload
+	// Streams ends the subscriptions for a restart; nil makes one nobody ends.
+	Streams *Streams
 	// Persisted fills in the documents clients name by hash (automatic persisted queries,
 	// or trusted documents only); nil serves only documents sent whole.
 	Persisted graphql.HandlerExtension
@@ -68,6 +70,9 @@ type Deps struct {
 // New returns the HTTP handler for the whole API.
 func New(d Deps) http.Handler {
 	d.Logger = loggerOr(d.Logger)
+	if d.Streams == nil {
+		d.Streams = NewStreams()
+	}
 	g := newGuard(d.Limits, presentError(d.Logger), d.Logger)
 	gql := newGraphQL(d, g)
 	h := newHealth(d)

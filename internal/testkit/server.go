@@ -204,3 +204,18 @@ func listen(addr string) (net.Listener, error) {
 	}
 	return nil, lastErr
 }
+
+// FreeAddr returns a loopback address with a port nobody listens on now, for a server
+// that must come back on the same address (a restart) or one that must be down.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}

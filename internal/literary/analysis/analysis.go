@@ -25,47 +25,55 @@ type Options struct {
 	ChapterStarts []int
 }
 
-// Result is the outcome of Analyze.
+// Result is the outcome of Analyze. Its JSON (stored, and exported by exportDocument)
+// has camelCase keys like the API; analyses stored before the tags had Go's field names,
+// which encoding/json still reads, matching keys without regard to case.
 type Result struct {
-	Stats         Stats
-	Characters    []Character    // sorted by Mentions, descending
-	Quotes        []Quote        // in text order
-	Relationships []Relationship // sorted by Weight, descending
+	Stats         Stats          `json:"stats"`
+	Characters    []Character    `json:"characters"`    // sorted by Mentions, descending
+	Quotes        []Quote        `json:"quotes"`        // in text order
+	Relationships []Relationship `json:"relationships"` // sorted by Weight, descending
 }
 
 // Stats are whole-text figures.
 type Stats struct {
-	Words, Sentences, Paragraphs, Chapters int
-	ReadingMinutes                         float64 // at 238 words per minute
-	DialogueShare                          float64 // share of words inside quotations
+	Words          int     `json:"words"`
+	Sentences      int     `json:"sentences"`
+	Paragraphs     int     `json:"paragraphs"`
+	Chapters       int     `json:"chapters"`
+	ReadingMinutes float64 `json:"readingMinutes"` // at 238 words per minute
+	DialogueShare  float64 `json:"dialogueShare"`  // share of words inside quotations
 }
 
 // Span is a range of rune (character) offsets into the analysed text, End
 // exclusive.
-type Span struct{ Start, End int }
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
 
 // Character is one person of the story with all the names they go by.
 type Character struct {
-	ID              int
-	Name            string   // canonical: the fullest proper form, e.g. "Elizabeth Bennet"
-	Aliases         []string // other names, most frequent first
-	Mentions        int
-	FirstMention    Span
-	Gender          string // "female", "male" or "" when unknown
-	Description     string // sentence introducing the character, at most 300 characters, whitespace collapsed
-	DescriptionSpan Span   // where Description comes from
-	Quotes          int    // quotations attributed to the character
-	MentionSpans    []Span // the first 200 mentions
+	ID              int      `json:"id"`
+	Name            string   `json:"name"`    // canonical: the fullest proper form, e.g. "Elizabeth Bennet"
+	Aliases         []string `json:"aliases"` // other names, most frequent first
+	Mentions        int      `json:"mentions"`
+	FirstMention    Span     `json:"firstMention"`
+	Gender          string   `json:"gender"`          // "female", "male" or "" when unknown
+	Description     string   `json:"description"`     // sentence introducing the character, at most 300 characters, whitespace collapsed
+	DescriptionSpan Span     `json:"descriptionSpan"` // where Description comes from
+	Quotes          int      `json:"quotes"`          // quotations attributed to the character
+	MentionSpans    []Span   `json:"mentionSpans"`    // the first 200 mentions
 }
 
 // Quote is one quoted stretch of text. A quotation interrupted by a speech
 // tag is reported as two Quotes with the same speaker.
 type Quote struct {
-	Span        Span // the quoted text, quote marks excluded
-	Text        string
-	SpeakerID   int // Character.ID, -1 if unknown
-	AddresseeID int // Character.ID, -1 if unknown
-	Confidence  float64
+	Span        Span    `json:"span"` // the quoted text, quote marks excluded
+	Text        string  `json:"text"`
+	SpeakerID   int     `json:"speakerId"`   // Character.ID, -1 if unknown
+	AddresseeID int     `json:"addresseeId"` // Character.ID, -1 if unknown
+	Confidence  float64 `json:"confidence"`
 	// Method tells how the speaker was found: "explicit" (speech tag or
 	// lead-in naming the speaker), "kinship" (tag such as "said her
 	// mother"), "pronoun" (tag with he/she, resolved within the
@@ -74,17 +82,18 @@ type Quote struct {
 	// conversation, vocatives included), "context" (a lone quotation given
 	// to the most plausible character nearby), "narrator" (a first-person
 	// narrator's "said I"; SpeakerID is then -1) or "" when unknown.
-	Method string
+	Method string `json:"method"`
 }
 
 // Relationship links two characters that appear or talk together.
 type Relationship struct {
-	A, B          int     // Character IDs, A < B
-	Weight        float64 // 0..1, normalised to the strongest pair
-	CoOccurrences int     // shared passages
-	Conversations int     // quotation exchanges between the two
-	Type          string  // "family", "romance", "friendship", "hostility" or "acquaintance"
-	Evidence      []Span  // up to 5 passages
+	A             int     `json:"a"` // Character IDs, A < B
+	B             int     `json:"b"`
+	Weight        float64 `json:"weight"`        // 0..1, normalised to the strongest pair
+	CoOccurrences int     `json:"coOccurrences"` // shared passages
+	Conversations int     `json:"conversations"` // quotation exchanges between the two
+	Type          string  `json:"type"`          // "family", "romance", "friendship", "hostility" or "acquaintance"
+	Evidence      []Span  `json:"evidence"`      // up to 5 passages
 }
 
 const (
