@@ -1,24 +1,21 @@
 package db
 
-import "github.com/jackc/pgx/v5"
+import (
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
 
 // QueueAppendEvents queues AppendEvents on b instead of running it, so that a
 // transaction's events can travel in one round trip with its COMMIT: the ecosystem rows
 // they lock are then held for the commit alone, not also for a round trip to the client
 // and back. done receives the written events' rows when the batch runs.
 func QueueAppendEvents(b *pgx.Batch, arg AppendEventsParams, done func([]AppendEventsRow) error) {
-	b.Queue(appendEvents, arg.EcosystemID, arg.Topics, arg.Payloads, arg.GraphChanged).Query(func(rows pgx.Rows) error {
-		evs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AppendEventsRow])
-		if err != nil {
-			return err
-		}
-		return done(evs)
-	})
+	queueRows(b, done, appendEvents, arg.EcosystemID, arg.Topics, arg.Payloads, arg.GraphChanged)
 }
 
 // The Queue functions below pass arguments in the order of the placeholders sqlc numbered
-// in the queries, as the generated methods do; TestPlannedAnswersEqualExecuted fails if
-// a query's placeholders are renumbered and these are not.
+// in the queries, as the generated methods do; TestQueuedAsGenerated fails if a query's
+// placeholders are renumbered and these are not.
 
 // QueueListRelationshipsOfCharacters queues ListRelationshipsOfCharacters on b; each
 // receives its rows one by one when the batch runs (a slice of thousands of rows would
@@ -33,13 +30,45 @@ func QueueListRelationshipsOfCharacters(b *pgx.Batch, arg ListRelationshipsOfCha
 
 // QueueListEndsOfRelationshipPages queues ListEndsOfRelationshipPages on b.
 func QueueListEndsOfRelationshipPages(b *pgx.Batch, arg ListEndsOfRelationshipPagesParams, each func(*Character) error) {
-	queueMany(b, each, func(rows pgx.Rows, i *Character) error {
-		return rows.Scan(&i.ID, &i.EcosystemID, &i.Name, &i.Description, &i.Backstory, &i.SpeakingStyle,
-			&i.Goals, &i.Openness, &i.Conscientiousness, &i.Extraversion, &i.Agreeableness, &i.Neuroticism,
-			&i.AutonomyLevel, &i.SocialEnergy, &i.CurrentEmotion, &i.IsActive, &i.MemorySummary,
-			&i.CurrentContext, &i.LastInteraction, &i.CreatedAt, &i.UpdatedAt, &i.SourceDocumentID, &i.SourceKey)
-	}, listEndsOfRelationshipPages, arg.CharacterIds, arg.PageLimit, arg.Direction, arg.Types,
-		arg.MinStrength, arg.MaxStrength, arg.AfterCreatedAt, arg.AfterID)
+	queueMany(b, each, scanCharacter, listEndsOfRelationshipPages, arg.CharacterIds, arg.PageLimit, arg.Direction,
+		arg.Types, arg.MinStrength, arg.MaxStrength, arg.AfterCreatedAt, arg.AfterID)
+}
+
+// QueueSceneCast, QueueSceneRelationships, QueueSceneLines and QueuePendingDirections
+// queue what a scene's turn reads on b, so that the four travel in one round trip.
+func QueueSceneCast(b *pgx.Batch, conversationID uuid.UUID, each func(*Character) error) {
+	queueMany(b, each, scanCharacter, sceneCast, conversationID)
+}
+
+// QueueSceneRelationships queues SceneRelationships on b (see QueueSceneCast).
+func QueueSceneRelationships(b *pgx.Batch, conversationID uuid.UUID, each func(*Relationship) error) {
+	queueMany(b, each, func(rows pgx.Rows, i *Relationship) error {
+		return rows.Scan(&i.ID, &i.EcosystemID, &i.FromID, &i.ToID, &i.Type, &i.Label, &i.Strength, &i.Trust,
+			&i.Familiarity, &i.Notes, &i.Since, &i.CreatedAt, &i.UpdatedAt)
+	}, sceneRelationships, conversationID)
+}
+
+// QueueSceneLines queues SceneLines on b (see QueueSceneCast).
+func QueueSceneLines(b *pgx.Batch, arg SceneLinesParams, each func(*SceneLinesRow) error) {
+	queueMany(b, each, func(rows pgx.Rows, i *SceneLinesRow) error {
+		return rows.Scan(&i.ID, &i.Seq, &i.Turn, &i.SenderKind, &i.SenderCharacterID, &i.AddresseeCharacterID,
+			&i.Content, &i.SpeakerName)
+	}, sceneLines, arg.ConversationID, arg.BeforeSeq, arg.MaxLines)
+}
+
+// QueuePendingDirections queues PendingDirections on b (see QueueSceneCast).
+func QueuePendingDirections(b *pgx.Batch, conversationID uuid.UUID, each func(*SceneDirection) error) {
+	queueMany(b, each, func(rows pgx.Rows, i *SceneDirection) error {
+		return rows.Scan(&i.ID, &i.ConversationID, &i.CharacterID, &i.Instruction, &i.CreatedAt, &i.UsedTurn)
+	}, pendingDirections, conversationID)
+}
+
+// scanCharacter scans a row of characters.* as sqlc's code does.
+func scanCharacter(rows pgx.Rows, i *Character) error {
+	return rows.Scan(&i.ID, &i.EcosystemID, &i.Name, &i.Description, &i.Backstory, &i.SpeakingStyle,
+		&i.Goals, &i.Openness, &i.Conscientiousness, &i.Extraversion, &i.Agreeableness, &i.Neuroticism,
+		&i.AutonomyLevel, &i.SocialEnergy, &i.CurrentEmotion, &i.IsActive, &i.MemorySummary,
+		&i.CurrentContext, &i.LastInteraction, &i.CreatedAt, &i.UpdatedAt, &i.SourceDocumentID, &i.SourceKey, &i.ReflectionDebt)
 }
 
 // QueueCountRelationshipsOfCharacters queues CountRelationshipsOfCharacters on b.
@@ -65,5 +94,62 @@ func queueMany[T any](b *pgx.Batch, each func(*T) error, scan func(pgx.Rows, *T)
 			}
 		}
 		return rows.Err()
+	})
+}
+
+// A scene's turn writes its line and everything the line changes in one round trip: the
+// Queue functions below queue those statements in the order the turn runs them.
+
+// QueueLockCharacters queues LockCharacters on b; its rows are not needed.
+func QueueLockCharacters(b *pgx.Batch, ids []uuid.UUID) {
+	b.Queue(lockCharacters, ids)
+}
+
+// QueueAppendSceneLine queues AppendSceneLine on b.
+func QueueAppendSceneLine(b *pgx.Batch, arg AppendSceneLineParams, done func([]Message) error) {
+	queueRows(b, done, appendSceneLine, arg.ID, arg.Turn, arg.SpeakerID, arg.AddresseeID, arg.ReplyToID, arg.Content,
+		arg.Emotion, arg.Intensity, arg.Metadata, arg.ConversationID, arg.At)
+}
+
+// QueueSetCharacterStates queues SetCharacterStates on b.
+func QueueSetCharacterStates(b *pgx.Batch, arg SetCharacterStatesParams, done func([]SetCharacterStatesRow) error) {
+	queueRows(b, done, setCharacterStates, arg.At, arg.Ids, arg.Emotions, arg.Energies)
+}
+
+// QueueCreateSceneRelationships queues CreateSceneRelationships on b.
+func QueueCreateSceneRelationships(b *pgx.Batch, arg CreateSceneRelationshipsParams, done func([]CreateSceneRelationshipsRow) error) {
+	queueRows(b, done, createSceneRelationships, arg.EcosystemID, arg.FromIds, arg.ToIds, arg.Cause, arg.MessageID)
+}
+
+// QueueAdjustRelationships queues AdjustRelationships on b.
+func QueueAdjustRelationships(b *pgx.Batch, arg AdjustRelationshipsParams, done func([]RelationshipEvent) error) {
+	queueRows(b, done, adjustRelationships, arg.Cause, arg.MessageID, arg.Ids, arg.DStrength, arg.DTrust, arg.DFamiliarity)
+}
+
+// QueueTouchMemories queues TouchMemories on b.
+func QueueTouchMemories(b *pgx.Batch, arg TouchMemoriesParams) {
+	b.Queue(touchMemories, arg.At, arg.Ids)
+}
+
+// QueueAddSceneMemories queues AddSceneMemories on b.
+func QueueAddSceneMemories(b *pgx.Batch, arg AddSceneMemoriesParams, done func([]AddSceneMemoriesRow) error) {
+	queueRows(b, done, addSceneMemories, arg.CharacterIds, arg.Contents, arg.Types, arg.Importances, arg.Embeddings,
+		arg.EcosystemID, arg.EmbeddingModel, arg.SourceMessageID)
+}
+
+// QueueUseDirections queues UseDirections on b.
+func QueueUseDirections(b *pgx.Batch, arg UseDirectionsParams) {
+	b.Queue(useDirections, arg.Turn, arg.ConversationID, arg.CharacterID)
+}
+
+// queueRows queues a query of a few rows, scanned into T (a struct sqlc generated, its
+// fields in column order) by position.
+func queueRows[T any](b *pgx.Batch, done func([]T) error, sql string, args ...any) {
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
+		if err != nil {
+			return err
+		}
+		return done(out)
 	})
 }

@@ -82,7 +82,7 @@ INSERT INTO characters (
     $7, $8, $9, $10, $11,
     $12, $13, $14, $15, $16
 )
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt
 `
 
 type CreateCharacterParams struct {
@@ -148,6 +148,7 @@ func (q *Queries) CreateCharacter(ctx context.Context, arg CreateCharacterParams
 		&i.UpdatedAt,
 		&i.SourceDocumentID,
 		&i.SourceKey,
+		&i.ReflectionDebt,
 	)
 	return i, err
 }
@@ -160,7 +161,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8, $9, $10, $11, $12,
         $13, $14)
 ON CONFLICT (ecosystem_id, source_document_id, source_key) WHERE source_document_id IS NOT NULL DO NOTHING
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt
 `
 
 type CreateCharacterFromBookParams struct {
@@ -222,6 +223,7 @@ func (q *Queries) CreateCharacterFromBook(ctx context.Context, arg CreateCharact
 		&i.UpdatedAt,
 		&i.SourceDocumentID,
 		&i.SourceKey,
+		&i.ReflectionDebt,
 	)
 	return i, err
 }
@@ -236,7 +238,7 @@ func (q *Queries) DeleteCharacter(ctx context.Context, id uuid.UUID) error {
 }
 
 const getCharacter = `-- name: GetCharacter :one
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM characters c
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key, c.reflection_debt FROM characters c
 JOIN ecosystems e ON e.id = c.ecosystem_id
 WHERE c.id = $1 AND ($2::uuid IS NULL OR e.owner_id = $2)
 `
@@ -274,12 +276,13 @@ func (q *Queries) GetCharacter(ctx context.Context, arg GetCharacterParams) (Cha
 		&i.UpdatedAt,
 		&i.SourceDocumentID,
 		&i.SourceKey,
+		&i.ReflectionDebt,
 	)
 	return i, err
 }
 
 const getCharacterForUpdate = `-- name: GetCharacterForUpdate :one
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM characters c
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key, c.reflection_debt FROM characters c
 JOIN ecosystems e ON e.id = c.ecosystem_id
 WHERE c.id = $1 AND ($2::uuid IS NULL OR e.owner_id = $2)
 FOR UPDATE OF c
@@ -317,12 +320,13 @@ func (q *Queries) GetCharacterForUpdate(ctx context.Context, arg GetCharacterFor
 		&i.UpdatedAt,
 		&i.SourceDocumentID,
 		&i.SourceKey,
+		&i.ReflectionDebt,
 	)
 	return i, err
 }
 
 const listCharacters = `-- name: ListCharacters :many
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM characters c
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key, c.reflection_debt FROM characters c
 JOIN ecosystems e ON e.id = c.ecosystem_id
 WHERE ($1::uuid IS NULL OR e.owner_id = $1)
   AND ($2::uuid IS NULL OR c.ecosystem_id = $2)
@@ -385,6 +389,7 @@ func (q *Queries) ListCharacters(ctx context.Context, arg ListCharactersParams) 
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}
@@ -397,7 +402,7 @@ func (q *Queries) ListCharacters(ctx context.Context, arg ListCharactersParams) 
 }
 
 const listCharactersByIDs = `-- name: ListCharactersByIDs :many
-SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters WHERE id = ANY($1::uuid[])
+SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt FROM characters WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) ListCharactersByIDs(ctx context.Context, ids []uuid.UUID) ([]Character, error) {
@@ -433,6 +438,7 @@ func (q *Queries) ListCharactersByIDs(ctx context.Context, ids []uuid.UUID) ([]C
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}
@@ -445,7 +451,7 @@ func (q *Queries) ListCharactersByIDs(ctx context.Context, ids []uuid.UUID) ([]C
 }
 
 const listCharactersFromDocument = `-- name: ListCharactersFromDocument :many
-SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters WHERE ecosystem_id = $1 AND source_document_id = $2
+SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt FROM characters WHERE ecosystem_id = $1 AND source_document_id = $2
 `
 
 type ListCharactersFromDocumentParams struct {
@@ -487,6 +493,7 @@ func (q *Queries) ListCharactersFromDocument(ctx context.Context, arg ListCharac
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}
@@ -499,9 +506,9 @@ func (q *Queries) ListCharactersFromDocument(ctx context.Context, arg ListCharac
 }
 
 const listCharactersOfEcosystems = `-- name: ListCharactersOfEcosystems :many
-SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key FROM unnest($1::uuid[]) AS e (id)
+SELECT c.id, c.ecosystem_id, c.name, c.description, c.backstory, c.speaking_style, c.goals, c.openness, c.conscientiousness, c.extraversion, c.agreeableness, c.neuroticism, c.autonomy_level, c.social_energy, c.current_emotion, c.is_active, c.memory_summary, c.current_context, c.last_interaction, c.created_at, c.updated_at, c.source_document_id, c.source_key, c.reflection_debt FROM unnest($1::uuid[]) AS e (id)
 CROSS JOIN LATERAL (
-    SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters
+    SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt FROM characters
     WHERE characters.ecosystem_id = e.id
       AND ($2::timestamptz IS NULL
            OR (characters.created_at, characters.id) > ($2::timestamptz, $3::uuid))
@@ -557,6 +564,7 @@ func (q *Queries) ListCharactersOfEcosystems(ctx context.Context, arg ListCharac
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}
@@ -587,7 +595,7 @@ UPDATE characters SET
     current_context   = $15,
     updated_at        = now()
 WHERE id = $16
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt
 `
 
 type UpdateCharacterParams struct {
@@ -653,6 +661,7 @@ func (q *Queries) UpdateCharacter(ctx context.Context, arg UpdateCharacterParams
 		&i.UpdatedAt,
 		&i.SourceDocumentID,
 		&i.SourceKey,
+		&i.ReflectionDebt,
 	)
 	return i, err
 }

@@ -884,7 +884,7 @@ func (q *Queries) ParticipantsOfConversations(ctx context.Context, conversationI
 }
 
 const replyContext = `-- name: ReplyContext :one
-SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at, m.turn, c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at, ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, u.username AS owner_name,
+SELECT m.id, m.conversation_id, m.ecosystem_id, m.seq, m.sender_kind, m.sender_user_id, m.sender_character_id, m.sender_id, m.addressee_character_id, m.reply_to_id, m.content, m.emotion, m.intensity, m.metadata, m.created_at, m.turn, c.id, c.ecosystem_id, c.owner_id, c.kind, c.status, c.title, c.stand_in_id, c.last_seq, c.created_at, c.updated_at, ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, ch.reflection_debt, u.username AS owner_name,
        EXISTS (SELECT 1 FROM messages a
                WHERE a.reply_to_id = m.id AND (a.sender_character_id = ch.id OR a.sender_kind = 'SYSTEM')) AS answered
 FROM messages m, conversations c, characters ch, users u
@@ -966,6 +966,7 @@ func (q *Queries) ReplyContext(ctx context.Context, arg ReplyContextParams) (Rep
 		&i.Character.UpdatedAt,
 		&i.Character.SourceDocumentID,
 		&i.Character.SourceKey,
+		&i.Character.ReflectionDebt,
 		&i.OwnerName,
 		&i.Answered,
 	)

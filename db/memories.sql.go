@@ -19,16 +19,15 @@ WITH added AS (
     VALUES ($1, $2, $3, $4, $5, $6, $7,
             $8, $9)
     RETURNING id, character_id, ecosystem_id, content, type, importance, embedding, embedding_model, created_at, last_accessed_at, access_count, source_document_id, source_message_id
-), since AS (
-    SELECT coalesce(max(r.created_at), '-infinity') AS at FROM memories r
-    WHERE r.character_id = $1 AND r.type = 'REFLECTION'
+), debt AS (
+    UPDATE characters c
+    SET reflection_debt = CASE WHEN $4::text = 'REFLECTION' THEN 0 ELSE c.reflection_debt + $5 END
+    WHERE c.id = $1
+    RETURNING c.reflection_debt
 )
 SELECT a.id, a.character_id, a.ecosystem_id, a.content, a.type, a.importance, a.created_at, a.last_accessed_at,
-       a.access_count, a.source_document_id, (
-    (SELECT coalesce(sum(m.importance), 0) FROM memories m, since s
-     WHERE m.character_id = $1 AND m.type <> 'REFLECTION' AND m.created_at > s.at)
-    + CASE WHEN a.type <> 'REFLECTION' AND a.created_at > (SELECT at FROM since) THEN a.importance ELSE 0 END
-)::double precision AS importance_since_reflection
+       a.access_count, a.source_document_id,
+       coalesce((SELECT reflection_debt FROM debt), 0)::double precision AS importance_since_reflection
 FROM added a
 `
 
@@ -58,8 +57,9 @@ type AddMemoryRow struct {
 	ImportanceSinceReflection float64
 }
 
-// Stores a memory, and sums the importance of the character's memories since its last
-// reflection, the new one included: a reflection is due when the sum crosses a threshold.
+// Stores a memory, and returns the summed importance of the character's memories since its
+// last reflection, the new one included (kept on the character): a reflection is due when
+// the sum crosses a threshold.
 func (q *Queries) AddMemory(ctx context.Context, arg AddMemoryParams) (AddMemoryRow, error) {
 	row := q.db.QueryRow(ctx, addMemory,
 		arg.CharacterID,
@@ -104,37 +104,61 @@ func (q *Queries) AddMemorySources(ctx context.Context, arg AddMemorySourcesPara
 	return err
 }
 
+const addReflectionDebt = `-- name: AddReflectionDebt :one
+UPDATE characters
+SET reflection_debt = CASE WHEN $1::boolean THEN 0 ELSE reflection_debt + $2::double precision END
+WHERE id = $3
+RETURNING reflection_debt
+`
+
+type AddReflectionDebtParams struct {
+	Reset       bool
+	Importance  float64
+	CharacterID uuid.UUID
+}
+
+// Adds imported memories' importance to the character's since its last reflection, or
+// starts it anew when the import holds a reflection (the memories of one transaction share
+// its time, and count from a reflection only when later), and returns it.
+func (q *Queries) AddReflectionDebt(ctx context.Context, arg AddReflectionDebtParams) (float64, error) {
+	row := q.db.QueryRow(ctx, addReflectionDebt, arg.Reset, arg.Importance, arg.CharacterID)
+	var reflection_debt float64
+	err := row.Scan(&reflection_debt)
+	return reflection_debt, err
+}
+
 const addSceneMemories = `-- name: AddSceneMemories :many
-WITH ins AS (
+WITH m AS (
+    SELECT unnest($1::uuid[]) AS character_id, unnest($2::text[]) AS content,
+           unnest($3::text[]) AS type, unnest($4::double precision[]) AS importance,
+           unnest($5::bytea[]) AS embedding
+), ins AS (
     INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
                           source_message_id)
-    SELECT m.character_id, $1, m.content, m.type, m.importance, m.embedding, $2,
-           $3
-    FROM (SELECT unnest($4::uuid[]) AS character_id, unnest($5::text[]) AS content,
-                 unnest($6::text[]) AS type, unnest($7::double precision[]) AS importance,
-                 unnest($8::bytea[]) AS embedding) m
+    SELECT m.character_id, $6, m.content, m.type, m.importance, m.embedding, $7,
+           $8
+    FROM m
     RETURNING id, character_id, ecosystem_id, content, type, importance, created_at
+), debt AS (
+    UPDATE characters c
+    SET reflection_debt = CASE WHEN m.type = 'REFLECTION' THEN 0 ELSE c.reflection_debt + m.importance END
+    FROM m WHERE c.id = m.character_id
+    RETURNING c.id, c.reflection_debt
 )
 SELECT ins.id, ins.character_id, ins.ecosystem_id, ins.content, ins.type, ins.importance, ins.created_at,
-       (ins.importance + (
-           SELECT coalesce(sum(m.importance), 0) FROM memories m
-           WHERE m.character_id = ins.character_id AND m.type <> 'REFLECTION'
-             AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
-                                          WHERE r.character_id = ins.character_id AND r.type = 'REFLECTION'),
-                                         '-infinity')
-       ))::double precision AS since_reflection
-FROM ins
+       d.reflection_debt::double precision AS since_reflection
+FROM ins JOIN debt d ON d.id = ins.character_id
 `
 
 type AddSceneMemoriesParams struct {
-	EcosystemID     uuid.UUID
-	EmbeddingModel  string
-	SourceMessageID *uuid.UUID
 	CharacterIds    []uuid.UUID
 	Contents        []string
 	Types           []string
 	Importances     []float64
 	Embeddings      [][]byte
+	EcosystemID     uuid.UUID
+	EmbeddingModel  string
+	SourceMessageID *uuid.UUID
 }
 
 type AddSceneMemoriesRow struct {
@@ -149,19 +173,19 @@ type AddSceneMemoriesRow struct {
 }
 
 // Stores several characters' memories of one message in one statement (a scene's line:
-// every character present remembers it), and returns with each the summed importance of
-// its character's memories since its last reflection, this one included (one memory per
-// character: the statement does not see its own rows, so it adds them).
+// every character present remembers it, one memory each), and returns with each the
+// summed importance of its character's memories since its last reflection, this one
+// included (kept on the character, whose row the caller has locked).
 func (q *Queries) AddSceneMemories(ctx context.Context, arg AddSceneMemoriesParams) ([]AddSceneMemoriesRow, error) {
 	rows, err := q.db.Query(ctx, addSceneMemories,
-		arg.EcosystemID,
-		arg.EmbeddingModel,
-		arg.SourceMessageID,
 		arg.CharacterIds,
 		arg.Contents,
 		arg.Types,
 		arg.Importances,
 		arg.Embeddings,
+		arg.EcosystemID,
+		arg.EmbeddingModel,
+		arg.SourceMessageID,
 	)
 	if err != nil {
 		return nil, err
@@ -248,6 +272,9 @@ func (q *Queries) CountMemoriesOfCharacters(ctx context.Context, arg CountMemori
 }
 
 const createMemory = `-- name: CreateMemory :one
+WITH reset AS (
+    UPDATE characters SET reflection_debt = 0 WHERE id = $1 AND $4::text = 'REFLECTION'
+)
 INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
                       source_document_id, source_message_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
@@ -267,6 +294,7 @@ type CreateMemoryParams struct {
 	SourceMessageID  *uuid.UUID
 }
 
+// Stores a memory; a reflection starts the character's importance since reflection anew.
 func (q *Queries) CreateMemory(ctx context.Context, arg CreateMemoryParams) (Memory, error) {
 	row := q.db.QueryRow(ctx, createMemory,
 		arg.CharacterID,
@@ -355,22 +383,6 @@ func (q *Queries) HasMemoryOfMessage(ctx context.Context, arg HasMemoryOfMessage
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
-}
-
-const importanceSinceReflection = `-- name: ImportanceSinceReflection :one
-SELECT coalesce(sum(m.importance), 0)::double precision FROM memories m
-WHERE m.character_id = $1 AND m.type <> 'REFLECTION'
-  AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
-                               WHERE r.character_id = $1 AND r.type = 'REFLECTION'), '-infinity')
-`
-
-// The summed importance of a character's memories since its last reflection: reflection
-// is due when it crosses the threshold.
-func (q *Queries) ImportanceSinceReflection(ctx context.Context, characterID uuid.UUID) (float64, error) {
-	row := q.db.QueryRow(ctx, importanceSinceReflection, characterID)
-	var column_1 float64
-	err := row.Scan(&column_1)
-	return column_1, err
 }
 
 type InsertMemoriesParams struct {
@@ -743,7 +755,7 @@ func (q *Queries) SetMemoryEmbedding(ctx context.Context, arg SetMemoryEmbedding
 
 const setMemorySummary = `-- name: SetMemorySummary :one
 UPDATE characters SET memory_summary = $1, updated_at = now() WHERE id = $2
-RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key
+RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt
 `
 
 type SetMemorySummaryParams struct {
@@ -778,6 +790,7 @@ func (q *Queries) SetMemorySummary(ctx context.Context, arg SetMemorySummaryPara
 		&i.UpdatedAt,
 		&i.SourceDocumentID,
 		&i.SourceKey,
+		&i.ReflectionDebt,
 	)
 	return i, err
 }

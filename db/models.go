@@ -35,6 +35,7 @@ type Character struct {
 	UpdatedAt         time.Time
 	SourceDocumentID  *uuid.UUID
 	SourceKey         *string
+	ReflectionDebt    float64
 }
 
 type Conversation struct {

@@ -387,7 +387,7 @@ func (q *Queries) ListEcosystemRelationships(ctx context.Context, ecosystemID uu
 }
 
 const listEndsOfRelationshipPages = `-- name: ListEndsOfRelationshipPages :many
-SELECT ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key FROM characters ch
+SELECT ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, ch.reflection_debt FROM characters ch
 WHERE ch.id IN (
     SELECT unnest(ARRAY[r.from_id, r.to_id]) FROM unnest($1::uuid[]) AS c (id)
     CROSS JOIN LATERAL (
@@ -472,6 +472,7 @@ func (q *Queries) ListEndsOfRelationshipPages(ctx context.Context, arg ListEndsO
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}

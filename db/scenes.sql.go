@@ -344,7 +344,7 @@ func (q *Queries) ChangesOfMessages(ctx context.Context, messageIds []uuid.UUID)
 }
 
 const charactersByNames = `-- name: CharactersByNames :many
-SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key FROM characters
+SELECT id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt FROM characters
 WHERE ecosystem_id = $1 AND lower(name) = ANY($2::text[])
 ORDER BY created_at, id
 `
@@ -388,6 +388,7 @@ func (q *Queries) CharactersByNames(ctx context.Context, arg CharactersByNamesPa
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}
@@ -1116,47 +1117,6 @@ func (q *Queries) RecentSceneLines(ctx context.Context, arg RecentSceneLinesPara
 	return items, nil
 }
 
-const relationshipsAmong = `-- name: RelationshipsAmong :many
-SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships
-WHERE from_id = ANY($1::uuid[]) AND to_id = ANY($1::uuid[])
-ORDER BY created_at, id
-`
-
-// Every relationship between two of the given characters.
-func (q *Queries) RelationshipsAmong(ctx context.Context, characterIds []uuid.UUID) ([]Relationship, error) {
-	rows, err := q.db.Query(ctx, relationshipsAmong, characterIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Relationship{}
-	for rows.Next() {
-		var i Relationship
-		if err := rows.Scan(
-			&i.ID,
-			&i.EcosystemID,
-			&i.FromID,
-			&i.ToID,
-			&i.Type,
-			&i.Label,
-			&i.Strength,
-			&i.Trust,
-			&i.Familiarity,
-			&i.Notes,
-			&i.Since,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const scenariosByIDs = `-- name: ScenariosByIDs :many
 SELECT id, ecosystem_id, title, setting, mood, premise, opening, max_turns, pace_ms, share_code, created_at, updated_at FROM scenarios WHERE id = ANY($1::uuid[])
 `
@@ -1195,7 +1155,7 @@ func (q *Queries) ScenariosByIDs(ctx context.Context, ids []uuid.UUID) ([]Scenar
 }
 
 const sceneCast = `-- name: SceneCast :many
-SELECT ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key FROM conversation_participants p
+SELECT ch.id, ch.ecosystem_id, ch.name, ch.description, ch.backstory, ch.speaking_style, ch.goals, ch.openness, ch.conscientiousness, ch.extraversion, ch.agreeableness, ch.neuroticism, ch.autonomy_level, ch.social_energy, ch.current_emotion, ch.is_active, ch.memory_summary, ch.current_context, ch.last_interaction, ch.created_at, ch.updated_at, ch.source_document_id, ch.source_key, ch.reflection_debt FROM conversation_participants p
 JOIN characters ch ON ch.id = p.character_id
 WHERE p.conversation_id = $1
 ORDER BY p.joined_at, p.character_id
@@ -1235,6 +1195,7 @@ func (q *Queries) SceneCast(ctx context.Context, conversationID uuid.UUID) ([]Ch
 			&i.UpdatedAt,
 			&i.SourceDocumentID,
 			&i.SourceKey,
+			&i.ReflectionDebt,
 		); err != nil {
 			return nil, err
 		}
@@ -1310,6 +1271,48 @@ func (q *Queries) SceneLines(ctx context.Context, arg SceneLinesParams) ([]Scene
 			&i.AddresseeCharacterID,
 			&i.Content,
 			&i.SpeakerName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sceneRelationships = `-- name: SceneRelationships :many
+SELECT r.id, r.ecosystem_id, r.from_id, r.to_id, r.type, r.label, r.strength, r.trust, r.familiarity, r.notes, r.since, r.created_at, r.updated_at FROM relationships r
+WHERE r.from_id IN (SELECT p.character_id FROM conversation_participants p WHERE p.conversation_id = $1)
+  AND r.to_id IN (SELECT p.character_id FROM conversation_participants p WHERE p.conversation_id = $1)
+ORDER BY r.created_at, r.id
+`
+
+// Every relationship between two characters present in a scene.
+func (q *Queries) SceneRelationships(ctx context.Context, conversationID uuid.UUID) ([]Relationship, error) {
+	rows, err := q.db.Query(ctx, sceneRelationships, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Relationship{}
+	for rows.Next() {
+		var i Relationship
+		if err := rows.Scan(
+			&i.ID,
+			&i.EcosystemID,
+			&i.FromID,
+			&i.ToID,
+			&i.Type,
+			&i.Label,
+			&i.Strength,
+			&i.Trust,
+			&i.Familiarity,
+			&i.Notes,
+			&i.Since,
+			&i.CreatedAt,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -1,4 +1,8 @@
 -- name: CreateMemory :one
+-- Stores a memory; a reflection starts the character's importance since reflection anew.
+WITH reset AS (
+    UPDATE characters SET reflection_debt = 0 WHERE id = @character_id AND @type::text = 'REFLECTION'
+)
 INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
                       source_document_id, source_message_id)
 VALUES (@character_id, @ecosystem_id, @content, @type, @importance, @embedding, @embedding_model,
@@ -6,24 +10,24 @@ VALUES (@character_id, @ecosystem_id, @content, @type, @importance, @embedding, 
 RETURNING *;
 
 -- name: AddMemory :one
--- Stores a memory, and sums the importance of the character's memories since its last
--- reflection, the new one included: a reflection is due when the sum crosses a threshold.
+-- Stores a memory, and returns the summed importance of the character's memories since its
+-- last reflection, the new one included (kept on the character): a reflection is due when
+-- the sum crosses a threshold.
 WITH added AS (
     INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
                           source_document_id, source_message_id)
     VALUES (@character_id, @ecosystem_id, @content, @type, @importance, @embedding, @embedding_model,
             @source_document_id, @source_message_id)
     RETURNING *
-), since AS (
-    SELECT coalesce(max(r.created_at), '-infinity') AS at FROM memories r
-    WHERE r.character_id = @character_id AND r.type = 'REFLECTION'
+), debt AS (
+    UPDATE characters c
+    SET reflection_debt = CASE WHEN @type::text = 'REFLECTION' THEN 0 ELSE c.reflection_debt + @importance END
+    WHERE c.id = @character_id
+    RETURNING c.reflection_debt
 )
 SELECT a.id, a.character_id, a.ecosystem_id, a.content, a.type, a.importance, a.created_at, a.last_accessed_at,
-       a.access_count, a.source_document_id, (
-    (SELECT coalesce(sum(m.importance), 0) FROM memories m, since s
-     WHERE m.character_id = @character_id AND m.type <> 'REFLECTION' AND m.created_at > s.at)
-    + CASE WHEN a.type <> 'REFLECTION' AND a.created_at > (SELECT at FROM since) THEN a.importance ELSE 0 END
-)::double precision AS importance_since_reflection
+       a.access_count, a.source_document_id,
+       coalesce((SELECT reflection_debt FROM debt), 0)::double precision AS importance_since_reflection
 FROM added a;
 
 -- name: GetMemory :one
@@ -78,13 +82,14 @@ SELECT s.reflection_id, m.* FROM memory_sources s JOIN memories m ON m.id = s.so
 WHERE s.reflection_id = ANY(@reflection_ids::uuid[])
 ORDER BY m.created_at, m.id;
 
--- name: ImportanceSinceReflection :one
--- The summed importance of a character's memories since its last reflection: reflection
--- is due when it crosses the threshold.
-SELECT coalesce(sum(m.importance), 0)::double precision FROM memories m
-WHERE m.character_id = @character_id AND m.type <> 'REFLECTION'
-  AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
-                               WHERE r.character_id = @character_id AND r.type = 'REFLECTION'), '-infinity');
+-- name: AddReflectionDebt :one
+-- Adds imported memories' importance to the character's since its last reflection, or
+-- starts it anew when the import holds a reflection (the memories of one transaction share
+-- its time, and count from a reflection only when later), and returns it.
+UPDATE characters
+SET reflection_debt = CASE WHEN @reset::boolean THEN 0 ELSE reflection_debt + @importance::double precision END
+WHERE id = @character_id
+RETURNING reflection_debt;
 
 -- name: MemoriesSinceReflection :many
 -- What a reflection draws on: the newest memories since the last reflection.
@@ -130,25 +135,26 @@ SELECT count(*) FROM memories WHERE character_id = @character_id AND source_docu
 
 -- name: AddSceneMemories :many
 -- Stores several characters' memories of one message in one statement (a scene's line:
--- every character present remembers it), and returns with each the summed importance of
--- its character's memories since its last reflection, this one included (one memory per
--- character: the statement does not see its own rows, so it adds them).
-WITH ins AS (
+-- every character present remembers it, one memory each), and returns with each the
+-- summed importance of its character's memories since its last reflection, this one
+-- included (kept on the character, whose row the caller has locked).
+WITH m AS (
+    SELECT unnest(@character_ids::uuid[]) AS character_id, unnest(@contents::text[]) AS content,
+           unnest(@types::text[]) AS type, unnest(@importances::double precision[]) AS importance,
+           unnest(@embeddings::bytea[]) AS embedding
+), ins AS (
     INSERT INTO memories (character_id, ecosystem_id, content, type, importance, embedding, embedding_model,
                           source_message_id)
     SELECT m.character_id, @ecosystem_id, m.content, m.type, m.importance, m.embedding, @embedding_model,
            @source_message_id
-    FROM (SELECT unnest(@character_ids::uuid[]) AS character_id, unnest(@contents::text[]) AS content,
-                 unnest(@types::text[]) AS type, unnest(@importances::double precision[]) AS importance,
-                 unnest(@embeddings::bytea[]) AS embedding) m
+    FROM m
     RETURNING id, character_id, ecosystem_id, content, type, importance, created_at
+), debt AS (
+    UPDATE characters c
+    SET reflection_debt = CASE WHEN m.type = 'REFLECTION' THEN 0 ELSE c.reflection_debt + m.importance END
+    FROM m WHERE c.id = m.character_id
+    RETURNING c.id, c.reflection_debt
 )
 SELECT ins.id, ins.character_id, ins.ecosystem_id, ins.content, ins.type, ins.importance, ins.created_at,
-       (ins.importance + (
-           SELECT coalesce(sum(m.importance), 0) FROM memories m
-           WHERE m.character_id = ins.character_id AND m.type <> 'REFLECTION'
-             AND m.created_at > coalesce((SELECT max(r.created_at) FROM memories r
-                                          WHERE r.character_id = ins.character_id AND r.type = 'REFLECTION'),
-                                         '-infinity')
-       ))::double precision AS since_reflection
-FROM ins;
+       d.reflection_debt::double precision AS since_reflection
+FROM ins JOIN debt d ON d.id = ins.character_id;

@@ -97,11 +97,12 @@ JOIN characters ch ON ch.id = p.character_id
 WHERE p.conversation_id = @conversation_id
 ORDER BY p.joined_at, p.character_id;
 
--- name: RelationshipsAmong :many
--- Every relationship between two of the given characters.
-SELECT * FROM relationships
-WHERE from_id = ANY(@character_ids::uuid[]) AND to_id = ANY(@character_ids::uuid[])
-ORDER BY created_at, id;
+-- name: SceneRelationships :many
+-- Every relationship between two characters present in a scene.
+SELECT r.* FROM relationships r
+WHERE r.from_id IN (SELECT p.character_id FROM conversation_participants p WHERE p.conversation_id = @conversation_id)
+  AND r.to_id IN (SELECT p.character_id FROM conversation_participants p WHERE p.conversation_id = @conversation_id)
+ORDER BY r.created_at, r.id;
 
 -- name: PendingDirections :many
 SELECT * FROM scene_directions

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Pseudo-labels of the lexicon for words with a clear valence but no specific emotion
@@ -205,26 +206,39 @@ func lookup(word string) (cue, bool) {
 }
 
 // tokens splits text into words of letters, digits and inner apostrophes, in their
-// original case; typographic apostrophes become "'" so that "don’t" is "don't".
+// original case; typographic apostrophes become "'" so that "don’t" is "don't". Words are
+// slices of text unless they hold a typographic apostrophe: this runs over every line of
+// a scene at every turn.
 func tokens(text string) []string {
-	var out []string
-	var b strings.Builder
-	flush := func() {
-		if w := strings.Trim(b.String(), "'"); w != "" {
+	out := make([]string, 0, len(text)/5+1)
+	start, curly := -1, false
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		w := text[start:end]
+		if curly {
+			w = strings.ReplaceAll(w, "\u2019", "'")
+		}
+		if w = strings.Trim(w, "'"); w != "" {
 			out = append(out, w)
 		}
-		b.Reset()
+		start, curly = -1, false
 	}
-	for _, r := range text {
+	for i, r := range text {
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		case r == '\'' || r == '\u2019':
-			b.WriteByte('\'')
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'),
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)), r == '\'':
+		case r == '\u2019':
+			curly = true
 		default:
-			flush()
+			flush(i)
+			continue
+		}
+		if start < 0 {
+			start = i
 		}
 	}
-	flush()
+	flush(len(text))
 	return out
 }

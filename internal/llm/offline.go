@@ -865,43 +865,57 @@ type word struct {
 }
 
 // scanWords splits text into words (letters, digits, and inner apostrophes and hyphens),
-// noting where sentences start and where punctuation intervenes.
+// noting where sentences start and where punctuation intervenes. Words are slices of
+// text unless they hold a typographic apostrophe: this runs over every text of a scene
+// at every turn.
 func scanWords(text string) []word {
-	var out []word
-	start, joined := true, false
-	var cur strings.Builder
-	flush := func() {
-		t := strings.Trim(cur.String(), "'-")
-		cur.Reset()
-		if t == "" {
-			return
+	out := make([]word, 0, len(text)/6+1)
+	sentence, joined := true, false
+	begin, curly := -1, false
+	// cut ends the word in progress at end and returns it as written ("" if none).
+	cut := func(end int) string {
+		if begin < 0 {
+			return ""
 		}
-		out = append(out, word{text: t, lower: strings.ToLower(t), start: start, joined: joined})
-		start, joined = false, true
+		w := text[begin:end]
+		if curly {
+			w = strings.ReplaceAll(w, "\u2019", "'")
+		}
+		begin, curly = -1, false
+		return w
 	}
-	for _, r := range text {
+	flush := func(w string) {
+		if t := strings.TrimRight(w, "'-"); t != "" {
+			out = append(out, word{text: t, lower: strings.ToLower(t), start: sentence, joined: joined})
+			sentence, joined = false, true
+		}
+	}
+	for i, r := range text {
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			cur.WriteRune(r)
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'),
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if begin < 0 {
+				begin = i
+			}
 			continue
-		case (r == '\'' || r == '\u2019' || r == '-') && cur.Len() > 0:
-			cur.WriteRune(pickRune(r == '-', '-', '\''))
+		case (r == '\'' || r == '\u2019' || r == '-') && begin >= 0:
+			curly = curly || r == '\u2019'
 			continue
 		}
-		prev := cur.String()
-		flush()
+		prev := cut(i)
+		flush(prev)
 		switch {
 		case unicode.IsSpace(r):
 		case r == '.' && honorifics[strings.ToLower(prev)] && len(out) > 0:
 			// "Mr." neither ends the sentence nor parts the title from the name.
 			out[len(out)-1].abbrev = true
 		case r == '.' || r == '!' || r == '?':
-			start, joined = true, false
+			sentence, joined = true, false
 		default:
 			joined = false
 		}
 	}
-	flush()
+	flush(cut(len(text)))
 	return out
 }
 

@@ -332,7 +332,7 @@ func (s *sceneComposer) acceptable(text string, try int) bool {
 		}
 	}
 	// A sentence said before, even inside another line, is a repeat to the listener.
-	for _, st := range splitSentences(stageDirections.ReplaceAllString(t, "")) {
+	for _, st := range splitSentences(dropStageDirections(t, "")) {
 		if n := s.bareSentence(st); strings.Count(n, " ") >= 2 && s.saidSentences()[n] {
 			return false
 		}
@@ -353,8 +353,13 @@ func (s *sceneComposer) acceptable(text string, try int) bool {
 func (s *sceneComposer) saidSentences() map[string]bool {
 	if s.sentencesSaid == nil {
 		s.sentencesSaid = map[string]bool{}
+		seen := make(map[string]bool, len(s.saidLines))
 		for _, l := range s.saidLines {
-			for _, st := range splitSentences(stageDirections.ReplaceAllString(l, "")) {
+			if seen[l] {
+				continue // sent both as history and to avoid
+			}
+			seen[l] = true
+			for _, st := range splitSentences(dropStageDirections(l, "")) {
 				s.sentencesSaid[s.bareSentence(st)] = true
 			}
 		}

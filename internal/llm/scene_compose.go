@@ -26,22 +26,22 @@ import (
 // used in the recent lines is not chosen again, so that no shape recurs while it is
 // remembered.
 type sceneComposer struct {
-	*composer                   // the speaker's side: traits, habits, names, memories as clauses
-	req       SceneRequest      // as given
-	name      string            // the speaker's name, trimmed
-	present   []Present         // the others present, trimmed, without the speaker or duplicates
-	to        *Present          // the addressee, nil for the room
-	toForm    string            // how the speaker addresses them ("Diana", "Mr. Knightley")
-	heard     heardLine         // the line being answered
-	quarrel   [2]*Present       // two others present who are at each other's throats, or nils
-	emotion   string            // the speaker's reaction
-	intensity float64           // its strength
-	tone      string            // the speaker's tone towards the addressee (see toneOf)
-	avoid     []string          // req.Avoid, trimmed
-	saidLines []string          // every line in the history and in Avoid
-	saidNorm  []string          // the same, normalised (see normalizeLine)
-	saidPlain []string          // the same without stage directions, normalised, once needed
-	saidBags  []map[string]bool // their content words (see contentBag), once needed
+	*composer                            // the speaker's side: traits, habits, names, memories as clauses
+	req       SceneRequest               // as given
+	name      string                     // the speaker's name, trimmed
+	present   []Present                  // the others present, trimmed, without the speaker or duplicates
+	to        *Present                   // the addressee, nil for the room
+	toForm    string                     // how the speaker addresses them ("Diana", "Mr. Knightley")
+	heard     heardLine                  // the line being answered
+	quarrel   [2]*Present                // two others present who are at each other's throats, or nils
+	emotion   string                     // the speaker's reaction
+	intensity float64                    // its strength
+	tone      string                     // the speaker's tone towards the addressee (see toneOf)
+	avoid     []string                   // req.Avoid, trimmed
+	saidLines []string                   // every line in the history and in Avoid
+	saidNorm  []string                   // the same, normalised (see normalizeLine)
+	saidPlain []string                   // the same without stage directions, normalised, once needed
+	saidBags  map[string]map[string]bool // content words (see contentBag) of each line said, once needed
 	// sentencesSaid are their sentences, normalised (see saidSentences).
 	sentencesSaid map[string]bool
 	dir           direction       // the director's instruction, parsed
@@ -93,15 +93,23 @@ func newSceneComposer(req SceneRequest, rng *rand.Rand) *sceneComposer {
 		}
 		s.saidLines = append(s.saidLines, text)
 	}
+	// A scene's engine sends its last lines both as history and to avoid: each is
+	// normalised once.
+	norms := make(map[string]string, len(s.saidLines))
 	for _, l := range s.saidLines {
-		s.saidNorm = append(s.saidNorm, normalizeLine(l))
+		n, ok := norms[l]
+		if !ok {
+			n = normalizeLine(l)
+			norms[l] = n
+		}
+		s.saidNorm = append(s.saidNorm, n)
 	}
 
 	// Words of stage directions ("*turns away* Listen") are no names, though capitalised
 	// mid-line.
 	spoken := make([]Turn, len(req.History))
 	for i, t := range req.History {
-		t.Text = stageDirections.ReplaceAllString(t.Text, "")
+		t.Text = dropStageDirections(t.Text, "")
 		spoken[i] = t
 	}
 	s.composer = &composer{
@@ -280,7 +288,7 @@ func (s *sceneComposer) hear() heardLine {
 		return h
 	}
 	t := s.req.History[idx]
-	h.text = strings.TrimSpace(stageDirections.ReplaceAllString(t.Text, " "))
+	h.text = strings.TrimSpace(dropStageDirections(t.Text, " "))
 	by := strings.TrimSpace(t.Speaker)
 	h.narration = !t.FromUser && (strings.EqualFold(by, "narrator") || by == "")
 	if !t.FromUser && !h.narration {
@@ -316,6 +324,15 @@ func (s *sceneComposer) hear() heardLine {
 
 // stageDirections match the actions in a line ("*turns away*"), which are not words said.
 var stageDirections = regexp.MustCompile(`\*[^*]*\*`)
+
+// dropStageDirections replaces the stage directions of s with repl. Most lines have
+// none, and the scan for an asterisk is far cheaper than the regular expression.
+func dropStageDirections(s, repl string) string {
+	if !strings.Contains(s, "*") {
+		return s
+	}
+	return stageDirections.ReplaceAllString(s, repl)
+}
 
 // findQuarrel returns two others present who are quarrelling: the line heard is cold and
 // aimed at another present character, or the last two lines, by two others, were both

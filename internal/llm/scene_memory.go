@@ -2,6 +2,7 @@ package llm
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -50,7 +51,7 @@ func parseMemory(text string) sceneMemory {
 			quote = strings.Join(sents[:len(sents)-1], " ")
 		}
 	}
-	m.quote = strings.Join(strings.Fields(stageDirections.ReplaceAllString(quote, " ")), " ")
+	m.quote = strings.Join(strings.Fields(dropStageDirections(quote, " ")), " ")
 	if head == "I said" {
 		m.kind = memBook
 		return m
@@ -78,10 +79,16 @@ func parseMemory(text string) sceneMemory {
 // quotation mark starts a sentence (“Fair question...” capitalises "Fair" as any first word
 // is, which makes it no name), and closing marks go.
 func quoteStarts(text string) string {
-	text = stageDirections.ReplaceAllString(text, " ")
-	text = openingQuote.ReplaceAllString(text, ". ")
-	return strings.NewReplacer("\u201c", ". ", "\u201d", " ").Replace(text)
+	text = dropStageDirections(text, " ")
+	if strings.Contains(text, `"`) {
+		text = openingQuote.ReplaceAllString(text, ". ")
+	}
+	return curlyQuotes.Replace(text)
 }
+
+// curlyQuotes turns an opening curly quotation mark into a sentence's end and drops a
+// closing one (see quoteStarts).
+var curlyQuotes = strings.NewReplacer("\u201c", ". ", "\u201d", " ")
 
 // openingQuote matches a straight double quotation mark that opens a quotation: at the
 // start or after a space or colon, before a letter.
@@ -474,7 +481,7 @@ func (s *sceneComposer) retoldTopic(t topic, r retelling) string {
 
 // plainLine is a line's words without its stage directions, normalised (see normalizeLine).
 func plainLine(l string) string {
-	return normalizeLine(stageDirections.ReplaceAllString(l, " "))
+	return normalizeLine(dropStageDirections(l, " "))
 }
 
 // sameLine reports whether two lines, as plainLine gives them, are the same words, one
@@ -503,6 +510,10 @@ func (s *sceneComposer) plainSaid() []string {
 	if s.saidPlain == nil {
 		s.saidPlain = make([]string, len(s.saidLines))
 		for i, l := range s.saidLines {
+			if j := slices.Index(s.saidLines[:i], l); j >= 0 {
+				s.saidPlain[i] = s.saidPlain[j] // sent both as history and to avoid
+				continue
+			}
 			s.saidPlain[i] = plainLine(l)
 		}
 	}
@@ -512,12 +523,15 @@ func (s *sceneComposer) plainSaid() []string {
 // saidBag returns contentBag of the i-th line said, computed once.
 func (s *sceneComposer) saidBag(i int) map[string]bool {
 	if s.saidBags == nil {
-		s.saidBags = make([]map[string]bool, len(s.saidLines))
+		s.saidBags = make(map[string]map[string]bool, len(s.saidLines))
 	}
-	if s.saidBags[i] == nil {
-		s.saidBags[i] = contentBag(s.saidLines[i])
+	l := s.saidLines[i]
+	bag, ok := s.saidBags[l]
+	if !ok {
+		bag = contentBag(l)
+		s.saidBags[l] = bag
 	}
-	return s.saidBags[i]
+	return bag
 }
 
 // retold reports whether the line remembered was told already in the lines remembered:

@@ -123,13 +123,15 @@ type sceneRun struct {
 	by    []string // who said each line
 	// sums of the strength deltas of each directed pair, "From->To".
 	strength map[string]float64
+	// requests are what each line was asked with.
+	requests []SceneRequest
 }
 
 // playScene plays the engine: it rotates speakers (never one twice in a row, seeded),
 // has each address its focus or the last speaker, feeds the last lines as History and
 // every line said as Avoid, applies the deltas to the bonds, and injects a narrator's beat
 // halfway.
-func playScene(t *testing.T, cast []castMember, setting, mood, premise string, n int, seed uint64) sceneRun {
+func playScene(t testing.TB, cast []castMember, setting, mood, premise string, n int, seed uint64) sceneRun {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 99))
 	bonds := map[string]map[string]*Bond{}
@@ -175,6 +177,7 @@ func playScene(t *testing.T, cast []castMember, setting, mood, premise string, n
 			Seed: int64(seed)*1000 + int64(turn),
 		}
 		line := scene(t, req)
+		run.requests = append(run.requests, req)
 		for _, d := range line.Deltas {
 			run.strength[d.From+"->"+d.To] += d.Strength
 			if b := bonds[d.From][d.To]; b != nil {
@@ -358,7 +361,7 @@ func castRequest(cast []castMember, i int, addressee string, history []Turn, see
 }
 
 // scene runs the offline storyteller, failing the test on error or on a malformed line.
-func scene(t *testing.T, req SceneRequest) SceneLine {
+func scene(t testing.TB, req SceneRequest) SceneLine {
 	t.Helper()
 	var pieces []string
 	line, err := NewOffline().Scene(context.Background(), req, func(p string) { pieces = append(pieces, p) })
@@ -376,7 +379,7 @@ func scene(t *testing.T, req SceneRequest) SceneLine {
 // no doubled spaces, not one to avoid), a known emotion and an intensity in range, an
 // addressee and deltas that name only the characters of the scene, clamped deltas, and the
 // offline storyteller's labels.
-func checkLine(t *testing.T, req SceneRequest, line SceneLine) {
+func checkLine(t testing.TB, req SceneRequest, line SceneLine) {
 	t.Helper()
 	text := line.Text
 	if strings.TrimSpace(text) == "" || text != strings.TrimSpace(text) || strings.ContainsAny(text, "{}") || strings.Contains(text, "  ") {

@@ -442,14 +442,25 @@ func (s *Service) Touch(ctx context.Context, q *db.Queries, recalled []Scored) e
 	if len(recalled) == 0 {
 		return nil
 	}
+	if err := q.TouchMemories(ctx, s.touch(recalled)); err != nil {
+		return fmt.Errorf("mark memories accessed: %w", err)
+	}
+	return nil
+}
+
+// QueueTouch queues Touch's statement on b, for a caller that sends more with it.
+func (s *Service) QueueTouch(b *pgx.Batch, recalled []Scored) {
+	if len(recalled) > 0 {
+		db.QueueTouchMemories(b, s.touch(recalled))
+	}
+}
+
+func (s *Service) touch(recalled []Scored) db.TouchMemoriesParams {
 	ids := make([]uuid.UUID, len(recalled))
 	for i, sc := range recalled {
 		ids[i] = sc.Memory.ID
 	}
-	if err := q.TouchMemories(ctx, db.TouchMemoriesParams{Ids: ids, At: s.now()}); err != nil {
-		return fmt.Errorf("mark memories accessed: %w", err)
-	}
-	return nil
+	return db.TouchMemoriesParams{Ids: ids, At: s.now()}
 }
 
 // rank loads the candidates and orders them by the weighted, normalised score.
@@ -612,7 +623,14 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 		if _, err := q.InsertMemories(ctx, rows); err != nil {
 			return fmt.Errorf("store memories: %w", err)
 		}
-		sum, err := q.ImportanceSinceReflection(ctx, characterID)
+		debt := db.AddReflectionDebtParams{CharacterID: characterID}
+		for _, r := range rows {
+			if r.Type == string(Reflection) {
+				debt.Reset = true
+			}
+			debt.Importance += r.Importance
+		}
+		sum, err := q.AddReflectionDebt(ctx, debt)
 		if err != nil {
 			return fmt.Errorf("importance since reflection: %w", err)
 		}
@@ -620,7 +638,7 @@ func (s *Service) AddMany(ctx context.Context, viewer auth.Identity, characterID
 			return err
 		}
 		return box.Append(c.EcosystemID, events.MemoryChanged, ImportPayload{
-			Op: "IMPORT", CharacterID: characterID, Count: len(rows),
+			Op: events.OpImport, CharacterID: characterID, Count: len(rows),
 		})
 	})
 	if err != nil {

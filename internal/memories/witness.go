@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/events"
@@ -63,9 +64,22 @@ type Stored struct {
 // in one statement, enqueues the reflections that are due, and records the changes. The
 // caller holds the characters' locks and has checked they may be written to. Only the
 // characters in keep (nil: all) are written: a character that left meanwhile is skipped.
-func (s *Service) AddWitnessedTx(ctx context.Context, q *db.Queries, box *events.Outbox, ecosystemID uuid.UUID, messageID *uuid.UUID, w *Witnessed, keep func(uuid.UUID) bool) (*Stored, error) {
+func (s *Service) AddWitnessedTx(ctx context.Context, box *events.Outbox, ecosystemID uuid.UUID, messageID *uuid.UUID, w *Witnessed, keep func(uuid.UUID) bool) (*Stored, error) {
+	b := &pgx.Batch{}
+	p := s.QueueWitnessed(b, ecosystemID, messageID, w, keep)
+	if b.Len() > 0 {
+		if err := box.Tx().SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("store witnessed memories: %w", err)
+		}
+	}
+	return p.Finish(ctx, box)
+}
+
+// QueueWitnessed queues AddWitnessedTx's statement on b, for a caller that sends more
+// with it in one round trip; Finish does the rest once b has run.
+func (s *Service) QueueWitnessed(b *pgx.Batch, ecosystemID uuid.UUID, messageID *uuid.UUID, w *Witnessed, keep func(uuid.UUID) bool) *PendingWitnessed {
+	pw := &PendingWitnessed{s: s, ecosystemID: ecosystemID, vecs: map[uuid.UUID][]float32{}}
 	p := db.AddSceneMemoriesParams{EcosystemID: ecosystemID, EmbeddingModel: s.embed.Model(), SourceMessageID: messageID}
-	vecs := map[uuid.UUID][]float32{}
 	for i, wt := range w.of {
 		if keep != nil && !keep(wt.CharacterID) {
 			continue
@@ -76,23 +90,36 @@ func (s *Service) AddWitnessedTx(ctx context.Context, q *db.Queries, box *events
 		p.Types = append(p.Types, string(pr.in.Type))
 		p.Importances = append(p.Importances, pr.importance)
 		p.Embeddings = append(p.Embeddings, embedded.Encode(pr.vec))
-		vecs[wt.CharacterID] = pr.vec
+		pw.vecs[wt.CharacterID] = pr.vec
 	}
-	st := &Stored{ecosystemID: ecosystemID}
-	if len(p.CharacterIds) == 0 {
-		return st, nil
+	if len(p.CharacterIds) > 0 {
+		db.QueueAddSceneMemories(b, p, func(rows []db.AddSceneMemoriesRow) error {
+			pw.rows = rows
+			return nil
+		})
 	}
-	rows, err := q.AddSceneMemories(ctx, p)
-	if err != nil {
-		return nil, fmt.Errorf("store witnessed memories: %w", err)
-	}
-	for _, r := range rows {
-		if err := s.reflectIfDue(ctx, box.Tx(), r.CharacterID, r.SinceReflection); err != nil {
+	return pw
+}
+
+// PendingWitnessed are witnessed memories queued by QueueWitnessed.
+type PendingWitnessed struct {
+	s           *Service
+	ecosystemID uuid.UUID
+	vecs        map[uuid.UUID][]float32
+	rows        []db.AddSceneMemoriesRow
+}
+
+// Finish enqueues the reflections that are due and records the changes, in box's
+// transaction, after the batch of QueueWitnessed has run.
+func (pw *PendingWitnessed) Finish(ctx context.Context, box *events.Outbox) (*Stored, error) {
+	st := &Stored{ecosystemID: pw.ecosystemID}
+	for _, r := range pw.rows {
+		if err := pw.s.reflectIfDue(ctx, box.Tx(), r.CharacterID, r.SinceReflection); err != nil {
 			return nil, err
 		}
-		st.items = append(st.items, vectorstore.Item{ID: r.ID, Character: r.CharacterID, Vector: vecs[r.CharacterID],
+		st.items = append(st.items, vectorstore.Item{ID: r.ID, Character: r.CharacterID, Vector: pw.vecs[r.CharacterID],
 			Type: r.Type, Importance: r.Importance, CreatedAt: r.CreatedAt})
-		if err := box.Append(ecosystemID, events.MemoryChanged, MemoryPayload{
+		if err := box.Append(pw.ecosystemID, events.MemoryChanged, MemoryPayload{
 			Op: events.OpUpsert, ID: r.ID, CharacterID: r.CharacterID, Type: Type(r.Type), Importance: r.Importance,
 		}); err != nil {
 			return nil, err

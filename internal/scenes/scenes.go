@@ -335,7 +335,12 @@ func (s *Service) Run(ctx context.Context, viewer auth.Identity, scenarioID uuid
 			return err
 		}
 		inCast := func(id uuid.UUID) bool { _, ok := st.Role(id); return ok }
-		sec, err := s.memories.AddWitnessedTx(ctx, q, box, sc.EcosystemID, nil, secrets, inCast)
+		// Storing memories moves their characters' rows (importance since reflection):
+		// locked in id order first, as every turn does.
+		if _, err := q.LockCharacters(ctx, ids); err != nil {
+			return fmt.Errorf("lock cast: %w", err)
+		}
+		sec, err := s.memories.AddWitnessedTx(ctx, box, sc.EcosystemID, nil, secrets, inCast)
 		if err != nil {
 			return err
 		}
@@ -732,7 +737,7 @@ func (s *Service) narrateTx(ctx context.Context, q *db.Queries, box *events.Outb
 	if _, err := q.LockCharacters(ctx, ids); err != nil {
 		return nil, nil, fmt.Errorf("lock cast: %w", err)
 	}
-	stored, err := s.memories.AddWitnessedTx(ctx, q, box, st.EcosystemID, &msg.ID, prepared, keep)
+	stored, err := s.memories.AddWitnessedTx(ctx, box, st.EcosystemID, &msg.ID, prepared, keep)
 	if err != nil {
 		return nil, nil, err
 	}

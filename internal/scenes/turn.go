@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
@@ -162,42 +163,50 @@ type turn struct {
 // prepare chooses the speaker and whom it addresses, and gathers what it knows. It
 // returns nil when nobody may speak.
 func (w *Worker) prepare(ctx context.Context, st *Scene, args TurnArgs, attempt int) (*turn, error) {
-	q := w.s.q
-	rows, err := q.SceneCast(ctx, st.ConversationID)
-	if err != nil {
-		return nil, fmt.Errorf("load cast of scene %s: %w", st.ConversationID, err)
-	}
-	t := &turn{scene: st, args: args, cast: make(map[uuid.UUID]*characters.Character, len(rows)),
-		fromBook: map[uuid.UUID]bool{}, lineID: uuid.New()}
-	ids := make([]uuid.UUID, 0, len(rows))
-	for _, r := range rows {
-		c, err := characters.FromRow(r)
+	t := &turn{scene: st, args: args, cast: map[uuid.UUID]*characters.Character{}, fromBook: map[uuid.UUID]bool{},
+		lineID: uuid.New(), recent: map[uuid.UUID]int{}}
+	var lines []db.SceneLinesRow
+	var dirs []db.SceneDirection
+	var castErr error
+	// The cast, its bonds, the last lines and the pending directions travel in one round
+	// trip: a turn's reads are a third of its statements.
+	b := &pgx.Batch{}
+	db.QueueSceneCast(b, st.ConversationID, func(r *db.Character) error {
+		c, err := characters.FromRow(*r)
 		if err != nil {
-			return nil, err
+			castErr = err
+			return nil
 		}
 		t.cast[c.ID] = c
 		t.fromBook[c.ID] = r.SourceDocumentID != nil
-		ids = append(ids, c.ID)
+		return nil
+	})
+	db.QueueSceneRelationships(b, st.ConversationID, func(r *db.Relationship) error {
+		t.rels = append(t.rels, *r)
+		return nil
+	})
+	db.QueueSceneLines(b, db.SceneLinesParams{ConversationID: st.ConversationID, BeforeSeq: st.LastSeq + 1, MaxLines: historyLines},
+		func(l *db.SceneLinesRow) error {
+			lines = append(lines, *l)
+			return nil
+		})
+	db.QueuePendingDirections(b, st.ConversationID, func(d *db.SceneDirection) error {
+		dirs = append(dirs, *d)
+		return nil
+	})
+	if err := w.s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("load cast, lines and directions of scene %s: %w", st.ConversationID, err)
 	}
-	if t.rels, err = q.RelationshipsAmong(ctx, ids); err != nil {
-		return nil, fmt.Errorf("load relationships of scene %s: %w", st.ConversationID, err)
-	}
-	lines, err := q.SceneLines(ctx, db.SceneLinesParams{ConversationID: st.ConversationID, BeforeSeq: st.LastSeq + 1, MaxLines: historyLines})
-	if err != nil {
-		return nil, fmt.Errorf("load lines of scene %s: %w", st.ConversationID, err)
+	if castErr != nil {
+		return nil, castErr
 	}
 	if len(lines) > 0 {
 		t.last = &lines[0]
 	}
-	t.recent = map[uuid.UUID]int{}
 	for _, l := range lines {
 		if l.Turn != nil && int(*l.Turn) > st.Turn-recentWindow && l.SenderCharacterID != nil {
 			t.recent[*l.SenderCharacterID]++
 		}
-	}
-	dirs, err := q.PendingDirections(ctx, st.ConversationID)
-	if err != nil {
-		return nil, fmt.Errorf("load directions of scene %s: %w", st.ConversationID, err)
 	}
 	rng := rand.New(rand.NewPCG(uint64(st.Seed), uint64(args.Turn)))
 	if !t.choose(rng, dirs) {
@@ -508,7 +517,9 @@ func (w *Worker) publish(ctx context.Context, t *turn, d chat.Delta) {
 // commit stores the line and what it changes, in one transaction under the scene's lock:
 // the line (the turn's number), the speaker's energy and emotion, the addressee's
 // emotion, the relationship changes (history, with the line as cause), every present
-// character's memory of it, the directions it followed, and the next turn's job.
+// character's memory of it, the directions it followed, and the next turn's job. After
+// the scene's lock, the statements travel in one round trip (two when the line makes
+// new acquaintances), then the events, the next job and the commit.
 func (w *Worker) commit(ctx context.Context, t *turn, line llm.SceneLine) error {
 	witnesses, err := w.s.memories.PrepareWitnessed(ctx, t.witnesses(line.Text))
 	if err != nil {
@@ -534,9 +545,6 @@ func (w *Worker) commit(ctx context.Context, t *turn, line llm.SceneLine) error 
 		for id := range t.cast {
 			ids = append(ids, id)
 		}
-		if _, err := q.LockCharacters(ctx, ids); err != nil {
-			return fmt.Errorf("lock cast: %w", err)
-		}
 		p := db.AppendSceneLineParams{ID: t.lineID, ConversationID: st.ConversationID, Turn: int32(t.args.Turn),
 			SpeakerID: t.speaker.ID, Content: line.Text, Emotion: line.Emotion, Intensity: clamp01(line.Intensity),
 			Metadata: meta, At: now}
@@ -546,34 +554,57 @@ func (w *Worker) commit(ctx context.Context, t *turn, line llm.SceneLine) error 
 		if t.last != nil {
 			p.ReplyToID = &t.last.ID
 		}
-		row, err := q.AppendSceneLine(ctx, p)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			return fmt.Errorf("line of turn %d said before: %w", t.args.Turn, errs.ErrConflict)
-		}
-		if err != nil {
-			return fmt.Errorf("store line: %w", err)
-		}
-		msg := conversations.MessageFromRow(row)
-		st.Turn = t.args.Turn
-		if err := t.setStates(ctx, q, box, line, now); err != nil {
-			return err
-		}
-		if err := t.applyDeltas(ctx, q, box, line, msg.ID); err != nil {
-			return err
-		}
-		if err := w.s.memories.Touch(ctx, q, t.recalled); err != nil {
-			return err
-		}
-		inCast := func(c uuid.UUID) bool { _, ok := t.cast[c]; return ok }
-		if stored, err = w.s.memories.AddWitnessedTx(ctx, q, box, st.EcosystemID, &msg.ID, witnesses, inCast); err != nil {
-			return err
-		}
-		if len(t.direction) > 0 {
-			if err := q.UseDirections(ctx, db.UseDirectionsParams{ConversationID: st.ConversationID, CharacterID: t.speaker.ID,
-				Turn: &p.Turn}); err != nil {
-				return fmt.Errorf("mark directions followed: %w", err)
+		b := &pgx.Batch{}
+		db.QueueLockCharacters(b, ids)
+		var lineRows []db.Message
+		db.QueueAppendSceneLine(b, p, func(rows []db.Message) error { lineRows = rows; return nil })
+		var states []db.SetCharacterStatesRow
+		db.QueueSetCharacterStates(b, t.states(line, now), func(rows []db.SetCharacterStatesRow) error { states = rows; return nil })
+		d := t.deltas(line)
+		var created []db.CreateSceneRelationshipsRow
+		if from, to := t.unrelated(d); len(from) > 0 {
+			// The new acquaintances' ids are needed to adjust them: this much goes first.
+			db.QueueCreateSceneRelationships(b, db.CreateSceneRelationshipsParams{EcosystemID: st.EcosystemID,
+				FromIds: from, ToIds: to, Cause: d.cause, MessageID: t.lineID},
+				func(rows []db.CreateSceneRelationshipsRow) error { created = rows; return nil })
+			if err := sendLine(ctx, box, b, t.args.Turn); err != nil {
+				return err
 			}
+			b = &pgx.Batch{}
+			for _, r := range created {
+				t.rels = append(t.rels, db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID,
+					Type: r.Type, Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity})
+			}
+		}
+		var adjusted []db.RelationshipEvent
+		if adj := t.adjustments(d, t.lineID); len(adj.Ids) > 0 {
+			db.QueueAdjustRelationships(b, adj, func(rows []db.RelationshipEvent) error { adjusted = rows; return nil })
+		}
+		w.s.memories.QueueTouch(b, t.recalled)
+		inCast := func(c uuid.UUID) bool { _, ok := t.cast[c]; return ok }
+		pending := w.s.memories.QueueWitnessed(b, st.EcosystemID, &t.lineID, witnesses, inCast)
+		if len(t.direction) > 0 {
+			db.QueueUseDirections(b, db.UseDirectionsParams{ConversationID: st.ConversationID, CharacterID: t.speaker.ID, Turn: &p.Turn})
+		}
+		if err := sendLine(ctx, box, b, t.args.Turn); err != nil {
+			return err
+		}
+		if len(lineRows) != 1 {
+			return fmt.Errorf("store line: %w", pgx.ErrNoRows)
+		}
+		msg := conversations.MessageFromRow(lineRows[0])
+		st.Turn = t.args.Turn
+		if err := recordStates(box, states); err != nil {
+			return err
+		}
+		if err := recordDeltas(box, d, created, adjusted); err != nil {
+			return err
+		}
+		if len(d.order) > 0 {
+			box.GraphChanged(st.EcosystemID)
+		}
+		if stored, err = pending.Finish(ctx, box); err != nil {
+			return err
 		}
 		if err := box.Append(st.EcosystemID, events.MessageCreated, msg); err != nil {
 			return err
@@ -598,6 +629,20 @@ func (w *Worker) commit(ctx context.Context, t *turn, line llm.SceneLine) error 
 		return err
 	}
 	w.s.index(ctx, stored)
+	return nil
+}
+
+// sendLine runs a batch of the turn's writes in box's transaction. A line said before in
+// the scene (its unique index) is a conflict.
+func sendLine(ctx context.Context, box *events.Outbox, b *pgx.Batch, turn int) error {
+	err := box.Tx().SendBatch(ctx, b).Close()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("line of turn %d said before: %w", turn, errs.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("store line of turn %d and its changes: %w", turn, err)
+	}
 	return nil
 }
 
@@ -629,9 +674,9 @@ func (t *turn) witnesses(text string) []memories.Witness {
 	return out
 }
 
-// setStates spends the speaker's energy and sets its emotion, and moves the addressee's
+// states spends the speaker's energy and sets its emotion, and moves the addressee's
 // emotion by what was said to it.
-func (t *turn) setStates(ctx context.Context, q *db.Queries, box *events.Outbox, line llm.SceneLine, now time.Time) error {
+func (t *turn) states(line llm.SceneLine, now time.Time) db.SetCharacterStatesParams {
 	sp := t.speaker
 	p := db.SetCharacterStatesParams{At: now, Ids: []uuid.UUID{sp.ID}, Emotions: []string{line.Emotion},
 		Energies: []float64{math.Max(0, t.energy(sp)-energyCost*(1-sp.Traits.Extraversion/2))}}
@@ -647,10 +692,11 @@ func (t *turn) setStates(ctx context.Context, q *db.Queries, box *events.Outbox,
 		p.Emotions = append(p.Emotions, felt)
 		p.Energies = append(p.Energies, a.SocialEnergy)
 	}
-	rows, err := q.SetCharacterStates(ctx, p)
-	if err != nil {
-		return fmt.Errorf("set characters' states: %w", err)
-	}
+	return p
+}
+
+// recordStates announces the characters' new states.
+func recordStates(box *events.Outbox, rows []db.SetCharacterStatesRow) error {
 	for _, r := range rows {
 		if err := characters.RecordState(box, events.CharacterPayload{Op: events.OpUpsert, ID: r.ID, EcosystemID: r.EcosystemID,
 			Name: r.Name, CurrentEmotion: r.CurrentEmotion, IsActive: r.IsActive}); err != nil {
@@ -660,82 +706,89 @@ func (t *turn) setStates(ctx context.Context, q *db.Queries, box *events.Outbox,
 	return nil
 }
 
-// applyDeltas applies the line's relationship changes, clamped again, through history
-// with the line as the cause. A pair with no relationship becomes acquainted first.
-func (t *turn) applyDeltas(ctx context.Context, q *db.Queries, box *events.Outbox, line llm.SceneLine, messageID uuid.UUID) error {
+// pair is a directed pair of characters.
+type pair struct{ from, to uuid.UUID }
+
+// lineDeltas are a line's relationship changes, summed and clamped per pair, in the order
+// the line names the pairs, with the line as their cause.
+type lineDeltas struct {
+	order []pair
+	sums  map[pair]llm.SceneDelta
+	cause string
+}
+
+// deltas sums the line's relationship changes between members of the cast, clamped
+// again.
+func (t *turn) deltas(line llm.SceneLine) lineDeltas {
 	byName := make(map[string]uuid.UUID, len(t.cast))
 	for id, c := range t.cast {
 		byName[strings.ToLower(c.Name)] = id
 	}
-	type pair struct{ from, to uuid.UUID }
-	sums := map[pair]llm.SceneDelta{}
-	var order []pair
-	for _, d := range line.Deltas {
-		from, ok1 := byName[strings.ToLower(d.From)]
-		to, ok2 := byName[strings.ToLower(d.To)]
+	d := lineDeltas{sums: map[pair]llm.SceneDelta{}, cause: clip(line.Text, 1000)}
+	for _, x := range line.Deltas {
+		from, ok1 := byName[strings.ToLower(x.From)]
+		to, ok2 := byName[strings.ToLower(x.To)]
 		if !ok1 || !ok2 || from == to {
 			continue
 		}
-		d = llm.ClampDelta(d)
+		x = llm.ClampDelta(x)
 		k := pair{from, to}
-		if _, seen := sums[k]; !seen {
-			order = append(order, k)
+		if _, seen := d.sums[k]; !seen {
+			d.order = append(d.order, k)
 		}
-		s := sums[k]
-		s.Strength += d.Strength
-		s.Trust += d.Trust
-		s.Familiarity += d.Familiarity
-		sums[k] = llm.ClampDelta(s)
+		s := d.sums[k]
+		s.Strength += x.Strength
+		s.Trust += x.Trust
+		s.Familiarity += x.Familiarity
+		d.sums[k] = llm.ClampDelta(s)
 	}
-	if len(order) == 0 {
-		return nil
-	}
-	cause := clip(line.Text, 1000)
-	var missingFrom, missingTo []uuid.UUID
-	for _, k := range order {
+	return d
+}
+
+// unrelated are the pairs of d with no relationship yet: they become acquainted first.
+func (t *turn) unrelated(d lineDeltas) (from, to []uuid.UUID) {
+	for _, k := range d.order {
 		if t.bond(k.from, k.to) == nil {
-			missingFrom, missingTo = append(missingFrom, k.from), append(missingTo, k.to)
+			from, to = append(from, k.from), append(to, k.to)
 		}
 	}
-	if len(missingFrom) > 0 {
-		made, err := q.CreateSceneRelationships(ctx, db.CreateSceneRelationshipsParams{EcosystemID: t.scene.EcosystemID,
-			FromIds: missingFrom, ToIds: missingTo, Cause: cause, MessageID: messageID})
-		if err != nil {
-			return fmt.Errorf("create acquaintances: %w", err)
-		}
-		for _, r := range made {
-			rel := db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID, Type: r.Type,
-				Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
-			t.rels = append(t.rels, rel)
-			if err := recordRelationship(box, rel, "CREATED", r.HistoryID, false, &cause); err != nil {
-				return err
-			}
-		}
-	}
-	p := db.AdjustRelationshipsParams{Cause: cause, MessageID: messageID}
-	for _, k := range order {
+	return from, to
+}
+
+// adjustments applies d to the relationships of its pairs, through history with the
+// line as the cause.
+func (t *turn) adjustments(d lineDeltas, messageID uuid.UUID) db.AdjustRelationshipsParams {
+	p := db.AdjustRelationshipsParams{Cause: d.cause, MessageID: messageID}
+	for _, k := range d.order {
 		b := t.bond(k.from, k.to)
 		if b == nil {
 			continue // made meanwhile by someone else; the next line will move it
 		}
-		d := sums[k]
+		s := d.sums[k]
 		p.Ids = append(p.Ids, b.ID)
-		p.DStrength = append(p.DStrength, d.Strength)
-		p.DTrust = append(p.DTrust, d.Trust)
-		p.DFamiliarity = append(p.DFamiliarity, d.Familiarity)
+		p.DStrength = append(p.DStrength, s.Strength)
+		p.DTrust = append(p.DTrust, s.Trust)
+		p.DFamiliarity = append(p.DFamiliarity, s.Familiarity)
 	}
-	changed, err := q.AdjustRelationships(ctx, p)
-	if err != nil {
-		return fmt.Errorf("adjust relationships: %w", err)
-	}
-	for _, h := range changed {
-		rel := db.Relationship{ID: h.RelationshipID, EcosystemID: h.EcosystemID, FromID: h.FromID, ToID: h.ToID, Type: h.Type,
-			Label: h.Label, Strength: h.Strength, Trust: h.Trust, Familiarity: h.Familiarity}
-		if err := recordRelationship(box, rel, "ADJUSTED", h.ID, h.Clamped, &cause); err != nil {
+	return p
+}
+
+// recordDeltas announces the acquaintances a line made and the relationships it moved.
+func recordDeltas(box *events.Outbox, d lineDeltas, created []db.CreateSceneRelationshipsRow, adjusted []db.RelationshipEvent) error {
+	for _, r := range created {
+		rel := db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID, Type: r.Type,
+			Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
+		if err := recordRelationship(box, rel, "CREATED", r.HistoryID, false, &d.cause); err != nil {
 			return err
 		}
 	}
-	box.GraphChanged(t.scene.EcosystemID)
+	for _, h := range adjusted {
+		rel := db.Relationship{ID: h.RelationshipID, EcosystemID: h.EcosystemID, FromID: h.FromID, ToID: h.ToID, Type: h.Type,
+			Label: h.Label, Strength: h.Strength, Trust: h.Trust, Familiarity: h.Familiarity}
+		if err := recordRelationship(box, rel, "ADJUSTED", h.ID, h.Clamped, &d.cause); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
