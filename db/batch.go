@@ -30,45 +30,14 @@ func QueueListRelationshipsOfCharacters(b *pgx.Batch, arg ListRelationshipsOfCha
 
 // QueueListEndsOfRelationshipPages queues ListEndsOfRelationshipPages on b.
 func QueueListEndsOfRelationshipPages(b *pgx.Batch, arg ListEndsOfRelationshipPagesParams, each func(*Character) error) {
-	queueMany(b, each, scanCharacter, listEndsOfRelationshipPages, arg.CharacterIds, arg.PageLimit, arg.Direction,
-		arg.Types, arg.MinStrength, arg.MaxStrength, arg.AfterCreatedAt, arg.AfterID)
-}
-
-// QueueSceneCast, QueueSceneRelationships, QueueSceneLines and QueuePendingDirections
-// queue what a scene's turn reads on b, so that the four travel in one round trip.
-func QueueSceneCast(b *pgx.Batch, conversationID uuid.UUID, each func(*Character) error) {
-	queueMany(b, each, scanCharacter, sceneCast, conversationID)
-}
-
-// QueueSceneRelationships queues SceneRelationships on b (see QueueSceneCast).
-func QueueSceneRelationships(b *pgx.Batch, conversationID uuid.UUID, each func(*Relationship) error) {
-	queueMany(b, each, func(rows pgx.Rows, i *Relationship) error {
-		return rows.Scan(&i.ID, &i.EcosystemID, &i.FromID, &i.ToID, &i.Type, &i.Label, &i.Strength, &i.Trust,
-			&i.Familiarity, &i.Notes, &i.Since, &i.CreatedAt, &i.UpdatedAt)
-	}, sceneRelationships, conversationID)
-}
-
-// QueueSceneLines queues SceneLines on b (see QueueSceneCast).
-func QueueSceneLines(b *pgx.Batch, arg SceneLinesParams, each func(*SceneLinesRow) error) {
-	queueMany(b, each, func(rows pgx.Rows, i *SceneLinesRow) error {
-		return rows.Scan(&i.ID, &i.Seq, &i.Turn, &i.SenderKind, &i.SenderCharacterID, &i.AddresseeCharacterID,
-			&i.Content, &i.SpeakerName)
-	}, sceneLines, arg.ConversationID, arg.BeforeSeq, arg.MaxLines)
-}
-
-// QueuePendingDirections queues PendingDirections on b (see QueueSceneCast).
-func QueuePendingDirections(b *pgx.Batch, conversationID uuid.UUID, each func(*SceneDirection) error) {
-	queueMany(b, each, func(rows pgx.Rows, i *SceneDirection) error {
-		return rows.Scan(&i.ID, &i.ConversationID, &i.CharacterID, &i.Instruction, &i.CreatedAt, &i.UsedTurn)
-	}, pendingDirections, conversationID)
-}
-
-// scanCharacter scans a row of characters.* as sqlc's code does.
-func scanCharacter(rows pgx.Rows, i *Character) error {
-	return rows.Scan(&i.ID, &i.EcosystemID, &i.Name, &i.Description, &i.Backstory, &i.SpeakingStyle,
-		&i.Goals, &i.Openness, &i.Conscientiousness, &i.Extraversion, &i.Agreeableness, &i.Neuroticism,
-		&i.AutonomyLevel, &i.SocialEnergy, &i.CurrentEmotion, &i.IsActive, &i.MemorySummary,
-		&i.CurrentContext, &i.LastInteraction, &i.CreatedAt, &i.UpdatedAt, &i.SourceDocumentID, &i.SourceKey, &i.ReflectionDebt)
+	queueMany(b, each, func(rows pgx.Rows, i *Character) error {
+		return rows.Scan(&i.ID, &i.EcosystemID, &i.Name, &i.Description, &i.Backstory, &i.SpeakingStyle,
+			&i.Goals, &i.Openness, &i.Conscientiousness, &i.Extraversion, &i.Agreeableness, &i.Neuroticism,
+			&i.AutonomyLevel, &i.SocialEnergy, &i.CurrentEmotion, &i.IsActive, &i.MemorySummary,
+			&i.CurrentContext, &i.LastInteraction, &i.CreatedAt, &i.UpdatedAt, &i.SourceDocumentID, &i.SourceKey,
+			&i.ReflectionDebt)
+	}, listEndsOfRelationshipPages, arg.CharacterIds, arg.PageLimit, arg.Direction, arg.Types,
+		arg.MinStrength, arg.MaxStrength, arg.AfterCreatedAt, arg.AfterID)
 }
 
 // QueueCountRelationshipsOfCharacters queues CountRelationshipsOfCharacters on b.
@@ -97,8 +66,29 @@ func queueMany[T any](b *pgx.Batch, each func(*T) error, scan func(pgx.Rows, *T)
 	})
 }
 
-// A scene's turn writes its line and everything the line changes in one round trip: the
-// Queue functions below queue those statements in the order the turn runs them.
+// A scene's turn reads what it is made from in one round trip, and writes its line and
+// everything the line changes in another: the Queue functions below queue those
+// statements, a few rows each.
+
+// QueueSceneCast queues SceneCast on b.
+func QueueSceneCast(b *pgx.Batch, conversationID uuid.UUID, done func([]Character) error) {
+	queueRows(b, done, sceneCast, conversationID)
+}
+
+// QueueSceneRelationships queues SceneRelationships on b.
+func QueueSceneRelationships(b *pgx.Batch, conversationID uuid.UUID, done func([]Relationship) error) {
+	queueRows(b, done, sceneRelationships, conversationID)
+}
+
+// QueueSceneLines queues SceneLines on b.
+func QueueSceneLines(b *pgx.Batch, arg SceneLinesParams, done func([]SceneLinesRow) error) {
+	queueRows(b, done, sceneLines, arg.ConversationID, arg.BeforeSeq, arg.MaxLines)
+}
+
+// QueuePendingDirections queues PendingDirections on b.
+func QueuePendingDirections(b *pgx.Batch, conversationID uuid.UUID, done func([]SceneDirection) error) {
+	queueRows(b, done, pendingDirections, conversationID)
+}
 
 // QueueLockCharacters queues LockCharacters on b; its rows are not needed.
 func QueueLockCharacters(b *pgx.Batch, ids []uuid.UUID) {

@@ -165,40 +165,27 @@ type turn struct {
 func (w *Worker) prepare(ctx context.Context, st *Scene, args TurnArgs, attempt int) (*turn, error) {
 	t := &turn{scene: st, args: args, cast: map[uuid.UUID]*characters.Character{}, fromBook: map[uuid.UUID]bool{},
 		lineID: uuid.New(), recent: map[uuid.UUID]int{}}
+	var cast []db.Character
 	var lines []db.SceneLinesRow
 	var dirs []db.SceneDirection
-	var castErr error
 	// The cast, its bonds, the last lines and the pending directions travel in one round
 	// trip: a turn's reads are a third of its statements.
 	b := &pgx.Batch{}
-	db.QueueSceneCast(b, st.ConversationID, func(r *db.Character) error {
-		c, err := characters.FromRow(*r)
-		if err != nil {
-			castErr = err
-			return nil
-		}
-		t.cast[c.ID] = c
-		t.fromBook[c.ID] = r.SourceDocumentID != nil
-		return nil
-	})
-	db.QueueSceneRelationships(b, st.ConversationID, func(r *db.Relationship) error {
-		t.rels = append(t.rels, *r)
-		return nil
-	})
+	db.QueueSceneCast(b, st.ConversationID, func(rows []db.Character) error { cast = rows; return nil })
+	db.QueueSceneRelationships(b, st.ConversationID, func(rows []db.Relationship) error { t.rels = rows; return nil })
 	db.QueueSceneLines(b, db.SceneLinesParams{ConversationID: st.ConversationID, BeforeSeq: st.LastSeq + 1, MaxLines: historyLines},
-		func(l *db.SceneLinesRow) error {
-			lines = append(lines, *l)
-			return nil
-		})
-	db.QueuePendingDirections(b, st.ConversationID, func(d *db.SceneDirection) error {
-		dirs = append(dirs, *d)
-		return nil
-	})
+		func(rows []db.SceneLinesRow) error { lines = rows; return nil })
+	db.QueuePendingDirections(b, st.ConversationID, func(rows []db.SceneDirection) error { dirs = rows; return nil })
 	if err := w.s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("load cast, lines and directions of scene %s: %w", st.ConversationID, err)
 	}
-	if castErr != nil {
-		return nil, castErr
+	for _, r := range cast {
+		c, err := characters.FromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		t.cast[c.ID] = c
+		t.fromBook[c.ID] = r.SourceDocumentID != nil
 	}
 	if len(lines) > 0 {
 		t.last = &lines[0]
@@ -572,8 +559,7 @@ func (w *Worker) commit(ctx context.Context, t *turn, line llm.SceneLine) error 
 			}
 			b = &pgx.Batch{}
 			for _, r := range created {
-				t.rels = append(t.rels, db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID,
-					Type: r.Type, Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity})
+				t.rels = append(t.rels, acquaintance(r))
 			}
 		}
 		var adjusted []db.RelationshipEvent
@@ -776,9 +762,7 @@ func (t *turn) adjustments(d lineDeltas, messageID uuid.UUID) db.AdjustRelations
 // recordDeltas announces the acquaintances a line made and the relationships it moved.
 func recordDeltas(box *events.Outbox, d lineDeltas, created []db.CreateSceneRelationshipsRow, adjusted []db.RelationshipEvent) error {
 	for _, r := range created {
-		rel := db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID, Type: r.Type,
-			Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
-		if err := recordRelationship(box, rel, "CREATED", r.HistoryID, false, &d.cause); err != nil {
+		if err := recordRelationship(box, acquaintance(r), "CREATED", r.HistoryID, false, &d.cause); err != nil {
 			return err
 		}
 	}
@@ -790,6 +774,12 @@ func recordDeltas(box *events.Outbox, d lineDeltas, created []db.CreateSceneRela
 		}
 	}
 	return nil
+}
+
+// acquaintance is a relationship a line made.
+func acquaintance(r db.CreateSceneRelationshipsRow) db.Relationship {
+	return db.Relationship{ID: r.ID, EcosystemID: r.EcosystemID, FromID: r.FromID, ToID: r.ToID, Type: r.Type,
+		Label: r.Label, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
 }
 
 // recordRelationship announces a relationship change a line made.
