@@ -227,8 +227,7 @@ func tokens(text string) []string {
 	}
 	for i, r := range text {
 		switch {
-		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'),
-			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)), r == '\'':
+		case letterOrDigit(r), r == '\'':
 		case r == '\u2019':
 			curly = true
 		default:
@@ -241,4 +240,13 @@ func tokens(text string) []string {
 	}
 	flush(len(text))
 	return out
+}
+
+// letterOrDigit is unicode.IsLetter(r) || unicode.IsDigit(r), with ASCII first: the words
+// of every line of a scene go through it at every turn.
+func letterOrDigit(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }

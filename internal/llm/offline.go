@@ -892,8 +892,7 @@ func scanWords(text string) []word {
 	}
 	for i, r := range text {
 		switch {
-		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'),
-			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		case letterOrDigit(r):
 			if begin < 0 {
 				begin = i
 			}
@@ -917,14 +916,6 @@ func scanWords(text string) []word {
 	}
 	flush(cut(len(text)))
 	return out
-}
-
-// pickRune returns a if cond, b otherwise.
-func pickRune(cond bool, a, b rune) rune {
-	if cond {
-		return a
-	}
-	return b
 }
 
 // isCapitalized reports whether w starts with an upper-case letter.

@@ -353,12 +353,10 @@ func (s *sceneComposer) acceptable(text string, try int) bool {
 func (s *sceneComposer) saidSentences() map[string]bool {
 	if s.sentencesSaid == nil {
 		s.sentencesSaid = map[string]bool{}
-		seen := make(map[string]bool, len(s.saidLines))
-		for _, l := range s.saidLines {
-			if seen[l] {
-				continue // sent both as history and to avoid
+		for i, l := range s.saidLines {
+			if s.sameAs[i] < i {
+				continue
 			}
-			seen[l] = true
 			for _, st := range splitSentences(dropStageDirections(l, "")) {
 				s.sentencesSaid[s.bareSentence(st)] = true
 			}

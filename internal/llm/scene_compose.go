@@ -26,22 +26,26 @@ import (
 // used in the recent lines is not chosen again, so that no shape recurs while it is
 // remembered.
 type sceneComposer struct {
-	*composer                            // the speaker's side: traits, habits, names, memories as clauses
-	req       SceneRequest               // as given
-	name      string                     // the speaker's name, trimmed
-	present   []Present                  // the others present, trimmed, without the speaker or duplicates
-	to        *Present                   // the addressee, nil for the room
-	toForm    string                     // how the speaker addresses them ("Diana", "Mr. Knightley")
-	heard     heardLine                  // the line being answered
-	quarrel   [2]*Present                // two others present who are at each other's throats, or nils
-	emotion   string                     // the speaker's reaction
-	intensity float64                    // its strength
-	tone      string                     // the speaker's tone towards the addressee (see toneOf)
-	avoid     []string                   // req.Avoid, trimmed
-	saidLines []string                   // every line in the history and in Avoid
-	saidNorm  []string                   // the same, normalised (see normalizeLine)
-	saidPlain []string                   // the same without stage directions, normalised, once needed
-	saidBags  map[string]map[string]bool // content words (see contentBag) of each line said, once needed
+	*composer                   // the speaker's side: traits, habits, names, memories as clauses
+	req       SceneRequest      // as given
+	name      string            // the speaker's name, trimmed
+	present   []Present         // the others present, trimmed, without the speaker or duplicates
+	to        *Present          // the addressee, nil for the room
+	toForm    string            // how the speaker addresses them ("Diana", "Mr. Knightley")
+	heard     heardLine         // the line being answered
+	quarrel   [2]*Present       // two others present who are at each other's throats, or nils
+	emotion   string            // the speaker's reaction
+	intensity float64           // its strength
+	tone      string            // the speaker's tone towards the addressee (see toneOf)
+	avoid     []string          // req.Avoid, trimmed
+	saidLines []string          // every line in the history and in Avoid
+	saidNorm  []string          // the same, normalised (see normalizeLine)
+	saidPlain []string          // the same without stage directions, normalised, once needed
+	saidBags  []map[string]bool // their content words (see contentBag), once needed
+	// sameAs is, for each of saidLines, the index of its first occurrence: a scene's
+	// engine sends its last lines both as history and to avoid, and what is derived from
+	// a line is derived once.
+	sameAs []int
 	// sentencesSaid are their sentences, normalised (see saidSentences).
 	sentencesSaid map[string]bool
 	dir           direction       // the director's instruction, parsed
@@ -93,16 +97,19 @@ func newSceneComposer(req SceneRequest, rng *rand.Rand) *sceneComposer {
 		}
 		s.saidLines = append(s.saidLines, text)
 	}
-	// A scene's engine sends its last lines both as history and to avoid: each is
-	// normalised once.
-	norms := make(map[string]string, len(s.saidLines))
-	for _, l := range s.saidLines {
-		n, ok := norms[l]
+	first := make(map[string]int, len(s.saidLines))
+	for i, l := range s.saidLines {
+		j, ok := first[l]
 		if !ok {
-			n = normalizeLine(l)
-			norms[l] = n
+			j = i
+			first[l] = i
 		}
-		s.saidNorm = append(s.saidNorm, n)
+		s.sameAs = append(s.sameAs, j)
+		if j < i {
+			s.saidNorm = append(s.saidNorm, s.saidNorm[j])
+		} else {
+			s.saidNorm = append(s.saidNorm, normalizeLine(l))
+		}
 	}
 
 	// Words of stage directions ("*turns away* Listen") are no names, though capitalised

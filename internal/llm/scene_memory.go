@@ -2,7 +2,6 @@ package llm
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -510,8 +509,8 @@ func (s *sceneComposer) plainSaid() []string {
 	if s.saidPlain == nil {
 		s.saidPlain = make([]string, len(s.saidLines))
 		for i, l := range s.saidLines {
-			if j := slices.Index(s.saidLines[:i], l); j >= 0 {
-				s.saidPlain[i] = s.saidPlain[j] // sent both as history and to avoid
+			if j := s.sameAs[i]; j < i {
+				s.saidPlain[i] = s.saidPlain[j]
 				continue
 			}
 			s.saidPlain[i] = plainLine(l)
@@ -523,15 +522,13 @@ func (s *sceneComposer) plainSaid() []string {
 // saidBag returns contentBag of the i-th line said, computed once.
 func (s *sceneComposer) saidBag(i int) map[string]bool {
 	if s.saidBags == nil {
-		s.saidBags = make(map[string]map[string]bool, len(s.saidLines))
+		s.saidBags = make([]map[string]bool, len(s.saidLines))
 	}
-	l := s.saidLines[i]
-	bag, ok := s.saidBags[l]
-	if !ok {
-		bag = contentBag(l)
-		s.saidBags[l] = bag
+	i = s.sameAs[i]
+	if s.saidBags[i] == nil {
+		s.saidBags[i] = contentBag(s.saidLines[i])
 	}
-	return bag
+	return s.saidBags[i]
 }
 
 // retold reports whether the line remembered was told already in the lines remembered:

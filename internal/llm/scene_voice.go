@@ -287,7 +287,7 @@ func wordSpans(text string) []span {
 	var out []span
 	start := -1
 	for i, r := range text {
-		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || ((r == '\'' || r == '\u2019' || r == '-') && start >= 0)
+		inWord := letterOrDigit(r) || ((r == '\'' || r == '\u2019' || r == '-') && start >= 0)
 		if inWord {
 			if start < 0 {
 				start = i
