@@ -251,7 +251,7 @@ func (q *plannedQuery) planMap(f graphql.CollectedField) (*mapPlan, bool) {
 		for k, val := range in {
 			switch k {
 			case "types":
-				if mf.Types, ok = typesArg(val); !ok {
+				if mf.Types, ok = listArg[relationships.Type](val); !ok {
 					return nil, false
 				}
 			case "minStrength":
@@ -259,19 +259,8 @@ func (q *plannedQuery) planMap(f graphql.CollectedField) (*mapPlan, bool) {
 					return nil, false
 				}
 			case "characterIds":
-				if val == nil {
-					continue
-				}
-				list, ok := val.([]any)
-				if !ok {
+				if mf.CharacterIds, ok = listArg[string](val); !ok {
 					return nil, false
-				}
-				for _, id := range list {
-					s, ok := id.(string)
-					if !ok {
-						return nil, false
-					}
-					mf.CharacterIds = append(mf.CharacterIds, s)
 				}
 			default:
 				return nil, false
@@ -331,36 +320,28 @@ func (q *plannedQuery) planCharacterPage(f graphql.CollectedField) (*characterPa
 		for k, v := range raw {
 			switch k {
 			case "ecosystemId":
-				if v == nil {
-					continue
-				}
-				s, ok := v.(string)
+				s, ok := optionalArg[string](v)
 				if !ok {
 					return nil, false
 				}
-				id, err := relay.Parse("filter.ecosystemId", s, typeEcosystem)
+				if s == nil {
+					continue
+				}
+				id, err := relay.Parse("filter.ecosystemId", *s, typeEcosystem)
 				if err != nil {
 					return nil, false
 				}
 				cp.filter.EcosystemID = &id
 			case "isActive":
-				if v == nil {
-					continue
-				}
-				b, ok := v.(bool)
-				if !ok {
+				var ok bool
+				if cp.filter.IsActive, ok = optionalArg[bool](v); !ok {
 					return nil, false
 				}
-				cp.filter.IsActive = &b
 			case "search":
-				if v == nil {
-					continue
-				}
-				s, ok := v.(string)
-				if !ok {
+				var ok bool
+				if cp.filter.Search, ok = optionalArg[string](v); !ok {
 					return nil, false
 				}
-				cp.filter.Search = &s
 			default:
 				return nil, false
 			}
@@ -526,16 +507,25 @@ func pageArgs(args map[string]any) (page.Args, bool) {
 		}
 		first = &n
 	}
-	var after *string
-	if v, ok := args["after"]; ok && v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return page.Args{}, false
-		}
-		after = &s
+	after, ok := optionalArg[string](args["after"])
+	if !ok {
+		return page.Args{}, false
 	}
 	a, err := page.Parse(first, after)
 	return a, err == nil
+}
+
+// optionalArg reads a nullable argument of type T: nil for null, and false for a value
+// of another type (which the executor then reports).
+func optionalArg[T any](v any) (*T, bool) {
+	if v == nil {
+		return nil, true
+	}
+	t, ok := v.(T)
+	if !ok {
+		return nil, false
+	}
+	return &t, true
 }
 
 func intArg(v any) (int, bool) {
@@ -572,8 +562,8 @@ func floatArg(v any) (*float64, bool) {
 	return nil, false
 }
 
-// typesArg reads a list of relationship types.
-func typesArg(v any) ([]relationships.Type, bool) {
+// listArg reads a nullable list argument of strings (nil for null), false for anything else.
+func listArg[T ~string](v any) ([]T, bool) {
 	if v == nil {
 		return nil, true
 	}
@@ -581,13 +571,13 @@ func typesArg(v any) ([]relationships.Type, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]relationships.Type, 0, len(list))
-	for _, t := range list {
-		s, ok := t.(string)
+	out := make([]T, 0, len(list))
+	for _, x := range list {
+		s, ok := x.(string)
 		if !ok {
 			return nil, false
 		}
-		out = append(out, relationships.Type(s))
+		out = append(out, T(s))
 	}
 	return out, true
 }
@@ -603,19 +593,18 @@ func relFilter(v any) (relationships.Filter, bool) {
 			switch k {
 			case "types":
 				var ok bool
-				if in.Types, ok = typesArg(val); !ok {
+				if in.Types, ok = listArg[relationships.Type](val); !ok {
 					return relationships.Filter{}, false
 				}
 			case "direction":
-				if val == nil {
-					continue
-				}
-				s, ok := val.(string)
+				s, ok := optionalArg[string](val)
 				if !ok {
 					return relationships.Filter{}, false
 				}
-				d := relationships.Direction(s)
-				in.Direction = &d
+				if s != nil {
+					d := relationships.Direction(*s)
+					in.Direction = &d
+				}
 			case "minStrength", "maxStrength":
 				f, ok := floatArg(val)
 				if !ok {
