@@ -146,8 +146,8 @@ func templateName() (string, error) {
 // The template is built under a temporary name and renamed only once migrated and with no
 // session left on it, so the final name always denotes a complete template even if a
 // build crashed half-way. It is marked IS_TEMPLATE (non-superusers may clone it) and
-// ALLOW_CONNECTIONS false (a stray session on it would make every clone fail). To drop an
-// old one: ALTER DATABASE name IS_TEMPLATE false; DROP DATABASE name.
+// ALLOW_CONNECTIONS false (a stray session on it would make every clone fail). Building one
+// drops the templates of other migrations.
 func ensureTemplate(ctx context.Context, conn *pgx.Conn, admin, tpl string) error {
 	if ok, err := databaseExists(ctx, conn, tpl); err != nil || ok {
 		return err
@@ -192,6 +192,33 @@ func ensureTemplate(ctx context.Context, conn *pgx.Conn, admin, tpl string) erro
 	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident(building)+" RENAME TO "+ident(tpl)); err != nil {
 		return fmt.Errorf("rename %s to %s: %w", building, tpl, err)
+	}
+	return dropStaleTemplates(ctx, conn, tpl)
+}
+
+// dropStaleTemplates drops the templates of other migrations, which would otherwise stay
+// on a developer's server, one per migration change. A checkout that still needs one
+// builds it again; one being cloned right now is kept.
+func dropStaleTemplates(ctx context.Context, conn *pgx.Conn, keep string) error {
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database
+		WHERE datname LIKE 'ensemble\_tpl\_%' AND datname NOT LIKE '%\_building' AND datname <> $1`, keep)
+	if err != nil {
+		return fmt.Errorf("list stale templates: %w", err)
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("list stale templates: %w", err)
+	}
+	for _, name := range stale {
+		if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident(name)+" WITH IS_TEMPLATE false"); err != nil {
+			return fmt.Errorf("unmark stale template %s: %w", name, err)
+		}
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+ident(name)); err != nil {
+			// In use: it stays a template for whoever is cloning it.
+			if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident(name)+" WITH IS_TEMPLATE true"); err != nil {
+				return fmt.Errorf("mark %s as template again: %w", name, err)
+			}
+		}
 	}
 	return nil
 }

@@ -160,6 +160,36 @@ func TestTemplate(t *testing.T) {
 	}
 }
 
+// TestStaleTemplatesDropped: building a template drops those of other migrations, and
+// keeps its own.
+func TestStaleTemplatesDropped(t *testing.T) {
+	DatabaseURL(t) // makes sure the template exists
+	tpl, err := templateName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	admin := connectURL(t, AdminURL(t))
+	suffix, err := randomHex(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := "ensemble_tpl_" + suffix
+	for _, sql := range []string{"CREATE DATABASE " + ident(stale), "ALTER DATABASE " + ident(stale) + " WITH IS_TEMPLATE true"} {
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dropStaleTemplates(ctx, admin, tpl); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{stale: false, tpl: true} {
+		if ok, err := databaseExists(ctx, admin, name); err != nil || ok != want {
+			t.Errorf("database %s exists: %v (%v), want %v", name, ok, err, want)
+		}
+	}
+}
+
 func TestWithDatabase(t *testing.T) {
 	tests := []struct {
 		name, in, want string
