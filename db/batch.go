@@ -28,23 +28,30 @@ func QueueListRelationshipsOfCharacters(b *pgx.Batch, arg ListRelationshipsOfCha
 		arg.MinStrength, arg.MaxStrength, arg.AfterCreatedAt, arg.AfterID)
 }
 
-// QueueListEndsOfRelationshipPages queues ListEndsOfRelationshipPages on b.
-func QueueListEndsOfRelationshipPages(b *pgx.Batch, arg ListEndsOfRelationshipPagesParams, each func(*Character) error) {
+// QueueCountRelationshipsOfCharacters queues CountRelationshipsOfCharacters on b.
+func QueueCountRelationshipsOfCharacters(b *pgx.Batch, arg CountRelationshipsOfCharactersParams, each func(*CountRelationshipsOfCharactersRow) error) {
+	queueMany(b, each, func(rows pgx.Rows, i *CountRelationshipsOfCharactersRow) error {
+		return rows.Scan(&i.CharacterID, &i.Total)
+	}, countRelationshipsOfCharacters, arg.Direction, arg.Types, arg.MinStrength, arg.MaxStrength, arg.CharacterIds)
+}
+
+// QueueListCharacters queues ListCharacters on b.
+func QueueListCharacters(b *pgx.Batch, arg ListCharactersParams, each func(*Character) error) {
 	queueMany(b, each, func(rows pgx.Rows, i *Character) error {
 		return rows.Scan(&i.ID, &i.EcosystemID, &i.Name, &i.Description, &i.Backstory, &i.SpeakingStyle,
 			&i.Goals, &i.Openness, &i.Conscientiousness, &i.Extraversion, &i.Agreeableness, &i.Neuroticism,
 			&i.AutonomyLevel, &i.SocialEnergy, &i.CurrentEmotion, &i.IsActive, &i.MemorySummary,
 			&i.CurrentContext, &i.LastInteraction, &i.CreatedAt, &i.UpdatedAt, &i.SourceDocumentID, &i.SourceKey,
 			&i.ReflectionDebt)
-	}, listEndsOfRelationshipPages, arg.CharacterIds, arg.PageLimit, arg.Direction, arg.Types,
-		arg.MinStrength, arg.MaxStrength, arg.AfterCreatedAt, arg.AfterID)
+	}, listCharacters, arg.OwnerID, arg.EcosystemID, arg.IsActive, arg.Search, arg.AfterCreatedAt, arg.AfterID,
+		arg.PageLimit)
 }
 
-// QueueCountRelationshipsOfCharacters queues CountRelationshipsOfCharacters on b.
-func QueueCountRelationshipsOfCharacters(b *pgx.Batch, arg CountRelationshipsOfCharactersParams, each func(*CountRelationshipsOfCharactersRow) error) {
-	queueMany(b, each, func(rows pgx.Rows, i *CountRelationshipsOfCharactersRow) error {
-		return rows.Scan(&i.CharacterID, &i.Total)
-	}, countRelationshipsOfCharacters, arg.Direction, arg.Types, arg.MinStrength, arg.MaxStrength, arg.CharacterIds)
+// QueueCountCharacters queues CountCharacters on b; the count lands in n.
+func QueueCountCharacters(b *pgx.Batch, arg CountCharactersParams, n *int64) {
+	b.Queue(countCharacters, arg.OwnerID, arg.EcosystemID, arg.IsActive, arg.Search).QueryRow(func(row pgx.Row) error {
+		return row.Scan(n)
+	})
 }
 
 // queueMany queues a :many query whose rows scan into T, the row type sqlc generated for

@@ -56,7 +56,10 @@ func TestQueuedAsGenerated(t *testing.T) {
 	a, b := uuid.New(), uuid.New()
 	page := ListRelationshipsOfCharactersParams{CharacterIds: ids(), PageLimit: 3, Direction: "OUT", Types: []string{"x"},
 		MinStrength: &lo, MaxStrength: &hi, AfterCreatedAt: &at, AfterID: &a}
-	ends := ListEndsOfRelationshipPagesParams(page)
+	yes, search := true, "s"
+	chars := ListCharactersParams{OwnerID: &a, EcosystemID: &b, IsActive: &yes, Search: &search, AfterCreatedAt: &at, AfterID: &a,
+		PageLimit: 9}
+	charCount := CountCharactersParams{OwnerID: &b, EcosystemID: &a, IsActive: &yes, Search: &search}
 	count := CountRelationshipsOfCharactersParams{Direction: "IN", Types: []string{"y"}, MinStrength: &lo, MaxStrength: &hi, CharacterIds: ids()}
 	evs := AppendEventsParams{EcosystemID: a, Topics: []string{"t"}, Payloads: []json.RawMessage{json.RawMessage(`{}`)}, GraphChanged: true}
 	lines := SceneLinesParams{ConversationID: a, BeforeSeq: 11, MaxLines: 12}
@@ -77,8 +80,10 @@ func TestQueuedAsGenerated(t *testing.T) {
 	}{
 		{"ListRelationshipsOfCharacters", func(bt *pgx.Batch) { QueueListRelationshipsOfCharacters(bt, page, nil) },
 			func(q *Queries) { _, _ = q.ListRelationshipsOfCharacters(ctx, page) }},
-		{"ListEndsOfRelationshipPages", func(bt *pgx.Batch) { QueueListEndsOfRelationshipPages(bt, ends, nil) },
-			func(q *Queries) { _, _ = q.ListEndsOfRelationshipPages(ctx, ends) }},
+		{"ListCharacters", func(bt *pgx.Batch) { QueueListCharacters(bt, chars, nil) },
+			func(q *Queries) { _, _ = q.ListCharacters(ctx, chars) }},
+		{"CountCharacters", func(bt *pgx.Batch) { QueueCountCharacters(bt, charCount, new(int64)) },
+			func(q *Queries) { _, _ = q.CountCharacters(ctx, charCount) }},
 		{"CountRelationshipsOfCharacters", func(bt *pgx.Batch) { QueueCountRelationshipsOfCharacters(bt, count, nil) },
 			func(q *Queries) { _, _ = q.CountRelationshipsOfCharacters(ctx, count) }},
 		{"AppendEvents", func(bt *pgx.Batch) { QueueAppendEvents(bt, evs, nil) },

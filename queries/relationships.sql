@@ -71,38 +71,6 @@ CROSS JOIN LATERAL (
     LIMIT @page_limit
 ) r;
 
--- name: ListEndsOfRelationshipPages :many
--- The characters at either end of the pages ListRelationshipsOfCharacters returns for the
--- same arguments, each once: queued in the same round trip as the pages, so a query that
--- asks for `from` or `to` needs no round trip of its own.
-SELECT ch.* FROM characters ch
-WHERE ch.id IN (
-    SELECT unnest(ARRAY[r.from_id, r.to_id]) FROM unnest(@character_ids::uuid[]) AS c (id)
-    CROSS JOIN LATERAL (
-    (SELECT * FROM relationships rel
-     WHERE @direction::text IN ('OUTGOING', 'BOTH') AND rel.from_id = c.id
-       AND (cardinality(@types::text[]) = 0 OR rel.type = ANY(@types::text[]))
-       AND (sqlc.narg('min_strength')::double precision IS NULL OR rel.strength >= sqlc.narg('min_strength'))
-       AND (sqlc.narg('max_strength')::double precision IS NULL OR rel.strength <= sqlc.narg('max_strength'))
-       AND (sqlc.narg('after_created_at')::timestamptz IS NULL
-            OR (rel.created_at, rel.id) > (sqlc.narg('after_created_at')::timestamptz, sqlc.narg('after_id')::uuid))
-     ORDER BY rel.created_at, rel.id
-     LIMIT @page_limit)
-    UNION ALL
-    (SELECT * FROM relationships rel
-     WHERE @direction::text IN ('INCOMING', 'BOTH') AND rel.to_id = c.id
-       AND (cardinality(@types::text[]) = 0 OR rel.type = ANY(@types::text[]))
-       AND (sqlc.narg('min_strength')::double precision IS NULL OR rel.strength >= sqlc.narg('min_strength'))
-       AND (sqlc.narg('max_strength')::double precision IS NULL OR rel.strength <= sqlc.narg('max_strength'))
-       AND (sqlc.narg('after_created_at')::timestamptz IS NULL
-            OR (rel.created_at, rel.id) > (sqlc.narg('after_created_at')::timestamptz, sqlc.narg('after_id')::uuid))
-     ORDER BY rel.created_at, rel.id
-     LIMIT @page_limit)
-    ORDER BY created_at, id
-    LIMIT @page_limit
-    ) r
-);
-
 -- name: CountRelationshipsOfCharacters :many
 SELECT c.id::uuid AS character_id, (
     SELECT count(*) FROM relationships rel

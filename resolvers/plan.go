@@ -634,31 +634,32 @@ func (q *plannedQuery) run(ctx context.Context, r *Resolver, buf []byte) (json.R
 		}
 		mp.found = found
 	}
-	var ids []uuid.UUID
+	var cast []*characters.Character
 	seen := map[uuid.UUID]bool{}
 	for _, cp := range q.pages {
-		found, err := r.CharacterService.List(ctx, viewer, cp.filter, cp.args)
+		var found page.Page[*characters.Character]
+		var err error
+		if cp.total {
+			found, cp.count, err = r.CharacterService.ListCounted(ctx, viewer, cp.filter, cp.args)
+		} else {
+			found, err = r.CharacterService.List(ctx, viewer, cp.filter, cp.args)
+		}
 		if err != nil {
 			return nil, atRoot(cp.field, err)
 		}
 		cp.found = found
-		if cp.total {
-			if cp.count, err = found.Total(ctx); err != nil {
-				return nil, atRoot(cp.field, err)
-			}
-		}
 		for _, c := range found.Items {
 			if !seen[c.ID] {
 				seen[c.ID] = true
-				ids = append(ids, c.ID)
+				cast = append(cast, c)
 			}
 		}
 	}
-	if len(q.rels) > 0 && len(ids) > 0 {
+	if len(q.rels) > 0 && len(cast) > 0 {
 		reqs := make([]relationships.PageRequest, 0, len(q.rels))
 		order := make([]*relRequest, 0, len(q.rels))
 		for _, req := range q.rels {
-			reqs = append(reqs, relationships.PageRequest{Characters: ids, Filter: req.filter, Args: req.args, Ends: req.ends, Count: req.count})
+			reqs = append(reqs, relationships.PageRequest{Characters: cast, Filter: req.filter, Args: req.args, Ends: req.ends, Count: req.count})
 			order = append(order, req)
 		}
 		got, err := r.RelationshipService.LoadPages(ctx, reqs)

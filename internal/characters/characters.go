@@ -426,19 +426,11 @@ func escapeLike(s string) string {
 
 // List pages through the viewer's characters, oldest first.
 func (s *Service) List(ctx context.Context, viewer auth.Identity, f Filter, a page.Args) (page.Page[*Character], error) {
-	var search *string
-	if f.Search != nil {
-		if utf8.RuneCountInString(*f.Search) > maxName {
-			return page.Page[*Character]{}, errs.Invalid("filter.search", "must be at most %d characters", maxName)
-		}
-		e := escapeLike(*f.Search)
-		search = &e
+	params, err := listParams(viewer, f, a)
+	if err != nil {
+		return page.Page[*Character]{}, err
 	}
-	owner := viewer.OwnerFilter()
-	rows, err := s.q.ListCharacters(ctx, db.ListCharactersParams{
-		OwnerID: owner, EcosystemID: f.EcosystemID, IsActive: f.IsActive, Search: search,
-		AfterCreatedAt: a.AfterTime(), AfterID: a.AfterID(), PageLimit: a.Limit(),
-	})
+	rows, err := s.q.ListCharacters(ctx, params)
 	if err != nil {
 		return page.Page[*Character]{}, fmt.Errorf("list characters: %w", err)
 	}
@@ -447,14 +439,53 @@ func (s *Service) List(ctx context.Context, viewer auth.Identity, f Filter, a pa
 		return page.Page[*Character]{}, err
 	}
 	return page.New(items, a, Cursor, func(ctx context.Context) (int, error) {
-		n, err := s.q.CountCharacters(ctx, db.CountCharactersParams{
-			OwnerID: owner, EcosystemID: f.EcosystemID, IsActive: f.IsActive, Search: search,
-		})
+		n, err := s.q.CountCharacters(ctx, countParams(params))
 		if err != nil {
 			return 0, fmt.Errorf("count characters: %w", err)
 		}
 		return int(n), nil
 	}), nil
+}
+
+// ListCounted is List with the total of the whole list, both read in one round trip.
+func (s *Service) ListCounted(ctx context.Context, viewer auth.Identity, f Filter, a page.Args) (page.Page[*Character], int, error) {
+	params, err := listParams(viewer, f, a)
+	if err != nil {
+		return page.Page[*Character]{}, 0, err
+	}
+	var items []*Character
+	var total int64
+	b := &pgx.Batch{}
+	db.QueueListCharacters(b, params, func(row *db.Character) error {
+		c, err := FromRow(*row)
+		items = append(items, c)
+		return err
+	})
+	db.QueueCountCharacters(b, countParams(params), &total)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return page.Page[*Character]{}, 0, fmt.Errorf("list characters: %w", err)
+	}
+	n := int(total)
+	return page.New(items, a, Cursor, func(context.Context) (int, error) { return n, nil }), n, nil
+}
+
+func listParams(viewer auth.Identity, f Filter, a page.Args) (db.ListCharactersParams, error) {
+	var search *string
+	if f.Search != nil {
+		if utf8.RuneCountInString(*f.Search) > maxName {
+			return db.ListCharactersParams{}, errs.Invalid("filter.search", "must be at most %d characters", maxName)
+		}
+		e := escapeLike(*f.Search)
+		search = &e
+	}
+	return db.ListCharactersParams{
+		OwnerID: viewer.OwnerFilter(), EcosystemID: f.EcosystemID, IsActive: f.IsActive, Search: search,
+		AfterCreatedAt: a.AfterTime(), AfterID: a.AfterID(), PageLimit: a.Limit(),
+	}, nil
+}
+
+func countParams(l db.ListCharactersParams) db.CountCharactersParams {
+	return db.CountCharactersParams{OwnerID: l.OwnerID, EcosystemID: l.EcosystemID, IsActive: l.IsActive, Search: l.Search}
 }
 
 // ByIDs loads characters by id for dataloaders, without an owner filter: callers reach

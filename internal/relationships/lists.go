@@ -213,7 +213,7 @@ func (s *Service) ChangesOfMessages(ctx context.Context, ids []uuid.UUID) (map[u
 // PageRequest asks for the same page of relationships of several characters, with the
 // characters at their ends and the characters' totals when asked.
 type PageRequest struct {
-	Characters []uuid.UUID
+	Characters []*characters.Character
 	Filter     Filter
 	Args       page.Args
 	Ends       bool
@@ -228,19 +228,26 @@ type PageResult struct {
 	Counts map[uuid.UUID]int
 }
 
-// LoadPages answers every request in one round trip: pages, ends and counts are queued
-// in one batch, however many requests and however many characters. The characters were
-// reached through objects the viewer may see.
+// LoadPages answers every request in one round trip: pages and counts are queued in one
+// batch, however many requests and however many characters. The ends of a page are
+// mostly the requested characters themselves (a cast and the bonds within it), which the
+// caller already has; the others are read by id in one more round trip, only when there
+// are any: a query of its own for the ends would compute every page a second time. The
+// characters were reached through objects the viewer may see.
 func (s *Service) LoadPages(ctx context.Context, reqs []PageRequest) ([]PageResult, error) {
 	out := make([]PageResult, len(reqs))
 	b := &pgx.Batch{}
 	for i, r := range reqs {
 		res := &out[i]
+		ids := make([]uuid.UUID, len(r.Characters))
+		for k, c := range r.Characters {
+			ids[k] = c.ID
+		}
 		res.Pages = make(map[uuid.UUID][]*Relationship, len(r.Characters))
 		// One allocation for every row: a page holds at most Limit rows per character.
 		slab := make([]Relationship, 0, len(r.Characters)*int(r.Args.Limit()))
 		db.QueueListRelationshipsOfCharacters(b, db.ListRelationshipsOfCharactersParams{
-			CharacterIds: r.Characters, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
+			CharacterIds: ids, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
 			MinStrength: r.Filter.MinStrength, MaxStrength: r.Filter.MaxStrength,
 			AfterCreatedAt: r.Args.AfterTime(), AfterID: r.Args.AfterID(), PageLimit: r.Args.Limit(),
 		}, func(row *db.ListRelationshipsOfCharactersRow) error {
@@ -255,25 +262,10 @@ func (s *Service) LoadPages(ctx context.Context, reqs []PageRequest) ([]PageResu
 			res.Pages[row.CharacterID] = append(res.Pages[row.CharacterID], &slab[len(slab)-1])
 			return nil
 		})
-		if r.Ends {
-			res.Ends = map[uuid.UUID]*characters.Character{}
-			db.QueueListEndsOfRelationshipPages(b, db.ListEndsOfRelationshipPagesParams{
-				CharacterIds: r.Characters, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
-				MinStrength: r.Filter.MinStrength, MaxStrength: r.Filter.MaxStrength,
-				AfterCreatedAt: r.Args.AfterTime(), AfterID: r.Args.AfterID(), PageLimit: r.Args.Limit(),
-			}, func(row *db.Character) error {
-				c, err := characters.FromRow(*row)
-				if err != nil {
-					return err
-				}
-				res.Ends[c.ID] = c
-				return nil
-			})
-		}
 		if r.Count {
 			res.Counts = make(map[uuid.UUID]int, len(r.Characters))
 			db.QueueCountRelationshipsOfCharacters(b, db.CountRelationshipsOfCharactersParams{
-				CharacterIds: r.Characters, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
+				CharacterIds: ids, Direction: string(r.Filter.Direction), Types: r.Filter.types(),
 				MinStrength: r.Filter.MinStrength, MaxStrength: r.Filter.MaxStrength,
 			}, func(row *db.CountRelationshipsOfCharactersRow) error {
 				res.Counts[row.CharacterID] = int(row.Total)
@@ -284,5 +276,54 @@ func (s *Service) LoadPages(ctx context.Context, reqs []PageRequest) ([]PageResu
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("load relationship pages: %w", err)
 	}
+	if err := s.loadEnds(ctx, reqs, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// loadEnds fills the Ends of the results that asked for them: the requested characters,
+// and the others at the ends of the pages, read in one query for every result.
+func (s *Service) loadEnds(ctx context.Context, reqs []PageRequest, out []PageResult) error {
+	var missing []uuid.UUID
+	asked := map[uuid.UUID]bool{}
+	for i, r := range reqs {
+		if !r.Ends {
+			continue
+		}
+		ends := make(map[uuid.UUID]*characters.Character, len(r.Characters))
+		for _, c := range r.Characters {
+			ends[c.ID] = c
+		}
+		out[i].Ends = ends
+		for _, page := range out[i].Pages {
+			for _, rel := range page {
+				for _, id := range [2]uuid.UUID{rel.FromID, rel.ToID} {
+					if ends[id] == nil && !asked[id] {
+						asked[id] = true
+						missing = append(missing, id)
+					}
+				}
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, err := s.q.ListCharactersByIDs(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("load the ends of relationship pages: %w", err)
+	}
+	for _, row := range rows {
+		c, err := characters.FromRow(row)
+		if err != nil {
+			return err
+		}
+		for i, r := range reqs {
+			if r.Ends {
+				out[i].Ends[c.ID] = c
+			}
+		}
+	}
+	return nil
 }
