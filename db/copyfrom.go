@@ -9,6 +9,41 @@ import (
 	"context"
 )
 
+// iteratorForCreateCharacterCardEntries implements pgx.CopyFromSource.
+type iteratorForCreateCharacterCardEntries struct {
+	rows                 []CreateCharacterCardEntriesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCreateCharacterCardEntries) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCreateCharacterCardEntries) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].CharacterID,
+		r.rows[0].Position,
+		r.rows[0].MemoryID,
+		r.rows[0].Entry,
+	}, nil
+}
+
+func (r iteratorForCreateCharacterCardEntries) Err() error {
+	return nil
+}
+
+func (q *Queries) CreateCharacterCardEntries(ctx context.Context, arg []CreateCharacterCardEntriesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"character_card_entries"}, []string{"character_id", "position", "memory_id", "entry"}, &iteratorForCreateCharacterCardEntries{rows: arg})
+}
+
 // iteratorForInsertMemories implements pgx.CopyFromSource.
 type iteratorForInsertMemories struct {
 	rows                 []InsertMemoriesParams

@@ -38,6 +38,22 @@ type Character struct {
 	ReflectionDebt    float64
 }
 
+type CharacterCard struct {
+	CharacterID uuid.UUID
+	Spec        string
+	Card        []byte
+	Picture     []byte
+	Mapped      json.RawMessage
+	ImportedAt  time.Time
+}
+
+type CharacterCardEntry struct {
+	CharacterID uuid.UUID
+	Position    int32
+	MemoryID    *uuid.UUID
+	Entry       []byte
+}
+
 type Conversation struct {
 	ID          uuid.UUID
 	EcosystemID uuid.UUID

@@ -17,6 +17,7 @@ import (
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/graph/model"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/charactercards"
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/chat"
 	"github.com/literaryai/ensemble/internal/conversations"
@@ -175,6 +176,19 @@ type ComplexityRoot struct {
 		IsActive       func(childComplexity int) int
 		Name           func(childComplexity int) int
 		Op             func(childComplexity int) int
+	}
+
+	CharacterCardExport struct {
+		Content     func(childComplexity int) int
+		ContentType func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		Warnings    func(childComplexity int) int
+	}
+
+	CharacterCardImport struct {
+		Character       func(childComplexity int) int
+		LorebookEntries func(childComplexity int) int
+		Warnings        func(childComplexity int) int
 	}
 
 	CharacterConnection struct {
@@ -453,6 +467,7 @@ type ComplexityRoot struct {
 		EndScene               func(childComplexity int, conversationID string) int
 		ExportDocument         func(childComplexity int, id string, format documents.ExportFormat) int
 		ForgetMemory           func(childComplexity int, id string) int
+		ImportCharacterCard    func(childComplexity int, ecosystemID string, file graphql.Upload) int
 		ImportScenario         func(childComplexity int, ecosystemID string, document any, shareCode *string) int
 		Login                  func(childComplexity int, input model.LoginInput) int
 		Logout                 func(childComplexity int, refreshToken string) int
@@ -519,6 +534,7 @@ type ComplexityRoot struct {
 		Documents           func(childComplexity int, first *int, after *string) int
 		Ecosystem           func(childComplexity int, id string) int
 		Ecosystems          func(childComplexity int, first *int, after *string) int
+		ExportCharacterCard func(childComplexity int, characterID string, format charactercards.Format) int
 		ExportScenario      func(childComplexity int, id string) int
 		Me                  func(childComplexity int) int
 		Memory              func(childComplexity int, id string) int
@@ -870,6 +886,7 @@ type MutationResolver interface {
 	CreateCharacter(ctx context.Context, input model.CreateCharacterInput) (*characters.Character, error)
 	UpdateCharacter(ctx context.Context, id string, input model.UpdateCharacterInput) (*characters.Character, error)
 	DeleteCharacter(ctx context.Context, id string) (string, error)
+	ImportCharacterCard(ctx context.Context, ecosystemID string, file graphql.Upload) (*charactercards.Import, error)
 	StartConversation(ctx context.Context, input model.StartConversationInput) (*conversations.Conversation, error)
 	SendMessage(ctx context.Context, input model.SendMessageInput) (*model.SendMessagePayload, error)
 	Chat(ctx context.Context, characterID string, content string, conversationID *string) (*model.ChatPayload, error)
@@ -918,6 +935,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Character(ctx context.Context, id string) (*characters.Character, error)
 	Characters(ctx context.Context, filter *model.CharacterFilter, first *int, after *string) (*model.CharacterConnection, error)
+	ExportCharacterCard(ctx context.Context, characterID string, format charactercards.Format) (*charactercards.Export, error)
 	Conversation(ctx context.Context, id string) (*conversations.Conversation, error)
 	Conversations(ctx context.Context, filter *model.ConversationFilter, first *int, after *string) (*model.ConversationConnection, error)
 	Document(ctx context.Context, id string) (*documents.Document, error)
@@ -1461,6 +1479,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CharacterActivity.Op(childComplexity), true
+
+	case "CharacterCardExport.content":
+		if e.ComplexityRoot.CharacterCardExport.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardExport.Content(childComplexity), true
+	case "CharacterCardExport.contentType":
+		if e.ComplexityRoot.CharacterCardExport.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardExport.ContentType(childComplexity), true
+	case "CharacterCardExport.filename":
+		if e.ComplexityRoot.CharacterCardExport.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardExport.Filename(childComplexity), true
+	case "CharacterCardExport.warnings":
+		if e.ComplexityRoot.CharacterCardExport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardExport.Warnings(childComplexity), true
+
+	case "CharacterCardImport.character":
+		if e.ComplexityRoot.CharacterCardImport.Character == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardImport.Character(childComplexity), true
+	case "CharacterCardImport.lorebookEntries":
+		if e.ComplexityRoot.CharacterCardImport.LorebookEntries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardImport.LorebookEntries(childComplexity), true
+	case "CharacterCardImport.warnings":
+		if e.ComplexityRoot.CharacterCardImport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CharacterCardImport.Warnings(childComplexity), true
 
 	case "CharacterConnection.edges":
 		if e.ComplexityRoot.CharacterConnection.Edges == nil {
@@ -2710,6 +2772,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ForgetMemory(childComplexity, args["id"].(string)), true
+	case "Mutation.importCharacterCard":
+		if e.ComplexityRoot.Mutation.ImportCharacterCard == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importCharacterCard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportCharacterCard(childComplexity, args["ecosystemId"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.importScenario":
 		if e.ComplexityRoot.Mutation.ImportScenario == nil {
 			break
@@ -3171,6 +3244,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Ecosystems(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.exportCharacterCard":
+		if e.ComplexityRoot.Query.ExportCharacterCard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportCharacterCard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportCharacterCard(childComplexity, args["characterId"].(string), args["format"].(charactercards.Format)), true
 	case "Query.exportScenario":
 		if e.ComplexityRoot.Query.ExportScenario == nil {
 			break
@@ -4805,6 +4889,65 @@ extend type Mutation {
     "Global id."
     id: ID!
   ): ID! @auth
+}
+
+"The file a character card is exported as."
+enum CharacterCardFormat {
+  "The card's JSON (its own spec; V3 for a character that came from no card)."
+  JSON
+  "A PNG picture with the card in ` + "`" + `chara` + "`" + ` (V2) and ` + "`" + `ccv3` + "`" + ` (V3) text chunks: the picture the card came in, else a generated one."
+  PNG
+}
+
+"What importCharacterCard made."
+type CharacterCardImport {
+  "The new character: name, description, personality as speakingStyle, scenario as backstory."
+  character: Character!
+  "How many lorebook entries became FACT memories."
+  lorebookEntries: Int!
+  "What the import changed or left out: fields cut to a character's limits, disabled or empty entries."
+  warnings: [String!]!
+}
+
+"A character card, inline: save ` + "`" + `content` + "`" + ` (decoded from base64 for a PNG) as ` + "`" + `filename` + "`" + `."
+type CharacterCardExport {
+  "A file name for it: the character's name with .json or .png."
+  filename: String!
+  "Its media type: application/json or image/png."
+  contentType: String!
+  "The card's JSON for JSON; the PNG's bytes in base64 for PNG."
+  content: String!
+  "What the export left out (FACT memories past the lorebook's limit)."
+  warnings: [String!]!
+}
+
+extend type Query {
+  """
+  A character of yours as a Character Card (V2/V3): the card it was imported from, with
+  the fields and lorebook facts changed in Ensemble since; a character that came from no
+  card gets a V3 card built from its fields and FACT memories.
+  """
+  exportCharacterCard(
+    "Global id."
+    characterId: ID!
+    "JSON or PNG."
+    format: CharacterCardFormat!
+  ): CharacterCardExport! @auth
+}
+
+extend type Mutation {
+  """
+  Makes a character from a Character Card V2 or V3 file (GraphQL multipart request): its
+  JSON, or a PNG with the card in a ` + "`" + `chara` + "`" + ` or ` + "`" + `ccv3` + "`" + ` text chunk (` + "`" + `ccv3` + "`" + ` preferred). Each
+  enabled lorebook entry becomes a FACT memory; the whole card and its picture are kept, so
+  exportCharacterCard writes them back.
+  """
+  importCharacterCard(
+    "An ecosystem of yours."
+    ecosystemId: ID!
+    "The card file."
+    file: Upload!
+  ): CharacterCardImport! @auth
 }
 `, BuiltIn: false},
 	{Name: "../schema/conversations.graphqls", Input: `"Whom a conversation is with."
@@ -6992,6 +7135,32 @@ func (ec *executionContext) childFields_Character(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Character", field.Name)
 }
 
+func (ec *executionContext) childFields_CharacterCardExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "filename":
+		return ec.fieldContext_CharacterCardExport_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_CharacterCardExport_contentType(ctx, field)
+	case "content":
+		return ec.fieldContext_CharacterCardExport_content(ctx, field)
+	case "warnings":
+		return ec.fieldContext_CharacterCardExport_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CharacterCardExport", field.Name)
+}
+
+func (ec *executionContext) childFields_CharacterCardImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "character":
+		return ec.fieldContext_CharacterCardImport_character(ctx, field)
+	case "lorebookEntries":
+		return ec.fieldContext_CharacterCardImport_lorebookEntries(ctx, field)
+	case "warnings":
+		return ec.fieldContext_CharacterCardImport_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CharacterCardImport", field.Name)
+}
+
 func (ec *executionContext) childFields_CharacterConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -8694,6 +8863,28 @@ func (ec *executionContext) field_Mutation_forgetMemory_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importCharacterCard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ecosystemId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ecosystemId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_importScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9285,6 +9476,28 @@ func (ec *executionContext) field_Query_ecosystems_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportCharacterCard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "characterId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["characterId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (charactercards.Format, error) {
+			return ec.unmarshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
 	return args, nil
 }
 
@@ -11650,6 +11863,176 @@ func (ec *executionContext) _CharacterActivity_isActive(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_CharacterActivity_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CharacterActivity", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CharacterCardExport_filename(ctx context.Context, field graphql.CollectedField, obj *charactercards.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardExport_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardExport_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterCardExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _CharacterCardExport_contentType(ctx context.Context, field graphql.CollectedField, obj *charactercards.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardExport_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardExport_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterCardExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _CharacterCardExport_content(ctx context.Context, field graphql.CollectedField, obj *charactercards.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardExport_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardExport_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterCardExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _CharacterCardExport_warnings(ctx context.Context, field graphql.CollectedField, obj *charactercards.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardExport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardExport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterCardExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _CharacterCardImport_character(ctx context.Context, field graphql.CollectedField, obj *charactercards.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardImport_character(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Character, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *characters.Character) graphql.Marshaler {
+			return ec.marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactersᚐCharacter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardImport_character(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CharacterCardImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Character(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CharacterCardImport_lorebookEntries(ctx context.Context, field graphql.CollectedField, obj *charactercards.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardImport_lorebookEntries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LorebookEntries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardImport_lorebookEntries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterCardImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CharacterCardImport_warnings(ctx context.Context, field graphql.CollectedField, obj *charactercards.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CharacterCardImport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CharacterCardImport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CharacterCardImport", field, false, false, "String")
 }
 
 func (ec *executionContext) _CharacterConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CharacterConnection) (ret graphql.Marshaler) {
@@ -16333,6 +16716,63 @@ func (ec *executionContext) fieldContext_Mutation_deleteCharacter(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importCharacterCard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importCharacterCard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportCharacterCard(ctx, fc.Args["ecosystemId"].(string), fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *charactercards.Import
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *charactercards.Import) graphql.Marshaler {
+			return ec.marshalNCharacterCardImport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importCharacterCard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CharacterCardImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importCharacterCard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_startConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19134,6 +19574,63 @@ func (ec *executionContext) fieldContext_Query_characters(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_characters_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportCharacterCard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportCharacterCard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportCharacterCard(ctx, fc.Args["characterId"].(string), fc.Args["format"].(charactercards.Format))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *charactercards.Export
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *charactercards.Export) graphql.Marshaler {
+			return ec.marshalNCharacterCardExport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportCharacterCard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CharacterCardExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportCharacterCard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28268,6 +28765,97 @@ func (ec *executionContext) _CharacterActivity(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var characterCardExportImplementors = []string{"CharacterCardExport"}
+
+func (ec *executionContext) _CharacterCardExport(ctx context.Context, sel ast.SelectionSet, obj *charactercards.Export) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, characterCardExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CharacterCardExport")
+		case "filename":
+			out.Values[i] = ec._CharacterCardExport_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._CharacterCardExport_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "content":
+			out.Values[i] = ec._CharacterCardExport_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._CharacterCardExport_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var characterCardImportImplementors = []string{"CharacterCardImport"}
+
+func (ec *executionContext) _CharacterCardImport(ctx context.Context, sel ast.SelectionSet, obj *charactercards.Import) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, characterCardImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CharacterCardImport")
+		case "character":
+			out.Values[i] = ec._CharacterCardImport_character(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lorebookEntries":
+			out.Values[i] = ec._CharacterCardImport_lorebookEntries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._CharacterCardImport_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var characterConnectionImplementors = []string{"CharacterConnection"}
 
 func (ec *executionContext) _CharacterConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CharacterConnection) graphql.Marshaler {
@@ -30053,6 +30641,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importCharacterCard":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importCharacterCard(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startConversation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startConversation(ctx, field)
@@ -30582,6 +31177,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_characters(ctx, field)
+				})
+		case "exportCharacterCard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportCharacterCard(ctx, field)
 				})
 		case "conversation":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -32895,6 +33496,48 @@ func (ec *executionContext) marshalNCharacter2ᚖgithubᚗcomᚋliteraryaiᚋens
 		return graphql.Null
 	}
 	return ec._Character(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCharacterCardExport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐExport(ctx context.Context, sel ast.SelectionSet, v *charactercards.Export) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CharacterCardExport!")
+		return graphql.Null
+	}
+	return ec._CharacterCardExport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat(ctx context.Context, v any) (charactercards.Format, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat(ctx context.Context, sel ast.SelectionSet, v charactercards.Format) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CharacterCardFormat!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat = map[string]charactercards.Format{
+		"JSON": charactercards.FormatJSON,
+		"PNG":  charactercards.FormatPNG,
+	}
+	marshalNCharacterCardFormat2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐFormat = map[charactercards.Format]string{
+		charactercards.FormatJSON: "JSON",
+		charactercards.FormatPNG:  "PNG",
+	}
+)
+
+func (ec *executionContext) marshalNCharacterCardImport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋcharactercardsᚐImport(ctx context.Context, sel ast.SelectionSet, v *charactercards.Import) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CharacterCardImport!")
+		return graphql.Null
+	}
+	return ec._CharacterCardImport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCharacterConnection2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋgraphᚋmodelᚐCharacterConnection(ctx context.Context, sel ast.SelectionSet, v *model.CharacterConnection) graphql.Marshaler {

@@ -7,9 +7,13 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
+	"io"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/literaryai/ensemble/graph"
 	"github.com/literaryai/ensemble/graph/model"
+	"github.com/literaryai/ensemble/internal/charactercards"
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/loaders"
@@ -59,6 +63,19 @@ func (r *mutationResolver) DeleteCharacter(ctx context.Context, id string) (stri
 	return id, r.CharacterService.Delete(ctx, viewer(ctx), cid)
 }
 
+// ImportCharacterCard is the resolver for the importCharacterCard field.
+func (r *mutationResolver) ImportCharacterCard(ctx context.Context, ecosystemID string, file graphql.Upload) (*charactercards.Import, error) {
+	eid, err := relay.Parse("ecosystemId", ecosystemID, typeEcosystem)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(file.File)
+	if err != nil {
+		return nil, fmt.Errorf("read the uploaded card: %w", err)
+	}
+	return r.CardService.ImportCard(ctx, viewer(ctx), eid, b)
+}
+
 // Character is the resolver for the character field.
 func (r *queryResolver) Character(ctx context.Context, id string) (*characters.Character, error) {
 	cid, err := relay.Parse("id", id, typeCharacter)
@@ -86,6 +103,15 @@ func (r *queryResolver) Characters(ctx context.Context, filter *model.CharacterF
 		return nil, err
 	}
 	return model.NewCharacterConnection(p), nil
+}
+
+// ExportCharacterCard is the resolver for the exportCharacterCard field.
+func (r *queryResolver) ExportCharacterCard(ctx context.Context, characterID string, format charactercards.Format) (*charactercards.Export, error) {
+	cid, err := relay.Parse("characterId", characterID, typeCharacter)
+	if err != nil {
+		return nil, err
+	}
+	return r.CardService.ExportCard(ctx, viewer(ctx), cid, format)
 }
 
 func (r *Resolver) Character() graph.CharacterResolver { return &characterResolver{r} }

@@ -14,6 +14,7 @@ import (
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/casting"
+	"github.com/literaryai/ensemble/internal/charactercards"
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/chat"
 	"github.com/literaryai/ensemble/internal/conversations"
@@ -43,6 +44,7 @@ type Resolver struct {
 	ScenarioService     *scenarios.Service
 	SceneService        *scenes.Service
 	ObservatoryService  *observatory.Service
+	CardService         *charactercards.Service
 	// Bus carries the ephemeral events some subscriptions stream (reply pieces).
 	Bus bus.Bus
 }

@@ -24,10 +24,11 @@ type database struct {
 }
 
 // openDatabase connects to DATABASE_URL, or starts a private PostgreSQL from the
-// machine's binaries under ENSEMBLE_DATA_DIR when it is not set.
-func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*database, error) {
+// machine's binaries under ENSEMBLE_DATA_DIR when it is not set. configure adjusts the
+// pool's configuration (see db.Open).
+func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger, configure ...func(*pgxpool.Config)) (*database, error) {
 	if cfg.DatabaseURL != "" {
-		pool, err := db.Open(ctx, cfg.DatabaseURL)
+		pool, err := db.Open(ctx, cfg.DatabaseURL, configure...)
 		if err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %w", err)
 		}
@@ -45,7 +46,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	pool, err := db.Open(ctx, srv.URL("ensemble"))
+	pool, err := db.Open(ctx, srv.URL("ensemble"), configure...)
 	if err != nil {
 		_ = srv.Stop(context.Background())
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/literaryai/ensemble/internal/config"
+	"github.com/literaryai/ensemble/internal/tracing"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise it comes
@@ -75,8 +76,9 @@ func newLogger(cfg *config.Config) *slog.Logger {
 	if cfg.Debug {
 		opts.Level = slog.LevelDebug
 	}
+	// Lines logged within a span carry its trace id (nothing is added when tracing is off).
 	if cfg.Production() {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(tracing.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/graphstore/neo4j"
+	"github.com/literaryai/ensemble/internal/metrics"
+	"github.com/literaryai/ensemble/internal/tracing"
 )
 
 func serveCmd() *cobra.Command {
@@ -52,7 +54,19 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(cfg.MemoryLimit())
 	}
-	d, err := openDatabase(ctx, cfg, logger)
+	tracer, flushTraces, err := tracing.Setup(ctx, cfg.OTelEndpoint, cfg.AppName, buildVersion())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := flushTraces(flushCtx); err != nil {
+			logger.Warn("traces not all sent", "error", err)
+		}
+	}()
+	sqlTracer := tracing.NewSQL(tracer)
+	d, err := openDatabase(ctx, cfg, logger, func(c *pgxpool.Config) { c.ConnConfig.Tracer = sqlTracer })
 	if err != nil {
 		return err
 	}
@@ -77,6 +91,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	defer jobsPool.Close()
 	opts := app.Options{
 		Config: cfg, Secret: secret, Pool: d.Pool, JobsPool: jobsPool, Logger: logger, Version: buildVersion(), Database: d.Info,
+		Metrics: metrics.New(), Tracer: tracer,
 	}
 	if cfg.Pinecone() {
 		store, err := openPinecone(ctx, cfg)

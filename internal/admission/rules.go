@@ -18,12 +18,13 @@ var withoutSuggestions = []core.Rule{
 }
 
 // ValidationRules returns the rule set for gqlgen's SetValidationRulesFn: the standard
-// rules, without suggestions unless suggest (they map the schema for whoever probes it),
-// and reporting at most MaxErrors errors per document, then one saying the rest were left
-// out. gqlgen calls it once per document it validates.
+// rules and those of @defer, without suggestions unless suggest (they map the schema for
+// whoever probes it), and reporting at most MaxErrors errors per document, then one saying
+// the rest were left out. gqlgen calls it once per document it validates.
 func ValidationRules(suggest bool) func() *rules.Rules {
 	return func() *rules.Rules {
 		base := rules.NewDefaultRules()
+		base.AddRule(deferRule.Name, deferRule.RuleFunc)
 		if !suggest {
 			for _, r := range withoutSuggestions {
 				base.RemoveRule(strings.TrimSuffix(r.Name, "WithoutSuggestions"))

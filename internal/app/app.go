@@ -14,12 +14,15 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/literaryai/ensemble/internal/activity"
 	"github.com/literaryai/ensemble/internal/admission"
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/casting"
+	"github.com/literaryai/ensemble/internal/charactercards"
 	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/chat"
 	"github.com/literaryai/ensemble/internal/config"
@@ -34,12 +37,14 @@ import (
 	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/loaders"
 	"github.com/literaryai/ensemble/internal/memories"
+	"github.com/literaryai/ensemble/internal/metrics"
 	"github.com/literaryai/ensemble/internal/observatory"
 	"github.com/literaryai/ensemble/internal/persisted"
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/scenarios"
 	"github.com/literaryai/ensemble/internal/scenes"
 	"github.com/literaryai/ensemble/internal/server"
+	"github.com/literaryai/ensemble/internal/tracing"
 	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/internal/vectorstore/embedded"
 	"github.com/literaryai/ensemble/resolvers"
@@ -64,6 +69,11 @@ type Options struct {
 	// requests for a connection; tests also keep the job queue's own statements out of
 	// their counts of request round trips.
 	JobsPool *pgxpool.Pool
+	// Metrics is the registry's owner; nil makes one for this app.
+	Metrics *metrics.Metrics
+	// Tracer makes the spans of operations and jobs; nil traces nothing. The pools'
+	// statements are traced by the tracer their configuration carries (tracing.SQL).
+	Tracer trace.TracerProvider
 }
 
 // App is the assembled API.
@@ -121,11 +131,12 @@ func newEmbedder(cfg *config.Config) (embedding.Embedder, error) {
 
 // newBus is the in-process bus, or Redis pub/sub when REDIS_URL is set (needed as soon
 // as more than one instance serves the same database).
-func newBus(cfg *config.Config, logger *slog.Logger) (bus.Bus, error) {
+func newBus(cfg *config.Config, logger *slog.Logger, m *metrics.Metrics) (bus.Bus, error) {
 	if cfg.RedisURL == "" {
 		return bus.NewLocal(), nil
 	}
-	b, err := bus.NewRedis(context.Background(), bus.RedisOptions{URL: cfg.RedisURL, Channel: cfg.RedisChannel, Logger: logger})
+	b, err := bus.NewRedis(context.Background(), bus.RedisOptions{URL: cfg.RedisURL, Channel: cfg.RedisChannel, Logger: logger,
+		DeliveryLag: m.BusLag()})
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -243,7 +254,11 @@ func New(o Options) (*App, error) {
 	if now == nil {
 		now = time.Now
 	}
-	events, err := newBus(cfg, o.Logger)
+	m := o.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	events, err := newBus(cfg, o.Logger, m)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +310,7 @@ func New(o Options) (*App, error) {
 	res.ScenarioService = scenarios.NewService(o.Pool, events)
 	res.SceneService = scenes.NewService(o.Pool, events, runner, memSvc, cfg.MaxRunningScenes, o.Logger, now)
 	res.ObservatoryService = observatory.NewService(o.Pool, events, now)
+	res.CardService = charactercards.NewService(o.Pool, events, memSvc)
 	writer, ok := generator.(llm.SceneWriter)
 	if !ok {
 		return nil, fmt.Errorf("generator %s cannot write scenes", generator.Model())
@@ -312,7 +328,11 @@ func New(o Options) (*App, error) {
 	if err := runner.Open(jobsPool, o.Logger, jobs.Options{
 		Queues:      map[string]int{conversations.ReplyQueue: cfg.ReplyWorkers, scenes.Queue: sceneWorkers(cfg)},
 		RescueAfter: cfg.JobRescueAfter,
+		Middleware:  []rivertype.Middleware{tracing.JobMiddleware(o.Tracer), m.JobMiddleware()},
 	}); err != nil {
+		return nil, err
+	}
+	if err := watch(m, o.Pool, jobsPool, vectors); err != nil {
 		return nil, err
 	}
 	serverLimits, err := newLimits(cfg, events, o.Logger, now)
@@ -340,7 +360,28 @@ func New(o Options) (*App, error) {
 		MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
 		Limits: serverLimits, Persisted: persistedDocs, Overload: overload(cfg, o.Pool), Streams: streams,
+		Metrics: m, Tracer: o.Tracer,
 	})
 	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, Streams: streams,
 		scenes: res.SceneService}, nil
+}
+
+// watch exports the pools' use, the job queue's depth and, when the vectors are held in
+// process, the index's size.
+func watch(m *metrics.Metrics, pool, jobsPool *pgxpool.Pool, vectors vectorstore.Vectors) error {
+	if err := m.WatchPool("requests", pool); err != nil {
+		return err
+	}
+	if jobsPool != pool {
+		if err := m.WatchPool("jobs", jobsPool); err != nil {
+			return err
+		}
+	}
+	if err := m.WatchJobQueue(jobsPool); err != nil {
+		return err
+	}
+	if sizer, ok := vectors.(metrics.Sizer); ok {
+		return m.WatchVectors(sizer)
+	}
+	return nil
 }

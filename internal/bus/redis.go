@@ -35,7 +35,11 @@ type Redis struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	once    sync.Once
+	lag     Observer
 }
+
+// Observer takes measurements (a prometheus.Observer).
+type Observer interface{ Observe(float64) }
 
 // RedisOptions configure NewRedis.
 type RedisOptions struct {
@@ -44,6 +48,9 @@ type RedisOptions struct {
 	// Channel defaults to DefaultChannel.
 	Channel string
 	Logger  *slog.Logger
+	// DeliveryLag, when set, observes the seconds from an event's creation to its
+	// arrival here.
+	DeliveryLag Observer
 }
 
 // ParseURL reads a Redis URL, password, database number and TLS included.
@@ -77,7 +84,7 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	b := &Redis{hub: newHub(), client: client, ps: client.Subscribe(runCtx, o.Channel), channel: o.Channel,
-		logger: logger, cancel: cancel, done: make(chan struct{})}
+		logger: logger, cancel: cancel, done: make(chan struct{}), lag: o.DeliveryLag}
 	ready := make(chan error, 1)
 	go b.receive(runCtx, ready)
 	if err := <-ready; err != nil {
@@ -171,6 +178,9 @@ func (b *Redis) receive(ctx context.Context, ready chan<- error) {
 			if err := json.Unmarshal([]byte(m.Payload), &w); err != nil {
 				b.logger.Warn("dropping a malformed event from redis", "error", err)
 				continue
+			}
+			if b.lag != nil && !w.At.IsZero() {
+				b.lag.Observe(time.Since(w.At).Seconds())
 			}
 			b.hub.deliver([]events.Event{{ID: w.ID, Seq: w.Seq, EcosystemID: w.EcosystemID, Topic: w.Topic, At: w.At, Payload: w.Payload}})
 		}

@@ -170,6 +170,9 @@ type Config struct {
 	// bearer token (a monitor without an account), besides an admin's access token; empty
 	// leaves it to admins. At least 32 bytes. Development leaves the endpoint open.
 	HealthToken string `env:"HEALTH_TOKEN" envDefault:""`
+	// OTelEndpoint is the OTLP/HTTP collector's base URL; set, traces are exported there
+	// (the exporter reads the other OTEL_EXPORTER_OTLP_* variables itself).
+	OTelEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT" envDefault:""`
 	// SessionCacheTTL is how long an instance may reuse the check of an access token's
 	// session (does it still exist, the user's current role) instead of reading it again.
 	// 0 reads it on every request, so a role change or a user deleted in the database

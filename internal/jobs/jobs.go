@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Runner owns the River client. Workers are registered before Open.
@@ -52,6 +53,8 @@ type Options struct {
 	// process and run again (River's default is an hour). Workers whose jobs may run
 	// longer set their own Timeout below it.
 	RescueAfter time.Duration
+	// Middleware wrap every job's work (metrics, traces).
+	Middleware []rivertype.Middleware
 }
 
 // Open creates the River client over pool.
@@ -82,6 +85,7 @@ func (r *Runner) Open(pool *pgxpool.Pool, logger *slog.Logger, o Options) error 
 		// A reply job should start as soon as its insert is announced, not after River's
 		// default 100 ms cool-down between fetches.
 		FetchCooldown: 5 * time.Millisecond,
+		Middleware:    o.Middleware,
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -266,11 +267,17 @@ func (t httpTransport) readRequest(w http.ResponseWriter, r *http.Request) (*gra
 
 // Do answers one GraphQL-over-HTTP request.
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media := responseMedia(r.Header.Get("Accept"))
+	accept := r.Header.Get("Accept")
+	media := responseMedia(accept)
+	a := answer{media: media, incremental: incrementalAccepted(accept, media), onlyParts: media == ""}
 	if media == "" {
-		writeRequestError(w, mediaJSON, http.StatusNotAcceptable, codeNotAcceptable,
-			"accept application/graphql-response+json or application/json")
-		return
+		if !a.incremental {
+			writeRequestError(w, mediaJSON, http.StatusNotAcceptable, codeNotAcceptable,
+				"accept application/graphql-response+json or application/json")
+			return
+		}
+		// Refusals are JSON all the same, as a 406 is: they are no result to split in parts.
+		media, a.media = mediaJSON, mediaJSON
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", allowedMethods)
@@ -285,12 +292,25 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, media, exec, params)
+	execute(w, r, a, exec, params)
+}
+
+// answer is how a request is answered: media is the JSON media type of its responses and
+// refusals; incremental says whether the client takes a multipart/mixed response with
+// its deferred fragments in later parts (and onlyParts that it takes nothing else).
+type answer struct {
+	media       string
+	incremental bool
+	onlyParts   bool
 }
 
 // execute runs a request's operation and writes the response.
-func execute(w http.ResponseWriter, r *http.Request, media string, exec graphql.GraphExecutor, params *graphql.RawParams) {
+func execute(w http.ResponseWriter, r *http.Request, a answer, exec graphql.GraphExecutor, params *graphql.RawParams) {
 	ctx := r.Context()
+	media := a.media
+	if a.incremental {
+		ctx = context.WithValue(ctx, incrementalKey{}, true)
+	}
 	opCtx, gqlErrs := exec.CreateOperationContext(ctx, params)
 	if gqlErrs != nil {
 		// Parse, validation and variable errors: 200 under application/json (clients of
@@ -328,6 +348,9 @@ func execute(w http.ResponseWriter, r *http.Request, media string, exec graphql.
 	case refusedOverloaded(ctx):
 		// Nothing ran: a request error, with the Retry-After retryAfterHeader adds.
 		writeJSON(w, media, http.StatusServiceUnavailable, requestErrorBody{Errors: resp.Errors, Extensions: resp.Extensions})
+		return
+	case a.incremental && (hasNext(resp) || a.onlyParts):
+		writeIncremental(ctx, r.Context(), w, exec, responses, resp)
 		return
 	}
 	writeResponse(w, media, resp)

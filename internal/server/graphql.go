@@ -29,7 +29,7 @@ func newGraphQL(d Deps, g *guard) *handler.Server {
 	creds := newCredentials(d.Resolver.AuthService, d.Bus)
 	// Upgrades and event streams first: the plain HTTP transport would take an SSE POST.
 	d.Streams.ws = graphqlws.New(graphqlws.Config{
-		Init: g.capSockets(creds.init), InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
+		Init: countSockets(d.Metrics, g.capSockets(creds.init)), InitTimeout: d.WSInitTimeout, KeepAlive: d.KeepAlive,
 		OriginPatterns: d.WSOriginPatterns, ReadLimit: maxJSONBody, Logger: d.Logger,
 		Share: shareSubscriptions, MaxSubscriptions: cmp.Or(d.Limits.SubscriptionsPerSocket, -1),
 	})
@@ -55,7 +55,11 @@ func newGraphQL(d Deps, g *guard) *handler.Server {
 	srv.Use(inputBoundary{})
 	srv.Use(admission.New(d.Admission))
 	srv.Use(onePasswordField{})
+	// Before subscriptionCap: a subscription it refuses takes no slot.
+	srv.Use(deferPolicy{})
 	srv.Use(subscriptionCap{g})
+	// First of the operation interceptors, so its span and latency cover theirs.
+	instrument(srv, d.Metrics, d.Tracer, d.Logger)
 	srv.AroundFields(g.aroundFields)
 	// Before the cost is charged: an operation refused as OVERLOADED costs nothing.
 	srv.AroundOperations(overload{Overload: d.Overload, present: presentError(d.Logger), logger: d.Logger}.aroundOperations)

@@ -69,7 +69,7 @@ func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, media, exec, params)
+	execute(w, r, answer{media: media}, exec, params)
 }
 
 // writeDecodeError answers a request that could not be read: BAD_USER_INPUT for a value

@@ -1,24 +1,20 @@
 package server
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/metrics"
 )
 
 const headerRequestID = "X-Request-Id"
@@ -56,6 +52,8 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	// route is the pattern of the route that took the request, for the metrics.
+	route string
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -90,75 +88,10 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", apiCSP)
 }
 
-// playgroundCSP serves the playground page under a policy that lets it run and nothing
-// else: its scripts and styles from the hosts the page names (a CDN, each file pinned by
-// its integrity hash), its own inline scripts by their hashes, styles GraphiQL injects,
-// fonts and icons as data URIs, and requests to this origin (HTTP and WebSocket). The
-// page is rendered once here to read those from it, so the policy follows the page.
-func playgroundCSP(page http.Handler) http.Handler {
-	rec := &pageRecorder{header: http.Header{}}
-	page.ServeHTTP(rec, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/"}, Header: http.Header{}})
-	scripts, styles := []string{}, []string{"'unsafe-inline'"}
-	z := html.NewTokenizer(&rec.body)
-	for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		tok := z.Token()
-		attr := func(name string) string {
-			for _, a := range tok.Attr {
-				if a.Key == name {
-					return a.Val
-				}
-			}
-			return ""
-		}
-		switch {
-		case tok.Data == "script" && attr("src") != "":
-			scripts = appendOrigin(scripts, attr("src"))
-		case tok.Data == "script" && z.Next() == html.TextToken:
-			sum := sha256.Sum256(z.Text())
-			scripts = append(scripts, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
-		case tok.Data == "link" && attr("rel") == "stylesheet":
-			styles = appendOrigin(styles, attr("href"))
-		}
-	}
-	policy := "default-src 'none'; script-src " + strings.Join(scripts, " ") +
-		"; style-src " + strings.Join(styles, " ") +
-		"; font-src data:; img-src 'self' data:; connect-src 'self'" +
-		"; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", policy)
-		page.ServeHTTP(w, r)
-	})
-}
-
-// appendOrigin adds the origin of an absolute URL (scheme and host) to sources once.
-func appendOrigin(sources []string, rawURL string) []string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return sources
-	}
-	origin := u.Scheme + "://" + u.Host
-	if slices.Contains(sources, origin) {
-		return sources
-	}
-	return append(sources, origin)
-}
-
-// pageRecorder keeps a response in memory.
-type pageRecorder struct {
-	header http.Header
-	body   bytes.Buffer
-}
-
-func (p *pageRecorder) Header() http.Header         { return p.header }
-func (p *pageRecorder) Write(b []byte) (int, error) { return p.body.Write(b) }
-func (p *pageRecorder) WriteHeader(int)             {}
-
 // observe gives every request an id (the client's X-Request-Id when it is sane), a logger
-// carrying it, the security headers, an access-log line, and recovery from panics.
-func observe(logger *slog.Logger, next http.Handler) http.Handler {
+// carrying it, the security headers, an access-log line, its metrics, and recovery from
+// panics.
+func observe(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header())
 		id := r.Header.Get(headerRequestID)
@@ -177,8 +110,10 @@ func observe(logger *slog.Logger, next http.Handler) http.Handler {
 					writeRequestError(rec, mediaJSON, http.StatusInternalServerError, codeInternal, "internal error (request "+id+")")
 				}
 			}
+			took := time.Since(start)
+			m.HTTPRequest(rec.route, cmp.Or(rec.status, http.StatusOK), took)
 			l.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+				"bytes", rec.bytes, "duration_ms", took.Milliseconds())
 		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 	})

@@ -76,11 +76,19 @@ func (o overload) aroundOperations(ctx context.Context, next graphql.OperationHa
 	context.AfterFunc(parent, free)
 	handler := next(limits.OnWaiting(ctx, free))
 	return func(ctx context.Context) *graphql.Response {
-		// Calling off what is left (loaders still waiting) once the response is made.
-		defer stop(nil)
-		defer free()
+		// An incremental (@defer) response keeps its turn and deadline until its last
+		// payload; the turn also ends with the request, should the client leave first.
+		more := false
+		defer func() {
+			if !more {
+				// Calling off what is left (loaders still waiting) once the response is made.
+				free()
+				stop(nil)
+			}
+		}()
 		resp := handler(ctx)
-		if errors.Is(context.Cause(ctx), errs.ErrTimeout) {
+		more = hasNext(resp)
+		if !more && errors.Is(context.Cause(ctx), errs.ErrTimeout) {
 			loggerFrom(ctx, o.logger).Warn("operation timed out", "operation", oc.OperationName,
 				"type", string(oc.Operation.Operation), "timeout", o.Timeout)
 		}

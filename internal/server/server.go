@@ -8,14 +8,16 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/literaryai/ensemble/internal/admission"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/loaders"
+	"github.com/literaryai/ensemble/internal/metrics"
+	"github.com/literaryai/ensemble/internal/playground"
 	"github.com/literaryai/ensemble/internal/vectorstore"
 	"github.com/literaryai/ensemble/resolvers"
 )
@@ -65,6 +67,11 @@ type Deps struct {
 	// Persisted fills in the documents clients name by hash (automatic persisted queries,
 	// or trusted documents only); nil serves only documents sent whole.
 	Persisted graphql.HandlerExtension
+	// Metrics receive the HTTP, GraphQL and WebSocket series and serve /metrics; nil
+	// makes a registry of the server's own.
+	Metrics *metrics.Metrics
+	// Tracer makes the operations' spans; nil traces nothing.
+	Tracer trace.TracerProvider
 }
 
 // New returns the HTTP handler for the whole API.
@@ -72,6 +79,9 @@ func New(d Deps) http.Handler {
 	d.Logger = loggerOr(d.Logger)
 	if d.Streams == nil {
 		d.Streams = NewStreams()
+	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New()
 	}
 	g := newGuard(d.Limits, presentError(d.Logger), d.Logger)
 	gql := newGraphQL(d, g)
@@ -81,7 +91,9 @@ func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", retryAfterHeader(guardUploads(d.MaxUploadBytes+maxJSONBody, authenticate(authSvc, gql))))
 	if d.Admission.Introspection {
-		mux.Handle("GET /{$}", playgroundCSP(playground.Handler("Ensemble", "/graphql")))
+		pg := playground.Handler("/graphql")
+		mux.Handle("GET /{$}", pg)
+		mux.Handle("GET "+playground.AssetPath, pg)
 	} else {
 		// The playground reads the schema by introspection: without it, it cannot work.
 		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
@@ -92,8 +104,9 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /health/live", h.live)
 	mux.HandleFunc("GET /health/ready", h.ready)
 	mux.HandleFunc("GET /health/detailed", h.detailed)
+	mux.HandleFunc("GET /metrics", h.serveMetrics(d.Metrics))
 	mux.Handle("/api/v1/auth/token", tokenEndpoint(authSvc, g, func(r *http.Request) func(string, ...any) {
 		return loggerFrom(r.Context(), d.Logger).Error
 	}))
-	return observe(d.Logger, cors(d.CORSOrigins, withClient(d.Limits.TrustedProxies, mux)))
+	return observe(d.Logger, d.Metrics, cors(d.CORSOrigins, withClient(d.Limits.TrustedProxies, routed(mux))))
 }

@@ -13,13 +13,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/app"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/server"
+	"github.com/literaryai/ensemble/internal/tracing"
 )
 
 // Secret is the SECRET_KEY of every test server, so tests can forge tokens with it (or
@@ -64,6 +67,25 @@ func NewServerOn(t testing.TB, databaseURL string, env ...string) *Server {
 // test restarts an instance where its clients will reconnect.
 func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server {
 	t.Helper()
+	return newServer(t, addr, databaseURL, Telemetry{}, env...)
+}
+
+// Telemetry is what a test watches of a server beyond its answers.
+type Telemetry struct {
+	// Tracer receives the server's spans, SQL statements' included.
+	Tracer trace.TracerProvider
+	// Log, when set, receives every line the server logs, at every level.
+	Log slog.Handler
+}
+
+// NewWatchedServer starts the API, on a fresh database, reporting to tel.
+func NewWatchedServer(t testing.TB, tel Telemetry, env ...string) *Server {
+	t.Helper()
+	return newServer(t, "127.0.0.1:0", DatabaseURL(t), tel, env...)
+}
+
+func newServer(t testing.TB, addr, databaseURL string, tel Telemetry, env ...string) *Server {
+	t.Helper()
 	vars := append([]string{
 		"SECRET_KEY=" + Secret,
 		"PASSWORD_HASH_MEMORY_KIB=64",
@@ -83,6 +105,9 @@ func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server 
 	pcfg.AfterConnect = db.AfterConnect
 	queries := &queryCounter{}
 	pcfg.ConnConfig.Tracer = queries
+	if tel.Tracer != nil {
+		pcfg.ConnConfig.Tracer = multitracer.New(queries, tracing.NewSQL(tel.Tracer))
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
@@ -93,7 +118,11 @@ func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server 
 		level = slog.LevelDebug
 	}
 	logs := &keptLogs{}
-	logger := slog.New(logRecorder{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}), kept: logs})
+	var handler slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	if tel.Log != nil {
+		handler = slog.NewMultiHandler(handler, tel.Log)
+	}
+	logger := slog.New(tracing.LogHandler(logRecorder{Handler: handler, kept: logs}))
 	jobsPool, err := pgxpool.New(ctx, pcfg.ConnString())
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
@@ -102,7 +131,7 @@ func NewServerAt(t testing.TB, addr, databaseURL string, env ...string) *Server 
 	a, err := app.New(app.Options{
 		JobsPool: jobsPool,
 		Config:   cfg, Secret: []byte(cfg.SecretKey), Pool: pool, Logger: logger, Version: "test",
-		Database: server.DatabaseInfo{Backend: "external"},
+		Database: server.DatabaseInfo{Backend: "external"}, Tracer: tel.Tracer,
 	})
 	if err != nil {
 		t.Fatalf("testkit: app: %v", err)

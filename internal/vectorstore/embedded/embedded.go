@@ -214,12 +214,17 @@ func (s *Store) Search(ctx context.Context, ecosystem uuid.UUID, q []float32, k 
 
 // Status implements vectorstore.Vectors.
 func (s *Store) Status(context.Context) vectorstore.Status {
+	n, total := s.Size()
+	return vectorstore.Status{Backend: "embedded", Up: true,
+		Detail: fmt.Sprintf("%d ecosystems loaded, %d MiB", n, total>>20)}
+}
+
+// Size is how many ecosystems' indexes are loaded and the bytes they hold.
+func (s *Store) Size() (ecosystems int, bytes int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var total int64
 	for _, e := range s.items {
-		total += e.idx.Bytes()
+		bytes += e.idx.Bytes()
 	}
-	return vectorstore.Status{Backend: "embedded", Up: true,
-		Detail: fmt.Sprintf("%d ecosystems loaded, %d MiB", len(s.items), total>>20)}
+	return len(s.items), bytes
 }
