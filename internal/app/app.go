@@ -204,12 +204,12 @@ func newPersisted(cfg *config.Config, pool *pgxpool.Pool, events bus.Bus, logger
 
 // newGenerator is the offline storyteller, or the OpenAI-compatible endpoint when
 // configured.
-func newGenerator(cfg *config.Config) (llm.Generator, error) {
+func newGenerator(cfg *config.Config, tp trace.TracerProvider) (llm.Generator, error) {
 	if cfg.LLMBaseURL == "" {
 		return llm.NewOffline(), nil
 	}
 	g, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.OpenAIAPIKey,
-		Timeout: cfg.LLMTimeout, FirstTokenTimeout: cfg.LLMFirstTokenTimeout, MaxRetries: cfg.LLMMaxRetries})
+		Timeout: cfg.LLMTimeout, FirstTokenTimeout: cfg.LLMFirstTokenTimeout, MaxRetries: cfg.LLMMaxRetries, Tracer: tp})
 	if err != nil {
 		return nil, fmt.Errorf("LLM_BASE_URL: %w", err)
 	}
@@ -271,7 +271,7 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	generator, err := newGenerator(cfg)
+	generator, err := newGenerator(cfg, o.Tracer)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +349,8 @@ func New(o Options) (*App, error) {
 		Graph: graph,
 		Loaders: loaders.Sources{Auth: authSvc, Ecosystems: res.EcosystemService, Characters: res.CharacterService,
 			Relationships: res.RelationshipService, Memories: memSvc, Documents: res.DocumentService,
-			Conversations: convSvc, Scenarios: res.ScenarioService, Scenes: res.SceneService, Wait: cfg.BatchWait},
+			Conversations: convSvc, Scenarios: res.ScenarioService, Scenes: res.SceneService, Wait: cfg.BatchWait,
+			Tracer: o.Tracer},
 		Vectors: vectors, Embedder: embedder,
 		Production: cfg.Production(), HealthToken: cfg.HealthToken, Planner: cfg.Planner,
 		Admission: admission.Limits{

@@ -16,7 +16,11 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/literaryai/ensemble/internal/backoff"
+	"github.com/literaryai/ensemble/internal/tracing"
 )
 
 // Defaults for the zero values of OpenAIConfig.
@@ -86,6 +90,8 @@ type OpenAIConfig struct {
 	// http.DefaultTransport). It must not have a Timeout shorter than a reply takes,
 	// since that would cut the stream off.
 	HTTPClient *http.Client `json:"-"`
+	// Tracer makes a span of each call (its attempts included); nil traces nothing.
+	Tracer trace.TracerProvider `json:"-"`
 }
 
 // String describes the configuration without the API key, so that it can be printed.
@@ -124,6 +130,7 @@ type OpenAI struct {
 	maxRetries        int
 	retryBase         time.Duration
 	client            *http.Client
+	tracer            trace.Tracer
 	// sleep waits d or until ctx is done; tests replace it to observe the delays.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -153,6 +160,7 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 		maxRetries:        max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
 		retryBase:         cmp.Or(cfg.RetryBase, DefaultRetryBase),
 		client:            cfg.HTTPClient,
+		tracer:            tracing.Provider(cfg.Tracer).Tracer(tracing.Name),
 		sleep:             backoff.Sleep,
 	}
 	if c.client == nil {
@@ -225,12 +233,23 @@ func (c *OpenAI) Generate(ctx context.Context, req Request, onDelta func(string)
 
 // send makes one chat completions request with body, retrying network errors, timeouts,
 // 429 and 5xx responses with backoff until the first token has arrived.
-func (c *OpenAI) send(ctx context.Context, body []byte, onDelta func(string)) (Reply, error) {
+func (c *OpenAI) send(ctx context.Context, body []byte, onDelta func(string)) (reply Reply, err error) {
 	if onDelta == nil {
 		onDelta = func(string) {}
 	}
+	ctx, span := c.tracer.Start(ctx, "chat "+c.model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "chat"), attribute.String("gen_ai.request.model", c.model)))
+	attempts := 0
+	defer func() {
+		span.SetAttributes(attribute.Int("llm.attempts", attempts), attribute.Int("llm.reply.chars", len(reply.Text)))
+		if err != nil {
+			tracing.Fail(span, err)
+		}
+		span.End()
+	}()
 	for attempt := 0; ; attempt++ {
-		reply, err := c.attempt(ctx, body, onDelta)
+		attempts = attempt + 1
+		reply, err = c.attempt(ctx, body, onDelta)
 		if err == nil {
 			return reply, nil
 		}

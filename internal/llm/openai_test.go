@@ -16,6 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/literaryai/ensemble/internal/backoff"
 )
 
@@ -946,5 +951,57 @@ func TestOpenAIBackoffIsCapped(t *testing.T) {
 		if d := backoff.Delay(c.retryBase, attempt, -1); d < 15*time.Second || d > 30*time.Second {
 			t.Errorf("attempt %d: delay %v, want in [15s, 30s]", attempt, d)
 		}
+	}
+}
+
+// TestOpenAISpans: each call is one span, whose attempts and outcome an operator can read
+// in the trace; a call that fails says why.
+func TestOpenAISpans(t *testing.T) {
+	tests := []struct {
+		name         string
+		failures     int
+		wantAttempts int64
+		wantError    bool
+	}{
+		{"answered at once", 0, 1, false},
+		{"answered after a retry", 1, 2, false},
+		{"unavailable after every retry", 9, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spans := tracetest.NewInMemoryExporter()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+			f := newFakeServer(t)
+			f.respond = func(w http.ResponseWriter, _ *http.Request, n int) {
+				if n <= tt.failures {
+					statusFailure(503, "")(w)
+					return
+				}
+				s := startSSE(w)
+				s.content("Traced.")
+				s.finish("stop")
+				s.done()
+			}
+			c := f.client(func(cfg *OpenAIConfig) { cfg.Tracer, cfg.MaxRetries = tp, 2 })
+			recordSleeps(c)
+			_, err := c.Generate(context.Background(), simpleRequest(), nil)
+			if (err != nil) != tt.wantError {
+				t.Fatalf("error %v, want one: %v", err, tt.wantError)
+			}
+			got := spans.GetSpans().Snapshots()
+			if len(got) != 1 || got[0].Name() != "chat "+testModel {
+				t.Fatalf("want one span %q, got %d", "chat "+testModel, len(got))
+			}
+			attrs := map[attribute.Key]attribute.Value{}
+			for _, kv := range got[0].Attributes() {
+				attrs[kv.Key] = kv.Value
+			}
+			if a := attrs["llm.attempts"].AsInt64(); a != tt.wantAttempts {
+				t.Errorf("llm.attempts = %d, want %d", a, tt.wantAttempts)
+			}
+			if failed := got[0].Status().Code == codes.Error; failed != tt.wantError {
+				t.Errorf("span status %v, want an error: %v", got[0].Status(), tt.wantError)
+			}
+		})
 	}
 }

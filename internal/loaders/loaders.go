@@ -5,12 +5,15 @@ package loaders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/characters"
@@ -24,6 +27,7 @@ import (
 	"github.com/literaryai/ensemble/internal/relationships"
 	"github.com/literaryai/ensemble/internal/scenarios"
 	"github.com/literaryai/ensemble/internal/scenes"
+	"github.com/literaryai/ensemble/internal/tracing"
 )
 
 // DefaultWait is how long a loader gathers keys before its batch runs: long enough for
@@ -43,6 +47,8 @@ type Sources struct {
 	Scenes        *scenes.Service
 	// Wait is the batching window; zero means DefaultWait.
 	Wait time.Duration
+	// Tracer makes a span of each batch; nil traces nothing.
+	Tracer trace.TracerProvider
 }
 
 // Loaders is one operation's set of loaders.
@@ -80,55 +86,86 @@ type Loaders struct {
 
 // New returns fresh loaders over src.
 func New(src Sources) *Loaders {
+	tracer := tracing.Provider(src.Tracer).Tracer(tracing.Name)
+	return &Loaders{
+		User:      dataloader.NewBatchedLoader(byID("user", src.Auth.UsersByIDs), options[uuid.UUID, *auth.User](src, tracer, "User")...),
+		Ecosystem: dataloader.NewBatchedLoader(byID("ecosystem", src.Ecosystems.ByIDs), options[uuid.UUID, *ecosystems.Ecosystem](src, tracer, "Ecosystem")...),
+		Character: dataloader.NewBatchedLoader(byID("character", src.Characters.ByIDs), options[uuid.UUID, *characters.Character](src, tracer, "Character")...),
+		CharacterPage: dataloader.NewBatchedLoader(filteredPages(func(ctx context.Context, ids []uuid.UUID, _ Unfiltered, a page.Args) (map[uuid.UUID][]*characters.Character, error) {
+			return src.Characters.PagesOfEcosystems(ctx, ids, a)
+		}), options[PageOf[Unfiltered], []*characters.Character](src, tracer, "CharacterPage")...),
+		CharacterCount: dataloader.NewBatchedLoader(characterCounts(src.Characters),
+			options[uuid.UUID, int](src, tracer, "CharacterCount")...),
+		Relationship: dataloader.NewBatchedLoader(byID("relationship", src.Relationships.ByIDs),
+			options[uuid.UUID, *relationships.Relationship](src, tracer, "Relationship")...),
+		RelationshipPage: dataloader.NewBatchedLoader(filteredPages(src.Relationships.PagesOfCharacters),
+			options[PageOf[relationships.Filter], []*relationships.Relationship](src, tracer, "RelationshipPage")...),
+		RelationshipCount: dataloader.NewBatchedLoader(filteredCounts(src.Relationships.CountsOfCharacters),
+			options[CountOf[relationships.Filter], int](src, tracer, "RelationshipCount")...),
+		HistoryPage: dataloader.NewBatchedLoader(historyPages(src.Relationships),
+			options[HistoryKey, []*relationships.Change](src, tracer, "HistoryPage")...),
+		HistoryCount: dataloader.NewBatchedLoader(historyCounts(src.Relationships),
+			options[uuid.UUID, int](src, tracer, "HistoryCount")...),
+		Neighbors: dataloader.NewBatchedLoader(neighbors(src.Relationships),
+			options[NeighborKey, []graphstore.Neighbor](src, tracer, "Neighbors")...),
+		MemoryPage: dataloader.NewBatchedLoader(filteredPages(src.Memories.PagesOfCharacters),
+			options[PageOf[memories.Filter], []*memories.Memory](src, tracer, "MemoryPage")...),
+		MemoryCount: dataloader.NewBatchedLoader(filteredCounts(src.Memories.CountsOfCharacters),
+			options[CountOf[memories.Filter], int](src, tracer, "MemoryCount")...),
+		MemorySources: dataloader.NewBatchedLoader(memorySources(src.Memories),
+			options[uuid.UUID, []*memories.Memory](src, tracer, "MemorySources")...),
+		Document: dataloader.NewBatchedLoader(byID("document", src.Documents.ByIDs),
+			options[uuid.UUID, *documents.Document](src, tracer, "Document")...),
+		Conversation: dataloader.NewBatchedLoader(byID("conversation", src.Conversations.ByIDs),
+			options[uuid.UUID, *conversations.Conversation](src, tracer, "Conversation")...),
+		Cast: dataloader.NewBatchedLoader(func(ctx context.Context, keys []uuid.UUID) []*dataloader.Result[[]uuid.UUID] {
+			got, err := src.Conversations.Participants(ctx, keys)
+			return results(keys, got, err)
+		}, options[uuid.UUID, []uuid.UUID](src, tracer, "Cast")...),
+		Message: dataloader.NewBatchedLoader(byID("message", src.Conversations.MessagesByIDs),
+			options[uuid.UUID, *conversations.Message](src, tracer, "Message")...),
+		MessageChanges: dataloader.NewBatchedLoader(batchOf(src.Relationships.ChangesOfMessages),
+			options[uuid.UUID, []*relationships.Change](src, tracer, "MessageChanges")...),
+		Scenario: dataloader.NewBatchedLoader(byID("scenario", src.Scenarios.ByIDs),
+			options[uuid.UUID, *scenarios.Scenario](src, tracer, "Scenario")...),
+		ScenarioCast: dataloader.NewBatchedLoader(batchOf(src.Scenarios.CastOf),
+			options[uuid.UUID, []scenarios.Role](src, tracer, "ScenarioCast")...),
+		Scene: dataloader.NewBatchedLoader(batchOf(src.Scenes.ByConversationIDs),
+			options[uuid.UUID, *scenes.Scene](src, tracer, "Scene")...),
+	}
+}
+
+// options are every loader's: its batching window and a span for each of its batches.
+func options[K comparable, V any](src Sources, tracer trace.Tracer, name string) []dataloader.Option[K, V] {
 	wait := src.Wait
 	if wait <= 0 {
 		wait = DefaultWait
 	}
-	return &Loaders{
-		User:      dataloader.NewBatchedLoader(byID("user", src.Auth.UsersByIDs), dataloader.WithWait[uuid.UUID, *auth.User](wait)),
-		Ecosystem: dataloader.NewBatchedLoader(byID("ecosystem", src.Ecosystems.ByIDs), dataloader.WithWait[uuid.UUID, *ecosystems.Ecosystem](wait)),
-		Character: dataloader.NewBatchedLoader(byID("character", src.Characters.ByIDs), dataloader.WithWait[uuid.UUID, *characters.Character](wait)),
-		CharacterPage: dataloader.NewBatchedLoader(filteredPages(func(ctx context.Context, ids []uuid.UUID, _ Unfiltered, a page.Args) (map[uuid.UUID][]*characters.Character, error) {
-			return src.Characters.PagesOfEcosystems(ctx, ids, a)
-		}), dataloader.WithWait[PageOf[Unfiltered], []*characters.Character](wait)),
-		CharacterCount: dataloader.NewBatchedLoader(characterCounts(src.Characters),
-			dataloader.WithWait[uuid.UUID, int](wait)),
-		Relationship: dataloader.NewBatchedLoader(byID("relationship", src.Relationships.ByIDs),
-			dataloader.WithWait[uuid.UUID, *relationships.Relationship](wait)),
-		RelationshipPage: dataloader.NewBatchedLoader(filteredPages(src.Relationships.PagesOfCharacters),
-			dataloader.WithWait[PageOf[relationships.Filter], []*relationships.Relationship](wait)),
-		RelationshipCount: dataloader.NewBatchedLoader(filteredCounts(src.Relationships.CountsOfCharacters),
-			dataloader.WithWait[CountOf[relationships.Filter], int](wait)),
-		HistoryPage: dataloader.NewBatchedLoader(historyPages(src.Relationships),
-			dataloader.WithWait[HistoryKey, []*relationships.Change](wait)),
-		HistoryCount: dataloader.NewBatchedLoader(historyCounts(src.Relationships),
-			dataloader.WithWait[uuid.UUID, int](wait)),
-		Neighbors: dataloader.NewBatchedLoader(neighbors(src.Relationships),
-			dataloader.WithWait[NeighborKey, []graphstore.Neighbor](wait)),
-		MemoryPage: dataloader.NewBatchedLoader(filteredPages(src.Memories.PagesOfCharacters),
-			dataloader.WithWait[PageOf[memories.Filter], []*memories.Memory](wait)),
-		MemoryCount: dataloader.NewBatchedLoader(filteredCounts(src.Memories.CountsOfCharacters),
-			dataloader.WithWait[CountOf[memories.Filter], int](wait)),
-		MemorySources: dataloader.NewBatchedLoader(memorySources(src.Memories),
-			dataloader.WithWait[uuid.UUID, []*memories.Memory](wait)),
-		Document: dataloader.NewBatchedLoader(byID("document", src.Documents.ByIDs),
-			dataloader.WithWait[uuid.UUID, *documents.Document](wait)),
-		Conversation: dataloader.NewBatchedLoader(byID("conversation", src.Conversations.ByIDs),
-			dataloader.WithWait[uuid.UUID, *conversations.Conversation](wait)),
-		Cast: dataloader.NewBatchedLoader(func(ctx context.Context, keys []uuid.UUID) []*dataloader.Result[[]uuid.UUID] {
-			got, err := src.Conversations.Participants(ctx, keys)
-			return results(keys, got, err)
-		}, dataloader.WithWait[uuid.UUID, []uuid.UUID](wait)),
-		Message: dataloader.NewBatchedLoader(byID("message", src.Conversations.MessagesByIDs),
-			dataloader.WithWait[uuid.UUID, *conversations.Message](wait)),
-		MessageChanges: dataloader.NewBatchedLoader(batchOf(src.Relationships.ChangesOfMessages),
-			dataloader.WithWait[uuid.UUID, []*relationships.Change](wait)),
-		Scenario: dataloader.NewBatchedLoader(byID("scenario", src.Scenarios.ByIDs),
-			dataloader.WithWait[uuid.UUID, *scenarios.Scenario](wait)),
-		ScenarioCast: dataloader.NewBatchedLoader(batchOf(src.Scenarios.CastOf),
-			dataloader.WithWait[uuid.UUID, []scenarios.Role](wait)),
-		Scene: dataloader.NewBatchedLoader(batchOf(src.Scenes.ByConversationIDs),
-			dataloader.WithWait[uuid.UUID, *scenes.Scene](wait)),
+	return []dataloader.Option[K, V]{dataloader.WithWait[K, V](wait), dataloader.WithTracer[K, V](batchTracer[K, V]{tracer: tracer, name: "loader " + name})}
+}
+
+// batchTracer traces a loader's batches, each in a span under the operation that first
+// asked for one of its keys. Single loads are not traced: a span per object would cost
+// more than the object.
+type batchTracer[K comparable, V any] struct {
+	dataloader.NoopTracer[K, V]
+	tracer trace.Tracer
+	name   string
+}
+
+func (b batchTracer[K, V]) TraceBatch(ctx context.Context, keys []K) (context.Context, dataloader.TraceBatchFinishFunc[V]) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, func([]*dataloader.Result[V]) {}
+	}
+	ctx, span := b.tracer.Start(ctx, b.name, trace.WithAttributes(attribute.Int("loader.batch.size", len(keys))))
+	return ctx, func(results []*dataloader.Result[V]) {
+		for _, r := range results {
+			if r != nil && r.Error != nil && !errors.Is(r.Error, errs.ErrNotFound) {
+				tracing.Fail(span, r.Error)
+				break
+			}
+		}
+		span.End()
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -262,8 +264,9 @@ func TestMetricsAccess(t *testing.T) {
 	}
 }
 
-// TestTraces: an operation is a span, its SQL statements are its children, and its log
-// lines carry its trace id.
+// TestTraces: a request is a span continuing the client's trace, its operation a child
+// span, the operation's loader batches and SQL statements children of that, and the
+// request's log lines, its access-log line included, carry the trace id.
 func TestTraces(t *testing.T) {
 	t.Parallel()
 	spans := tracetest.NewInMemoryExporter()
@@ -274,29 +277,46 @@ func TestTraces(t *testing.T) {
 		Log: slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})})
 	c, _ := s.Register(t, "traceuser")
 	ecosystem := c.CreateEcosystem(t, "Traces")
+	c.CreateCharacter(t, ecosystem, "Watson")
 	spans.Reset()
-	c.Must(t, `query Traced($id: ID!) { ecosystem(id: $id) { name } }`, map[string]any{"id": ecosystem}, &struct{}{})
+	before := len(logs.String())
+	const clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	c.Header = http.Header{"Traceparent": {"00-" + clientTrace + "-00f067aa0ba902b7-01"}}
+	c.Must(t, `query Traced($id: ID!) { ecosystem(id: $id) { name owner { username }
+		characters(first: 5) { edges { node { name } } } } }`, map[string]any{"id": ecosystem}, &struct{}{})
 
-	var op sdktrace.ReadOnlySpan
+	byName := map[string]sdktrace.ReadOnlySpan{}
 	for _, sp := range spans.GetSpans().Snapshots() {
-		if sp.Name() == "query Traced" {
-			op = sp
+		byName[sp.Name()] = sp
+	}
+	request, op := byName["POST /graphql"], byName["query Traced"]
+	if request == nil || op == nil {
+		t.Fatalf("want spans for the request and the operation, got %v", slices.Collect(maps.Keys(byName)))
+	}
+	if got := request.SpanContext().TraceID().String(); got != clientTrace {
+		t.Errorf("the request's trace is %s, not the client's %s", got, clientTrace)
+	}
+	if op.Parent().SpanID() != request.SpanContext().SpanID() {
+		t.Error("the operation's span is not a child of the request's")
+	}
+	children := map[string]int{}
+	for _, sp := range spans.GetSpans().Snapshots() {
+		if sp.Parent().SpanID() == op.SpanContext().SpanID() {
+			kind, _, _ := strings.Cut(sp.Name(), " ")
+			children[kind]++
 		}
 	}
-	if op == nil {
-		t.Fatalf("no span for the operation among %d", len(spans.GetSpans()))
+	if children["db"] == 0 || children["loader"] == 0 {
+		t.Fatalf("want SQL and loader batch spans under the operation, got %v", children)
 	}
-	children := 0
-	for _, sp := range spans.GetSpans().Snapshots() {
-		if strings.HasPrefix(sp.Name(), "db ") && sp.Parent().SpanID() == op.SpanContext().SpanID() {
-			children++
+	access := ""
+	for _, line := range strings.Split(logs.String()[before:], "\n") {
+		if strings.Contains(line, "msg=request ") {
+			access = line
 		}
 	}
-	if children == 0 {
-		t.Fatal("no SQL span is a child of the operation's span")
-	}
-	if want := "trace_id=" + op.SpanContext().TraceID().String(); !strings.Contains(logs.String(), want) {
-		t.Fatalf("no log line carries %s:\n%s", want, logs.String())
+	if !strings.Contains(access, "trace_id="+clientTrace) {
+		t.Fatalf("the access-log line %q lacks trace_id=%s", access, clientTrace)
 	}
 }
 

@@ -13,8 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/metrics"
+	"github.com/literaryai/ensemble/internal/tracing"
 )
 
 const headerRequestID = "X-Request-Id"
@@ -88,10 +94,11 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", apiCSP)
 }
 
-// observe gives every request an id (the client's X-Request-Id when it is sane), a logger
-// carrying it, the security headers, an access-log line, its metrics, and recovery from
-// panics.
-func observe(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
+// observe gives every request an id (the client's X-Request-Id when it is sane), a span
+// (continuing the client's trace when it sends a W3C traceparent), a logger carrying
+// both, the security headers, an access-log line, its metrics, and recovery from panics.
+func observe(logger *slog.Logger, m *metrics.Metrics, tp trace.TracerProvider, next http.Handler) http.Handler {
+	tracer := tracing.Provider(tp).Tracer(tracing.Name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header())
 		id := r.Header.Get(headerRequestID)
@@ -99,8 +106,14 @@ func observe(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Ha
 			id = newRequestID()
 		}
 		w.Header().Set(headerRequestID, id)
+		ctx := propagation.TraceContext{}.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("request.id", id)))
 		l := logger.With("request_id", id)
-		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), loggerKey, l)
+		if sc := span.SpanContext(); sc.IsValid() {
+			l = l.With("trace_id", sc.TraceID().String())
+		}
+		ctx = context.WithValue(context.WithValue(ctx, requestIDKey, id), loggerKey, l)
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		defer func() {
@@ -111,9 +124,16 @@ func observe(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Ha
 				}
 			}
 			took := time.Since(start)
-			m.HTTPRequest(rec.route, cmp.Or(rec.status, http.StatusOK), took)
+			status := cmp.Or(rec.status, http.StatusOK)
+			m.HTTPRequest(rec.route, status, took)
 			l.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"bytes", rec.bytes, "duration_ms", took.Milliseconds())
+			span.SetName(r.Method + " " + rec.route)
+			span.SetAttributes(attribute.String("http.route", rec.route), attribute.Int("http.response.status_code", status))
+			if status >= http.StatusInternalServerError {
+				span.SetStatus(codes.Error, http.StatusText(status))
+			}
+			span.End()
 		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 	})

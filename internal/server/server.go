@@ -108,5 +108,5 @@ func New(d Deps) http.Handler {
 	mux.Handle("/api/v1/auth/token", tokenEndpoint(authSvc, g, func(r *http.Request) func(string, ...any) {
 		return loggerFrom(r.Context(), d.Logger).Error
 	}))
-	return observe(d.Logger, d.Metrics, cors(d.CORSOrigins, withClient(d.Limits.TrustedProxies, routed(mux))))
+	return observe(d.Logger, d.Metrics, d.Tracer, cors(d.CORSOrigins, withClient(d.Limits.TrustedProxies, routed(mux))))
 }

@@ -34,9 +34,9 @@ func instrument(srv *handler.Server, m *metrics.Metrics, tp trace.TracerProvider
 			attribute.String("graphql.operation.name", name), attribute.String("graphql.operation.type", kind)))
 		ctx = context.WithValue(ctx, instrumentedKey{}, true)
 		if sc := span.SpanContext(); sc.IsValid() {
-			// The operation's log lines carry its trace, whichever logging call made them.
-			ctx = context.WithValue(ctx, loggerKey, loggerFrom(ctx, logger).With(
-				"trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String()))
+			// The operation's log lines carry its span, whichever logging call made them;
+			// the request's logger already carries the trace.
+			ctx = context.WithValue(ctx, loggerKey, loggerFrom(ctx, logger).With("span_id", sc.SpanID().String()))
 		}
 		if kind == string(ast.Subscription) {
 			ended := m.SubscriptionStarted(name)

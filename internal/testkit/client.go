@@ -15,6 +15,8 @@ import (
 type Client struct {
 	URL   string
 	Token string
+	// Header, when set, is sent with every request besides the client's own headers.
+	Header http.Header
 }
 
 // Client returns an anonymous client of s.
@@ -72,6 +74,9 @@ func (c *Client) request(t testing.TB, query string, vars map[string]any) *http.
 	req, err := http.NewRequest(http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/graphql-response+json")
