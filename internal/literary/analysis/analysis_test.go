@@ -347,3 +347,28 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// TestFamiliarNames checks that a familiar name used in a full name ("Bill
+// Sikes") owns the bare "Bill" although the formal "William Sikes" occurs
+// too, and that a diminutive's gender ("Minnie") keeps "Mr. Beebe" off a
+// woman who shares his surname.
+func TestFamiliarNames(t *testing.T) {
+	const text = `Bill Sikes came in with his dog. The court called him William Sikes. Bill sat down by the fire, and Bill Sikes swore at the boy.
+
+“Well,” said Bill, “where is the old man?”
+
+Mr. Beebe met his niece Minnie Beebe at the gate. Minnie Beebe laughed, and Mr. Beebe laughed with her.
+
+“Come along,” said Mr. Beebe.
+`
+	res, err := Analyze(context.Background(), text, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	if bill, sikes := findChar(res, "Bill"), findChar(res, "Bill Sikes"); bill == nil || bill != sikes {
+		t.Errorf("Bill and Bill Sikes are not one character: %+v", res.Characters)
+	}
+	if beebe, minnie := findChar(res, "Mr. Beebe"), findChar(res, "Minnie Beebe"); beebe == nil || beebe == minnie {
+		t.Errorf("Mr. Beebe is not a character of his own: %+v", res.Characters)
+	}
+}

@@ -167,10 +167,19 @@ func nameGender(w string) string {
 	case maleNames[w] && !femaleNames[w]:
 		return "male"
 	}
-	if gs := diminutives[w]; len(gs) > 0 {
-		return nameGender(gs[0])
+	// A diminutive takes the gender its formal names agree on; the first
+	// alone may be missing from the lists ("Minnie": Wilhelmina, Mary).
+	g := ""
+	for _, f := range diminutives[w] {
+		switch fg := nameGender(f); {
+		case fg == "":
+		case g == "":
+			g = fg
+		case fg != g:
+			return ""
+		}
 	}
-	return ""
+	return g
 }
 
 func (c *clusterer) newEntity(kind int) *entity {
@@ -581,8 +590,10 @@ func (c *clusterer) clusterBare(f *form) {
 		return
 	}
 	// A familiar form ("Lizzy") joins the owner of the formal given name,
-	// provided that person is also called by the bare given name: someone
-	// always titled ("Lady Catherine") is not the "Kitty" of the story.
+	// provided that person is also called by the bare given name (someone
+	// always titled, "Lady Catherine", is not the "Kitty" of the story) or
+	// by the familiar form itself in a full name ("Bill Sikes", whose
+	// entity took the formal "William" from "William Sikes").
 	g := nameGender(w)
 	var dims []*entity
 	var pool []*entity
@@ -595,7 +606,7 @@ func (c *clusterer) clusterBare(f *form) {
 		}
 		bare := c.formCount(titleCase(e.given))
 		total := wordScore(e, e.given)
-		if total == 0 || bare*4 < total {
+		if (total == 0 || bare*4 < total) && wordScore(e, w) == 0 {
 			continue
 		}
 		dims = append(dims, e)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -16,20 +17,17 @@ import (
 // analysis Result against them.
 
 type pdncChar struct {
-	id       int
 	main     string
 	aliases  []string // as annotated, main name included
-	gender   string
-	category string // major, intermediate, minor
+	category string   // major, intermediate, minor
 }
 
 type pdncQuote struct {
-	text     string
 	subs     []string
 	speaker  string
-	addrs    []string
 	kind     string // Explicit, Anaphoric, Implicit
-	pos      int    // byte offset of the quote in PDNC's own copy of the text
+	pos      int    // offset of the quote in PDNC's copy of the text
+	marked   []Span // PDNC's spans of the sub-quotations in its copy
 	spans    []Span // aligned rune spans in our text, nil if not aligned
 	speakerC *pdncChar
 }
@@ -90,14 +88,20 @@ func loadPDNC(tb testing.TB, novel string) ([]*pdncChar, []*pdncQuote) {
 		if i == 0 || len(row) < 5 {
 			continue
 		}
-		c := &pdncChar{main: row[1], gender: row[3], category: row[4]}
-		fmt.Sscan(row[0], &c.id)
+		if strings.HasPrefix(row[1], "_") {
+			continue // _group, _unknowable: placeholders, not characters
+		}
+		c := &pdncChar{main: row[1], category: row[4]}
 		c.aliases = append([]string{row[1]}, parsePyList(row[2])...)
 		chars = append(chars, c)
 	}
-	byMain := map[string]*pdncChar{}
+	// Some books name speakers by an alias ("Lucy", "Kemp") rather than the
+	// main name; PDNC aliases are unambiguous within a book.
+	byName := map[string]*pdncChar{}
 	for _, c := range chars {
-		byMain[c.main] = c
+		for _, a := range c.aliases {
+			byName[a] = c
+		}
 	}
 	rows := readCSV(tb, filepath.Join(dir, "quotations.csv"))
 	head := map[string]int{}
@@ -106,19 +110,36 @@ func loadPDNC(tb testing.TB, novel string) ([]*pdncChar, []*pdncQuote) {
 	}
 	var quotes []*pdncQuote
 	for _, row := range rows[1:] {
-		q := &pdncQuote{text: row[head["quoteText"]], subs: parsePyList(row[head["subQuotationList"]]),
-			speaker: row[head["speaker"]], addrs: parsePyList(row[head["addressees"]]), kind: row[head["quoteType"]]}
-		q.speakerC = byMain[q.speaker]
-		fmt.Sscanf(strings.TrimLeft(row[head["quoteByteSpans"]], "[ "), "%d", &q.pos)
+		q := &pdncQuote{subs: parsePyList(row[head["subQuotationList"]]),
+			speaker: row[head["speaker"]], kind: row[head["quoteType"]]}
+		q.speakerC = byName[q.speaker]
+		q.marked = parseSpans(row[head["quoteByteSpans"]])
+		if len(q.marked) > 0 {
+			q.pos = q.marked[0].Start
+		}
 		quotes = append(quotes, q)
 	}
 	return chars, quotes
 }
 
-// normAlias makes names comparable: lower case, no dots, single spaces.
+// parseSpans reads PDNC's "[[395, 414], [447, 499]]".
+func parseSpans(s string) []Span {
+	f := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsDigit(r) })
+	var out []Span
+	for i := 0; i+1 < len(f); i += 2 {
+		var sp Span
+		fmt.Sscan(f[i], &sp.Start)
+		fmt.Sscan(f[i+1], &sp.End)
+		out = append(out, sp)
+	}
+	return out
+}
+
+// normAlias makes names comparable: lower case, no dots, single spaces, no
+// leading article (PDNC's "The Invisible Man" is our "Invisible Man").
 func normAlias(s string) string {
 	s = strings.ToLower(strings.ReplaceAll(s, ".", ""))
-	return strings.Join(strings.Fields(s), " ")
+	return strings.TrimPrefix(strings.Join(strings.Fields(s), " "), "the ")
 }
 
 // normText folds typography for name counting: whitespace runs become one
@@ -188,12 +209,15 @@ func splitWords(s string) []textWord {
 	return out
 }
 
-// alignQuotes locates each annotated sub-quotation in our text. PDNC used a
-// different edition (older spellings, other punctuation), so matching is by
-// word trigrams voting for a start position near the position expected from
-// the quote's relative offset in PDNC's copy.
+// alignQuotes locates each annotated sub-quotation in our text. Where PDNC's
+// spans point into this very text (its own copies of the novels) they are
+// taken once their words check out. Otherwise (another edition: older
+// spellings, other punctuation) matching is by word trigrams voting for a
+// start near the one expected from the last quote aligned; quotes of one or
+// two words ("Well,") recur everywhere, so they are looked for close to it.
 func alignQuotes(text string, quotes []*pdncQuote) (aligned int) {
 	words := splitWords(text)
+	runes := []rune(text)
 	tri := map[string][]int{}
 	for i := 0; i+2 < len(words); i++ {
 		k := words[i].w + " " + words[i+1].w + " " + words[i+2].w
@@ -203,16 +227,26 @@ func alignQuotes(text string, quotes []*pdncQuote) (aligned int) {
 	for _, q := range quotes {
 		total = max(total, q.pos)
 	}
-	slack := len(words)/25 + 200 // editions differ in front matter and length
+	scale := float64(len(words)) / float64(total) // our words per PDNC offset
+	slack := len(words)/25 + 200                  // editions differ in front matter and length
+	anchorPos, anchorWord := 0, 0                 // the last quote aligned by its own words
 	for _, q := range quotes {
+		if sameWords(runes, q.marked, q.subs) {
+			q.spans = q.marked
+			aligned++
+			anchorPos = q.pos
+			anchorWord = sort.Search(len(words), func(i int) bool { return words[i].s >= q.marked[0].Start })
+			continue
+		}
 		var spans []Span
-		expect := int(float64(q.pos) / float64(total) * float64(len(words)))
+		gap := int(float64(q.pos-anchorPos) * scale)
+		expect := anchorWord + gap
+		reliable := false
 		for _, sub := range q.subs {
 			qw := splitWords(sub)
 			if len(qw) == 0 {
 				continue
 			}
-			lo, hi := max(0, expect-slack), min(len(words)-1, expect+slack)
 			start, best, bestDist := -1, 0, 0
 			consider := func(st, v int) {
 				dist := st - expect
@@ -224,6 +258,7 @@ func alignQuotes(text string, quotes []*pdncQuote) (aligned int) {
 				}
 			}
 			if len(qw) >= 3 {
+				lo, hi := max(0, expect-slack), min(len(words)-1, expect+slack)
 				votes := map[int]int{}
 				for j := 0; j+2 < len(qw); j++ {
 					for _, p := range tri[qw[j].w+" "+qw[j+1].w+" "+qw[j+2].w] {
@@ -234,6 +269,8 @@ func alignQuotes(text string, quotes []*pdncQuote) (aligned int) {
 					}
 				}
 			} else {
+				near := 50 + gap/10
+				lo, hi := max(0, expect-near), min(len(words)-1, expect+near)
 				for i := lo; i <= hi && i+len(qw) <= len(words); i++ {
 					ok := true
 					for j := range qw {
@@ -250,6 +287,10 @@ func alignQuotes(text string, quotes []*pdncQuote) (aligned int) {
 			if start < 0 {
 				continue
 			}
+			if best >= 2 && !reliable {
+				reliable = true
+				anchorPos, anchorWord = q.pos, start
+			}
 			end := min(len(words)-1, start+len(qw)-1)
 			spans = append(spans, Span{words[start].s, words[end].e})
 			expect = end + 1
@@ -262,40 +303,90 @@ func alignQuotes(text string, quotes []*pdncQuote) (aligned int) {
 	return aligned
 }
 
+// sameWords reports whether the rune spans of text hold the words of subs.
+func sameWords(text []rune, spans []Span, subs []string) bool {
+	if len(spans) == 0 {
+		return false
+	}
+	var in, want []string
+	for _, sp := range spans {
+		if sp.Start < 0 || sp.End > len(text) || sp.Start >= sp.End {
+			return false
+		}
+		for _, w := range splitWords(string(text[sp.Start:sp.End])) {
+			in = append(in, w.w)
+		}
+	}
+	for _, sub := range subs {
+		for _, w := range splitWords(sub) {
+			want = append(want, w.w)
+		}
+	}
+	return slices.Equal(in, want)
+}
+
+// qualityReport holds one book's figures against PDNC, as counts.
 type qualityReport struct {
-	recall, precision, aliasMerge     float64
-	coverage, attribution, attrAll    float64
-	majorInter, found, topN, topMatch int
-	aligned, covered, correct         int
-	failures                          []string
-	byMethod                          map[string][2]int
+	cast, found, merged          int // major+intermediate annotated characters; found by us; merged right
+	top, topMatch                int // our first characters (at most 20); those that are annotated characters
+	ours, oursMatch              int // our quotes in the annotated stretch; those overlapping an annotated quote
+	annotated, aligned, detected int // annotated quotes; located in our text; overlapped by one of ours
+	attributable, correct        int // detected quotes with an annotated speaker; given to that speaker
+	failures                     []string
+	byMethod                     map[string][2]int // attributable quotes (correct, all) by our method and by PDNC quote type
+}
+
+// Indexes into qualityFigures.
+const (
+	qCastRecall = iota
+	qTopPrecision
+	qAliasMerge
+	qQuotePrecision
+	qQuoteRecall
+	qAttribution
+	qMetrics
+)
+
+// qualityFigures are a report's ratios, indexed by the q* constants.
+type qualityFigures [qMetrics]float64
+
+func ratio(n, d int) float64 { return float64(n) / float64(max(1, d)) }
+
+func (r *qualityReport) figures() qualityFigures {
+	return qualityFigures{
+		qCastRecall:     ratio(r.found, r.cast),
+		qTopPrecision:   ratio(r.topMatch, r.top),
+		qAliasMerge:     ratio(r.merged, r.found),
+		qQuotePrecision: ratio(r.oursMatch, r.ours),
+		qQuoteRecall:    ratio(r.detected, r.annotated),
+		qAttribution:    ratio(r.correct, r.attributable),
+	}
 }
 
 // charMatcher maps our characters onto annotated ones through their names.
 type charMatcher struct {
-	aliasOwners map[string][]*pdncChar // normalised alias → annotated characters
-	ourToPDNC   map[int]*pdncChar
+	owner     map[string]*pdncChar // normalised alias → annotated character
+	ourToPDNC map[int]*pdncChar
 }
 
 func newCharMatcher(chars []*pdncChar, res *Result) *charMatcher {
-	m := &charMatcher{aliasOwners: map[string][]*pdncChar{}, ourToPDNC: map[int]*pdncChar{}}
+	m := &charMatcher{owner: map[string]*pdncChar{}, ourToPDNC: map[int]*pdncChar{}}
+	// PDNC aliases are unique within a book; should one not be, the more
+	// important character keeps it.
 	rank := map[string]int{"major": 0, "intermediate": 1, "minor": 2}
 	sorted := append([]*pdncChar(nil), chars...)
 	sort.SliceStable(sorted, func(i, j int) bool { return rank[sorted[i].category] < rank[sorted[j].category] })
 	for _, c := range sorted {
-		seen := map[string]bool{}
 		for _, a := range c.aliases {
-			na := normAlias(a)
-			if !seen[na] {
-				seen[na] = true
-				m.aliasOwners[na] = append(m.aliasOwners[na], c)
+			if na := normAlias(a); m.owner[na] == nil {
+				m.owner[na] = c
 			}
 		}
 	}
 	for _, oc := range res.Characters {
 		for _, n := range append([]string{oc.Name}, oc.Aliases...) {
-			if owners := m.aliasOwners[normAlias(n)]; len(owners) > 0 {
-				m.ourToPDNC[oc.ID] = owners[0]
+			if c := m.owner[normAlias(n)]; c != nil {
+				m.ourToPDNC[oc.ID] = c
 				break
 			}
 		}
@@ -340,89 +431,125 @@ func standaloneCount(norm, name string) int {
 	}
 }
 
+// minStandalone is how often a name must stand alone in the text to count
+// when judging alias merging: a rare or always-qualified name (Catherine
+// only ever in "Lady Catherine") says little about who it refers to.
+const minStandalone = 3
+
 // evaluate scores res against the PDNC annotations of the same novel.
+//
+//   - Cast recall: of the major and intermediate annotated characters, the
+//     share for which one of our characters holds one of their aliases.
+//   - Top-20 precision: of our 20 most mentioned characters, the share whose
+//     name or an alias is an annotated character's (any category).
+//   - Alias merging: of the major and intermediate characters found, the
+//     share held by exactly one of our characters (no split) that holds no
+//     other annotated character's alias (no conflation). Only names standing
+//     alone at least minStandalone times are judged, unless the character
+//     has none.
+//   - Quote precision: of our quotes between the first and last annotated
+//     one (front matter and back matter are not annotated), the share
+//     overlapping an annotated quotation.
+//   - Quote recall: of the annotated quotations, the share overlapped by one
+//     of our quotes.
+//   - Attribution: of the annotated quotations we detected whose speaker is
+//     an annotated character (not _group or _unknowable), the share whose
+//     most-overlapping quote of ours has that speaker. A first-person
+//     narrator's lines we leave without a speaker count as wrong.
 func evaluate(text string, res *Result, chars []*pdncChar, quotes []*pdncQuote) *qualityReport {
-	r := &qualityReport{byMethod: map[string][2]int{}}
+	r := &qualityReport{byMethod: map[string][2]int{}, annotated: len(quotes)}
 	m := newCharMatcher(chars, res)
+	byID := map[int]*Character{}
 	holders := map[string][]int{} // normalised name → our characters holding it
-	for _, oc := range res.Characters {
+	for i := range res.Characters {
+		oc := &res.Characters[i]
+		byID[oc.ID] = oc
 		for _, n := range append([]string{oc.Name}, oc.Aliases...) {
 			holders[normAlias(n)] = append(holders[normAlias(n)], oc.ID)
 		}
 	}
 	norm, _ := normText(text)
-	// Recall and alias merging over major and intermediate characters.
-	merged := 0
+	counts := map[string]int{}
+	frequent := func(name string) bool {
+		n, ok := counts[name]
+		if !ok {
+			n = standaloneCount(norm, name)
+			counts[name] = n
+		}
+		return n >= minStandalone
+	}
 	for _, c := range chars {
 		if c.category != "major" && c.category != "intermediate" {
 			continue
 		}
-		r.majorInter++
-		var found []int
+		r.cast++
+		held, heldFrequent := map[int]bool{}, map[int]bool{}
 		for _, a := range c.aliases {
-			found = append(found, holders[normAlias(a)]...)
-		}
-		if len(found) > 0 {
-			r.found++
-		} else {
-			r.failures = append(r.failures, fmt.Sprintf("not found: %s %v", c.main, c.aliases))
-		}
-		// Aliases frequent enough to matter must all sit in one character
-		// that holds nobody else's aliases.
-		owner := -1
-		ok := true
-		for _, a := range c.aliases {
-			if standaloneCount(norm, a) < 3 {
-				continue
-			}
-			h := holders[normAlias(a)]
-			if len(h) != 1 || owner >= 0 && h[0] != owner {
-				ok = false
-				r.failures = append(r.failures, fmt.Sprintf("alias split: %s alias %q held by %v (standalone %d)", c.main, a, h, standaloneCount(norm, a)))
-				break
-			}
-			owner = h[0]
-		}
-		if ok && owner >= 0 {
-			oc := res.Characters[owner]
-			for _, n := range append([]string{oc.Name}, oc.Aliases...) {
-				for _, other := range m.aliasOwners[normAlias(n)] {
-					if other != c && standaloneCount(norm, n) >= 3 && !containsPDNC(m.aliasOwners[normAlias(n)], c) {
-						ok = false
-						r.failures = append(r.failures, fmt.Sprintf("alias conflation: %s's character %q also holds %q of %s", c.main, oc.Name, n, other.main))
-					}
+			for _, id := range holders[normAlias(a)] {
+				held[id] = true
+				if frequent(a) {
+					heldFrequent[id] = true
 				}
 			}
 		}
-		if ok && owner >= 0 {
-			merged++
-		} else if ok {
-			r.failures = append(r.failures, fmt.Sprintf("alias merge: %s has no frequent alias found", c.main))
+		if len(held) == 0 {
+			r.failures = append(r.failures, fmt.Sprintf("not found: %s %v", c.main, c.aliases))
+			continue
+		}
+		r.found++
+		judged := heldFrequent
+		if len(judged) == 0 {
+			judged = held
+		}
+		if len(judged) > 1 {
+			var names []string
+			for id := range judged {
+				names = append(names, byID[id].Name)
+			}
+			sort.Strings(names)
+			r.failures = append(r.failures, fmt.Sprintf("split: %s is %q", c.main, names))
+			continue
+		}
+		ok := true
+		for id := range judged {
+			oc := byID[id]
+			for _, n := range append([]string{oc.Name}, oc.Aliases...) {
+				if o := m.owner[normAlias(n)]; o != nil && o != c && frequent(n) {
+					ok = false
+					r.failures = append(r.failures, fmt.Sprintf("conflated: %s's %q also holds %q of %s", c.main, oc.Name, n, o.main))
+				}
+			}
+		}
+		if ok {
+			r.merged++
 		}
 	}
-	r.recall = float64(r.found) / float64(max(1, r.majorInter))
-	r.aliasMerge = float64(merged) / float64(max(1, r.majorInter))
-	r.topN = min(40, len(res.Characters))
-	for _, oc := range res.Characters[:r.topN] {
+	r.top = min(20, len(res.Characters))
+	for _, oc := range res.Characters[:r.top] {
 		if m.ourToPDNC[oc.ID] != nil {
 			r.topMatch++
 		} else {
-			r.failures = append(r.failures, fmt.Sprintf("unmatched found character: %s %v (%d mentions)", oc.Name, oc.Aliases, oc.Mentions))
+			r.failures = append(r.failures, fmt.Sprintf("not annotated: %s %v (%d mentions)", oc.Name, oc.Aliases, oc.Mentions))
 		}
 	}
-	r.precision = float64(r.topMatch) / float64(max(1, r.topN))
 
-	// Quotes.
 	r.aligned = alignQuotes(text, quotes)
 	ours := res.Quotes
+	matched := make([]bool, len(ours))
+	first, last := -1, -1 // the annotated stretch of the text
 	for _, q := range quotes {
 		if q.spans == nil {
 			continue
 		}
 		best, bestOv := -1, 0
 		for _, sp := range q.spans {
+			if first < 0 || sp.Start < first {
+				first = sp.Start
+			}
+			last = max(last, sp.End)
 			i := sort.Search(len(ours), func(i int) bool { return ours[i].Span.End > sp.Start })
 			for ; i < len(ours) && ours[i].Span.Start < sp.End; i++ {
+				matched[i] = true
 				ov := min(sp.End, ours[i].Span.End) - max(sp.Start, ours[i].Span.Start)
 				if ov > bestOv {
 					best, bestOv = i, ov
@@ -432,36 +559,32 @@ func evaluate(text string, res *Result, chars []*pdncChar, quotes []*pdncQuote) 
 		if best < 0 {
 			continue
 		}
-		r.covered++
+		r.detected++
+		if q.speakerC == nil {
+			continue
+		}
+		r.attributable++
 		oq := ours[best]
-		ok := oq.SpeakerID >= 0 && q.speakerC != nil && m.ourToPDNC[oq.SpeakerID] == q.speakerC
+		ok := oq.SpeakerID >= 0 && m.ourToPDNC[oq.SpeakerID] == q.speakerC
 		if ok {
 			r.correct++
 		}
-		bk := r.byMethod["type:"+q.kind]
-		bk[1]++
-		if ok {
-			bk[0]++
+		for _, k := range []string{oq.Method, "type:" + q.kind} {
+			v := r.byMethod[k]
+			v[1]++
+			if ok {
+				v[0]++
+			}
+			r.byMethod[k] = v
 		}
-		r.byMethod["type:"+q.kind] = bk
-		bm := r.byMethod[oq.Method]
-		bm[1]++
-		if ok {
-			bm[0]++
-		}
-		r.byMethod[oq.Method] = bm
 	}
-	r.coverage = float64(r.covered) / float64(max(1, len(quotes)))
-	r.attribution = float64(r.correct) / float64(max(1, r.covered))
-	r.attrAll = float64(r.correct) / float64(max(1, len(quotes)))
+	for i, oq := range ours {
+		if oq.Span.End > first && oq.Span.Start < last {
+			r.ours++
+			if matched[i] {
+				r.oursMatch++
+			}
+		}
+	}
 	return r
-}
-
-func containsPDNC(cs []*pdncChar, c *pdncChar) bool {
-	for _, x := range cs {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
