@@ -44,6 +44,478 @@ func (q *Queries) CreateCharacterCardEntries(ctx context.Context, arg []CreateCh
 	return q.db.CopyFrom(ctx, []string{"character_card_entries"}, []string{"character_id", "position", "memory_id", "entry"}, &iteratorForCreateCharacterCardEntries{rows: arg})
 }
 
+// iteratorForImportCharacters implements pgx.CopyFromSource.
+type iteratorForImportCharacters struct {
+	rows                 []ImportCharactersParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportCharacters) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportCharacters) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].EcosystemID,
+		r.rows[0].Name,
+		r.rows[0].Description,
+		r.rows[0].Backstory,
+		r.rows[0].SpeakingStyle,
+		r.rows[0].Goals,
+		r.rows[0].Openness,
+		r.rows[0].Conscientiousness,
+		r.rows[0].Extraversion,
+		r.rows[0].Agreeableness,
+		r.rows[0].Neuroticism,
+		r.rows[0].AutonomyLevel,
+		r.rows[0].SocialEnergy,
+		r.rows[0].CurrentEmotion,
+		r.rows[0].IsActive,
+		r.rows[0].MemorySummary,
+		r.rows[0].CurrentContext,
+		r.rows[0].LastInteraction,
+		r.rows[0].ReflectionDebt,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+	}, nil
+}
+
+func (r iteratorForImportCharacters) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportCharacters(ctx context.Context, arg []ImportCharactersParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"characters"}, []string{"id", "ecosystem_id", "name", "description", "backstory", "speaking_style", "goals", "openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism", "autonomy_level", "social_energy", "current_emotion", "is_active", "memory_summary", "current_context", "last_interaction", "reflection_debt", "created_at", "updated_at"}, &iteratorForImportCharacters{rows: arg})
+}
+
+// iteratorForImportConversations implements pgx.CopyFromSource.
+type iteratorForImportConversations struct {
+	rows                 []ImportConversationsParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportConversations) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportConversations) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].EcosystemID,
+		r.rows[0].OwnerID,
+		r.rows[0].Kind,
+		r.rows[0].Status,
+		r.rows[0].Title,
+		r.rows[0].StandInID,
+		r.rows[0].LastSeq,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+	}, nil
+}
+
+func (r iteratorForImportConversations) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportConversations(ctx context.Context, arg []ImportConversationsParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"conversations"}, []string{"id", "ecosystem_id", "owner_id", "kind", "status", "title", "stand_in_id", "last_seq", "created_at", "updated_at"}, &iteratorForImportConversations{rows: arg})
+}
+
+// iteratorForImportMemories implements pgx.CopyFromSource.
+type iteratorForImportMemories struct {
+	rows                 []ImportMemoriesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportMemories) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportMemories) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].CharacterID,
+		r.rows[0].EcosystemID,
+		r.rows[0].Content,
+		r.rows[0].Type,
+		r.rows[0].Importance,
+		r.rows[0].Embedding,
+		r.rows[0].EmbeddingModel,
+		r.rows[0].CreatedAt,
+		r.rows[0].LastAccessedAt,
+		r.rows[0].AccessCount,
+		r.rows[0].SourceMessageID,
+	}, nil
+}
+
+func (r iteratorForImportMemories) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportMemories(ctx context.Context, arg []ImportMemoriesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"memories"}, []string{"id", "character_id", "ecosystem_id", "content", "type", "importance", "embedding", "embedding_model", "created_at", "last_accessed_at", "access_count", "source_message_id"}, &iteratorForImportMemories{rows: arg})
+}
+
+// iteratorForImportMemorySources implements pgx.CopyFromSource.
+type iteratorForImportMemorySources struct {
+	rows                 []ImportMemorySourcesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportMemorySources) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportMemorySources) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ReflectionID,
+		r.rows[0].SourceID,
+	}, nil
+}
+
+func (r iteratorForImportMemorySources) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportMemorySources(ctx context.Context, arg []ImportMemorySourcesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"memory_sources"}, []string{"reflection_id", "source_id"}, &iteratorForImportMemorySources{rows: arg})
+}
+
+// iteratorForImportMessages implements pgx.CopyFromSource.
+type iteratorForImportMessages struct {
+	rows                 []ImportMessagesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportMessages) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportMessages) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].ConversationID,
+		r.rows[0].EcosystemID,
+		r.rows[0].Seq,
+		r.rows[0].SenderKind,
+		r.rows[0].SenderUserID,
+		r.rows[0].SenderCharacterID,
+		r.rows[0].AddresseeCharacterID,
+		r.rows[0].ReplyToID,
+		r.rows[0].Content,
+		r.rows[0].Emotion,
+		r.rows[0].Intensity,
+		r.rows[0].Metadata,
+		r.rows[0].CreatedAt,
+		r.rows[0].Turn,
+	}, nil
+}
+
+func (r iteratorForImportMessages) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportMessages(ctx context.Context, arg []ImportMessagesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"messages"}, []string{"id", "conversation_id", "ecosystem_id", "seq", "sender_kind", "sender_user_id", "sender_character_id", "addressee_character_id", "reply_to_id", "content", "emotion", "intensity", "metadata", "created_at", "turn"}, &iteratorForImportMessages{rows: arg})
+}
+
+// iteratorForImportParticipants implements pgx.CopyFromSource.
+type iteratorForImportParticipants struct {
+	rows                 []ImportParticipantsParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportParticipants) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportParticipants) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ConversationID,
+		r.rows[0].CharacterID,
+		r.rows[0].JoinedAt,
+	}, nil
+}
+
+func (r iteratorForImportParticipants) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportParticipants(ctx context.Context, arg []ImportParticipantsParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"conversation_participants"}, []string{"conversation_id", "character_id", "joined_at"}, &iteratorForImportParticipants{rows: arg})
+}
+
+// iteratorForImportRelationshipHistory implements pgx.CopyFromSource.
+type iteratorForImportRelationshipHistory struct {
+	rows                 []ImportRelationshipHistoryParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportRelationshipHistory) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportRelationshipHistory) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].RelationshipID,
+		r.rows[0].EcosystemID,
+		r.rows[0].FromID,
+		r.rows[0].ToID,
+		r.rows[0].Type,
+		r.rows[0].Kind,
+		r.rows[0].OldStrength,
+		r.rows[0].OldTrust,
+		r.rows[0].OldFamiliarity,
+		r.rows[0].Strength,
+		r.rows[0].Trust,
+		r.rows[0].Familiarity,
+		r.rows[0].Label,
+		r.rows[0].DeltaStrength,
+		r.rows[0].DeltaTrust,
+		r.rows[0].DeltaFamiliarity,
+		r.rows[0].Clamped,
+		r.rows[0].Cause,
+		r.rows[0].ActorUserID,
+		r.rows[0].Actor,
+		r.rows[0].At,
+		r.rows[0].MessageID,
+	}, nil
+}
+
+func (r iteratorForImportRelationshipHistory) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportRelationshipHistory(ctx context.Context, arg []ImportRelationshipHistoryParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"relationship_events"}, []string{"relationship_id", "ecosystem_id", "from_id", "to_id", "type", "kind", "old_strength", "old_trust", "old_familiarity", "strength", "trust", "familiarity", "label", "delta_strength", "delta_trust", "delta_familiarity", "clamped", "cause", "actor_user_id", "actor", "at", "message_id"}, &iteratorForImportRelationshipHistory{rows: arg})
+}
+
+// iteratorForImportRelationships implements pgx.CopyFromSource.
+type iteratorForImportRelationships struct {
+	rows                 []ImportRelationshipsParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportRelationships) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportRelationships) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].EcosystemID,
+		r.rows[0].FromID,
+		r.rows[0].ToID,
+		r.rows[0].Type,
+		r.rows[0].Label,
+		r.rows[0].Strength,
+		r.rows[0].Trust,
+		r.rows[0].Familiarity,
+		r.rows[0].Notes,
+		r.rows[0].Since,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+	}, nil
+}
+
+func (r iteratorForImportRelationships) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportRelationships(ctx context.Context, arg []ImportRelationshipsParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"relationships"}, []string{"id", "ecosystem_id", "from_id", "to_id", "type", "label", "strength", "trust", "familiarity", "notes", "since", "created_at", "updated_at"}, &iteratorForImportRelationships{rows: arg})
+}
+
+// iteratorForImportScenarioCast implements pgx.CopyFromSource.
+type iteratorForImportScenarioCast struct {
+	rows                 []ImportScenarioCastParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportScenarioCast) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportScenarioCast) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ScenarioID,
+		r.rows[0].CharacterID,
+		r.rows[0].Position,
+		r.rows[0].Role,
+		r.rows[0].Goal,
+		r.rows[0].Secret,
+		r.rows[0].MaySpeak,
+	}, nil
+}
+
+func (r iteratorForImportScenarioCast) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportScenarioCast(ctx context.Context, arg []ImportScenarioCastParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"scenario_cast"}, []string{"scenario_id", "character_id", "position", "role", "goal", "secret", "may_speak"}, &iteratorForImportScenarioCast{rows: arg})
+}
+
+// iteratorForImportScenarios implements pgx.CopyFromSource.
+type iteratorForImportScenarios struct {
+	rows                 []ImportScenariosParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportScenarios) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportScenarios) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ID,
+		r.rows[0].EcosystemID,
+		r.rows[0].Title,
+		r.rows[0].Setting,
+		r.rows[0].Mood,
+		r.rows[0].Premise,
+		r.rows[0].Opening,
+		r.rows[0].MaxTurns,
+		r.rows[0].PaceMs,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+	}, nil
+}
+
+func (r iteratorForImportScenarios) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportScenarios(ctx context.Context, arg []ImportScenariosParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"scenarios"}, []string{"id", "ecosystem_id", "title", "setting", "mood", "premise", "opening", "max_turns", "pace_ms", "created_at", "updated_at"}, &iteratorForImportScenarios{rows: arg})
+}
+
+// iteratorForImportScenes implements pgx.CopyFromSource.
+type iteratorForImportScenes struct {
+	rows                 []ImportScenesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForImportScenes) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForImportScenes) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ConversationID,
+		r.rows[0].ScenarioID,
+		r.rows[0].Setting,
+		r.rows[0].Mood,
+		r.rows[0].Premise,
+		r.rows[0].Roles,
+		r.rows[0].Turn,
+		r.rows[0].MaxTurns,
+		r.rows[0].PaceMs,
+		r.rows[0].Seed,
+		r.rows[0].Mode,
+		r.rows[0].LastSpeakerID,
+		r.rows[0].LastTurnAt,
+		r.rows[0].Spoke,
+	}, nil
+}
+
+func (r iteratorForImportScenes) Err() error {
+	return nil
+}
+
+func (q *Queries) ImportScenes(ctx context.Context, arg []ImportScenesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"scenes"}, []string{"conversation_id", "scenario_id", "setting", "mood", "premise", "roles", "turn", "max_turns", "pace_ms", "seed", "mode", "last_speaker_id", "last_turn_at", "spoke"}, &iteratorForImportScenes{rows: arg})
+}
+
 // iteratorForInsertMemories implements pgx.CopyFromSource.
 type iteratorForInsertMemories struct {
 	rows                 []InsertMemoriesParams

@@ -285,6 +285,14 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+type SqliteImport struct {
+	Source     string
+	TableName  string
+	OldID      string
+	NewID      uuid.UUID
+	ImportedAt time.Time
+}
+
 type TrustedDocument struct {
 	Sha256    string
 	Document  string

@@ -22,6 +22,7 @@ import (
 	"github.com/literaryai/ensemble/internal/chat"
 	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
+	"github.com/literaryai/ensemble/internal/ecosystemexport"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/literary/analysis"
@@ -333,6 +334,17 @@ type ComplexityRoot struct {
 		Topic    func(childComplexity int) int
 	}
 
+	EcosystemImport struct {
+		Characters    func(childComplexity int) int
+		Conversations func(childComplexity int) int
+		Ecosystem     func(childComplexity int) int
+		Memories      func(childComplexity int) int
+		Messages      func(childComplexity int) int
+		Relationships func(childComplexity int) int
+		Scenarios     func(childComplexity int) int
+		Warnings      func(childComplexity int) int
+	}
+
 	EmotionShare struct {
 		Count   func(childComplexity int) int
 		Emotion func(childComplexity int) int
@@ -468,6 +480,7 @@ type ComplexityRoot struct {
 		ExportDocument         func(childComplexity int, id string, format documents.ExportFormat) int
 		ForgetMemory           func(childComplexity int, id string) int
 		ImportCharacterCard    func(childComplexity int, ecosystemID string, file graphql.Upload) int
+		ImportEcosystem        func(childComplexity int, file graphql.Upload) int
 		ImportScenario         func(childComplexity int, ecosystemID string, document any, shareCode *string) int
 		Login                  func(childComplexity int, input model.LoginInput) int
 		Logout                 func(childComplexity int, refreshToken string) int
@@ -535,6 +548,7 @@ type ComplexityRoot struct {
 		Ecosystem           func(childComplexity int, id string) int
 		Ecosystems          func(childComplexity int, first *int, after *string) int
 		ExportCharacterCard func(childComplexity int, characterID string, format charactercards.Format) int
+		ExportEcosystem     func(childComplexity int, id string) int
 		ExportScenario      func(childComplexity int, id string) int
 		Me                  func(childComplexity int) int
 		Memory              func(childComplexity int, id string) int
@@ -897,6 +911,7 @@ type MutationResolver interface {
 	AnalyzeDocument(ctx context.Context, id string) (*documents.Document, error)
 	ExportDocument(ctx context.Context, id string, format documents.ExportFormat) (*documents.Export, error)
 	CreateCastFromDocument(ctx context.Context, documentID string, ecosystemID string, options *model.CastOptions) (*model.CastResult, error)
+	ImportEcosystem(ctx context.Context, file graphql.Upload) (*ecosystemexport.Import, error)
 	CreateEcosystem(ctx context.Context, input model.CreateEcosystemInput) (*ecosystems.Ecosystem, error)
 	UpdateEcosystem(ctx context.Context, id string, input model.UpdateEcosystemInput) (*ecosystems.Ecosystem, error)
 	DeleteEcosystem(ctx context.Context, id string) (string, error)
@@ -940,6 +955,7 @@ type QueryResolver interface {
 	Conversations(ctx context.Context, filter *model.ConversationFilter, first *int, after *string) (*model.ConversationConnection, error)
 	Document(ctx context.Context, id string) (*documents.Document, error)
 	Documents(ctx context.Context, first *int, after *string) (*model.DocumentConnection, error)
+	ExportEcosystem(ctx context.Context, id string) (any, error)
 	Ecosystem(ctx context.Context, id string) (*ecosystems.Ecosystem, error)
 	Ecosystems(ctx context.Context, first *int, after *string) (*model.EcosystemConnection, error)
 	Memory(ctx context.Context, id string) (*memories.Memory, error)
@@ -2090,6 +2106,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EcosystemEvent.Topic(childComplexity), true
 
+	case "EcosystemImport.characters":
+		if e.ComplexityRoot.EcosystemImport.Characters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Characters(childComplexity), true
+	case "EcosystemImport.conversations":
+		if e.ComplexityRoot.EcosystemImport.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Conversations(childComplexity), true
+	case "EcosystemImport.ecosystem":
+		if e.ComplexityRoot.EcosystemImport.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Ecosystem(childComplexity), true
+	case "EcosystemImport.memories":
+		if e.ComplexityRoot.EcosystemImport.Memories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Memories(childComplexity), true
+	case "EcosystemImport.messages":
+		if e.ComplexityRoot.EcosystemImport.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Messages(childComplexity), true
+	case "EcosystemImport.relationships":
+		if e.ComplexityRoot.EcosystemImport.Relationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Relationships(childComplexity), true
+	case "EcosystemImport.scenarios":
+		if e.ComplexityRoot.EcosystemImport.Scenarios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Scenarios(childComplexity), true
+	case "EcosystemImport.warnings":
+		if e.ComplexityRoot.EcosystemImport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EcosystemImport.Warnings(childComplexity), true
+
 	case "EmotionShare.count":
 		if e.ComplexityRoot.EmotionShare.Count == nil {
 			break
@@ -2783,6 +2848,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportCharacterCard(childComplexity, args["ecosystemId"].(string), args["file"].(graphql.Upload)), true
+	case "Mutation.importEcosystem":
+		if e.ComplexityRoot.Mutation.ImportEcosystem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importEcosystem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportEcosystem(childComplexity, args["file"].(graphql.Upload)), true
 	case "Mutation.importScenario":
 		if e.ComplexityRoot.Mutation.ImportScenario == nil {
 			break
@@ -3255,6 +3331,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ExportCharacterCard(childComplexity, args["characterId"].(string), args["format"].(charactercards.Format)), true
+	case "Query.exportEcosystem":
+		if e.ComplexityRoot.Query.ExportEcosystem == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportEcosystem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportEcosystem(childComplexity, args["id"].(string)), true
 	case "Query.exportScenario":
 		if e.ComplexityRoot.Query.ExportScenario == nil {
 			break
@@ -5538,6 +5625,55 @@ extend type Subscription {
   ): DocumentAnalysisProgress! @auth
 }
 `, BuiltIn: false},
+	{Name: "../schema/ecosystemexport.graphqls", Input: `"What importEcosystem made: the new ecosystem and how many of each thing it holds."
+type EcosystemImport {
+  "The new ecosystem, yours."
+  ecosystem: Ecosystem!
+  "How many characters were imported."
+  characters: Int!
+  "How many relationships were imported (each with its history)."
+  relationships: Int!
+  "How many memories were imported (each embedded again by this server)."
+  memories: Int!
+  "How many scenarios were imported."
+  scenarios: Int!
+  "How many conversations were imported."
+  conversations: Int!
+  "How many messages were imported, over all conversations."
+  messages: Int!
+  "What the import changed: a scene that was running comes back paused."
+  warnings: [String!]!
+}
+
+extend type Query {
+  """
+  One of your ecosystems as a JSON document (` + "`" + `"format": "ensemble.ecosystem", "version": 1` + "`" + `)
+  for backups and moving between servers: its characters with their state, relationships
+  with their history, memories (without embeddings), scenarios with their casts and run
+  settings, and conversations with their messages and scene state. Ids in it are local to
+  the document. Save the value as a file for ` + "`" + `importEcosystem` + "`" + `. An ecosystem whose document
+  would be larger than an upload may be (MAX_UPLOAD_BYTES) is refused with PAYLOAD_TOO_LARGE.
+  """
+  exportEcosystem(
+    "Global id of the ecosystem (one of yours)."
+    id: ID!
+  ): JSON! @auth
+}
+
+extend type Mutation {
+  """
+  Makes a new ecosystem of yours from a document of ` + "`" + `exportEcosystem` + "`" + `, sent as a file
+  (GraphQL multipart request). Everything gets new ids and every reference is remapped;
+  memories are embedded again; timestamps are kept, the ecosystem's own creation time
+  excepted. A bad document changes nothing: its error is BAD_USER_INPUT with the path of
+  the offending element in ` + "`" + `extensions.field` + "`" + ` (e.g. ` + "`" + `file.relationships.2.to` + "`" + `).
+  """
+  importEcosystem(
+    "The document file, at most MAX_UPLOAD_BYTES."
+    file: Upload!
+  ): EcosystemImport! @auth
+}
+`, BuiltIn: false},
 	{Name: "../schema/ecosystems.graphqls", Input: `"A world with its cast of characters, owned by the user who created it."
 type Ecosystem implements Node {
   "Global id."
@@ -7429,6 +7565,28 @@ func (ec *executionContext) childFields_EcosystemEvent(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type EcosystemEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_EcosystemImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ecosystem":
+		return ec.fieldContext_EcosystemImport_ecosystem(ctx, field)
+	case "characters":
+		return ec.fieldContext_EcosystemImport_characters(ctx, field)
+	case "relationships":
+		return ec.fieldContext_EcosystemImport_relationships(ctx, field)
+	case "memories":
+		return ec.fieldContext_EcosystemImport_memories(ctx, field)
+	case "scenarios":
+		return ec.fieldContext_EcosystemImport_scenarios(ctx, field)
+	case "conversations":
+		return ec.fieldContext_EcosystemImport_conversations(ctx, field)
+	case "messages":
+		return ec.fieldContext_EcosystemImport_messages(ctx, field)
+	case "warnings":
+		return ec.fieldContext_EcosystemImport_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EcosystemImport", field.Name)
+}
+
 func (ec *executionContext) childFields_EmotionShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "emotion":
@@ -8885,6 +9043,20 @@ func (ec *executionContext) field_Mutation_importCharacterCard_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importEcosystem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_importScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9498,6 +9670,20 @@ func (ec *executionContext) field_Query_exportCharacterCard_args(ctx context.Con
 		return nil, err
 	}
 	args["format"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportEcosystem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -14440,6 +14626,199 @@ func (ec *executionContext) fieldContext_EcosystemEvent_activity(_ context.Conte
 	return graphql.NewScalarFieldContext("EcosystemEvent", field, false, false, "Activity")
 }
 
+func (ec *executionContext) _EcosystemImport_ecosystem(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ecosystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ecosystems.Ecosystem) graphql.Marshaler {
+			return ec.marshalNEcosystem2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemsᚐEcosystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EcosystemImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ecosystem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EcosystemImport_characters(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_characters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Characters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_characters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EcosystemImport_relationships(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_relationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EcosystemImport_memories(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_memories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Memories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_memories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EcosystemImport_scenarios(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_scenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenarios, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_scenarios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EcosystemImport_conversations(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EcosystemImport_messages(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Messages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EcosystemImport_warnings(ctx context.Context, field graphql.CollectedField, obj *ecosystemexport.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EcosystemImport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EcosystemImport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EcosystemImport", field, false, false, "String")
+}
+
 func (ec *executionContext) _EmotionShare_emotion(ctx context.Context, field graphql.CollectedField, obj *observatory.EmotionShare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17343,6 +17722,63 @@ func (ec *executionContext) fieldContext_Mutation_createCastFromDocument(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importEcosystem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importEcosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportEcosystem(ctx, fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ecosystemexport.Import
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ecosystemexport.Import) graphql.Marshaler {
+			return ec.marshalNEcosystemImport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemexportᚐImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importEcosystem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EcosystemImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importEcosystem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createEcosystem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19859,6 +20295,63 @@ func (ec *executionContext) fieldContext_Query_documents(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_documents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportEcosystem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportEcosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportEcosystem(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal any
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportEcosystem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportEcosystem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29820,6 +30313,74 @@ func (ec *executionContext) _EcosystemEvent(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var ecosystemImportImplementors = []string{"EcosystemImport"}
+
+func (ec *executionContext) _EcosystemImport(ctx context.Context, sel ast.SelectionSet, obj *ecosystemexport.Import) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ecosystemImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EcosystemImport")
+		case "ecosystem":
+			out.Values[i] = ec._EcosystemImport_ecosystem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "characters":
+			out.Values[i] = ec._EcosystemImport_characters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationships":
+			out.Values[i] = ec._EcosystemImport_relationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memories":
+			out.Values[i] = ec._EcosystemImport_memories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scenarios":
+			out.Values[i] = ec._EcosystemImport_scenarios(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversations":
+			out.Values[i] = ec._EcosystemImport_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messages":
+			out.Values[i] = ec._EcosystemImport_messages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._EcosystemImport_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var emotionShareImplementors = []string{"EmotionShare"}
 
 func (ec *executionContext) _EmotionShare(ctx context.Context, sel ast.SelectionSet, obj *observatory.EmotionShare) graphql.Marshaler {
@@ -30718,6 +31279,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importEcosystem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importEcosystem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createEcosystem":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createEcosystem(ctx, field)
@@ -31207,6 +31775,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_documents(ctx, field)
+				})
+		case "exportEcosystem":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportEcosystem(ctx, field)
 				})
 		case "ecosystem":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -33844,6 +34418,14 @@ func (ec *executionContext) marshalNEcosystemEvent2ᚖgithubᚗcomᚋliteraryai�
 		return graphql.Null
 	}
 	return ec._EcosystemEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEcosystemImport2ᚖgithubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋecosystemexportᚐImport(ctx context.Context, sel ast.SelectionSet, v *ecosystemexport.Import) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EcosystemImport!")
+		return graphql.Null
+	}
+	return ec._EcosystemImport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmotionShare2githubᚗcomᚋliteraryaiᚋensembleᚋinternalᚋobservatoryᚐEmotionShare(ctx context.Context, sel ast.SelectionSet, v observatory.EmotionShare) graphql.Marshaler {

@@ -19,6 +19,7 @@ import (
 	"github.com/literaryai/ensemble/internal/chat"
 	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
+	"github.com/literaryai/ensemble/internal/ecosystemexport"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/memories"
@@ -45,6 +46,7 @@ type Resolver struct {
 	SceneService        *scenes.Service
 	ObservatoryService  *observatory.Service
 	CardService         *charactercards.Service
+	ExportService       *ecosystemexport.Service
 	// Bus carries the ephemeral events some subscriptions stream (reply pieces).
 	Bus bus.Bus
 }

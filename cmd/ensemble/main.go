@@ -57,7 +57,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       buildVersion(),
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), userCmd(), documentsCmd(), reindexCmd(), benchCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), userCmd(), documentsCmd(), reindexCmd(), benchCmd(), importSqliteCmd())
 	return root
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/literaryai/ensemble/internal/config"
 	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/documents"
+	"github.com/literaryai/ensemble/internal/ecosystemexport"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/embedding"
 	"github.com/literaryai/ensemble/internal/graphstore"
@@ -311,6 +312,7 @@ func New(o Options) (*App, error) {
 	res.SceneService = scenes.NewService(o.Pool, events, runner, memSvc, cfg.MaxRunningScenes, o.Logger, now)
 	res.ObservatoryService = observatory.NewService(o.Pool, events, now)
 	res.CardService = charactercards.NewService(o.Pool, events, memSvc)
+	res.ExportService = ecosystemexport.NewService(o.Pool, events, memSvc, cfg.MaxUploadBytes, now)
 	writer, ok := generator.(llm.SceneWriter)
 	if !ok {
 		return nil, fmt.Errorf("generator %s cannot write scenes", generator.Model())

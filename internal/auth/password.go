@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/literaryai/ensemble/internal/errs"
@@ -47,8 +48,30 @@ func hashPassword(password string, p PasswordParams) (string, error) {
 
 var errBadHash = errors.New("malformed password hash")
 
-// checkPassword reports whether password matches the PHC hash, in constant time.
+// IsBcrypt reports whether hash is a bcrypt hash ($2a$, $2b$ or $2y$), as accounts
+// imported from the old application carry until their next sign-in.
+func IsBcrypt(hash string) bool {
+	return strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$")
+}
+
+// needsRehash reports whether a hash that just verified should be replaced by an
+// argon2id hash: bcrypt hashes are accepted only to let imported accounts sign in once.
+func needsRehash(hash string) bool { return IsBcrypt(hash) }
+
+// checkPassword reports whether password matches the hash, in constant time: a PHC
+// argon2id hash, or a bcrypt hash kept from an import.
 func checkPassword(hash, password string) (bool, error) {
+	if IsBcrypt(hash) {
+		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+			return false, nil
+		default:
+			return false, fmt.Errorf("%w: %w", errBadHash, err)
+		}
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/literaryai/ensemble/internal/errs"
 )
 
@@ -26,6 +28,12 @@ func TestPasswordHash(t *testing.T) {
 	if again == h {
 		t.Fatal("two hashes of one password are equal: no salt")
 	}
+	// bcrypt hashes come from the old application's users, imported as they were.
+	b, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcryptAs := func(prefix string) string { return prefix + string(b[4:]) }
 	tests := []struct {
 		name, hash, password string
 		ok, wantErr          bool
@@ -33,9 +41,15 @@ func TestPasswordHash(t *testing.T) {
 		{"right password", h, "correct horse battery", true, false},
 		{"wrong password", h, "correct horse battery!", false, false},
 		{"empty password", h, "", false, false},
-		{"not argon2id", "$2a$12$abcdefghijklmnopqrstuv", "x", false, true},
+		{"malformed bcrypt", "$2a$12$abcdefghijklmnopqrstuv", "x", false, true},
 		{"truncated", h[:20], "x", false, true},
 		{"bad salt", strings.Replace(h, "$", "$!", 4), "x", false, true},
+		{"not a known hash", "$1$abc$def", "x", false, true},
+		{"bcrypt 2a, right password", bcryptAs("$2a$"), "correct horse battery", true, false},
+		{"bcrypt 2b, right password", bcryptAs("$2b$"), "correct horse battery", true, false},
+		{"bcrypt 2y, right password", bcryptAs("$2y$"), "correct horse battery", true, false},
+		{"bcrypt, wrong password", bcryptAs("$2b$"), "correct horse battery!", false, false},
+		{"bcrypt, empty password", bcryptAs("$2b$"), "", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,6 +58,12 @@ func TestPasswordHash(t *testing.T) {
 				t.Fatalf("checkPassword = %v, %v", ok, err)
 			}
 		})
+	}
+	// Only bcrypt hashes are replaced once they verify.
+	for hash, want := range map[string]bool{h: false, bcryptAs("$2a$"): true, bcryptAs("$2b$"): true, bcryptAs("$2y$"): true} {
+		if got := needsRehash(hash); got != want {
+			t.Errorf("needsRehash(%.7s...) = %v", hash, got)
+		}
 	}
 	// The default cost is RFC 9106's second recommendation.
 	if DefaultPasswordParams != (PasswordParams{Time: 3, Memory: 64 * 1024, Threads: 2}) {

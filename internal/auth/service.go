@@ -34,6 +34,9 @@ type Config struct {
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	Password   PasswordParams
+	// PreviousSecrets verify access tokens signed before Secret replaced them; they sign
+	// nothing (see verificationKeys).
+	PreviousSecrets [][]byte
 	// SessionCacheTTL is how long this instance may reuse a session check instead of
 	// asking the database again; 0 checks on every request. Sessions ended through the
 	// API are forgotten at once on every instance that hears the bus.
@@ -183,7 +186,28 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 	if !ok {
 		return nil, errBadCredentials
 	}
-	return s.startSession(ctx, s.q, u, uuid.New())
+	if !needsRehash(u.PasswordHash) {
+		return s.startSession(ctx, s.q, u, uuid.New())
+	}
+	// An imported bcrypt hash is replaced by argon2id now that the password is known, in
+	// the session's transaction; a concurrent change of the hash wins over this one.
+	hash, err := hashPassword(password, s.cfg.Password)
+	if err != nil {
+		return nil, err
+	}
+	var sess *Session
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := s.q.WithTx(tx)
+		if _, err := q.UpgradePasswordHash(ctx, db.UpgradePasswordHashParams{ID: u.ID, OldHash: u.PasswordHash, NewHash: hash}); err != nil {
+			return fmt.Errorf("rehash password of user %s: %w", u.ID, err)
+		}
+		sess, err = s.startSession(ctx, q, u, uuid.New())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
 // startSession issues an access token and a new refresh token of session: a new session
