@@ -81,7 +81,8 @@ type Quote struct {
 	// touching the quotation), "alternation" (turn-taking of the
 	// conversation, vocatives included), "context" (a lone quotation given
 	// to the most plausible character nearby), "narrator" (a first-person
-	// narrator's "said I"; SpeakerID is then -1) or "" when unknown.
+	// narrator's "said I": SpeakerID is the narrator, or -1 in a book not
+	// told in the first person) or "" when unknown.
 	Method string `json:"method"`
 }
 
@@ -139,7 +140,7 @@ func Analyze(ctx context.Context, text string, opt Options) (*Result, error) {
 	}
 	c := buildForms(runs)
 	c.cluster()
-	a := &analyzer{d: d, c: c, runs: runs, opt: opt}
+	a := &analyzer{d: d, c: c, runs: runs, opt: opt, firstPerson: d.firstPersonNarration()}
 	a.resolveMentions()
 	a.mergeMarriedNames()
 	a.resolveMentions()

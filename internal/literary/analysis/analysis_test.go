@@ -372,3 +372,69 @@ Mr. Beebe met his niece Minnie Beebe at the gate. Minnie Beebe laughed, and Mr. 
 		t.Errorf("Mr. Beebe is not a character of his own: %+v", res.Characters)
 	}
 }
+
+// TestFirstPersonNarrator checks that a narrator's "said I" lines and their
+// untagged turns go to the character the others address ("my dear
+// Hastings"), and that an unnamed narrator is added to the cast.
+func TestFirstPersonNarrator(t *testing.T) {
+	const named = `I had not seen Poirot for a month when I called on him. I found him at his desk, and I sat down.
+
+“You look tired, my dear Hastings,” said Poirot.
+
+“I have walked from the station,” said I.
+
+“From the station? Then you came by the early train.”
+
+“How do you know that?”
+
+“Because your boots are dry, Hastings. It rained until nine.”
+
+I laughed. “You are impossible, Poirot.”
+
+Poirot smiled. I told him my news, and I watched him as I spoke.
+
+“Hastings, you are a good friend,” he said at last.
+
+“I try to be,” I answered.
+`
+	res, err := Analyze(context.Background(), named, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	hastings := findChar(res, "Hastings")
+	if hastings == nil {
+		t.Fatalf("Hastings not found; characters: %+v", res.Characters)
+	}
+	for _, q := range res.Quotes {
+		switch q.Text {
+		case "I have walked from the station,", "How do you know that?", "You are impossible, Poirot.", "I try to be,":
+			if q.SpeakerID != hastings.ID {
+				t.Errorf("quote %q: speaker %d (%s), want Hastings (%d)", q.Text, q.SpeakerID, q.Method, hastings.ID)
+			}
+		}
+	}
+
+	const unnamed = `I was walking home when I met Mr. Grey. He stopped me at the gate, and I waited.
+
+“Good evening,” said Mr. Grey.
+
+“Good evening,” said I. “You are out late.”
+
+“I am always out late.”
+
+Mr. Grey tipped his hat and went on, and I went in.
+`
+	res, err = Analyze(context.Background(), unnamed, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	narrator := findChar(res, narratorName)
+	if narrator == nil || narrator.Mentions < 3 {
+		t.Fatalf("no narrator with mentions in the cast: %+v", res.Characters)
+	}
+	for _, q := range res.Quotes {
+		if q.Text == "Good evening," && q.Method == "narrator" && q.SpeakerID != narrator.ID {
+			t.Errorf("narrator's line %q: speaker %d, want %d", q.Text, q.SpeakerID, narrator.ID)
+		}
+	}
+}

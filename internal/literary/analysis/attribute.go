@@ -45,7 +45,7 @@ const maxWindowTokens = 600
 // Speaker values that are not character IDs.
 const (
 	noSpeaker  = -1 // unknown
-	narratorID = -2 // the first-person narrator ("said I"), who is not a character
+	narratorID = -2 // "said I" before the narrator is known, or outside a first-person book
 )
 
 // Attribution confidences, by method. Explicit name tags are nearly always
@@ -120,6 +120,7 @@ func (d *doc) newSentenceBetween(from, to int) bool {
 // falls back on recent context for anything left.
 func (a *analyzer) attributeQuotes(ctx context.Context) error {
 	a.buildUtterances()
+	a.narrator = noSpeaker
 	for ui := range a.utts {
 		if ui&0x3ff == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -129,6 +130,9 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		if sp, method, conf := a.explicitTag(ui); sp != noSpeaker {
 			u.speaker, u.method, u.conf = sp, method, conf
 		}
+	}
+	if a.firstPerson {
+		a.setNarrator()
 	}
 	for ui := range a.utts {
 		a.parentVocatives(ui)
@@ -450,7 +454,12 @@ func (a *analyzer) subjectAt(ui, k, v int) (int, string, float64) {
 	}
 	switch d.lower(k) {
 	case "i":
-		// "said I": a first-person narrator, who has no name here.
+		// "said I": the narrator, a character once setNarrator has run in
+		// a first-person book; otherwise (a stray "I" in third-person
+		// narration) nobody in the cast.
+		if a.narrator >= 0 {
+			return a.narrator, "narrator", confExplicit
+		}
 		return narratorID, "narrator", confExplicit
 	case "he":
 		a.utts[ui].tagGender = "male"
@@ -593,10 +602,12 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 			score[c]++
 		}
 	}
-	// Nobody addresses, or speaks of, themselves by name.
+	// Nobody addresses, or speaks of, themselves by name; and the narrator
+	// is "I", never "he" or "she".
 	for _, c := range a.quotedChars(ui) {
 		delete(score, c)
 	}
+	delete(score, a.narrator)
 	if c := a.tagObject(k); c >= 0 {
 		delete(score, c)
 	}
@@ -613,11 +624,12 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 // pronoun resolution.
 const protagonistPrior = 0.3
 
-// leadOf returns the most mentioned character of a gender, -1 if none.
+// leadOf returns the most mentioned character of a gender other than the
+// narrator, -1 if none.
 func (a *analyzer) leadOf(gender string) int {
 	top, lead := 0, -1
 	for _, c := range a.chars {
-		if c.gender == gender && len(c.ments) > top {
+		if c.gender == gender && len(c.ments) > top && c.id != a.narrator {
 			top, lead = len(c.ments), c.id
 		}
 	}
@@ -885,6 +897,10 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 				return a.resolvePronoun(ui, k, -1, "male")
 			case "she":
 				return a.resolvePronoun(ui, k, -1, "female")
+			case "i":
+				if a.narrator >= 0 && !a.governed(k) {
+					return a.narrator
+				}
 			}
 			if poss, noun, ok := a.kinAt(k); ok && !a.governed(k) {
 				return a.resolveKin(ui, k, poss, noun)
@@ -982,6 +998,10 @@ func (a *analyzer) reactionActor(ui, p int) int {
 				return a.resolvePronoun(ui, k, -1, "male")
 			case "she":
 				return a.resolvePronoun(ui, k, -1, "female")
+			case "i":
+				if a.narrator >= 0 {
+					return a.narrator
+				}
 			}
 			if poss, noun, ok := a.kinAt(k); ok && !a.governed(k) {
 				return a.resolveKin(ui, k, poss, noun)

@@ -215,6 +215,8 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 	s := wProminence * float64(len(a.chars[c].ments)) / float64(top)
 	if u.tagGender != "" {
 		switch g := a.chars[c].gender; {
+		case c == a.narrator:
+			s += wGenderClash // "said he" is never the one who says "I"
 		case g == "":
 			s += wGenderUnknown
 		case g != u.tagGender:

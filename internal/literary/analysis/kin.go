@@ -204,7 +204,8 @@ func (a *analyzer) vocativeMerges() bool {
 		if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender {
 			continue
 		}
-		if Y.ent.given != "" || together[[2]int{x, best}] {
+		// An unnamed narrator's synthetic entity (id -1) has no names to merge into.
+		if Y.ent.id < 0 || Y.ent.given != "" || together[[2]int{x, best}] {
 			continue
 		}
 		// A name mostly used in narration, or tagged as speaking, belongs

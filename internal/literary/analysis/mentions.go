@@ -36,6 +36,9 @@ type analyzer struct {
 
 	utts   []utterance
 	family map[int]string // inferred surnames of given-name-only characters
+
+	firstPerson bool // the narration says "I"
+	narrator    int  // the narrator's Character.ID once known, else noSpeaker
 }
 
 // resolveMentions turns name runs into mentions of (surviving) entities.

@@ -151,6 +151,18 @@ func (a *analyzer) characters() []Character {
 			m := a.ments[ci.ments[j]]
 			c.MentionSpans[j] = d.span(int(d.toks[m.tokS].s), int(d.toks[m.tokE-1].e))
 		}
+		if ci.ent.id < 0 {
+			// An unnamed narrator is mentioned as I, me, my and myself;
+			// counting those lets casts (which need mentions) include them.
+			toks := a.narratorMentions()
+			c.Mentions = len(toks)
+			for j := 0; j < min(len(toks), maxMentionSpans); j++ {
+				c.MentionSpans = append(c.MentionSpans, d.span(int(d.toks[toks[j]].s), int(d.toks[toks[j]].e)))
+			}
+			if len(toks) > 0 {
+				c.FirstMention = c.MentionSpans[0]
+			}
+		}
 		s, e := a.description(ci)
 		if e > s {
 			c.Description = strings.Join(strings.Fields(d.text[s:e]), " ")

@@ -26,7 +26,7 @@ var pdncBooks = []struct {
 	{"hard_times", qualityFigures{0.97, 0.87, 0.54, 0.94, 0.96, 0.78}},
 	{"anne_of_green_gables", qualityFigures{0.97, 0.92, 0.77, 0.91, 0.96, 0.84}},
 	{"picture_of_dorian_gray", qualityFigures{0.97, 0.87, 0.68, 0.93, 0.97, 0.81}},
-	{"sign_of_the_four", qualityFigures{0.97, 0.97, 0.80, 0.93, 0.96, 0.50}},
+	{"sign_of_the_four", qualityFigures{0.97, 0.97, 0.80, 0.93, 0.96, 0.71}},
 	{"room_with_a_view", qualityFigures{0.97, 0.72, 0.37, 0.91, 0.96, 0.63}},
 	{"invisible_man", qualityFigures{0.87, 0.77, 0.74, 0.91, 0.97, 0.66}},
 }

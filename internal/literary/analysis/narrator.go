@@ -1,0 +1,123 @@
+package analysis
+
+// First-person narrators. In a book told by "I", the narrator's own lines
+// ("said I", "I answered") and untagged turns of their conversations belong
+// to a character: the one the others call by name when answering them, or a
+// "Narrator" added to the cast when nobody does.
+
+// firstPersonShare is the share of narration words that must be I, me, my or
+// myself for a book to count as told in the first person. Measured on
+// thirteen novels, third-person narration stays under 0.25% (an intrusive
+// narrator's asides, quoted letters) and first-person narration is above
+// 2.5%, so the threshold sits well clear of both.
+const firstPersonShare = 0.01
+
+// minNarratorVotes is how often a name must address the narrator (or the
+// narrator give it as theirs) before the narrator is taken to be that
+// character.
+const minNarratorVotes = 3
+
+// narratorName is the name given to a narrator nobody names.
+const narratorName = "Narrator"
+
+// firstPersonNarration reports whether the narration (text outside
+// quotations) is in the first person.
+func (d *doc) firstPersonNarration() bool {
+	words, first := 0, 0
+	for i := range d.toks {
+		if d.toks[i].kind != tkWord || d.toks[i].quote >= 0 {
+			continue
+		}
+		words++
+		if isFirstPerson(d.lower(i)) {
+			first++
+		}
+	}
+	return first >= minNarratorVotes && float64(first) >= firstPersonShare*float64(words)
+}
+
+func isFirstPerson(lw string) bool {
+	switch lw {
+	case "i", "me", "my", "myself":
+		return true
+	}
+	return false
+}
+
+// setNarrator gives the turns tagged "said I" (so far narratorID) to the
+// narrator character, naming or adding it, and records it in a.narrator so
+// that later stages treat an "I" in narration as that character.
+func (a *analyzer) setNarrator() {
+	c := a.narratorCharacter()
+	if c < 0 {
+		c = len(a.chars)
+		// A synthetic entity (id -1): no names to cluster or merge.
+		a.chars = append(a.chars, &charInfo{id: c, ent: &entity{id: -1, merged: -1}, name: narratorName})
+	}
+	a.narrator = c
+	for ui := range a.utts {
+		if a.utts[ui].speaker == narratorID {
+			a.utts[ui].speaker = c
+		}
+	}
+}
+
+// narratorCharacter returns the character the narrator is, -1 if unknown.
+// Votes go to each name addressed in a turn right before or after one of
+// the narrator's tagged lines in the same conversation (the others answer
+// "my dear Watson"), and, decisively, to a name the narrator gives as their
+// own ("my name is …"). The leader needs minNarratorVotes and more than half
+// of all votes.
+func (a *analyzer) narratorCharacter() int {
+	d := a.d
+	votes := map[int]int{}
+	for ui := range a.utts {
+		if a.utts[ui].speaker != narratorID {
+			continue
+		}
+		for _, j := range []int{ui - 1, ui + 1} {
+			if j < 0 || j >= len(a.utts) || a.utts[j].speaker == narratorID || !a.conversation(min(ui, j), max(ui, j)) {
+				continue
+			}
+			for _, c := range a.utts[j].vocs {
+				votes[c]++
+			}
+		}
+	}
+	for k := 0; k+3 < len(d.toks); k++ {
+		if d.lower(k) != "my" || d.lower(k+1) != "name" || d.lower(k+2) != "is" {
+			continue
+		}
+		// In narration, or in a quotation the narrator speaks.
+		if q := d.toks[k].quote; q >= 0 && a.utts[d.quotes[q].utt].speaker != narratorID {
+			continue
+		}
+		if mi := a.tokMent[k+3]; mi >= 0 && a.ments[mi].char >= 0 {
+			votes[a.ments[mi].char] += minNarratorVotes
+		}
+	}
+	best, bn, total := -1, 0, 0
+	for c, n := range votes {
+		total += n
+		if n > bn || n == bn && c < best {
+			best, bn = c, n
+		}
+	}
+	if bn < minNarratorVotes || 2*bn <= total {
+		return -1
+	}
+	return best
+}
+
+// narratorMentions returns the token indices of the first-person pronouns in
+// narration, which stand for an unnamed narrator's mentions.
+func (a *analyzer) narratorMentions() []int {
+	d := a.d
+	var out []int
+	for i := range d.toks {
+		if d.toks[i].kind == tkWord && d.toks[i].quote < 0 && isFirstPerson(d.lower(i)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
