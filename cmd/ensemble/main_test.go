@@ -75,6 +75,7 @@ func TestConfigurationErrors(t *testing.T) {
 	}{
 		{"production without a secret", []string{"ENSEMBLE_ENV=production"}, "SECRET_KEY: required in production"},
 		{"short secret", []string{"ENSEMBLE_ENV=production", "SECRET_KEY=too-short"}, "SECRET_KEY: expected at least 32 bytes"},
+		{"short previous secret", []string{"SECRET_KEY_PREVIOUS=too-short"}, "SECRET_KEY_PREVIOUS: key 1 of 1: expected at least 32 bytes, got 9"},
 		{"malformed number", []string{"ACCESS_TOKEN_EXPIRE_MINUTES=thirty"}, "ACCESS_TOKEN_EXPIRE_MINUTES: expected a whole number"},
 		{"malformed bool", []string{"DEBUG=maybe"}, "DEBUG: expected true or false"},
 		{"unknown environment", []string{"ENSEMBLE_ENV=staging"}, "ENSEMBLE_ENV: expected development or production"},

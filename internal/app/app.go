@@ -264,7 +264,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	authSvc, err := auth.NewService(o.Pool, events, auth.Config{
-		Secret: o.Secret, Issuer: cfg.AppName, Audience: auth.Audience,
+		Secret: o.Secret, PreviousSecrets: cfg.PreviousSecrets(), Issuer: cfg.AppName, Audience: auth.Audience,
 		AccessTTL: cfg.AccessTTL(), RefreshTTL: cfg.RefreshTTL(),
 		Password:        auth.PasswordParams{Time: cfg.PasswordTime, Memory: cfg.PasswordMemoryKiB, Threads: 2},
 		SessionCacheTTL: cfg.SessionCacheTTL,

@@ -62,12 +62,23 @@ func (s *Service) signAccess(userID, session uuid.UUID, role Role, now time.Time
 	return signed, exp, nil
 }
 
+// verificationKeys are the keys an access token may be signed with: the current secret,
+// then the ones it replaced, so that tokens issued before a rotation live out their time.
+func (s *Service) verificationKeys(*jwt.Token) (any, error) {
+	keys := make([]jwt.VerificationKey, 0, 1+len(s.cfg.PreviousSecrets))
+	keys = append(keys, s.cfg.Secret)
+	for _, k := range s.cfg.PreviousSecrets {
+		keys = append(keys, k)
+	}
+	return jwt.VerificationKeySet{Keys: keys}, nil
+}
+
 // parseAccess verifies an access token's signature, algorithm, issuer, audience and times.
 // Only HS256 is accepted: "none" and every other algorithm fail before the key is used.
 // A token without a session (issued before sessions existed) is invalid.
 func (s *Service) parseAccess(token string) (Identity, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.cfg.Secret, nil },
+	_, err := jwt.ParseWithClaims(token, &c, s.verificationKeys,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(s.cfg.Issuer),
 		jwt.WithAudience(s.cfg.Audience),

@@ -179,6 +179,10 @@ type Config struct {
 	// applies at the next request; with a cache they apply within the TTL. Sessions ended
 	// through the API (sign-out, refresh-token reuse, account deletion) end at once anyway.
 	SessionCacheTTL time.Duration `env:"SESSION_CACHE_TTL" envDefault:"0s"`
+	// SecretKeyPrevious lists keys that SECRET_KEY replaced: access tokens they signed
+	// still verify until they expire, so rotating the key signs nobody out. New tokens
+	// are signed with SECRET_KEY only.
+	SecretKeyPrevious []string `env:"SECRET_KEY_PREVIOUS" envSeparator:","`
 	// TrustedProxies lists the addresses or CIDR ranges of the reverse proxies in front of
 	// the API. Only a request from one of them has its X-Forwarded-For read for the client
 	// address that rate limits count by; empty trusts none (the peer address counts).
@@ -384,6 +388,11 @@ func (c *Config) validate() error {
 	if c.SecretKey != "" && len(c.SecretKey) < MinSecretBytes {
 		return fmt.Errorf("configuration: SECRET_KEY: expected at least %d bytes, got %d (generate one with: openssl rand -hex 32)", MinSecretBytes, len(c.SecretKey))
 	}
+	for i, k := range c.SecretKeyPrevious {
+		if k = strings.TrimSpace(k); k != "" && len(k) < MinSecretBytes {
+			return fmt.Errorf("configuration: SECRET_KEY_PREVIOUS: key %d of %d: expected at least %d bytes, got %d (list the keys SECRET_KEY replaced, comma-separated)", i+1, len(c.SecretKeyPrevious), MinSecretBytes, len(k))
+		}
+	}
 	if c.HealthToken != "" && len(c.HealthToken) < MinSecretBytes {
 		return fmt.Errorf("configuration: HEALTH_TOKEN: expected at least %d bytes, got %d (generate one with: openssl rand -hex 32)", MinSecretBytes, len(c.HealthToken))
 	}
@@ -421,6 +430,18 @@ func (c *Config) Pinecone() bool { return c.PineconeAPIKey != "" && c.PineconeIn
 // vector indexes' bound plus room for everything else, so the collector works harder
 // before the process outgrows what the indexes are allowed.
 func (c *Config) MemoryLimit() int64 { return c.VectorMemoryBytes + 512<<20 }
+
+// PreviousSecrets returns the keys of SECRET_KEY_PREVIOUS, which verify access tokens
+// but sign none.
+func (c *Config) PreviousSecrets() [][]byte {
+	var out [][]byte
+	for _, k := range c.SecretKeyPrevious {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, []byte(k))
+		}
+	}
+	return out
+}
 
 // Secret returns SECRET_KEY. In development without one, it generates a key once and
 // keeps it in the data directory, so tokens survive restarts.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,12 +43,41 @@ func TestLoadErrors(t *testing.T) {
 		{"negative queue", []string{"GRAPHQL_QUEUE_LENGTH=-1"}, "GRAPHQL_QUEUE_LENGTH"},
 		{"no operation timeout", []string{"GRAPHQL_TIMEOUT=0s"}, "GRAPHQL_TIMEOUT: expected a positive duration"},
 		{"proxy that is no address", []string{"TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"}, `TRUSTED_PROXIES: "proxy.internal"`},
+		{"short previous secret", []string{"SECRET_KEY_PREVIOUS=" + strings.Repeat("k", 32) + ",short"}, "SECRET_KEY_PREVIOUS: key 2 of 2: expected at least 32 bytes, got 5"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.env, "")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPreviousSecrets(t *testing.T) {
+	a, b := strings.Repeat("a", 32), strings.Repeat("b", 40)
+	tests := []struct {
+		name string
+		env  string
+		want []string
+	}{
+		{"unset", "", nil},
+		{"one", a, []string{a}},
+		{"several, spaced, with empty entries", " " + a + " ,, " + b + ",", []string{a, b}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load([]string{"SECRET_KEY_PREVIOUS=" + tc.env}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, k := range c.PreviousSecrets() {
+				got = append(got, string(k))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("PreviousSecrets() = %q, want %q", got, tc.want)
 			}
 		})
 	}
