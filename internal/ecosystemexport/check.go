@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/literaryai/ensemble/internal/errs"
+	"github.com/literaryai/ensemble/internal/scenarios"
 )
 
 // Limits of the document's values, as the database's CHECKs and the services hold them.
@@ -42,27 +42,12 @@ const (
 	maxMetadata    = 64 << 10
 )
 
-// checkText refuses text PostgreSQL cannot store (invalid UTF-8, NUL) or of the wrong
-// length; lo > 0 also refuses blank text.
-func checkText(field, s string, lo, hi int) error {
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-		return errs.Invalid(field, "must be valid UTF-8 text without NUL characters")
-	}
-	if n := utf8.RuneCountInString(s); n > hi {
-		return errs.Invalid(field, "must be at most %d characters (got %d)", hi, n)
-	}
-	if lo > 0 && utf8.RuneCountInString(strings.TrimSpace(s)) < lo {
-		return errs.Invalid(field, "must not be empty")
-	}
-	return nil
-}
-
 // checkOptional checks text that may be null.
 func checkOptional(field string, s *string, lo, hi int) error {
 	if s == nil {
 		return nil
 	}
-	return checkText(field, *s, lo, hi)
+	return scenarios.CheckText(field, *s, lo, hi)
 }
 
 // checkRange refuses a number outside [lo, hi].
@@ -114,7 +99,7 @@ func newIDMap(kind string, n int) *idMap {
 // add gives a local id a new id; ids must be unique within their kind. New ids are
 // time-ordered (UUIDv7), so rows that share a creation time still list in document order.
 func (m *idMap) add(field, local string) (uuid.UUID, error) {
-	if err := checkText(field, local, 1, 100); err != nil {
+	if err := scenarios.CheckText(field, local, 1, 100); err != nil {
 		return uuid.Nil, err
 	}
 	if _, ok := m.ids[local]; ok {

@@ -72,10 +72,10 @@ func (s *Service) ImportDocument(ctx context.Context, viewer auth.Identity, file
 	if err != nil {
 		return nil, err
 	}
-	if err := checkText("file.ecosystem.name", d.Ecosystem.Name, 1, maxName); err != nil {
+	if err := scenarios.CheckText("file.ecosystem.name", d.Ecosystem.Name, 1, maxName); err != nil {
 		return nil, err
 	}
-	if err := checkText("file.ecosystem.description", d.Ecosystem.Description, 0, maxDescription); err != nil {
+	if err := scenarios.CheckText("file.ecosystem.description", d.Ecosystem.Description, 0, maxDescription); err != nil {
 		return nil, err
 	}
 	p, err := s.plan(viewer, d)
@@ -314,7 +314,7 @@ func characterRow(f string, c Character, now time.Time) (db.ImportCharactersPara
 		// No limit but the file's: the table has none, and imports from SQLite bring any length.
 		{".memorySummary", c.MemorySummary, 0, math.MaxInt},
 	} {
-		if err := checkText(f+t.field, t.v, t.lo, t.hi); err != nil {
+		if err := scenarios.CheckText(f+t.field, t.v, t.lo, t.hi); err != nil {
 			return db.ImportCharactersParams{}, err
 		}
 	}
@@ -322,7 +322,7 @@ func characterRow(f string, c Character, now time.Time) (db.ImportCharactersPara
 		return db.ImportCharactersParams{}, errs.Invalid(f+".goals", "at most %d goals (got %d)", maxGoals, len(c.Goals))
 	}
 	for j, g := range c.Goals {
-		if err := checkText(fmt.Sprintf("%s.goals.%d", f, j), g, 1, maxGoal); err != nil {
+		if err := scenarios.CheckText(fmt.Sprintf("%s.goals.%d", f, j), g, 1, maxGoal); err != nil {
 			return db.ImportCharactersParams{}, err
 		}
 	}
@@ -375,7 +375,7 @@ func castRows(f string, cast []CastMember, chars *idMap) ([]scenarios.Role, erro
 			field, v string
 			hi       int
 		}{{".role", c.Role, maxRole}, {".goal", c.Goal, maxScenarioGl}, {".secret", c.Secret, maxSecret}} {
-			if err := checkText(g+t.field, t.v, 0, t.hi); err != nil {
+			if err := scenarios.CheckText(g+t.field, t.v, 0, t.hi); err != nil {
 				return nil, err
 			}
 		}
@@ -404,7 +404,7 @@ func (p *plan) addScenario(f string, sc Scenario, scens, chars *idMap, now time.
 		{".title", sc.Title, 1, maxTitle}, {".setting", sc.Setting, 0, maxSetting}, {".mood", sc.Mood, 0, maxMood},
 		{".premise", sc.Premise, 0, maxPremise}, {".opening", sc.Opening, 0, maxPremise},
 	} {
-		if err := checkText(f+t.field, t.v, t.lo, t.hi); err != nil {
+		if err := scenarios.CheckText(f+t.field, t.v, t.lo, t.hi); err != nil {
 			return err
 		}
 	}
@@ -436,7 +436,7 @@ func (p *plan) addConversation(viewer auth.Identity, f string, v Conversation, c
 	if err := oneOf(f+".status", v.Status, string(conversations.Active), string(conversations.Paused), string(conversations.Ended)); err != nil {
 		return err
 	}
-	if err := checkText(f+".title", v.Title, 0, maxConvTitle); err != nil {
+	if err := scenarios.CheckText(f+".title", v.Title, 0, maxConvTitle); err != nil {
 		return err
 	}
 	standIn, err := chars.optional(f+".standIn", v.StandIn)
@@ -489,7 +489,7 @@ func (p *plan) addScene(f string, conv uuid.UUID, sc Scene, chars, scens *idMap)
 		field, v string
 		hi       int
 	}{{".setting", sc.Setting, maxSetting}, {".mood", sc.Mood, maxMood}, {".premise", sc.Premise, maxPremise}} {
-		if err := checkText(f+t.field, t.v, 0, t.hi); err != nil {
+		if err := scenarios.CheckText(f+t.field, t.v, 0, t.hi); err != nil {
 			return err
 		}
 	}
@@ -551,7 +551,7 @@ func (p *plan) addMessages(viewer auth.Identity, f string, conv uuid.UUID, ms []
 			string(conversations.SenderNarrator), string(conversations.SenderSystem)); err != nil {
 			return 0, err
 		}
-		if err := checkText(g+".content", m.Content, 1, maxMessage); err != nil {
+		if err := scenarios.CheckText(g+".content", m.Content, 1, maxMessage); err != nil {
 			return 0, err
 		}
 		if err := checkOptional(g+".emotion", m.Emotion, 1, maxEmotion); err != nil {
@@ -641,7 +641,7 @@ func (p *plan) addRelationship(viewer auth.Identity, f string, r Relationship, r
 	if err := checkOptional(f+".label", r.Label, 1, maxLabel); err != nil {
 		return err
 	}
-	if err := checkText(f+".notes", r.Notes, 0, maxNotes); err != nil {
+	if err := scenarios.CheckText(f+".notes", r.Notes, 0, maxNotes); err != nil {
 		return err
 	}
 	p.relationships = append(p.relationships, db.ImportRelationshipsParams{ID: id, FromID: from, ToID: to, Type: r.Type,
@@ -664,7 +664,7 @@ func (p *plan) addRelationship(viewer auth.Identity, f string, r Relationship, r
 		if err := checkOptional(g+".cause", h.Cause, 0, maxCause); err != nil {
 			return err
 		}
-		if err := checkText(g+".actor", h.Actor, 1, maxActor); err != nil {
+		if err := scenarios.CheckText(g+".actor", h.Actor, 1, maxActor); err != nil {
 			return err
 		}
 		msg, err := msgs.optional(g+".message", h.Message)
@@ -709,7 +709,7 @@ func (p *plan) addMemory(f string, m Memory, mems, chars, msgs *idMap, now time.
 	if err != nil {
 		return err
 	}
-	if err := checkText(f+".content", m.Content, 1, maxMemory); err != nil {
+	if err := scenarios.CheckText(f+".content", m.Content, 1, maxMemory); err != nil {
 		return err
 	}
 	if !memories.Type(m.Type).Valid() {
