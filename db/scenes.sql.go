@@ -1282,6 +1282,37 @@ func (q *Queries) SceneLines(ctx context.Context, arg SceneLinesParams) ([]Scene
 	return items, nil
 }
 
+const sceneLinesSaid = `-- name: SceneLinesSaid :many
+SELECT content FROM messages WHERE conversation_id = $1 AND turn IS NOT NULL
+  AND md5(content) IN (SELECT md5(c) FROM unnest($2::text[]) AS c)
+`
+
+type SceneLinesSaidParams struct {
+	ConversationID uuid.UUID
+	Contents       []string
+}
+
+// Which of the candidate lines have been said in the scene already (index probes).
+func (q *Queries) SceneLinesSaid(ctx context.Context, arg SceneLinesSaidParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, sceneLinesSaid, arg.ConversationID, arg.Contents)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var content string
+		if err := rows.Scan(&content); err != nil {
+			return nil, err
+		}
+		items = append(items, content)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const sceneRelationships = `-- name: SceneRelationships :many
 SELECT r.id, r.ecosystem_id, r.from_id, r.to_id, r.type, r.label, r.strength, r.trust, r.familiarity, r.notes, r.since, r.created_at, r.updated_at FROM relationships r
 WHERE r.from_id IN (SELECT p.character_id FROM conversation_participants p WHERE p.conversation_id = $1)

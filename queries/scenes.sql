@@ -142,6 +142,11 @@ LIMIT @max_lines;
 SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = @conversation_id AND turn IS NOT NULL
                AND md5(content) = md5(@content::text));
 
+-- name: SceneLinesSaid :many
+-- Which of the candidate lines have been said in the scene already (index probes).
+SELECT content FROM messages WHERE conversation_id = @conversation_id AND turn IS NOT NULL
+  AND md5(content) IN (SELECT md5(c) FROM unnest(@contents::text[]) AS c);
+
 -- name: LockCharacters :many
 -- Locks characters in id order, so that two turns sharing characters cannot deadlock.
 SELECT id FROM characters WHERE id = ANY(@ids::uuid[]) ORDER BY id FOR UPDATE;

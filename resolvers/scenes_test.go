@@ -708,6 +708,43 @@ func TestSceneSecretsWithAModel(t *testing.T) {
 	}
 }
 
+// TestSceneModelThatRepeatsItself runs a scene with a model that answers every prompt with
+// the same line: it is said once, and every later turn is written by the offline
+// storyteller, says so, and is new.
+func TestSceneModelThatRepeatsItself(t *testing.T) {
+	t.Parallel()
+	const same = "I have nothing more to say about the roses."
+	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out, _ := json.Marshal(map[string]any{"line": same, "addressee": "", "emotion": "sadness", "intensity": 0.3, "deltas": []any{}})
+		chunk, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]any{"content": string(out)}}}})
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", chunk)
+	}))
+	defer model.Close()
+	srv := testkit.NewServer(t, "LLM_BASE_URL="+model.URL+"/v1", "LLM_MODEL=test-model", "LLM_MAX_RETRIES=0")
+	c, _ := srv.Register(t, "director")
+	s := newStage(t, c, "Garden")
+	conv := s.run(t, map[string]any{"seed": 9, "maxTurns": 12})
+	s.waitFor(t, conv, 90*time.Second, func(st sceneStatus) bool { return st.Scene.Status == "ENDED" })
+	said := map[string]bool{}
+	for _, l := range s.lines(t, conv)[1:] {
+		if said[l.Content] {
+			t.Errorf("turn %d repeats %q", *l.Turn, l.Content)
+		}
+		said[l.Content] = true
+		first := *l.Turn == 1
+		if first != (l.Content == same) || first == (l.Metadata["offline"] == true) {
+			t.Errorf("turn %d: %q offline=%v", *l.Turn, l.Content, l.Metadata["offline"])
+		}
+		if fb, _ := l.Metadata["fallback"].(string); !first && !strings.Contains(fb, "repeat") {
+			t.Errorf("turn %d: fallback %v", *l.Turn, l.Metadata["fallback"])
+		}
+	}
+	if len(said) != 12 {
+		t.Fatalf("%d distinct lines, want 12", len(said))
+	}
+}
+
 // TestSceneOnTwoInstances runs scenes on two instances of one database: turns go to
 // whichever instance is free, and still every turn is written once, in order.
 func TestSceneOnTwoInstances(t *testing.T) {

@@ -1202,7 +1202,7 @@ func (b *queryBench) countStatements(ctx context.Context) error {
 	// startInProcess belongs to bench scenes; a sceneBench around our liveBench lends it
 	// and collects the app's log summary, which joins ours below.
 	scenes := &sceneBench{lb: b.lb}
-	stop, endpoint, err := scenes.startInProcess(ctx, counter)
+	stop, endpoint, err := scenes.startInProcess(ctx, counter, 0)
 	if err != nil {
 		return err
 	}

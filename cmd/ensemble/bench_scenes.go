@@ -58,6 +58,7 @@ type sceneOptions struct {
 	Duration  time.Duration
 	Warmup    time.Duration
 	LongTurns int
+	LongRuns  int
 	// SceneWorkers is the instances' SCENE_WORKERS: turns written at once.
 	SceneWorkers int
 	JSON         bool
@@ -94,6 +95,7 @@ It prints figures, with the targets next to them, and asserts nothing.`,
 	f.DurationVar(&o.Duration, "duration", 20*time.Second, "measured window of the throughput phase")
 	f.DurationVar(&o.Warmup, "warmup", 3*time.Second, "time the scenes run before the window opens")
 	f.IntVar(&o.LongTurns, "long-turns", 1000, "turns of the long scene of the history phase")
+	f.IntVar(&o.LongRuns, "long-runs", 5, "long scenes run one after another, whose windows the history phase pools (1..10)")
 	f.IntVar(&o.SceneWorkers, "scene-workers", 0, "SCENE_WORKERS of the servers (0: their default)")
 	f.BoolVar(&o.JSON, "json", false, "print the figures as JSON")
 	f.BoolVar(&o.KeepLogs, "keep-logs", false, "keep the servers' logs and print where they are")
@@ -108,6 +110,8 @@ func (o sceneOptions) validate() error {
 		return errors.New("bench scenes: --cast must be 2..50 (a scenario's cast)")
 	case o.Duration <= 0 || o.Warmup < 0:
 		return errors.New("bench scenes: --duration must be positive and --warmup not negative")
+	case o.LongRuns < 1 || o.LongRuns > 10:
+		return errors.New("bench scenes: --long-runs must be 1..10")
 	case o.LongTurns < minLongTurns || o.LongTurns > 10000-lateSpan:
 		return fmt.Errorf("bench scenes: --long-turns must be %d..%d: the early window is turns %d-%d, the late one the last %d",
 			minLongTurns, 10000-lateSpan, earlyFrom, earlyTo, lateSpan)
@@ -122,6 +126,7 @@ type sceneParams struct {
 	Duration  string `json:"duration"`
 	Warmup    string `json:"warmup"`
 	LongTurns int    `json:"longTurns"`
+	LongRuns  int    `json:"longRuns"`
 	// SceneWorkers is the servers' SCENE_WORKERS, 0 for their default.
 	SceneWorkers int `json:"sceneWorkers"`
 }
@@ -182,7 +187,7 @@ func runBenchScenes(ctx context.Context, o sceneOptions, stdout, stderr io.Write
 	b := &sceneBench{opts: o, lb: lb, report: scenesReport{
 		Machine: currentMachine(), ServerLogs: []logSummary{}, LoadAverage: loadAverage(),
 		Parameters: sceneParams{Scenes: o.Scenes, Cast: o.Cast, Duration: o.Duration.String(), Warmup: o.Warmup.String(),
-			LongTurns: o.LongTurns, SceneWorkers: o.SceneWorkers},
+			LongTurns: o.LongTurns, LongRuns: o.LongRuns, SceneWorkers: o.SceneWorkers},
 	}}
 	if o.KeepLogs {
 		b.report.LogDir = lb.logDir
@@ -956,10 +961,17 @@ type statementCounts struct {
 	App int64
 	// RoundTrips counts a batch once.
 	RoundTrips int64
+	// Waited is the time connections spent in round trips (query, batch or COPY sent
+	// until its results were read): the database's share of a turn as the app sees it.
+	Waited time.Duration
+}
+
+func (c statementCounts) plus(o statementCounts) statementCounts {
+	return statementCounts{c.Statements + o.Statements, c.Queue + o.Queue, c.App + o.App, c.RoundTrips + o.RoundTrips, c.Waited + o.Waited}
 }
 
 func (c statementCounts) minus(o statementCounts) statementCounts {
-	return statementCounts{c.Statements - o.Statements, c.Queue - o.Queue, c.App - o.App, c.RoundTrips - o.RoundTrips}
+	return statementCounts{c.Statements - o.Statements, c.Queue - o.Queue, c.App - o.App, c.RoundTrips - o.RoundTrips, c.Waited - o.Waited}
 }
 
 // turnCommit is the moment a turn's transaction committed, with the counts and this
@@ -1084,9 +1096,23 @@ type poolTracer struct {
 	queue bool
 }
 
-type commitKey struct{}
+type (
+	commitKey struct{}
+	startKey  struct{}
+)
+
+// waited adds the time since the round trip that ctx carries began.
+func (c *statementCounter) waited(ctx context.Context) {
+	if start, ok := ctx.Value(startKey{}).(time.Time); ok {
+		d := time.Since(start)
+		c.mu.Lock()
+		c.counts.Waited += d
+		c.mu.Unlock()
+	}
+}
 
 func (t poolTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	ctx = context.WithValue(ctx, startKey{}, time.Now())
 	if t.c.statement(conn, d.SQL, d.Args, t.queue, true) {
 		return context.WithValue(ctx, commitKey{}, true)
 	}
@@ -1094,6 +1120,7 @@ func (t poolTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.T
 }
 
 func (t poolTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryEndData) {
+	t.c.waited(ctx)
 	if ctx.Value(commitKey{}) != nil && d.Err == nil {
 		t.c.committed(conn)
 	}
@@ -1104,7 +1131,7 @@ func (t poolTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Trac
 	t.c.mu.Lock()
 	t.c.counts.RoundTrips++
 	t.c.mu.Unlock()
-	return ctx
+	return context.WithValue(ctx, startKey{}, time.Now())
 }
 
 func (t poolTracer) TraceBatchQuery(_ context.Context, conn *pgx.Conn, d pgx.TraceBatchQueryData) {
@@ -1113,15 +1140,19 @@ func (t poolTracer) TraceBatchQuery(_ context.Context, conn *pgx.Conn, d pgx.Tra
 	}
 }
 
-func (t poolTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+func (t poolTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
+	t.c.waited(ctx)
+}
 
 // Memories are stored with COPY.
 func (t poolTracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceCopyFromStartData) context.Context {
 	t.c.statement(conn, "COPY "+d.TableName.Sanitize(), nil, t.queue, true)
-	return ctx
+	return context.WithValue(ctx, startKey{}, time.Now())
 }
 
-func (t poolTracer) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
+func (t poolTracer) TraceCopyFromEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromEndData) {
+	t.c.waited(ctx)
+}
 
 // historyWindow are the figures of a run of turns of the long scene, per turn.
 type historyWindow struct {
@@ -1138,7 +1169,9 @@ type historyWindow struct {
 	AppStatements   float64 `json:"appStatements"`
 	QueueStatements float64 `json:"queueStatements"`
 	RoundTrips      float64 `json:"roundTrips"`
-	CPUMs           float64 `json:"cpuMs"`
+	// WaitedMs is statementCounts.Waited per turn.
+	WaitedMs float64 `json:"waitedMs"`
+	CPUMs    float64 `json:"cpuMs"`
 }
 
 // statementGrowth is a statement whose count per turn differs between the windows.
@@ -1150,9 +1183,11 @@ type statementGrowth struct {
 
 // sceneHistory are the figures of the history phase.
 type sceneHistory struct {
-	Complete bool    `json:"complete"`
-	Turns    int     `json:"turns"`
-	Seconds  float64 `json:"seconds"`
+	Complete bool `json:"complete"`
+	Turns    int  `json:"turns"`
+	// Runs is how many long scenes the windows pool, one after another.
+	Runs    int     `json:"runs"`
+	Seconds float64 `json:"seconds"`
 	// Retried counts turns whose job took more than one attempt.
 	Retried int                `json:"retried"`
 	Early   *historyWindow     `json:"early,omitempty"`
@@ -1176,36 +1211,63 @@ const (
 	ratioBlocksCPU        = "blocksCpu"
 )
 
-// historyPhase runs one long scene with the app in this process, on pools traced by a
-// statementCounter. The server process of phase A is stopped by then, so this process's
-// CPU is the app's alone.
+// historyPhase runs --long-runs long scenes one after another, each with the app in this
+// process on pools traced by its own statementCounter, and pools their windows: ten turns
+// take a fraction of a second, so one scene's windows are a few dozen milliseconds of
+// samples. The server process of phase A is stopped by then, so this process's CPU is
+// the app's alone.
 func (b *sceneBench) historyPhase(ctx context.Context) error {
 	o := b.opts
-	lateFrom := o.LongTurns - lateSpan + 1
-	res := &sceneHistory{Turns: o.LongTurns, Changed: []statementGrowth{}, Series: []historyWindow{}}
+	res := &sceneHistory{Turns: o.LongTurns, Runs: o.LongRuns, Changed: []statementGrowth{}, Series: []historyWindow{}}
 	b.report.History = res
+	runs := make([]historyRun, 0, o.LongRuns)
+	for i := range o.LongRuns {
+		run, err := b.historyRun(ctx, i)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, run)
+		res.Seconds += run.seconds
+	}
+	return b.measureHistory(res, runs)
+}
+
+// historyRun is what one long scene left: the commits the tracer saw, the counts by
+// statement at the windows' edges, and the start of the attempt that wrote each turn.
+type historyRun struct {
+	commits map[int]turnCommit
+	kept    map[int]map[string]int64
+	started map[int]time.Time
+	retried int
+	seconds float64
+}
+
+// historyRun runs the i-th long scene on an app of its own.
+func (b *sceneBench) historyRun(ctx context.Context, i int) (historyRun, error) {
+	o := b.opts
+	lateFrom := o.LongTurns - lateSpan + 1
 	counter := newStatementCounter(o.LongTurns, earlyFrom-1, earlyTo, lateFrom-1, o.LongTurns)
-	stop, endpoint, err := b.startInProcess(ctx, counter)
+	stop, endpoint, err := b.startInProcess(ctx, counter, i)
 	if err != nil {
-		return err
+		return historyRun{}, err
 	}
 	defer stop()
 	api, err := registerAt(ctx, gqlClient{endpoint: endpoint, http: b.lb.http}, "history")
 	if err != nil {
-		return err
+		return historyRun{}, err
 	}
 	// The scene may run a little past the long turn, so that turn is an ordinary one
 	// (the last turn also ends the scene); it is ended once the turn is in.
 	maxTurns := o.LongTurns + lateSpan
-	st, err := setUpStage(ctx, api, o.Scenes, o.Cast, maxTurns)
+	st, err := setUpStage(ctx, api, o.Scenes+i, o.Cast, maxTurns)
 	if err != nil {
-		return err
+		return historyRun{}, err
 	}
-	b.logf("history: one scene of %d characters to turn %d, app in this process", o.Cast, o.LongTurns)
+	b.logf("history: scene %d of %d, %d characters to turn %d, app in this process", i+1, o.LongRuns, o.Cast, o.LongTurns)
 	start := time.Now()
-	conv, err := runScene(ctx, api, st.scenario, 1, maxTurns)
+	conv, err := runScene(ctx, api, st.scenario, 1+i, maxTurns)
 	if err != nil {
-		return err
+		return historyRun{}, err
 	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -1215,10 +1277,19 @@ func (b *sceneBench) historyPhase(ctx context.Context) error {
 		}
 	}()
 	if err := b.awaitTurn(ctx, counter, start); err != nil {
-		return err
+		return historyRun{}, err
 	}
-	res.Seconds = time.Since(start).Seconds()
-	return b.measureHistory(ctx, res, counter, conv, lateFrom)
+	run := historyRun{seconds: time.Since(start).Seconds()}
+	counter.mu.Lock()
+	run.commits = maps.Clone(counter.commits)
+	run.kept = maps.Clone(counter.kept)
+	failure := counter.failure
+	counter.mu.Unlock()
+	if failure != nil {
+		return historyRun{}, failure
+	}
+	run.started, run.retried, err = b.turnStarts(ctx, conv, run.commits)
+	return run, err
 }
 
 // awaitTurn waits for the long turn's commit, logging progress, for at most 30 minutes
@@ -1245,8 +1316,9 @@ func (b *sceneBench) awaitTurn(ctx context.Context, counter *statementCounter, s
 // startInProcess builds the app as `ensemble serve` does (offline storyteller, default
 // workers and pool size), with a traced pool for the app and one for the job queue, and
 // serves it on a loopback port. stop shuts it down and adds its log to the report.
-func (b *sceneBench) startInProcess(ctx context.Context, counter *statementCounter) (stop func(), endpoint string, err error) {
-	dir := filepath.Join(b.lb.work, "in-process")
+func (b *sceneBench) startInProcess(ctx context.Context, counter *statementCounter, run int) (stop func(), endpoint string, err error) {
+	label := fmt.Sprintf("in-process-%d", run+1)
+	dir := filepath.Join(b.lb.work, label)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", err
 	}
@@ -1255,7 +1327,7 @@ func (b *sceneBench) startInProcess(ctx context.Context, counter *statementCount
 	if err != nil {
 		return nil, "", fmt.Errorf("configuration: %w", err)
 	}
-	logPath := filepath.Join(b.lb.logDir, "in-process.log")
+	logPath := filepath.Join(b.lb.logDir, label+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, "", fmt.Errorf("log: %w", err)
@@ -1266,7 +1338,7 @@ func (b *sceneBench) startInProcess(ctx context.Context, counter *statementCount
 			f()
 		}
 		_ = logFile.Close()
-		s := summarizeLog("in-process", logPath)
+		s := summarizeLog(label, logPath)
 		s.Exit = "stopped (in process)"
 		b.report.ServerLogs = append(b.report.ServerLogs, s)
 	}
@@ -1347,34 +1419,26 @@ func registerAt(ctx context.Context, c gqlClient, label string) (gqlClient, erro
 	return c, nil
 }
 
-// measureHistory turns the commits the tracer saw and the jobs' starts into windows.
-func (b *sceneBench) measureHistory(ctx context.Context, res *sceneHistory, counter *statementCounter, conv string, lateFrom int) error {
-	counter.mu.Lock()
-	commits := maps.Clone(counter.commits)
-	kept := maps.Clone(counter.kept)
-	failure := counter.failure
-	counter.mu.Unlock()
-	if failure != nil {
-		return failure
-	}
+// turnStarts reads the start of the attempt that wrote each turn of the scene conv (the
+// latest one before its commit) and counts the turns that took more than one attempt.
+func (b *sceneBench) turnStarts(ctx context.Context, conv string, commits map[int]turnCommit) (map[int]time.Time, int, error) {
 	id, err := conversationUUID(conv)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	rows, err := b.lb.sql.Query(ctx, `SELECT (args->>'turn')::int, attempted_at, attempt FROM river_job
 		WHERE kind = 'scene_turn' AND attempted_at IS NOT NULL AND args @> jsonb_build_object('conversationId', $1::text)`, id)
 	if err != nil {
-		return fmt.Errorf("read the scene's jobs: %w", err)
+		return nil, 0, fmt.Errorf("read the scene's jobs: %w", err)
 	}
-	// The writing attempt's start: the latest one before the commit.
+	defer rows.Close()
 	started := map[int]time.Time{}
 	retried := map[int]bool{}
 	for rows.Next() {
 		var turn, attempt int
 		var at time.Time
 		if err := rows.Scan(&turn, &at, &attempt); err != nil {
-			rows.Close()
-			return fmt.Errorf("read the scene's jobs: %w", err)
+			return nil, 0, fmt.Errorf("read the scene's jobs: %w", err)
 		}
 		if c, ok := commits[turn]; ok && !at.After(c.at) && at.After(started[turn]) {
 			started[turn] = at
@@ -1383,39 +1447,54 @@ func (b *sceneBench) measureHistory(ctx context.Context, res *sceneHistory, coun
 			retried[turn] = true
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read the scene's jobs: %w", err)
+		return nil, 0, fmt.Errorf("read the scene's jobs: %w", err)
 	}
-	res.Retried = len(retried)
+	return started, len(retried), nil
+}
+
+// measureHistory turns the runs' commits and the jobs' starts into windows pooled over
+// the runs: per-turn means over every run's turns, and the p50 of all their walls.
+func (b *sceneBench) measureHistory(res *sceneHistory, runs []historyRun) error {
+	for _, r := range runs {
+		res.Retried += r.retried
+	}
 	window := func(from, to int) (*historyWindow, error) {
-		before, okB := commits[from-1]
-		after, okA := commits[to]
-		if !okB || !okA {
-			return nil, fmt.Errorf("the tracer saw no commit of turn %d or %d", from-1, to)
-		}
-		n := float64(to - from + 1)
-		d := after.counts.minus(before.counts)
-		w := &historyWindow{From: from, To: to, Statements: float64(d.Statements) / n, AppStatements: float64(d.App) / n,
-			QueueStatements: float64(d.Queue) / n, RoundTrips: float64(d.RoundTrips) / n,
-			CPUMs: (after.cpu - before.cpu) * 1000 / n, IntervalMeanMs: millis(after.at.Sub(before.at)) / n}
+		var d statementCounts
+		var cpu float64
+		var interval, sum time.Duration
 		var walls []time.Duration
-		var sum time.Duration
-		for t := from; t <= to; t++ {
-			s, ok := started[t]
-			if !ok {
-				continue
+		for _, r := range runs {
+			before, okB := r.commits[from-1]
+			after, okA := r.commits[to]
+			if !okB || !okA {
+				return nil, fmt.Errorf("the tracer saw no commit of turn %d or %d", from-1, to)
 			}
-			wall := commits[t].at.Sub(s)
-			walls = append(walls, wall)
-			sum += wall
+			d = d.plus(after.counts.minus(before.counts))
+			cpu += after.cpu - before.cpu
+			interval += after.at.Sub(before.at)
+			for t := from; t <= to; t++ {
+				s, ok := r.started[t]
+				if !ok {
+					continue
+				}
+				wall := r.commits[t].at.Sub(s)
+				walls = append(walls, wall)
+				sum += wall
+			}
 		}
+		n := float64((to - from + 1) * len(runs))
+		w := &historyWindow{From: from, To: to, Statements: float64(d.Statements) / n, AppStatements: float64(d.App) / n,
+			QueueStatements: float64(d.Queue) / n, RoundTrips: float64(d.RoundTrips) / n, WaitedMs: millis(d.Waited) / n,
+			CPUMs: cpu * 1000 / n, IntervalMeanMs: millis(interval) / n}
 		if len(walls) > 0 {
 			w.WallMeanMs = millis(sum) / float64(len(walls))
 			w.WallP50Ms = summarize(walls).P50
 		}
 		return w, nil
 	}
+	lateFrom := res.Turns - lateSpan + 1
+	var err error
 	if res.Early, err = window(earlyFrom, earlyTo); err != nil {
 		return err
 	}
@@ -1434,7 +1513,18 @@ func (b *sceneBench) measureHistory(ctx context.Context, res *sceneHistory, coun
 		ratioStatements: ratio(res.Late.Statements, res.Early.Statements),
 		ratioCPU:        ratio(res.Late.CPUMs, res.Early.CPUMs),
 	}
-	res.Changed = statementsChanged(kept, earlyFrom-1, earlyTo, lateFrom-1, res.Turns)
+	kept := map[int]map[string]int64{}
+	for _, r := range runs {
+		for turn, names := range r.kept {
+			if kept[turn] == nil {
+				kept[turn] = map[string]int64{}
+			}
+			for name, c := range names {
+				kept[turn][name] += c
+			}
+		}
+	}
+	res.Changed = statementsChanged(kept, len(runs), earlyFrom-1, earlyTo, lateFrom-1, res.Turns)
 	// Ten blocks across the scene show a trend the two windows could miss. The first
 	// block starts at turn 2: a block needs the commit before it.
 	block := res.Turns / 10
@@ -1458,10 +1548,11 @@ func (b *sceneBench) measureHistory(ctx context.Context, res *sceneHistory, coun
 }
 
 // statementsChanged lists the statements whose count per turn differs by at least 0.05
-// between the windows (e0, e1] and (l0, l1], largest change first, at most ten.
-func statementsChanged(kept map[int]map[string]int64, e0, e1, l0, l1 int) []statementGrowth {
+// between the windows (e0, e1] and (l0, l1], largest change first, at most ten; kept
+// holds the counts summed over runs scenes.
+func statementsChanged(kept map[int]map[string]int64, runs, e0, e1, l0, l1 int) []statementGrowth {
 	perTurn := func(from, to int, name string) float64 {
-		return float64(kept[to][name]-kept[from][name]) / float64(to-from)
+		return float64(kept[to][name]-kept[from][name]) / float64((to-from)*runs)
 	}
 	out := []statementGrowth{}
 	for name := range kept[l1] {
@@ -1544,7 +1635,8 @@ func (b *sceneBench) print(w io.Writer) error {
 	m, o := r.Machine, r.Parameters
 	p.line("ensemble bench scenes: scenes written by the offline storyteller (figures only, nothing asserted)")
 	p.line("machine     %s/%s, %d CPUs, GOMAXPROCS %d, %s, %s, RLIMIT_NOFILE %d", m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS, m.CPUModel, m.GoVersion, m.FileLimit)
-	p.line("parameters  --scenes %d --cast %d --duration %s --warmup %s --long-turns %d --scene-workers %d", o.Scenes, o.Cast, o.Duration, o.Warmup, o.LongTurns, o.SceneWorkers)
+	p.line("parameters  --scenes %d --cast %d --duration %s --warmup %s --long-turns %d --long-runs %d --scene-workers %d",
+		o.Scenes, o.Cast, o.Duration, o.Warmup, o.LongTurns, o.LongRuns, o.SceneWorkers)
 	p.line("database    %s", r.Database)
 	if r.LoadAverage != "" {
 		p.line("load        %s (load average when the run started)", r.LoadAverage)
@@ -1558,7 +1650,7 @@ func (b *sceneBench) print(w io.Writer) error {
 		p.sceneThroughputSection(t)
 	}
 	if h := r.History; h != nil {
-		p.section(fmt.Sprintf("B. History: one scene of %d characters to turn %d, the app in this process", o.Cast, h.Turns))
+		p.section(fmt.Sprintf("B. History: %s of %d characters to turn %d, one after another, the app in this process", scenesWord(h.Runs), o.Cast, h.Turns))
 		p.sceneHistorySection(h)
 	}
 	p.section("Targets (printed, not asserted)")
@@ -1608,13 +1700,22 @@ func (p *printer) sceneThroughputSection(r *sceneThroughput) {
 	p.line("ended               %d scenes after the window", r.Ended)
 }
 
+// scenesWord is "one scene" or "3 scenes".
+func scenesWord(n int) string {
+	if n == 1 {
+		return "one scene"
+	}
+	return fmt.Sprintf("%d scenes", n)
+}
+
 func (p *printer) sceneHistorySection(h *sceneHistory) {
 	if !h.Complete {
 		p.line("stopped before its figures were complete")
 		return
 	}
-	p.line("run                 %d turns in %.1f s (%.1f turns/s, one scene alone); %d turns took more than one attempt",
-		h.Turns, h.Seconds, float64(h.Turns)/h.Seconds, h.Retried)
+	p.line("run                 %d turns in %.1f s (%.1f turns/s, one scene alone at a time); %d turns took more than one attempt",
+		h.Turns*h.Runs, h.Seconds, float64(h.Turns*h.Runs)/h.Seconds, h.Retried)
+	p.line("windows             per turn over the %d scenes' turns; p50 of all their turns' walls", h.Runs)
 	e, l := h.Early, h.Late
 	p.line("%-34s %12s %14s %8s", "per turn", fmt.Sprintf("turns %d-%d", e.From, e.To), fmt.Sprintf("turns %d-%d", l.From, l.To), "ratio")
 	row := func(name string, a, b float64) {
@@ -1631,6 +1732,7 @@ func (p *printer) sceneHistorySection(h *sceneHistory) {
 	row("  the app's (BEGIN, COMMIT incl.)", e.AppStatements, l.AppStatements)
 	row("  the job queue's (River)", e.QueueStatements, l.QueueStatements)
 	row("round trips (a batch once)", e.RoundTrips, l.RoundTrips)
+	row("waiting on the database, ms", e.WaitedMs, l.WaitedMs)
 	row("CPU ms (this process)", e.CPUMs, l.CPUMs)
 	if len(h.Changed) == 0 {
 		p.line("statements changed  none: every statement ran as often per turn late as early (within 0.05)")
@@ -1640,9 +1742,9 @@ func (p *printer) sceneHistorySection(h *sceneHistory) {
 			p.line("    %-40s %6.2f -> %6.2f", g.Name, g.Early, g.Late)
 		}
 	}
-	p.line("%-16s %10s %10s %12s %10s", "series (turns)", "mean ms", "p50 ms", "statements", "CPU ms")
+	p.line("%-16s %10s %10s %12s %10s %10s", "series (turns)", "mean ms", "p50 ms", "statements", "DB wait ms", "CPU ms")
 	for _, s := range h.Series {
-		p.line("%-16s %10.2f %10.2f %12.2f %10.2f", fmt.Sprintf("%d-%d", s.From, s.To), s.WallMeanMs, s.WallP50Ms, s.Statements, s.CPUMs)
+		p.line("%-16s %10.2f %10.2f %12.2f %10.2f %10.2f", fmt.Sprintf("%d-%d", s.From, s.To), s.WallMeanMs, s.WallP50Ms, s.Statements, s.WaitedMs, s.CPUMs)
 	}
 	p.line("last / first block  wall time p50 %.2f, statements %.2f, CPU %.2f",
 		h.Ratios[ratioBlocksWallP50], h.Ratios[ratioBlocksStatements], h.Ratios[ratioBlocksCPU])

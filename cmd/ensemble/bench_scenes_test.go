@@ -28,7 +28,7 @@ func TestBenchScenesReport(t *testing.T) {
 	}
 	out := stdout.String()
 	t.Log(out)
-	for _, section := range []string{"== A. Throughput: 3 scenes of 5 characters", "== B. History: one scene of 5 characters to turn 30",
+	for _, section := range []string{"== A. Throughput: 3 scenes of 5 characters", "== B. History: 5 scenes of 5 characters to turn 30",
 		"== Targets (printed, not asserted) ==", "== Server logs =="} {
 		if !strings.Contains(out, section) {
 			t.Errorf("no section %q", section)

@@ -174,20 +174,39 @@ type MemoryPayload struct {
 
 // embedAll embeds texts, checking that the embedder returned one vector of its dimension
 // for each: a wrong answer must fail before anything is stored.
+// Texts repeated in one call are embedded once and share their vector: the observers of a
+// scene's line all remember it in the same words, and the vector index quantizes a shared
+// vector once (see index.Add).
 func (s *Service) embedAll(ctx context.Context, texts []string) ([][]float32, error) {
-	vs, err := s.embed.Embed(ctx, texts)
+	first := make(map[string]int, len(texts))
+	unique := make([]string, 0, len(texts))
+	at := make([]int, len(texts))
+	for i, t := range texts {
+		j, ok := first[t]
+		if !ok {
+			j = len(unique)
+			first[t] = j
+			unique = append(unique, t)
+		}
+		at[i] = j
+	}
+	vs, err := s.embed.Embed(ctx, unique)
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w: %w", errs.ErrUnavailable, err)
 	}
-	if len(vs) != len(texts) {
-		return nil, fmt.Errorf("embed: the embedder returned %d vectors for %d texts: %w", len(vs), len(texts), errs.ErrUnavailable)
+	if len(vs) != len(unique) {
+		return nil, fmt.Errorf("embed: the embedder returned %d vectors for %d texts: %w", len(vs), len(unique), errs.ErrUnavailable)
 	}
 	for _, v := range vs {
 		if len(v) != s.embed.Dimension() {
 			return nil, fmt.Errorf("embed: the embedder returned a vector of the wrong dimension: %w", errs.ErrUnavailable)
 		}
 	}
-	return vs, nil
+	out := make([][]float32, len(texts))
+	for i, j := range at {
+		out[i] = vs[j]
+	}
+	return out, nil
 }
 
 // vector embeds one text.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -419,23 +420,19 @@ func quoted(memory string) string {
 
 // write asks the generator for the line. A line said before in the scene, or one that
 // gives away a secret (anyone's: a holder keeps its own unless directed otherwise), is
-// asked for again;
-// when that keeps happening the speaker is asked without its memories and book lines,
-// where such words come from, and at last the offline storyteller writes the line
-// without the speaker's secret, and the line says so in its metadata.
+// asked for again; when that keeps happening the speaker is asked without its memories
+// and book lines, where such words come from, and at last the offline storyteller writes
+// the line without the speaker's secret (see fallback), and the line says so in its
+// metadata.
 func (w *Worker) write(ctx context.Context, t *turn) (llm.SceneLine, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*w.timeout)
 	defer cancel()
 	req := t.request
-	writer := w.writer
-	for attempt := 0; attempt < 2*writeAttempts; attempt++ {
-		switch attempt {
-		case writeAttempts - 1:
+	for attempt := range writeAttempts {
+		if attempt == writeAttempts-1 {
 			req.Memories, req.Voice = nil, nil
-		case writeAttempts:
-			writer, req.Secret = w.offline, ""
 		}
-		line, err := writer.Scene(ctx, req, nil)
+		line, err := w.writer.Scene(ctx, req, nil)
 		if err != nil {
 			return llm.SceneLine{}, err
 		}
@@ -445,34 +442,89 @@ func (w *Worker) write(ctx context.Context, t *turn) (llm.SceneLine, error) {
 			return llm.SceneLine{}, err
 		}
 		if ok {
-			if attempt >= writeAttempts && line.Fallback == "" {
-				line.Fallback = "the model's lines repeated the scene or gave a secret away"
-			}
 			return line, nil
 		}
 		req.Seed++
 		req.Avoid = append(req.Avoid, line.Text)
 	}
-	return llm.SceneLine{}, fmt.Errorf("no new line that keeps every secret after %d attempts", 2*writeAttempts)
+	line, err := w.fallback(ctx, t, req)
+	if err == nil && line.Fallback == "" {
+		line.Fallback = "the model's lines repeated the scene or gave a secret away"
+	}
+	return line, err
+}
+
+// Fallback rounds: the offline storyteller drafts fallbackBatch lines at a time, and one
+// query finds those the scene has said. The storyteller sees only the recent lines, so
+// deep into a long scene many of its drafts were said long ago; a batch makes finding a
+// new one cost one round trip however many are old.
+const (
+	fallbackBatch  = 16
+	fallbackRounds = 4
+)
+
+// fallback writes the line with the offline storyteller, without the speaker's secret:
+// the first of its drafts, in order, that is new in the scene and keeps every secret.
+func (w *Worker) fallback(ctx context.Context, t *turn, req llm.SceneRequest) (llm.SceneLine, error) {
+	req.Secret = ""
+	for range fallbackRounds {
+		var lines []llm.SceneLine
+		var texts []string
+		for range fallbackBatch {
+			line, err := w.offline.Scene(ctx, req, nil)
+			if err != nil {
+				break // the storyteller has nothing more to say: check what it had
+			}
+			line.Text = strings.TrimSpace(line.Text)
+			req.Seed++
+			req.Avoid = append(req.Avoid, line.Text)
+			if w.keepsSecrets(t, line.Text) {
+				lines = append(lines, line)
+				texts = append(texts, line.Text)
+			}
+		}
+		if len(lines) == 0 {
+			break
+		}
+		said, err := w.s.q.SceneLinesSaid(ctx, db.SceneLinesSaidParams{ConversationID: t.scene.ConversationID, Contents: texts})
+		if err != nil {
+			return llm.SceneLine{}, fmt.Errorf("look up lines: %w", err)
+		}
+		for _, line := range lines {
+			if !slices.Contains(said, line.Text) {
+				return line, nil
+			}
+		}
+	}
+	return llm.SceneLine{}, fmt.Errorf("no new line that keeps every secret after %d drafts", writeAttempts+fallbackRounds*fallbackBatch)
 }
 
 // acceptable reports whether a line is new in the scene and keeps every secret.
 func (w *Worker) acceptable(ctx context.Context, t *turn, text string) (bool, error) {
-	if text == "" || utf8.RuneCountInString(text) > conversations.MaxContent {
+	if !w.keepsSecrets(t, text) {
 		return false, nil
-	}
-	for _, r := range t.scene.Roles {
-		// A holder gives its own secret away only when the director tells it to.
-		own := r.CharacterID == t.speaker.ID && len(t.direction) > 0
-		if !own && Leaks(text, r.Secret) {
-			return false, nil
-		}
 	}
 	said, err := w.s.q.SceneLineExists(ctx, db.SceneLineExistsParams{ConversationID: t.scene.ConversationID, Content: text})
 	if err != nil {
 		return false, fmt.Errorf("look up line: %w", err)
 	}
 	return !said, nil
+}
+
+// keepsSecrets reports whether a line may be said as far as its own words go: not empty,
+// not too long, and giving no secret away.
+func (w *Worker) keepsSecrets(t *turn, text string) bool {
+	if text == "" || utf8.RuneCountInString(text) > conversations.MaxContent {
+		return false
+	}
+	for _, r := range t.scene.Roles {
+		// A holder gives its own secret away only when the director tells it to.
+		own := r.CharacterID == t.speaker.ID && len(t.direction) > 0
+		if !own && Leaks(text, r.Secret) {
+			return false
+		}
+	}
+	return true
 }
 
 // stream publishes the line word by word on messageStream before it is stored, as

@@ -254,8 +254,26 @@ func (x *Index) Add(items ...Item) {
 		x.centroids != nil && x.n >= growthToRetrain*x.trainedAt:
 		x.train()
 	case x.centroids != nil:
-		x.assign(added)
+		x.assign(added, sharedVectors(items))
 	}
+}
+
+// sharedVectors returns, for each item, the index of the first item whose Vector is the
+// same slice (same array and length), so that a vector several items share is assigned
+// and encoded once. Equal vectors in distinct slices are not looked for: comparing them
+// would cost what it saves.
+func sharedVectors(items []Item) []int {
+	first := make([]int, len(items))
+	seen := make(map[*float32]int, len(items))
+	for i := range items {
+		p := &items[i].Vector[0]
+		j, ok := seen[p]
+		if !ok || len(items[j].Vector) != len(items[i].Vector) {
+			seen[p], j = i, i
+		}
+		first[i] = j
+	}
+	return first
 }
 
 // lastByID drops all but the last item with each ID, keeping order.

@@ -252,6 +252,44 @@ func TestRetrainKeepsQuantizer(t *testing.T) {
 	}
 }
 
+// Items that share one vector slice, as the witnesses of a scene's line do, are quantized
+// once: each still gets the cell and code its vector has, and search finds all of them.
+func TestAddSharedVectors(t *testing.T) {
+	const dim = 8
+	rng := rand.New(rand.NewPCG(15, 15))
+	x := New(dim, Options{TrainThreshold: 300, Probes: 1 << 30, Rerank: 1 << 30})
+	m := model{}
+	first := randomItems(rng, 300, 5, dim, 0)
+	x.Add(first...)
+	m.add(first...)
+	if x.centroids == nil {
+		t.Fatal("not trained at 300 items")
+	}
+	shared := randomUnit(rng, dim)
+	batch := []Item{
+		{ID: seqID(1, 1000), Character: seqID(2, 0), Vector: shared},
+		{ID: seqID(1, 1001), Character: seqID(2, 1), Vector: randomUnit(rng, dim)},
+		{ID: seqID(1, 1002), Character: seqID(2, 1), Vector: shared},
+		{ID: seqID(1, 1003), Character: seqID(2, 7), Vector: shared[:dim:dim]},
+		{ID: seqID(1, 1004), Character: seqID(2, 2), Vector: slices.Clone(shared)},
+	}
+	x.Add(batch...)
+	m.add(batch...)
+	checkInvariants(t, x, m)
+	cells := map[int32]bool{}
+	for _, it := range []Item{batch[0], batch[2], batch[3], batch[4]} {
+		l := x.byID[it.ID]
+		cells[x.slabs[l.slab].cell[l.row]] = true
+	}
+	if len(cells) != 1 {
+		t.Fatalf("one vector in %d cells", len(cells))
+	}
+	equalHits(t, "Search", x.Search(shared, 6), m.bruteForce(uuid.Nil, shared, 6))
+	for _, c := range []int{0, 1, 7} {
+		equalHits(t, "SearchCharacter", x.SearchCharacter(seqID(2, c), shared, 3), m.bruteForce(seqID(2, c), shared, 3))
+	}
+}
+
 func TestAddReplaces(t *testing.T) {
 	const dim = 8
 	alice, bob := seqID(2, 1), seqID(2, 2)

@@ -88,8 +88,29 @@ func (x *Index) train() {
 }
 
 // assign puts newly added rows into their nearest cells.
-func (x *Index) assign(rows []loc) {
-	cellOf, codes := x.quantize(rows, nil)
+// assign links new rows to their cells; first[i] is the row whose vector row i shares
+// (i itself if none), which is quantized once for all of them.
+func (x *Index) assign(rows []loc, first []int) {
+	unique := make([]loc, 0, len(rows))
+	at := make([]int, len(rows))
+	for i, f := range first {
+		if f == i {
+			at[i] = len(unique)
+			unique = append(unique, rows[i])
+		} else {
+			at[i] = at[f]
+		}
+	}
+	cellOf, codes := x.quantize(unique, nil)
+	if len(unique) < len(rows) {
+		m := x.pq.m
+		all, allCodes := make([]int32, len(rows)), make([]byte, len(rows)*m)
+		for i, u := range at {
+			all[i] = cellOf[u]
+			copy(allCodes[i*m:(i+1)*m], codes[u*m:(u+1)*m])
+		}
+		cellOf, codes = all, allCodes
+	}
 	x.link(rows, cellOf, codes)
 }
 
