@@ -59,6 +59,8 @@ type sceneOptions struct {
 	Warmup    time.Duration
 	LongTurns int
 	LongRuns  int
+	// PriorMemories is how many memories each character of a long scene starts with.
+	PriorMemories int
 	// SceneWorkers is the instances' SCENE_WORKERS: turns written at once.
 	SceneWorkers int
 	JSON         bool
@@ -95,6 +97,7 @@ It prints figures, with the targets next to them, and asserts nothing.`,
 	f.DurationVar(&o.Duration, "duration", 20*time.Second, "measured window of the throughput phase")
 	f.DurationVar(&o.Warmup, "warmup", 3*time.Second, "time the scenes run before the window opens")
 	f.IntVar(&o.LongTurns, "long-turns", 1000, "turns of the long scene of the history phase")
+	f.IntVar(&o.PriorMemories, "prior-memories", 60, "memories each character of a long scene starts with, as a cast from a book does (0..1000)")
 	f.IntVar(&o.LongRuns, "long-runs", 5, "long scenes run one after another, whose windows the history phase pools (1..10)")
 	f.IntVar(&o.SceneWorkers, "scene-workers", 0, "SCENE_WORKERS of the servers (0: their default)")
 	f.BoolVar(&o.JSON, "json", false, "print the figures as JSON")
@@ -110,6 +113,8 @@ func (o sceneOptions) validate() error {
 		return errors.New("bench scenes: --cast must be 2..50 (a scenario's cast)")
 	case o.Duration <= 0 || o.Warmup < 0:
 		return errors.New("bench scenes: --duration must be positive and --warmup not negative")
+	case o.PriorMemories < 0 || o.PriorMemories > 1000:
+		return errors.New("bench scenes: --prior-memories must be 0..1000")
 	case o.LongRuns < 1 || o.LongRuns > 10:
 		return errors.New("bench scenes: --long-runs must be 1..10")
 	case o.LongTurns < minLongTurns || o.LongTurns > 10000-lateSpan:
@@ -127,6 +132,8 @@ type sceneParams struct {
 	Warmup    string `json:"warmup"`
 	LongTurns int    `json:"longTurns"`
 	LongRuns  int    `json:"longRuns"`
+	// PriorMemories is --prior-memories.
+	PriorMemories int `json:"priorMemories"`
 	// SceneWorkers is the servers' SCENE_WORKERS, 0 for their default.
 	SceneWorkers int `json:"sceneWorkers"`
 }
@@ -187,7 +194,7 @@ func runBenchScenes(ctx context.Context, o sceneOptions, stdout, stderr io.Write
 	b := &sceneBench{opts: o, lb: lb, report: scenesReport{
 		Machine: currentMachine(), ServerLogs: []logSummary{}, LoadAverage: loadAverage(),
 		Parameters: sceneParams{Scenes: o.Scenes, Cast: o.Cast, Duration: o.Duration.String(), Warmup: o.Warmup.String(),
-			LongTurns: o.LongTurns, LongRuns: o.LongRuns, SceneWorkers: o.SceneWorkers},
+			LongTurns: o.LongTurns, LongRuns: o.LongRuns, PriorMemories: o.PriorMemories, SceneWorkers: o.SceneWorkers},
 	}}
 	if o.KeepLogs {
 		b.report.LogDir = lb.logDir
@@ -245,6 +252,7 @@ const (
 	opScenario          = `mutation($in:CreateScenarioInput!){createScenario(input:$in){id}}`
 	opRunScenario       = `mutation($id:ID!,$in:RunScenarioInput){runScenario(id:$id,input:$in){conversation{id} status turn}}`
 	opEndScene          = `mutation($c:ID!){endScene(conversationId:$c){status turn}}`
+	opAddMemories       = `mutation($c:ID!,$in:[AddMemoryInput!]!){addMemories(characterId:$c,input:$in)}`
 	// subScene asks for only what latency needs: the turn of each line.
 	subScene = `subscription($c:ID!){sceneUpdates(conversationId:$c){message{turn} change{kind}}}`
 )
@@ -286,9 +294,28 @@ type stage struct {
 	bonds     int
 }
 
+// The pieces of the memories a long scene's cast brings with it.
+var (
+	pastWhen  = []string{"Last winter", "On my sister's wedding day", "Years ago", "The morning the ship sailed", "At Michaelmas", "Once, in the rain", "The night of the ball", "When I was a child"}
+	pastWhat  = []string{"I lost a ring", "a stranger asked my name", "I read a letter twice", "we quarrelled over money", "I promised to keep quiet", "the roof leaked on my books", "I danced until dawn", "someone lied to me"}
+	pastWhere = []string{"by the old mill", "in the library", "on the road to Bath", "at the harbour", "in the orchard", "at church", "in a crowded inn", "on the cliff path"}
+)
+
+// pastMemories returns n distinct memories of a character's life before the scene.
+func pastMemories(rng *rand.Rand, n int) []map[string]any {
+	types := []string{"OBSERVATION", "DIALOGUE", "FACT"}
+	out := make([]map[string]any, n)
+	for i := range out {
+		j := i + rng.IntN(len(pastWhen))*len(pastWhat)*len(pastWhere)
+		content := fmt.Sprintf("%s %s %s.", pastWhen[j%len(pastWhen)], pastWhat[(j/len(pastWhen))%len(pastWhat)], pastWhere[(j/len(pastWhen)/len(pastWhat))%len(pastWhere)])
+		out[i] = map[string]any{"content": content, "type": types[i%len(types)]}
+	}
+	return out
+}
+
 // setUpStage creates an ecosystem, a cast of n characters with varied traits, their
 // bonds and a scenario with pace 0 (turns follow each other at once).
-func setUpStage(ctx context.Context, c gqlClient, index, n, maxTurns int) (stage, error) {
+func setUpStage(ctx context.Context, c gqlClient, index, n, maxTurns, memories int) (stage, error) {
 	var st stage
 	eco, err := c.createEcosystem(ctx, fmt.Sprintf("bench scene %d %s", index+1, randomHex(3)))
 	if err != nil {
@@ -315,6 +342,11 @@ func setUpStage(ctx context.Context, c gqlClient, index, n, maxTurns int) (stage
 			return st, fmt.Errorf("createCharacter: %w", err)
 		}
 		ids[i] = out.CreateCharacter.ID
+		if memories > 0 {
+			if err := c.do(ctx, opAddMemories, map[string]any{"c": ids[i], "in": pastMemories(rng, memories)}, &struct{}{}); err != nil {
+				return st, fmt.Errorf("addMemories: %w", err)
+			}
+		}
 	}
 	for _, r := range sceneBonds {
 		if r.from >= n || r.to >= n {
@@ -714,7 +746,7 @@ func (b *sceneBench) throughputPhase(ctx context.Context) error {
 			if users[i], err = b.lb.register(gctx, in, "scenes"); err != nil {
 				return err
 			}
-			stages[i], err = setUpStage(gctx, users[i], i, o.Cast, 10000)
+			stages[i], err = setUpStage(gctx, users[i], i, o.Cast, 10000, 0)
 			return err
 		})
 	}
@@ -1259,7 +1291,7 @@ func (b *sceneBench) historyRun(ctx context.Context, i int) (historyRun, error) 
 	// The scene may run a little past the long turn, so that turn is an ordinary one
 	// (the last turn also ends the scene); it is ended once the turn is in.
 	maxTurns := o.LongTurns + lateSpan
-	st, err := setUpStage(ctx, api, o.Scenes+i, o.Cast, maxTurns)
+	st, err := setUpStage(ctx, api, o.Scenes+i, o.Cast, maxTurns, o.PriorMemories)
 	if err != nil {
 		return historyRun{}, err
 	}
@@ -1635,8 +1667,8 @@ func (b *sceneBench) print(w io.Writer) error {
 	m, o := r.Machine, r.Parameters
 	p.line("ensemble bench scenes: scenes written by the offline storyteller (figures only, nothing asserted)")
 	p.line("machine     %s/%s, %d CPUs, GOMAXPROCS %d, %s, %s, RLIMIT_NOFILE %d", m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS, m.CPUModel, m.GoVersion, m.FileLimit)
-	p.line("parameters  --scenes %d --cast %d --duration %s --warmup %s --long-turns %d --long-runs %d --scene-workers %d",
-		o.Scenes, o.Cast, o.Duration, o.Warmup, o.LongTurns, o.LongRuns, o.SceneWorkers)
+	p.line("parameters  --scenes %d --cast %d --duration %s --warmup %s --long-turns %d --long-runs %d --prior-memories %d --scene-workers %d",
+		o.Scenes, o.Cast, o.Duration, o.Warmup, o.LongTurns, o.LongRuns, o.PriorMemories, o.SceneWorkers)
 	p.line("database    %s", r.Database)
 	if r.LoadAverage != "" {
 		p.line("load        %s (load average when the run started)", r.LoadAverage)
