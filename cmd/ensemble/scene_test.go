@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -157,5 +158,47 @@ func TestSceneSurvivesKill9(t *testing.T) {
 	}
 	if takenOver == 0 {
 		t.Fatal("no turn was taken over from a dead instance")
+	}
+}
+
+// TestReadinessDrainsOnSIGTERM: on SIGTERM an instance first says it is not ready while it
+// still serves, for SHUTDOWN_DRAIN_DELAY, so a load balancer takes it out of rotation
+// before it stops accepting; then it exits cleanly.
+func TestReadinessDrainsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	p := startProcess(t, testkit.DatabaseURL(t), "SHUTDOWN_DRAIN_DELAY=3s")
+	status := func(path string) int {
+		resp, err := http.Get(p.base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status("/health/ready"); got != http.StatusOK {
+		t.Fatalf("ready before SIGTERM: %d", got)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for status("/health/ready") != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/health/ready still 200 after SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := status("/health/live"); got != http.StatusOK {
+		t.Fatalf("live while draining: %d", got)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ensemble did not exit within 30s of SIGTERM")
 	}
 }

@@ -157,6 +157,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	a.Readiness.Drain()
+	if cfg.ShutdownDrainDelay > 0 {
+		logger.Info("shutting down: not ready, still serving while the load balancer notices", "delay", cfg.ShutdownDrainDelay)
+		time.Sleep(cfg.ShutdownDrainDelay)
+	}
 	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

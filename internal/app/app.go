@@ -89,7 +89,9 @@ type App struct {
 	// Streams ends the live subscriptions when the server shuts down, so that clients
 	// reconnect (see server.Streams).
 	Streams *server.Streams
-	scenes  *scenes.Service
+	// Readiness drains the instance before it stops accepting (see server.Readiness).
+	Readiness *server.Readiness
+	scenes    *scenes.Service
 	// stopWatch ends the watches Start began.
 	stopWatch context.CancelFunc
 }
@@ -346,6 +348,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	streams := server.NewStreams()
+	readiness := &server.Readiness{}
 	handler := server.New(server.Deps{
 		Logger: o.Logger, Pool: o.Pool, Resolver: res, Version: o.Version, Database: o.Database,
 		Graph: graph,
@@ -362,10 +365,10 @@ func New(o Options) (*App, error) {
 		},
 		MaxUploadBytes: cfg.MaxUploadBytes, CORSOrigins: cfg.CORSOrigins,
 		Bus: events, Generator: generator.Model(), WSOriginPatterns: cfg.WSOriginPatterns, WSInitTimeout: cfg.WSInitTimeout, KeepAlive: cfg.WSKeepAlive,
-		Limits: serverLimits, Persisted: persistedDocs, Overload: overload(cfg, o.Pool), Streams: streams,
+		Limits: serverLimits, Persisted: persistedDocs, Overload: overload(cfg, o.Pool), Streams: streams, Readiness: readiness,
 		Metrics: m, Tracer: o.Tracer,
 	})
-	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, Streams: streams,
+	return &App{Handler: handler, Auth: authSvc, Bus: events, Jobs: runner, Memories: memSvc, Streams: streams, Readiness: readiness,
 		scenes: res.SceneService}, nil
 }
 

@@ -166,6 +166,10 @@ type Config struct {
 	WSInitTimeout time.Duration `env:"WS_INIT_TIMEOUT" envDefault:"3s"`
 	// ShutdownTimeout is how long in-flight requests may take to finish on SIGTERM.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// ShutdownDrainDelay is how long, on SIGTERM, /health/ready answers 503 while the
+	// instance still serves, before it stops accepting: the time a load balancer needs to
+	// notice and send new requests elsewhere. Zero stops accepting at once.
+	ShutdownDrainDelay time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"0s"`
 	// HealthToken opens /health/detailed in production to a request presenting it as a
 	// bearer token (a monitor without an account), besides an admin's access token; empty
 	// leaves it to admins. At least 32 bytes. Development leaves the endpoint open.
@@ -354,6 +358,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: PINECONE_API_KEY and PINECONE_INDEX: set both, or neither")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
+	case c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > 5*time.Minute:
+		return errors.New("configuration: SHUTDOWN_DRAIN_DELAY: expected a duration of 0 to 5m")
 	case c.LLMBaseURL != "" && c.LLMModel == "":
 		return errors.New("configuration: LLM_MODEL: required with LLM_BASE_URL")
 	case c.LLMTimeout <= 0 || c.LLMFirstTokenTimeout <= 0 || c.LLMMaxRetries < 0:

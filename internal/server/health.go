@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/literaryai/ensemble/db"
@@ -86,8 +87,20 @@ func (h health) live(w http.ResponseWriter, _ *http.Request) {
 	writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
 }
 
-// ready answers GET /health/ready: the database answers and every migration is applied.
+// Readiness is what /health/ready says besides the database: an instance shutting down
+// says it is not ready, so that a load balancer stops sending it requests while it drains.
+type Readiness struct{ draining atomic.Bool }
+
+// Drain makes /health/ready answer 503 from now on.
+func (r *Readiness) Drain() { r.draining.Store(true) }
+
+// ready answers GET /health/ready: the instance is not draining, the database answers and
+// every migration is applied.
 func (h health) ready(w http.ResponseWriter, r *http.Request) {
+	if h.d.Readiness != nil && h.d.Readiness.draining.Load() {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "draining", "reason": "shutting down"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := h.d.Pool.Ping(ctx); err != nil {

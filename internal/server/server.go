@@ -64,6 +64,8 @@ type Deps struct {
 	Overload Overload
 	// Streams ends the subscriptions for a restart; nil makes one nobody ends.
 	Streams *Streams
+	// Readiness turns /health/ready to 503 while the instance drains (nil: never).
+	Readiness *Readiness
 	// Persisted fills in the documents clients name by hash (automatic persisted queries,
 	// or trusted documents only); nil serves only documents sent whole.
 	Persisted graphql.HandlerExtension
