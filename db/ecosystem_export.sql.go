@@ -537,7 +537,7 @@ type ImportConversationsParams struct {
 const importEcosystem = `-- name: ImportEcosystem :one
 INSERT INTO ecosystems (owner_id, name, description)
 VALUES ($1, $2, $3)
-RETURNING id, owner_id, name, description, created_at, updated_at, graph_version, event_seq
+RETURNING id, owner_id, name, description, created_at, updated_at, graph_version, event_seq, events_pruned_seq
 `
 
 type ImportEcosystemParams struct {
@@ -558,6 +558,7 @@ func (q *Queries) ImportEcosystem(ctx context.Context, arg ImportEcosystemParams
 		&i.UpdatedAt,
 		&i.GraphVersion,
 		&i.EventSeq,
+		&i.EventsPrunedSeq,
 	)
 	return i, err
 }

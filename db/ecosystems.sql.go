@@ -28,7 +28,7 @@ const createEcosystem = `-- name: CreateEcosystem :one
 
 INSERT INTO ecosystems (owner_id, name, description)
 VALUES ($1, $2, $3)
-RETURNING id, owner_id, name, description, created_at, updated_at, graph_version, event_seq
+RETURNING id, owner_id, name, description, created_at, updated_at, graph_version, event_seq, events_pruned_seq
 `
 
 type CreateEcosystemParams struct {
@@ -50,6 +50,7 @@ func (q *Queries) CreateEcosystem(ctx context.Context, arg CreateEcosystemParams
 		&i.UpdatedAt,
 		&i.GraphVersion,
 		&i.EventSeq,
+		&i.EventsPrunedSeq,
 	)
 	return i, err
 }
@@ -73,7 +74,7 @@ func (q *Queries) DeleteEcosystem(ctx context.Context, arg DeleteEcosystemParams
 }
 
 const getEcosystem = `-- name: GetEcosystem :one
-SELECT id, owner_id, name, description, created_at, updated_at, graph_version, event_seq FROM ecosystems
+SELECT id, owner_id, name, description, created_at, updated_at, graph_version, event_seq, events_pruned_seq FROM ecosystems
 WHERE id = $1 AND ($2::uuid IS NULL OR owner_id = $2)
 `
 
@@ -94,12 +95,13 @@ func (q *Queries) GetEcosystem(ctx context.Context, arg GetEcosystemParams) (Eco
 		&i.UpdatedAt,
 		&i.GraphVersion,
 		&i.EventSeq,
+		&i.EventsPrunedSeq,
 	)
 	return i, err
 }
 
 const listEcosystems = `-- name: ListEcosystems :many
-SELECT id, owner_id, name, description, created_at, updated_at, graph_version, event_seq FROM ecosystems
+SELECT id, owner_id, name, description, created_at, updated_at, graph_version, event_seq, events_pruned_seq FROM ecosystems
 WHERE ($1::uuid IS NULL OR owner_id = $1)
   AND ($2::timestamptz IS NULL
        OR (created_at, id) > ($2::timestamptz, $3::uuid))
@@ -137,6 +139,7 @@ func (q *Queries) ListEcosystems(ctx context.Context, arg ListEcosystemsParams) 
 			&i.UpdatedAt,
 			&i.GraphVersion,
 			&i.EventSeq,
+			&i.EventsPrunedSeq,
 		); err != nil {
 			return nil, err
 		}
@@ -149,7 +152,7 @@ func (q *Queries) ListEcosystems(ctx context.Context, arg ListEcosystemsParams) 
 }
 
 const listEcosystemsByIDs = `-- name: ListEcosystemsByIDs :many
-SELECT id, owner_id, name, description, created_at, updated_at, graph_version, event_seq FROM ecosystems WHERE id = ANY($1::uuid[])
+SELECT id, owner_id, name, description, created_at, updated_at, graph_version, event_seq, events_pruned_seq FROM ecosystems WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) ListEcosystemsByIDs(ctx context.Context, ids []uuid.UUID) ([]Ecosystem, error) {
@@ -170,6 +173,7 @@ func (q *Queries) ListEcosystemsByIDs(ctx context.Context, ids []uuid.UUID) ([]E
 			&i.UpdatedAt,
 			&i.GraphVersion,
 			&i.EventSeq,
+			&i.EventsPrunedSeq,
 		); err != nil {
 			return nil, err
 		}
@@ -187,7 +191,7 @@ UPDATE ecosystems SET
     description = coalesce($2, description),
     updated_at  = now()
 WHERE id = $3 AND ($4::uuid IS NULL OR owner_id = $4)
-RETURNING id, owner_id, name, description, created_at, updated_at, graph_version, event_seq
+RETURNING id, owner_id, name, description, created_at, updated_at, graph_version, event_seq, events_pruned_seq
 `
 
 type UpdateEcosystemParams struct {
@@ -214,6 +218,7 @@ func (q *Queries) UpdateEcosystem(ctx context.Context, arg UpdateEcosystemParams
 		&i.UpdatedAt,
 		&i.GraphVersion,
 		&i.EventSeq,
+		&i.EventsPrunedSeq,
 	)
 	return i, err
 }

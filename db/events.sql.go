@@ -210,6 +210,53 @@ func (q *Queries) ListSettledEvents(ctx context.Context, arg ListSettledEventsPa
 	return items, nil
 }
 
+const oldestEventAt = `-- name: OldestEventAt :one
+SELECT at FROM events ORDER BY id LIMIT 1
+`
+
+// When the oldest event was written (no row: none), so a prune that has nothing to do
+// stops after one index probe.
+func (q *Queries) OldestEventAt(ctx context.Context) (time.Time, error) {
+	row := q.db.QueryRow(ctx, oldestEventAt)
+	var at time.Time
+	err := row.Scan(&at)
+	return at, err
+}
+
+const pruneEvents = `-- name: PruneEvents :one
+WITH old AS (
+    SELECT e.id FROM events e
+    WHERE e.at < $1
+      AND NOT EXISTS (SELECT 1 FROM projector_offsets p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id))
+    ORDER BY e.id
+    LIMIT $2
+), gone AS (
+    DELETE FROM events e USING old WHERE e.id = old.id
+    RETURNING e.ecosystem_id, e.seq
+), marked AS (
+    UPDATE ecosystems x SET events_pruned_seq = greatest(x.events_pruned_seq, g.last_seq)
+    FROM (SELECT ecosystem_id, max(seq) AS last_seq FROM gone WHERE seq IS NOT NULL GROUP BY ecosystem_id) g
+    WHERE x.id = g.ecosystem_id
+    RETURNING x.id
+)
+SELECT count(*) FROM gone
+`
+
+type PruneEventsParams struct {
+	Before    time.Time
+	MaxEvents int32
+}
+
+// Deletes up to max_events events older than before, oldest first, except those a
+// projection has not read yet, and records in each ecosystem the last number pruned.
+// Returns how many were deleted.
+func (q *Queries) PruneEvents(ctx context.Context, arg PruneEventsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, pruneEvents, arg.Before, arg.MaxEvents)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const setProjectorOffset = `-- name: SetProjectorOffset :exec
 INSERT INTO projector_offsets (name, last_txid, last_event_id, updated_at)
 VALUES ($1, $2, $3, now())

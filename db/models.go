@@ -107,14 +107,15 @@ type DocumentContent struct {
 }
 
 type Ecosystem struct {
-	ID           uuid.UUID
-	OwnerID      uuid.UUID
-	Name         string
-	Description  string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	GraphVersion int64
-	EventSeq     int64
+	ID              uuid.UUID
+	OwnerID         uuid.UUID
+	Name            string
+	Description     string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	GraphVersion    int64
+	EventSeq        int64
+	EventsPrunedSeq int64
 }
 
 type Event struct {

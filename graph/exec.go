@@ -5908,14 +5908,14 @@ extend type Subscription {
   ecosystemActivity(
     "Global id of the ecosystem (one of yours)."
     ecosystemId: ID!
-    "An event cursor (` + "`" + `EcosystemEvent.cursor` + "`" + `) to resume after; null to start live."
+    "An event cursor (` + "`" + `EcosystemEvent.cursor` + "`" + `) to resume after; null to start live. A cursor older than the events kept (` + "`" + `EVENTS_RETENTION` + "`" + `, 30 days by default) has expired: ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `after` + "`" + `; read the current state and subscribe without one."
     after: String
   ): EcosystemEvent! @auth
   "Relationship changes in an ecosystem; with ` + "`" + `after` + "`" + ` (an event cursor), first those after it."
   relationshipChanged(
     "Global id of the ecosystem (one of yours)."
     ecosystemId: ID!
-    "An event cursor to resume after; null to start live."
+    "An event cursor to resume after; null to start live. A cursor older than the events kept (` + "`" + `EVENTS_RETENTION` + "`" + `, 30 days by default) has expired: ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `after` + "`" + `; read the current state and subscribe without one."
     after: String
   ): RelationshipChangedEvent! @auth
 }
@@ -6991,7 +6991,7 @@ extend type Subscription {
   sceneUpdates(
     "Global id of the conversation."
     conversationId: ID!
-    "An event cursor (` + "`" + `SceneEvent.cursor` + "`" + `) to resume after; null to start live."
+    "An event cursor (` + "`" + `SceneEvent.cursor` + "`" + `) to resume after; null to start from the scene's first event (or the oldest kept, when the scene is older than the retention). A cursor older than the events kept (` + "`" + `EVENTS_RETENTION` + "`" + `, 30 days by default) has expired: ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `after` + "`" + `; read the current state and subscribe without one."
     after: String
   ): SceneEvent! @auth
   "An ecosystem's observatory, now and again whenever it changes (at most four times a second)."

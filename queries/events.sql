@@ -55,3 +55,29 @@ SET last_txid = excluded.last_txid, last_event_id = excluded.last_event_id, upda
 
 -- name: GetGraphVersion :one
 SELECT graph_version FROM ecosystems WHERE id = @id;
+
+-- name: OldestEventAt :one
+-- When the oldest event was written (no row: none), so a prune that has nothing to do
+-- stops after one index probe.
+SELECT at FROM events ORDER BY id LIMIT 1;
+
+-- name: PruneEvents :one
+-- Deletes up to max_events events older than before, oldest first, except those a
+-- projection has not read yet, and records in each ecosystem the last number pruned.
+-- Returns how many were deleted.
+WITH old AS (
+    SELECT e.id FROM events e
+    WHERE e.at < @before
+      AND NOT EXISTS (SELECT 1 FROM projector_offsets p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id))
+    ORDER BY e.id
+    LIMIT @max_events
+), gone AS (
+    DELETE FROM events e USING old WHERE e.id = old.id
+    RETURNING e.ecosystem_id, e.seq
+), marked AS (
+    UPDATE ecosystems x SET events_pruned_seq = greatest(x.events_pruned_seq, g.last_seq)
+    FROM (SELECT ecosystem_id, max(seq) AS last_seq FROM gone WHERE seq IS NOT NULL GROUP BY ecosystem_id) g
+    WHERE x.id = g.ecosystem_id
+    RETURNING x.id
+)
+SELECT count(*) FROM gone;

@@ -6,6 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/literaryai/ensemble/internal/activity"
+	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/testkit"
 )
 
@@ -110,5 +114,61 @@ func TestSendingToAClosedConversation(t *testing.T) {
 				t.Fatalf("message %q: want %q, not %q", msg, tc.wantText, tc.badText)
 			}
 		})
+	}
+}
+
+// TestEventsPruneExpiresOldCursors: events older than the retention are deleted, and a
+// subscription resuming from a cursor before them is told its cursor expired (it would
+// otherwise miss them without knowing), while a cursor at the oldest kept event still
+// resumes.
+func TestEventsPruneExpiresOldCursors(t *testing.T) {
+	t.Parallel()
+	srv := testkit.NewServer(t)
+	c := newCast(t, srv, "pruner")
+	for _, m := range []string{"One.", "Two.", "Three."} {
+		c.client.Must(t, `mutation($c: ID!, $m: String!) { addMemory(characterId: $c, input: {content: $m, type: FACT}) { id } }`,
+			map[string]any{"c": c.character, "m": m}, &struct{}{})
+	}
+	eco := uuid.MustParse(uuidOf(t, c.ecosystem))
+	ctx := t.Context()
+	var last int64
+	if err := srv.Pool.QueryRow(ctx, `SELECT max(seq) FROM events WHERE ecosystem_id = $1`, eco).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	tag, err := srv.Pool.Exec(ctx, `UPDATE events SET at = now() - interval '40 days' WHERE ecosystem_id = $1 AND seq < $2`, eco, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pruner := events.NewPruneWorker(srv.Pool, 30*24*time.Hour)
+	n, err := pruner.Prune(ctx)
+	if err != nil || n != tag.RowsAffected() || n < 3 {
+		t.Fatalf("pruned %d of %d old events: %v", n, tag.RowsAffected(), err)
+	}
+	if again, err := pruner.Prune(ctx); err != nil || again != 0 {
+		t.Fatalf("second prune: %d, %v", again, err)
+	}
+	var kept, pruned int64
+	if err := srv.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM events WHERE ecosystem_id = $1), events_pruned_seq FROM ecosystems WHERE id = $1`,
+		eco).Scan(&kept, &pruned); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 1 || pruned != last-1 {
+		t.Fatalf("kept %d events, pruned through %d; want 1 and %d", kept, pruned, last-1)
+	}
+
+	ws := srv.Live(t, c.session.AccessToken)
+	const sub = `subscription($e: ID!, $a: String) { ecosystemActivity(ecosystemId: $e, after: $a) { cursor topic } }`
+	ws.Subscribe("old", sub, map[string]any{"e": c.ecosystem, "a": activity.Events.Cursor(eco, 1)})
+	m := ws.Read(10 * time.Second)
+	if m.ID != "old" || !strings.Contains(string(m.Payload), `"data":null`) || !strings.Contains(string(m.Payload), "BAD_USER_INPUT") || !strings.Contains(string(m.Payload), "expired") {
+		t.Fatalf("resume from a pruned cursor: %s %s", m.Type, m.Payload)
+	}
+	ws.Subscribe("kept", sub, map[string]any{"e": c.ecosystem, "a": activity.Events.Cursor(eco, pruned)})
+	m = ws.Read(10 * time.Second)
+	for m.ID != "kept" { // the refused subscription's complete may come first
+		m = ws.Read(10 * time.Second)
+	}
+	if m.ID != "kept" || m.Type != "next" || !strings.Contains(string(m.Payload), activity.Events.Cursor(eco, last)) {
+		t.Fatalf("resume from the oldest kept event: %s %s", m.Type, m.Payload)
 	}
 }

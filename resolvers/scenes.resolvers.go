@@ -409,14 +409,18 @@ func (r *subscriptionResolver) SceneUpdates(ctx context.Context, conversationID 
 	if err != nil {
 		return nil, err
 	}
-	from := st.StartSeq
+	topics := []string{events.MessageCreated, events.SceneChanged}
+	var in <-chan events.Event
 	if after != nil {
-		if from, err = activity.Events.Parse("after", *after, st.EcosystemID); err != nil {
+		from, err := activity.Events.Parse("after", *after, st.EcosystemID)
+		if err != nil {
 			return nil, err
 		}
-	}
-	in, err := r.Activity.Follow(ctx, viewer(ctx), st.EcosystemID, []string{events.MessageCreated, events.SceneChanged}, &from)
-	if err != nil {
+		in, err = r.Activity.Follow(ctx, viewer(ctx), st.EcosystemID, topics, &from)
+		if err != nil {
+			return nil, err
+		}
+	} else if in, err = r.Activity.FollowFrom(ctx, viewer(ctx), st.EcosystemID, topics, st.StartSeq); err != nil {
 		return nil, err
 	}
 	return relayEvents(ctx, in, func(e events.Event) (*model.SceneEvent, bool) {

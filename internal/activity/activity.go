@@ -14,6 +14,7 @@ import (
 	"github.com/literaryai/ensemble/internal/auth"
 	"github.com/literaryai/ensemble/internal/bus"
 	"github.com/literaryai/ensemble/internal/ecosystems"
+	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/live"
 	"github.com/literaryai/ensemble/internal/page"
@@ -41,11 +42,32 @@ var Events = page.Stream{Prefix: "eco", Item: "event", Scope: "ecosystem"}
 func Cursor(e events.Event) string { return Events.Cursor(e.EcosystemID, e.Seq) }
 
 // Follow streams the ecosystem's events of the given topics (a subset of Topics): first
-// those after the cursor (nil: none), then live, each exactly once and in order.
+// those after the client's cursor (nil: none), then live, each exactly once and in order.
+// A cursor older than the events kept (EVENTS_RETENTION) has expired: BAD_USER_INPUT on
+// after, since the events between it and the oldest kept are gone.
 func (s *Service) Follow(ctx context.Context, viewer auth.Identity, ecosystemID uuid.UUID, topics []string, after *int64) (<-chan events.Event, error) {
-	if _, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID); err != nil {
+	eco, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID)
+	if err != nil {
 		return nil, err
 	}
+	if after != nil && *after < eco.EventsPrunedSeq {
+		return nil, errs.Invalid("after", "the cursor has expired: events older than the retention are deleted; read the current state and subscribe without a cursor")
+	}
+	return s.follow(ctx, ecosystemID, topics, after)
+}
+
+// FollowFrom is Follow from a starting point the server chose (a scene's first event),
+// which starts at the oldest event kept when it is older.
+func (s *Service) FollowFrom(ctx context.Context, viewer auth.Identity, ecosystemID uuid.UUID, topics []string, from int64) (<-chan events.Event, error) {
+	eco, err := ecosystems.Find(ctx, s.q, viewer, ecosystemID)
+	if err != nil {
+		return nil, err
+	}
+	from = max(from, eco.EventsPrunedSeq)
+	return s.follow(ctx, ecosystemID, topics, &from)
+}
+
+func (s *Service) follow(ctx context.Context, ecosystemID uuid.UUID, topics []string, after *int64) (<-chan events.Event, error) {
 	for _, t := range topics {
 		if !slices.Contains(Topics, t) {
 			return nil, fmt.Errorf("activity: %q is not a streamed topic", t)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"go.opentelemetry.io/otel/trace"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/literaryai/ensemble/internal/ecosystemexport"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/embedding"
+	outbox "github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/graphstore"
 	"github.com/literaryai/ensemble/internal/graphstore/pg"
 	"github.com/literaryai/ensemble/internal/jobs"
@@ -325,6 +327,11 @@ func New(o Options) (*App, error) {
 	jobs.Register(runner, chat.NewWorker(chat.Deps{Conversations: convSvc,
 		Characters: res.CharacterService, Memories: memSvc, Relationships: res.RelationshipService,
 		Generator: generator, Bus: events, Logger: o.Logger, Now: now, Timeout: cfg.LLMTimeout}))
+	var periodic []*river.PeriodicJob
+	if cfg.EventsRetention > 0 {
+		jobs.Register(runner, outbox.NewPruneWorker(o.Pool, cfg.EventsRetention))
+		periodic = append(periodic, outbox.PeriodicJob())
+	}
 	jobsPool := o.JobsPool
 	if jobsPool == nil {
 		jobsPool = o.Pool
@@ -333,6 +340,7 @@ func New(o Options) (*App, error) {
 		Queues:      map[string]int{conversations.ReplyQueue: cfg.ReplyWorkers, scenes.Queue: sceneWorkers(cfg)},
 		RescueAfter: cfg.JobRescueAfter,
 		Middleware:  []rivertype.Middleware{tracing.JobMiddleware(o.Tracer), m.JobMiddleware()},
+		Periodic:    periodic,
 	}); err != nil {
 		return nil, err
 	}

@@ -154,6 +154,9 @@ type Config struct {
 	// takes it over as abandoned (its process died): a scene stopped by a crash goes on
 	// after about this long.
 	JobRescueAfter time.Duration `env:"JOB_RESCUE_AFTER" envDefault:"3m"`
+	// EventsRetention is how long the outbox keeps events for subscriptions resuming from a
+	// cursor; older ones are pruned hourly and their cursors expire. Zero keeps them all.
+	EventsRetention time.Duration `env:"EVENTS_RETENTION" envDefault:"720h"`
 	// ChatTimeout is how long the chat mutation waits for a reply.
 	ChatTimeout time.Duration `env:"CHAT_TIMEOUT" envDefault:"120s"`
 	// WSOriginPatterns lists the browser origins (host patterns such as
@@ -358,6 +361,8 @@ func (c *Config) validate() error {
 		return errors.New("configuration: PINECONE_API_KEY and PINECONE_INDEX: set both, or neither")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("configuration: SHUTDOWN_TIMEOUT: expected a positive duration")
+	case c.EventsRetention != 0 && c.EventsRetention < time.Hour:
+		return errors.New("configuration: EVENTS_RETENTION: expected 0 (keep all) or at least 1h")
 	case c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > 5*time.Minute:
 		return errors.New("configuration: SHUTDOWN_DRAIN_DELAY: expected a duration of 0 to 5m")
 	case c.LLMBaseURL != "" && c.LLMModel == "":

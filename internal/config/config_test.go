@@ -34,6 +34,7 @@ func TestLoadErrors(t *testing.T) {
 		{"out of range", []string{"ACCESS_TOKEN_EXPIRE_MINUTES=0"}, "ACCESS_TOKEN_EXPIRE_MINUTES: expected 1 to 1440"},
 		{"not a bool", []string{"DEBUG=yes please"}, "DEBUG: expected true or false"},
 		{"not a duration", []string{"SHUTDOWN_TIMEOUT=soon"}, "SHUTDOWN_TIMEOUT: expected a duration"},
+		{"short event retention", []string{"EVENTS_RETENTION=30m"}, "EVENTS_RETENTION: expected 0 (keep all) or at least 1h"},
 		{"negative drain delay", []string{"SHUTDOWN_DRAIN_DELAY=-1s"}, "SHUTDOWN_DRAIN_DELAY: expected a duration of 0 to 5m"},
 		{"long drain delay", []string{"SHUTDOWN_DRAIN_DELAY=1h"}, "SHUTDOWN_DRAIN_DELAY: expected a duration of 0 to 5m"},
 		{"unknown environment", []string{"ENSEMBLE_ENV=prod"}, "ENSEMBLE_ENV: expected development or production"},

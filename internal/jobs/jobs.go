@@ -55,6 +55,8 @@ type Options struct {
 	RescueAfter time.Duration
 	// Middleware wrap every job's work (metrics, traces).
 	Middleware []rivertype.Middleware
+	// Periodic are jobs the leader instance inserts on a schedule.
+	Periodic []*river.PeriodicJob
 }
 
 // Open creates the River client over pool.
@@ -86,6 +88,7 @@ func (r *Runner) Open(pool *pgxpool.Pool, logger *slog.Logger, o Options) error 
 		// default 100 ms cool-down between fetches.
 		FetchCooldown: 5 * time.Millisecond,
 		Middleware:    o.Middleware,
+		PeriodicJobs:  o.Periodic,
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -20,6 +21,9 @@ import (
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/migrations"
 )
+
+// invalidCatalogName is PostgreSQL's error code for a database that does not exist.
+const invalidCatalogName = "3D000"
 
 // templateLockKey is the advisory lock that serialises template creation. go test runs
 // packages as parallel processes, all sharing one server, and only one may build.
@@ -74,10 +78,6 @@ func freshDatabase(t testing.TB, admin string) string {
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
-	if err := ensureTemplate(ctx, conn, admin, tpl); err != nil {
-		t.Fatalf("testkit: template database: %v", err)
-	}
-
 	suffix, err := randomHex(8)
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
@@ -87,8 +87,21 @@ func freshDatabase(t testing.TB, admin string) string {
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", ident(name), ident(tpl))); err != nil {
-		t.Fatalf("testkit: create database %s from %s: %v", name, tpl, err)
+	// A checkout with other migrations on the same server (another worktree or branch)
+	// drops this template when it builds its own: build it again and clone once more.
+	for attempt := 1; ; attempt++ {
+		if err := ensureTemplate(ctx, conn, admin, tpl); err != nil {
+			t.Fatalf("testkit: template database: %v", err)
+		}
+		_, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", ident(name), ident(tpl)))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == invalidCatalogName && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("testkit: create database %s from %s: %v", name, tpl, err)
+		}
+		break
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
