@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -122,8 +121,13 @@ func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, docume
 	book := an.Result
 	cast := choose(book, o)
 	quotes := quotesBy(book)
+	text, err := s.documents.FullText(ctx, doc)
+	if err != nil {
+		return nil, fmt.Errorf("cast of %s: %w", documentID, err)
+	}
+	ev := newBook(doc.Title, text, book, cast)
 	res := &Result{}
-	made, err := s.createCharacters(ctx, ecosystemID, doc, cast, quotes, res)
+	made, err := s.createCharacters(ctx, ecosystemID, doc, ev, cast, quotes, res)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +136,7 @@ func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, docume
 	}
 	for _, c := range cast {
 		ch := made[c.ID]
-		n, err := s.remember(ctx, viewer, doc, ch, c, quotes[c.ID])
+		n, err := s.remember(ctx, viewer, doc, ch, ev.memories(c, made[c.ID].Description))
 		if err != nil {
 			return nil, err
 		}
@@ -167,13 +171,14 @@ func quotesBy(book *analysis.Result) map[int][]analysis.Quote {
 
 // createCharacters makes the characters the ecosystem does not have yet from this book,
 // in one transaction, and returns every cast member by book id.
-func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, cast []analysis.Character,
+func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, ev *book, cast []analysis.Character,
 	quotes map[int][]analysis.Quote, res *Result) (map[int]*characters.Character, error) {
 	maxQuotes := 1
 	for _, c := range cast {
 		maxQuotes = max(maxQuotes, len(quotes[c.ID]))
 	}
 	made := map[int]*characters.Character{}
+	taken := map[string]bool{}
 	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
 		existing, err := q.ListCharactersFromDocument(ctx, db.ListCharactersFromDocumentParams{EcosystemID: ecosystemID, SourceDocumentID: &doc.ID})
 		if err != nil {
@@ -185,17 +190,17 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 				byKey[*r.SourceKey] = r
 			}
 		}
-		for _, c := range cast {
+		for rank, c := range cast {
 			key := sourceKey(c.Name)
 			if r, ok := byKey[key]; ok {
 				res.Existing++
 				made[c.ID] = &characters.Character{ID: r.ID}
 				continue
 			}
-			p := profile(c, quotes[c.ID], maxQuotes, doc.Title)
+			p := profile(ev, c, quotes[c.ID], maxQuotes, rank, taken)
 			r, err := q.CreateCharacterFromBook(ctx, db.CreateCharacterFromBookParams{
 				EcosystemID: ecosystemID, Name: clip(c.Name, 255), Description: clip(p.description, 10000),
-				Backstory: clip(p.backstory, 20000), SpeakingStyle: clip(p.style, 2000),
+				Backstory: clip(p.backstory, 20000), SpeakingStyle: clip(p.style, 2000), Goals: p.goals,
 				Openness: p.traits.Openness, Conscientiousness: p.traits.Conscientiousness, Extraversion: p.traits.Extraversion,
 				Agreeableness: p.traits.Agreeableness, Neuroticism: p.traits.Neuroticism, AutonomyLevel: p.autonomy,
 				CurrentEmotion: p.emotion, SourceDocumentID: &doc.ID, SourceKey: &key,
@@ -286,52 +291,25 @@ func bond(r analysis.Relationship, title string) relationships.Input {
 	return relationships.Input{Type: &typ, Label: &label, Strength: &strength, Trust: &trust, Familiarity: &familiarity, Notes: &notes}
 }
 
-// remember gives a character its own lines and its introduction from the book, unless it
-// already has memories from the book.
+// remember gives a character its memories of the book, unless it already has memories
+// from the book.
 func (s *Service) remember(ctx context.Context, viewer auth.Identity, doc *documents.Document, ch *characters.Character,
-	c analysis.Character, quotes []analysis.Quote) (int, error) {
+	ins []memories.Input) (int, error) {
 	n, err := s.q.CountMemoriesFromDocument(ctx, db.CountMemoriesFromDocumentParams{CharacterID: ch.ID, SourceDocumentID: &doc.ID})
 	if err != nil {
 		return 0, fmt.Errorf("count memories of %s: %w", ch.Name, err)
 	}
-	if n > 0 {
+	if n > 0 || len(ins) == 0 {
 		return 0, nil
 	}
-	var ins []memories.Input
-	if d := strings.TrimSpace(c.Description); d != "" {
-		ins = append(ins, memories.Input{Content: clip(d, memories.MaxContent), Type: memories.Fact, SourceDocumentID: &doc.ID})
+	for i := range ins {
+		ins[i].SourceDocumentID = &doc.ID
 	}
-	for _, q := range pickQuotes(quotes, maxQuoteMemories) {
-		text := strings.TrimSpace(q.Text)
-		if utf8.RuneCountInString(text) < 2 {
-			continue
-		}
-		ins = append(ins, memories.Input{Content: clip("I said: “"+text+"”", memories.MaxContent), Type: memories.Dialogue, SourceDocumentID: &doc.ID})
+	added, err := s.memories.AddMany(ctx, viewer, ch.ID, ins)
+	if err != nil {
+		return 0, fmt.Errorf("memories of %s: %w", ch.Name, err)
 	}
-	if len(ins) == 0 {
-		return 0, nil
-	}
-	return s.memories.AddMany(ctx, viewer, ch.ID, ins)
-}
-
-// pickQuotes keeps at most n lines, preferring the longest (they say the most), in the
-// order they were spoken.
-func pickQuotes(quotes []analysis.Quote, n int) []analysis.Quote {
-	if len(quotes) <= n {
-		return quotes
-	}
-	idx := make([]int, len(quotes))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return len(quotes[b].Text) - len(quotes[a].Text) })
-	idx = idx[:n]
-	slices.Sort(idx)
-	out := make([]analysis.Quote, n)
-	for i, j := range idx {
-		out[i] = quotes[j]
-	}
-	return out
+	return added, nil
 }
 
 // clip shortens s to at most n characters.
