@@ -29,6 +29,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/literary/analysis"
+	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -84,6 +85,8 @@ type Service struct {
 	memories      *memories.Service
 	relationships *relationships.Service
 	logger        *slog.Logger
+	// refiner is the model that refines offline profiles, nil offline.
+	refiner llm.ProfileWriter
 }
 
 // NewService returns the casting service.
@@ -95,6 +98,9 @@ func NewService(pool *pgxpool.Pool, pub events.Publisher, docs *documents.Servic
 	return &Service{pool: pool, q: db.New(pool), pub: pub, documents: docs, characters: chars, memories: mems,
 		relationships: rels, logger: logger}
 }
+
+// RefineWith has w refine every new character's profile from the book's evidence.
+func (s *Service) RefineWith(w llm.ProfileWriter) { s.refiner = w }
 
 // FromDocument creates (or completes) the cast of an analysed document in an ecosystem.
 func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, documentID, ecosystemID uuid.UUID, o Options) (*Result, error) {
@@ -177,9 +183,12 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 	for _, c := range cast {
 		maxQuotes = max(maxQuotes, len(quotes[c.ID]))
 	}
+	profiles, err := s.profiles(ctx, ecosystemID, doc, ev, cast, quotes, maxQuotes)
+	if err != nil {
+		return nil, err
+	}
 	made := map[int]*characters.Character{}
-	taken := map[string]bool{}
-	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
 		existing, err := q.ListCharactersFromDocument(ctx, db.ListCharactersFromDocumentParams{EcosystemID: ecosystemID, SourceDocumentID: &doc.ID})
 		if err != nil {
 			return fmt.Errorf("load cast of %s: %w", doc.ID, err)
@@ -190,14 +199,14 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 				byKey[*r.SourceKey] = r
 			}
 		}
-		for rank, c := range cast {
+		for _, c := range cast {
 			key := sourceKey(c.Name)
 			if r, ok := byKey[key]; ok {
 				res.Existing++
 				made[c.ID] = &characters.Character{ID: r.ID}
 				continue
 			}
-			p := profile(ev, c, quotes[c.ID], maxQuotes, rank, taken)
+			p := profiles[c.ID]
 			r, err := q.CreateCharacterFromBook(ctx, db.CreateCharacterFromBookParams{
 				EcosystemID: ecosystemID, Name: clip(c.Name, 255), Description: clip(p.description, 10000),
 				Backstory: clip(p.backstory, 20000), SpeakingStyle: clip(p.style, 2000), Goals: p.goals,
@@ -236,6 +245,60 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 		made[k] = f
 	}
 	return made, nil
+}
+
+// profiles drafts the profile of every cast member offline, in cast order (a description
+// given to one is no one else's), and has the model refine those of the characters still
+// to be made when one is configured. The model is asked outside the transaction that
+// makes them, and a profile it fails to refine keeps its draft.
+func (s *Service) profiles(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, ev *book, cast []analysis.Character,
+	quotes map[int][]analysis.Quote, maxQuotes int) (map[int]profileOf, error) {
+	existing := map[string]bool{}
+	if s.refiner != nil {
+		rows, err := s.q.ListCharactersFromDocument(ctx, db.ListCharactersFromDocumentParams{EcosystemID: ecosystemID, SourceDocumentID: &doc.ID})
+		if err != nil {
+			return nil, fmt.Errorf("load cast of %s: %w", doc.ID, err)
+		}
+		for _, r := range rows {
+			if r.SourceKey != nil {
+				existing[*r.SourceKey] = true
+			}
+		}
+	}
+	out := map[int]profileOf{}
+	taken := map[string]bool{}
+	for rank, c := range cast {
+		p := profile(ev, c, quotes[c.ID], maxQuotes, rank, taken)
+		if s.refiner != nil && !existing[sourceKey(c.Name)] {
+			if err := s.refine(ctx, ev, c, &p); err != nil {
+				return nil, err
+			}
+		}
+		out[c.ID] = p
+	}
+	return out, nil
+}
+
+// refine has the model rewrite a profile from the evidence; when it cannot, the offline
+// draft stands, and the reason is logged.
+func (s *Service) refine(ctx context.Context, ev *book, c analysis.Character, p *profileOf) error {
+	in := llm.ProfileEvidence{Name: c.Name, Book: ev.title,
+		Draft: llm.Profile{Description: p.description, Backstory: p.backstory, SpeakingStyle: p.style, Goals: p.goals}}
+	for _, u := range ev.said {
+		if u.speaker == c.ID {
+			in.Lines = append(in.Lines, u.text)
+		}
+	}
+	r, err := s.refiner.RefineProfile(ctx, in)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("profile of %s: %w", c.Name, ctx.Err())
+	case err != nil:
+		s.logger.WarnContext(ctx, "profile kept as drafted offline", "character", c.Name, "error", err)
+		return nil
+	}
+	p.description, p.backstory, p.style, p.goals = r.Description, r.Backstory, r.SpeakingStyle, r.Goals
+	return nil
 }
 
 // sourceKey identifies a book character across runs: its canonical name, folded.
