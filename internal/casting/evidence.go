@@ -259,6 +259,10 @@ func (b *book) joinUtterances() {
 		if n := len(b.said); n > 0 {
 			u := &b.said[n-1]
 			if u.speaker == q.SpeakerID && b.para(u.span.Start) == b.para(q.Span.Start) && q.Span.Start-u.span.End < 200 {
+				// “...his affection,” said Elizabeth. “There has been...”: the tag ended a sentence.
+				if r, _ := utf8.DecodeRuneInString(text); unicode.IsUpper(r) && strings.HasSuffix(u.text, ",") {
+					u.text = strings.TrimSuffix(u.text, ",") + "."
+				}
 				u.span.End, u.text = q.Span.End, u.text+" "+text
 				if u.to < 0 {
 					u.to = q.AddresseeID
