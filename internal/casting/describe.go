@@ -176,9 +176,11 @@ func (b *book) backstory(c analysis.Character, rank int) string {
 		case r.B:
 			other = r.A
 		}
-		if name := b.name(other); name != "" && r.Weight >= minWeight && !slices.Contains(ties[r.Type], name) {
-			ties[r.Type] = append(ties[r.Type], name)
+		name := b.name(other)
+		if name == "" || r.Weight < minWeight || slices.Contains(ties[r.Type], name) || !b.plausible(r.Type, c, b.cast[other]) {
+			continue
 		}
+		ties[r.Type] = append(ties[r.Type], name)
 	}
 	poss := strings.ToUpper(possessive(c.Gender)[:1]) + possessive(c.Gender)[1:]
 	for _, t := range []struct{ typ, phrase string }{
@@ -193,6 +195,30 @@ func (b *book) backstory(c analysis.Character, rank int) string {
 		}
 	}
 	return s.String()
+}
+
+// plausible tells whether a tie the analysis guessed may be told as fact: kin share a
+// family name (a guess across names is as often a neighbour), and courtship is between a
+// man and a woman of the book. A wrong tie in a backstory misleads more than a missing one.
+func (b *book) plausible(typ string, x, y analysis.Character) bool {
+	switch typ {
+	case "family":
+		return familyName(x) != "" && familyName(x) == familyName(y)
+	case "romance":
+		return x.Gender != "" && y.Gender != "" && x.Gender != y.Gender
+	}
+	return true
+}
+
+// familyName is the last word of the fullest of a character's names with two words or
+// more, "" when all are single names.
+func familyName(c analysis.Character) string {
+	for _, n := range append([]string{c.Name}, c.Aliases...) {
+		if f := strings.Fields(n); len(f) >= 2 {
+			return f[len(f)-1]
+		}
+	}
+	return ""
 }
 
 func possessive(gender string) string {
