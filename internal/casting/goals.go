@@ -30,7 +30,7 @@ var trivialWants = map[string]bool{
 	"know": true, "say": true, "tell": true, "hear": true, "ask": true, "speak": true, "have": true, "do": true,
 	"be": true, "go": true, "come": true, "it": true, "the": true, "a": true, "an": true, "you": true, "me": true,
 	"him": true, "her": true, "them": true, "this": true, "that": true, "all": true, "any": true, "some": true,
-	"make": true, "understand": true, "think": true, "add": true, "inquire": true, "mention": true, "write": true,
+	"understand": true, "think": true, "add": true, "inquire": true, "mention": true, "write": true,
 	"explain": true, "give": true, "put": true, "get": true, "answer": true, "begin": true, "repeat": true,
 	"which": true, "what": true, "his": true, "my": true, "your": true, "their": true, "its": true, "one": true,
 	"nothing": true, "something": true, "anything": true, "everything": true, "such": true,
@@ -176,13 +176,19 @@ func (b *book) pronounAt(at int, female bool) int {
 	return -1
 }
 
+// goalEnds are words at which the sentence turns from what is wanted to something else.
+var goalEnds = map[string]bool{"and": true, "but": true, "that": true, "which": true, "when": true, "as": true, "if": true,
+	"though": true, "than": true, "who": true, "whom": true, "whether": true, "by": true, "before": true, "after": true,
+	"because": true, "while": true, "without": true, "till": true, "until": true}
+
 // cleanGoal turns the words after "wants to" into a short goal ("see Jane settled at
 // Netherfield"), or "" when they are a fragment or say nothing.
 func cleanGoal(phrase, prep string) string {
-	words := strings.Fields(phrase)
+	phrase, _, _ = strings.Cut(phrase, "--")
+	words := strings.Fields(strings.ReplaceAll(phrase, "_", ""))
 	// A goal ends where the sentence turns to something else.
 	for i, w := range words {
-		if i >= 2 && (w == "and" || w == "but" || w == "that" || w == "which" || w == "when" || w == "as" || w == "if" || w == "though" || w == "than") {
+		if i >= 2 && goalEnds[w] {
 			words = words[:i]
 			break
 		}
