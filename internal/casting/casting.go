@@ -1,6 +1,6 @@
-// Package casting turns an analysed book into a living cast: characters with
-// descriptions and Big Five estimates, their own lines and introductions as memories,
-// and relationships set from the evidence of the text.
+// Package casting turns an analysed book into a living cast: characters described,
+// voiced and motivated in the book's own words, with Big Five estimates, memories of
+// what they said and heard there, and relationships set from the evidence of the text.
 //
 // It is idempotent: characters made from a book carry the book and their canonical name
 // (source_document_id, source_key), so running it again finds them instead of making

@@ -319,13 +319,3 @@ func (b *book) present(at int) []int {
 
 // name is a cast member's name, "" for one not in the cast.
 func (b *book) name(id int) string { return b.cast[id].Name }
-
-// castList is the cast in the order of its ids.
-func (b *book) castList() []analysis.Character {
-	out := make([]analysis.Character, 0, len(b.cast))
-	for _, c := range b.cast {
-		out = append(out, c)
-	}
-	slices.SortFunc(out, func(x, y analysis.Character) int { return x.ID - y.ID })
-	return out
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,4 +111,14 @@ func TestProfilesReadLikeTheBook(t *testing.T) {
 	if told < 20 || heard < 10 {
 		t.Errorf("Elizabeth remembers %d lines she told someone and %d she heard", told, heard)
 	}
+}
+
+// castList is the cast in the order of its ids.
+func (b *book) castList() []analysis.Character {
+	out := make([]analysis.Character, 0, len(b.cast))
+	for _, c := range b.cast {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(x, y analysis.Character) int { return x.ID - y.ID })
+	return out
 }
