@@ -154,12 +154,12 @@ func (q *Queries) CreateCharacter(ctx context.Context, arg CreateCharacterParams
 }
 
 const createCharacterFromBook = `-- name: CreateCharacterFromBook :one
-INSERT INTO characters (ecosystem_id, name, description, backstory, speaking_style, openness, conscientiousness,
+INSERT INTO characters (ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness,
                         extraversion, agreeableness, neuroticism, autonomy_level, current_emotion,
                         source_document_id, source_key)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10, $11, $12,
-        $13, $14)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9, $10, $11, $12, $13,
+        $14, $15)
 ON CONFLICT (ecosystem_id, source_document_id, source_key) WHERE source_document_id IS NOT NULL DO NOTHING
 RETURNING id, ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness, extraversion, agreeableness, neuroticism, autonomy_level, social_energy, current_emotion, is_active, memory_summary, current_context, last_interaction, created_at, updated_at, source_document_id, source_key, reflection_debt
 `
@@ -170,6 +170,7 @@ type CreateCharacterFromBookParams struct {
 	Description       string
 	Backstory         string
 	SpeakingStyle     string
+	Goals             []string
 	Openness          float64
 	Conscientiousness float64
 	Extraversion      float64
@@ -188,6 +189,7 @@ func (q *Queries) CreateCharacterFromBook(ctx context.Context, arg CreateCharact
 		arg.Description,
 		arg.Backstory,
 		arg.SpeakingStyle,
+		arg.Goals,
 		arg.Openness,
 		arg.Conscientiousness,
 		arg.Extraversion,

@@ -92,10 +92,10 @@ GROUP BY ecosystem_id;
 SELECT * FROM characters WHERE ecosystem_id = @ecosystem_id AND source_document_id = @source_document_id;
 
 -- name: CreateCharacterFromBook :one
-INSERT INTO characters (ecosystem_id, name, description, backstory, speaking_style, openness, conscientiousness,
+INSERT INTO characters (ecosystem_id, name, description, backstory, speaking_style, goals, openness, conscientiousness,
                         extraversion, agreeableness, neuroticism, autonomy_level, current_emotion,
                         source_document_id, source_key)
-VALUES (@ecosystem_id, @name, @description, @backstory, @speaking_style, @openness, @conscientiousness,
+VALUES (@ecosystem_id, @name, @description, @backstory, @speaking_style, @goals, @openness, @conscientiousness,
         @extraversion, @agreeableness, @neuroticism, @autonomy_level, @current_emotion,
         @source_document_id, @source_key)
 ON CONFLICT (ecosystem_id, source_document_id, source_key) WHERE source_document_id IS NOT NULL DO NOTHING

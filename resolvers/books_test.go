@@ -197,16 +197,21 @@ func TestFromABookToALivingCast(t *testing.T) {
 	}
 	c.Must(t, `query($c: ID!) { recall(characterId: $c, query: "Mr. Darcy pride", topK: 5) { memory { content type } } }`,
 		map[string]any{"c": elizabeth}, &mem)
-	// Her own lines (or a reflection drawn from them, once enough have piled up).
+	// Her own lines as things she said to someone (or a reflection drawn from them, once
+	// enough have piled up), never a transcript's "I said:".
 	ownLines := 0
 	for _, m := range mem.Recall {
-		if strings.Contains(m.Memory.Content, "I said: “") {
+		if strings.HasPrefix(m.Memory.Content, "I said: ") {
+			t.Fatalf("Elizabeth remembers a transcript: %q", m.Memory.Content)
+		}
+		if regexp.MustCompile(`\bI (told [^:]+|said, in front of [^:]+|remember saying): “`).MatchString(m.Memory.Content) {
 			ownLines++
 		}
 	}
 	if ownLines == 0 {
 		t.Fatalf("Elizabeth recalls %+v", mem.Recall)
 	}
+	checkBookProfiles(t, c, r.Characters)
 	var rels struct {
 		Character struct {
 			Relationships struct {
@@ -231,6 +236,67 @@ func TestFromABookToALivingCast(t *testing.T) {
 	}
 	if n := srv.Count(t, "characters"); n != 12 {
 		t.Fatalf("%d characters after casting twice", n)
+	}
+}
+
+// statistic is a count in prose, where a reader of the book expects words.
+var statistic = regexp.MustCompile(`\d|mentioned \w+ times|lines of dialogue`)
+
+// checkBookProfiles asserts what a reader of Pride and Prejudice notices in its cast:
+// Elizabeth introduced by her own introduction, a manner of speaking read from her lines,
+// prose without statistics, someone who wants something, and memories of what others
+// said in her presence.
+func checkBookProfiles(t *testing.T, c *testkit.Client, cast []struct {
+	ID, Name          string
+	PersonalityTraits struct{ Extraversion float64 }
+}) {
+	t.Helper()
+	type profile struct {
+		Name, Description, Backstory, SpeakingStyle string
+		Goals                                       []string
+		Memories                                    struct {
+			Nodes []struct{ Content, Type string }
+		}
+	}
+	withGoals := 0
+	for _, ch := range cast {
+		var out struct{ Character profile }
+		c.Must(t, `query($c: ID!) { character(id: $c) { name description backstory speakingStyle goals
+			memories(filter: {types: [OBSERVATION]}, first: 100) { nodes { content type } } } }`, map[string]any{"c": ch.ID}, &out)
+		p := out.Character
+		for _, prose := range []string{p.Description, p.Backstory, p.SpeakingStyle} {
+			if statistic.MatchString(prose) || strings.HasSuffix(prose, "\"") {
+				t.Errorf("%s reads as a statistic or a stray quotation: %q", p.Name, prose)
+			}
+		}
+		if p.SpeakingStyle == "Speaks briefly; often exclaims." {
+			t.Errorf("%s speaks in the stock phrase", p.Name)
+		}
+		if len(p.Goals) > 0 {
+			withGoals++
+		}
+		if p.Name != "Elizabeth Bennet" {
+			continue
+		}
+		if !strings.HasPrefix(p.Description, "Elizabeth") || strings.ContainsAny(p.Description, "\"“”") {
+			t.Errorf("Elizabeth's description is not her introduction: %q", p.Description)
+		}
+		if !strings.Contains(p.SpeakingStyle, "In her own words: “") ||
+			!regexp.MustCompile(`question|exclam|“my dear”|Favourite words`).MatchString(p.SpeakingStyle) {
+			t.Errorf("Elizabeth's style names no habit of her lines: %q", p.SpeakingStyle)
+		}
+		heard := 0
+		for _, m := range p.Memories.Nodes {
+			if regexp.MustCompile(`(told me|I heard .+ (tell|say)): “`).MatchString(m.Content) {
+				heard++
+			}
+		}
+		if heard == 0 {
+			t.Errorf("Elizabeth witnessed nothing: %+v", p.Memories.Nodes)
+		}
+	}
+	if withGoals == 0 {
+		t.Error("no one in the cast wants anything")
 	}
 }
 

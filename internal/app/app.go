@@ -323,6 +323,9 @@ func New(o Options) (*App, error) {
 	}
 	jobs.Register(runner, scenes.NewWorker(res.SceneService, writer, cfg.LLMTimeout))
 	res.Casting = casting.NewService(o.Pool, events, res.DocumentService, res.CharacterService, memSvc, res.RelationshipService, o.Logger)
+	if w, ok := generator.(llm.ProfileWriter); ok {
+		res.Casting.RefineWith(w)
+	}
 	jobs.Register(runner, documents.NewAnalyzeWorker(res.DocumentService, o.Logger))
 	jobs.Register(runner, chat.NewWorker(chat.Deps{Conversations: convSvc,
 		Characters: res.CharacterService, Memories: memSvc, Relationships: res.RelationshipService,

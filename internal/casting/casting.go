@@ -1,6 +1,6 @@
-// Package casting turns an analysed book into a living cast: characters with
-// descriptions and Big Five estimates, their own lines and introductions as memories,
-// and relationships set from the evidence of the text.
+// Package casting turns an analysed book into a living cast: characters described,
+// voiced and motivated in the book's own words, with Big Five estimates, memories of
+// what they said and heard there, and relationships set from the evidence of the text.
 //
 // It is idempotent: characters made from a book carry the book and their canonical name
 // (source_document_id, source_key), so running it again finds them instead of making
@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,6 +29,7 @@ import (
 	"github.com/literaryai/ensemble/internal/errs"
 	"github.com/literaryai/ensemble/internal/events"
 	"github.com/literaryai/ensemble/internal/literary/analysis"
+	"github.com/literaryai/ensemble/internal/llm"
 	"github.com/literaryai/ensemble/internal/memories"
 	"github.com/literaryai/ensemble/internal/relationships"
 )
@@ -85,6 +85,8 @@ type Service struct {
 	memories      *memories.Service
 	relationships *relationships.Service
 	logger        *slog.Logger
+	// refiner is the model that refines offline profiles, nil offline.
+	refiner llm.ProfileWriter
 }
 
 // NewService returns the casting service.
@@ -96,6 +98,9 @@ func NewService(pool *pgxpool.Pool, pub events.Publisher, docs *documents.Servic
 	return &Service{pool: pool, q: db.New(pool), pub: pub, documents: docs, characters: chars, memories: mems,
 		relationships: rels, logger: logger}
 }
+
+// RefineWith has w refine every new character's profile from the book's evidence.
+func (s *Service) RefineWith(w llm.ProfileWriter) { s.refiner = w }
 
 // FromDocument creates (or completes) the cast of an analysed document in an ecosystem.
 func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, documentID, ecosystemID uuid.UUID, o Options) (*Result, error) {
@@ -122,8 +127,13 @@ func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, docume
 	book := an.Result
 	cast := choose(book, o)
 	quotes := quotesBy(book)
+	text, err := s.documents.FullText(ctx, doc)
+	if err != nil {
+		return nil, fmt.Errorf("cast of %s: %w", documentID, err)
+	}
+	ev := newBook(doc.Title, text, book, cast)
 	res := &Result{}
-	made, err := s.createCharacters(ctx, ecosystemID, doc, cast, quotes, res)
+	made, err := s.createCharacters(ctx, ecosystemID, doc, ev, cast, quotes, res)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +142,7 @@ func (s *Service) FromDocument(ctx context.Context, viewer auth.Identity, docume
 	}
 	for _, c := range cast {
 		ch := made[c.ID]
-		n, err := s.remember(ctx, viewer, doc, ch, c, quotes[c.ID])
+		n, err := s.remember(ctx, viewer, doc, ch, ev.memories(c, made[c.ID].Description))
 		if err != nil {
 			return nil, err
 		}
@@ -167,14 +177,18 @@ func quotesBy(book *analysis.Result) map[int][]analysis.Quote {
 
 // createCharacters makes the characters the ecosystem does not have yet from this book,
 // in one transaction, and returns every cast member by book id.
-func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, cast []analysis.Character,
+func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, ev *book, cast []analysis.Character,
 	quotes map[int][]analysis.Quote, res *Result) (map[int]*characters.Character, error) {
 	maxQuotes := 1
 	for _, c := range cast {
 		maxQuotes = max(maxQuotes, len(quotes[c.ID]))
 	}
+	profiles, err := s.profiles(ctx, ecosystemID, doc, ev, cast, quotes, maxQuotes)
+	if err != nil {
+		return nil, err
+	}
 	made := map[int]*characters.Character{}
-	err := events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
+	err = events.Transact(ctx, s.pool, s.pub, func(q *db.Queries, box *events.Outbox) error {
 		existing, err := q.ListCharactersFromDocument(ctx, db.ListCharactersFromDocumentParams{EcosystemID: ecosystemID, SourceDocumentID: &doc.ID})
 		if err != nil {
 			return fmt.Errorf("load cast of %s: %w", doc.ID, err)
@@ -192,10 +206,10 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 				made[c.ID] = &characters.Character{ID: r.ID}
 				continue
 			}
-			p := profile(c, quotes[c.ID], maxQuotes, doc.Title)
+			p := profiles[c.ID]
 			r, err := q.CreateCharacterFromBook(ctx, db.CreateCharacterFromBookParams{
 				EcosystemID: ecosystemID, Name: clip(c.Name, 255), Description: clip(p.description, 10000),
-				Backstory: clip(p.backstory, 20000), SpeakingStyle: clip(p.style, 2000),
+				Backstory: clip(p.backstory, 20000), SpeakingStyle: clip(p.style, 2000), Goals: p.goals,
 				Openness: p.traits.Openness, Conscientiousness: p.traits.Conscientiousness, Extraversion: p.traits.Extraversion,
 				Agreeableness: p.traits.Agreeableness, Neuroticism: p.traits.Neuroticism, AutonomyLevel: p.autonomy,
 				CurrentEmotion: p.emotion, SourceDocumentID: &doc.ID, SourceKey: &key,
@@ -231,6 +245,60 @@ func (s *Service) createCharacters(ctx context.Context, ecosystemID uuid.UUID, d
 		made[k] = f
 	}
 	return made, nil
+}
+
+// profiles drafts the profile of every cast member offline, in cast order (a description
+// given to one is no one else's), and has the model refine those of the characters still
+// to be made when one is configured. The model is asked outside the transaction that
+// makes them, and a profile it fails to refine keeps its draft.
+func (s *Service) profiles(ctx context.Context, ecosystemID uuid.UUID, doc *documents.Document, ev *book, cast []analysis.Character,
+	quotes map[int][]analysis.Quote, maxQuotes int) (map[int]profileOf, error) {
+	existing := map[string]bool{}
+	if s.refiner != nil {
+		rows, err := s.q.ListCharactersFromDocument(ctx, db.ListCharactersFromDocumentParams{EcosystemID: ecosystemID, SourceDocumentID: &doc.ID})
+		if err != nil {
+			return nil, fmt.Errorf("load cast of %s: %w", doc.ID, err)
+		}
+		for _, r := range rows {
+			if r.SourceKey != nil {
+				existing[*r.SourceKey] = true
+			}
+		}
+	}
+	out := map[int]profileOf{}
+	taken := map[string]bool{}
+	for rank, c := range cast {
+		p := profile(ev, c, quotes[c.ID], maxQuotes, rank, taken)
+		if s.refiner != nil && !existing[sourceKey(c.Name)] {
+			if err := s.refine(ctx, ev, c, &p); err != nil {
+				return nil, err
+			}
+		}
+		out[c.ID] = p
+	}
+	return out, nil
+}
+
+// refine has the model rewrite a profile from the evidence; when it cannot, the offline
+// draft stands, and the reason is logged.
+func (s *Service) refine(ctx context.Context, ev *book, c analysis.Character, p *profileOf) error {
+	in := llm.ProfileEvidence{Name: c.Name, Book: ev.title,
+		Draft: llm.Profile{Description: p.description, Backstory: p.backstory, SpeakingStyle: p.style, Goals: p.goals}}
+	for _, u := range ev.said {
+		if u.speaker == c.ID {
+			in.Lines = append(in.Lines, u.text)
+		}
+	}
+	r, err := s.refiner.RefineProfile(ctx, in)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("profile of %s: %w", c.Name, ctx.Err())
+	case err != nil:
+		s.logger.WarnContext(ctx, "profile kept as drafted offline", "character", c.Name, "error", err)
+		return nil
+	}
+	p.description, p.backstory, p.style, p.goals = r.Description, r.Backstory, r.SpeakingStyle, r.Goals
+	return nil
 }
 
 // sourceKey identifies a book character across runs: its canonical name, folded.
@@ -286,52 +354,25 @@ func bond(r analysis.Relationship, title string) relationships.Input {
 	return relationships.Input{Type: &typ, Label: &label, Strength: &strength, Trust: &trust, Familiarity: &familiarity, Notes: &notes}
 }
 
-// remember gives a character its own lines and its introduction from the book, unless it
-// already has memories from the book.
+// remember gives a character its memories of the book, unless it already has memories
+// from the book.
 func (s *Service) remember(ctx context.Context, viewer auth.Identity, doc *documents.Document, ch *characters.Character,
-	c analysis.Character, quotes []analysis.Quote) (int, error) {
+	ins []memories.Input) (int, error) {
 	n, err := s.q.CountMemoriesFromDocument(ctx, db.CountMemoriesFromDocumentParams{CharacterID: ch.ID, SourceDocumentID: &doc.ID})
 	if err != nil {
 		return 0, fmt.Errorf("count memories of %s: %w", ch.Name, err)
 	}
-	if n > 0 {
+	if n > 0 || len(ins) == 0 {
 		return 0, nil
 	}
-	var ins []memories.Input
-	if d := strings.TrimSpace(c.Description); d != "" {
-		ins = append(ins, memories.Input{Content: clip(d, memories.MaxContent), Type: memories.Fact, SourceDocumentID: &doc.ID})
+	for i := range ins {
+		ins[i].SourceDocumentID = &doc.ID
 	}
-	for _, q := range pickQuotes(quotes, maxQuoteMemories) {
-		text := strings.TrimSpace(q.Text)
-		if utf8.RuneCountInString(text) < 2 {
-			continue
-		}
-		ins = append(ins, memories.Input{Content: clip("I said: “"+text+"”", memories.MaxContent), Type: memories.Dialogue, SourceDocumentID: &doc.ID})
+	added, err := s.memories.AddMany(ctx, viewer, ch.ID, ins)
+	if err != nil {
+		return 0, fmt.Errorf("memories of %s: %w", ch.Name, err)
 	}
-	if len(ins) == 0 {
-		return 0, nil
-	}
-	return s.memories.AddMany(ctx, viewer, ch.ID, ins)
-}
-
-// pickQuotes keeps at most n lines, preferring the longest (they say the most), in the
-// order they were spoken.
-func pickQuotes(quotes []analysis.Quote, n int) []analysis.Quote {
-	if len(quotes) <= n {
-		return quotes
-	}
-	idx := make([]int, len(quotes))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return len(quotes[b].Text) - len(quotes[a].Text) })
-	idx = idx[:n]
-	slices.Sort(idx)
-	out := make([]analysis.Quote, n)
-	for i, j := range idx {
-		out[i] = quotes[j]
-	}
-	return out
+	return added, nil
 }
 
 // clip shortens s to at most n characters.

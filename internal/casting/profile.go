@@ -1,7 +1,6 @@
 package casting
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 // profileOf is what a character is created with.
 type profileOf struct {
 	description, backstory, style string
+	goals                         []string
 	traits                        characters.Traits
 	autonomy                      float64
 	emotion                       string
@@ -32,7 +32,13 @@ type profileOf struct {
 //     questions (0.35 .. 0.8).
 //
 // A character with few lines gets values near the middle: there is little evidence.
-func profile(c analysis.Character, quotes []analysis.Quote, maxQuotes int, title string) profileOf {
+//
+// The words are the book's: the description is the character's introduction, the style
+// is read from their own confidently attributed lines, the goals from what the text says
+// they want, the backstory from their place and ties in the book. rank is the character's
+// place in the cast (0 the most mentioned); taken holds the descriptions already given,
+// which no one else gets.
+func profile(b *book, c analysis.Character, quotes []analysis.Quote, maxQuotes, rank int, taken map[string]bool) profileOf {
 	n := len(quotes)
 	evidence := math.Min(1, float64(n)/20) // how far to trust the lines over the middle
 	var words, distinct, exclaim, ask, long int
@@ -89,56 +95,28 @@ func profile(c analysis.Character, quotes []analysis.Quote, maxQuotes int, title
 			emotion, best = e, k
 		}
 	}
+	desc := b.description(c.ID, taken)
+	taken[desc] = true
+	if desc == "" {
+		desc = fallbackDescription(c, b.forms[c.ID], b.title)
+	}
 	return profileOf{
-		description: describe(c, title),
-		backstory:   backstory(c, title),
-		style:       speakingStyle(n, share(exclaim), share(ask), share(long)),
+		description: desc,
+		backstory:   b.backstory(c, rank),
+		style:       b.style(c),
+		goals:       b.goals(c.ID),
 		traits:      traits,
 		autonomy:    mix(0.3 + 0.5*float64(n)/float64(max(1, maxQuotes))),
 		emotion:     emotion,
 	}
 }
 
-func describe(c analysis.Character, title string) string {
-	if d := strings.TrimSpace(c.Description); d != "" {
+// fallbackDescription is for a character the narration never introduces: the analysis's
+// sentence when it is about them and holds no dialogue, else where they belong.
+func fallbackDescription(c analysis.Character, forms []string, title string) string {
+	d := strings.TrimSpace(c.Description)
+	if d != "" && !strings.ContainsAny(d, "\"“”") && namedNearStart(d, forms, nil) {
 		return d
 	}
-	return fmt.Sprintf("A character of %s.", title)
-}
-
-func backstory(c analysis.Character, title string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "From %s, mentioned %d times", title, c.Mentions)
-	if c.Quotes > 0 {
-		fmt.Fprintf(&b, ", with %d lines of dialogue", c.Quotes)
-	}
-	b.WriteString(".")
-	if len(c.Aliases) > 0 {
-		fmt.Fprintf(&b, " Also called %s.", strings.Join(c.Aliases, ", "))
-	}
-	return b.String()
-}
-
-// speakingStyle describes how the character talks, from the shape of its lines.
-func speakingStyle(lines int, exclaim, ask, long float64) string {
-	if lines == 0 {
-		return "Rarely speaks in the book."
-	}
-	var parts []string
-	switch {
-	case long > 0.3:
-		parts = append(parts, "speaks at length, in long and measured sentences")
-	case long < 0.05:
-		parts = append(parts, "speaks briefly")
-	default:
-		parts = append(parts, "speaks plainly")
-	}
-	if exclaim > 0.25 {
-		parts = append(parts, "often exclaims")
-	}
-	if ask > 0.25 {
-		parts = append(parts, "asks many questions")
-	}
-	s := strings.Join(parts, "; ")
-	return strings.ToUpper(s[:1]) + s[1:] + "."
+	return c.Name + ", of " + title + "."
 }

@@ -10,8 +10,13 @@ const (
 	memFree   = iota // free text: made by hand, from a book, or a narrator's beat
 	memSaid          // a line of a scene: `Bob said to Diana: “...”`, `I said to everyone: “...”`
 	memSecret        // `A secret I keep in "The letter": ...`, which is never told
-	memBook          // `I said: “...”`, a line of the speaker's own from its book
+	memBook          // `At Netherfield, I told Jane: “...”`, a line of the speaker's own from its book
 )
+
+// bookHead is how casting starts the memory of a character's own line from its book:
+// where (if known), then "I told Jane[, in front of ...]", "I said, in front of ...", "I
+// remember saying", or the older bare "I said".
+var bookHead = regexp.MustCompile(`^(?:(?:At|In) [^,:\x{201c}\x{201d}]+, )?I (?:said$|said, in front of |told |remember saying$)`)
 
 // sceneMemory is a recalled memory, parsed: a line of the scene is a record of who said
 // what to whom, which told as it stands ("Bob said to Diana: “Diana, the...") reads as a
@@ -51,7 +56,7 @@ func parseMemory(text string) sceneMemory {
 		}
 	}
 	m.quote = strings.Join(strings.Fields(dropStageDirections(quote, " ")), " ")
-	if head == "I said" {
+	if bookHead.MatchString(head) {
 		m.kind = memBook
 		return m
 	}

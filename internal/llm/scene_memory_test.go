@@ -166,7 +166,7 @@ func playEngineScene(t *testing.T, cast []castMember, premise, opening string, n
 }
 
 // engineForm matches a memory retold as the engine records it.
-var engineForm = regexp.MustCompile(`said to (me|everyone|[A-Z]\w*): \x{201c}|\bI said: \x{201c}|A secret I keep`)
+var engineForm = regexp.MustCompile(`said to (me|everyone|[A-Z]\w*): \x{201c}|\bI said: \x{201c}|in front of [^:]*: \x{201c}|I remember saying: \x{201c}|A secret I keep`)
 
 // quotations matches the quotations of a line.
 var quotations = regexp.MustCompile(`\x{201c}([^\x{201c}\x{201d}]*)\x{201d}`)
@@ -229,6 +229,8 @@ func TestSceneRetellsMemories(t *testing.T) {
 		{"my words to everyone", "I said to everyone: \u201cThe fountain is where I saw the light.\u201d", "Bob", false, nil, nil},
 		{"a secret", "A secret I keep in \"The letter\": I hid the letter in the fountain.", "Bob", false, nil, nil},
 		{"my book's words", "I said: \u201cThe fountain is a melancholy place.\u201d", "Bob", false, nil, nil},
+		{"my book's words, where and to whom", "At the Fountain, I told Diana, in front of Charlie: \u201cThe fountain is a melancholy place.\u201d", "Bob", false, nil, nil},
+		{"my book's words before others", "I said, in front of Diana and Charlie: \u201cThe fountain is a melancholy place.\u201d", "Bob", false, nil, nil},
 		{"a clipped line", "Bob said to Diana: \u201cThe fountain was empty at midnight. Then somebody came to the\u2026\u201d", "Charlie",
 			true, regexp.MustCompile(`Bob`), regexp.MustCompile(`came to the`)},
 		{"a line off the subject", "Bob said to Diana: \u201cThe soup is cold tonight, and the bread is stale.\u201d", "Charlie", false, nil, nil},

@@ -409,10 +409,13 @@ func bondOf(r *db.Relationship) *llm.Bond {
 	return &llm.Bond{Type: r.Type, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
 }
 
-// quoted takes a book line out of the memory casting made of it (I said: “...”).
+// quoted takes a book line out of the memory casting made of it (“At Netherfield, I told
+// Jane: “...”, or the older “I said: “...”).
 func quoted(memory string) string {
 	s := strings.TrimSpace(memory)
-	s = strings.TrimPrefix(s, "I said: ")
+	if _, line, ok := strings.Cut(s, ": “"); ok {
+		s = line
+	}
 	s = strings.TrimPrefix(s, "“")
 	s = strings.TrimSuffix(s, "”")
 	return strings.TrimSpace(s)
