@@ -171,6 +171,9 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			ev, ok := relEvents[lw]
 			if ok {
 				x, y := a.eventEnds(k, parts, eventMaxAfter)
+				if x < 0 {
+					x, y = a.pluralParties(k, s, e)
+				}
 				cue(x, y, ev[0], ev[1], wEvent, false)
 			}
 			// "in love with" someone: the one loved follows "with".
@@ -268,7 +271,13 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 			} else if a.firstPerson {
 				c = a.narrator
 			}
-		case "you", "your":
+		case "mine":
+			if q >= 0 {
+				c = a.utts[d.quotes[q].utt].speaker
+			}
+		case "hers":
+			c = a.antecedent(k, s, "female", q, out)
+		case "you", "your", "yours":
 			if q >= 0 {
 				c = a.addresseeOf(&a.utts[d.quotes[q].utt])
 			}
@@ -388,9 +397,14 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		case "his", "her", "my", "your":
 			owner = partAt(parts, p)
 			ps = p
-		case "the", "a":
-			// "the sister of Mr. Bingley", "aunt to the present Mr. Darcy".
-			ps = p
+		default:
+			// "the sister of Mr. Bingley", "an old Oxford friend of mine".
+			for j := p; j >= max(s, k-4); j-- {
+				if w := d.lower(j); w == "the" || w == "a" || w == "an" {
+					ps = j
+					break
+				}
+			}
 		}
 	}
 	if owner < 0 {
@@ -454,6 +468,15 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	if d.punctIs(ps-1, ",") {
 		lo = ps - 2
 	}
+	if d.punctIs(ps-1, ",") {
+		// Past one addressed: "This is Lord Henry Wotton, Dorian, an old
+		// friend of mine."
+		if mi := a.tokMent[ps-2]; ps-2 >= s && mi >= 0 && d.toks[ps-2].quote >= 0 {
+			if m := &a.ments[mi]; a.tokenVocative(int(m.tokS), int(m.tokE)) && d.punctIs(int(m.tokS)-1, ",") {
+				ps, lo = int(m.tokS), int(m.tokS)-2
+			}
+		}
+	}
 	if d.punctIs(ps-1, ",") || copulas[d.lower(ps-1)] {
 		for b := ps - 2; b >= max(s, lo); b-- {
 			if c := a.mentionEndingAt(b); c >= 0 {
@@ -473,6 +496,44 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		}
 	}
 	return -1, -1, 0, false
+}
+
+// pluralParties resolves an event told of "they" or "them" in narration
+// ("The rivalry between them was soon apparent", "they were married") to
+// the last two characters named in the paragraph's narration before it, -1
+// when the sentence has no such pronoun or the paragraph no such pair.
+func (a *analyzer) pluralParties(k, s, e int) (int, int) {
+	d := a.d
+	if d.toks[k].quote >= 0 {
+		return -1, -1
+	}
+	at := -1
+	for j := max(s, k-eventMaxBefore); j < min(e, k+eventMaxAfter); j++ {
+		if w := d.lower(j); (w == "they" || w == "them") && d.toks[j].quote < 0 {
+			at = j
+			break
+		}
+	}
+	if at < 0 {
+		return -1, -1
+	}
+	first := int(d.paras[d.toks[k].para].tokS)
+	x := -1
+	for j := min(at, k) - 1; j >= first; j-- {
+		mi := a.tokMent[j]
+		if mi < 0 || d.toks[j].quote >= 0 || int(a.ments[mi].tokS) != j {
+			continue
+		}
+		c := a.ments[mi].char
+		switch {
+		case c < 0 || c == x:
+		case x < 0:
+			x = c
+		default:
+			return c, x
+		}
+	}
+	return -1, -1
 }
 
 // eventMaxBefore and eventMaxAfter bound how far from an event word its two
