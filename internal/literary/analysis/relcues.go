@@ -23,7 +23,7 @@ type relCue struct {
 // address or an event between the two a little less.
 const (
 	wAnchored   = 1.0
-	wVocative   = 0.7
+	wVocative   = 0.4
 	wEvent      = 0.6
 	wMarriedAs  = 2.0 // "Mrs. Wickham" for Lydia: her husband's surname
 	wCouple     = 1.0 // Mr. and Mrs. of one surname
@@ -108,9 +108,17 @@ var relEvents = map[string][2]string{
 	"adopted": {"mentorship", "guardian"}, "adopt": {"mentorship", "guardian"},
 	"rivalry": {"rivalry", "rival"}, "rivals": {"rivalry", "rival"},
 	"hated": {"enmity", "enemy"}, "hates": {"enmity", "enemy"}, "hatred": {"enmity", "enemy"},
-	"murdered": {"enmity", "enemy"}, "betrayed": {"enmity", "enemy"}, "loathed": {"enmity", "enemy"},
+	"murdered": {"enmity", "enemy"}, "loathed": {"enmity", "enemy"},
 	"despised": {"enmity", "enemy"}, "revenge": {"enmity", "enemy"}, "vengeance": {"enmity", "enemy"},
 }
+
+// eventNouns are the event words that are nouns: they tie the person
+// before them to one after only through a preposition.
+var eventNouns = wordSet("marriage", "wedding", "engagement", "proposal", "courtship", "friendship",
+	"rivalry", "hatred", "revenge", "vengeance")
+
+// eventLinks join an event noun to its other party.
+var eventLinks = wordSet("with", "to", "of", "between", "on", "against")
 
 // addressKin are kinship terms used as a name in address ("Good night,
 // uncle!"): the speaker is the addressee's relative.
@@ -170,7 +178,19 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			}
 			ev, ok := relEvents[lw]
 			if ok {
-				x, y := a.eventEnds(k, parts, eventMaxAfter)
+				after := eventMaxAfter
+				switch {
+				case ev[1] == "engaged" && d.lower(k+1) != "to":
+					// "engaged" is also busy, or hired: only "engaged
+					// to" someone, or two engaged, is a betrothal.
+					after = 0
+				case eventNouns[lw] && !eventLinks[d.lower(k+1)]:
+					// "the marriage" of no one named is talk of
+					// marriage: "his marriage with her", "a friendship
+					// between him and Darcy" tie two.
+					after = 0
+				}
+				x, y := a.eventEnds(k, parts, after)
 				if x < 0 {
 					x, y = a.pluralParties(k, s, e)
 				}
@@ -498,7 +518,7 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	return -1, -1, 0, false
 }
 
-// pluralParties resolves an event told of "they" or "them" in narration
+// pluralParties resolves an event told of "they", "them" or "their" in narration
 // ("The rivalry between them was soon apparent", "they were married") to
 // the last two characters named in the paragraph's narration before it, -1
 // when the sentence has no such pronoun or the paragraph no such pair.
@@ -509,7 +529,7 @@ func (a *analyzer) pluralParties(k, s, e int) (int, int) {
 	}
 	at := -1
 	for j := max(s, k-eventMaxBefore); j < min(e, k+eventMaxAfter); j++ {
-		if w := d.lower(j); (w == "they" || w == "them") && d.toks[j].quote < 0 {
+		if w := d.lower(j); (w == "they" || w == "them" || w == "their") && d.toks[j].quote < 0 {
 			at = j
 			break
 		}
