@@ -143,10 +143,20 @@ type participant struct {
 func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 	d := a.d
 	tokUtt := a.turnOfTokens()
+	cueWord := cueWords(d)
 	var parts []participant
 	for si := range d.sents {
 		sent := &d.sents[si]
 		s, e := int(sent.tokS), int(sent.tokE)
+		// Most sentences have no cue word; skip them before resolving
+		// pronouns.
+		has := false
+		for k := s; k < e && !has; k++ {
+			has = d.toks[k].lw >= 0 && cueWord[d.toks[k].lw]
+		}
+		if !has {
+			continue
+		}
 		parts = a.participants(s, e, tokUtt, parts[:0])
 		cue := func(x, y int, typ, kind string, w float64, addr bool) {
 			if x >= 0 && y >= 0 && x != y && w > 0 {
@@ -154,7 +164,7 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			}
 		}
 		for k := s; k < e; k++ {
-			if !d.isWord(k) {
+			if !d.isWord(k) || !cueWord[d.toks[k].lw] {
 				continue
 			}
 			lw := d.lower(k)
@@ -203,6 +213,18 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			}
 		}
 	}
+}
+
+// cueWords marks the vocabulary entries that may start a cue, so that the
+// word lists are looked up once per distinct word rather than per token.
+func cueWords(d *doc) []bool {
+	out := make([]bool, len(d.vocab))
+	for i, w := range d.vocab {
+		_, _, noun := relNoun(w)
+		_, event := relEvents[w]
+		out[i] = noun || event || addressKin[w] || w == "love"
+	}
+	return out
 }
 
 // turnOfTokens maps each token to the turn whose quotations or speech tags
