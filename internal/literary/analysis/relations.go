@@ -165,7 +165,7 @@ func cueWeight(cues []relCue) float64 {
 // weight, discounted when the weight is small. Without such evidence the
 // pair is an acquaintance and its evidence is its first shared passages.
 func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []window) {
-	cues := append(ps.cues, a.nameCues(r.A, r.B)...)
+	cues := append(a.nameCues(r.A, r.B), ps.cues...)
 	// Terms of address are repeated in every conversation and their
 	// addressee is sometimes guessed wrong: together they count as one
 	// anchored phrase at most.
@@ -227,6 +227,10 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 			r.Reason = clipRunes(strings.Join(strings.Fields(a.d.text[c.s:c.e]), " "), maxDescriptionRunes)
 		}
 		r.Evidence = append(r.Evidence, a.d.span(c.s, c.e))
+	}
+	if len(r.Evidence) == 0 {
+		// Typed by the names alone.
+		r.Evidence = a.passages(wins, ps)
 	}
 }
 

@@ -19,8 +19,9 @@ type relCue struct {
 	addr bool    // a term of address ("Good night, uncle!")
 }
 
-// Cue weights: a noun phrase naming both ends counts fully; a term of
-// address or an event between the two a little less.
+// Cue weights: a noun phrase naming both ends counts fully, an event
+// between the two a little less, a term of address (whose addressee may be
+// guessed wrong) less again.
 const (
 	wAnchored   = 1.0
 	wVocative   = 0.4
@@ -32,7 +33,7 @@ const (
 )
 
 // minTypeWeight is the evidence a type needs to be asserted: one anchored
-// phrase, term of address or event.
+// phrase or event, or two terms of address.
 const minTypeWeight = 0.6
 
 // relInfo types a relational noun; gender is the gender of the person the
@@ -302,9 +303,9 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 		q := d.toks[k].quote
 		switch d.lower(k) {
 		case "he", "him", "his":
-			c = a.antecedent(k, s, "male", q, out)
+			c = a.antecedent(k, "male", q, out)
 		case "she", "her":
-			c = a.antecedent(k, s, "female", q, out)
+			c = a.antecedent(k, "female", q, out)
 		case "i", "me", "my", "we", "us":
 			// "We" stands for the speaker in an event with one other
 			// party: "he proposed that we should marry".
@@ -318,7 +319,7 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 				c = a.utts[d.quotes[q].utt].speaker
 			}
 		case "hers":
-			c = a.antecedent(k, s, "female", q, out)
+			c = a.antecedent(k, "female", q, out)
 		case "you", "your", "yours":
 			if q >= 0 {
 				c = a.addresseeOf(&a.utts[d.quotes[q].utt])
@@ -346,9 +347,11 @@ func (a *analyzer) possessesRelative(k int) bool {
 	return false
 }
 
-// antecedent resolves a third-person pronoun at token k of a sentence
-// starting at s.
-func (a *analyzer) antecedent(k, s int, gender string, quote int32, before []participant) int {
+// antecedent resolves a third-person pronoun at token k: the last character
+// of its gender among the sentence's participants before it in the same
+// voice, else, in narration, the last one named in the paragraph or the one
+// before.
+func (a *analyzer) antecedent(k int, gender string, quote int32, before []participant) int {
 	for i := len(before) - 1; i >= 0; i-- {
 		p := before[i]
 		if !p.voc && a.chars[p.char].gender == gender && a.sameVoice(a.d.toks[p.tok].quote, quote) {
