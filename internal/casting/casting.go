@@ -331,9 +331,12 @@ func (s *Service) createRelationships(ctx context.Context, viewer auth.Identity,
 	return nil
 }
 
-// bond turns the book's evidence into a relationship's numbers. Hostility is negative
-// strength and low trust; family, love and friendship are positive, stronger with more
-// shared passages; familiarity grows with conversations and shared scenes.
+// bond turns the book's evidence into a relationship's numbers. The analysis's type picks
+// the schema type (employment and service are allies: people who work together), its
+// fine-grained kind ("sister", "married", "clerk") the label, and the sentence that shows
+// it the notes. Enmity and rivalry are negative strength and low trust; the other types
+// are positive, stronger with more shared passages; familiarity grows with conversations
+// and shared scenes.
 func bond(r analysis.Relationship, title string) relationships.Input {
 	w := math.Max(0, math.Min(1, r.Weight))
 	typ := relationships.Acquaintance
@@ -345,12 +348,29 @@ func bond(r analysis.Relationship, title string) relationships.Input {
 		typ, strength, trust = relationships.Romance, 0.4+0.55*w, 0.6+0.3*w
 	case "friendship":
 		typ, strength, trust = relationships.Friend, 0.3+0.6*w, 0.6+0.3*w
-	case "hostility":
+	case "mentorship":
+		typ, strength, trust = relationships.Mentor, 0.3+0.5*w, 0.7
+	case "service":
+		typ, strength, trust = relationships.Ally, 0.2+0.4*w, 0.5+0.2*w
+	case "rivalry":
+		typ, strength, trust = relationships.Rival, -(0.2 + 0.4*w), 0.35
+	case "enmity":
 		typ, strength, trust = relationships.Enemy, -(0.3 + 0.6*w), 0.2
 	}
 	familiarity := math.Min(1, 0.2+float64(r.Conversations)/20+float64(r.CoOccurrences)/100)
-	label := r.Type
-	notes := fmt.Sprintf("From %s: %d shared passages, %d exchanges.", clip(title, 200), r.CoOccurrences, r.Conversations)
+	label := r.Kind
+	if label == "" {
+		label = r.Type
+	}
+	var notes string
+	switch {
+	case r.Type == "acquaintance" || r.Type == "":
+		notes = fmt.Sprintf("From %s: the book says nothing more of how they are related.", clip(title, 200))
+	case r.Reason != "":
+		notes = fmt.Sprintf("From %s (%s, confidence %.2f): “%s”", clip(title, 200), label, r.Confidence, clip(r.Reason, 600))
+	default:
+		notes = fmt.Sprintf("From %s (%s, confidence %.2f): shown by their names.", clip(title, 200), label, r.Confidence)
+	}
 	return relationships.Input{Type: &typ, Label: &label, Strength: &strength, Trust: &trust, Familiarity: &familiarity, Notes: &notes}
 }
 

@@ -93,8 +93,14 @@ type Relationship struct {
 	Weight        float64 `json:"weight"`        // 0..1, normalised to the strongest pair
 	CoOccurrences int     `json:"coOccurrences"` // shared passages
 	Conversations int     `json:"conversations"` // quotation exchanges between the two
-	Type          string  `json:"type"`          // "family", "romance", "friendship", "hostility" or "acquaintance"
-	Evidence      []Span  `json:"evidence"`      // up to 5 passages
+	// Type is "family", "romance" (courtship or marriage), "friendship",
+	// "service" (employment), "mentorship" (guardian, teacher), "rivalry",
+	// "enmity", or "acquaintance" when the text says nothing more.
+	Type       string  `json:"type"`
+	Kind       string  `json:"kind,omitempty"`   // the relation in a word: "sister", "married", "servant", "guardian"…
+	Confidence float64 `json:"confidence"`       // 0..1 for Type; 0 for an acquaintance
+	Reason     string  `json:"reason,omitempty"` // the sentence that best shows Type, whitespace collapsed
+	Evidence   []Span  `json:"evidence"`         // up to 5 sentences showing Type, else shared passages
 }
 
 const (

@@ -275,8 +275,9 @@ func TestRelationships(t *testing.T) {
 		}
 		if (r.A == father.ID && r.B == mother.ID) || (r.A == mother.ID && r.B == father.ID) {
 			found = true
-			if r.Type != "family" {
-				t.Errorf("Mr. and Mrs. Pendleton: type %q, want family", r.Type)
+			// A Mr. and a Mrs. of one name are a married couple.
+			if r.Type != "romance" || r.Kind != "married" {
+				t.Errorf("Mr. and Mrs. Pendleton: type %q (%q), want romance (married)", r.Type, r.Kind)
 			}
 		}
 	}

@@ -2,16 +2,19 @@ package analysis
 
 import (
 	"context"
+	"math"
 	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // window is a passage in which co-occurring characters are taken to
 // interact: a paragraph, or a run of at most windowSentences sentences of a
 // long paragraph.
 type window struct {
-	s, e                       int // byte span
-	chars                      []int
-	kin, romance, hostile, fri int // relationship keyword counts
+	s, e  int // byte span
+	chars []int
 }
 
 const (
@@ -22,18 +25,16 @@ const (
 type pairKey struct{ a, b int }
 
 type pairStats struct {
-	co, conv                   int
-	kin, romance, hostile, fri int
-	windows                    []int // indices into the windows slice, capped
-	// direct counts explicit relational phrases ("Mr. Darcy's aunt, Lady
-	// Catherine") by type.
-	direct map[string]int
+	co, conv int
+	windows  []int // indices into the windows slice, capped
+	cues     []relCue
 }
 
 const maxPairWindows = 64
 
 // relationships scores every pair of characters by shared passages and
-// exchanged quotations, and types the pair from the words of those passages.
+// exchanged quotations, and types the pair from what the text says about the
+// two (see relcues.go).
 func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 	d := a.d
 	// Speakers count as present in the paragraphs where they talk.
@@ -61,20 +62,6 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 			}
 			w := window{s: int(d.sents[start].s), e: int(d.sents[end-1].e)}
 			for k := d.sents[start].tokS; k < d.sents[end-1].tokE; k++ {
-				t := &d.toks[k]
-				if t.kind == tkWord {
-					lw := d.vocab[t.lw]
-					switch {
-					case kinshipWords[lw]:
-						w.kin++
-					case romanceWords[lw]:
-						w.romance++
-					case hostilityWords[lw]:
-						w.hostile++
-					case friendshipWords[lw]:
-						w.fri++
-					}
-				}
 				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == int(k) && a.ments[mi].char >= 0 {
 					if !containsInt(w.chars, a.ments[mi].char) {
 						w.chars = append(w.chars, a.ments[mi].char)
@@ -113,10 +100,6 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 			for j := i + 1; j < len(w.chars); j++ {
 				ps := get(w.chars[i], w.chars[j])
 				ps.co++
-				ps.kin += w.kin
-				ps.romance += w.romance
-				ps.hostile += w.hostile
-				ps.fri += w.fri
 				if len(ps.windows) < maxPairWindows {
 					ps.windows = append(ps.windows, wi)
 				}
@@ -129,24 +112,10 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 			get(x, y).conv++
 		}
 	}
-	a.directRelations(func(x, y int, typ string) {
+	a.relationCues(func(x, y int, c relCue) {
 		ps := get(x, y)
-		if ps.direct == nil {
-			ps.direct = map[string]int{}
-		}
-		ps.direct[typ]++
+		ps.cues = append(ps.cues, c)
 	})
-	// Average keyword rates over all interaction windows.
-	var base [4]float64
-	for _, w := range wins {
-		base[0] += float64(w.kin)
-		base[1] += float64(w.romance)
-		base[2] += float64(w.hostile)
-		base[3] += float64(w.fri)
-	}
-	for i := range base {
-		base[i] /= float64(max(1, len(wins)))
-	}
 	maxRaw := 0.0
 	for _, ps := range pairs {
 		if r := float64(ps.co + 2*ps.conv); r > maxRaw {
@@ -155,13 +124,14 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 	}
 	var out []Relationship
 	for k, ps := range pairs {
-		if ps.co+ps.conv < 2 {
+		// A pair seen together once is kept only when the text says how
+		// they are related ("Mr. Darcy's aunt, Lady Catherine").
+		if n := ps.co + ps.conv; n == 0 || n == 1 && cueWeight(ps.cues) < minTypeWeight {
 			continue
 		}
 		r := Relationship{A: k.a, B: k.b, CoOccurrences: ps.co, Conversations: ps.conv,
 			Weight: float64(ps.co+2*ps.conv) / maxRaw}
-		r.Type = a.relType(k, ps, base)
-		r.Evidence = a.evidence(wins, ps, r.Type)
+		a.typeRelationship(&r, ps, wins)
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -176,50 +146,114 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 	return out, nil
 }
 
-// relType types a pair. Explicit relational phrases decide first ("her
-// sister Jane"); then a shared surname means family and a married name taken
-// from the other means romance; otherwise the type whose keywords are most
-// over-represented in the pair's shared passages, relative to all passages
-// with two or more characters, wins if the excess is clear (kinship words are
-// everywhere in a family novel, so their mere presence says little).
-func (a *analyzer) relType(k pairKey, ps *pairStats, base [4]float64) string {
-	best, bn := "", 0
-	for _, typ := range []string{"family", "romance", "hostility", "friendship"} {
-		if n := ps.direct[typ]; n > bn {
-			best, bn = typ, n
-		}
+// relTypes are the types a pair can be given, in the order that breaks ties
+// (family ties are the most often stated, enmity the least).
+var relTypes = []string{"family", "romance", "mentorship", "service", "friendship", "rivalry", "enmity"}
+
+// cueWeight sums the weights of cues.
+func cueWeight(cues []relCue) float64 {
+	t := 0.0
+	for _, c := range cues {
+		t += c.w
 	}
-	if best != "" {
-		return best
-	}
-	ea, eb := a.chars[k.a].ent, a.chars[k.b].ent
-	if marriedInto(ea, eb) || marriedInto(eb, ea) {
-		return "romance"
-	}
-	if ea.surname != "" && ea.surname == eb.surname {
-		return "family"
-	}
-	n := float64(ps.co)
-	if n < 3 {
-		return "acquaintance"
-	}
-	counts := [4]int{ps.kin, ps.romance, ps.hostile, ps.fri}
-	types := [4]string{"family", "romance", "hostility", "friendship"}
-	best = "acquaintance"
-	bv := 0.0
-	for i, cnt := range counts {
-		if cnt < 3 || base[i] == 0 {
+	return t
+}
+
+// typeRelationship sets the pair's type, kind, confidence and evidence from
+// its cues and the characters' names. The type with the most cue weight wins
+// if it has at least minTypeWeight; the confidence is its share of all the
+// weight, discounted when the weight is small. Without such evidence the
+// pair is an acquaintance and its evidence is its first shared passages.
+func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []window) {
+	cues := append(a.nameCues(r.A, r.B), ps.cues...)
+	// Terms of address are repeated in every conversation and their
+	// addressee is sometimes guessed wrong: together they count as one
+	// anchored phrase at most.
+	score, address := map[string]float64{}, map[string]float64{}
+	for _, c := range cues {
+		if c.addr {
+			address[c.typ] += c.w
 			continue
 		}
-		lift := float64(cnt) / n / base[i]
-		if lift > bv {
-			best, bv = types[i], lift
+		score[c.typ] += c.w
+	}
+	total := 0.0
+	for t, w := range address {
+		score[t] += min(w, wAnchored)
+	}
+	for _, w := range score {
+		total += w
+	}
+	best := ""
+	for _, t := range relTypes {
+		if score[t] > score[best] {
+			best = t
 		}
 	}
-	if bv < minTypeLift {
-		return "acquaintance"
+	if best == "" || score[best] < minTypeWeight {
+		r.Type = "acquaintance"
+		r.Evidence = a.passages(wins, ps)
+		return
 	}
-	return best
+	r.Type = best
+	r.Confidence = math.Round(100*score[best]/(total+0.5)) / 100
+	kinds := map[string]float64{}
+	var own []relCue
+	for _, c := range cues {
+		if c.typ == best {
+			kinds[c.kind] += c.w
+			own = append(own, c)
+		}
+	}
+	for k, w := range kinds {
+		if w > kinds[r.Kind] || w == kinds[r.Kind] && k < r.Kind {
+			r.Kind = k
+		}
+	}
+	// The surest cues first, then the earliest; a sentence once.
+	sort.SliceStable(own, func(i, j int) bool {
+		if own[i].w != own[j].w {
+			return own[i].w > own[j].w
+		}
+		return own[i].s < own[j].s
+	})
+	seen := map[int]bool{}
+	for _, c := range own {
+		if c.e == 0 || seen[c.s] || len(r.Evidence) >= maxEvidence {
+			continue
+		}
+		seen[c.s] = true
+		if r.Reason == "" {
+			r.Reason = clipRunes(strings.Join(strings.Fields(a.d.text[c.s:c.e]), " "), maxDescriptionRunes)
+		}
+		r.Evidence = append(r.Evidence, a.d.span(c.s, c.e))
+	}
+	if len(r.Evidence) == 0 {
+		// Typed by the names alone.
+		r.Evidence = a.passages(wins, ps)
+	}
+}
+
+// nameCues are what the two names say: a woman called Mrs. <his surname>
+// is his wife; a Mr. and a Mrs. of one surname are a married couple; a
+// shared surname, or a given-name-only character seen with the other's
+// family, makes relatives.
+func (a *analyzer) nameCues(x, y int) []relCue {
+	ex, ey := a.chars[x].ent, a.chars[y].ent
+	switch {
+	case marriedInto(ex, ey) || marriedInto(ey, ex):
+		return []relCue{{typ: "romance", kind: "married", w: wMarriedAs}}
+	case ex.surname != "" && ex.surname == ey.surname:
+		gx, gy := a.chars[x].gender, a.chars[y].gender
+		if gx != "" && gy != "" && gx != gy && titledWithSurname(ex, ex.surname) && titledWithSurname(ey, ey.surname) {
+			return []relCue{{typ: "romance", kind: "married", w: wCouple}}
+		}
+		return []relCue{{typ: "family", kind: "relative", w: wSurname}}
+	}
+	if fx, fy := a.familyOf(x), a.familyOf(y); fx != "" && fx == fy {
+		return []relCue{{typ: "family", kind: "relative", w: wFamilyName}}
+	}
+	return nil
 }
 
 // marriedInto reports whether a woman's entity carries "Mrs. <his surname>".
@@ -235,83 +269,34 @@ func marriedInto(w, h *entity) bool {
 	return false
 }
 
-// relationNouns type explicit relational phrases.
-var relationNouns = map[string]string{
-	"sister": "family", "sisters": "family", "brother": "family", "brothers": "family",
-	"father": "family", "mother": "family", "aunt": "family", "uncle": "family",
-	"cousin": "family", "daughter": "family", "daughters": "family", "son": "family",
-	"wife": "family", "husband": "family", "niece": "family", "nephew": "family",
-	"grandfather": "family", "grandmother": "family", "nieces": "family", "nephews": "family",
-	"friend": "friendship", "friends": "friendship", "companion": "friendship",
-	"lover": "romance", "sweetheart": "romance", "suitor": "romance", "admirer": "romance",
-	"betrothed": "romance", "bride": "romance", "bridegroom": "romance", "fiancé": "romance",
-	"enemy": "hostility", "rival": "hostility", "foe": "hostility",
-}
-
-// directRelations finds "A's <relation>, B", "A's <relation> B" and "B, A's
-// <relation>" in narration and reports each (A, B, type).
-func (a *analyzer) directRelations(report func(x, y int, typ string)) {
-	d := a.d
-	for mi := range a.ments {
-		m := &a.ments[mi]
-		e := int(m.tokE)
-		if m.char < 0 || e+1 >= len(d.toks) || d.toks[e].kind != tkClitic || d.toks[m.tokS].quote >= 0 {
-			continue
-		}
-		typ, ok := relationNouns[d.lower(e+1)]
-		if !ok {
-			continue
-		}
-		// Forward: "Mr. Darcy's aunt, Lady Catherine" / "Bingley's sister
-		// Caroline".
-		k := e + 2
-		if d.punctIs(k, ",") {
-			k++
-		}
-		if k < len(d.toks) {
-			if ni := a.tokMent[k]; ni >= 0 && a.ments[ni].char >= 0 && a.ments[ni].char != m.char {
-				report(m.char, a.ments[ni].char, typ)
-				continue
-			}
-		}
-		// Backward: "Lady Catherine, Mr. Darcy's aunt".
-		if p := int(m.tokS) - 1; d.punctIs(p, ",") && p > 0 {
-			if ni := a.tokMent[p-1]; ni >= 0 && a.ments[ni].char >= 0 && a.ments[ni].char != m.char {
-				report(m.char, a.ments[ni].char, typ)
-			}
-		}
-	}
-}
-
-// minTypeLift is how much more often than average a pair's passages must use
-// a type's keywords for the type to be asserted.
-const minTypeLift = 1.6
-
-// evidence picks the passages that best show the relationship: those with
-// the most keywords of its type, then the earliest.
-func (a *analyzer) evidence(wins []window, ps *pairStats, typ string) []Span {
-	idx := append([]int(nil), ps.windows...)
-	score := func(w *window) int {
-		switch typ {
-		case "family":
-			return w.kin
-		case "romance":
-			return w.romance
-		case "hostility":
-			return w.hostile
-		case "friendship":
-			return w.fri
-		}
-		return 0
-	}
-	sort.SliceStable(idx, func(i, j int) bool { return score(&wins[idx[i]]) > score(&wins[idx[j]]) })
+// passages returns an acquaintance's evidence: the first passages the two
+// share.
+func (a *analyzer) passages(wins []window, ps *pairStats) []Span {
+	idx := ps.windows
 	if len(idx) > maxEvidence {
 		idx = idx[:maxEvidence]
 	}
-	sort.Ints(idx)
 	out := make([]Span, len(idx))
 	for i, wi := range idx {
 		out[i] = a.d.span(wins[wi].s, wins[wi].e)
 	}
 	return out
+}
+
+// clipRunes cuts s to at most n runes at a word boundary.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut, i := 0, 0
+	for off, r := range s {
+		if i >= n {
+			break
+		}
+		if unicode.IsSpace(r) {
+			cut = off
+		}
+		i++
+	}
+	return s[:cut] + "…"
 }

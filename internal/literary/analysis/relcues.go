@@ -1,0 +1,645 @@
+package analysis
+
+import "strings"
+
+// A pair is typed from what the text says about the two together: a
+// relational noun anchored to both ("Mr. Darcy's aunt, Lady Catherine", "said
+// his sister", "my dear friend" said to someone), an event with one on each
+// side ("Frank Churchill and Miss Fairfax are engaged", "Mr. Brownlow adopted
+// Oliver"), a kinship term used in address ("A merry Christmas, uncle!") and
+// their names (a married name, a shared surname). Each such cue is weighed
+// by how surely it ties the two; the type with the most weight wins.
+
+// relCue is one piece of evidence that a pair stands in a relation.
+type relCue struct {
+	typ  string  // family, romance, friendship, service, mentorship, rivalry or enmity
+	kind string  // the fine-grained relation: "sister", "husband", "married", "servant"…
+	w    float64 // how surely the cue ties this pair
+	s, e int     // byte span of the sentence that shows it; e == 0 for a name cue
+	addr bool    // a term of address ("Good night, uncle!")
+}
+
+// Cue weights: a noun phrase naming both ends counts fully, an event
+// between the two a little less, a term of address (whose addressee may be
+// guessed wrong) less again.
+const (
+	wAnchored   = 1.0
+	wVocative   = 0.4
+	wEvent      = 0.6
+	wMarriedAs  = 2.0 // "Mrs. Wickham" for Lydia: her husband's surname
+	wCouple     = 1.0 // Mr. and Mrs. of one surname
+	wSurname    = 0.8
+	wFamilyName = 0.5 // a given-name-only character in a family's company
+)
+
+// minTypeWeight is the evidence a type needs to be asserted: one anchored
+// phrase or event, or two terms of address.
+const minTypeWeight = 0.6
+
+// relInfo types a relational noun; gender is the gender of the person the
+// noun names, "" when it does not say.
+type relInfo struct {
+	typ, gender string
+}
+
+// relNouns name one person by relation to another ("her sister"). A spouse
+// is romance: courtship and marriage are one story.
+var relNouns = map[string]relInfo{
+	"father": {"family", "male"}, "mother": {"family", "female"}, "son": {"family", "male"},
+	"daughter": {"family", "female"}, "brother": {"family", "male"}, "sister": {"family", "female"},
+	"uncle": {"family", "male"}, "aunt": {"family", "female"}, "nephew": {"family", "male"},
+	"niece": {"family", "female"}, "cousin": {"family", ""}, "grandfather": {"family", "male"},
+	"grandmother": {"family", "female"}, "grandson": {"family", "male"}, "granddaughter": {"family", "female"},
+	"stepfather": {"family", "male"}, "stepmother": {"family", "female"}, "half-brother": {"family", "male"},
+	"half-sister": {"family", "female"}, "papa": {"family", "male"}, "mamma": {"family", "female"},
+	"parent": {"family", ""}, "twin": {"family", ""}, "relation": {"family", ""}, "kinsman": {"family", "male"},
+	"wife": {"romance", "female"}, "husband": {"romance", "male"}, "lover": {"romance", ""},
+	"sweetheart": {"romance", ""}, "suitor": {"romance", "male"}, "admirer": {"romance", ""},
+	"betrothed": {"romance", ""}, "bride": {"romance", "female"}, "bridegroom": {"romance", "male"},
+	"fiancé": {"romance", "male"}, "fiancée": {"romance", "female"},
+	"friend": {"friendship", ""}, "comrade": {"friendship", ""},
+	"confidant": {"friendship", ""}, "confidante": {"friendship", "female"}, "chum": {"friendship", ""},
+	"servant": {"service", ""}, "master": {"service", "male"}, "mistress": {"service", "female"},
+	"maid": {"service", "female"}, "butler": {"service", "male"}, "footman": {"service", "male"},
+	"valet": {"service", "male"}, "housekeeper": {"service", "female"}, "clerk": {"service", ""},
+	"employer": {"service", ""}, "apprentice": {"service", ""}, "coachman": {"service", "male"},
+	"steward": {"service", "male"}, "secretary": {"service", ""}, "lady's-maid": {"service", "female"},
+	"guardian": {"mentorship", ""}, "ward": {"mentorship", ""}, "pupil": {"mentorship", ""},
+	"tutor": {"mentorship", ""}, "teacher": {"mentorship", ""}, "governess": {"mentorship", "female"},
+	"protégé": {"mentorship", "male"}, "protégée": {"mentorship", "female"}, "mentor": {"mentorship", ""},
+	"disciple": {"mentorship", ""}, "benefactor": {"mentorship", ""},
+	"rival": {"rivalry", ""},
+	"enemy": {"enmity", ""}, "foe": {"enmity", ""}, "adversary": {"enmity", ""},
+	"persecutor": {"enmity", ""}, "murderer": {"enmity", ""},
+}
+
+// relNoun looks a word up in relNouns, singular or plural ("sisters").
+func relNoun(w string) (string, relInfo, bool) {
+	if r, ok := relNouns[w]; ok {
+		return w, r, true
+	}
+	if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+		if r, ok := relNouns[w[:len(w)-1]]; ok {
+			return w[:len(w)-1], r, true
+		}
+	}
+	return "", relInfo{}, false
+}
+
+// relModifiers may stand between a possessive and its relational noun ("her
+// dear young friend", "Elizabeth's intimate friend").
+var relModifiers = wordSet("dear", "dearest", "old", "oldest", "own", "young", "little", "best",
+	"intimate", "particular", "beloved", "late", "elder", "eldest", "younger", "youngest", "only",
+	"poor", "faithful", "future", "new", "former", "devoted", "worthy", "kind", "good", "sworn",
+	"bitter", "deadly", "great", "chief", "head", "trusty", "bosom", "true", "most", "first",
+	"favourite", "favorite", "sole", "constant", "affectionate", "loving", "fond", "pretty", "married")
+
+// relEvents are words of an event between two people ("married", "adopted");
+// each maps to its type and the kind reported.
+var relEvents = map[string][2]string{
+	"married": {"romance", "married"}, "marry": {"romance", "married"}, "marries": {"romance", "married"},
+	"marrying": {"romance", "married"}, "marriage": {"romance", "married"}, "wedding": {"romance", "married"},
+	"wed": {"romance", "married"}, "wedded": {"romance", "married"},
+	"engaged": {"romance", "engaged"}, "engagement": {"romance", "engaged"},
+	"proposed": {"romance", "courtship"}, "proposal": {"romance", "courtship"}, "propose": {"romance", "courtship"},
+	"courting": {"romance", "courtship"}, "courted": {"romance", "courtship"}, "courtship": {"romance", "courtship"},
+	"kissed":     {"romance", "courtship"},
+	"friendship": {"friendship", "friend"}, "befriended": {"friendship", "friend"},
+	"employed": {"service", "employer"}, "hired": {"service", "employer"}, "apprenticed": {"service", "apprentice"},
+	"adopted": {"mentorship", "guardian"}, "adopt": {"mentorship", "guardian"},
+	"rivalry": {"rivalry", "rival"}, "rivals": {"rivalry", "rival"},
+	"hated": {"enmity", "enemy"}, "hates": {"enmity", "enemy"}, "hatred": {"enmity", "enemy"},
+	"murdered": {"enmity", "enemy"}, "loathed": {"enmity", "enemy"},
+	"despised": {"enmity", "enemy"}, "revenge": {"enmity", "enemy"}, "vengeance": {"enmity", "enemy"},
+}
+
+// eventNouns are the event words that are nouns: they tie the person
+// before them to one after only through a preposition.
+var eventNouns = wordSet("marriage", "wedding", "engagement", "proposal", "courtship", "friendship",
+	"rivalry", "hatred", "revenge", "vengeance")
+
+// eventLinks join an event noun to its other party.
+var eventLinks = wordSet("with", "to", "of", "between", "on", "against")
+
+// addressKin are kinship terms used as a name in address ("Good night,
+// uncle!"): the speaker is the addressee's relative.
+var addressKin = wordSet("uncle", "aunt", "papa", "mamma", "mama", "father", "mother", "brother",
+	"sister", "cousin", "grandfather", "grandmother", "grandpapa", "grandmamma")
+
+// copulas link a name to the relational noun that describes it ("Lydia was
+// his sister").
+var copulas = wordSet("was", "is", "were", "are", "be", "been", "became", "becomes", "become")
+
+// participant is a character taking part in a sentence: named there, or
+// referred to by a pronoun resolved to a character. A name in address
+// ("I am in love with it, Basil") and the possessor of a relational noun
+// ("engaged to my daughter") are not parties to an event.
+type participant struct {
+	tok, char int
+	aside     bool
+	voc       bool // named in address, so no pronoun's antecedent
+}
+
+// relationCues finds every cue in the text and reports it for its pair.
+func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
+	d := a.d
+	tokUtt := a.turnOfTokens()
+	cueWord := cueWords(d)
+	var parts []participant
+	for si := range d.sents {
+		sent := &d.sents[si]
+		s, e := int(sent.tokS), int(sent.tokE)
+		// Most sentences have no cue word; skip them before resolving
+		// pronouns.
+		has := false
+		for k := s; k < e && !has; k++ {
+			has = d.toks[k].lw >= 0 && cueWord[d.toks[k].lw]
+		}
+		if !has {
+			continue
+		}
+		parts = a.participants(s, e, tokUtt, parts[:0])
+		cue := func(x, y int, typ, kind string, w float64, addr bool) {
+			if x >= 0 && y >= 0 && x != y && w > 0 {
+				report(x, y, relCue{typ: typ, kind: kind, w: w, s: int(sent.s), e: int(sent.e), addr: addr})
+			}
+		}
+		for k := s; k < e; k++ {
+			if !d.isWord(k) || !cueWord[d.toks[k].lw] {
+				continue
+			}
+			lw := d.lower(k)
+			if noun, info, ok := relNoun(lw); ok {
+				x, y, w, addr := a.nounEnds(k, s, e, info, parts, tokUtt)
+				cue(x, y, info.typ, noun, w, addr)
+			}
+			if addressKin[lw] && d.toks[k].quote >= 0 && !a.possessed(k) {
+				u := &a.utts[d.quotes[d.toks[k].quote].utt]
+				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
+					// A name with a kinship title, in address: "Pure family
+					// affection, I assure you, Uncle George."
+					if a.tokenVocative(k, int(a.ments[mi].tokE)) {
+						cue(u.speaker, a.ments[mi].char, "family", lw, wVocative, true)
+					}
+				} else if a.tokenVocative(k, k+1) {
+					if y := a.addresseeOf(u); u.speaker >= 0 && y >= 0 {
+						cue(u.speaker, y, "family", lw, wVocative*a.kinFit(u.speaker, y, lw), true)
+					}
+				}
+			}
+			ev, ok := relEvents[lw]
+			if ok {
+				after := eventMaxAfter
+				switch {
+				case ev[1] == "engaged" && d.lower(k+1) != "to":
+					// "engaged" is also busy, or hired: only "engaged
+					// to" someone, or two engaged, is a betrothal.
+					after = 0
+				case eventNouns[lw] && !eventLinks[d.lower(k+1)]:
+					// "the marriage" of no one named is talk of
+					// marriage: "his marriage with her", "a friendship
+					// between him and Darcy" tie two.
+					after = 0
+				}
+				x, y := a.eventEnds(k, parts, after)
+				if x < 0 {
+					x, y = a.pluralParties(k, s, e)
+				}
+				cue(x, y, ev[0], ev[1], wEvent, false)
+			}
+			// "in love with" someone: the one loved follows "with".
+			if lw == "love" && d.lower(k-1) == "in" && k+1 < e && d.lower(k+1) == "with" {
+				x, y := a.eventEnds(k, parts, 2)
+				cue(x, y, "romance", "in love", wEvent, false)
+			}
+		}
+	}
+}
+
+// cueWords marks the vocabulary entries that may start a cue, so that the
+// word lists are looked up once per distinct word rather than per token.
+func cueWords(d *doc) []bool {
+	out := make([]bool, len(d.vocab))
+	for i, w := range d.vocab {
+		_, _, noun := relNoun(w)
+		_, event := relEvents[w]
+		out[i] = noun || event || addressKin[w] || w == "love"
+	}
+	return out
+}
+
+// turnOfTokens maps each token to the turn whose quotations or speech tags
+// it belongs to, -1 outside any.
+func (a *analyzer) turnOfTokens() []int32 {
+	out := make([]int32, len(a.d.toks))
+	for i := range out {
+		out[i] = -1
+	}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		for k := max(0, u.tokS); k < min(u.tokE, len(out)); k++ {
+			out[k] = int32(ui)
+		}
+	}
+	return out
+}
+
+// nuclearKin are the relatives who normally share one's surname.
+var nuclearKin = wordSet("father", "mother", "papa", "mamma", "mama", "brother", "sister")
+
+// kinFit weighs a relational term of address by how well it fits the one
+// addressed, who may be guessed wrong: a term of the wrong gender counts
+// for nothing; a parent or sibling counts fully only when the two are
+// known to share a family name, and for nothing when they are known not to.
+func (a *analyzer) kinFit(speaker, addressee int, term string) float64 {
+	if g := relNouns[term].gender; g != "" && a.chars[addressee].gender != "" && a.chars[addressee].gender != g {
+		return 0
+	}
+	if !nuclearKin[term] {
+		return 1
+	}
+	fs, fa := a.familyOf(speaker), a.familyOf(addressee)
+	switch {
+	case fs != "" && fs == fa:
+		return 1
+	case fs != "" && fa != "":
+		return 0
+	}
+	return 0.5
+}
+
+// addresseeOf returns the one the turn speaks to, -1 if unknown.
+func (a *analyzer) addresseeOf(u *utterance) int {
+	if u.addressee >= 0 {
+		return u.addressee
+	}
+	if len(u.vocs) == 1 {
+		return u.vocs[0]
+	}
+	return -1
+}
+
+// participants lists the characters of tokens [s, e): names, and the
+// pronouns that can be resolved: he, she, him, her, his to the last
+// character of that gender named before in the sentence or, in narration,
+// in the paragraphs just before; I, me, my to a quotation's speaker (or a
+// first-person narrator); you, your to the one a quotation addresses.
+func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []participant {
+	d := a.d
+	for k := s; k < e; k++ {
+		if mi := a.tokMent[k]; mi >= 0 {
+			if m := &a.ments[mi]; int(m.tokS) == k && m.char >= 0 {
+				e := int(m.tokE)
+				voc := d.toks[k].quote >= 0 && a.tokenVocative(k, e)
+				aside := voc || e < len(d.toks) && d.toks[e].kind == tkClitic && a.possessesRelative(e+1)
+				out = append(out, participant{k, m.char, aside, voc})
+			}
+			continue
+		}
+		if !d.isWord(k) {
+			continue
+		}
+		c := -1
+		q := d.toks[k].quote
+		switch d.lower(k) {
+		case "he", "him", "his":
+			c = a.antecedent(k, "male", q, out)
+		case "she", "her":
+			c = a.antecedent(k, "female", q, out)
+		case "i", "me", "my", "we", "us":
+			// "We" stands for the speaker in an event with one other
+			// party: "he proposed that we should marry".
+			if q >= 0 {
+				c = a.utts[d.quotes[q].utt].speaker
+			} else if a.firstPerson {
+				c = a.narrator
+			}
+		case "mine":
+			if q >= 0 {
+				c = a.utts[d.quotes[q].utt].speaker
+			}
+		case "hers":
+			c = a.antecedent(k, "female", q, out)
+		case "you", "your", "yours":
+			if q >= 0 {
+				c = a.addresseeOf(&a.utts[d.quotes[q].utt])
+			}
+		}
+		if c >= 0 {
+			out = append(out, participant{k, c, a.possessesRelative(k + 1), false})
+		}
+	}
+	return out
+}
+
+// possessesRelative reports whether tokens from k read a relational noun,
+// perhaps after modifiers ("dear old friend").
+func (a *analyzer) possessesRelative(k int) bool {
+	d := a.d
+	for j := k; j < min(len(d.toks), k+3) && d.isWord(j); j++ {
+		if _, _, ok := relNoun(d.lower(j)); ok {
+			return true
+		}
+		if !relModifiers[d.lower(j)] {
+			return false
+		}
+	}
+	return false
+}
+
+// antecedent resolves a third-person pronoun at token k: the last character
+// of its gender among the sentence's participants before it in the same
+// voice, else, in narration, the last one named in the paragraph or the one
+// before.
+func (a *analyzer) antecedent(k int, gender string, quote int32, before []participant) int {
+	for i := len(before) - 1; i >= 0; i-- {
+		p := before[i]
+		if !p.voc && a.chars[p.char].gender == gender && a.sameVoice(a.d.toks[p.tok].quote, quote) {
+			return p.char
+		}
+	}
+	if quote >= 0 {
+		return -1
+	}
+	return a.recentNarrationMention(k, gender, -1, 1)
+}
+
+// speaksIn reports whether turn ui has quoted words among tokens [s, e).
+func (a *analyzer) speaksIn(ui, s, e int) bool {
+	for k := s; k < e; k++ {
+		if q := a.d.toks[k].quote; q >= 0 && a.d.quotes[q].utt == ui {
+			return true
+		}
+	}
+	return false
+}
+
+// sameVoice reports whether two tokens' quotation indices belong to the
+// same voice: both narration, or quotations of one turn (a speech tag may
+// split a sentence of speech in two).
+func (a *analyzer) sameVoice(q1, q2 int32) bool {
+	if q1 < 0 || q2 < 0 {
+		return q1 == q2
+	}
+	return a.d.quotes[q1].utt == a.d.quotes[q2].utt
+}
+
+// possessed reports whether the word at k follows a possessive ("my
+// uncle"), which makes it a mention of a relative, not an address to one.
+func (a *analyzer) possessed(k int) bool {
+	switch a.d.lower(k - 1) {
+	case "my", "your", "his", "her", "our", "their":
+		return true
+	}
+	return a.d.toks[max(0, k-1)].kind == tkClitic
+}
+
+// partAt returns the character taking part at token k, -1 if none.
+func partAt(parts []participant, k int) int {
+	for _, p := range parts {
+		if p.tok == k {
+			return p.char
+		}
+	}
+	return -1
+}
+
+// mentionEndingAt returns the character named by a mention whose last token
+// is k, -1 if none.
+func (a *analyzer) mentionEndingAt(k int) int {
+	if k < 0 || k >= len(a.tokMent) {
+		return -1
+	}
+	if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokE) == k+1 {
+		return a.ments[mi].char
+	}
+	return -1
+}
+
+// nounEnds finds the two people a relational noun at token k links: the one
+// it is relative to (the possessor in "Darcy's aunt", "her sister", or the
+// object of "aunt to Mr. Darcy") and the one it names (by apposition, by a
+// copula, as the speaker of a "said his sister" tag, or as the one addressed
+// by "my dear friend"). A noun whose other end the sentence does not name
+// ("his clerk") says nothing about any pair.
+func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokUtt []int32) (owner, named int, w float64, addr bool) {
+	d := a.d
+	ps := k
+	for ps-1 >= s && d.isWord(ps-1) && relModifiers[d.lower(ps-1)] && ps > k-3 {
+		ps--
+	}
+	owner = -1
+	p := ps - 1
+	switch {
+	case p >= s && d.toks[p].kind == tkClitic:
+		owner = a.mentionEndingAt(p - 1)
+		ps = p
+		for ps > s && a.tokMent[ps-1] >= 0 && a.tokMent[ps-1] == a.tokMent[p-1] {
+			ps--
+		}
+	case p >= s && d.isWord(p):
+		switch d.lower(p) {
+		case "his", "her", "my", "your":
+			owner = partAt(parts, p)
+			ps = p
+		default:
+			// "the sister of Mr. Bingley", "an old Oxford friend of mine".
+			for j := p; j >= max(s, k-4); j-- {
+				if w := d.lower(j); w == "the" || w == "a" || w == "an" {
+					ps = j
+					break
+				}
+			}
+		}
+	}
+	if owner < 0 {
+		// "the sister of Mr. Bingley", "is aunt to the present Mr. Darcy".
+		if k+1 >= e || d.lower(k+1) != "of" && d.lower(k+1) != "to" || ps == k && !copulas[d.lower(k-1)] && !d.punctIs(k-1, ",") {
+			return -1, -1, 0, false
+		}
+		for j := k + 2; j < min(e, k+5); j++ {
+			if c := partAt(parts, j); c >= 0 {
+				owner = c
+				break
+			}
+		}
+		if owner < 0 {
+			return -1, -1, 0, false
+		}
+	}
+	fits := func(c int) bool {
+		return c >= 0 && c != owner && (info.gender == "" || a.chars[c].gender == "" || a.chars[c].gender == info.gender)
+	}
+	// Apposition after: "his friend Mr. Grimwig", "my friend, Mr. Sherlock
+	// Holmes, one day". After a comma the name must close a phrase: in "her
+	// quitting her father, Mr. Knightley felt" it opens a new clause.
+	j := k + 1
+	comma := d.punctIs(j, ",")
+	if comma {
+		j++
+	}
+	if j < e {
+		if mi := a.tokMent[j]; mi >= 0 && fits(a.ments[mi].char) && int(a.ments[mi].tokS) == j {
+			if end := int(a.ments[mi].tokE); !comma || end >= e || d.toks[end].kind == tkPunct {
+				return owner, a.ments[mi].char, wAnchored, false
+			}
+		}
+	}
+	// Speech tag: "said his sister", once attribution has found the sister.
+	if ps-1 >= 0 && d.toks[k].quote < 0 && speechVerbs[d.lower(ps-1)] && tokUtt[k] >= 0 &&
+		a.utts[tokUtt[k]].method == "kinship" && (d.lower(ps) == "his" || d.lower(ps) == "her") {
+		u := &a.utts[tokUtt[k]]
+		g := "male"
+		if d.lower(ps) == "her" {
+			g = "female"
+		}
+		owner = a.referent(int(tokUtt[k]), ps, g)
+		if fits(u.speaker) && owner >= 0 {
+			return owner, u.speaker, wAnchored, false
+		}
+	}
+	// In the speech tag of a turn, the speaker's relative is the one spoken
+	// to: "exclaimed Fagin, darting an angry look at his pupil" (but in
+	// "said Scrooge's nephew" the relative is the speaker).
+	if ui := tokUtt[k]; ui >= 0 && d.toks[k].quote < 0 && owner == a.utts[ui].speaker && a.speaksIn(int(ui), s, e) &&
+		!speechVerbs[d.lower(ps-1)] {
+		if c := a.addresseeOf(&a.utts[ui]); fits(c) {
+			return owner, c, wEvent, false
+		}
+	}
+	// Apposition or copula before: "Lady Catherine, Mr. Darcy's aunt", "Lydia
+	// was his sister", "Lydia had been his favourite".
+	lo := ps - 4
+	if d.punctIs(ps-1, ",") {
+		lo = ps - 2
+	}
+	if d.punctIs(ps-1, ",") {
+		// Past one addressed: "This is Lord Henry Wotton, Dorian, an old
+		// friend of mine."
+		if mi := a.tokMent[ps-2]; ps-2 >= s && mi >= 0 && d.toks[ps-2].quote >= 0 {
+			if m := &a.ments[mi]; a.tokenVocative(int(m.tokS), int(m.tokE)) && d.punctIs(int(m.tokS)-1, ",") {
+				ps, lo = int(m.tokS), int(m.tokS)-2
+			}
+		}
+	}
+	if d.punctIs(ps-1, ",") || copulas[d.lower(ps-1)] {
+		for b := ps - 2; b >= max(s, lo); b-- {
+			if c := a.mentionEndingAt(b); c >= 0 {
+				if fits(c) {
+					return owner, c, wAnchored, false
+				}
+				break
+			}
+		}
+	}
+	// Address: "my dear cousin" said to someone; "my friend" alone is
+	// as often said to a stranger.
+	if q := d.toks[k].quote; q >= 0 && d.lower(ps) == "my" && a.tokenVocative(ps, k+1) && (info.typ != "friendship" || k-ps > 1) {
+		u := &a.utts[d.quotes[q].utt]
+		if c := a.addresseeOf(u); fits(c) && owner == u.speaker {
+			return owner, c, wVocative * a.kinFit(u.speaker, c, d.lower(k)), true
+		}
+	}
+	return -1, -1, 0, false
+}
+
+// pluralParties resolves an event told of "they", "them" or "their" in narration
+// ("The rivalry between them was soon apparent", "they were married") to
+// the last two characters named in the paragraph's narration before it, -1
+// when the sentence has no such pronoun or the paragraph no such pair.
+func (a *analyzer) pluralParties(k, s, e int) (int, int) {
+	d := a.d
+	if d.toks[k].quote >= 0 {
+		return -1, -1
+	}
+	at := -1
+	for j := max(s, k-eventMaxBefore); j < min(e, k+eventMaxAfter); j++ {
+		if w := d.lower(j); (w == "they" || w == "them" || w == "their") && d.toks[j].quote < 0 {
+			at = j
+			break
+		}
+	}
+	if at < 0 {
+		return -1, -1
+	}
+	first := int(d.paras[d.toks[k].para].tokS)
+	x := -1
+	for j := min(at, k) - 1; j >= first; j-- {
+		mi := a.tokMent[j]
+		if mi < 0 || d.toks[j].quote >= 0 || int(a.ments[mi].tokS) != j {
+			continue
+		}
+		c := a.ments[mi].char
+		switch {
+		case c < 0 || c == x:
+		case x < 0:
+			x = c
+		default:
+			return c, x
+		}
+	}
+	return -1, -1
+}
+
+// eventMaxBefore and eventMaxAfter bound how far from an event word its two
+// parties are looked for.
+const (
+	eventMaxBefore = 12
+	eventMaxAfter  = 8
+)
+
+// eventEnds finds the parties of an event word at token k: the nearest
+// participant before and the nearest within maxAfter tokens after ("Mr.
+// Brownlow adopted Oliver"), or two joined by "and" before it ("Rose Fleming
+// and Harry Maylie were married"), all in the clause of the word.
+func (a *analyzer) eventEnds(k int, parts []participant, maxAfter int) (int, int) {
+	d := a.d
+	lo, hi := k-eventMaxBefore, k+maxAfter
+	for j := k - 1; j >= max(0, lo); j-- {
+		if clauseBreak(d, j) {
+			lo = j
+			break
+		}
+	}
+	for j := k + 1; j <= min(len(d.toks)-1, hi); j++ {
+		if clauseBreak(d, j) {
+			hi = j
+			break
+		}
+	}
+	before, after := -1, -1
+	for i, p := range parts {
+		switch {
+		case p.aside || !a.sameVoice(d.toks[p.tok].quote, d.toks[k].quote):
+		case p.tok < k && p.tok > lo:
+			before = i
+		case p.tok > k && p.tok < hi && after < 0:
+			after = i
+		}
+	}
+	if before < 0 {
+		return -1, -1
+	}
+	x := parts[before].char
+	if after >= 0 && parts[after].char != x {
+		return x, parts[after].char
+	}
+	for i := before - 1; i >= 0 && parts[i].tok > lo; i-- {
+		if parts[i].char == x || parts[i].aside {
+			continue
+		}
+		for t := parts[i].tok + 1; t < parts[before].tok; t++ {
+			if d.lower(t) == "and" {
+				return parts[i].char, x
+			}
+		}
+		break
+	}
+	return -1, -1
+}
+
+// clauseBreak reports whether token j ends a clause: a semicolon, a colon,
+// or a dash.
+func clauseBreak(d *doc, j int) bool {
+	return d.punctIs(j, ";") || d.punctIs(j, ":") || d.punctIs(j, "--") || d.punctIs(j, "—")
+}
