@@ -115,6 +115,12 @@ func byID(es []*entity) []*entity {
 
 func genderOK(e *entity, g string) bool { return g == "" || e.gender == "" || e.gender == g }
 
+// surnameParticle reports whether the lower-case word opens a surname: "de",
+// "van" or a saint's "St." ("Lord St. Simon" is no Simon).
+func surnameParticle(w string) bool {
+	return nameParticles[w] || w == "st." || w == "ste." || w == "saint"
+}
+
 // givenSurname splits a multi-word name into its given name and surname; a
 // particle starts the surname ("Catherine de Bourgh").
 func givenSurname(lws []string) (string, string) {
@@ -217,7 +223,7 @@ func buildForms(runs []nameRun) *clusterer {
 			// de Bourgh" is given "Catherine", surname "de Bourgh".
 			words := r.words
 			for j, w := range words {
-				if nameParticles[strings.ToLower(w)] {
+				if surnameParticle(strings.ToLower(w)) {
 					words = append(append([]string(nil), words[:j]...), strings.Join(words[j:], " "))
 					break
 				}
@@ -554,6 +560,13 @@ func wordScore(e *entity, w string) int {
 
 func (c *clusterer) clusterBare(f *form) {
 	w := f.lws[0]
+	if p, _, ok := strings.Cut(w, " "); ok && surnameParticle(p) {
+		// "St. Clair" alone is someone's surname or a place (St. Paul's).
+		if es := c.bySurname[w]; len(es) > 0 {
+			c.attach(byID(append([]*entity(nil), es...))[0], f)
+		}
+		return
+	}
 	var given, surnameMale, surnameOther []*entity
 	usable := func(e *entity) bool { return e.merged < 0 && e.kind != entBare && e.kind != entTitle }
 	for _, e := range c.byGiven[w] {

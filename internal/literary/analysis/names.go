@@ -153,6 +153,32 @@ func (d *doc) titleWordName(i int) bool {
 	return !d.capName(i + 1)
 }
 
+// saintAt reports whether token i is "St." or "Saint" opening a surname
+// ("Lord St. Simon", "Neville St. Clair"), returning the word as it is
+// written in names and the index of the capitalised word that follows.
+func (d *doc) saintAt(i int) (string, int, bool) {
+	if !d.isWord(i) || d.toks[i].flags&fCap == 0 {
+		return "", 0, false
+	}
+	w, next := "", i+1
+	switch d.lower(i) {
+	case "st", "ste":
+		if !d.punctIs(next, ".") || d.toks[next].s != d.toks[i].e {
+			return "", 0, false
+		}
+		w = d.word(i) + "."
+		next++
+	case "saint":
+		w = d.word(i)
+	default:
+		return "", 0, false
+	}
+	if next >= len(d.toks) || !d.sameSpan(i, next) || !d.capName(next) {
+		return "", 0, false
+	}
+	return w, next, true
+}
+
 // byline reports whether token i sits in a short "By <Author>" paragraph.
 func (d *doc) byline(i int) bool {
 	p := d.paras[d.toks[i].para]
@@ -190,6 +216,11 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 					j++
 					continue
 				}
+				if w, k, ok := d.saintAt(j); ok {
+					words = append(words, w)
+					j = k
+					continue
+				}
 				// Particles ("de", "van") only before another capitalised word.
 				if d.isWord(j) && nameParticles[d.lower(j)] && j+1 < n && d.sameSpan(i, j+1) && d.capName(j+1) {
 					words = append(words, d.lower(j))
@@ -219,7 +250,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			}
 			continue
 		}
-		if !d.capName(i) {
+		// "St. Clair" alone names a person only when someone bears that
+		// surname; clusterBare drops it otherwise (St. Paul's).
+		_, _, saint := d.saintAt(i)
+		if !d.capName(i) && !saint {
 			continue
 		}
 		// Bare capitalised sequence.
@@ -227,6 +261,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		for j < n && d.sameSpan(i, j) {
 			if d.capName(j) {
 				j++
+				continue
+			}
+			if _, k, ok := d.saintAt(j); ok {
+				j = k
 				continue
 			}
 			if j > i && d.isWord(j) && nameParticles[d.lower(j)] && j+1 < n && d.sameSpan(i, j+1) && d.capName(j+1) {
@@ -237,10 +275,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		}
 		s := i
 		// Drop leading words whose capital comes only from their position.
-		for s < j && !st.nameLike(d, d.toks[s].lw) && (d.toks[s].flags&fAmbig != 0 || s+1 >= j) {
+		for s < j && !saint && !st.nameLike(d, d.toks[s].lw) && (d.toks[s].flags&fAmbig != 0 || s+1 >= j) {
 			s++
 		}
-		if s < j && !st.nameLike(d, d.toks[s].lw) && d.toks[s].flags&fAmbig != 0 {
+		if s < j && !saint && !st.nameLike(d, d.toks[s].lw) && d.toks[s].flags&fAmbig != 0 {
 			s = j
 		}
 		for s+1 < j && epithets[d.lower(s)] {
@@ -249,7 +287,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		if s < j {
 			words := make([]string, 0, j-s)
 			for k := s; k < j; k++ {
-				if d.toks[k].flags&fLower != 0 {
+				if w, next, ok := d.saintAt(k); ok {
+					words = append(words, w)
+					k = next - 1
+				} else if d.toks[k].flags&fLower != 0 {
 					words = append(words, d.lower(k))
 				} else {
 					words = append(words, d.word(k))

@@ -1,0 +1,56 @@
+package analysis
+
+import (
+	"context"
+	"testing"
+)
+
+// TestIdentity checks general naming conventions on small texts: which
+// names are one character, which are two, and what is not a name at all.
+func TestIdentity(t *testing.T) {
+	cases := []struct {
+		name     string
+		text     string
+		same     [][2]string // names of one character
+		distinct [][2]string // names of different characters (both reported)
+		absent   []string    // names that must not be reported
+	}{
+		{
+			name: "saint particle",
+			text: `Lord St. Simon called at noon. Holmes rose to greet him, and Lord St. Simon sat down.
+
+“I have lost my bride,” said Lord St. Simon. St. Simon was pale.
+
+Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning. “He is late,” said Mrs. St. Clair. Mrs. St. Clair wept. Mr. St. Clair did not come back, and Holmes sought him.
+`,
+			same:     [][2]string{{"Lord St. Simon", "St. Simon"}, {"Neville St. Clair", "Mr. St. Clair"}},
+			distinct: [][2]string{{"Neville St. Clair", "Mrs. St. Clair"}},
+			absent:   []string{"Simon", "Clair", "Neville"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tc.same {
+				a, b := findChar(res, p[0]), findChar(res, p[1])
+				if a == nil || a != b {
+					t.Errorf("%q and %q are not one character: %+v", p[0], p[1], res.Characters)
+				}
+			}
+			for _, p := range tc.distinct {
+				a, b := findChar(res, p[0]), findChar(res, p[1])
+				if a == nil || b == nil || a == b {
+					t.Errorf("%q and %q are not two characters: %+v", p[0], p[1], res.Characters)
+				}
+			}
+			for _, n := range tc.absent {
+				if c := findChar(res, n); c != nil && c.Name == n {
+					t.Errorf("%q is reported as a character", n)
+				}
+			}
+		})
+	}
+}
