@@ -27,6 +27,23 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			distinct: [][2]string{{"Neville St. Clair", "Mrs. St. Clair"}},
 			absent:   []string{"Simon", "Clair", "Neville"},
 		},
+		{
+			name: "familiar form of a given name",
+			text: `The new girl was Cecilia Jupe, the daughter of a clown; her father called her Cecilia Jupe too. Sissy Jupe sat in the corner, and Sissy said nothing.
+
+“Girl number twenty,” said Mr. Gradgrind, “what is your name?” Sissy blushed. Mr. Gradgrind frowned.
+`,
+			same: [][2]string{{"Cecilia Jupe", "Sissy Jupe"}, {"Sissy", "Cecilia Jupe"}},
+		},
+		{
+			name: "places, peoples and exclamations",
+			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
+
+“Well, Hullo!” said Tom. “Oh, Hullo, Hullo,” said Lucy.
+`,
+			same:   [][2]string{{"Tom", "Tom"}},
+			absent: []string{"Greece", "Italians", "Hullo"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -143,6 +143,15 @@ var stopCaps = wordSet(
 	"english", "french", "german", "italian", "spanish", "latin", "greek",
 	"british", "american", "irish", "scotch", "scottish", "welsh", "dutch",
 	"russian", "european", "christian", "catholic", "protestant", "jew", "jews",
+	"italians", "germans", "americans", "russians", "greeks", "romans", "turks",
+	"spaniards", "austrians", "prussians", "englishman", "englishmen",
+	"englishwoman", "frenchman", "frenchmen", "frenchwoman", "irishman",
+	"scotchman", "dutchman", "swiss", "chinese", "japanese", "portuguese",
+	"england", "scotland", "ireland", "wales", "britain", "france", "italy",
+	"germany", "spain", "russia", "greece", "austria", "prussia", "holland",
+	"switzerland", "europe", "america", "india", "africa", "asia", "egypt",
+	"hullo", "hulloa", "halloo", "hallo", "hey", "eh", "ho", "hi", "whoa",
+	"bravo", "gracious", "goodness", "mercy", "fie", "tut", "pshaw", "heigh",
 	"mamma", "mama", "papa", "pa", "ma", "grandmamma", "grandpapa",
 	"saint", "st", "ste", "san", "santa",
 )
@@ -166,7 +175,8 @@ var placeSuffixes = wordSet("street", "st", "park", "hall", "house", "lodge",
 	"station", "barracks", "prison", "palace", "tower", "cottage", "rectory",
 	"parsonage", "vicarage", "priory", "academy", "club", "company", "bank",
 	"office", "society", "county", "shire", "ocean", "sea", "channel", "strand",
-	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent")
+	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent",
+	"villa")
 
 // placePrefixes start place names ("Rue Plumet", "Mount Pleasant").
 var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
@@ -301,6 +311,8 @@ var diminutives = map[string][]string{
 	"alf": {"alfred"}, "alfie": {"alfred"}, "gus": {"augustus"}, "dolph": {"adolphus"},
 	"dora": {"dorothea", "theodora"}, "effie": {"euphemia"}, "flo": {"florence"},
 	"ginny": {"virginia"}, "letty": {"letitia"}, "lettie": {"letitia"}, "sophy": {"sophia"},
+	"sissy": {"cecilia", "cecily"}, "cissy": {"cecilia", "cecily"}, "cissie": {"cecilia", "cecily"},
+	"nolly": {"oliver"}, "nance": {"nancy", "anne", "ann"}, "loo": {"louisa"},
 	"tim": {"timothy"}, "timmy": {"timothy"}, "toby": {"tobias"}, "zach": {"zachary"},
 }
 
