@@ -71,3 +71,20 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 		})
 	}
 }
+
+// TestCharactersByMentions checks the documented order of Result.Characters:
+// most mentioned first (a first-person narrator, added last, aside).
+func TestCharactersByMentions(t *testing.T) {
+	for _, name := range []string{"room_with_a_view", "sherlock_holmes", "christmas_carol"} {
+		res, err := Analyze(context.Background(), loadNovel(t, name), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(res.Characters); i++ {
+			p, c := res.Characters[i-1], res.Characters[i]
+			if c.ID != i || (c.Mentions > p.Mentions && i < len(res.Characters)-1) {
+				t.Errorf("%s: character %d %q (%d mentions, id %d) after %q (%d mentions)", name, i, c.Name, c.Mentions, c.ID, p.Name, p.Mentions)
+			}
+		}
+	}
+}

@@ -371,6 +371,29 @@ func (a *analyzer) selectCharacters() {
 			a.chars[m.char].ments = append(a.chars[m.char].ments, i)
 		}
 	}
+	a.renumberByMentions()
+}
+
+// renumberByMentions orders the characters by their final mention counts
+// (most mentioned first, as Result documents; ties keep their order):
+// resolveSharedTitles moves mentions after the first count.
+func (a *analyzer) renumberByMentions() {
+	order := append([]*charInfo(nil), a.chars...)
+	sort.SliceStable(order, func(i, j int) bool { return len(order[i].ments) > len(order[j].ments) })
+	newID := make([]int, len(order))
+	for i, ci := range order {
+		newID[ci.id] = i
+	}
+	for i, ci := range order {
+		ci.id = i
+		a.entChar[ci.ent.id] = i
+	}
+	for i := range a.ments {
+		if m := &a.ments[i]; m.char >= 0 {
+			m.char = newID[m.char]
+		}
+	}
+	a.chars = order
 }
 
 // sceneParas is how far back (in paragraphs) a character counts as present.
