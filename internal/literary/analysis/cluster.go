@@ -250,6 +250,10 @@ func buildForms(runs []nameRun) *clusterer {
 	return c
 }
 
+// ofForm reports whether f is a head noun and its "of" complement ("Ghost
+// of Christmas Past"), found by ofComplement.
+func ofForm(f *form) bool { return f.hon == "" && len(f.lws) >= 3 && f.lws[1] == "of" }
+
 // initialsOnly reports whether a name is made of single letters ("Colonel
 // F."), which stand for a name withheld, not a name.
 func initialsOnly(words []string) bool {
@@ -291,6 +295,15 @@ func (c *clusterer) markPlurals() {
 // compatible entity already built when there is one.
 func (c *clusterer) cluster() {
 	for _, f := range c.order {
+		if ofForm(f) {
+			// A figure named by a description ("Ghost of Christmas Past")
+			// has neither given name nor surname. One named after a person
+			// ("Spirit of Tiny Tim") is a figure of speech.
+			if c.forms[strings.Join(f.words[2:], " ")] == nil {
+				c.attach(c.newEntity(entFull), f)
+			}
+			continue
+		}
 		if len(f.lws) >= 2 {
 			c.surnames[f.lws[len(f.lws)-1]] = true
 		}
@@ -321,7 +334,7 @@ func (c *clusterer) clusterFull() {
 	bySurname := map[string][]*form{}
 	var surnames []string
 	for _, f := range c.order {
-		if len(f.words) < 2 {
+		if len(f.words) < 2 || ofForm(f) {
 			continue
 		}
 		g, s := givenSurname(f.lws)

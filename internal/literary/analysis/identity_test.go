@@ -11,9 +11,10 @@ func TestIdentity(t *testing.T) {
 	cases := []struct {
 		name     string
 		text     string
-		same     [][2]string // names of one character
-		distinct [][2]string // names of different characters (both reported)
-		absent   []string    // names that must not be reported
+		same     [][2]string    // names of one character
+		distinct [][2]string    // names of different characters (both reported)
+		absent   []string       // names that must not be reported
+		mentions map[string]int // least mentions of the named character
 	}{
 		{
 			name: "saint particle",
@@ -44,6 +45,20 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			same:   [][2]string{{"Tom", "Tom"}},
 			absent: []string{"Greece", "Italians", "Hullo"},
 		},
+		{
+			name: "figures sharing a noun",
+			text: `STAVE ONE.
+
+Scrooge sat by the fire when the Ghost of Christmas Past stood beside him. Scrooge looked at the Ghost. “Who are you?” said Scrooge. “I am the Ghost of Christmas Past,” said the Spirit. The Ghost smiled, and the Spirit rose.
+
+STAVE TWO.
+
+In the next room the Ghost of Christmas Present sat on a throne. Scrooge bowed to the Ghost. “Come in,” said the Spirit. The Spirit laughed, and the Ghost of Christmas Present rose.
+`,
+			distinct: [][2]string{{"Ghost of Christmas Past", "Ghost of Christmas Present"}},
+			absent:   []string{"Ghost", "Spirit", "Christmas Past"},
+			mentions: map[string]int{"Ghost of Christmas Past": 6, "Ghost of Christmas Present": 5},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,6 +76,11 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 				a, b := findChar(res, p[0]), findChar(res, p[1])
 				if a == nil || b == nil || a == b {
 					t.Errorf("%q and %q are not two characters: %+v", p[0], p[1], res.Characters)
+				}
+			}
+			for n, least := range tc.mentions {
+				if c := findChar(res, n); c == nil || c.Mentions < least {
+					t.Errorf("%q has fewer than %d mentions: %+v", n, least, c)
 				}
 			}
 			for _, n := range tc.absent {

@@ -178,6 +178,11 @@ var placeSuffixes = wordSet("street", "st", "park", "hall", "house", "lodge",
 	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent",
 	"villa")
 
+// spiritNouns all name an apparition: a story's "Spirit" is the "Ghost"
+// it has just introduced.
+var spiritNouns = wordSet("ghost", "spirit", "phantom", "spectre", "specter",
+	"apparition", "shade", "wraith")
+
 // placePrefixes start place names ("Rue Plumet", "Mount Pleasant").
 var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
 	"boulevard", "faubourg", "quai", "pont", "place", "via", "isle", "river")

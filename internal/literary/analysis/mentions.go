@@ -66,6 +66,42 @@ func (a *analyzer) resolveMentions() {
 			a.tokMent[k] = idx
 		}
 	}
+	a.resolveHeadNouns()
+}
+
+// resolveHeadNouns gives a bare head noun ("the Ghost", "the Spirit") to
+// the figure last named with it, or a synonym of it, and an "of" complement
+// ("the Ghost of Christmas Present") in the same chapter: several figures
+// share the noun, and the story names each as it enters.
+func (a *analyzer) resolveHeadNouns() {
+	d := a.d
+	head := func(w string) string {
+		if spiritNouns[w] {
+			return "ghost"
+		}
+		return w
+	}
+	last := map[string]int{} // head noun → entity of the latest figure named with it
+	para := int32(-1)
+	for i := range a.ments {
+		m := &a.ments[i]
+		for p := d.toks[m.tokS].para; para < p; {
+			para++
+			pr := d.paras[para]
+			if pr.tokE > pr.tokS && isChapterHeading(d.text[d.toks[pr.tokS].s:d.toks[pr.tokE-1].e]) {
+				clear(last)
+			}
+		}
+		f := m.form
+		switch {
+		case ofForm(f):
+			last[head(f.lws[0])] = m.ent
+		case f.hon == "" && len(f.lws) == 1:
+			if e, ok := last[head(f.lws[0])]; ok {
+				m.ent = e
+			}
+		}
+	}
 }
 
 // marriageWords mark the sentences that announce a wedding.

@@ -179,6 +179,28 @@ func (d *doc) saintAt(i int) (string, int, bool) {
 	return w, next, true
 }
 
+// ofComplement extends a one-word name at token s, ending at j, by "of" and
+// the capitalised words after it: "the Ghost of Christmas Past" is a figure
+// of its own, not the Ghost. The head must be a name by its own
+// capitalisation, so "House of Commons" stays out.
+func (d *doc) ofComplement(st *wordStats, s, j int, words *[]string) int {
+	if s+1 != j || !st.nameLike(d, d.toks[s].lw) || !d.isWord(j) || d.toks[j].flags&fLower == 0 || d.lower(j) != "of" {
+		return j
+	}
+	k := j + 1
+	for k < len(d.toks) && d.sameSpan(s, k) && d.isWord(k) && d.toks[k].flags&fCap != 0 && d.toks[k].flags&fAllCaps == 0 && d.lower(k) != "i" {
+		k++
+	}
+	if k == j+1 {
+		return j
+	}
+	*words = append(*words, "of")
+	for m := j + 1; m < k; m++ {
+		*words = append(*words, d.word(m))
+	}
+	return k
+}
+
 // byline reports whether token i sits in a short "By <Author>" paragraph.
 func (d *doc) byline(i int) bool {
 	p := d.paras[d.toks[i].para]
@@ -296,6 +318,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 					words = append(words, d.word(k))
 				}
 			}
+			j = d.ofComplement(st, s, j, &words)
 			r := nameRun{tokS: int32(s), tokE: int32(j), words: words}
 			if len(words) >= 2 && (placeSuffixes[strings.ToLower(words[len(words)-1])] || placePrefixes[strings.ToLower(words[0])]) {
 				r.place = true
