@@ -59,6 +59,19 @@ In the next room the Ghost of Christmas Present sat on a throne. Scrooge bowed t
 			absent:   []string{"Ghost", "Spirit", "Christmas Past"},
 			mentions: map[string]int{"Ghost of Christmas Past": 6, "Ghost of Christmas Present": 5},
 		},
+		{
+			name: "a title used as a name",
+			text: `CHAPTER I.
+
+Dr. Lane came to dinner with Dr. Moss. Dr. Lane spoke of his patients, and the Doctor talked for an hour. Ann listened to the Doctor.
+
+CHAPTER II.
+
+Dr. Moss came alone the next day. The Doctor sat down, and Ann gave the Doctor tea. “Thank you,” said Dr. Moss. Ann smiled at the Doctor.
+`,
+			distinct: [][2]string{{"Dr. Lane", "Dr. Moss"}},
+			mentions: map[string]int{"Dr. Lane": 3, "Dr. Moss": 5},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,23 +56,42 @@ func (a *analyzer) resolveMentions() {
 			continue
 		}
 		f := a.c.forms[r.key()]
-		if f == nil || f.entity < 0 {
+		if f == nil || (f.entity < 0 && !bareTitle(f)) {
 			continue
 		}
+		// A bare title no one owns outright ("the Doctor" among several
+		// doctors) waits for resolveHeadNouns.
 		ent := a.c.resolve(f.entity)
-		idx := int32(len(a.ments))
 		a.ments = append(a.ments, mention{tokS: r.tokS, tokE: r.tokE, ent: ent, char: -1, form: f})
-		for k := r.tokS; k < r.tokE; k++ {
-			a.tokMent[k] = idx
-		}
 	}
 	a.resolveHeadNouns()
+	kept := a.ments[:0]
+	for _, m := range a.ments {
+		if m.ent >= 0 {
+			kept = append(kept, m)
+		}
+	}
+	a.ments = kept
+	for i, m := range a.ments {
+		for k := m.tokS; k < m.tokE; k++ {
+			a.tokMent[k] = int32(i)
+		}
+	}
 }
+
+// titleKey keys a title's class apart from the name words of resolveHeadNouns.
+func titleKey(f *form) string { return "\x00" + honorifics[f.hon].class }
+
+// bareTitle reports whether f is a title used alone as a name ("the
+// Colonel").
+func bareTitle(f *form) bool { return f.hon != "" && len(f.words) == 0 }
 
 // resolveHeadNouns gives a bare head noun ("the Ghost", "the Spirit") to
 // the figure last named with it, or a synonym of it, and an "of" complement
 // ("the Ghost of Christmas Present") in the same chapter: several figures
-// share the noun, and the story names each as it enters.
+// share the noun, and the story names each as it enters. Likewise a bare
+// title ("the Doctor", "the Colonel") is the person last named with it in
+// the chapter, the one the narrator has just tied it to.
 func (a *analyzer) resolveHeadNouns() {
 	d := a.d
 	head := func(w string) string {
@@ -94,9 +113,15 @@ func (a *analyzer) resolveHeadNouns() {
 		}
 		f := m.form
 		switch {
+		case bareTitle(f):
+			if e, ok := last[titleKey(f)]; ok {
+				m.ent = e
+			}
+		case f.hon != "":
+			last[titleKey(f)] = m.ent
 		case ofForm(f):
 			last[head(f.lws[0])] = m.ent
-		case f.hon == "" && len(f.lws) == 1:
+		case len(f.lws) == 1:
 			if e, ok := last[head(f.lws[0])]; ok {
 				m.ent = e
 			}
