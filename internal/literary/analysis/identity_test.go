@@ -121,3 +121,24 @@ func TestCharactersByMentions(t *testing.T) {
 		}
 	}
 }
+
+// TestGender checks where a character's gender comes from: the pronouns
+// that follow the name, a gendered title, else a common given name.
+func TestGender(t *testing.T) {
+	cases := []struct{ text, name, want string }{
+		{`Quilp came into the room. He sat down by the fire. Later Quilp took off his hat, and Quilp warmed his hands. Then Quilp rose and he left.`, "Quilp", "male"},
+		{`Tarrant came into the room. She sat down by the fire. Later Tarrant took off her hat, and Tarrant warmed her hands. Then Tarrant rose and she left.`, "Tarrant", "female"},
+		{`Lucy and Cecil walked to the church. Lucy laughed at Cecil, and Cecil answered her.`, "Cecil", "male"},
+		{`Stephen and Rachael walked home. Stephen spoke to Rachael, and Rachael answered him.`, "Rachael", "female"},
+		{`Ruby and Tom walked to the school. Ruby laughed at Tom, and Tom answered Ruby.`, "Ruby", "female"},
+	}
+	for _, tc := range cases {
+		res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := findChar(res, tc.name); c == nil || c.Gender != tc.want {
+			t.Errorf("%s: gender of %+v, want %s", tc.name, c, tc.want)
+		}
+	}
+}

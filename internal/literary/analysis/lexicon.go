@@ -151,7 +151,7 @@ var stopCaps = wordSet(
 	"germany", "spain", "russia", "greece", "austria", "prussia", "holland",
 	"switzerland", "europe", "america", "india", "africa", "asia", "egypt",
 	"hullo", "hulloa", "halloo", "hallo", "hey", "eh", "ho", "hi", "whoa",
-	"bravo", "gracious", "goodness", "mercy", "fie", "tut", "pshaw", "heigh",
+	"bravo", "gracious", "goodness", "fie", "tut", "pshaw", "heigh",
 	"mamma", "mama", "papa", "pa", "ma", "grandmamma", "grandpapa",
 	"saint", "st", "ste", "san", "santa",
 )
@@ -279,7 +279,7 @@ var diminutives = map[string][]string{
 	"lizzy": {"elizabeth"}, "lizzie": {"elizabeth"}, "liz": {"elizabeth"},
 	"lisa": {"elizabeth"}, "beth": {"elizabeth"}, "bess": {"elizabeth"},
 	"bessie": {"elizabeth"}, "betsy": {"elizabeth"}, "betty": {"elizabeth"},
-	"eliza": {"elizabeth"}, "elsie": {"elizabeth"},
+	"eliza": {"elizabeth"}, "elsie": {"elizabeth"}, "bet": {"elizabeth"},
 	"kitty": {"catherine", "katherine", "kathleen"}, "kate": {"catherine", "katherine"},
 	"katie": {"catherine", "katherine"}, "cathy": {"catherine"}, "kit": {"christopher", "catherine"},
 	"jenny": {"jane", "jennifer"}, "jennie": {"jane"}, "janey": {"jane"},
@@ -337,7 +337,11 @@ var femaleNames = wordSet("mary", "elizabeth", "anne", "ann", "jane", "sarah",
 	"marguerite", "marie", "madeleine", "lizzy", "eliza", "diana", "isabel",
 	"juliet", "josephine", "anna", "ella", "hetty", "dolly", "lotty", "tilly",
 	"gwendolen", "maggie", "nell", "bella", "flora", "marian", "joan", "janet",
-	"kate", "lily", "daisy", "winifred", "ethel", "gertrude", "adela", "beatrice")
+	"kate", "lily", "daisy", "winifred", "ethel", "gertrude", "adela", "beatrice",
+	"rachael", "ruby", "gladys", "carrie", "gertie", "minnie", "jessie", "annie",
+	"mabel", "maud", "maude", "evelyn", "hilda", "ida", "louise", "marjorie",
+	"muriel", "nora", "phyllis", "priscilla", "prudence", "rosalind", "sybil",
+	"sibyl", "theresa", "teresa", "vera", "charity", "patience", "bridget")
 
 var maleNames = wordSet("john", "william", "james", "george", "charles",
 	"thomas", "henry", "robert", "richard", "edward", "joseph", "samuel", "david",
@@ -352,4 +356,9 @@ var maleNames = wordSet("john", "william", "james", "george", "charles",
 	"vincent", "wilfred", "sherlock", "mycroft", "ebenezer", "jacob", "gabriel",
 	"adam", "alexander", "augustus", "basil", "bertram", "cedric", "clement",
 	"cyril", "dorian", "felix", "gilbert", "guy", "humphrey", "lionel", "nigel",
-	"oscar", "reginald", "sydney", "silas", "theodore", "tobias", "wilkins")
+	"oscar", "reginald", "sydney", "silas", "theodore", "tobias", "wilkins",
+	"cecil", "barney", "adrian", "allan", "bernard", "claude", "clifford",
+	"douglas", "eric", "eustace", "gerald", "godfrey", "gregory", "hector",
+	"howard", "jeremy", "julian", "lawrence", "leonard", "maurice", "morris",
+	"neville", "norman", "percival", "raymond", "roderick", "roland", "rowland",
+	"rufus", "septimus", "stanley", "wallace", "josiah", "noah", "moses")
