@@ -250,9 +250,14 @@ func buildForms(runs []nameRun) *clusterer {
 	return c
 }
 
-// ofForm reports whether f is a head noun and its "of" complement ("Ghost
-// of Christmas Past"), found by ofComplement.
-func ofForm(f *form) bool { return f.hon == "" && len(f.lws) >= 3 && f.lws[1] == "of" }
+// ofForm reports whether f is a head noun or a title and its "of"
+// complement ("Ghost of Christmas Past", "Duchess of Harley").
+func ofForm(f *form) bool {
+	if f.hon != "" {
+		return len(f.lws) >= 2 && f.lws[0] == "of"
+	}
+	return len(f.lws) >= 3 && f.lws[1] == "of"
+}
 
 // initialsOnly reports whether a name is made of single letters ("Colonel
 // F."), which stand for a name withheld, not a name.
@@ -296,10 +301,12 @@ func (c *clusterer) markPlurals() {
 func (c *clusterer) cluster() {
 	for _, f := range c.order {
 		if ofForm(f) {
-			// A figure named by a description ("Ghost of Christmas Past")
-			// has neither given name nor surname. One named after a person
-			// ("Spirit of Tiny Tim") is a figure of speech.
-			if c.forms[strings.Join(f.words[2:], " ")] == nil {
+			// A figure named by a description ("Ghost of Christmas Past",
+			// "Duchess of Harley") has neither given name nor surname. One
+			// named after a person ("Spirit of Tiny Tim") is a figure of
+			// speech; a title may well be named after a place that is also
+			// its holder's name ("Monmouth").
+			if f.hon != "" || c.forms[strings.Join(f.words[2:], " ")] == nil {
 				c.attach(c.newEntity(entFull), f)
 			}
 			continue

@@ -72,6 +72,24 @@ Dr. Moss came alone the next day. The Doctor sat down, and Ann gave the Doctor t
 			distinct: [][2]string{{"Dr. Lane", "Dr. Moss"}},
 			mentions: map[string]int{"Dr. Lane": 3, "Dr. Moss": 5},
 		},
+		{
+			name: "a title of rank with its domain",
+			text: `CHAPTER I.
+
+The Bishop of Digne was a kind old man. The Bishop gave his bread away, and the Bishop walked to town. Once the Bishop of Grasse wrote to him. The Bishop smiled, and the Bishop answered the letter.
+
+CHAPTER II.
+
+Lady Ann dined with the Duchess of Harley. “You are late, Duchess,” said Lady Ann. The Duchess laughed.
+
+CHAPTER III.
+
+The next week the Duchess of Monmouth called. The Duchess sat down. “Tea, Duchess?” asked Lady Ann.
+`,
+			distinct: [][2]string{{"Duchess of Harley", "Duchess of Monmouth"}, {"Bishop of Digne", "Lady Ann"}},
+			absent:   []string{"Duchess", "Bishop", "Harley"},
+			mentions: map[string]int{"Bishop of Digne": 5, "Duchess of Harley": 3, "Duchess of Monmouth": 3},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,7 +100,9 @@ func (a *analyzer) resolveHeadNouns() {
 		}
 		return w
 	}
-	last := map[string]int{} // head noun → entity of the latest figure named with it
+	last := map[string]int{}   // head noun → entity of the latest figure named with it
+	holder := map[string]int{} // title → entity the bare title last went to
+	seen := map[int]int{}      // entity → mentions so far
 	para := int32(-1)
 	for i := range a.ments {
 		m := &a.ments[i]
@@ -109,13 +111,24 @@ func (a *analyzer) resolveHeadNouns() {
 			pr := d.paras[para]
 			if pr.tokE > pr.tokS && isChapterHeading(d.text[d.toks[pr.tokS].s:d.toks[pr.tokE-1].e]) {
 				clear(last)
+				clear(holder)
 			}
 		}
 		f := m.form
 		switch {
 		case bareTitle(f):
-			if e, ok := last[titleKey(f)]; ok {
+			k := titleKey(f)
+			if e, ok := last[k]; ok {
 				m.ent = e
+				// A passing holder of the title ("the Bishop of Grasse
+				// wrote to him") does not take it from the one the story
+				// has been calling so.
+				if h, ok := holder[k]; ok && h != e && 2*seen[e] < seen[h] {
+					m.ent = h
+				}
+			}
+			if m.ent >= 0 {
+				holder[k] = m.ent
 			}
 		case f.hon != "":
 			last[titleKey(f)] = m.ent
@@ -125,6 +138,9 @@ func (a *analyzer) resolveHeadNouns() {
 			if e, ok := last[head(f.lws[0])]; ok {
 				m.ent = e
 			}
+		}
+		if m.ent >= 0 {
+			seen[m.ent]++
 		}
 	}
 }

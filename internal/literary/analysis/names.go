@@ -232,6 +232,13 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		if hon, next, ok := d.honAt(i); ok {
 			j := next
 			var words []string
+			// A title of rank with its domain ("the Duchess of Harley",
+			// "the Bishop of Digne") names a person as a whole.
+			if !surnameTitle(hon) && d.isWord(next) && d.toks[next].flags&fLower != 0 && d.lower(next) == "of" &&
+				next+1 < n && d.sameSpan(i, next+1) && d.capName(next+1) {
+				words = append(words, "of")
+				j = next + 1
+			}
 			for j < n && d.sameSpan(i, j) {
 				if d.capName(j) || (j == next && surnameTitle(hon) && d.titleWordName(j)) {
 					words = append(words, d.word(j))
