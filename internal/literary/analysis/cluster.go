@@ -3,7 +3,6 @@ package analysis
 import (
 	"sort"
 	"strings"
-	"unicode"
 )
 
 // form is one distinct surface form of a name ("Mr. Darcy", "Lizzy").
@@ -154,16 +153,6 @@ func formalGiven(w string, pool []string) string {
 		}
 	}
 	return ""
-}
-
-// titleCase upper-cases the first letter of a lower-case word.
-func titleCase(w string) string {
-	r := []rune(w)
-	if len(r) == 0 {
-		return w
-	}
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
 }
 
 func nameGender(w string) string {
@@ -385,14 +374,6 @@ func (c *clusterer) clusterFull() {
 			e.gender = nameGender(e.given)
 		}
 	}
-}
-
-// formCount returns the number of occurrences of the form with this key.
-func (c *clusterer) formCount(key string) int {
-	if f := c.forms[key]; f != nil {
-		return f.count
-	}
-	return 0
 }
 
 // eldest picks, among unmarried women sharing a surname, the one "Miss
@@ -622,11 +603,10 @@ func (c *clusterer) clusterBare(f *form) {
 		c.attach(best, f)
 		return
 	}
-	// A familiar form ("Lizzy") joins the owner of the formal given name,
-	// provided that person is also called by the bare given name (someone
-	// always titled, "Lady Catherine", is not the "Kitty" of the story) or
-	// by the familiar form itself in a full name ("Bill Sikes", whose
-	// entity took the formal "William" from "William Sikes").
+	// A familiar form ("Lizzy", "Harry") joins the owner of the formal
+	// given name, unless that person is always titled by rank ("Lady
+	// Catherine" is not the "Kitty" of the story) and never called by the
+	// familiar form itself.
 	g := nameGender(w)
 	var dims []*entity
 	var pool []*entity
@@ -637,9 +617,7 @@ func (c *clusterer) clusterBare(f *form) {
 		if e.merged >= 0 || e.given == w || !genderOK(e, g) {
 			continue
 		}
-		bare := c.formCount(titleCase(e.given))
-		total := wordScore(e, e.given)
-		if (total == 0 || bare*4 < total) && wordScore(e, w) == 0 {
+		if c.titledGiven(e) && wordScore(e, w) == 0 {
 			continue
 		}
 		dims = append(dims, e)
@@ -656,6 +634,27 @@ func (c *clusterer) clusterBare(f *form) {
 	}
 	e.gender = nameGender(w)
 	c.attach(e, f)
+}
+
+// rankTitles are the titles of rank put before a given name ("Lady
+// Catherine", "Sir William"). Someone always named so is seldom the person
+// a bare "Catherine" or a "Kitty" names: the narrator keeps the title.
+var rankTitles = wordSet("Sir", "Lady", "Lord", "Dame")
+
+// titledGiven reports whether every form of e that holds its given name
+// carries a title of rank.
+func (c *clusterer) titledGiven(e *entity) bool {
+	held := false
+	for _, f := range e.forms {
+		if len(f.lws) == 0 || f.lws[0] != e.given {
+			continue
+		}
+		if f.hon == "" || !rankTitles[honorifics[f.hon].class] {
+			return false
+		}
+		held = true
+	}
+	return held
 }
 
 // resolve follows merge links to the surviving entity.

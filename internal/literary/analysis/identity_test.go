@@ -37,6 +37,14 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			same: [][2]string{{"Cecilia Jupe", "Sissy Jupe"}, {"Sissy", "Cecilia Jupe"}},
 		},
 		{
+			name: "familiar form of a titled given name",
+			text: `Lord Henry Wotton lit a cigarette. Lord Henry smiled at Basil, and Lord Henry spoke of Sir Henry Ashton, who had once met Henry Wotton at dinner.
+
+“You are wrong, Harry,” said Basil. Harry laughed. “Harry, you must not,” said Basil.
+`,
+			same: [][2]string{{"Harry", "Lord Henry"}},
+		},
+		{
 			name: "places, peoples and exclamations",
 			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
 
