@@ -14,6 +14,7 @@ func TestIdentity(t *testing.T) {
 		same     [][2]string    // names of one character
 		distinct [][2]string    // names of different characters (both reported)
 		absent   []string       // names that must not be reported
+		unheld   []string       // names no character may hold, even as an alias
 		mentions map[string]int // least mentions of the named character
 	}{
 		{
@@ -43,6 +44,25 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 “You are wrong, Harry,” said Basil. Harry laughed. “Harry, you must not,” said Basil.
 `,
 			same: [][2]string{{"Harry", "Lord Henry"}},
+		},
+		{
+			name: "a name in a recited poem",
+			text: "Bill the Lizard came down the chimney in a great hurry, and Bill was\n" +
+				"kicked straight out again by Alice, who felt rather sorry for Bill as\n" +
+				"he sailed over the garden wall and landed among the cucumber-frames.\n\n" +
+				"Alice folded her hands and began to recite:\n\n" +
+				"    “You are old, Father William,” the young man said,\n" +
+				"      “And your hair has become very white;\n" +
+				"    And yet you incessantly stand on your head,\n" +
+				"      Do you think, at your age, it is right?”\n\n" +
+				"    “In my youth,” Father William replied to his son,\n" +
+				"      “I feared it might injure the brain;\n" +
+				"    But now that I’m perfectly sure I have none,\n" +
+				"      Why, I do it again and again.”\n\n" +
+				"The old man, Alice thought, was very tiresome indeed. “Poor Bill,” said\n" +
+				"Alice to herself, and she went on looking for Bill among the bushes\n" +
+				"until the sun had quite gone down behind the trees of the wood.\n",
+			unheld: []string{"Father William"},
 		},
 		{
 			name: "places, peoples and exclamations",
@@ -120,6 +140,11 @@ The next week the Duchess of Monmouth called. The Duchess sat down. “Tea, Duch
 			for n, least := range tc.mentions {
 				if c := findChar(res, n); c == nil || c.Mentions < least {
 					t.Errorf("%q has fewer than %d mentions: %+v", n, least, c)
+				}
+			}
+			for _, n := range tc.unheld {
+				if c := findChar(res, n); c != nil {
+					t.Errorf("%q is held by %q", n, c.Name)
 				}
 			}
 			for _, n := range tc.absent {

@@ -216,12 +216,17 @@ func (d *doc) byline(i int) bool {
 func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error) {
 	var runs []nameRun
 	n := len(d.toks)
+	verse := d.versePars()
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		t := &d.toks[i]
 		if t.kind != tkWord || t.flags&fCap == 0 {
+			continue
+		}
+		if verse[t.para] {
+			i = int(d.paras[t.para].tokE) - 1
 			continue
 		}
 		if d.byline(i) {
