@@ -63,6 +63,9 @@ type clusterer struct {
 	// surnames holds every word used as a surname: the last word of a
 	// multi-word name or a word after a surname-only title.
 	surnames map[string]bool
+	// formerNames pairs the form keys of a name and another the text gives
+	// for the same person ("Morris Bolter, late Claypole").
+	formerNames [][2]string
 }
 
 // setNames records an entity's given name and surname and indexes them.
@@ -225,6 +228,11 @@ func buildForms(runs []nameRun) *clusterer {
 			c.forms[k] = f
 		}
 		f.count++
+		if r.formerOf >= 0 {
+			if p := &runs[r.formerOf]; !p.place && !initialsOnly(p.words) {
+				c.formerNames = append(c.formerNames, [2]string{p.key(), k})
+			}
+		}
 	}
 	for _, f := range c.forms {
 		c.order = append(c.order, f)
@@ -323,6 +331,26 @@ func (c *clusterer) cluster() {
 		if f.hon == "" && len(f.words) == 1 && !f.plural {
 			c.clusterBare(f)
 		}
+	}
+	c.mergeFormerNames()
+}
+
+// mergeFormerNames makes one person of the names the text states are one
+// ("Mr. Claypole, otherwise Bolter"), the less named joining the more.
+func (c *clusterer) mergeFormerNames() {
+	for _, p := range c.formerNames {
+		a, b := c.forms[p[0]], c.forms[p[1]]
+		if a.entity < 0 || b.entity < 0 {
+			continue
+		}
+		ea, eb := c.ents[c.resolve(a.entity)], c.ents[c.resolve(b.entity)]
+		if ea == eb {
+			continue
+		}
+		if ea.count() < eb.count() {
+			ea, eb = eb, ea
+		}
+		c.merge(eb, ea)
 	}
 }
 

@@ -65,6 +65,12 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			unheld: []string{"Father William"},
 		},
 		{
+			name: "a name the narrator ties to another",
+			text: `One morning Noah Claypole left the town with Charlotte. In London he took the name of Morris Bolter. “My name is Bolter,” said Mr. Morris Bolter, late Claypole, with a bow. Then Noah Claypole grinned, and Morris Bolter ate his supper.
+`,
+			same: [][2]string{{"Noah Claypole", "Morris Bolter"}},
+		},
+		{
 			name: "places, peoples and exclamations",
 			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
 

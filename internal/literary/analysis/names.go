@@ -58,6 +58,9 @@ type nameRun struct {
 	hon        string // honorific key ("mr", "lady"), "" if none
 	words      []string
 	place      bool // looks like a place or institution ("Netherfield Park")
+	// formerOf is the index of the run this one restates under another
+	// name ("Morris Bolter, late Claypole"), -1 if none.
+	formerOf int
 }
 
 // key identifies the surface form of a run for alias clustering: the
@@ -342,5 +345,26 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		}
 		i = j - 1
 	}
+	d.linkFormerNames(runs)
 	return runs, nil
+}
+
+// formerWords introduce another name of the person just named: "Morris
+// Bolter, late Claypole", "Panchaud, alias Printanier", "Mrs. Bumble,
+// formerly Corney".
+var formerWords = wordSet("alias", "late", "formerly", "née", "nee", "otherwise")
+
+// linkFormerNames sets formerOf on each run that follows another as
+// "<name>, alias <name>".
+func (d *doc) linkFormerNames(runs []nameRun) {
+	for i := range runs {
+		runs[i].formerOf = -1
+		if i == 0 {
+			continue
+		}
+		k, p := int(runs[i].tokS), runs[i-1]
+		if int(p.tokE) == k-2 && d.punctIs(k-2, ",") && d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && formerWords[d.lower(k-1)] {
+			runs[i].formerOf = i - 1
+		}
+	}
 }
