@@ -271,12 +271,18 @@ func initialsOnly(words []string) bool {
 }
 
 // markPlurals flags family plurals ("the Lucases", "Miss Bennets"): a
-// single word that is another name word plus -s or -es.
+// single word that is another name word plus -s or -es, as common as it.
 func (c *clusterer) markPlurals() {
 	words := map[string]int{}
 	for _, f := range c.order {
 		for _, w := range f.lws {
 			words[w] += f.count
+		}
+	}
+	titled := map[string]int{} // class + " " + word → count of the titled one-word forms
+	for _, f := range c.order {
+		if f.hon != "" && len(f.lws) == 1 {
+			titled[honorifics[f.hon].class+" "+f.lws[0]] += f.count
 		}
 	}
 	for _, f := range c.order {
@@ -285,7 +291,11 @@ func (c *clusterer) markPlurals() {
 		}
 		w := f.lws[0]
 		for _, suf := range []string{"es", "s"} {
-			if b, ok := strings.CutSuffix(w, suf); ok && words[b] >= f.count {
+			// A title before the plural of a name it also takes ("the
+			// Miss Alans" beside "Miss Alan") names the family even when
+			// the singular is the rarer; a stray "Mr. Sike" beside many
+			// "Mr. Sikes" is a misspelling.
+			if b, ok := strings.CutSuffix(w, suf); ok && (words[b] >= f.count || f.hon != "" && 4*titled[honorifics[f.hon].class+" "+b] >= f.count) {
 				f.plural = true
 			}
 		}

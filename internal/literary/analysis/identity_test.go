@@ -71,6 +71,12 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			same: [][2]string{{"Noah Claypole", "Morris Bolter"}},
 		},
 		{
+			name: "a family in the plural",
+			text: `The Miss Alans were at the pension. Miss Alan was the elder, and the Miss Alans took tea with Lucy. Lucy liked the Miss Alans, and Miss Alan liked Lucy.
+`,
+			absent: []string{"Miss Alans"},
+		},
+		{
 			name: "places, peoples and exclamations",
 			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
 
