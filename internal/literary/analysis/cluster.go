@@ -530,6 +530,18 @@ func (c *clusterer) clusterHon(f *form) {
 			pick = dominant(cands, (*entity).count)
 		}
 	}
+	if pick == nil && len(cands) == 0 && surnameTitle(f.hon) && !h.givenOK && nameGender(w) != "" && !c.fullSurname(w) && c.byHon[h.class+" "+w] == nil {
+		// "Monsieur Marius", "Mr. Tom": a title that takes surnames, before
+		// a common given name no full name ends with, is that name's
+		// owner's.
+		var owners []*entity
+		for _, e := range c.byGiven[w] {
+			if e.kind == entFull && genderOK(e, h.gender) {
+				owners = append(owners, e)
+			}
+		}
+		pick = dominant(owners, (*entity).count)
+	}
 	if pick != nil {
 		c.attach(pick, f)
 		return
@@ -549,6 +561,16 @@ func (c *clusterer) clusterHon(f *form) {
 	if e.gender == "" && e.given != "" {
 		e.gender = nameGender(e.given)
 	}
+}
+
+// fullSurname reports whether w is the surname of a full name.
+func (c *clusterer) fullSurname(w string) bool {
+	for _, e := range c.bySurname[w] {
+		if e.kind == entFull {
+			return true
+		}
+	}
+	return false
 }
 
 // isGiven reports whether w is the given name of a full name.

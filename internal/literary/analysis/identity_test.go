@@ -77,6 +77,12 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			absent: []string{"Miss Alans"},
 		},
 		{
+			name: "a surname title before a given name",
+			text: `The young man was Marius Pontmercy, and the old porter knew Marius Pontmercy well. “Good evening, Monsieur Marius,” said the porter. Monsieur Marius bowed, and Marius went up the stairs.
+`,
+			same: [][2]string{{"Marius Pontmercy", "Monsieur Marius"}, {"Marius", "Monsieur Marius"}},
+		},
+		{
 			name: "places, peoples and exclamations",
 			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
 
