@@ -628,10 +628,22 @@ func (c *clusterer) clusterBare(f *form) {
 		}
 		return
 	}
+	g := nameGender(w)
+	// A formal name may belong to the one person known by a familiar form
+	// of it ("Catherine" is "Kitty").
+	var familiar []*entity
+	for _, e := range c.ents {
+		if e.merged < 0 && e.given != "" && e.given != w && genderOK(e, g) && containsString(diminutives[e.given], w) {
+			familiar = append(familiar, e)
+		}
+	}
+	famPick := dominant(familiar, (*entity).count)
 	var given, surnameMale, surnameOther []*entity
 	usable := func(e *entity) bool { return e.merged < 0 && e.kind != entBare && e.kind != entTitle }
 	for _, e := range c.byGiven[w] {
-		if usable(e) {
+		// Someone always titled by rank ("Lady Catherine") is not the bare
+		// "Catherine" when someone else goes by a familiar form of it.
+		if usable(e) && (famPick == nil || !c.titledGiven(e)) {
 			given = append(given, e)
 		}
 	}
@@ -667,7 +679,6 @@ func (c *clusterer) clusterBare(f *form) {
 	// given name, unless that person is always titled by rank ("Lady
 	// Catherine" is not the "Kitty" of the story) and never called by the
 	// familiar form itself.
-	g := nameGender(w)
 	var dims []*entity
 	var pool []*entity
 	for _, t := range c.formalTargets(w) {
@@ -684,6 +695,10 @@ func (c *clusterer) clusterBare(f *form) {
 	}
 	if pick := dominant(dims, func(e *entity) int { return wordScore(e, e.given) }); pick != nil {
 		c.attach(pick, f)
+		return
+	}
+	if famPick != nil {
+		c.attach(famPick, f)
 		return
 	}
 	e := c.newEntity(entBare)

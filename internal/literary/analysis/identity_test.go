@@ -83,6 +83,15 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			same: [][2]string{{"Marius Pontmercy", "Monsieur Marius"}, {"Marius", "Monsieur Marius"}},
 		},
 		{
+			name: "a bare given name and a titled namesake",
+			text: `Lady Catherine de Bourgh came to call, and Lady Catherine sat in state. Kitty Bennet coughed; Kitty was always coughing. Catherine and Lydia laughed, and Lady Catherine frowned at Catherine.
+
+“Kitty, be quiet,” said Jane.
+`,
+			same:     [][2]string{{"Kitty", "Catherine"}},
+			distinct: [][2]string{{"Kitty", "Lady Catherine"}},
+		},
+		{
 			name: "places, peoples and exclamations",
 			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
 
