@@ -3,7 +3,6 @@ package analysis
 import (
 	"sort"
 	"strings"
-	"unicode"
 )
 
 // form is one distinct surface form of a name ("Mr. Darcy", "Lizzy").
@@ -64,6 +63,9 @@ type clusterer struct {
 	// surnames holds every word used as a surname: the last word of a
 	// multi-word name or a word after a surname-only title.
 	surnames map[string]bool
+	// formerNames pairs the form keys of a name and another the text gives
+	// for the same person ("Morris Bolter, late Claypole").
+	formerNames [][2]string
 }
 
 // setNames records an entity's given name and surname and indexes them.
@@ -115,6 +117,12 @@ func byID(es []*entity) []*entity {
 
 func genderOK(e *entity, g string) bool { return g == "" || e.gender == "" || e.gender == g }
 
+// surnameParticle reports whether the lower-case word opens a surname: "de",
+// "van" or a saint's "St." ("Lord St. Simon" is no Simon).
+func surnameParticle(w string) bool {
+	return nameParticles[w] || w == "st." || w == "ste." || w == "saint"
+}
+
 // givenSurname splits a multi-word name into its given name and surname; a
 // particle starts the surname ("Catherine de Bourgh").
 func givenSurname(lws []string) (string, string) {
@@ -148,16 +156,6 @@ func formalGiven(w string, pool []string) string {
 		}
 	}
 	return ""
-}
-
-// titleCase upper-cases the first letter of a lower-case word.
-func titleCase(w string) string {
-	r := []rune(w)
-	if len(r) == 0 {
-		return w
-	}
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
 }
 
 func nameGender(w string) string {
@@ -217,7 +215,7 @@ func buildForms(runs []nameRun) *clusterer {
 			// de Bourgh" is given "Catherine", surname "de Bourgh".
 			words := r.words
 			for j, w := range words {
-				if nameParticles[strings.ToLower(w)] {
+				if surnameParticle(strings.ToLower(w)) {
 					words = append(append([]string(nil), words[:j]...), strings.Join(words[j:], " "))
 					break
 				}
@@ -230,6 +228,11 @@ func buildForms(runs []nameRun) *clusterer {
 			c.forms[k] = f
 		}
 		f.count++
+		if r.formerOf >= 0 {
+			if p := &runs[r.formerOf]; !p.place && !initialsOnly(p.words) {
+				c.formerNames = append(c.formerNames, [2]string{p.key(), k})
+			}
+		}
 	}
 	for _, f := range c.forms {
 		c.order = append(c.order, f)
@@ -242,6 +245,15 @@ func buildForms(runs []nameRun) *clusterer {
 		return a.first < b.first
 	})
 	return c
+}
+
+// ofForm reports whether f is a head noun or a title and its "of"
+// complement ("Ghost of Christmas Past", "Duchess of Harley").
+func ofForm(f *form) bool {
+	if f.hon != "" {
+		return len(f.lws) >= 2 && f.lws[0] == "of"
+	}
+	return len(f.lws) >= 3 && f.lws[1] == "of"
 }
 
 // initialsOnly reports whether a name is made of single letters ("Colonel
@@ -259,12 +271,18 @@ func initialsOnly(words []string) bool {
 }
 
 // markPlurals flags family plurals ("the Lucases", "Miss Bennets"): a
-// single word that is another name word plus -s or -es.
+// single word that is another name word plus -s or -es, as common as it.
 func (c *clusterer) markPlurals() {
 	words := map[string]int{}
 	for _, f := range c.order {
 		for _, w := range f.lws {
 			words[w] += f.count
+		}
+	}
+	titled := map[string]int{} // class + " " + word → count of the titled one-word forms
+	for _, f := range c.order {
+		if f.hon != "" && len(f.lws) == 1 {
+			titled[honorifics[f.hon].class+" "+f.lws[0]] += f.count
 		}
 	}
 	for _, f := range c.order {
@@ -273,7 +291,11 @@ func (c *clusterer) markPlurals() {
 		}
 		w := f.lws[0]
 		for _, suf := range []string{"es", "s"} {
-			if b, ok := strings.CutSuffix(w, suf); ok && words[b] >= f.count {
+			// A title before the plural of a name it also takes ("the
+			// Miss Alans" beside "Miss Alan") names the family even when
+			// the singular is the rarer; a stray "Mr. Sike" beside many
+			// "Mr. Sikes" is a misspelling.
+			if b, ok := strings.CutSuffix(w, suf); ok && (words[b] >= f.count || f.hon != "" && 4*titled[honorifics[f.hon].class+" "+b] >= f.count) {
 				f.plural = true
 			}
 		}
@@ -285,6 +307,17 @@ func (c *clusterer) markPlurals() {
 // compatible entity already built when there is one.
 func (c *clusterer) cluster() {
 	for _, f := range c.order {
+		if ofForm(f) {
+			// A figure named by a description ("Ghost of Christmas Past",
+			// "Duchess of Harley") has neither given name nor surname. One
+			// named after a person ("Spirit of Tiny Tim") is a figure of
+			// speech; a title may well be named after a place that is also
+			// its holder's name ("Monmouth").
+			if f.hon != "" || c.forms[strings.Join(f.words[2:], " ")] == nil {
+				c.attach(c.newEntity(entFull), f)
+			}
+			continue
+		}
 		if len(f.lws) >= 2 {
 			c.surnames[f.lws[len(f.lws)-1]] = true
 		}
@@ -309,13 +342,33 @@ func (c *clusterer) cluster() {
 			c.clusterBare(f)
 		}
 	}
+	c.mergeFormerNames()
+}
+
+// mergeFormerNames makes one person of the names the text states are one
+// ("Mr. Claypole, otherwise Bolter"), the less named joining the more.
+func (c *clusterer) mergeFormerNames() {
+	for _, p := range c.formerNames {
+		a, b := c.forms[p[0]], c.forms[p[1]]
+		if a.entity < 0 || b.entity < 0 {
+			continue
+		}
+		ea, eb := c.ents[c.resolve(a.entity)], c.ents[c.resolve(b.entity)]
+		if ea == eb {
+			continue
+		}
+		if ea.count() < eb.count() {
+			ea, eb = eb, ea
+		}
+		c.merge(eb, ea)
+	}
 }
 
 func (c *clusterer) clusterFull() {
 	bySurname := map[string][]*form{}
 	var surnames []string
 	for _, f := range c.order {
-		if len(f.words) < 2 {
+		if len(f.words) < 2 || ofForm(f) {
 			continue
 		}
 		g, s := givenSurname(f.lws)
@@ -359,14 +412,6 @@ func (c *clusterer) clusterFull() {
 			e.gender = nameGender(e.given)
 		}
 	}
-}
-
-// formCount returns the number of occurrences of the form with this key.
-func (c *clusterer) formCount(key string) int {
-	if f := c.forms[key]; f != nil {
-		return f.count
-	}
-	return 0
 }
 
 // eldest picks, among unmarried women sharing a surname, the one "Miss
@@ -485,6 +530,18 @@ func (c *clusterer) clusterHon(f *form) {
 			pick = dominant(cands, (*entity).count)
 		}
 	}
+	if pick == nil && len(cands) == 0 && surnameTitle(f.hon) && !h.givenOK && nameGender(w) != "" && !c.fullSurname(w) && c.byHon[h.class+" "+w] == nil {
+		// "Monsieur Marius", "Mr. Tom": a title that takes surnames, before
+		// a common given name no full name ends with, is that name's
+		// owner's.
+		var owners []*entity
+		for _, e := range c.byGiven[w] {
+			if e.kind == entFull && genderOK(e, h.gender) {
+				owners = append(owners, e)
+			}
+		}
+		pick = dominant(owners, (*entity).count)
+	}
 	if pick != nil {
 		c.attach(pick, f)
 		return
@@ -504,6 +561,16 @@ func (c *clusterer) clusterHon(f *form) {
 	if e.gender == "" && e.given != "" {
 		e.gender = nameGender(e.given)
 	}
+}
+
+// fullSurname reports whether w is the surname of a full name.
+func (c *clusterer) fullSurname(w string) bool {
+	for _, e := range c.bySurname[w] {
+		if e.kind == entFull {
+			return true
+		}
+	}
+	return false
 }
 
 // isGiven reports whether w is the given name of a full name.
@@ -554,10 +621,29 @@ func wordScore(e *entity, w string) int {
 
 func (c *clusterer) clusterBare(f *form) {
 	w := f.lws[0]
+	if p, _, ok := strings.Cut(w, " "); ok && surnameParticle(p) {
+		// "St. Clair" alone is someone's surname or a place (St. Paul's).
+		if es := c.bySurname[w]; len(es) > 0 {
+			c.attach(byID(append([]*entity(nil), es...))[0], f)
+		}
+		return
+	}
+	g := nameGender(w)
+	// A formal name may belong to the one person known by a familiar form
+	// of it ("Catherine" is "Kitty").
+	var familiar []*entity
+	for _, e := range c.ents {
+		if e.merged < 0 && e.given != "" && e.given != w && genderOK(e, g) && containsString(diminutives[e.given], w) {
+			familiar = append(familiar, e)
+		}
+	}
+	famPick := dominant(familiar, (*entity).count)
 	var given, surnameMale, surnameOther []*entity
 	usable := func(e *entity) bool { return e.merged < 0 && e.kind != entBare && e.kind != entTitle }
 	for _, e := range c.byGiven[w] {
-		if usable(e) {
+		// Someone always titled by rank ("Lady Catherine") is not the bare
+		// "Catherine" when someone else goes by a familiar form of it.
+		if usable(e) && (famPick == nil || !c.titledGiven(e)) {
 			given = append(given, e)
 		}
 	}
@@ -589,12 +675,10 @@ func (c *clusterer) clusterBare(f *form) {
 		c.attach(best, f)
 		return
 	}
-	// A familiar form ("Lizzy") joins the owner of the formal given name,
-	// provided that person is also called by the bare given name (someone
-	// always titled, "Lady Catherine", is not the "Kitty" of the story) or
-	// by the familiar form itself in a full name ("Bill Sikes", whose
-	// entity took the formal "William" from "William Sikes").
-	g := nameGender(w)
+	// A familiar form ("Lizzy", "Harry") joins the owner of the formal
+	// given name, unless that person is always titled by rank ("Lady
+	// Catherine" is not the "Kitty" of the story) and never called by the
+	// familiar form itself.
 	var dims []*entity
 	var pool []*entity
 	for _, t := range c.formalTargets(w) {
@@ -604,15 +688,17 @@ func (c *clusterer) clusterBare(f *form) {
 		if e.merged >= 0 || e.given == w || !genderOK(e, g) {
 			continue
 		}
-		bare := c.formCount(titleCase(e.given))
-		total := wordScore(e, e.given)
-		if (total == 0 || bare*4 < total) && wordScore(e, w) == 0 {
+		if c.titledGiven(e) && wordScore(e, w) == 0 {
 			continue
 		}
 		dims = append(dims, e)
 	}
 	if pick := dominant(dims, func(e *entity) int { return wordScore(e, e.given) }); pick != nil {
 		c.attach(pick, f)
+		return
+	}
+	if famPick != nil {
+		c.attach(famPick, f)
 		return
 	}
 	e := c.newEntity(entBare)
@@ -623,6 +709,27 @@ func (c *clusterer) clusterBare(f *form) {
 	}
 	e.gender = nameGender(w)
 	c.attach(e, f)
+}
+
+// rankTitles are the titles of rank put before a given name ("Lady
+// Catherine", "Sir William"). Someone always named so is seldom the person
+// a bare "Catherine" or a "Kitty" names: the narrator keeps the title.
+var rankTitles = wordSet("Sir", "Lady", "Lord", "Dame")
+
+// titledGiven reports whether every form of e that holds its given name
+// carries a title of rank.
+func (c *clusterer) titledGiven(e *entity) bool {
+	held := false
+	for _, f := range e.forms {
+		if len(f.lws) == 0 || f.lws[0] != e.given {
+			continue
+		}
+		if f.hon == "" || !rankTitles[honorifics[f.hon].class] {
+			return false
+		}
+		held = true
+	}
+	return held
 }
 
 // resolve follows merge links to the surviving entity.

@@ -143,6 +143,15 @@ var stopCaps = wordSet(
 	"english", "french", "german", "italian", "spanish", "latin", "greek",
 	"british", "american", "irish", "scotch", "scottish", "welsh", "dutch",
 	"russian", "european", "christian", "catholic", "protestant", "jew", "jews",
+	"italians", "germans", "americans", "russians", "greeks", "romans", "turks",
+	"spaniards", "austrians", "prussians", "englishman", "englishmen",
+	"englishwoman", "frenchman", "frenchmen", "frenchwoman", "irishman",
+	"scotchman", "dutchman", "swiss", "chinese", "japanese", "portuguese",
+	"england", "scotland", "ireland", "wales", "britain", "france", "italy",
+	"germany", "spain", "russia", "greece", "austria", "prussia", "holland",
+	"switzerland", "europe", "america", "india", "africa", "asia", "egypt",
+	"hullo", "hulloa", "halloo", "hallo", "hey", "eh", "ho", "hi", "whoa",
+	"bravo", "gracious", "goodness", "fie", "tut", "pshaw", "heigh",
 	"mamma", "mama", "papa", "pa", "ma", "grandmamma", "grandpapa",
 	"saint", "st", "ste", "san", "santa",
 )
@@ -166,7 +175,13 @@ var placeSuffixes = wordSet("street", "st", "park", "hall", "house", "lodge",
 	"station", "barracks", "prison", "palace", "tower", "cottage", "rectory",
 	"parsonage", "vicarage", "priory", "academy", "club", "company", "bank",
 	"office", "society", "county", "shire", "ocean", "sea", "channel", "strand",
-	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent")
+	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent",
+	"villa")
+
+// spiritNouns all name an apparition: a story's "Spirit" is the "Ghost"
+// it has just introduced.
+var spiritNouns = wordSet("ghost", "spirit", "phantom", "spectre", "specter",
+	"apparition", "shade", "wraith")
 
 // placePrefixes start place names ("Rue Plumet", "Mount Pleasant").
 var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
@@ -264,7 +279,7 @@ var diminutives = map[string][]string{
 	"lizzy": {"elizabeth"}, "lizzie": {"elizabeth"}, "liz": {"elizabeth"},
 	"lisa": {"elizabeth"}, "beth": {"elizabeth"}, "bess": {"elizabeth"},
 	"bessie": {"elizabeth"}, "betsy": {"elizabeth"}, "betty": {"elizabeth"},
-	"eliza": {"elizabeth"}, "elsie": {"elizabeth"},
+	"eliza": {"elizabeth"}, "elsie": {"elizabeth"}, "bet": {"elizabeth"},
 	"kitty": {"catherine", "katherine", "kathleen"}, "kate": {"catherine", "katherine"},
 	"katie": {"catherine", "katherine"}, "cathy": {"catherine"}, "kit": {"christopher", "catherine"},
 	"jenny": {"jane", "jennifer"}, "jennie": {"jane"}, "janey": {"jane"},
@@ -301,6 +316,8 @@ var diminutives = map[string][]string{
 	"alf": {"alfred"}, "alfie": {"alfred"}, "gus": {"augustus"}, "dolph": {"adolphus"},
 	"dora": {"dorothea", "theodora"}, "effie": {"euphemia"}, "flo": {"florence"},
 	"ginny": {"virginia"}, "letty": {"letitia"}, "lettie": {"letitia"}, "sophy": {"sophia"},
+	"sissy": {"cecilia", "cecily"}, "cissy": {"cecilia", "cecily"}, "cissie": {"cecilia", "cecily"},
+	"nolly": {"oliver"}, "nance": {"nancy", "anne", "ann"}, "loo": {"louisa"},
 	"tim": {"timothy"}, "timmy": {"timothy"}, "toby": {"tobias"}, "zach": {"zachary"},
 }
 
@@ -320,7 +337,11 @@ var femaleNames = wordSet("mary", "elizabeth", "anne", "ann", "jane", "sarah",
 	"marguerite", "marie", "madeleine", "lizzy", "eliza", "diana", "isabel",
 	"juliet", "josephine", "anna", "ella", "hetty", "dolly", "lotty", "tilly",
 	"gwendolen", "maggie", "nell", "bella", "flora", "marian", "joan", "janet",
-	"kate", "lily", "daisy", "winifred", "ethel", "gertrude", "adela", "beatrice")
+	"kate", "lily", "daisy", "winifred", "ethel", "gertrude", "adela", "beatrice",
+	"rachael", "ruby", "gladys", "carrie", "gertie", "minnie", "jessie", "annie",
+	"mabel", "maud", "maude", "evelyn", "hilda", "ida", "louise", "marjorie",
+	"muriel", "nora", "phyllis", "priscilla", "prudence", "rosalind", "sybil",
+	"sibyl", "theresa", "teresa", "vera", "charity", "patience", "bridget")
 
 var maleNames = wordSet("john", "william", "james", "george", "charles",
 	"thomas", "henry", "robert", "richard", "edward", "joseph", "samuel", "david",
@@ -335,4 +356,9 @@ var maleNames = wordSet("john", "william", "james", "george", "charles",
 	"vincent", "wilfred", "sherlock", "mycroft", "ebenezer", "jacob", "gabriel",
 	"adam", "alexander", "augustus", "basil", "bertram", "cedric", "clement",
 	"cyril", "dorian", "felix", "gilbert", "guy", "humphrey", "lionel", "nigel",
-	"oscar", "reginald", "sydney", "silas", "theodore", "tobias", "wilkins")
+	"oscar", "reginald", "sydney", "silas", "theodore", "tobias", "wilkins",
+	"cecil", "barney", "adrian", "allan", "bernard", "claude", "clifford",
+	"douglas", "eric", "eustace", "gerald", "godfrey", "gregory", "hector",
+	"howard", "jeremy", "julian", "lawrence", "leonard", "maurice", "morris",
+	"neville", "norman", "percival", "raymond", "roderick", "roland", "rowland",
+	"rufus", "septimus", "stanley", "wallace", "josiah", "noah", "moses")

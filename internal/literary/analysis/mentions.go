@@ -56,14 +56,91 @@ func (a *analyzer) resolveMentions() {
 			continue
 		}
 		f := a.c.forms[r.key()]
-		if f == nil || f.entity < 0 {
+		if f == nil || (f.entity < 0 && !bareTitle(f)) {
 			continue
 		}
+		// A bare title no one owns outright ("the Doctor" among several
+		// doctors) waits for resolveHeadNouns.
 		ent := a.c.resolve(f.entity)
-		idx := int32(len(a.ments))
 		a.ments = append(a.ments, mention{tokS: r.tokS, tokE: r.tokE, ent: ent, char: -1, form: f})
-		for k := r.tokS; k < r.tokE; k++ {
-			a.tokMent[k] = idx
+	}
+	a.resolveHeadNouns()
+	kept := a.ments[:0]
+	for _, m := range a.ments {
+		if m.ent >= 0 {
+			kept = append(kept, m)
+		}
+	}
+	a.ments = kept
+	for i, m := range a.ments {
+		for k := m.tokS; k < m.tokE; k++ {
+			a.tokMent[k] = int32(i)
+		}
+	}
+}
+
+// titleKey keys a title's class apart from the name words of resolveHeadNouns.
+func titleKey(f *form) string { return "\x00" + honorifics[f.hon].class }
+
+// bareTitle reports whether f is a title used alone as a name ("the
+// Colonel").
+func bareTitle(f *form) bool { return f.hon != "" && len(f.words) == 0 }
+
+// resolveHeadNouns gives a bare head noun ("the Ghost", "the Spirit") to
+// the figure last named with it, or a synonym of it, and an "of" complement
+// ("the Ghost of Christmas Present") in the same chapter: several figures
+// share the noun, and the story names each as it enters. Likewise a bare
+// title ("the Doctor", "the Colonel") is the person last named with it in
+// the chapter, the one the narrator has just tied it to.
+func (a *analyzer) resolveHeadNouns() {
+	d := a.d
+	head := func(w string) string {
+		if spiritNouns[w] {
+			return "ghost"
+		}
+		return w
+	}
+	last := map[string]int{}   // head noun → entity of the latest figure named with it
+	holder := map[string]int{} // title → entity the bare title last went to
+	seen := map[int]int{}      // entity → mentions so far
+	para := int32(-1)
+	for i := range a.ments {
+		m := &a.ments[i]
+		for p := d.toks[m.tokS].para; para < p; {
+			para++
+			pr := d.paras[para]
+			if pr.tokE > pr.tokS && isChapterHeading(d.text[d.toks[pr.tokS].s:d.toks[pr.tokE-1].e]) {
+				clear(last)
+				clear(holder)
+			}
+		}
+		f := m.form
+		switch {
+		case bareTitle(f):
+			k := titleKey(f)
+			if e, ok := last[k]; ok {
+				m.ent = e
+				// A passing holder of the title ("the Bishop of Grasse
+				// wrote to him") does not take it from the one the story
+				// has been calling so.
+				if h, ok := holder[k]; ok && h != e && 2*seen[e] < seen[h] {
+					m.ent = h
+				}
+			}
+			if m.ent >= 0 {
+				holder[k] = m.ent
+			}
+		case f.hon != "":
+			last[titleKey(f)] = m.ent
+		case ofForm(f):
+			last[head(f.lws[0])] = m.ent
+		case len(f.lws) == 1:
+			if e, ok := last[head(f.lws[0])]; ok {
+				m.ent = e
+			}
+		}
+		if m.ent >= 0 {
+			seen[m.ent]++
 		}
 	}
 }
@@ -371,6 +448,29 @@ func (a *analyzer) selectCharacters() {
 			a.chars[m.char].ments = append(a.chars[m.char].ments, i)
 		}
 	}
+	a.renumberByMentions()
+}
+
+// renumberByMentions orders the characters by their final mention counts
+// (most mentioned first, as Result documents; ties keep their order):
+// resolveSharedTitles moves mentions after the first count.
+func (a *analyzer) renumberByMentions() {
+	order := append([]*charInfo(nil), a.chars...)
+	sort.SliceStable(order, func(i, j int) bool { return len(order[i].ments) > len(order[j].ments) })
+	newID := make([]int, len(order))
+	for i, ci := range order {
+		newID[ci.id] = i
+	}
+	for i, ci := range order {
+		ci.id = i
+		a.entChar[ci.ent.id] = i
+	}
+	for i := range a.ments {
+		if m := &a.ments[i]; m.char >= 0 {
+			m.char = newID[m.char]
+		}
+	}
+	a.chars = order
 }
 
 // sceneParas is how far back (in paragraphs) a character counts as present.

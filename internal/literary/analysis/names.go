@@ -58,6 +58,9 @@ type nameRun struct {
 	hon        string // honorific key ("mr", "lady"), "" if none
 	words      []string
 	place      bool // looks like a place or institution ("Netherfield Park")
+	// formerOf is the index of the run this one restates under another
+	// name ("Morris Bolter, late Claypole"), -1 if none.
+	formerOf int
 }
 
 // key identifies the surface form of a run for alias clustering: the
@@ -153,6 +156,54 @@ func (d *doc) titleWordName(i int) bool {
 	return !d.capName(i + 1)
 }
 
+// saintAt reports whether token i is "St." or "Saint" opening a surname
+// ("Lord St. Simon", "Neville St. Clair"), returning the word as it is
+// written in names and the index of the capitalised word that follows.
+func (d *doc) saintAt(i int) (string, int, bool) {
+	if !d.isWord(i) || d.toks[i].flags&fCap == 0 {
+		return "", 0, false
+	}
+	w, next := "", i+1
+	switch d.lower(i) {
+	case "st", "ste":
+		if !d.punctIs(next, ".") || d.toks[next].s != d.toks[i].e {
+			return "", 0, false
+		}
+		w = d.word(i) + "."
+		next++
+	case "saint":
+		w = d.word(i)
+	default:
+		return "", 0, false
+	}
+	if next >= len(d.toks) || !d.sameSpan(i, next) || !d.capName(next) {
+		return "", 0, false
+	}
+	return w, next, true
+}
+
+// ofComplement extends a one-word name at token s, ending at j, by "of" and
+// the capitalised words after it: "the Ghost of Christmas Past" is a figure
+// of its own, not the Ghost. The head must be a name by its own
+// capitalisation, so "House of Commons" stays out.
+func (d *doc) ofComplement(st *wordStats, s, j int, words *[]string) int {
+	if s+1 != j || !st.nameLike(d, d.toks[s].lw) || !d.isWord(j) || d.toks[j].flags&fLower == 0 || d.lower(j) != "of" {
+		return j
+	}
+	k := j + 1
+	for k < len(d.toks) && d.sameSpan(s, k) && d.isWord(k) && d.toks[k].flags&fCap != 0 && d.toks[k].flags&fAllCaps == 0 && d.lower(k) != "i" {
+		k++
+	}
+	if k == j+1 {
+		return j
+	}
+	*words = append(*words, "of")
+	for m := j + 1; m < k; m++ {
+		*words = append(*words, d.word(m))
+	}
+	return k
+}
+
 // byline reports whether token i sits in a short "By <Author>" paragraph.
 func (d *doc) byline(i int) bool {
 	p := d.paras[d.toks[i].para]
@@ -168,12 +219,17 @@ func (d *doc) byline(i int) bool {
 func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error) {
 	var runs []nameRun
 	n := len(d.toks)
+	verse := d.versePars()
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		t := &d.toks[i]
 		if t.kind != tkWord || t.flags&fCap == 0 {
+			continue
+		}
+		if verse[t.para] {
+			i = int(d.paras[t.para].tokE) - 1
 			continue
 		}
 		if d.byline(i) {
@@ -184,10 +240,22 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		if hon, next, ok := d.honAt(i); ok {
 			j := next
 			var words []string
+			// A title of rank with its domain ("the Duchess of Harley",
+			// "the Bishop of Digne") names a person as a whole.
+			if !surnameTitle(hon) && d.isWord(next) && d.toks[next].flags&fLower != 0 && d.lower(next) == "of" &&
+				next+1 < n && d.sameSpan(i, next+1) && d.capName(next+1) {
+				words = append(words, "of")
+				j = next + 1
+			}
 			for j < n && d.sameSpan(i, j) {
 				if d.capName(j) || (j == next && surnameTitle(hon) && d.titleWordName(j)) {
 					words = append(words, d.word(j))
 					j++
+					continue
+				}
+				if w, k, ok := d.saintAt(j); ok {
+					words = append(words, w)
+					j = k
 					continue
 				}
 				// Particles ("de", "van") only before another capitalised word.
@@ -219,7 +287,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			}
 			continue
 		}
-		if !d.capName(i) {
+		// "St. Clair" alone names a person only when someone bears that
+		// surname; clusterBare drops it otherwise (St. Paul's).
+		_, _, saint := d.saintAt(i)
+		if !d.capName(i) && !saint {
 			continue
 		}
 		// Bare capitalised sequence.
@@ -227,6 +298,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		for j < n && d.sameSpan(i, j) {
 			if d.capName(j) {
 				j++
+				continue
+			}
+			if _, k, ok := d.saintAt(j); ok {
+				j = k
 				continue
 			}
 			if j > i && d.isWord(j) && nameParticles[d.lower(j)] && j+1 < n && d.sameSpan(i, j+1) && d.capName(j+1) {
@@ -237,10 +312,10 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		}
 		s := i
 		// Drop leading words whose capital comes only from their position.
-		for s < j && !st.nameLike(d, d.toks[s].lw) && (d.toks[s].flags&fAmbig != 0 || s+1 >= j) {
+		for s < j && !saint && !st.nameLike(d, d.toks[s].lw) && (d.toks[s].flags&fAmbig != 0 || s+1 >= j) {
 			s++
 		}
-		if s < j && !st.nameLike(d, d.toks[s].lw) && d.toks[s].flags&fAmbig != 0 {
+		if s < j && !saint && !st.nameLike(d, d.toks[s].lw) && d.toks[s].flags&fAmbig != 0 {
 			s = j
 		}
 		for s+1 < j && epithets[d.lower(s)] {
@@ -249,12 +324,16 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		if s < j {
 			words := make([]string, 0, j-s)
 			for k := s; k < j; k++ {
-				if d.toks[k].flags&fLower != 0 {
+				if w, next, ok := d.saintAt(k); ok {
+					words = append(words, w)
+					k = next - 1
+				} else if d.toks[k].flags&fLower != 0 {
 					words = append(words, d.lower(k))
 				} else {
 					words = append(words, d.word(k))
 				}
 			}
+			j = d.ofComplement(st, s, j, &words)
 			r := nameRun{tokS: int32(s), tokE: int32(j), words: words}
 			if len(words) >= 2 && (placeSuffixes[strings.ToLower(words[len(words)-1])] || placePrefixes[strings.ToLower(words[0])]) {
 				r.place = true
@@ -266,5 +345,26 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		}
 		i = j - 1
 	}
+	d.linkFormerNames(runs)
 	return runs, nil
+}
+
+// formerWords introduce another name of the person just named: "Morris
+// Bolter, late Claypole", "Panchaud, alias Printanier", "Mrs. Bumble,
+// formerly Corney".
+var formerWords = wordSet("alias", "late", "formerly", "née", "nee", "otherwise")
+
+// linkFormerNames sets formerOf on each run that follows another as
+// "<name>, alias <name>".
+func (d *doc) linkFormerNames(runs []nameRun) {
+	for i := range runs {
+		runs[i].formerOf = -1
+		if i == 0 {
+			continue
+		}
+		k, p := int(runs[i].tokS), runs[i-1]
+		if int(p.tokE) == k-2 && d.punctIs(k-2, ",") && d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && formerWords[d.lower(k-1)] {
+			runs[i].formerOf = i - 1
+		}
+	}
 }

@@ -1,0 +1,222 @@
+package analysis
+
+import (
+	"context"
+	"testing"
+)
+
+// TestIdentity checks general naming conventions on small texts: which
+// names are one character, which are two, and what is not a name at all.
+func TestIdentity(t *testing.T) {
+	cases := []struct {
+		name     string
+		text     string
+		same     [][2]string    // names of one character
+		distinct [][2]string    // names of different characters (both reported)
+		absent   []string       // names that must not be reported
+		unheld   []string       // names no character may hold, even as an alias
+		mentions map[string]int // least mentions of the named character
+	}{
+		{
+			name: "saint particle",
+			text: `Lord St. Simon called at noon. Holmes rose to greet him, and Lord St. Simon sat down.
+
+“I have lost my bride,” said Lord St. Simon. St. Simon was pale.
+
+Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning. “He is late,” said Mrs. St. Clair. Mrs. St. Clair wept. Mr. St. Clair did not come back, and Holmes sought him.
+`,
+			same:     [][2]string{{"Lord St. Simon", "St. Simon"}, {"Neville St. Clair", "Mr. St. Clair"}},
+			distinct: [][2]string{{"Neville St. Clair", "Mrs. St. Clair"}},
+			absent:   []string{"Simon", "Clair", "Neville"},
+		},
+		{
+			name: "familiar form of a given name",
+			text: `The new girl was Cecilia Jupe, the daughter of a clown; her father called her Cecilia Jupe too. Sissy Jupe sat in the corner, and Sissy said nothing.
+
+“Girl number twenty,” said Mr. Gradgrind, “what is your name?” Sissy blushed. Mr. Gradgrind frowned.
+`,
+			same: [][2]string{{"Cecilia Jupe", "Sissy Jupe"}, {"Sissy", "Cecilia Jupe"}},
+		},
+		{
+			name: "familiar form of a titled given name",
+			text: `Lord Henry Wotton lit a cigarette. Lord Henry smiled at Basil, and Lord Henry spoke of Sir Henry Ashton, who had once met Henry Wotton at dinner.
+
+“You are wrong, Harry,” said Basil. Harry laughed. “Harry, you must not,” said Basil.
+`,
+			same: [][2]string{{"Harry", "Lord Henry"}},
+		},
+		{
+			name: "a name in a recited poem",
+			text: "Bill the Lizard came down the chimney in a great hurry, and Bill was\n" +
+				"kicked straight out again by Alice, who felt rather sorry for Bill as\n" +
+				"he sailed over the garden wall and landed among the cucumber-frames.\n\n" +
+				"Alice folded her hands and began to recite:\n\n" +
+				"    “You are old, Father William,” the young man said,\n" +
+				"      “And your hair has become very white;\n" +
+				"    And yet you incessantly stand on your head,\n" +
+				"      Do you think, at your age, it is right?”\n\n" +
+				"    “In my youth,” Father William replied to his son,\n" +
+				"      “I feared it might injure the brain;\n" +
+				"    But now that I’m perfectly sure I have none,\n" +
+				"      Why, I do it again and again.”\n\n" +
+				"The old man, Alice thought, was very tiresome indeed. “Poor Bill,” said\n" +
+				"Alice to herself, and she went on looking for Bill among the bushes\n" +
+				"until the sun had quite gone down behind the trees of the wood.\n",
+			unheld: []string{"Father William"},
+		},
+		{
+			name: "a name the narrator ties to another",
+			text: `One morning Noah Claypole left the town with Charlotte. In London he took the name of Morris Bolter. “My name is Bolter,” said Mr. Morris Bolter, late Claypole, with a bow. Then Noah Claypole grinned, and Morris Bolter ate his supper.
+`,
+			same: [][2]string{{"Noah Claypole", "Morris Bolter"}},
+		},
+		{
+			name: "a family in the plural",
+			text: `The Miss Alans were at the pension. Miss Alan was the elder, and the Miss Alans took tea with Lucy. Lucy liked the Miss Alans, and Miss Alan liked Lucy.
+`,
+			absent: []string{"Miss Alans"},
+		},
+		{
+			name: "a surname title before a given name",
+			text: `The young man was Marius Pontmercy, and the old porter knew Marius Pontmercy well. “Good evening, Monsieur Marius,” said the porter. Monsieur Marius bowed, and Marius went up the stairs.
+`,
+			same: [][2]string{{"Marius Pontmercy", "Monsieur Marius"}, {"Marius", "Monsieur Marius"}},
+		},
+		{
+			name: "a bare given name and a titled namesake",
+			text: `Lady Catherine de Bourgh came to call, and Lady Catherine sat in state. Kitty Bennet coughed; Kitty was always coughing. Catherine and Lydia laughed, and Lady Catherine frowned at Catherine.
+
+“Kitty, be quiet,” said Jane.
+`,
+			same:     [][2]string{{"Kitty", "Catherine"}},
+			distinct: [][2]string{{"Kitty", "Lady Catherine"}},
+		},
+		{
+			name: "places, peoples and exclamations",
+			text: `Tom spoke of Greece to Lucy, and then of Greece again; Lucy had never seen Greece. The Italians, said Tom, were charming, and Italians sang.
+
+“Well, Hullo!” said Tom. “Oh, Hullo, Hullo,” said Lucy.
+`,
+			same:   [][2]string{{"Tom", "Tom"}},
+			absent: []string{"Greece", "Italians", "Hullo"},
+		},
+		{
+			name: "figures sharing a noun",
+			text: `STAVE ONE.
+
+Scrooge sat by the fire when the Ghost of Christmas Past stood beside him. Scrooge looked at the Ghost. “Who are you?” said Scrooge. “I am the Ghost of Christmas Past,” said the Spirit. The Ghost smiled, and the Spirit rose.
+
+STAVE TWO.
+
+In the next room the Ghost of Christmas Present sat on a throne. Scrooge bowed to the Ghost. “Come in,” said the Spirit. The Spirit laughed, and the Ghost of Christmas Present rose.
+`,
+			distinct: [][2]string{{"Ghost of Christmas Past", "Ghost of Christmas Present"}},
+			absent:   []string{"Ghost", "Spirit", "Christmas Past"},
+			mentions: map[string]int{"Ghost of Christmas Past": 6, "Ghost of Christmas Present": 5},
+		},
+		{
+			name: "a title used as a name",
+			text: `CHAPTER I.
+
+Dr. Lane came to dinner with Dr. Moss. Dr. Lane spoke of his patients, and the Doctor talked for an hour. Ann listened to the Doctor.
+
+CHAPTER II.
+
+Dr. Moss came alone the next day. The Doctor sat down, and Ann gave the Doctor tea. “Thank you,” said Dr. Moss. Ann smiled at the Doctor.
+`,
+			distinct: [][2]string{{"Dr. Lane", "Dr. Moss"}},
+			mentions: map[string]int{"Dr. Lane": 3, "Dr. Moss": 5},
+		},
+		{
+			name: "a title of rank with its domain",
+			text: `CHAPTER I.
+
+The Bishop of Digne was a kind old man. The Bishop gave his bread away, and the Bishop walked to town. Once the Bishop of Grasse wrote to him. The Bishop smiled, and the Bishop answered the letter.
+
+CHAPTER II.
+
+Lady Ann dined with the Duchess of Harley. “You are late, Duchess,” said Lady Ann. The Duchess laughed.
+
+CHAPTER III.
+
+The next week the Duchess of Monmouth called. The Duchess sat down. “Tea, Duchess?” asked Lady Ann.
+`,
+			distinct: [][2]string{{"Duchess of Harley", "Duchess of Monmouth"}, {"Bishop of Digne", "Lady Ann"}},
+			absent:   []string{"Duchess", "Bishop", "Harley"},
+			mentions: map[string]int{"Bishop of Digne": 5, "Duchess of Harley": 3, "Duchess of Monmouth": 3},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tc.same {
+				a, b := findChar(res, p[0]), findChar(res, p[1])
+				if a == nil || a != b {
+					t.Errorf("%q and %q are not one character: %+v", p[0], p[1], res.Characters)
+				}
+			}
+			for _, p := range tc.distinct {
+				a, b := findChar(res, p[0]), findChar(res, p[1])
+				if a == nil || b == nil || a == b {
+					t.Errorf("%q and %q are not two characters: %+v", p[0], p[1], res.Characters)
+				}
+			}
+			for n, least := range tc.mentions {
+				if c := findChar(res, n); c == nil || c.Mentions < least {
+					t.Errorf("%q has fewer than %d mentions: %+v", n, least, c)
+				}
+			}
+			for _, n := range tc.unheld {
+				if c := findChar(res, n); c != nil {
+					t.Errorf("%q is held by %q", n, c.Name)
+				}
+			}
+			for _, n := range tc.absent {
+				if c := findChar(res, n); c != nil && c.Name == n {
+					t.Errorf("%q is reported as a character", n)
+				}
+			}
+		})
+	}
+}
+
+// TestCharactersByMentions checks the documented order of Result.Characters:
+// most mentioned first (a first-person narrator, added last, aside).
+func TestCharactersByMentions(t *testing.T) {
+	for _, name := range []string{"room_with_a_view", "sherlock_holmes", "christmas_carol"} {
+		res, err := Analyze(context.Background(), loadNovel(t, name), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(res.Characters); i++ {
+			p, c := res.Characters[i-1], res.Characters[i]
+			if c.ID != i || (c.Mentions > p.Mentions && i < len(res.Characters)-1) {
+				t.Errorf("%s: character %d %q (%d mentions, id %d) after %q (%d mentions)", name, i, c.Name, c.Mentions, c.ID, p.Name, p.Mentions)
+			}
+		}
+	}
+}
+
+// TestGender checks where a character's gender comes from: the pronouns
+// that follow the name, a gendered title, else a common given name.
+func TestGender(t *testing.T) {
+	cases := []struct{ text, name, want string }{
+		{`Quilp came into the room. He sat down by the fire. Later Quilp took off his hat, and Quilp warmed his hands. Then Quilp rose and he left.`, "Quilp", "male"},
+		{`Tarrant came into the room. She sat down by the fire. Later Tarrant took off her hat, and Tarrant warmed her hands. Then Tarrant rose and she left.`, "Tarrant", "female"},
+		{`Lucy and Cecil walked to the church. Lucy laughed at Cecil, and Cecil answered her.`, "Cecil", "male"},
+		{`Stephen and Rachael walked home. Stephen spoke to Rachael, and Rachael answered him.`, "Rachael", "female"},
+		{`Ruby and Tom walked to the school. Ruby laughed at Tom, and Tom answered Ruby.`, "Ruby", "female"},
+	}
+	for _, tc := range cases {
+		res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := findChar(res, tc.name); c == nil || c.Gender != tc.want {
+			t.Errorf("%s: gender of %+v, want %s", tc.name, c, tc.want)
+		}
+	}
+}
