@@ -20,7 +20,9 @@ var pdncBooks = []struct {
 	novel string
 	floor qualityFigures
 }{
-	{"pride_and_prejudice", qualityFigures{0.97, 0.97, 0.89, 0.91, 0.97, 0.78}},
+	// PDNC lists a bare "Catherine" among Lady Catherine's aliases, but in the text it is
+	// always Kitty, whom the analysis keeps apart (issue 15): alias merging scores 85.7.
+	{"pride_and_prejudice", qualityFigures{0.97, 0.97, 0.83, 0.91, 0.97, 0.78}},
 	{"emma", qualityFigures{0.97, 0.67, 0.73, 0.91, 0.96, 0.68}},
 	{"oliver_twist", qualityFigures{0.93, 0.97, 0.62, 0.95, 0.97, 0.72}},
 	{"hard_times", qualityFigures{0.97, 0.87, 0.54, 0.94, 0.96, 0.78}},
