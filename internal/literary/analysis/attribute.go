@@ -509,6 +509,13 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 				return c, m, conf
 			}
 		}
+		// A described speaker ("said the old man", "cried his father"
+		// when the family is unknown) tells at least the gender, which
+		// then resolves like a pronoun.
+		if g := a.describedGender(v + 1); g != "" {
+			a.utts[ui].tagGender = g
+			return noSpeaker, "", 0
+		}
 		// Subject before the verb: Elizabeth said / she replied / Mr.
 		// Darcy, after a pause, said. A weak verb ("went on") needs its
 		// subject right before it.
@@ -521,6 +528,41 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// personNouns name a person by a gendered description.
+var personNouns = map[string]string{
+	"man": "male", "gentleman": "male", "boy": "male", "fellow": "male",
+	"father": "male", "son": "male", "brother": "male", "husband": "male",
+	"uncle": "male", "lad": "male", "youth": "male", "sir": "male",
+	"woman": "female", "lady": "female", "girl": "female", "mother": "female",
+	"daughter": "female", "sister": "female", "wife": "female", "aunt": "female",
+	"maid": "female", "widow": "female", "dame": "female",
+}
+
+// describedGender reads a noun phrase at token k ("the old man", "his
+// sister", "a little girl") and returns the gender of its head noun, "" if
+// it is not a gendered description of a person.
+func (a *analyzer) describedGender(k int) string {
+	d := a.d
+	if !d.isWord(k) || a.tokMent[k] >= 0 {
+		return ""
+	}
+	switch d.lower(k) {
+	case "the", "a", "an", "his", "her", "their", "this", "that":
+	default:
+		return ""
+	}
+	for j := k + 1; j <= k+3 && d.isWord(j) && a.tokMent[j] < 0 && d.toks[j].quote < 0; j++ {
+		if g := personNouns[d.lower(j)]; g != "" {
+			// "the man's wife": the head is later.
+			if j+1 < len(d.toks) && d.toks[j+1].kind == tkClitic {
+				return ""
+			}
+			return g
+		}
+	}
+	return ""
 }
 
 // continuationVerbs say the previous speaker goes on talking.
