@@ -26,9 +26,13 @@ const (
 	wNamedInReply  = 1.5  // the next turn names the one it answers
 	wProminence    = 0.0  // times the character's share of the top mentions
 	wRepeat        = -3.0 // the same speaker twice in a row
-	wAlternate     = 1.5  // A B A
-	wAnswerCall    = 3.0  // the one just addressed answers
-	maxCandidates  = 8    // candidates beyond the turns' fixed speakers
+	// A silent reaction ("Mrs. Bennet was profuse in her
+	// acknowledgments.") more often leads into the actor's own words than
+	// hands the turn to someone else.
+	wReactThenSpeak = 1.5
+	wAlternate      = 1.5 // A B A
+	wAnswerCall     = 3.0 // the one just addressed answers
+	maxCandidates   = 8   // candidates beyond the turns' fixed speakers
 )
 
 // The search costs turns × candidates³. A long conversation with many
@@ -243,8 +247,10 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 // transition scores candidate index c following p (and pp before it).
 func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) float64 {
 	s := 0.0
-	if c == p {
+	if c == p && slots[i-1].utt >= 0 {
 		s += wRepeat
+	} else if c == p {
+		s += 2.5
 	}
 	if pp < len(cands) && c == pp && c != p {
 		s += wAlternate
