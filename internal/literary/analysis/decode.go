@@ -250,7 +250,7 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 	if c == p && slots[i-1].utt >= 0 {
 		s += wRepeat
 	} else if c == p {
-		s += 2.5
+		s += wReactThenSpeak
 	}
 	if pp < len(cands) && c == pp && c != p {
 		s += wAlternate
