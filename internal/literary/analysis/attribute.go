@@ -244,6 +244,10 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 			continue
 		}
 		if n.after >= 0 {
+			// "“Four o'clock!” was Mr. Weston's quick amendment."
+			if c := a.possessiveTag(n.s, n.e); c >= 0 {
+				return c, "explicit", confExplicit
+			}
 			// Narration after a segment: the tag opens it.
 			if sp, m, c := a.tagIn(ui, n.s, min(n.e, n.s+12), n.s, true); sp != noSpeaker {
 				return sp, m, c
@@ -258,12 +262,31 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 	return a.leadIn(ui)
 }
 
+// possessiveTag reads narration [s, e) that opens with "was <name>'s"
+// right after a quotation: the quotation was that person's words.
+func (a *analyzer) possessiveTag(s, e int) int {
+	d := a.d
+	if s+2 >= e || !d.isWord(s) || d.lower(s) != "was" {
+		return -1
+	}
+	mi := a.tokMent[s+1]
+	if mi < 0 || int(a.ments[mi].tokS) != s+1 {
+		return -1
+	}
+	if end := int(a.ments[mi].tokE); end < e && d.toks[end].kind == tkClitic {
+		return a.ments[mi].char
+	}
+	return -1
+}
+
 // leadInVerbs introduce a quotation from a distance ("he was struck with
 // the action..., and called out to her:").
 var leadInVerbs = wordSet("said", "called", "began", "observed", "cried", "exclaimed",
 	"replied", "answered", "added", "continued", "asked", "returned", "spoke",
 	"addressed", "accosted", "remarked", "resumed", "whispered", "thus", "wrote",
-	"read", "declared", "inquired", "enquired", "repeated", "rejoined", "saying")
+	"read", "declared", "inquired", "enquired", "repeated", "rejoined", "saying",
+	"calling", "crying", "exclaiming", "replying", "answering", "adding", "asking",
+	"observing", "remarking", "whispering", "continuing", "beginning", "returning")
 
 // leadIn handles narration that ends with a colon or comma right before the
 // quotation, in the same paragraph or as the whole previous paragraph: the
