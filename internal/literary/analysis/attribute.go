@@ -362,6 +362,11 @@ func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
 	for j > start && d.isWord(j) && (softAdverbs[d.lower(j)] || strings.HasSuffix(d.lower(j), "ly") && a.tokMent[j] < 0) {
 		j--
 	}
+	// A name right before the verb is its subject even after what looks
+	// like a preposition ("--for Mr. Weston immediately accosted her").
+	if mi := a.tokMent[j]; j >= start && mi >= 0 && a.ments[mi].char >= 0 && !containsInt(a.utts[ui].vocs, a.ments[mi].char) {
+		return a.ments[mi].char, "explicit", confExplicit
+	}
 	skipLo, skipHi := -1, -1
 	if j > start && d.punctIs(j, ",") {
 		// Skip the phrase closed by this comma.
