@@ -984,9 +984,15 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 // exchange: between consecutive turns lies at most one short narration
 // paragraph ("Mr. Bennet made no answer.").
 func (a *analyzer) conversation(i, j int) bool {
+	return a.linked(i, j, shortNarrationWords)
+}
+
+// linked reports whether between consecutive turns from i to j lies at
+// most one narration paragraph of at most words words.
+func (a *analyzer) linked(i, j, words int) bool {
 	for k := i; k < j; k++ {
 		gap := a.utts[k+1].para - a.utts[k].lastPara - 1
-		if gap > 1 || gap == 1 && a.d.paraWords(a.utts[k].lastPara+1) > shortNarrationWords {
+		if gap > 1 || gap == 1 && a.d.paraWords(a.utts[k].lastPara+1) > words {
 			return false
 		}
 	}
@@ -997,6 +1003,12 @@ func (a *analyzer) conversation(i, j int) bool {
 // interrupt a conversation.
 const shortNarrationWords = 30
 
+// sceneNarrationWords is the longest narration paragraph within one scene:
+// the conversation decoder reads the turns around it together, so that
+// speakers named on one side inform the other, but does not let turn-taking
+// run across it.
+const sceneNarrationWords = 200
+
 // slot is one turn of a conversation as seen by the alternation rules: a
 // quotation turn, or a silent reaction in a short narration paragraph
 // ("Mr. Darcy bowed.", "He made no answer.") which also takes a turn.
@@ -1005,14 +1017,20 @@ type slot struct {
 	speaker int
 	vocs    []int
 	conf    float64
+	// scene marks a turn after a long narration paragraph: the exchange
+	// may go on, but who speaks next is no longer a matter of turn-taking.
+	scene bool
 }
 
 // slots lays out a run, inserting silent reactions whose actor is known.
 func (a *analyzer) slots(run []int) []slot {
 	var out []slot
 	for j, ui := range run {
+		scene := false
 		if j > 0 {
-			if gap := a.utts[ui].para - a.utts[run[j-1]].lastPara - 1; gap == 1 {
+			if gap := a.utts[ui].para - a.utts[run[j-1]].lastPara - 1; gap == 1 && a.d.paraWords(a.utts[ui].para-1) > shortNarrationWords {
+				scene = true
+			} else if gap == 1 {
 				p := a.utts[ui].para - 1
 				if v := a.lastSpeechVerb(p); v >= 0 {
 					// "…she went on as before.": not a silent reaction but
@@ -1030,7 +1048,7 @@ func (a *analyzer) slots(run []int) []slot {
 			// The same speaker going on after a narrative aside.
 			continue
 		}
-		out = append(out, slot{utt: ui, speaker: u.speaker, vocs: u.vocs, conf: u.conf})
+		out = append(out, slot{utt: ui, speaker: u.speaker, vocs: u.vocs, conf: u.conf, scene: scene})
 	}
 	return out
 }
@@ -1081,12 +1099,12 @@ func (a *analyzer) reactionActor(ui, p int) int {
 	return -1
 }
 
-// conversations groups turns into runs of one exchange.
+// conversations groups turns into runs of one scene.
 func (a *analyzer) conversations() [][]int {
 	var out [][]int
 	var cur []int
 	for i := range a.utts {
-		if len(cur) > 0 && !a.conversation(i-1, i) {
+		if len(cur) > 0 && !a.linked(i-1, i, sceneNarrationWords) {
 			out = append(out, cur)
 			cur = nil
 		}
