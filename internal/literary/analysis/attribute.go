@@ -621,11 +621,11 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	// no narration has named them for a while.
 	for j := ui - 1; j >= 0 && j >= ui-8 && a.conversation(j, ui); j-- {
 		if c := a.utts[j].speaker; c >= 0 && a.chars[c].gender == gender {
-			score[c] += 0.3
+			score[c] += participantSalience
 		}
 		for _, c := range a.utts[j].vocs {
 			if a.chars[c].gender == gender {
-				score[c] += 0.3
+				score[c] += participantSalience
 			}
 		}
 	}
@@ -689,6 +689,12 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	}
 	return best
 }
+
+// participantSalience is what each earlier turn of the conversation spoken
+// by, or addressed to, a character adds to that character as the referent
+// of "said he": twice the protagonist prior, since people talking are more
+// likely to go on talking than the book's lead is to walk in.
+const participantSalience = 0.6
 
 // protagonistPrior weighs a character's share of the lead's mentions in
 // pronoun resolution.
