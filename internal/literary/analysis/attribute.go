@@ -130,6 +130,9 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		if sp, method, conf := a.explicitTag(ui); sp != noSpeaker {
 			u.speaker, u.method, u.conf = sp, method, conf
 		}
+		if c := a.tagAddressee(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
+			u.vocs = append(u.vocs, c)
+		}
 	}
 	if a.firstPerson {
 		a.setNarrator()
@@ -275,6 +278,42 @@ func (a *analyzer) possessiveTag(s, e int) int {
 	}
 	if end := int(a.ments[mi].tokE); end < e && d.toks[end].kind == tkClitic {
 		return a.ments[mi].char
+	}
+	return -1
+}
+
+// tagAddressee returns the character a speech tag says the turn is spoken
+// to ("said she to Charlotte"), -1 if none: like a name in direct address,
+// the one who should answer.
+func (a *analyzer) tagAddressee(ui int) int {
+	d := a.d
+	for _, n := range a.narrations(&a.utts[ui]) {
+		s, e := n.s, min(n.e, n.s+10)
+		if n.after < 0 {
+			s, e = max(n.s, n.e-14), n.e
+		}
+		for v := s; v < e; v++ {
+			if !d.isWord(v) || !speechVerbs[d.lower(v)] {
+				continue
+			}
+			// Past the speaker ("said Mr. Darcy to her") and an adverb or
+			// two, to "to <name>".
+			for j := v + 1; j < e-1 && j <= v+6; j++ {
+				if mi := a.tokMent[j]; mi >= 0 {
+					j = int(a.ments[mi].tokE) - 1
+					continue
+				}
+				if !d.isWord(j) {
+					break
+				}
+				if d.lower(j) == "to" {
+					if mi := a.tokMent[j+1]; mi >= 0 {
+						return a.ments[mi].char
+					}
+					break
+				}
+			}
+		}
 	}
 	return -1
 }
