@@ -183,12 +183,30 @@ func (a *analyzer) vocatives(u *utterance) []int {
 			if int(m.tokS) != k {
 				continue
 			}
-			if m.char >= 0 && a.isVocative(m) && !containsInt(out, m.char) {
+			if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !containsInt(out, m.char) {
 				out = append(out, m.char)
 			}
 		}
 	}
 	return out
+}
+
+// bareAnswer reports whether quotation tokens [s, e) are nothing but the
+// name m and a full stop or question mark: “Bingley.” answers "What is his
+// name?" rather than calling anyone.
+func (a *analyzer) bareAnswer(s, e int, m mention) bool {
+	d := a.d
+	stop := false
+	for k := s; k < e; k++ {
+		if k >= int(m.tokS) && k < int(m.tokE) {
+			continue
+		}
+		if d.isWord(k) || !d.punctIs(k, ".") && !d.punctIs(k, "?") {
+			return false
+		}
+		stop = true
+	}
+	return stop
 }
 
 func containsInt(xs []int, x int) bool {
