@@ -434,7 +434,21 @@ func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
 		}
 		skipLo = j
 	}
+	// "…, and said": a predicate coordinated with an earlier one shares its
+	// subject, the nearest one back that is not of a subordinate clause
+	// ("Elizabeth saw what he was doing, and said").
+	coordinated := d.isWord(j) && (d.lower(j) == "and" || d.lower(j) == "but")
 	for ; j >= start; j-- {
+		// "Lydia, who, flying to her, cried": the relative pronoun stands
+		// for the name before it, even after a preposition.
+		if d.isWord(j) && d.lower(j) == "who" && j >= 2 && d.punctIs(j-1, ",") {
+			if mi := a.tokMent[j-2]; mi >= 0 && a.ments[mi].char >= 0 && !containsInt(a.utts[ui].vocs, a.ments[mi].char) {
+				return a.ments[mi].char, "explicit", confExplicit
+			}
+		}
+		if coordinated && a.subordinate(j) {
+			continue
+		}
 		if c, m, conf, ok := a.subjectCandidate(ui, j, v, start); ok {
 			return c, m, conf
 		}
@@ -479,6 +493,15 @@ func (a *analyzer) subjectCandidate(ui, k, v, lo int) (int, string, float64, boo
 		return c, m, conf, true
 	}
 	return -1, "", 0, false
+}
+
+// subordinate reports whether the name or pronoun at token k is the
+// subject of a subordinate clause or the object of a preposition.
+func (a *analyzer) subordinate(k int) bool {
+	if mi := a.tokMent[k]; mi >= 0 {
+		k = int(a.ments[mi].tokS)
+	}
+	return a.governed(k) || a.d.isWord(k-1) && a.d.lower(k-1) == "what"
 }
 
 // prepGoverned reports whether token k follows a preposition.
