@@ -767,6 +767,10 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 			best, bs = c, sc
 		}
 	}
+	if bs <= protagonistPrior {
+		// Prominence alone is no evidence; the conversation decides.
+		return -1
+	}
 	return best
 }
 
