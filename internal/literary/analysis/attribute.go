@@ -75,7 +75,7 @@ func (a *analyzer) buildUtterances() {
 		if n > 0 {
 			last := &a.utts[n-1]
 			prev := &d.quotes[last.segs[len(last.segs)-1]]
-			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s) && !d.abutting(prev.e, q.s)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
+			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s) && !d.interrupted(prev, q)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
 				last.segs = append(last.segs, qi)
 				last.lastPara = q.para
 				q.utt = n - 1
@@ -91,9 +91,9 @@ func (a *analyzer) buildUtterances() {
 	for i := 1; i < len(a.utts); i++ {
 		prev, u := &a.utts[i-1], &a.utts[i]
 		if prev.lastPara == u.para {
-			// An interruption ("…--" "You must have it") is a new
-			// speaker.
-			u.cont = !d.abutting(d.quotes[prev.segs[len(prev.segs)-1]].e, d.quotes[u.segs[0]].s)
+			// A reply written straight after ("…?" "Oh dear no") is a
+			// new speaker.
+			u.cont = !d.interrupted(&d.quotes[prev.segs[len(prev.segs)-1]], &d.quotes[u.segs[0]])
 			_, pe := d.segTokens(prev.segs[len(prev.segs)-1])
 			us, _ := d.segTokens(u.segs[0])
 			u.tokS = pe
@@ -102,15 +102,18 @@ func (a *analyzer) buildUtterances() {
 	}
 }
 
-// abutting reports whether a quotation broken off by a dash (ending at
-// byte offset from) is followed by another at to with no word between: an
-// interruption.
-func (d *doc) abutting(from, to int) bool {
-	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= from })
-	if s == 0 || !d.isDash(s-1) && !(s >= 2 && d.isDash(s-2) && d.toks[s-1].kind == tkPunct) {
+// interrupted reports whether quotation b follows a with no word between:
+// one speaker's words are never split into two abutting quotations, so b
+// answers or interrupts a ("…?" "Oh dear no"; "…--" "You must have it").
+// A quotation set inside a sentence of narration (a title, Schumann's
+// "Forest Scenes.") is not a turn and does not count.
+func (d *doc) interrupted(a, b *quoteSeg) bool {
+	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= a.s })
+	if s >= 2 && d.isWord(s-2) && d.toks[s-2].quote < 0 {
 		return false
 	}
-	for k := s; k < len(d.toks) && int(d.toks[k].s) < to; k++ {
+	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= a.e })
+	for k := e; k < len(d.toks) && int(d.toks[k].s) < b.s; k++ {
 		if d.toks[k].quote < 0 && d.toks[k].kind == tkWord {
 			return false
 		}
