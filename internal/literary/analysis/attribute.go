@@ -75,7 +75,7 @@ func (a *analyzer) buildUtterances() {
 		if n > 0 {
 			last := &a.utts[n-1]
 			prev := &d.quotes[last.segs[len(last.segs)-1]]
-			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
+			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s) && !d.interrupted(prev, q)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
 				last.segs = append(last.segs, qi)
 				last.lastPara = q.para
 				q.utt = n - 1
@@ -91,13 +91,34 @@ func (a *analyzer) buildUtterances() {
 	for i := 1; i < len(a.utts); i++ {
 		prev, u := &a.utts[i-1], &a.utts[i]
 		if prev.lastPara == u.para {
-			u.cont = true
+			// A reply written straight after ("…?" "Oh dear no") is a
+			// new speaker.
+			u.cont = !d.interrupted(&d.quotes[prev.segs[len(prev.segs)-1]], &d.quotes[u.segs[0]])
 			_, pe := d.segTokens(prev.segs[len(prev.segs)-1])
 			us, _ := d.segTokens(u.segs[0])
 			u.tokS = pe
 			prev.tokE = us
 		}
 	}
+}
+
+// interrupted reports whether quotation b follows a with no word between:
+// one speaker's words are never split into two abutting quotations, so b
+// answers or interrupts a ("…?" "Oh dear no"; "…--" "You must have it").
+// A quotation set inside a sentence of narration (a title, Schumann's
+// "Forest Scenes.") is not a turn and does not count.
+func (d *doc) interrupted(a, b *quoteSeg) bool {
+	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= a.s })
+	if s >= 2 && d.isWord(s-2) && d.toks[s-2].quote < 0 {
+		return false
+	}
+	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= a.e })
+	for k := e; k < len(d.toks) && int(d.toks[k].s) < b.s; k++ {
+		if d.toks[k].quote < 0 && d.toks[k].kind == tkWord {
+			return false
+		}
+	}
+	return true
 }
 
 // newSentenceBetween reports whether narration between two quote segments
@@ -129,6 +150,9 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		u.vocs = a.vocatives(u)
 		if sp, method, conf := a.explicitTag(ui); sp != noSpeaker {
 			u.speaker, u.method, u.conf = sp, method, conf
+		}
+		if c := a.tagAddressee(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
+			u.vocs = append(u.vocs, c)
 		}
 	}
 	if a.firstPerson {
@@ -180,12 +204,30 @@ func (a *analyzer) vocatives(u *utterance) []int {
 			if int(m.tokS) != k {
 				continue
 			}
-			if m.char >= 0 && a.isVocative(m) && !containsInt(out, m.char) {
+			if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !containsInt(out, m.char) {
 				out = append(out, m.char)
 			}
 		}
 	}
 	return out
+}
+
+// bareAnswer reports whether quotation tokens [s, e) are nothing but the
+// name m and a full stop or question mark: “Bingley.” answers "What is his
+// name?" rather than calling anyone.
+func (a *analyzer) bareAnswer(s, e int, m mention) bool {
+	d := a.d
+	stop := false
+	for k := s; k < e; k++ {
+		if k >= int(m.tokS) && k < int(m.tokE) {
+			continue
+		}
+		if d.isWord(k) || !d.punctIs(k, ".") && !d.punctIs(k, "?") {
+			return false
+		}
+		stop = true
+	}
+	return stop
 }
 
 func containsInt(xs []int, x int) bool {
@@ -244,6 +286,10 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 			continue
 		}
 		if n.after >= 0 {
+			// "“Four o'clock!” was Mr. Weston's quick amendment."
+			if c := a.possessiveTag(n.s, n.e); c >= 0 {
+				return c, "explicit", confExplicit
+			}
 			// Narration after a segment: the tag opens it.
 			if sp, m, c := a.tagIn(ui, n.s, min(n.e, n.s+12), n.s, true); sp != noSpeaker {
 				return sp, m, c
@@ -258,12 +304,67 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 	return a.leadIn(ui)
 }
 
+// possessiveTag reads narration [s, e) that opens with "was <name>'s"
+// right after a quotation: the quotation was that person's words.
+func (a *analyzer) possessiveTag(s, e int) int {
+	d := a.d
+	if s+2 >= e || !d.isWord(s) || d.lower(s) != "was" {
+		return -1
+	}
+	mi := a.tokMent[s+1]
+	if mi < 0 || int(a.ments[mi].tokS) != s+1 {
+		return -1
+	}
+	if end := int(a.ments[mi].tokE); end < e && d.toks[end].kind == tkClitic {
+		return a.ments[mi].char
+	}
+	return -1
+}
+
+// tagAddressee returns the character a speech tag says the turn is spoken
+// to ("said she to Charlotte"), -1 if none: like a name in direct address,
+// the one who should answer.
+func (a *analyzer) tagAddressee(ui int) int {
+	d := a.d
+	for _, n := range a.narrations(&a.utts[ui]) {
+		s, e := n.s, min(n.e, n.s+10)
+		if n.after < 0 {
+			s, e = max(n.s, n.e-14), n.e
+		}
+		for v := s; v < e; v++ {
+			if !d.isWord(v) || !speechVerbs[d.lower(v)] {
+				continue
+			}
+			// Past the speaker ("said Mr. Darcy to her") and an adverb or
+			// two, to "to <name>".
+			for j := v + 1; j < e-1 && j <= v+6; j++ {
+				if mi := a.tokMent[j]; mi >= 0 {
+					j = int(a.ments[mi].tokE) - 1
+					continue
+				}
+				if !d.isWord(j) {
+					break
+				}
+				if d.lower(j) == "to" {
+					if mi := a.tokMent[j+1]; mi >= 0 {
+						return a.ments[mi].char
+					}
+					break
+				}
+			}
+		}
+	}
+	return -1
+}
+
 // leadInVerbs introduce a quotation from a distance ("he was struck with
 // the action..., and called out to her:").
 var leadInVerbs = wordSet("said", "called", "began", "observed", "cried", "exclaimed",
 	"replied", "answered", "added", "continued", "asked", "returned", "spoke",
 	"addressed", "accosted", "remarked", "resumed", "whispered", "thus", "wrote",
-	"read", "declared", "inquired", "enquired", "repeated", "rejoined", "saying")
+	"read", "declared", "inquired", "enquired", "repeated", "rejoined", "saying",
+	"calling", "crying", "exclaiming", "replying", "answering", "adding", "asking",
+	"observing", "remarking", "whispering", "continuing", "beginning", "returning")
 
 // leadIn handles narration that ends with a colon or comma right before the
 // quotation, in the same paragraph or as the whole previous paragraph: the
@@ -339,6 +440,11 @@ func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
 	for j > start && d.isWord(j) && (softAdverbs[d.lower(j)] || strings.HasSuffix(d.lower(j), "ly") && a.tokMent[j] < 0) {
 		j--
 	}
+	// A name right before the verb is its subject even after what looks
+	// like a preposition ("--for Mr. Weston immediately accosted her").
+	if mi := a.tokMent[j]; j >= start && mi >= 0 && a.ments[mi].char >= 0 && !containsInt(a.utts[ui].vocs, a.ments[mi].char) {
+		return a.ments[mi].char, "explicit", confExplicit
+	}
 	skipLo, skipHi := -1, -1
 	if j > start && d.punctIs(j, ",") {
 		// Skip the phrase closed by this comma.
@@ -349,7 +455,21 @@ func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
 		}
 		skipLo = j
 	}
+	// "…, and said": a predicate coordinated with an earlier one shares its
+	// subject, the nearest one back that is not of a subordinate clause
+	// ("Elizabeth saw what he was doing, and said").
+	coordinated := d.isWord(j) && (d.lower(j) == "and" || d.lower(j) == "but")
 	for ; j >= start; j-- {
+		// "Lydia, who, flying to her, cried": the relative pronoun stands
+		// for the name before it, even after a preposition.
+		if d.isWord(j) && d.lower(j) == "who" && j >= 2 && d.punctIs(j-1, ",") {
+			if mi := a.tokMent[j-2]; mi >= 0 && a.ments[mi].char >= 0 && !containsInt(a.utts[ui].vocs, a.ments[mi].char) {
+				return a.ments[mi].char, "explicit", confExplicit
+			}
+		}
+		if coordinated && a.subordinate(j) {
+			continue
+		}
 		if c, m, conf, ok := a.subjectCandidate(ui, j, v, start); ok {
 			return c, m, conf
 		}
@@ -394,6 +514,15 @@ func (a *analyzer) subjectCandidate(ui, k, v, lo int) (int, string, float64, boo
 		return c, m, conf, true
 	}
 	return -1, "", 0, false
+}
+
+// subordinate reports whether the name or pronoun at token k is the
+// subject of a subordinate clause or the object of a preposition.
+func (a *analyzer) subordinate(k int) bool {
+	if mi := a.tokMent[k]; mi >= 0 {
+		k = int(a.ments[mi].tokS)
+	}
+	return a.governed(k) || a.d.isWord(k-1) && a.d.lower(k-1) == "what"
 }
 
 // prepGoverned reports whether token k follows a preposition.
@@ -509,6 +638,13 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 				return c, m, conf
 			}
 		}
+		// A described speaker ("said the old man", "cried his father"
+		// when the family is unknown) tells at least the gender, which
+		// then resolves like a pronoun.
+		if g := a.describedGender(v + 1); g != "" {
+			a.utts[ui].tagGender = g
+			return noSpeaker, "", 0
+		}
 		// Subject before the verb: Elizabeth said / she replied / Mr.
 		// Darcy, after a pause, said. A weak verb ("went on") needs its
 		// subject right before it.
@@ -521,6 +657,41 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// personNouns name a person by a gendered description.
+var personNouns = map[string]string{
+	"man": "male", "gentleman": "male", "boy": "male", "fellow": "male",
+	"father": "male", "son": "male", "brother": "male", "husband": "male",
+	"uncle": "male", "lad": "male", "youth": "male", "sir": "male",
+	"woman": "female", "lady": "female", "girl": "female", "mother": "female",
+	"daughter": "female", "sister": "female", "wife": "female", "aunt": "female",
+	"maid": "female", "widow": "female", "dame": "female",
+}
+
+// describedGender reads a noun phrase at token k ("the old man", "his
+// sister", "a little girl") and returns the gender of its head noun, "" if
+// it is not a gendered description of a person.
+func (a *analyzer) describedGender(k int) string {
+	d := a.d
+	if !d.isWord(k) || a.tokMent[k] >= 0 {
+		return ""
+	}
+	switch d.lower(k) {
+	case "the", "a", "an", "his", "her", "their", "this", "that":
+	default:
+		return ""
+	}
+	for j := k + 1; j <= k+3 && d.isWord(j) && a.tokMent[j] < 0 && d.toks[j].quote < 0; j++ {
+		if g := personNouns[d.lower(j)]; g != "" {
+			// "the man's wife": the head is later.
+			if j+1 < len(d.toks) && d.toks[j+1].kind == tkClitic {
+				return ""
+			}
+			return g
+		}
+	}
+	return ""
 }
 
 // continuationVerbs say the previous speaker goes on talking.
@@ -551,11 +722,11 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	// no narration has named them for a while.
 	for j := ui - 1; j >= 0 && j >= ui-8 && a.conversation(j, ui); j-- {
 		if c := a.utts[j].speaker; c >= 0 && a.chars[c].gender == gender {
-			score[c] += 0.3
+			score[c] += participantSalience
 		}
 		for _, c := range a.utts[j].vocs {
 			if a.chars[c].gender == gender {
-				score[c] += 0.3
+				score[c] += participantSalience
 			}
 		}
 	}
@@ -617,8 +788,18 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 			best, bs = c, sc
 		}
 	}
+	if bs <= protagonistPrior {
+		// Prominence alone is no evidence; the conversation decides.
+		return -1
+	}
 	return best
 }
+
+// participantSalience is what each earlier turn of the conversation spoken
+// by, or addressed to, a character adds to that character as the referent
+// of "said he": twice the protagonist prior, since people talking are more
+// likely to go on talking than the book's lead is to walk in.
+const participantSalience = 0.6
 
 // protagonistPrior weighs a character's share of the lead's mentions in
 // pronoun resolution.
@@ -914,9 +1095,15 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 // exchange: between consecutive turns lies at most one short narration
 // paragraph ("Mr. Bennet made no answer.").
 func (a *analyzer) conversation(i, j int) bool {
+	return a.linked(i, j, shortNarrationWords)
+}
+
+// linked reports whether between consecutive turns from i to j lies at
+// most one narration paragraph of at most words words.
+func (a *analyzer) linked(i, j, words int) bool {
 	for k := i; k < j; k++ {
 		gap := a.utts[k+1].para - a.utts[k].lastPara - 1
-		if gap > 1 || gap == 1 && a.d.paraWords(a.utts[k].lastPara+1) > shortNarrationWords {
+		if gap > 1 || gap == 1 && a.d.paraWords(a.utts[k].lastPara+1) > words {
 			return false
 		}
 	}
@@ -927,6 +1114,12 @@ func (a *analyzer) conversation(i, j int) bool {
 // interrupt a conversation.
 const shortNarrationWords = 30
 
+// sceneNarrationWords is the longest narration paragraph within one scene:
+// the conversation decoder reads the turns around it together, so that
+// speakers named on one side inform the other, but does not let turn-taking
+// run across it.
+const sceneNarrationWords = 200
+
 // slot is one turn of a conversation as seen by the alternation rules: a
 // quotation turn, or a silent reaction in a short narration paragraph
 // ("Mr. Darcy bowed.", "He made no answer.") which also takes a turn.
@@ -935,14 +1128,20 @@ type slot struct {
 	speaker int
 	vocs    []int
 	conf    float64
+	// scene marks a turn after a long narration paragraph: the exchange
+	// may go on, but who speaks next is no longer a matter of turn-taking.
+	scene bool
 }
 
 // slots lays out a run, inserting silent reactions whose actor is known.
 func (a *analyzer) slots(run []int) []slot {
 	var out []slot
 	for j, ui := range run {
+		scene := false
 		if j > 0 {
-			if gap := a.utts[ui].para - a.utts[run[j-1]].lastPara - 1; gap == 1 {
+			if gap := a.utts[ui].para - a.utts[run[j-1]].lastPara - 1; gap == 1 && a.d.paraWords(a.utts[ui].para-1) > shortNarrationWords {
+				scene = true
+			} else if gap == 1 {
 				p := a.utts[ui].para - 1
 				if v := a.lastSpeechVerb(p); v >= 0 {
 					// "…she went on as before.": not a silent reaction but
@@ -960,7 +1159,7 @@ func (a *analyzer) slots(run []int) []slot {
 			// The same speaker going on after a narrative aside.
 			continue
 		}
-		out = append(out, slot{utt: ui, speaker: u.speaker, vocs: u.vocs, conf: u.conf})
+		out = append(out, slot{utt: ui, speaker: u.speaker, vocs: u.vocs, conf: u.conf, scene: scene})
 	}
 	return out
 }
@@ -1011,12 +1210,12 @@ func (a *analyzer) reactionActor(ui, p int) int {
 	return -1
 }
 
-// conversations groups turns into runs of one exchange.
+// conversations groups turns into runs of one scene.
 func (a *analyzer) conversations() [][]int {
 	var out [][]int
 	var cur []int
 	for i := range a.utts {
-		if len(cur) > 0 && !a.conversation(i-1, i) {
+		if len(cur) > 0 && !a.linked(i-1, i, sceneNarrationWords) {
 			out = append(out, cur)
 			cur = nil
 		}

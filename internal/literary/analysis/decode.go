@@ -26,9 +26,14 @@ const (
 	wNamedInReply  = 1.5  // the next turn names the one it answers
 	wProminence    = 0.0  // times the character's share of the top mentions
 	wRepeat        = -3.0 // the same speaker twice in a row
-	wAlternate     = 1.5  // A B A
-	wAnswerCall    = 3.0  // the one just addressed answers
-	maxCandidates  = 8    // candidates beyond the turns' fixed speakers
+	wParticipant   = 0.5  // a speaker named by a tag elsewhere in the run
+	// A silent reaction ("Mrs. Bennet was profuse in her
+	// acknowledgments.") more often leads into the actor's own words than
+	// hands the turn to someone else.
+	wReactThenSpeak = 1.5
+	wAlternate      = 1.5 // A B A
+	wAnswerCall     = 3.0 // the one just addressed answers
+	maxCandidates   = 8   // candidates beyond the turns' fixed speakers
 )
 
 // The search costs turns × candidates³. A long conversation with many
@@ -76,12 +81,23 @@ func (a *analyzer) decodeRun(run []int) {
 	for _, c := range a.chars {
 		top = max(top, len(c.ments))
 	}
+	// Those a tag names as speaking somewhere in the run are the likelier
+	// speakers of its untagged turns than people merely mentioned near it.
+	speaks := map[int]bool{}
+	for _, sl := range slots {
+		if sl.utt >= 0 && a.utts[sl.utt].fixed() && a.utts[sl.utt].method != "narrator" {
+			speaks[sl.speaker] = true
+		}
+	}
 	// Emission scores.
 	emit := make([][]float64, n)
 	for i, sl := range slots {
 		emit[i] = make([]float64, m)
 		for j, c := range cands {
 			emit[i][j] = a.emission(sl, slots, i, c, top)
+			if speaks[c] {
+				emit[i][j] += wParticipant
+			}
 		}
 	}
 	// Second-order Viterbi over (previous, current) candidate pairs; index m
@@ -234,7 +250,7 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 	} else if containsInt(a.quotedChars(sl.utt), c) {
 		s += wQuoted
 	}
-	if i+1 < len(slots) && containsInt(slots[i+1].vocs, c) {
+	if i+1 < len(slots) && !slots[i+1].scene && containsInt(slots[i+1].vocs, c) {
 		s += wNamedInReply
 	}
 	return s
@@ -243,10 +259,15 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 // transition scores candidate index c following p (and pp before it).
 func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) float64 {
 	s := 0.0
-	if c == p {
-		s += wRepeat
+	if slots[i].scene {
+		return s
 	}
-	if pp < len(cands) && c == pp && c != p {
+	if c == p && slots[i-1].utt >= 0 {
+		s += wRepeat
+	} else if c == p {
+		s += wReactThenSpeak
+	}
+	if pp < len(cands) && c == pp && c != p && !slots[i-1].scene {
 		s += wAlternate
 	}
 	if containsInt(slots[i-1].vocs, cands[c]) {
