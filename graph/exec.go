@@ -127,8 +127,11 @@ type ComplexityRoot struct {
 		A             func(childComplexity int) int
 		B             func(childComplexity int) int
 		CoOccurrences func(childComplexity int) int
+		Confidence    func(childComplexity int) int
 		Conversations func(childComplexity int) int
 		Evidence      func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Reason        func(childComplexity int) int
 		Type          func(childComplexity int) int
 		Weight        func(childComplexity int) int
 	}
@@ -1248,6 +1251,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookRelationship.CoOccurrences(childComplexity), true
+	case "BookRelationship.confidence":
+		if e.ComplexityRoot.BookRelationship.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Confidence(childComplexity), true
 	case "BookRelationship.conversations":
 		if e.ComplexityRoot.BookRelationship.Conversations == nil {
 			break
@@ -1260,6 +1269,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookRelationship.Evidence(childComplexity), true
+	case "BookRelationship.kind":
+		if e.ComplexityRoot.BookRelationship.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Kind(childComplexity), true
+	case "BookRelationship.reason":
+		if e.ComplexityRoot.BookRelationship.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookRelationship.Reason(childComplexity), true
 	case "BookRelationship.type":
 		if e.ComplexityRoot.BookRelationship.Type == nil {
 			break
@@ -5439,9 +5460,15 @@ type BookRelationship {
   coOccurrences: Int!
   "Exchanges of dialogue between them."
   conversations: Int!
-  "family, romance, friendship, hostility or acquaintance."
+  "family, romance (courtship or marriage), friendship, service (employment), mentorship (a guardian, a teacher), rivalry, enmity, or acquaintance when the text says nothing more."
   type: String!
-  "Up to five passages that are the evidence."
+  "The relation in a word, when the text names it: sister, married, servant, guardian..."
+  kind: String
+  "0..1: how sure the type is, from how directly the text ties the two; 0 for an acquaintance."
+  confidence: Float!
+  "The sentence that best shows the type; null for an acquaintance."
+  reason: String
+  "Up to five sentences that show the type, else passages they share."
   evidence: [TextSpan!]!
 }
 
@@ -7191,6 +7218,12 @@ func (ec *executionContext) childFields_BookRelationship(ctx context.Context, fi
 		return ec.fieldContext_BookRelationship_conversations(ctx, field)
 	case "type":
 		return ec.fieldContext_BookRelationship_type(ctx, field)
+	case "kind":
+		return ec.fieldContext_BookRelationship_kind(ctx, field)
+	case "confidence":
+		return ec.fieldContext_BookRelationship_confidence(ctx, field)
+	case "reason":
+		return ec.fieldContext_BookRelationship_reason(ctx, field)
 	case "evidence":
 		return ec.fieldContext_BookRelationship_evidence(ctx, field)
 	}
@@ -11135,6 +11168,75 @@ func (ec *executionContext) _BookRelationship_type(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_BookRelationship_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookRelationship_kind(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookRelationship_confidence(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BookRelationship_reason(ctx context.Context, field graphql.CollectedField, obj *model.BookRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookRelationship_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookRelationship_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BookRelationship", field, false, false, "String")
 }
 
@@ -28946,6 +29048,21 @@ func (ec *executionContext) _BookRelationship(ctx context.Context, sel ast.Selec
 		case "type":
 			out.Values[i] = ec._BookRelationship_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._BookRelationship_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._BookRelationship_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._BookRelationship_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "evidence":

@@ -45,9 +45,11 @@ type analysed struct {
 			Quotes   int `json:"quoteCount"`
 		}
 		Relationships []struct {
-			A, B     struct{ Name string }
-			Type     string
-			Evidence []struct{ Start, End int }
+			A, B         struct{ Name string }
+			Type         string
+			Kind, Reason *string
+			Confidence   float64
+			Evidence     []struct{ Start, End int }
 		}
 		Quotes struct {
 			TotalCount int
@@ -63,7 +65,7 @@ type analysed struct {
 const analysedQuery = `query($id: ID!, $speaker: Int) { document(id: $id) { id title author analysisStatus analysisError chapters { title }
 	analysis { stats { words chapters dialogueShare }
 		characters { id name aliases mentions gender quoteCount }
-		relationships { a { name } b { name } type evidence { start end } }
+		relationships { a { name } b { name } type kind confidence reason evidence { start end } }
 		quotes(speakerId: $speaker, first: 5) { totalCount quotes { text span { start end } speaker { name } } } } } }`
 
 // upload sends a file and returns the document's id.
@@ -135,6 +137,19 @@ func TestFromABookToALivingCast(t *testing.T) {
 		if ch.ID == lizzy && (!contains(ch.Aliases, "Lizzy") || ch.Gender == nil || *ch.Gender != "female" || ch.Quotes < 100) {
 			t.Fatalf("Elizabeth: %+v", ch)
 		}
+	}
+	// Elizabeth and Darcy are a romance, with the sentence that shows it.
+	romance := false
+	for _, r := range a.Relationships {
+		if pair := r.A.Name + "+" + r.B.Name; pair == "Elizabeth Bennet+Mr. Darcy" || pair == "Mr. Darcy+Elizabeth Bennet" {
+			romance = r.Type == "romance" && r.Reason != nil && *r.Reason != "" && r.Confidence > 0 && len(r.Evidence) > 0
+			if !romance {
+				t.Errorf("Elizabeth and Darcy: %+v", r)
+			}
+		}
+	}
+	if !romance {
+		t.Errorf("no romance between Elizabeth and Darcy among %d relationships", len(a.Relationships))
 	}
 	// Her quotes, with the offsets of the evidence in the document's text.
 	var q struct{ Document analysed }

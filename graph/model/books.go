@@ -50,7 +50,8 @@ func (d *DocumentAnalysis) Relationships() []*BookRelationship {
 			continue
 		}
 		out = append(out, &BookRelationship{A: a, B: b, Weight: r.Weight, CoOccurrences: r.CoOccurrences,
-			Conversations: r.Conversations, Type: r.Type, Evidence: spans(r.Evidence)})
+			Conversations: r.Conversations, Type: r.Type, Kind: optional(r.Kind), Confidence: r.Confidence,
+			Reason: optional(r.Reason), Evidence: spans(r.Evidence)})
 	}
 	return out
 }
@@ -67,4 +68,12 @@ func spans(in []analysis.Span) []*analysis.Span {
 		out[i] = &in[i]
 	}
 	return out
+}
+
+// optional is s, or nil when it is empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -79,9 +79,15 @@ type BookRelationship struct {
 	CoOccurrences int `json:"coOccurrences"`
 	// Exchanges of dialogue between them.
 	Conversations int `json:"conversations"`
-	// family, romance, friendship, hostility or acquaintance.
+	// family, romance (courtship or marriage), friendship, service (employment), mentorship (a guardian, a teacher), rivalry, enmity, or acquaintance when the text says nothing more.
 	Type string `json:"type"`
-	// Up to five passages that are the evidence.
+	// The relation in a word, when the text names it: sister, married, servant, guardian...
+	Kind *string `json:"kind,omitempty"`
+	// 0..1: how sure the type is, from how directly the text ties the two; 0 for an acquaintance.
+	Confidence float64 `json:"confidence"`
+	// The sentence that best shows the type; null for an acquaintance.
+	Reason *string `json:"reason,omitempty"`
+	// Up to five sentences that show the type, else passages they share.
 	Evidence []*analysis.Span `json:"evidence"`
 }
 
