@@ -15,11 +15,13 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
@@ -265,18 +267,48 @@ func (s *Service) profiles(ctx context.Context, ecosystemID uuid.UUID, doc *docu
 			}
 		}
 	}
-	out := map[int]profileOf{}
+	drafts := make([]profileOf, len(cast))
 	taken := map[string]bool{}
 	for rank, c := range cast {
-		p := profile(ev, c, quotes[c.ID], maxQuotes, rank, taken)
-		if s.refiner != nil && !existing[sourceKey(c.Name)] {
-			if err := s.refine(ctx, ev, c, &p); err != nil {
-				return nil, err
-			}
+		drafts[rank] = profile(ev, c, quotes[c.ID], maxQuotes, rank, taken)
+	}
+	if s.refiner != nil {
+		if err := s.refineAll(ctx, ev, cast, drafts, existing); err != nil {
+			return nil, err
 		}
-		out[c.ID] = p
+	}
+	out := make(map[int]profileOf, len(cast))
+	for rank, c := range cast {
+		out[c.ID] = drafts[rank]
 	}
 	return out, nil
+}
+
+// refineAt is how many profiles the model refines at once.
+const refineAt = 4
+
+// refineAll has the model refine the drafts of the characters still to be made, refineAt
+// at a time, within half of the time ctx has left: a profile not refined by then keeps
+// its draft, so a slow model makes a plainer cast rather than a failed mutation.
+func (s *Service) refineAll(ctx context.Context, ev *book, cast []analysis.Character, drafts []profileOf, existing map[string]bool) error {
+	budget := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		budget, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+		defer cancel()
+	}
+	g, gctx := errgroup.WithContext(budget)
+	g.SetLimit(refineAt)
+	for rank, c := range cast {
+		if existing[sourceKey(c.Name)] {
+			continue
+		}
+		g.Go(func() error { return s.refine(gctx, ev, c, &drafts[rank]) })
+	}
+	if err := g.Wait(); err != nil && ctx.Err() != nil {
+		return fmt.Errorf("refine profiles: %w", ctx.Err())
+	}
+	return nil
 }
 
 // refine has the model rewrite a profile from the evidence; when it cannot, the offline
