@@ -658,6 +658,22 @@ func TestSceneSecretsOffline(t *testing.T) {
 	secretKept(t, srv, s, conv)
 }
 
+// sceneModel serves a scripted model's scene lines as an OpenAI-compatible streaming
+// endpoint: line gets each request's body and returns the line and its emotion.
+func sceneModel(t *testing.T, line func(body string) (text, emotion string)) *httptest.Server {
+	t.Helper()
+	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		text, emotion := line(string(body))
+		out, _ := json.Marshal(map[string]any{"line": text, "addressee": "", "emotion": emotion, "intensity": 0.4, "deltas": []any{}})
+		chunk, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]any{"content": string(out)}}}})
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", chunk)
+	}))
+	t.Cleanup(model.Close)
+	return model
+}
+
 // TestSceneSecretsWithAModel runs a scene against a scripted model that blurts out any
 // secret its prompt holds: only Diana is ever told hers, so only her lines are refused
 // (and written offline instead), and nobody's line carries it.
@@ -665,27 +681,16 @@ func TestSceneSecretsWithAModel(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var prompts, withSecret int
-	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+	model := sceneModel(t, func(body string) (string, string) {
 		mu.Lock()
+		defer mu.Unlock()
 		prompts++
-		n := prompts
-		blurt := strings.Contains(string(body), dianaSecret)
-		if blurt {
+		if strings.Contains(body, dianaSecret) {
 			withSecret++
+			return "Very well, I confess: " + dianaSecret + ".", "anticipation"
 		}
-		mu.Unlock()
-		line := fmt.Sprintf("Line %d, said by the model over the roses.", n)
-		if blurt {
-			line = "Very well, I confess: " + dianaSecret + "."
-		}
-		out, _ := json.Marshal(map[string]any{"line": line, "addressee": "", "emotion": "anticipation", "intensity": 0.4,
-			"deltas": []any{}})
-		chunk, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]any{"content": string(out)}}}})
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", chunk)
-	}))
-	defer model.Close()
+		return fmt.Sprintf("Line %d, said by the model over the roses.", prompts), "anticipation"
+	})
 	srv := testkit.NewServer(t, "LLM_BASE_URL="+model.URL+"/v1", "LLM_MODEL=test-model", "LLM_MAX_RETRIES=0")
 	c, _ := srv.Register(t, "director")
 	s := newStage(t, c, "Garden")
@@ -714,13 +719,7 @@ func TestSceneSecretsWithAModel(t *testing.T) {
 func TestSceneModelThatRepeatsItself(t *testing.T) {
 	t.Parallel()
 	const same = "I have nothing more to say about the roses."
-	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		out, _ := json.Marshal(map[string]any{"line": same, "addressee": "", "emotion": "sadness", "intensity": 0.3, "deltas": []any{}})
-		chunk, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]any{"content": string(out)}}}})
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", chunk)
-	}))
-	defer model.Close()
+	model := sceneModel(t, func(string) (string, string) { return same, "sadness" })
 	srv := testkit.NewServer(t, "LLM_BASE_URL="+model.URL+"/v1", "LLM_MODEL=test-model", "LLM_MAX_RETRIES=0")
 	c, _ := srv.Register(t, "director")
 	s := newStage(t, c, "Garden")

@@ -25,6 +25,12 @@ func (i *process) stop(t *testing.T) {
 	if err := i.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	i.exited(t)
+}
+
+// exited waits for the process to exit cleanly, after a SIGTERM.
+func (i *process) exited(t *testing.T) {
+	t.Helper()
 	exited := make(chan error, 1)
 	go func() { exited <- i.cmd.Wait() }()
 	select {

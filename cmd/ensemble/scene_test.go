@@ -191,14 +191,5 @@ func TestReadinessDrainsOnSIGTERM(t *testing.T) {
 	if got := status("/health/live"); got != http.StatusOK {
 		t.Fatalf("live while draining: %d", got)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- p.cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("ensemble did not exit within 30s of SIGTERM")
-	}
+	p.exited(t)
 }
