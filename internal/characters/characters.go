@@ -116,16 +116,18 @@ type Patch struct {
 	CurrentContext *any
 }
 
-// Limits on character fields; the database's CHECK constraints repeat them.
+// Limits on character fields (runes; MaxContext in bytes of JSON, MaxGoals goals); the
+// database's CHECK constraints repeat them, and an ecosystem import checks them before
+// it writes anything.
 const (
-	maxName        = 255
-	maxDescription = 10000
-	maxBackstory   = 20000
-	maxStyle       = 2000
-	maxGoals       = 20
-	maxGoal        = 500
-	maxEmotion     = 64
-	maxContext     = 64 << 10
+	MaxName        = 255
+	MaxDescription = 10000
+	MaxBackstory   = 20000
+	MaxStyle       = 2000
+	MaxGoals       = 20
+	MaxGoal        = 500
+	MaxEmotion     = 64
+	MaxContext     = 64 << 10
 )
 
 func setText(dst *string, src *string, field string, lo, hi int) error {
@@ -153,28 +155,28 @@ func setUnit(dst *float64, src *float64, field string) error {
 // apply validates p and writes it over c. Fields are checked in input order so the first
 // bad field is the one reported.
 func (p Patch) apply(c *Character) error {
-	if err := setText(&c.Name, p.Name, "input.name", 1, maxName); err != nil {
+	if err := setText(&c.Name, p.Name, "input.name", 1, MaxName); err != nil {
 		return err
 	}
 	if p.Name != nil && strings.TrimSpace(*p.Name) == "" {
 		return errs.Invalid("input.name", "must not be blank")
 	}
-	if err := setText(&c.Description, p.Description, "input.description", 0, maxDescription); err != nil {
+	if err := setText(&c.Description, p.Description, "input.description", 0, MaxDescription); err != nil {
 		return err
 	}
-	if err := setText(&c.Backstory, p.Backstory, "input.backstory", 0, maxBackstory); err != nil {
+	if err := setText(&c.Backstory, p.Backstory, "input.backstory", 0, MaxBackstory); err != nil {
 		return err
 	}
-	if err := setText(&c.SpeakingStyle, p.SpeakingStyle, "input.speakingStyle", 0, maxStyle); err != nil {
+	if err := setText(&c.SpeakingStyle, p.SpeakingStyle, "input.speakingStyle", 0, MaxStyle); err != nil {
 		return err
 	}
 	if p.Goals != nil {
-		if len(p.Goals) > maxGoals {
-			return errs.Invalid("input.goals", "at most %d goals", maxGoals)
+		if len(p.Goals) > MaxGoals {
+			return errs.Invalid("input.goals", "at most %d goals", MaxGoals)
 		}
 		for i, g := range p.Goals {
-			if n := utf8.RuneCountInString(g); n < 1 || n > maxGoal {
-				return errs.Invalid(fmt.Sprintf("input.goals.%d", i), "must be 1 to %d characters", maxGoal)
+			if n := utf8.RuneCountInString(g); n < 1 || n > MaxGoal {
+				return errs.Invalid(fmt.Sprintf("input.goals.%d", i), "must be 1 to %d characters", MaxGoal)
 			}
 		}
 		c.Goals = p.Goals
@@ -202,7 +204,7 @@ func (p Patch) apply(c *Character) error {
 	if err := setUnit(&c.SocialEnergy, p.SocialEnergy, "input.socialEnergy"); err != nil {
 		return err
 	}
-	if err := setText(&c.CurrentEmotion, p.CurrentEmotion, "input.currentEmotion", 1, maxEmotion); err != nil {
+	if err := setText(&c.CurrentEmotion, p.CurrentEmotion, "input.currentEmotion", 1, MaxEmotion); err != nil {
 		return err
 	}
 	if p.IsActive != nil {
@@ -217,8 +219,8 @@ func (p Patch) apply(c *Character) error {
 		if err != nil {
 			return errs.Invalid("input.currentContext", "must be a JSON object")
 		}
-		if len(b) > maxContext {
-			return errs.Invalid("input.currentContext", "must be at most %d bytes of JSON", maxContext)
+		if len(b) > MaxContext {
+			return errs.Invalid("input.currentContext", "must be at most %d bytes of JSON", MaxContext)
 		}
 		c.CurrentContext = obj
 	}
@@ -472,8 +474,8 @@ func (s *Service) ListCounted(ctx context.Context, viewer auth.Identity, f Filte
 func listParams(viewer auth.Identity, f Filter, a page.Args) (db.ListCharactersParams, error) {
 	var search *string
 	if f.Search != nil {
-		if utf8.RuneCountInString(*f.Search) > maxName {
-			return db.ListCharactersParams{}, errs.Invalid("filter.search", "must be at most %d characters", maxName)
+		if utf8.RuneCountInString(*f.Search) > MaxName {
+			return db.ListCharactersParams{}, errs.Invalid("filter.search", "must be at most %d characters", MaxName)
 		}
 		e := escapeLike(*f.Search)
 		search = &e

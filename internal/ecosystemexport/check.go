@@ -12,34 +12,30 @@ import (
 	"github.com/literaryai/ensemble/internal/scenarios"
 )
 
-// Limits of the document's values, as the database's CHECKs and the services hold them.
+// Limits of the document's values, as the database's CHECKs and the services hold them
+// (a character's are characters.Max*).
 const (
-	maxName        = 255
-	maxDescription = 10000
-	maxBackstory   = 20000
-	maxStyle       = 2000
-	maxGoals       = 20
-	maxGoal        = 500
-	maxEmotion     = 64
-	maxContext     = 64 << 10
-	maxLabel       = 100
-	maxNotes       = 5000
-	maxCause       = 1000
-	maxActor       = 100
-	maxMemory      = 10000
-	maxTitle       = 200
-	maxSetting     = 500
-	maxMood        = 100
-	maxPremise     = 5000
-	maxRole        = 200
-	maxScenarioGl  = 1000
-	maxSecret      = 2000
-	maxCast        = 50
-	maxTurns       = 10000
-	maxPaceMS      = 600000
-	maxConvTitle   = 255
-	maxMessage     = 20000
-	maxMetadata    = 64 << 10
+	maxEcosystemName        = 255
+	maxEcosystemDescription = 10000
+	maxMessageEmotion       = 64
+	maxLabel                = 100
+	maxNotes                = 5000
+	maxCause                = 1000
+	maxActor                = 100
+	maxMemory               = 10000
+	maxTitle                = 200
+	maxSetting              = 500
+	maxMood                 = 100
+	maxPremise              = 5000
+	maxRole                 = 200
+	maxScenarioGl           = 1000
+	maxSecret               = 2000
+	maxCast                 = 50
+	maxTurns                = 10000
+	maxPaceMS               = 600000
+	maxConvTitle            = 255
+	maxMessage              = 20000
+	maxMetadata             = 64 << 10
 )
 
 // checkOptional checks text that may be null.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/literaryai/ensemble/db"
 	"github.com/literaryai/ensemble/internal/auth"
+	"github.com/literaryai/ensemble/internal/characters"
 	"github.com/literaryai/ensemble/internal/conversations"
 	"github.com/literaryai/ensemble/internal/ecosystems"
 	"github.com/literaryai/ensemble/internal/errs"
@@ -72,10 +73,10 @@ func (s *Service) ImportDocument(ctx context.Context, viewer auth.Identity, file
 	if err != nil {
 		return nil, err
 	}
-	if err := scenarios.CheckText("file.ecosystem.name", d.Ecosystem.Name, 1, maxName); err != nil {
+	if err := scenarios.CheckText("file.ecosystem.name", d.Ecosystem.Name, 1, maxEcosystemName); err != nil {
 		return nil, err
 	}
-	if err := scenarios.CheckText("file.ecosystem.description", d.Ecosystem.Description, 0, maxDescription); err != nil {
+	if err := scenarios.CheckText("file.ecosystem.description", d.Ecosystem.Description, 0, maxEcosystemDescription); err != nil {
 		return nil, err
 	}
 	p, err := s.plan(viewer, d)
@@ -308,9 +309,9 @@ func characterRow(f string, c Character, now time.Time) (db.ImportCharactersPara
 		field, v string
 		lo, hi   int
 	}{
-		{".name", c.Name, 1, maxName}, {".description", c.Description, 0, maxDescription},
-		{".backstory", c.Backstory, 0, maxBackstory}, {".speakingStyle", c.SpeakingStyle, 0, maxStyle},
-		{".currentEmotion", c.CurrentEmotion, 1, maxEmotion},
+		{".name", c.Name, 1, characters.MaxName}, {".description", c.Description, 0, characters.MaxDescription},
+		{".backstory", c.Backstory, 0, characters.MaxBackstory}, {".speakingStyle", c.SpeakingStyle, 0, characters.MaxStyle},
+		{".currentEmotion", c.CurrentEmotion, 1, characters.MaxEmotion},
 		// No limit but the file's: the table has none, and imports from SQLite bring any length.
 		{".memorySummary", c.MemorySummary, 0, math.MaxInt},
 	} {
@@ -318,11 +319,11 @@ func characterRow(f string, c Character, now time.Time) (db.ImportCharactersPara
 			return db.ImportCharactersParams{}, err
 		}
 	}
-	if len(c.Goals) > maxGoals {
-		return db.ImportCharactersParams{}, errs.Invalid(f+".goals", "at most %d goals (got %d)", maxGoals, len(c.Goals))
+	if len(c.Goals) > characters.MaxGoals {
+		return db.ImportCharactersParams{}, errs.Invalid(f+".goals", "at most %d goals (got %d)", characters.MaxGoals, len(c.Goals))
 	}
 	for j, g := range c.Goals {
-		if err := scenarios.CheckText(fmt.Sprintf("%s.goals.%d", f, j), g, 1, maxGoal); err != nil {
+		if err := scenarios.CheckText(fmt.Sprintf("%s.goals.%d", f, j), g, 1, characters.MaxGoal); err != nil {
 			return db.ImportCharactersParams{}, err
 		}
 	}
@@ -342,7 +343,7 @@ func characterRow(f string, c Character, now time.Time) (db.ImportCharactersPara
 	if err := checkRange(f+".reflectionDebt", c.ReflectionDebt, 0, 1e9); err != nil {
 		return db.ImportCharactersParams{}, err
 	}
-	ctx, err := checkObject(f+".currentContext", c.CurrentContext, maxContext)
+	ctx, err := checkObject(f+".currentContext", c.CurrentContext, characters.MaxContext)
 	if err != nil {
 		return db.ImportCharactersParams{}, err
 	}
@@ -554,7 +555,7 @@ func (p *plan) addMessages(viewer auth.Identity, f string, conv uuid.UUID, ms []
 		if err := scenarios.CheckText(g+".content", m.Content, 1, maxMessage); err != nil {
 			return 0, err
 		}
-		if err := checkOptional(g+".emotion", m.Emotion, 1, maxEmotion); err != nil {
+		if err := checkOptional(g+".emotion", m.Emotion, 1, maxMessageEmotion); err != nil {
 			return 0, err
 		}
 		if m.Intensity != nil {
