@@ -311,6 +311,7 @@ func (q *Queries) InsertRelationshipEvent(ctx context.Context, arg InsertRelatio
 
 const listEcosystemCharacterNodes = `-- name: ListEcosystemCharacterNodes :many
 SELECT id, name, current_emotion, is_active, created_at FROM characters WHERE ecosystem_id = $1
+ORDER BY created_at, id
 `
 
 type ListEcosystemCharacterNodesRow struct {
@@ -321,7 +322,8 @@ type ListEcosystemCharacterNodesRow struct {
 	CreatedAt      time.Time
 }
 
-// The characters of an ecosystem as graph nodes.
+// The characters of an ecosystem as graph nodes, oldest first: a map's nodes keep their
+// places (and a drawing its layout) as characters change.
 func (q *Queries) ListEcosystemCharacterNodes(ctx context.Context, ecosystemID uuid.UUID) ([]ListEcosystemCharacterNodesRow, error) {
 	rows, err := q.db.Query(ctx, listEcosystemCharacterNodes, ecosystemID)
 	if err != nil {
@@ -349,9 +351,10 @@ func (q *Queries) ListEcosystemCharacterNodes(ctx context.Context, ecosystemID u
 }
 
 const listEcosystemRelationships = `-- name: ListEcosystemRelationships :many
-SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships WHERE ecosystem_id = $1
+SELECT id, ecosystem_id, from_id, to_id, type, label, strength, trust, familiarity, notes, since, created_at, updated_at FROM relationships WHERE ecosystem_id = $1 ORDER BY created_at, id
 `
 
+// Oldest first, as RelationshipsAsOf, so a map lists its edges the same way every time.
 func (q *Queries) ListEcosystemRelationships(ctx context.Context, ecosystemID uuid.UUID) ([]Relationship, error) {
 	rows, err := q.db.Query(ctx, listEcosystemRelationships, ecosystemID)
 	if err != nil {
@@ -636,12 +639,14 @@ func (q *Queries) ListRelationshipsOfCharacters(ctx context.Context, arg ListRel
 }
 
 const relationshipsAsOf = `-- name: RelationshipsAsOf :many
-SELECT id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id FROM (
-    SELECT DISTINCT ON (relationship_id) id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id FROM relationship_events
+SELECT last.id, last.relationship_id, last.ecosystem_id, last.from_id, last.to_id, last.type, last.kind, last.old_strength, last.old_trust, last.old_familiarity, last.strength, last.trust, last.familiarity, last.label, last.delta_strength, last.delta_trust, last.delta_familiarity, last.clamped, last.cause, last.actor_user_id, last.actor, last.at, last.message_id, last.first_event_id FROM (
+    SELECT DISTINCT ON (relationship_id) id, relationship_id, ecosystem_id, from_id, to_id, type, kind, old_strength, old_trust, old_familiarity, strength, trust, familiarity, label, delta_strength, delta_trust, delta_familiarity, clamped, cause, actor_user_id, actor, at, message_id, min(id) OVER (PARTITION BY relationship_id) AS first_event_id
+    FROM relationship_events
     WHERE ecosystem_id = $1 AND at <= $2
     ORDER BY relationship_id, id DESC
 ) last
 WHERE last.kind <> 'DELETED'
+ORDER BY last.first_event_id
 `
 
 type RelationshipsAsOfParams struct {
@@ -649,17 +654,45 @@ type RelationshipsAsOfParams struct {
 	AsOf        time.Time
 }
 
+type RelationshipsAsOfRow struct {
+	ID               int64
+	RelationshipID   uuid.UUID
+	EcosystemID      uuid.UUID
+	FromID           uuid.UUID
+	ToID             uuid.UUID
+	Type             string
+	Kind             string
+	OldStrength      *float64
+	OldTrust         *float64
+	OldFamiliarity   *float64
+	Strength         float64
+	Trust            float64
+	Familiarity      float64
+	Label            *string
+	DeltaStrength    *float64
+	DeltaTrust       *float64
+	DeltaFamiliarity *float64
+	Clamped          bool
+	Cause            *string
+	ActorUserID      *uuid.UUID
+	Actor            string
+	At               time.Time
+	MessageID        *uuid.UUID
+	FirstEventID     interface{}
+}
+
 // The relationships of an ecosystem as they stood at a moment, rebuilt from history:
 // the last event of each relationship up to then, unless that event deleted it.
-func (q *Queries) RelationshipsAsOf(ctx context.Context, arg RelationshipsAsOfParams) ([]RelationshipEvent, error) {
+// Oldest relationship first (by its first event), as ListEcosystemRelationships.
+func (q *Queries) RelationshipsAsOf(ctx context.Context, arg RelationshipsAsOfParams) ([]RelationshipsAsOfRow, error) {
 	rows, err := q.db.Query(ctx, relationshipsAsOf, arg.EcosystemID, arg.AsOf)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []RelationshipEvent{}
+	items := []RelationshipsAsOfRow{}
 	for rows.Next() {
-		var i RelationshipEvent
+		var i RelationshipsAsOfRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.RelationshipID,
@@ -684,6 +717,7 @@ func (q *Queries) RelationshipsAsOf(ctx context.Context, arg RelationshipsAsOfPa
 			&i.Actor,
 			&i.At,
 			&i.MessageID,
+			&i.FirstEventID,
 		); err != nil {
 			return nil, err
 		}

@@ -35,11 +35,14 @@ WHERE (from_id = @a AND to_id = @b) OR (from_id = @b AND to_id = @a)
 ORDER BY created_at, id;
 
 -- name: ListEcosystemRelationships :many
-SELECT * FROM relationships WHERE ecosystem_id = @ecosystem_id;
+-- Oldest first, as RelationshipsAsOf, so a map lists its edges the same way every time.
+SELECT * FROM relationships WHERE ecosystem_id = @ecosystem_id ORDER BY created_at, id;
 
 -- name: ListEcosystemCharacterNodes :many
--- The characters of an ecosystem as graph nodes.
-SELECT id, name, current_emotion, is_active, created_at FROM characters WHERE ecosystem_id = @ecosystem_id;
+-- The characters of an ecosystem as graph nodes, oldest first: a map's nodes keep their
+-- places (and a drawing its layout) as characters change.
+SELECT id, name, current_emotion, is_active, created_at FROM characters WHERE ecosystem_id = @ecosystem_id
+ORDER BY created_at, id;
 
 -- name: ListRelationshipsOfCharacters :many
 -- One page of relationships for each of several characters in one round trip (the
@@ -114,9 +117,12 @@ GROUP BY relationship_id;
 -- name: RelationshipsAsOf :many
 -- The relationships of an ecosystem as they stood at a moment, rebuilt from history:
 -- the last event of each relationship up to then, unless that event deleted it.
-SELECT * FROM (
-    SELECT DISTINCT ON (relationship_id) * FROM relationship_events
+-- Oldest relationship first (by its first event), as ListEcosystemRelationships.
+SELECT last.* FROM (
+    SELECT DISTINCT ON (relationship_id) *, min(id) OVER (PARTITION BY relationship_id) AS first_event_id
+    FROM relationship_events
     WHERE ecosystem_id = @ecosystem_id AND at <= @as_of
     ORDER BY relationship_id, id DESC
 ) last
-WHERE last.kind <> 'DELETED';
+WHERE last.kind <> 'DELETED'
+ORDER BY last.first_event_id;

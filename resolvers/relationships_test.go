@@ -432,10 +432,16 @@ func TestRelationshipMap(t *testing.T) {
 	c.Must(t, `mutation($id: ID!) { deleteRelationship(id: $id) }`, map[string]any{"id": bc}, &struct{}{})
 	dave := c.CreateCharacter(t, eco, "Dave")
 	relate(t, c, dave, ids["Alice"], "MENTOR", 0.5)
+	// A changed character keeps its place among the nodes (oldest first), so a drawing's
+	// layout does not jump when someone is renamed or changes mood.
+	for _, in := range []string{`{name: "Alicia", isActive: false}`, `{currentEmotion: "joy", isActive: true}`} {
+		c.Must(t, `mutation($id: ID!) { updateCharacter(id: $id, input: `+in+`) { id } }`, map[string]any{"id": ids["Alice"]}, &struct{}{})
+	}
 
 	var then relMap
 	c.Must(t, mapQuery, map[string]any{"e": eco, "t": before.Format(time.RFC3339Nano)}, &then)
-	if then.degrees() != "Alice:1,Bob:2,Carol:1" || len(then.RelationshipMap.Edges) != 2 || then.RelationshipMap.AsOf == nil {
+	// Relationships as they stood; characters as they are (names have no history).
+	if then.degrees() != "Alicia:1,Bob:2,Carol:1" || len(then.RelationshipMap.Edges) != 2 || then.RelationshipMap.AsOf == nil {
 		t.Fatalf("past map = %s %+v", then.degrees(), then.RelationshipMap)
 	}
 	if e := then.RelationshipMap.Edges; !(e[0].Strength == 0.8 || e[1].Strength == 0.8) {
@@ -443,7 +449,7 @@ func TestRelationshipMap(t *testing.T) {
 	}
 	var after relMap
 	c.Must(t, mapQuery, map[string]any{"e": eco}, &after)
-	if after.degrees() != "Alice:2,Bob:1,Carol:0,Dave:1" {
+	if after.degrees() != "Alicia:2,Bob:1,Carol:0,Dave:1" {
 		t.Fatalf("current map = %s", after.degrees())
 	}
 	for _, e := range after.RelationshipMap.Edges {
