@@ -442,6 +442,16 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		case "his", "her", "my", "your":
 			owner = partAt(parts, p)
 			ps = p
+			// "Scrooge was his sole executor, …, his sole friend": the
+			// possessor of a copula's predicate is not its subject (that
+			// would be "his own"), so "his" is someone named before.
+			if subj := a.predicateSubject(p, s); subj >= 0 && subj == owner && d.toks[p].quote < 0 && d.lower(p) != "my" && d.lower(p) != "your" {
+				owner = a.recentNarrationMention(p, a.chars[subj].gender, subj, 1)
+				if owner >= 0 && (info.gender == "" || a.chars[subj].gender == "" || a.chars[subj].gender == info.gender) {
+					return owner, subj, wAnchored, false
+				}
+				return -1, -1, 0, false
+			}
 		default:
 			// "the sister of Mr. Bingley", "an old Oxford friend of mine".
 			for j := p; j >= max(s, k-4); j-- {
@@ -541,6 +551,34 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		}
 	}
 	return -1, -1, 0, false
+}
+
+// predicateSubject returns the character named as the subject of a copula
+// whose predicate is the possessive phrase at token ps, or the last of a list
+// of them ("Scrooge was his sole executor, his sole administrator, … his sole
+// friend"), -1 if none.
+func (a *analyzer) predicateSubject(ps, s int) int {
+	d := a.d
+	poss := d.lower(ps)
+	for ps-2 >= s {
+		if copulas[d.lower(ps-1)] {
+			return a.mentionEndingAt(ps - 2)
+		}
+		if !d.punctIs(ps-1, ",") && d.lower(ps-1) != "and" {
+			return -1
+		}
+		// The previous item of the list: the same possessive within a few
+		// words.
+		j := ps - 2
+		for j > max(s, ps-6) && d.lower(j) != poss {
+			j--
+		}
+		if d.lower(j) != poss {
+			return -1
+		}
+		ps = j
+	}
+	return -1
 }
 
 // pluralParties resolves an event told of "they", "them" or "their" in narration
