@@ -550,7 +550,62 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			return owner, c, wVocative * a.kinFit(u.speaker, c, d.lower(k)), true
 		}
 	}
+	// "that of your father?" said to Miss Morstan, with no father named:
+	// a parent, child or sibling shares the family name, so he is the
+	// book's one other Morstan of his gender, if it has just one.
+	if sharesSurname[d.lower(k)] {
+		if c := a.onlyOtherOfSurname(owner, info.gender); c >= 0 && a.keepsName(owner, c, d.lower(k)) {
+			return owner, c, wEvent, false
+		}
+	}
 	return -1, -1, 0, false
+}
+
+// sharesSurname are the relatives (one, not "sisters") who may bear one's
+// family name.
+var sharesSurname = wordSet("father", "mother", "papa", "mamma", "son", "daughter", "brother", "sister", "husband", "wife")
+
+// keepsName reports whether the relative of owner that noun names bears
+// owner's surname: a married woman (a "Mrs.") shares it with her husband
+// and children, not with her parents and siblings; a woman who is no
+// "Mrs." is no one's wife by that name.
+func (a *analyzer) keepsName(owner, relative int, noun string) bool {
+	switch mo, mr := isMrs(a.chars[owner].ent), isMrs(a.chars[relative].ent); {
+	case mo:
+		return noun == "husband" || noun == "son" || noun == "daughter"
+	case mr:
+		return noun == "wife" || noun == "mother" || noun == "mamma"
+	}
+	return noun != "husband" && noun != "wife" && noun != "mother" && noun != "mamma"
+}
+
+// isMrs reports whether the entity is called Mrs. <its surname>.
+func isMrs(e *entity) bool {
+	for _, f := range e.forms {
+		if f.hon != "" && honorifics[f.hon].class == "Mrs" && len(f.lws) == 1 && f.lws[0] == e.surname {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyOtherOfSurname returns the one character other than c with c's
+// surname and the given gender, -1 if there is none or more than one.
+func (a *analyzer) onlyOtherOfSurname(c int, gender string) int {
+	if c < 0 || gender == "" || a.chars[c].ent.surname == "" {
+		return -1
+	}
+	found := -1
+	for o, ch := range a.chars {
+		if o == c || ch.ent.surname != a.chars[c].ent.surname || ch.gender != gender {
+			continue
+		}
+		if found >= 0 {
+			return -1
+		}
+		found = o
+	}
+	return found
 }
 
 // predicateSubject returns the character named as the subject of a copula
