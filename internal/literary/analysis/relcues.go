@@ -550,6 +550,17 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			return owner, c, wVocative * a.kinFit(u.speaker, c, d.lower(k)), true
 		}
 	}
+	// "Mr. Sowerberry rightly construed this, …; it was speedily
+	// determined … that he should accompany his master": a servant's
+	// master goes unnamed where the narration has just named him as the
+	// sentence's subject, alone ("Mr. Bumble and Sowerberry walked …; and
+	// Oliver, whose legs were not so long as his master's" does not say
+	// which).
+	if employers[d.lower(k)] && owner >= 0 && d.toks[k].quote < 0 && len(parts) > 0 && parts[0].tok == s && a.tokMent[s] >= 0 && fits(parts[0].char) {
+		if end := int(a.ments[a.tokMent[s]].tokE); d.lower(end) != "and" {
+			return owner, parts[0].char, wEvent, false
+		}
+	}
 	// "that of your father?" said to Miss Morstan, with no father named:
 	// a parent, child or sibling shares the family name, so he is the
 	// book's one other Morstan of his gender, if it has just one.
@@ -560,6 +571,9 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	}
 	return -1, -1, 0, false
 }
+
+// employers are the relational nouns naming the one a servant works for.
+var employers = wordSet("master", "mistress", "employer")
 
 // sharesSurname are the relatives (one, not "sisters") who may bear one's
 // family name.
