@@ -561,6 +561,17 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			return owner, parts[0].char, wEvent, false
 		}
 	}
+	// "gaining ground over the mind of her friend; for Mrs. Weston was
+	// the most used of the two to yield": a relative left unnamed at the
+	// end of a clause is the one named first thing in the clause joined to
+	// it (not in the next sentence, as often about someone else: "… about
+	// his son. Mr. Beebe", nor after a bare semicolon, which lists people:
+	// "of her eldest daughter; Mrs. Bennet was doubly engaged").
+	if j := k + 2; owner >= 0 && d.toks[k].quote < 0 && d.punctIs(k+1, ";") && clauseJoins[d.lower(j)] {
+		if c := partAt(parts, j+1); c >= 0 && a.tokMent[j+1] >= 0 && d.toks[j+1].quote < 0 && fits(c) {
+			return owner, c, wEvent, false
+		}
+	}
 	// "that of your father?" said to Miss Morstan, with no father named:
 	// a parent, child or sibling shares the family name, so he is the
 	// book's one other Morstan of his gender, if it has just one.
@@ -571,6 +582,10 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	}
 	return -1, -1, 0, false
 }
+
+// clauseJoins are the conjunctions that carry a clause on about the one
+// just mentioned.
+var clauseJoins = wordSet("for", "and", "but")
 
 // employers are the relational nouns naming the one a servant works for.
 var employers = wordSet("master", "mistress", "employer")
