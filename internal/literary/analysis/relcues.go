@@ -516,6 +516,13 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		if c := a.addresseeOf(&a.utts[ui]); fits(c) {
 			return owner, c, wEvent, false
 		}
+		// "said Frank to his father" with no father found as the one
+		// addressed: the last speaker of the scene, if he fits.
+		if d.lower(ps-1) == "to" && ui > 0 && a.linked(int(ui)-1, int(ui), sceneNarrationWords) {
+			if c := a.utts[ui-1].speaker; fits(c) {
+				return owner, c, wEvent, false
+			}
+		}
 	}
 	// Apposition or copula before: "Lady Catherine, Mr. Darcy's aunt", "Lydia
 	// was his sister", "Lydia had been his favourite".
