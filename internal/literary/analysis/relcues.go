@@ -207,6 +207,25 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				}
 				cue(x, y, ev[0], ev[1], wEvent, false)
 			}
+			// "I will kill you", "He s killed Adye": the killer (or the
+			// one who threatens to kill) just before, the victim just
+			// after; looser, "kill" is as often a figure ("it will kill
+			// me", "killing time").
+			if lw == "kill" || lw == "killed" {
+				y := partAt(parts, k+1)
+				if a.possessive(k+1) || copulas[d.lower(k-1)] || d.lower(k-1) == "am" {
+					// "You have killed my love": the victim is not a
+					// person; "If I am killed": the one before is the
+					// victim.
+					y = -1
+				}
+				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
+					if x := partAt(parts, j); x >= 0 {
+						cue(x, y, "enmity", "enemy", wEvent, false)
+						break
+					}
+				}
+			}
 			// "in love with" someone: the one loved follows "with".
 			if lw == "love" && d.lower(k-1) == "in" && k+1 < e && d.lower(k+1) == "with" {
 				x, y := a.eventEnds(k, parts, 2)
@@ -223,7 +242,7 @@ func cueWords(d *doc) []bool {
 	for i, w := range d.vocab {
 		_, _, noun := relNoun(w)
 		_, event := relEvents[w]
-		out[i] = noun || event || addressKin[w] || w == "love"
+		out[i] = noun || event || addressKin[w] || w == "love" || w == "kill" || w == "killed"
 	}
 	return out
 }
@@ -392,6 +411,24 @@ func (a *analyzer) possessed(k int) bool {
 		return true
 	}
 	return a.d.toks[max(0, k-1)].kind == tkClitic
+}
+
+// possessive reports whether the person at token k is a possessor ("my
+// love", "her own life", "Adye's men") rather than a person in their own
+// right ("kill her.").
+func (a *analyzer) possessive(k int) bool {
+	d := a.d
+	switch d.lower(k) {
+	case "my", "his", "your", "our", "their":
+		return true
+	case "her":
+		return d.isWord(k+1) && !clauseJoins[d.lower(k+1)] && !eventLinks[d.lower(k+1)]
+	}
+	if mi := a.tokMent[k]; mi >= 0 {
+		e := int(a.ments[mi].tokE)
+		return e < len(d.toks) && d.toks[e].kind == tkClitic
+	}
+	return false
 }
 
 // partAt returns the character taking part at token k, -1 if none.
