@@ -576,6 +576,16 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			}
 		}
 	}
+	// "Mr. Windibank—that is, my father—took it all".
+	if d.punctIs(ps-1, ",") && d.lower(ps-2) == "is" && d.lower(ps-3) == "that" {
+		b := ps - 4
+		if d.punctIs(b, "—") || d.punctIs(b, "--") || d.punctIs(b, ",") {
+			b--
+		}
+		if c := a.mentionEndingAt(b); b >= s && fits(c) {
+			return owner, c, wAnchored, false
+		}
+	}
 	if d.punctIs(ps-1, ",") || copulas[d.lower(ps-1)] {
 		for b := ps - 2; b >= max(s, lo); b-- {
 			if c := a.mentionEndingAt(b); c >= 0 {
