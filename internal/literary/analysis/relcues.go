@@ -209,8 +209,8 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			}
 			// "I will kill you", "He s killed Adye": the killer (or the
 			// one who threatens to kill) just before, the victim just
-			// after; looser, "kill" is as often a figure ("it will kill
-			// me", "killing time").
+			// after, and nothing looser, for "kill" is as often a figure
+			// ("it will kill me").
 			if lw == "kill" || lw == "killed" {
 				y := partAt(parts, k+1)
 				if a.possessive(k+1) || copulas[d.lower(k-1)] || d.lower(k-1) == "am" {
