@@ -124,9 +124,10 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 	}
 	var out []Relationship
 	for k, ps := range pairs {
-		// A pair seen together once is kept only when the text says how
-		// they are related ("Mr. Darcy's aunt, Lady Catherine").
-		if n := ps.co + ps.conv; n == 0 || n == 1 && cueWeight(ps.cues) < minTypeWeight {
+		// A pair seen together at most once is kept only when the text
+		// says how they are related ("Mr. Darcy's aunt, Lady Catherine",
+		// "that of your father" to Miss Morstan of her dead father).
+		if n := ps.co + ps.conv; n <= 1 && cueWeight(ps.cues) < minTypeWeight {
 			continue
 		}
 		r := Relationship{A: k.a, B: k.b, CoOccurrences: ps.co, Conversations: ps.conv,

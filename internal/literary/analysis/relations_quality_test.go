@@ -33,16 +33,16 @@ var relationBooks = []struct {
 	floor float64
 }{
 	{"pride_and_prejudice", 0.88},
-	{"emma", 0.78},
-	{"oliver_twist", 0.55},
+	{"emma", 0.97},
+	{"oliver_twist", 0.70},
 	{"hard_times", 0.55},
 	{"anne_of_green_gables", 0.55},
 	{"picture_of_dorian_gray", 0.97},
-	{"sign_of_the_four", 0.78},
+	{"sign_of_the_four", 0.97},
 	{"room_with_a_view", 0.97},
-	{"invisible_man", 0.58},
-	{"sherlock_holmes", 0.97},
-	{"christmas_carol", 0.55},
+	{"invisible_man", 0.78},
+	{"sherlock_holmes", 0.73},
+	{"christmas_carol", 0.70},
 }
 
 // relationGoal is the goal for the mean share of main pairs typed

@@ -207,6 +207,25 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				}
 				cue(x, y, ev[0], ev[1], wEvent, false)
 			}
+			// "I will kill you", "He s killed Adye": the killer (or the
+			// one who threatens to kill) just before, the victim just
+			// after, and nothing looser, for "kill" is as often a figure
+			// ("it will kill me").
+			if lw == "kill" || lw == "killed" {
+				y := partAt(parts, k+1)
+				if a.possessive(k+1) || copulas[d.lower(k-1)] || d.lower(k-1) == "am" {
+					// "You have killed my love": the victim is not a
+					// person; "If I am killed": the one before is the
+					// victim.
+					y = -1
+				}
+				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
+					if x := partAt(parts, j); x >= 0 {
+						cue(x, y, "enmity", "enemy", wEvent, false)
+						break
+					}
+				}
+			}
 			// "in love with" someone: the one loved follows "with".
 			if lw == "love" && d.lower(k-1) == "in" && k+1 < e && d.lower(k+1) == "with" {
 				x, y := a.eventEnds(k, parts, 2)
@@ -223,7 +242,7 @@ func cueWords(d *doc) []bool {
 	for i, w := range d.vocab {
 		_, _, noun := relNoun(w)
 		_, event := relEvents[w]
-		out[i] = noun || event || addressKin[w] || w == "love"
+		out[i] = noun || event || addressKin[w] || w == "love" || w == "kill" || w == "killed"
 	}
 	return out
 }
@@ -394,6 +413,24 @@ func (a *analyzer) possessed(k int) bool {
 	return a.d.toks[max(0, k-1)].kind == tkClitic
 }
 
+// possessive reports whether the person at token k is a possessor ("my
+// love", "her own life", "Adye's men") rather than a person in their own
+// right ("kill her.").
+func (a *analyzer) possessive(k int) bool {
+	d := a.d
+	switch d.lower(k) {
+	case "my", "his", "your", "our", "their":
+		return true
+	case "her":
+		return d.isWord(k+1) && !clauseJoins[d.lower(k+1)] && !eventLinks[d.lower(k+1)]
+	}
+	if mi := a.tokMent[k]; mi >= 0 {
+		e := int(a.ments[mi].tokE)
+		return e < len(d.toks) && d.toks[e].kind == tkClitic
+	}
+	return false
+}
+
 // partAt returns the character taking part at token k, -1 if none.
 func partAt(parts []participant, k int) int {
 	for _, p := range parts {
@@ -442,6 +479,16 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		case "his", "her", "my", "your":
 			owner = partAt(parts, p)
 			ps = p
+			// "Scrooge was his sole executor, …, his sole friend": the
+			// possessor of a copula's predicate is not its subject (that
+			// would be "his own"), so "his" is someone named before.
+			if subj := a.predicateSubject(p, s); subj >= 0 && subj == owner && d.toks[p].quote < 0 && d.lower(p) != "my" && d.lower(p) != "your" {
+				owner = a.recentNarrationMention(p, a.chars[subj].gender, subj, 1)
+				if owner >= 0 && (info.gender == "" || a.chars[subj].gender == "" || a.chars[subj].gender == info.gender) {
+					return owner, subj, wAnchored, false
+				}
+				return -1, -1, 0, false
+			}
 		default:
 			// "the sister of Mr. Bingley", "an old Oxford friend of mine".
 			for j := p; j >= max(s, k-4); j-- {
@@ -506,6 +553,13 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		if c := a.addresseeOf(&a.utts[ui]); fits(c) {
 			return owner, c, wEvent, false
 		}
+		// "said Frank to his father" with no father found as the one
+		// addressed: the last speaker of the scene, if he fits.
+		if d.lower(ps-1) == "to" && ui > 0 && a.linked(int(ui)-1, int(ui), sceneNarrationWords) {
+			if c := a.utts[ui-1].speaker; fits(c) {
+				return owner, c, wEvent, false
+			}
+		}
 	}
 	// Apposition or copula before: "Lady Catherine, Mr. Darcy's aunt", "Lydia
 	// was his sister", "Lydia had been his favourite".
@@ -520,6 +574,16 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			if m := &a.ments[mi]; a.tokenVocative(int(m.tokS), int(m.tokE)) && d.punctIs(int(m.tokS)-1, ",") {
 				ps, lo = int(m.tokS), int(m.tokS)-2
 			}
+		}
+	}
+	// "Mr. Windibank—that is, my father—took it all".
+	if d.punctIs(ps-1, ",") && d.lower(ps-2) == "is" && d.lower(ps-3) == "that" {
+		b := ps - 4
+		if d.punctIs(b, "—") || d.punctIs(b, "--") || d.punctIs(b, ",") {
+			b--
+		}
+		if c := a.mentionEndingAt(b); b >= s && fits(c) {
+			return owner, c, wAnchored, false
 		}
 	}
 	if d.punctIs(ps-1, ",") || copulas[d.lower(ps-1)] {
@@ -540,7 +604,119 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			return owner, c, wVocative * a.kinFit(u.speaker, c, d.lower(k)), true
 		}
 	}
+	// "Mr. Sowerberry rightly construed this, …; it was speedily
+	// determined … that he should accompany his master": a servant's
+	// master goes unnamed where the narration has just named him as the
+	// sentence's subject, alone ("Mr. Bumble and Sowerberry walked …; and
+	// Oliver, whose legs were not so long as his master's" does not say
+	// which).
+	if employers[d.lower(k)] && owner >= 0 && d.toks[k].quote < 0 && len(parts) > 0 && parts[0].tok == s && a.tokMent[s] >= 0 && fits(parts[0].char) {
+		if end := int(a.ments[a.tokMent[s]].tokE); d.lower(end) != "and" {
+			return owner, parts[0].char, wEvent, false
+		}
+	}
+	// "gaining ground over the mind of her friend; for Mrs. Weston was
+	// the most used of the two to yield": a relative left unnamed at the
+	// end of a clause is the one named first thing in the clause joined to
+	// it (not in the next sentence, as often about someone else: "… about
+	// his son. Mr. Beebe", nor after a bare semicolon, which lists people:
+	// "of her eldest daughter; Mrs. Bennet was doubly engaged").
+	if j := k + 2; owner >= 0 && d.toks[k].quote < 0 && d.punctIs(k+1, ";") && clauseJoins[d.lower(j)] {
+		if c := partAt(parts, j+1); c >= 0 && a.tokMent[j+1] >= 0 && d.toks[j+1].quote < 0 && fits(c) {
+			return owner, c, wEvent, false
+		}
+	}
+	// "that of your father?" said to Miss Morstan, with no father named:
+	// a parent, child or sibling shares the family name, so he is the
+	// book's one other Morstan of his gender, if it has just one.
+	if sharesSurname[d.lower(k)] {
+		if c := a.onlyOtherOfSurname(owner, info.gender); c >= 0 && a.keepsName(owner, c, d.lower(k)) {
+			return owner, c, wEvent, false
+		}
+	}
 	return -1, -1, 0, false
+}
+
+// clauseJoins are the conjunctions that carry a clause on about the one
+// just mentioned.
+var clauseJoins = wordSet("for", "and", "but")
+
+// employers are the relational nouns naming the one a servant works for.
+var employers = wordSet("master", "mistress", "employer")
+
+// sharesSurname are the relatives (one, not "sisters") who may bear one's
+// family name.
+var sharesSurname = wordSet("father", "mother", "papa", "mamma", "son", "daughter", "brother", "sister", "husband", "wife")
+
+// keepsName reports whether the relative of owner that noun names bears
+// owner's surname: a married woman (a "Mrs.") shares it with her husband
+// and children, not with her parents and siblings; a woman who is no
+// "Mrs." is no one's wife by that name.
+func (a *analyzer) keepsName(owner, relative int, noun string) bool {
+	switch mo, mr := isMrs(a.chars[owner].ent), isMrs(a.chars[relative].ent); {
+	case mo:
+		return noun == "husband" || noun == "son" || noun == "daughter"
+	case mr:
+		return noun == "wife" || noun == "mother" || noun == "mamma"
+	}
+	return noun != "husband" && noun != "wife" && noun != "mother" && noun != "mamma"
+}
+
+// isMrs reports whether the entity is called Mrs. <its surname>.
+func isMrs(e *entity) bool {
+	for _, f := range e.forms {
+		if f.hon != "" && honorifics[f.hon].class == "Mrs" && len(f.lws) == 1 && f.lws[0] == e.surname {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyOtherOfSurname returns the one character other than c with c's
+// surname and the given gender, -1 if there is none or more than one.
+func (a *analyzer) onlyOtherOfSurname(c int, gender string) int {
+	if c < 0 || gender == "" || a.chars[c].ent.surname == "" {
+		return -1
+	}
+	found := -1
+	for o, ch := range a.chars {
+		if o == c || ch.ent.surname != a.chars[c].ent.surname || ch.gender != gender {
+			continue
+		}
+		if found >= 0 {
+			return -1
+		}
+		found = o
+	}
+	return found
+}
+
+// predicateSubject returns the character named as the subject of a copula
+// whose predicate is the possessive phrase at token ps, or the last of a list
+// of them ("Scrooge was his sole executor, his sole administrator, … his sole
+// friend"), -1 if none.
+func (a *analyzer) predicateSubject(ps, s int) int {
+	d := a.d
+	poss := d.lower(ps)
+	for ps-2 >= s {
+		if copulas[d.lower(ps-1)] {
+			return a.mentionEndingAt(ps - 2)
+		}
+		if !d.punctIs(ps-1, ",") && d.lower(ps-1) != "and" {
+			return -1
+		}
+		// The previous item of the list: the same possessive within a few
+		// words.
+		j := ps - 2
+		for j > max(s, ps-6) && d.lower(j) != poss {
+			j--
+		}
+		if d.lower(j) != poss {
+			return -1
+		}
+		ps = j
+	}
+	return -1
 }
 
 // pluralParties resolves an event told of "they", "them" or "their" in narration
