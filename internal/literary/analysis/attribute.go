@@ -643,6 +643,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		// then resolves like a pronoun.
 		if g := a.describedGender(v + 1); g != "" {
 			a.utts[ui].tagGender = g
+			if c := a.agedOwner(v+1, g); c >= 0 {
+				return c, "epithet", confPronoun
+			}
 			return noSpeaker, "", 0
 		}
 		// Subject before the verb: Elizabeth said / she replied / Mr.
@@ -692,6 +695,37 @@ func (a *analyzer) describedGender(k int) string {
 		}
 	}
 	return ""
+}
+
+// agedOwner returns the character a description "the old man" (at token
+// k, of gender g) names when the narrator calls exactly one such character
+// "old Mr. Emerson" more than once, and more often than "young Mr.
+// Emerson", and likewise for "young"; -1 otherwise.
+func (a *analyzer) agedOwner(k int, g string) int {
+	d := a.d
+	if d.lower(k) != "the" || !d.isWord(k+2) || personNouns[d.lower(k+2)] != g {
+		return -1
+	}
+	age := ageWords[d.lower(k+1)]
+	if age == 0 {
+		return -1
+	}
+	owner := -1
+	for _, ch := range a.chars {
+		if ch.gender != g || ch.ent.id < 0 {
+			continue
+		}
+		for _, f := range ch.ent.forms {
+			if f.aged[age] >= 2 && f.aged[age] > f.aged[ageElder+ageYounger-age] {
+				if owner >= 0 {
+					return -1
+				}
+				owner = ch.id
+				break
+			}
+		}
+	}
+	return owner
 }
 
 // continuationVerbs say the previous speaker goes on talking.

@@ -54,7 +54,7 @@ func (a *analyzer) decodeRuns() {
 // fixed reports whether a turn's speaker is settled by a named tag.
 func (u *utterance) fixed() bool {
 	switch u.method {
-	case "explicit", "kinship":
+	case "explicit", "kinship", "epithet":
 		return u.speaker >= 0
 	case "narrator":
 		return true

@@ -58,6 +58,9 @@ type nameRun struct {
 	hon        string // honorific key ("mr", "lady"), "" if none
 	words      []string
 	place      bool // looks like a place or institution ("Netherfield Park")
+	// age records an age word before a titled name: ageElder for "old
+	// Mr. Emerson", ageYounger for "young Mr. Emerson", 0 if none.
+	age uint8
 	// formerOf is the index of the run this one restates under another
 	// name ("Morris Bolter, late Claypole"), -1 if none.
 	formerOf int
@@ -270,6 +273,9 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			switch {
 			case len(words) > 0:
 				r := nameRun{tokS: int32(i), tokE: int32(j), hon: hon, words: words}
+				if d.isWord(i - 1) {
+					r.age = ageWords[d.lower(i-1)]
+				}
 				// "King Edward Street", "Saint James's Park".
 				r.place = len(words) >= 2 && placeSuffixes[strings.ToLower(words[len(words)-1])]
 				runs = append(runs, r)
@@ -348,6 +354,14 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 	d.linkFormerNames(runs)
 	return runs, nil
 }
+
+// Age words that set apart two people of one title and name.
+const (
+	ageElder uint8 = 1 + iota
+	ageYounger
+)
+
+var ageWords = map[string]uint8{"old": ageElder, "elder": ageElder, "young": ageYounger, "younger": ageYounger}
 
 // formerWords introduce another name of the person just named: "Morris
 // Bolter, late Claypole", "Panchaud, alias Printanier", "Mrs. Bumble,
