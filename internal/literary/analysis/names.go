@@ -352,7 +352,37 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		i = j - 1
 	}
 	d.linkFormerNames(runs)
+	d.markShops(runs)
 	return runs, nil
+}
+
+// markShops marks as places the single untitled names mostly used as a
+// possessive with nothing after it: "at Ford's.", "than Ford's;" name a
+// shop or house by its owner, and a person so named is seldom a character
+// of the scene.
+func (d *doc) markShops(runs []nameRun) {
+	total, elided := map[string]int{}, map[string]int{}
+	for i := range runs {
+		r := &runs[i]
+		if r.hon != "" || len(r.words) != 1 {
+			continue
+		}
+		k := r.key()
+		total[k]++
+		e := int(r.tokE)
+		if e+1 < len(d.toks) && d.toks[e].kind == tkClitic && d.toks[e+1].kind == tkPunct {
+			elided[k]++
+		}
+	}
+	for i := range runs {
+		r := &runs[i]
+		if r.hon != "" || len(r.words) != 1 {
+			continue
+		}
+		if k := r.key(); elided[k] >= 3 && 2*elided[k] >= total[k] {
+			r.place = true
+		}
+	}
 }
 
 // Age words that set apart two people of one title and name.
