@@ -600,7 +600,37 @@ func (a *analyzer) subjectAt(ui, k, v int) (int, string, float64) {
 	if poss, noun, ok := a.kinAt(k); ok {
 		return a.resolveKin(ui, k, poss, noun), "kinship", confPronoun
 	}
+	if w := d.lower(k); (w == "latter" || w == "former") && d.lower(k-1) == "the" {
+		if c := a.formerOrLatter(ui, w == "former"); c >= 0 {
+			return c, "explicit", confExplicit
+		}
+	}
 	return -1, "", 0
+}
+
+// formerOrLatter resolves "said the latter" ("the former") to the last (the
+// one before last) of two people named in the narration just before the
+// turn: "Mrs. Weston and Miss Bates met them at the door. “…,” said the
+// latter." It returns -1 unless the narration names two people.
+func (a *analyzer) formerOrLatter(ui int, former bool) int {
+	d := a.d
+	s, _ := d.segTokens(a.utts[ui].segs[0])
+	lo := int(d.paras[max(0, int(d.toks[s].para)-1)].tokS)
+	var named []int
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= s }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= lo && len(named) < 2; mi-- {
+		m := &a.ments[mi]
+		if m.char >= 0 && d.toks[m.tokS].quote < 0 && !containsInt(named, m.char) {
+			named = append(named, m.char)
+		}
+	}
+	if len(named) < 2 {
+		return -1
+	}
+	if former {
+		return named[1]
+	}
+	return named[0]
 }
 
 // tagIn scans tokens [s, e) for a speech verb and its subject, which may lie
