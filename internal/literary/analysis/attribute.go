@@ -776,11 +776,12 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	d := a.d
 	para := int(d.toks[k].para)
 	lead := a.leadOf(gender)
+	known := a.introducedLead(k, gender)
 	// Look back three paragraphs; if nobody of that gender is named there,
 	// look further.
-	score := a.narrationSalience(k, para-3, gender, lead)
+	score := a.narrationSalience(k, para-3, gender, known)
 	if len(score) == 0 {
-		score = a.narrationSalience(k, para-10, gender, lead)
+		score = a.narrationSalience(k, para-10, gender, known)
 	}
 	// Earlier participants of the conversation stay candidates even when
 	// no narration has named them for a while.
@@ -868,6 +869,41 @@ const participantSalience = 0.6
 // protagonistPrior weighs a character's share of the lead's mentions in
 // pronoun resolution.
 const protagonistPrior = 0.3
+
+// introducedLead returns the most mentioned character of a gender, other
+// than the narrator, already named before token k or in the book's title:
+// someone the story has not yet introduced is not the "he" of an unnamed
+// scene, but the title character may be ("Anne of Green Gables" before
+// the child gives her name). -1 if none.
+func (a *analyzer) introducedLead(k int, gender string) int {
+	top, lead := 0, -1
+	for _, c := range a.chars {
+		if c.gender == gender && len(c.ments) > top && c.id != a.narrator && (int(a.ments[c.ments[0]].tokS) < k || a.inTitle(c)) {
+			top, lead = len(c.ments), c.id
+		}
+	}
+	return lead
+}
+
+// inTitle reports whether a name word of the character is in the book's
+// title: the first paragraph of the text, up to a "by" before the author.
+func (a *analyzer) inTitle(c *charInfo) bool {
+	d := a.d
+	if len(d.paras) == 0 {
+		return false
+	}
+	for k := int(d.paras[0].tokS); k < int(d.paras[0].tokE) && d.lower(k) != "by"; k++ {
+		if !d.isWord(k) {
+			continue
+		}
+		for _, f := range c.ent.forms {
+			if containsString(f.lws, d.lower(k)) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // leadOf returns the most mentioned character of a gender other than the
 // narrator, -1 if none.
