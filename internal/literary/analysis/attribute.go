@@ -102,6 +102,29 @@ func (a *analyzer) buildUtterances() {
 	}
 }
 
+// storyTurns is how many turns back a tale told over several paragraphs
+// looks for an earlier one of the same conversation.
+const storyTurns = 3
+
+// resumeTales gives a tale told over several paragraphs, with no tag of
+// its own, the teller of the last such tale a few turns before it in the
+// same conversation: the listener's interruptions are short ("You fired
+// the house!"), and the teller takes the story up again.
+func (a *analyzer) resumeTales() {
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		if u.fixed() || u.lastPara == u.para {
+			continue
+		}
+		for j := ui - 1; j >= 0 && j >= ui-storyTurns && a.linked(j, ui, shortNarrationWords); j-- {
+			if p := &a.utts[j]; p.lastPara > p.para && p.speaker >= 0 {
+				u.speaker, u.method, u.conf = p.speaker, "alternation", p.conf
+				break
+			}
+		}
+	}
+}
+
 // interrupted reports whether quotation b follows a with no word between:
 // one speaker's words are never split into two abutting quotations, so b
 // answers or interrupts a ("…?" "Oh dear no"; "…--" "You must have it").
@@ -167,6 +190,7 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		}
 	}
 	a.decodeRuns()
+	a.resumeTales()
 	for ui := range a.utts {
 		if u := &a.utts[ui]; u.cont && u.speaker == noSpeaker && a.utts[ui-1].speaker != noSpeaker {
 			p := &a.utts[ui-1]
