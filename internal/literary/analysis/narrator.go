@@ -60,6 +60,50 @@ func (a *analyzer) setNarrator() {
 			a.utts[ui].speaker = c
 		}
 	}
+	if a.chars[c].gender == "" {
+		a.chars[c].gender = a.addressedGender(c)
+	}
+}
+
+// addressedGender tells a narrator's gender, which no "he" or "she" gives,
+// from how the others answer them: "sir" or "madam" said in a turn right
+// before or after one of the narrator's in the same conversation. It asks
+// for two such addresses and a clear majority, else returns "".
+func (a *analyzer) addressedGender(c int) string {
+	d := a.d
+	male, female := 0, 0
+	for ui := range a.utts {
+		if a.utts[ui].speaker != c {
+			continue
+		}
+		for _, j := range []int{ui - 1, ui + 1} {
+			if j < 0 || j >= len(a.utts) || a.utts[j].speaker == c || !a.conversation(min(ui, j), max(ui, j)) {
+				continue
+			}
+			for _, q := range a.utts[j].segs {
+				s, e := d.segTokens(q)
+				for k := s; k < e; k++ {
+					switch d.lower(k) {
+					case "sir":
+						if a.tokenVocative(k, k+1) {
+							male++
+						}
+					case "madam":
+						if a.tokenVocative(k, k+1) {
+							female++
+						}
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case male >= 2 && male >= 3*female:
+		return "male"
+	case female >= 2 && female >= 3*male:
+		return "female"
+	}
+	return ""
 }
 
 // narratorCharacter returns the character the narrator is, -1 if unknown.
