@@ -433,8 +433,8 @@ Mr. Grey tipped his hat and went on, and I went in.
 	if narrator == nil || narrator.Mentions < 3 {
 		t.Fatalf("no narrator with mentions in the cast: %+v", res.Characters)
 	}
-	if narrator.Gender != "" {
-		t.Errorf("narrator %+v: want no gender", narrator)
+	if narrator.ID != 0 || narrator.Gender != "" {
+		t.Errorf("narrator %+v: want the most mentioned (id 0) and no gender", narrator)
 	}
 	for _, q := range res.Quotes {
 		if q.Text == "Good evening," && q.Method == "narrator" && q.SpeakerID != narrator.ID {
