@@ -800,7 +800,14 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	d := a.d
 	para := int(d.toks[k].para)
 	lead := a.leadOf(gender)
+	// A "he" or "she" with no one named before it stands for the lead of
+	// that gender already introduced when that lead is the book's
+	// protagonist, whose point of view the narration keeps; otherwise for
+	// whoever of that gender the narration named last.
 	known := a.introducedLead(k, gender)
+	if r := a.recentNarrationMention(k, gender, noSpeaker, 20); r >= 0 && known != a.protagonist() {
+		known = r
+	}
 	// Look back three paragraphs; if nobody of that gender is named there,
 	// look further.
 	score := a.narrationSalience(k, para-3, gender, known)
@@ -927,6 +934,18 @@ func (a *analyzer) inTitle(c *charInfo) bool {
 		}
 	}
 	return false
+}
+
+// protagonist returns the most mentioned character other than the
+// narrator, -1 if none.
+func (a *analyzer) protagonist() int {
+	top, lead := 0, -1
+	for _, c := range a.chars {
+		if len(c.ments) > top && c.id != a.narrator {
+			top, lead = len(c.ments), c.id
+		}
+	}
+	return lead
 }
 
 // leadOf returns the most mentioned character of a gender other than the
