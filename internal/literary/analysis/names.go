@@ -207,6 +207,32 @@ func (d *doc) ofComplement(st *wordStats, s, j int, words *[]string) int {
 	return k
 }
 
+// titleCasePars marks the paragraphs written in title case, as chapter
+// headings are: at least four words of four letters or more, nearly all
+// capitalised, and no quotation.
+func (d *doc) titleCasePars() []bool {
+	out := make([]bool, len(d.paras))
+	for pi, p := range d.paras {
+		long, capd := 0, 0
+		for k := int(p.tokS); k < int(p.tokE); k++ {
+			t := &d.toks[k]
+			if t.quote >= 0 {
+				long = 0
+				break
+			}
+			if t.kind != tkWord || t.e-t.s < 4 {
+				continue
+			}
+			long++
+			if t.flags&fCap != 0 {
+				capd++
+			}
+		}
+		out[pi] = long >= 4 && 10*capd >= 9*long
+	}
+	return out
+}
+
 // byline reports whether token i sits in a short "By <Author>" paragraph.
 func (d *doc) byline(i int) bool {
 	p := d.paras[d.toks[i].para]
@@ -223,6 +249,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 	var runs []nameRun
 	n := len(d.toks)
 	verse := d.versePars()
+	titled := d.titleCasePars()
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -268,6 +295,13 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 					continue
 				}
 				break
+			}
+			// A heading in title case runs a name on into ordinary words
+			// ("Miss Lucy Honeychurch Drive Out in Carriages"): drop those
+			// the text mostly writes in lower case.
+			for len(words) > 1 && titled[t.para] && d.capName(j-1) && !st.nameLike(d, d.toks[j-1].lw) {
+				words = words[:len(words)-1]
+				j--
 			}
 			h := honorifics[hon]
 			switch {
@@ -327,6 +361,11 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		for s+1 < j && epithets[d.lower(s)] {
 			s++
 		}
+		// Likewise in a heading: "Lucy Faced the External Situation".
+		scanned := j
+		for j-1 > s && titled[t.para] && d.capName(j-1) && !st.nameLike(d, d.toks[j-1].lw) {
+			j--
+		}
 		if s < j {
 			words := make([]string, 0, j-s)
 			for k := s; k < j; k++ {
@@ -349,7 +388,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			}
 			runs = append(runs, r)
 		}
-		i = j - 1
+		i = max(j, scanned) - 1
 	}
 	d.linkFormerNames(runs)
 	d.markShops(runs)
