@@ -84,11 +84,12 @@ func (c *clusterer) setNames(e *entity, given, surname string) {
 }
 
 // formalTargets lists the formal given names already known that w may be a
-// familiar form of ("lizzy", "eliza" → "elizabeth").
+// familiar form of ("lizzy", "eliza" → "elizabeth"), w itself aside (the
+// table lists "lucy" under "lucy").
 func (c *clusterer) formalTargets(w string) []string {
 	var out []string
 	for _, g := range diminutives[w] {
-		if len(c.byGiven[g]) > 0 {
+		if g != w && len(c.byGiven[g]) > 0 {
 			out = append(out, g)
 		}
 	}
