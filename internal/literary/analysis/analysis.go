@@ -76,13 +76,15 @@ type Quote struct {
 	Confidence  float64 `json:"confidence"`
 	// Method tells how the speaker was found: "explicit" (speech tag or
 	// lead-in naming the speaker), "kinship" (tag such as "said her
-	// mother"), "pronoun" (tag with he/she, resolved within the
-	// conversation), "adjacent" (the character acting in the narration
-	// touching the quotation), "alternation" (turn-taking of the
-	// conversation, vocatives included), "context" (a lone quotation given
-	// to the most plausible character nearby), "narrator" (a first-person
-	// narrator's "said I": SpeakerID is the narrator, or -1 in a book not
-	// told in the first person) or "" when unknown.
+	// mother"), "epithet" (tag such as "said the old man" for the one
+	// character the narrator calls "old Mr. Emerson"), "pronoun" (tag
+	// with he/she, resolved within the conversation), "adjacent" (the
+	// character acting in the narration touching the quotation),
+	// "alternation" (turn-taking of the conversation, vocatives included),
+	// "context" (a lone quotation given to the most plausible character
+	// nearby), "narrator" (a first-person narrator's "said I": SpeakerID is
+	// the narrator, or -1 in a book not told in the first person) or ""
+	// when unknown.
 	Method string `json:"method"`
 }
 
@@ -166,6 +168,7 @@ func Analyze(ctx context.Context, text string, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("analysis: attributing quotations: %w", err)
 		}
 	}
+	a.placeNarrator()
 	rels, err := a.relationships(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: relationships: %w", err)

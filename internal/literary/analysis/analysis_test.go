@@ -433,9 +433,33 @@ Mr. Grey tipped his hat and went on, and I went in.
 	if narrator == nil || narrator.Mentions < 3 {
 		t.Fatalf("no narrator with mentions in the cast: %+v", res.Characters)
 	}
+	if narrator.ID != 0 || narrator.Gender != "" {
+		t.Errorf("narrator %+v: want the most mentioned (id 0) and no gender", narrator)
+	}
 	for _, q := range res.Quotes {
 		if q.Text == "Good evening," && q.Method == "narrator" && q.SpeakerID != narrator.ID {
 			t.Errorf("narrator's line %q: speaker %d, want %d", q.Text, q.SpeakerID, narrator.ID)
 		}
+	}
+
+	// Answered "sir", the unnamed narrator is a man.
+	const sir = `I was walking home when I met Mr. Grey. He stopped me at the gate, and I waited.
+
+“It is late,” said I.
+
+“Late indeed, sir,” said Mr. Grey.
+
+“Will it rain?” said I.
+
+“I think not, sir.”
+
+Mr. Grey tipped his hat and went on, and I went in.
+`
+	res, err = Analyze(context.Background(), sir, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	if narrator := findChar(res, narratorName); narrator == nil || narrator.Gender != "male" {
+		t.Errorf("narrator answered \"sir\": %+v, want male", narrator)
 	}
 }

@@ -102,6 +102,29 @@ func (a *analyzer) buildUtterances() {
 	}
 }
 
+// storyTurns is how many turns back a tale told over several paragraphs
+// looks for an earlier one of the same conversation.
+const storyTurns = 3
+
+// resumeTales gives a tale told over several paragraphs, with no tag of
+// its own, the teller of the last such tale a few turns before it in the
+// same conversation: the listener's interruptions are short ("You fired
+// the house!"), and the teller takes the story up again.
+func (a *analyzer) resumeTales() {
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		if u.fixed() || u.lastPara == u.para {
+			continue
+		}
+		for j := ui - 1; j >= 0 && j >= ui-storyTurns && a.linked(j, ui, shortNarrationWords); j-- {
+			if p := &a.utts[j]; p.lastPara > p.para && p.speaker >= 0 {
+				u.speaker, u.method, u.conf = p.speaker, "alternation", p.conf
+				break
+			}
+		}
+	}
+}
+
 // interrupted reports whether quotation b follows a with no word between:
 // one speaker's words are never split into two abutting quotations, so b
 // answers or interrupts a ("…?" "Oh dear no"; "…--" "You must have it").
@@ -167,6 +190,7 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		}
 	}
 	a.decodeRuns()
+	a.resumeTales()
 	for ui := range a.utts {
 		if u := &a.utts[ui]; u.cont && u.speaker == noSpeaker && a.utts[ui-1].speaker != noSpeaker {
 			p := &a.utts[ui-1]
@@ -600,7 +624,37 @@ func (a *analyzer) subjectAt(ui, k, v int) (int, string, float64) {
 	if poss, noun, ok := a.kinAt(k); ok {
 		return a.resolveKin(ui, k, poss, noun), "kinship", confPronoun
 	}
+	if w := d.lower(k); (w == "latter" || w == "former") && d.lower(k-1) == "the" {
+		if c := a.formerOrLatter(ui, w == "former"); c >= 0 {
+			return c, "explicit", confExplicit
+		}
+	}
 	return -1, "", 0
+}
+
+// formerOrLatter resolves "said the latter" ("the former") to the last (the
+// one before last) of two people named in the narration just before the
+// turn: "Mrs. Weston and Miss Bates met them at the door. “…,” said the
+// latter." It returns -1 unless the narration names two people.
+func (a *analyzer) formerOrLatter(ui int, former bool) int {
+	d := a.d
+	s, _ := d.segTokens(a.utts[ui].segs[0])
+	lo := int(d.paras[max(0, int(d.toks[s].para)-1)].tokS)
+	var named []int
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= s }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= lo && len(named) < 2; mi-- {
+		m := &a.ments[mi]
+		if m.char >= 0 && d.toks[m.tokS].quote < 0 && !containsInt(named, m.char) {
+			named = append(named, m.char)
+		}
+	}
+	if len(named) < 2 {
+		return -1
+	}
+	if former {
+		return named[1]
+	}
+	return named[0]
 }
 
 // tagIn scans tokens [s, e) for a speech verb and its subject, which may lie
@@ -643,6 +697,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		// then resolves like a pronoun.
 		if g := a.describedGender(v + 1); g != "" {
 			a.utts[ui].tagGender = g
+			if c := a.agedOwner(v+1, g); c >= 0 {
+				return c, "epithet", confPronoun
+			}
 			return noSpeaker, "", 0
 		}
 		// Subject before the verb: Elizabeth said / she replied / Mr.
@@ -694,6 +751,37 @@ func (a *analyzer) describedGender(k int) string {
 	return ""
 }
 
+// agedOwner returns the character a description "the old man" (at token
+// k, of gender g) names when the narrator calls exactly one such character
+// "old Mr. Emerson" more than once, and more often than "young Mr.
+// Emerson", and likewise for "young"; -1 otherwise.
+func (a *analyzer) agedOwner(k int, g string) int {
+	d := a.d
+	if d.lower(k) != "the" || !d.isWord(k+2) || personNouns[d.lower(k+2)] != g {
+		return -1
+	}
+	age := ageWords[d.lower(k+1)]
+	if age == 0 {
+		return -1
+	}
+	owner := -1
+	for _, ch := range a.chars {
+		if ch.gender != g || ch.ent.id < 0 {
+			continue
+		}
+		for _, f := range ch.ent.forms {
+			if f.aged[age] >= 2 && f.aged[age] > f.aged[ageElder+ageYounger-age] {
+				if owner >= 0 {
+					return -1
+				}
+				owner = ch.id
+				break
+			}
+		}
+	}
+	return owner
+}
+
 // continuationVerbs say the previous speaker goes on talking.
 var continuationVerbs = wordSet("added", "continued", "resumed", "pursued", "repeated", "went", "persisted", "proceeded")
 
@@ -712,11 +800,19 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	d := a.d
 	para := int(d.toks[k].para)
 	lead := a.leadOf(gender)
+	// A "he" or "she" with no one named before it stands for the lead of
+	// that gender already introduced when that lead is the book's
+	// protagonist, whose point of view the narration keeps; otherwise for
+	// whoever of that gender the narration named last.
+	known := a.introducedLead(k, gender)
+	if r := a.recentNarrationMention(k, gender, noSpeaker, 20); r >= 0 && known != a.protagonist() {
+		known = r
+	}
 	// Look back three paragraphs; if nobody of that gender is named there,
 	// look further.
-	score := a.narrationSalience(k, para-3, gender, lead)
+	score := a.narrationSalience(k, para-3, gender, known)
 	if len(score) == 0 {
-		score = a.narrationSalience(k, para-10, gender, lead)
+		score = a.narrationSalience(k, para-10, gender, known)
 	}
 	// Earlier participants of the conversation stay candidates even when
 	// no narration has named them for a while.
@@ -804,6 +900,53 @@ const participantSalience = 0.6
 // protagonistPrior weighs a character's share of the lead's mentions in
 // pronoun resolution.
 const protagonistPrior = 0.3
+
+// introducedLead returns the most mentioned character of a gender, other
+// than the narrator, already named before token k or in the book's title:
+// someone the story has not yet introduced is not the "he" of an unnamed
+// scene, but the title character may be ("Anne of Green Gables" before
+// the child gives her name). -1 if none.
+func (a *analyzer) introducedLead(k int, gender string) int {
+	top, lead := 0, -1
+	for _, c := range a.chars {
+		if c.gender == gender && len(c.ments) > top && c.id != a.narrator && (int(a.ments[c.ments[0]].tokS) < k || a.inTitle(c)) {
+			top, lead = len(c.ments), c.id
+		}
+	}
+	return lead
+}
+
+// inTitle reports whether a name word of the character is in the book's
+// title: the first paragraph of the text, up to a "by" before the author.
+func (a *analyzer) inTitle(c *charInfo) bool {
+	d := a.d
+	if len(d.paras) == 0 {
+		return false
+	}
+	for k := int(d.paras[0].tokS); k < int(d.paras[0].tokE) && d.lower(k) != "by"; k++ {
+		if !d.isWord(k) {
+			continue
+		}
+		for _, f := range c.ent.forms {
+			if containsString(f.lws, d.lower(k)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// protagonist returns the most mentioned character other than the
+// narrator, -1 if none.
+func (a *analyzer) protagonist() int {
+	top, lead := 0, -1
+	for _, c := range a.chars {
+		if len(c.ments) > top && c.id != a.narrator {
+			top, lead = len(c.ments), c.id
+		}
+	}
+	return lead
+}
 
 // leadOf returns the most mentioned character of a gender other than the
 // narrator, -1 if none.

@@ -15,6 +15,9 @@ type form struct {
 	first  int32 // token index of the first occurrence
 	entity int   // owning entity, -1 until clustered
 	plural bool  // a family plural, never a character
+	// aged counts the occurrences after "old" or "elder" (aged[ageElder])
+	// and after "young" or "younger" (aged[ageYounger]).
+	aged [3]int
 }
 
 // Entity kinds, by the strongest form that founded them.
@@ -81,11 +84,12 @@ func (c *clusterer) setNames(e *entity, given, surname string) {
 }
 
 // formalTargets lists the formal given names already known that w may be a
-// familiar form of ("lizzy", "eliza" → "elizabeth").
+// familiar form of ("lizzy", "eliza" → "elizabeth"), w itself aside (the
+// table lists "lucy" under "lucy").
 func (c *clusterer) formalTargets(w string) []string {
 	var out []string
 	for _, g := range diminutives[w] {
-		if len(c.byGiven[g]) > 0 {
+		if g != w && len(c.byGiven[g]) > 0 {
 			out = append(out, g)
 		}
 	}
@@ -228,6 +232,7 @@ func buildForms(runs []nameRun) *clusterer {
 			c.forms[k] = f
 		}
 		f.count++
+		f.aged[r.age]++
 		if r.formerOf >= 0 {
 			if p := &runs[r.formerOf]; !p.place && !initialsOnly(p.words) {
 				c.formerNames = append(c.formerNames, [2]string{p.key(), k})
@@ -480,7 +485,11 @@ func (c *clusterer) clusterHon(f *form) {
 		cands = byID(cands)
 	}
 	surnameRole := false
-	if len(cands) == 0 {
+	// "Old Mr. Emerson" and "young Mr. Emerson" are father and son: the
+	// plain title names the elder, who is no full name of that surname
+	// found only for the son ("George Emerson").
+	twoGenerations := f.aged[ageElder] > 0 && f.aged[ageYounger] > 0
+	if len(cands) == 0 && !twoGenerations {
 		surnameRole = true
 		for _, e := range c.bySurname[w] {
 			if e.kind != entFull || !genderOK(e, h.gender) {

@@ -54,7 +54,7 @@ func (a *analyzer) decodeRuns() {
 // fixed reports whether a turn's speaker is settled by a named tag.
 func (u *utterance) fixed() bool {
 	switch u.method {
-	case "explicit", "kinship":
+	case "explicit", "kinship", "epithet":
 		return u.speaker >= 0
 	case "narrator":
 		return true
@@ -329,7 +329,7 @@ func (a *analyzer) candidates(run []int, slots []slot) []int {
 			// else the lead of that gender.
 			c := a.recentNarrationMention(a.utts[run[0]].tokS, g, noSpeaker, 20)
 			if c < 0 {
-				c = a.leadOf(g)
+				c = a.introducedLead(a.utts[run[0]].tokS, g)
 			}
 			add(c, 0.5)
 		}

@@ -143,7 +143,7 @@ func (a *analyzer) vocativeMerges() bool {
 		}
 		w := 1.0
 		switch u.method {
-		case "explicit", "kinship", "pronoun":
+		case "explicit", "kinship", "epithet", "pronoun":
 		case "alternation":
 			w = 0.5
 		default:

@@ -480,14 +480,18 @@ const sceneParas = 25
 // The title belongs to the eldest unmarried daughter, but when she is away
 // her sister is addressed so ("Do you play and sing, Miss Bennet?"): if the
 // owner has not been named for a while and exactly one unmarried sister has,
-// the mention is hers.
+// the mention is hers. So too "Mr. <Surname>" shared by a father and son.
 func (a *analyzer) resolveSharedTitles() {
 	d := a.d
 	lastPara := map[int]int{}
 	sisters := map[string][]int{}
+	men := map[string][]int{}
 	for _, c := range a.chars {
 		if c.gender == "female" && c.ent.surname != "" && !c.ent.married() {
 			sisters[c.ent.surname] = append(sisters[c.ent.surname], c.id)
+		}
+		if c.gender == "male" && c.ent.surname != "" {
+			men[c.ent.surname] = append(men[c.ent.surname], c.id)
 		}
 	}
 	for i := range a.ments {
@@ -497,10 +501,23 @@ func (a *analyzer) resolveSharedTitles() {
 		}
 		p := int(d.toks[m.tokS].para)
 		f := m.form
-		if f.hon != "" && honorifics[f.hon].class == "Miss" && len(f.lws) == 1 && f.lws[0] == a.chars[m.char].ent.surname {
+		var kin map[string][]int
+		if f.hon != "" && len(f.lws) == 1 && f.lws[0] == a.chars[m.char].ent.surname {
+			switch honorifics[f.hon].class {
+			case "Miss":
+				kin = sisters
+			case "Mr":
+				// Father and son, told apart as "old" and "young Mr.
+				// Emerson": the title is the son's when only he is about.
+				if f.aged[ageElder] > 0 && f.aged[ageYounger] > 0 {
+					kin = men
+				}
+			}
+		}
+		if kin != nil {
 			if last, ok := lastPara[m.char]; !ok || p-last > sceneParas {
 				present := -1
-				for _, s := range sisters[f.lws[0]] {
+				for _, s := range kin[f.lws[0]] {
 					if last, ok := lastPara[s]; s != m.char && ok && p-last <= sceneParas {
 						if present >= 0 {
 							present = -2

@@ -58,6 +58,9 @@ type nameRun struct {
 	hon        string // honorific key ("mr", "lady"), "" if none
 	words      []string
 	place      bool // looks like a place or institution ("Netherfield Park")
+	// age records an age word before a titled name: ageElder for "old
+	// Mr. Emerson", ageYounger for "young Mr. Emerson", 0 if none.
+	age uint8
 	// formerOf is the index of the run this one restates under another
 	// name ("Morris Bolter, late Claypole"), -1 if none.
 	formerOf int
@@ -204,6 +207,32 @@ func (d *doc) ofComplement(st *wordStats, s, j int, words *[]string) int {
 	return k
 }
 
+// titleCasePars marks the paragraphs written in title case, as chapter
+// headings are: at least four words of four letters or more, nearly all
+// capitalised, and no quotation.
+func (d *doc) titleCasePars() []bool {
+	out := make([]bool, len(d.paras))
+	for pi, p := range d.paras {
+		long, capd := 0, 0
+		for k := int(p.tokS); k < int(p.tokE); k++ {
+			t := &d.toks[k]
+			if t.quote >= 0 {
+				long = 0
+				break
+			}
+			if t.kind != tkWord || t.e-t.s < 4 {
+				continue
+			}
+			long++
+			if t.flags&fCap != 0 {
+				capd++
+			}
+		}
+		out[pi] = long >= 4 && 10*capd >= 9*long
+	}
+	return out
+}
+
 // byline reports whether token i sits in a short "By <Author>" paragraph.
 func (d *doc) byline(i int) bool {
 	p := d.paras[d.toks[i].para]
@@ -220,6 +249,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 	var runs []nameRun
 	n := len(d.toks)
 	verse := d.versePars()
+	titled := d.titleCasePars()
 	for i := 0; i < n; i++ {
 		if i&0xffff == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -266,10 +296,20 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 				}
 				break
 			}
+			// A heading in title case runs a name on into ordinary words
+			// ("Miss Lucy Honeychurch Drive Out in Carriages"): drop those
+			// the text mostly writes in lower case.
+			for len(words) > 1 && titled[t.para] && d.capName(j-1) && !st.nameLike(d, d.toks[j-1].lw) {
+				words = words[:len(words)-1]
+				j--
+			}
 			h := honorifics[hon]
 			switch {
 			case len(words) > 0:
 				r := nameRun{tokS: int32(i), tokE: int32(j), hon: hon, words: words}
+				if d.isWord(i - 1) {
+					r.age = ageWords[d.lower(i-1)]
+				}
 				// "King Edward Street", "Saint James's Park".
 				r.place = len(words) >= 2 && placeSuffixes[strings.ToLower(words[len(words)-1])]
 				runs = append(runs, r)
@@ -321,6 +361,11 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 		for s+1 < j && epithets[d.lower(s)] {
 			s++
 		}
+		// Likewise in a heading: "Lucy Faced the External Situation".
+		scanned := j
+		for j-1 > s && titled[t.para] && d.capName(j-1) && !st.nameLike(d, d.toks[j-1].lw) {
+			j--
+		}
 		if s < j {
 			words := make([]string, 0, j-s)
 			for k := s; k < j; k++ {
@@ -343,11 +388,49 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			}
 			runs = append(runs, r)
 		}
-		i = j - 1
+		i = max(j, scanned) - 1
 	}
 	d.linkFormerNames(runs)
+	d.markShops(runs)
 	return runs, nil
 }
+
+// markShops marks as places the single untitled names mostly used as a
+// possessive with nothing after it: "at Ford's.", "than Ford's;" name a
+// shop or house by its owner, and a person so named is seldom a character
+// of the scene.
+func (d *doc) markShops(runs []nameRun) {
+	total, elided := map[string]int{}, map[string]int{}
+	for i := range runs {
+		r := &runs[i]
+		if r.hon != "" || len(r.words) != 1 {
+			continue
+		}
+		k := r.key()
+		total[k]++
+		e := int(r.tokE)
+		if e+1 < len(d.toks) && d.toks[e].kind == tkClitic && d.toks[e+1].kind == tkPunct {
+			elided[k]++
+		}
+	}
+	for i := range runs {
+		r := &runs[i]
+		if r.hon != "" || len(r.words) != 1 {
+			continue
+		}
+		if k := r.key(); elided[k] >= 3 && 2*elided[k] >= total[k] {
+			r.place = true
+		}
+	}
+}
+
+// Age words that set apart two people of one title and name.
+const (
+	ageElder uint8 = 1 + iota
+	ageYounger
+)
+
+var ageWords = map[string]uint8{"old": ageElder, "elder": ageElder, "young": ageYounger, "younger": ageYounger}
 
 // formerWords introduce another name of the person just named: "Morris
 // Bolter, late Claypole", "Panchaud, alias Printanier", "Mrs. Bumble,

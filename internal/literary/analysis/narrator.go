@@ -60,6 +60,103 @@ func (a *analyzer) setNarrator() {
 			a.utts[ui].speaker = c
 		}
 	}
+	if a.chars[c].gender == "" {
+		a.chars[c].gender = a.addressedGender(c)
+	}
+}
+
+// placeNarrator moves an unnamed narrator, added to the cast after the
+// others were numbered, to its rank by mentions (its I, me, my and myself)
+// so that the cast stays ordered as Result documents, renumbering everyone
+// it passes.
+func (a *analyzer) placeNarrator() {
+	c := a.narrator
+	if c < 0 || a.chars[c].ent.id >= 0 {
+		return
+	}
+	n := len(a.narratorMentions())
+	pos := 0
+	for pos < c && len(a.chars[pos].ments) >= n {
+		pos++
+	}
+	if pos == c {
+		return
+	}
+	remap := func(x int) int {
+		switch {
+		case x == c:
+			return pos
+		case x >= pos && x < c:
+			return x + 1
+		}
+		return x
+	}
+	order := make([]*charInfo, len(a.chars))
+	for i, ci := range a.chars {
+		ci.id = remap(i)
+		order[ci.id] = ci
+	}
+	a.chars = order
+	for e, ch := range a.entChar {
+		a.entChar[e] = remap(ch)
+	}
+	for i := range a.ments {
+		a.ments[i].char = remap(a.ments[i].char)
+	}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		u.speaker, u.addressee, u.adj = remap(u.speaker), remap(u.addressee), remap(u.adj)
+		for j := range u.vocs {
+			u.vocs[j] = remap(u.vocs[j])
+		}
+	}
+	family := make(map[int]string, len(a.family))
+	for ch, s := range a.family {
+		family[remap(ch)] = s
+	}
+	a.family = family
+	a.narrator = pos
+}
+
+// addressedGender tells a narrator's gender, which no "he" or "she" gives,
+// from how the others answer them: "sir" or "madam" said in a turn right
+// before or after one of the narrator's in the same conversation. It asks
+// for two such addresses and a clear majority, else returns "".
+func (a *analyzer) addressedGender(c int) string {
+	d := a.d
+	male, female := 0, 0
+	for ui := range a.utts {
+		if a.utts[ui].speaker != c {
+			continue
+		}
+		for _, j := range []int{ui - 1, ui + 1} {
+			if j < 0 || j >= len(a.utts) || a.utts[j].speaker == c || !a.conversation(min(ui, j), max(ui, j)) {
+				continue
+			}
+			for _, q := range a.utts[j].segs {
+				s, e := d.segTokens(q)
+				for k := s; k < e; k++ {
+					switch d.lower(k) {
+					case "sir":
+						if a.tokenVocative(k, k+1) {
+							male++
+						}
+					case "madam":
+						if a.tokenVocative(k, k+1) {
+							female++
+						}
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case male >= 2 && male >= 3*female:
+		return "male"
+	case female >= 2 && female >= 3*male:
+		return "female"
+	}
+	return ""
 }
 
 // narratorCharacter returns the character the narrator is, -1 if unknown.
