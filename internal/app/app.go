@@ -330,14 +330,15 @@ func New(o Options) (*App, error) {
 	jobs.Register(runner, chat.NewWorker(chat.Deps{Conversations: convSvc,
 		Characters: res.CharacterService, Memories: memSvc, Relationships: res.RelationshipService,
 		Generator: generator, Bus: events, Logger: o.Logger, Now: now, Timeout: cfg.LLMTimeout}))
-	var periodic []*river.PeriodicJob
-	if cfg.EventsRetention > 0 {
-		jobs.Register(runner, outbox.NewPruneWorker(o.Pool, cfg.EventsRetention))
-		periodic = append(periodic, outbox.PeriodicJob())
-	}
 	jobsPool := o.JobsPool
 	if jobsPool == nil {
 		jobsPool = o.Pool
+	}
+	var periodic []*river.PeriodicJob
+	if cfg.EventsRetention > 0 {
+		// Upkeep, like River's own: on the queue's pool, not the one requests share.
+		jobs.Register(runner, outbox.NewPruneWorker(jobsPool, cfg.EventsRetention))
+		periodic = append(periodic, outbox.PeriodicJob())
 	}
 	if err := runner.Open(jobsPool, o.Logger, jobs.Options{
 		Queues:      map[string]int{conversations.ReplyQueue: cfg.ReplyWorkers, scenes.Queue: sceneWorkers(cfg)},

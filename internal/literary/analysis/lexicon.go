@@ -242,37 +242,6 @@ var (
 	femalePronouns = wordSet("she", "her", "hers", "herself")
 )
 
-// kinshipWords, romanceWords, hostilityWords and friendshipWords type a
-// relationship from the passages two characters share.
-var (
-	kinshipWords = wordSet("sister", "sisters", "brother", "brothers", "father",
-		"mother", "aunt", "uncle", "cousin", "cousins", "daughter", "daughters",
-		"son", "sons", "wife", "husband", "niece", "nephew", "nieces", "nephews",
-		"grandfather", "grandmother", "parent", "parents", "family", "papa",
-		"mamma", "mama", "mother's", "father's", "sister's", "brother's",
-		"children", "child", "relation", "relations", "kinsman", "granddaughter",
-		"grandson", "widow", "sister-in-law", "brother-in-law", "mother-in-law",
-		"father-in-law", "son-in-law", "daughter-in-law")
-	romanceWords = wordSet("love", "loved", "loves", "lover", "lovers", "marry",
-		"married", "marrying", "marriage", "engaged", "engagement", "proposal",
-		"proposed", "propose", "affection", "affections", "attachment", "heart",
-		"admiration", "admire", "admired", "kiss", "kissed", "wedding", "courtship",
-		"suitor", "beloved", "passion", "tender", "tenderness", "adore", "adored",
-		"darling", "sweetheart", "bride", "bridegroom", "betrothed", "woo", "wooed")
-	hostilityWords = wordSet("hate", "hated", "hatred", "despise", "despised",
-		"enemy", "enemies", "contempt", "anger", "angry", "insult", "insulted",
-		"quarrel", "quarrelled", "resentment", "resent", "resented", "abhor",
-		"abhorred", "detest", "detested", "dislike", "disliked", "rival",
-		"revenge", "fight", "fought", "threatened", "threat", "scorn", "scorned",
-		"rage", "furious", "cruel", "cruelty", "betray", "betrayed", "villain",
-		"offended", "offence", "offense", "indignation", "indignant", "injured",
-		"abuse", "abused", "wrong", "wronged", "kill", "killed", "murder")
-	friendshipWords = wordSet("friend", "friends", "friendship", "intimate",
-		"intimacy", "fond", "fondness", "companion", "companions", "kindness",
-		"kind", "confidence", "confided", "trust", "trusted", "esteem", "regard",
-		"partner", "comrade", "ally", "loyal", "faithful")
-)
-
 // diminutives maps a familiar form to the formal given names it may stand
 // for. Both sides are lower case.
 var diminutives = map[string][]string{

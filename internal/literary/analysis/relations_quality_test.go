@@ -39,7 +39,9 @@ var relationBooks = []struct {
 	{"anne_of_green_gables", 0.55},
 	{"picture_of_dorian_gray", 0.97},
 	{"sign_of_the_four", 0.97},
-	{"room_with_a_view", 0.97},
+	// Lucy and George's courtship cues sat on "Mr. Emerson" while father and son were
+	// one character; apart, they type one pair fewer.
+	{"room_with_a_view", 0.80},
 	{"invisible_man", 0.78},
 	{"sherlock_holmes", 0.73},
 	{"christmas_carol", 0.70},
