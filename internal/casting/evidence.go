@@ -98,15 +98,6 @@ func (b *book) inQuote(at int) bool {
 	return i < len(b.quoteAt) && b.quoteAt[i].Start <= at
 }
 
-// slice returns the text of a span, whitespace collapsed.
-func (b *book) slice(s analysis.Span) string {
-	s.Start, s.End = max(0, s.Start), min(len(b.text), s.End)
-	if s.Start >= s.End {
-		return ""
-	}
-	return strings.Join(strings.Fields(string(b.text[s.Start:s.End])), " ")
-}
-
 // nameForms are the names a cast member goes by that name no other cast member: an
 // alias shared with another ("Miss Bennet", "Catherine") says nothing about who is meant.
 func nameForms(cast []analysis.Character) map[int][]string {

@@ -38,9 +38,6 @@ func NewGate(n, queue int, wait time.Duration) *Gate {
 	return &Gate{max: max(n, 1), queue: max(queue, 0), wait: max(wait, 0)}
 }
 
-// Max is how many pieces of work run at once.
-func (g *Gate) Max() int { return g.max }
-
 // Enter waits for a turn, at most the gate's wait and only while ctx lasts, and returns
 // the function that ends the turn (more calls do nothing). Refused, because the queue
 // is full or the wait ran out, the error wraps errs.ErrOverloaded; ctx ending first
