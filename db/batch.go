@@ -97,6 +97,17 @@ func QueuePendingDirections(b *pgx.Batch, conversationID uuid.UUID, done func([]
 	queueRows(b, done, pendingDirections, conversationID)
 }
 
+// QueueSceneLineHashes queues SceneLineHashes on b.
+func QueueSceneLineHashes(b *pgx.Batch, arg SceneLineHashesParams, done func([][]byte) error) {
+	b.Queue(sceneLineHashes, arg.ConversationID, arg.AfterTurn, arg.BeforeTurn).Query(func(rows pgx.Rows) error {
+		out, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		if err != nil {
+			return err
+		}
+		return done(out)
+	})
+}
+
 // QueueLockCharacters queues LockCharacters on b; its rows are not needed.
 func QueueLockCharacters(b *pgx.Batch, ids []uuid.UUID) {
 	b.Queue(lockCharacters, ids)

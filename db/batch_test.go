@@ -65,6 +65,7 @@ func TestQueuedAsGenerated(t *testing.T) {
 	lines := SceneLinesParams{ConversationID: a, BeforeSeq: 11, MaxLines: 12}
 	line := AppendSceneLineParams{ID: uuid.New(), Turn: 3, SpeakerID: uuid.New(), AddresseeID: &a, ReplyToID: &b, Content: "c",
 		Emotion: "e", Intensity: 0.5, Metadata: json.RawMessage(`{"m":1}`), ConversationID: uuid.New(), At: at}
+	hashes := SceneLineHashesParams{ConversationID: a, AfterTurn: 3, BeforeTurn: 9}
 	states := SetCharacterStatesParams{At: at, Ids: ids(), Emotions: []string{"e"}, Energies: []float64{0.3}}
 	acquaint := CreateSceneRelationshipsParams{EcosystemID: a, FromIds: ids(), ToIds: ids(), Cause: "c", MessageID: b}
 	adjust := AdjustRelationshipsParams{Cause: "c", MessageID: a, Ids: ids(), DStrength: []float64{0.1}, DTrust: []float64{0.2},
@@ -96,6 +97,8 @@ func TestQueuedAsGenerated(t *testing.T) {
 			func(q *Queries) { _, _ = q.SceneLines(ctx, lines) }},
 		{"PendingDirections", func(bt *pgx.Batch) { QueuePendingDirections(bt, a, nil) },
 			func(q *Queries) { _, _ = q.PendingDirections(ctx, a) }},
+		{"SceneLineHashes", func(bt *pgx.Batch) { QueueSceneLineHashes(bt, hashes, nil) },
+			func(q *Queries) { _, _ = q.SceneLineHashes(ctx, hashes) }},
 		{"LockCharacters", func(bt *pgx.Batch) { QueueLockCharacters(bt, states.Ids) },
 			func(q *Queries) { _, _ = q.LockCharacters(ctx, states.Ids) }},
 		{"AppendSceneLine", func(bt *pgx.Batch) { QueueAppendSceneLine(bt, line, nil) },

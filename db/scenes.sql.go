@@ -1225,6 +1225,39 @@ func (q *Queries) SceneLineExists(ctx context.Context, arg SceneLineExistsParams
 	return exists, err
 }
 
+const sceneLineHashes = `-- name: SceneLineHashes :many
+SELECT decode(md5(content), 'hex')::bytea AS hash FROM messages
+WHERE conversation_id = $1 AND turn > $2::int AND turn < $3::int
+`
+
+type SceneLineHashesParams struct {
+	ConversationID uuid.UUID
+	AfterTurn      int32
+	BeforeTurn     int32
+}
+
+// The MD5s of a scene's lines of turns after_turn+1 .. before_turn-1 (the unique index's
+// key), for the worker's memory of what the scene has said.
+func (q *Queries) SceneLineHashes(ctx context.Context, arg SceneLineHashesParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, sceneLineHashes, arg.ConversationID, arg.AfterTurn, arg.BeforeTurn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := [][]byte{}
+	for rows.Next() {
+		var hash []byte
+		if err := rows.Scan(&hash); err != nil {
+			return nil, err
+		}
+		items = append(items, hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const sceneLines = `-- name: SceneLines :many
 SELECT m.id, m.seq, m.turn, m.sender_kind, m.sender_character_id, m.addressee_character_id, m.content,
        ch.name AS speaker_name

@@ -142,6 +142,12 @@ LIMIT @max_lines;
 SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = @conversation_id AND turn IS NOT NULL
                AND md5(content) = md5(@content::text));
 
+-- name: SceneLineHashes :many
+-- The MD5s of a scene's lines of turns after_turn+1 .. before_turn-1 (the unique index's
+-- key), for the worker's memory of what the scene has said.
+SELECT decode(md5(content), 'hex')::bytea AS hash FROM messages
+WHERE conversation_id = @conversation_id AND turn > @after_turn::int AND turn < @before_turn::int;
+
 -- name: SceneLinesSaid :many
 -- Which of the candidate lines have been said in the scene already (index probes).
 SELECT content FROM messages WHERE conversation_id = @conversation_id AND turn IS NOT NULL

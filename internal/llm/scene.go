@@ -43,6 +43,10 @@ type SceneRequest struct {
 	// Avoid are lines already said in this scene recently: the line is never one of them
 	// (exact text).
 	Avoid []string
+	// SaidBefore, if set, reports whether the scene has had a line already, however long
+	// ago: the offline storyteller drafts again rather than offer it (it sees only
+	// History, and deep into a long scene many of its drafts were said long before).
+	SaidBefore func(line string) bool
 	// Seed makes the offline storyteller's choices deterministic given the request.
 	Seed int64
 	// MaxTokens bounds the length of the line, 0 for no bound (the offline storyteller
@@ -318,7 +322,7 @@ func hashScene(req SceneRequest) uint64 {
 // recently, which reads as a repeat even when not word for word.
 func (s *sceneComposer) acceptable(text string, try int) bool {
 	t := strings.TrimSpace(text)
-	if t == "" || slices.Contains(s.avoid, t) {
+	if t == "" || slices.Contains(s.avoid, t) || s.req.SaidBefore != nil && s.req.SaidBefore(t) {
 		return false
 	}
 	norm := normalizeLine(t)

@@ -663,6 +663,27 @@ func TestSceneDeterministic(t *testing.T) {
 	}
 }
 
+// TestSceneSaidBefore: a line the scene said long ago (out of History) is drafted again
+// when SaidBefore knows it, and the request is otherwise the same line.
+func TestSceneSaidBefore(t *testing.T) {
+	cast := manorCast()
+	history := []Turn{{Speaker: "Bob Marsh", Text: "I saw you in the study at midnight, Diana. Explain that."}}
+	for _, seed := range []int64{1, 2, 3} {
+		req := castRequest(cast, 1, "Bob Marsh", history, seed)
+		first := scene(t, req)
+		asked := 0
+		req.SaidBefore = func(line string) bool { asked++; return line == first.Text }
+		again := scene(t, req)
+		if asked == 0 || again.Text == first.Text || again.Text == "" {
+			t.Fatalf("seed %d: asked %d times, %q then %q", seed, asked, first.Text, again.Text)
+		}
+		req.SaidBefore = func(string) bool { return false }
+		if same := scene(t, req); same.Text != first.Text {
+			t.Fatalf("seed %d: nothing said before, yet %q became %q", seed, first.Text, same.Text)
+		}
+	}
+}
+
 // TestSceneStreamsAndCancels proves that the line is streamed word by word, and that a
 // done context stops it with ctx's error and the text streamed so far.
 func TestSceneStreamsAndCancels(t *testing.T) {

@@ -55,6 +55,8 @@ type Worker struct {
 	// secrets away.
 	offline llm.SceneWriter
 	timeout time.Duration
+	// said remembers what each scene has said, for the offline storyteller.
+	said *said
 }
 
 // NewWorker returns the turn worker; timeout bounds writing one line.
@@ -62,7 +64,7 @@ func NewWorker(s *Service, writer llm.SceneWriter, timeout time.Duration) *Worke
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	return &Worker{s: s, writer: writer, offline: llm.NewOffline(), timeout: timeout}
+	return &Worker{s: s, writer: writer, offline: llm.NewOffline(), timeout: timeout, said: newSaid()}
 }
 
 // Timeout covers the wait for the pace, a retried request and the commit.
@@ -93,6 +95,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TurnArgs]) error {
 	}
 	w.stream(ctx, t, line.Text)
 	err = w.commit(ctx, t, line)
+	if err == nil {
+		t.said.add(int32(args.Turn), line.Text)
+	}
 	w.publish(ctx, t, chat.Delta{Index: t.pieces, Done: true})
 	if errors.Is(err, errTurnTaken) {
 		return nil
@@ -156,6 +161,7 @@ type turn struct {
 	rels      []db.Relationship
 	recalled  []memories.Scored
 	direction []string
+	said      *sceneSaid
 	request   llm.SceneRequest
 	lineID    uuid.UUID
 	pieces    int
@@ -177,6 +183,11 @@ func (w *Worker) prepare(ctx context.Context, st *Scene, args TurnArgs, attempt 
 	db.QueueSceneLines(b, db.SceneLinesParams{ConversationID: st.ConversationID, BeforeSeq: st.LastSeq + 1, MaxLines: historyLines},
 		func(rows []db.SceneLinesRow) error { lines = rows; return nil })
 	db.QueuePendingDirections(b, st.ConversationID, func(rows []db.SceneDirection) error { dirs = rows; return nil })
+	t.said = w.said.of(st.ConversationID)
+	if known, before := t.said.through(), int32(args.Turn); known < before-1 {
+		db.QueueSceneLineHashes(b, db.SceneLineHashesParams{ConversationID: st.ConversationID, AfterTurn: known, BeforeTurn: before},
+			func(hashes [][]byte) error { t.said.catchUp(hashes, before-1); return nil })
+	}
 	if err := w.s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("load cast, lines and directions of scene %s: %w", st.ConversationID, err)
 	}
@@ -391,6 +402,7 @@ func (w *Worker) gather(ctx context.Context, t *turn, lines []db.SceneLinesRow, 
 			req.Memories = append(req.Memories, m.Memory.Content)
 		}
 	}
+	req.SaidBefore = t.said.has
 	t.request = req
 	if !t.fromBook[sp.ID] {
 		return nil

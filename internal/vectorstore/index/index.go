@@ -73,8 +73,12 @@ type Options struct {
 	// estimates, and rescoring 256 rows costs a fraction of a millisecond.
 	Rerank int
 	// TrainThreshold is the size at which the IVF is first trained; below it
-	// Search is exact, which is both fast enough and perfect at that size.
-	// Zero means 2000.
+	// Search is exact, which is both fast enough (a few milliseconds at
+	// 20,000 rows of 256 dimensions) and perfect at that size, and adding a
+	// row costs no quantization. Zero means 20,000: an ecosystem's memories
+	// grow with every scene line its characters witness while whole-ecosystem
+	// searches are rare, and quantizing each new row costs about as much as
+	// scanning 256 rows exactly.
 	TrainThreshold int
 	// TrainSample caps how many vectors k-means trains on. Zero means 50,000:
 	// dozens of points per centroid at a million items, plenty for a coarse
@@ -93,7 +97,7 @@ type Options struct {
 
 // Defaults for Options' zero fields.
 const (
-	defaultTrainThreshold = 2000
+	defaultTrainThreshold = 20000
 	defaultTrainSample    = 50000
 	defaultIterations     = 8
 	defaultRerank         = 256
