@@ -236,12 +236,13 @@ func (q *Queries) AppendSceneLine(ctx context.Context, arg AppendSceneLineParams
 const bookVoice = `-- name: BookVoice :many
 SELECT content FROM memories
 WHERE character_id = $1 AND type = 'DIALOGUE' AND source_document_id IS NOT NULL
-ORDER BY importance DESC, id
+ORDER BY importance DESC, content
 LIMIT 200
 `
 
 // A character's own lines from its book (the memories casting made of them), most
-// important first: the offline storyteller speaks from them.
+// important first, then by text: the offline storyteller speaks from them, and the same
+// book gives the same voice in the same order (ids are random), so a seeded scene replays.
 func (q *Queries) BookVoice(ctx context.Context, characterID uuid.UUID) ([]string, error) {
 	rows, err := q.db.Query(ctx, bookVoice, characterID)
 	if err != nil {

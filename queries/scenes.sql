@@ -121,10 +121,11 @@ WHERE conversation_id = @conversation_id AND character_id = @character_id AND us
 
 -- name: BookVoice :many
 -- A character's own lines from its book (the memories casting made of them), most
--- important first: the offline storyteller speaks from them.
+-- important first, then by text: the offline storyteller speaks from them, and the same
+-- book gives the same voice in the same order (ids are random), so a seeded scene replays.
 SELECT content FROM memories
 WHERE character_id = @character_id AND type = 'DIALOGUE' AND source_document_id IS NOT NULL
-ORDER BY importance DESC, id
+ORDER BY importance DESC, content
 LIMIT 200;
 
 -- name: SceneLines :many
