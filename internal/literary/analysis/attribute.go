@@ -697,6 +697,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		// then resolves like a pronoun.
 		if g := a.describedGender(v + 1); g != "" {
 			a.utts[ui].tagGender = g
+			if c := a.theRelative(ui, v+1); c >= 0 {
+				return c, "kinship", confPronoun
+			}
 			if c := a.agedOwner(v+1, g); c >= 0 {
 				return c, "epithet", confPronoun
 			}
@@ -714,6 +717,29 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// theRelative resolves "said the son" at token k: a narrator names one of
+// a family in view by kinship to another of it, as with "said his son", but
+// leaves the possessor unsaid, so it is whoever of either gender the
+// possessive would refer to and has exactly one such relative; -1 if none
+// or the noun is no kinship.
+func (a *analyzer) theRelative(ui, k int) int {
+	d := a.d
+	if d.lower(k) != "the" || !d.isWord(k+1) {
+		return -1
+	}
+	// "The lady" is a lady of any family, "his lady" only his wife.
+	noun := d.lower(k + 1)
+	if _, ok := kinNouns[noun]; !ok || noun == "lady" {
+		return -1
+	}
+	for _, g := range []string{"male", "female"} {
+		if c := a.relative(a.referent(ui, k, g), noun); c >= 0 {
+			return c
+		}
+	}
+	return -1
 }
 
 // personNouns name a person by a gendered description.
