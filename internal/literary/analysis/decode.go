@@ -76,6 +76,7 @@ func (a *analyzer) decodeRun(run []int) {
 		a.decodeRun(run[len(run)/2:])
 		return
 	}
+	a.shareFamilyAddress(slots, cands)
 	n, m := len(slots), len(cands)
 	top := 1
 	for _, c := range a.chars {
@@ -360,6 +361,66 @@ func (a *analyzer) candidates(run []int, slots []slot) []int {
 		if sl.speaker != noSpeaker && !containsInt(out, sl.speaker) {
 			if sl.utt < 0 || a.utts[sl.utt].fixed() {
 				out = append(out, sl.speaker)
+			}
+		}
+	}
+	return out
+}
+
+// shareFamilyAddress widens the people a turn addresses by "Miss Bennet"
+// or "Mr. Emerson" (an honorific and a surname alone) to every candidate of
+// that surname and gender not known by another title with it: with two
+// sisters, or father and son, in the scene the name calls either, so it must
+// not hand the next turn to the one it happened to resolve to, nor let that
+// one say it. "Miss Bennet" still never calls Mrs. Bennet.
+func (a *analyzer) shareFamilyAddress(slots []slot, cands []int) {
+	for i := range slots {
+		sl := &slots[i]
+		if sl.utt < 0 {
+			continue
+		}
+		for _, m := range a.familyVocatives(&a.utts[sl.utt]) {
+			v := m.char
+			surname, class := a.chars[v].ent.surname, honorifics[m.form.hon].class
+			for _, c := range cands {
+				if c < 0 || c == v || containsInt(sl.vocs, c) || a.chars[c].ent.surname != surname ||
+					a.chars[c].gender != a.chars[v].gender || titledOtherwise(a.chars[c].ent, surname, class) {
+					continue
+				}
+				sl.vocs = append(sl.vocs[:len(sl.vocs):len(sl.vocs)], c)
+			}
+		}
+	}
+}
+
+// titledOtherwise reports whether the entity is called by an honorific of
+// another class than class with this surname ("Mrs. Bennet" for "Miss").
+func titledOtherwise(e *entity, surname, class string) bool {
+	for _, f := range e.forms {
+		if f.hon != "" && len(f.lws) > 0 && f.lws[len(f.lws)-1] == surname && honorifics[f.hon].class != class {
+			return true
+		}
+	}
+	return false
+}
+
+// familyVocatives lists the vocatives of a turn that are an honorific and
+// a surname alone.
+func (a *analyzer) familyVocatives(u *utterance) []mention {
+	var out []mention
+	for _, q := range u.segs {
+		s, e := a.d.segTokens(q)
+		for k := s; k < e; k++ {
+			mi := a.tokMent[k]
+			if mi < 0 {
+				continue
+			}
+			m := a.ments[mi]
+			if int(m.tokS) != k || m.char < 0 || m.form == nil || m.form.hon == "" || len(m.form.lws) != 1 || a.chars[m.char].ent.surname == "" {
+				continue
+			}
+			if containsInt(u.vocs, m.char) {
+				out = append(out, m)
 			}
 		}
 	}
