@@ -214,25 +214,27 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 	return nil
 }
 
-// vocatives lists the characters named in direct address inside the turn.
-func (a *analyzer) vocatives(u *utterance) []int {
-	var out []int
+// eachTurnMention calls f with every mention that starts inside one of the turn's
+// quotations, in order, and the token bounds [s, e) of that quotation.
+func (a *analyzer) eachTurnMention(u *utterance, f func(m mention, s, e int)) {
 	for _, q := range u.segs {
 		s, e := a.d.segTokens(q)
 		for k := s; k < e; k++ {
-			mi := a.tokMent[k]
-			if mi < 0 {
-				continue
-			}
-			m := a.ments[mi]
-			if int(m.tokS) != k {
-				continue
-			}
-			if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !containsInt(out, m.char) {
-				out = append(out, m.char)
+			if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
+				f(a.ments[mi], s, e)
 			}
 		}
 	}
+}
+
+// vocatives lists the characters named in direct address inside the turn.
+func (a *analyzer) vocatives(u *utterance) []int {
+	var out []int
+	a.eachTurnMention(u, func(m mention, s, e int) {
+		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !containsInt(out, m.char) {
+			out = append(out, m.char)
+		}
+	})
 	return out
 }
 

@@ -408,21 +408,11 @@ func titledOtherwise(e *entity, surname, class string) bool {
 // a surname alone.
 func (a *analyzer) familyVocatives(u *utterance) []mention {
 	var out []mention
-	for _, q := range u.segs {
-		s, e := a.d.segTokens(q)
-		for k := s; k < e; k++ {
-			mi := a.tokMent[k]
-			if mi < 0 {
-				continue
-			}
-			m := a.ments[mi]
-			if int(m.tokS) != k || m.char < 0 || m.form == nil || m.form.hon == "" || len(m.form.lws) != 1 || a.chars[m.char].ent.surname == "" {
-				continue
-			}
-			if containsInt(u.vocs, m.char) {
-				out = append(out, m)
-			}
+	a.eachTurnMention(u, func(m mention, _, _ int) {
+		if m.char >= 0 && m.form != nil && m.form.hon != "" && len(m.form.lws) == 1 && a.chars[m.char].ent.surname != "" &&
+			containsInt(u.vocs, m.char) {
+			out = append(out, m)
 		}
-	}
+	})
 	return out
 }
