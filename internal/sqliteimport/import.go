@@ -167,15 +167,20 @@ func (im *importer) plan(src *source) []*user {
 		seen[key(r.table, r.id)] = true
 		return nil
 	}
+	// owned checks a row parsed (with the error parsed) for its id and its user_id, and
+	// returns its owner (nil for a null one, when optional) or why the row is skipped.
+	owned := func(r row, parsed error, optional bool) (*user, error) {
+		if parsed != nil {
+			return nil, parsed
+		}
+		if err := dup(r); err != nil {
+			return nil, err
+		}
+		return owner(r, "user_id", optional)
+	}
 	for _, r := range src.rows["documents"] {
 		d, err := parseDocument(r, now)
-		var u *user
-		if err == nil {
-			err = dup(r)
-		}
-		if err == nil {
-			u, err = owner(r, "user_id", false)
-		}
+		u, err := owned(r, err, false)
 		if err != nil {
 			im.rep.skip(r, err.Error())
 			continue
@@ -187,13 +192,7 @@ func (im *importer) plan(src *source) []*user {
 	skippedChar := map[string]bool{}
 	for _, r := range src.rows["characters"] {
 		c, err := parseCharacter(r, now)
-		var u *user
-		if err == nil {
-			err = dup(r)
-		}
-		if err == nil {
-			u, err = owner(r, "user_id", false)
-		}
+		u, err := owned(r, err, false)
 		if err != nil {
 			im.rep.skip(r, err.Error())
 			skippedChar[r.id] = true
@@ -206,13 +205,7 @@ func (im *importer) plan(src *source) []*user {
 	skippedConv := map[string]bool{}
 	for _, r := range src.rows["conversations"] {
 		c, err := parseConversation(r, now)
-		var u *user
-		if err == nil {
-			err = dup(r)
-		}
-		if err == nil {
-			u, err = owner(r, "user_id", true)
-		}
+		u, err := owned(r, err, true)
 		if err == nil {
 			switch {
 			case skippedChar[c.character]:
