@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/literaryai/ensemble/internal/literary/analysis"
@@ -82,25 +83,29 @@ func clipSentence(s string) string {
 	return s
 }
 
-// namedNearStart tells whether the sentence is about the character: one of their names
-// stands among its first words, as its subject (no preposition before it), and no one
-// else is named or meant ("He", "She") before it.
+// namedNearStart tells whether the sentence is about the character: it opens with one
+// of their names, as its subject, after nothing but a few opening words ("But", "Poor",
+// "The"), and that name is not part of someone else's ("Mrs. John Knightley" is not Mr.
+// Knightley's).
 func namedNearStart(s string, forms []string, others []string) bool {
-	at := -1
+	at, form := -1, ""
 	for _, f := range forms {
-		if i := wordIndex(s, f); i >= 0 && i < 100 && (at < 0 || i < at) {
-			at = i
+		if i := wordIndex(s, f); i >= 0 && i < 100 && (at < 0 || i < at || i == at && len(f) > len(form)) {
+			at, form = i, f
 		}
 	}
 	if at < 0 {
 		return false
 	}
 	before := strings.Fields(s[:at])
-	if len(before) > 0 && notSubject[strings.ToLower(strings.Trim(before[len(before)-1], ",;"))] {
-		return false
-	}
 	for _, w := range before {
-		if w == "He" || w == "She" || w == "They" || w == "I" {
+		if !openers[strings.ToLower(strings.Trim(w, ",;"))] {
+			return false
+		}
+	}
+	if len(before) > 0 {
+		last := before[len(before)-1]
+		if r, _ := utf8.DecodeRuneInString(last); len(before) > 1 && unicode.IsUpper(r) && !slices.Contains(forms, last+" "+form) {
 			return false
 		}
 	}
@@ -112,10 +117,10 @@ func namedNearStart(s string, forms []string, others []string) bool {
 	return true
 }
 
-// notSubject are words after which a name is no sentence's subject.
-var notSubject = map[string]bool{"to": true, "by": true, "with": true, "except": true, "of": true, "for": true,
-	"from": true, "on": true, "at": true, "and": true, "than": true, "like": true, "about": true, "towards": true,
-	"upon": true, "in": true, "into": true, "that": true, "whom": true, "as": true}
+// openers are the words a sentence about someone may start with before their name.
+var openers = map[string]bool{"the": true, "but": true, "and": true, "now": true, "yet": true, "so": true, "then": true,
+	"poor": true, "dear": true, "young": true, "old": true, "little": true, "good": true, "for": true, "as": true,
+	"still": true, "here": true, "there": true, "indeed": true, "meanwhile": true, "however": true}
 
 // wordIndex is where w stands in s as whole words, or -1.
 func wordIndex(s, w string) int {

@@ -81,8 +81,9 @@ func (b *book) goals(id int) []string {
 			}
 			who = id
 		}
-		if who == id && c.Gender != "" {
-			add(s.text[m[8]:m[9]], s.text[m[6]:m[7]], s.at)
+		// "she meant to discompose Elizabeth" is someone else's want, whoever "she" resolved to.
+		if goal := s.text[m[8]:m[9]]; who == id && c.Gender != "" && !slices.ContainsFunc(forms, func(f string) bool { return wordIndex(goal, f) >= 0 }) {
+			add(goal, s.text[m[6]:m[7]], s.at)
 		}
 	}
 	list := make([]*found, 0, len(byKey))
@@ -145,8 +146,7 @@ func splitSentences(p string) []string {
 		if i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
 			continue
 		}
-		word := string(rs[max(0, i-3):i])
-		if r == '.' && (strings.HasSuffix(word, "Mr") || strings.HasSuffix(word, "Mrs") || strings.HasSuffix(word, "Dr") || strings.HasSuffix(word, "St")) {
+		if r == '.' && abbreviations[lastWord(rs[:i])] {
 			continue
 		}
 		out = append(out, string(rs[start:i+1]))
@@ -156,6 +156,19 @@ func splitSentences(p string) []string {
 		out = append(out, string(rs[start:]))
 	}
 	return out
+}
+
+// abbreviations end with a full stop that ends no sentence.
+var abbreviations = map[string]bool{"Mr": true, "Mrs": true, "Dr": true, "St": true, "Messrs": true, "Mme": true,
+	"Mlle": true, "Lieut": true, "Capt": true, "Col": true, "Gen": true, "Rev": true, "Prof": true, "Jr": true, "Sr": true}
+
+// lastWord is the run of letters that ends rs.
+func lastWord(rs []rune) string {
+	i := len(rs)
+	for i > 0 && unicode.IsLetter(rs[i-1]) {
+		i--
+	}
+	return string(rs[i:])
 }
 
 // pronounAt resolves "she" or "he" at offset at to the cast member of that gender last
@@ -181,17 +194,35 @@ var goalEnds = map[string]bool{"and": true, "but": true, "that": true, "which": 
 	"though": true, "than": true, "who": true, "whom": true, "whether": true, "by": true, "before": true, "after": true,
 	"because": true, "while": true, "without": true, "till": true, "until": true}
 
+// complementizers open a clause that a goal cannot do without.
+var complementizers = map[string]bool{"that": true, "whether": true, "if": true, "how": true, "what": true, "why": true}
+
+// momentAdverbs tie a want to the moment of the text.
+var momentAdverbs = map[string]bool{"now": true, "then": true, "again": true, "too": true, "here": true, "there": true,
+	"immediately": true, "directly": true, "today": true, "to-day": true, "tonight": true, "to-night": true, "so": true}
+
 // cleanGoal turns the words after "wants to" into a short goal ("see Jane settled at
 // Netherfield"), or "" when they are a fragment or say nothing.
 func cleanGoal(phrase, prep string) string {
 	phrase, _, _ = strings.Cut(phrase, "--")
 	words := strings.Fields(strings.ReplaceAll(phrase, "_", ""))
-	// A goal ends where the sentence turns to something else.
+	// A goal ends where the sentence turns to something else; when what turns is a clause
+	// the goal needs ("to show people that ..."), the rest is a fragment.
 	for i, w := range words {
+		if complementizers[w] {
+			return ""
+		}
 		if i >= 2 && goalEnds[w] {
 			words = words[:i]
 			break
 		}
+	}
+	// "to live now": the moment's adverb says nothing of the goal.
+	for len(words) > 0 && momentAdverbs[strings.ToLower(words[len(words)-1])] {
+		words = words[:len(words)-1]
+	}
+	if len(words) == 0 {
+		return ""
 	}
 	first := strings.ToLower(words[0])
 	// "longed for a quiet life" names a thing wanted: its article starts a goal.
@@ -203,7 +234,7 @@ func cleanGoal(phrase, prep string) string {
 		switch strings.ToLower(w) {
 		case "herself", "himself":
 			words[i] = "myself"
-		case "you", "your", "yours", "yourself", "it", "its", "this", "these", "those", "so":
+		case "you", "your", "yours", "yourself", "it", "its", "this", "these", "those", "so", "her", "him", "them":
 			// Bound to a moment of the text: "to see you", "to do it".
 			return ""
 		}
