@@ -178,3 +178,52 @@ func percentileMs(d []time.Duration, p int) float64 {
 	i := min(len(s)-1, (len(s)*p+99)/100-1)
 	return float64(s[max(i, 0)].Nanoseconds()) / 1e6
 }
+
+// BenchmarkTrainingStall measures what the first training costs everyone else: while the
+// item that crosses TrainThreshold (20,000 vectors of 256 dimensions) trains the IVF, a
+// second goroutine keeps searching one character and adding a memory, as a scene does,
+// and reports:
+//
+//	train_s        how long the Add that trains takes
+//	wait_max_ms    the slowest search-and-add meanwhile (was the whole training while
+//	               it ran under the write lock)
+//	ops            how many search-and-adds ran meanwhile
+//
+// Run it with -benchtime 1x.
+func BenchmarkTrainingStall(b *testing.B) {
+	const dim = 256
+	for range b.N {
+		rng := rand.New(rand.NewPCG(1, 1))
+		x := New(dim, Options{})
+		x.Add(randomItems(rng, defaultTrainThreshold-1, 50, dim, 0)...)
+		trigger := randomItems(rng, 1, 50, dim, defaultTrainThreshold)
+		started := make(chan struct{})
+		x.trainHook = func() { close(started) }
+		done := make(chan time.Duration)
+		go func() {
+			t := time.Now()
+			x.Add(trigger...)
+			done <- time.Since(t)
+		}()
+		<-started
+		q := randomUnit(rng, dim)
+		var worst time.Duration
+		ops := 0
+		for {
+			select {
+			case took := <-done:
+				b.ReportMetric(took.Seconds(), "train_s")
+				b.ReportMetric(float64(worst.Microseconds())/1000, "wait_max_ms")
+				b.ReportMetric(float64(ops), "ops")
+				return
+			default:
+			}
+			t := time.Now()
+			x.SearchCharacter(seqID(2, ops%50), q, 10)
+			x.Add(randomItems(rng, 1, 50, dim, 2*defaultTrainThreshold+ops)...)
+			worst = max(worst, time.Since(t))
+			ops++
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+}

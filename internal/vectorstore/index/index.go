@@ -21,7 +21,9 @@
 // (see pq.go). Every item goes to its nearest centroid with its code; new
 // items join their nearest centroid as they arrive, and the IVF is retrained
 // when the index has grown fourfold since the last training, so the cost of
-// retraining is amortised over the items that caused it. Retraining rewrites
+// retraining is amortised over the items that caused it. Training runs
+// outside the write lock, which it takes only to install its cells, so an
+// ecosystem's searches and writes do not wait seconds for it. Retraining rewrites
 // references and cells only: the vectors stay where they are. Search ranks
 // all centroids exactly, estimates the scores of the rows of the Probes
 // nearest cells from their codes, and rescores the best Rerank of them with
@@ -153,6 +155,15 @@ type Index struct {
 	pq            *pq
 	centroidCodes []byte // the centroids' PQ codes, for assigning rows
 	trainedAt     int    // n at the last training
+
+	// training is set while a (re)training runs outside the write lock;
+	// changed holds the IDs added or replaced meanwhile, whose rows it must
+	// assign afresh.
+	training bool
+	changed  map[uuid.UUID]bool
+	// trainHook, if set (by tests), runs during a training while no lock is
+	// held.
+	trainHook func()
 }
 
 // slab is one character's rows. Row r's vector is in block r/blockRows; every
@@ -219,10 +230,12 @@ func (x *Index) Len() int {
 // vectors are copied. Adding many items in one call is much cheaper than one
 // at a time: storage is sized once per character, IVF assignment runs in
 // parallel, and training happens at most once. A call that triggers a
-// (re)training holds the write lock while it runs, which takes seconds, and
-// tens of seconds at half a million items; a bulk load does best to add
-// everything in few calls, so that it trains once or twice. Add panics if a
-// vector's length is not the index's dimension, before changing anything.
+// (re)training returns when it is done, which takes seconds, and tens of
+// seconds at half a million items, but holds the write lock only to install
+// the result: other searches and writes go on meanwhile (see train). A bulk
+// load does best to add everything in few calls, so that it trains once or
+// twice. Add panics if a vector's length is not the index's dimension, before
+// changing anything.
 func (x *Index) Add(items ...Item) {
 	for i := range items {
 		if len(items[i].Vector) != x.dim {
@@ -253,12 +266,23 @@ func (x *Index) Add(items ...Item) {
 		added[i] = x.appendRow(si, it.ID, it.Vector, pending[it.Character])
 	}
 
+	if x.training {
+		for i := range items {
+			x.changed[items[i].ID] = true
+		}
+	}
+	var plan *trainPlan
 	switch {
-	case x.centroids == nil && x.n >= x.opts.TrainThreshold,
-		x.centroids != nil && x.n >= growthToRetrain*x.trainedAt:
-		x.train()
+	case !x.training && (x.centroids == nil && x.n >= x.opts.TrainThreshold ||
+		x.centroids != nil && x.n >= growthToRetrain*x.trainedAt):
+		plan = x.planTraining()
 	case x.centroids != nil:
 		x.assign(added, sharedVectors(items))
+	}
+	if plan != nil {
+		x.mu.Unlock()
+		x.train(plan)
+		x.mu.Lock() // for the deferred unlock
 	}
 }
 

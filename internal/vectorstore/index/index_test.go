@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -601,3 +602,93 @@ func TestBytesFollowsContent(t *testing.T) {
 		t.Fatalf("Bytes = %d after removing everything, %d when full", b, full)
 	}
 }
+
+// A (re)training runs without the write lock: searches, adds, replacements and removals
+// go on while it trains, and what they changed is in the IVF it installs.
+func TestTrainingDoesNotBlock(t *testing.T) {
+	const dim = 8
+	for _, retrain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("retrain=%v", retrain), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(21, 21))
+			x := New(dim, Options{TrainThreshold: 400, Probes: 1 << 30, Rerank: 1 << 30})
+			m := model{}
+			add := func(items ...Item) {
+				x.Add(items...)
+				m.add(items...)
+			}
+			add(randomItems(rng, 399, 7, dim, 0)...)
+			if retrain {
+				add(randomItems(rng, 1, 7, dim, 399)...)    // trains at 400
+				add(randomItems(rng, 1199, 7, dim, 400)...) // the next item retrains, at 1,600
+			}
+			inTraining, release := make(chan struct{}), make(chan struct{})
+			x.trainHook = func() {
+				close(inTraining)
+				<-release
+			}
+			trigger := randomItems(rng, 1, 7, dim, m.size())
+			m.add(trigger...)
+			trained := make(chan struct{})
+			go func() {
+				x.Add(trigger...)
+				close(trained)
+			}()
+			select {
+			case <-inTraining:
+			case <-trained:
+				t.Fatal("no training started")
+			}
+
+			meanwhile := make(chan struct{})
+			var old Item
+			for _, it := range m {
+				old = it
+				break
+			}
+			replaced := Item{ID: old.ID, Character: old.Character, Vector: randomUnit(rng, dim)}
+			var gone uuid.UUID
+			more := randomItems(rng, 50, 7, dim, m.size())
+			q := randomUnit(rng, dim)
+			want := m.bruteForce(uuid.Nil, q, 10)
+			var during []Hit
+			go func() {
+				defer close(meanwhile)
+				during = x.Search(q, 10)
+				x.Add(more...)
+				x.Add(replaced)
+				for id := range m {
+					if id != old.ID {
+						gone = id
+						break
+					}
+				}
+				x.Remove(gone)
+			}()
+			select {
+			case <-meanwhile:
+			case <-trained:
+				t.Fatal("training finished before it was released")
+			case <-time.After(30 * time.Second):
+				t.Fatal("search and writes waited for the training")
+			}
+			equalHits(t, "Search during training", during, want)
+			m.add(more...)
+			m.add(replaced)
+			delete(m, gone)
+			close(release)
+			<-trained
+
+			if x.centroids == nil || x.training || x.trainedAt != m.size() {
+				t.Fatalf("after training: trained %v, still training %v, trained at %d of %d", x.centroids != nil, x.training, x.trainedAt, m.size())
+			}
+			checkInvariants(t, x, m)
+			for range 10 {
+				q := randomUnit(rng, dim)
+				equalHits(t, "Search", x.Search(q, 10), m.bruteForce(uuid.Nil, q, 10))
+			}
+			equalHits(t, "Search for the replaced vector", x.Search(replaced.Vector, 1), m.bruteForce(uuid.Nil, replaced.Vector, 1))
+		})
+	}
+}
+
+func (m model) size() int { return len(m) }

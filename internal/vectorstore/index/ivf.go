@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+
+	"github.com/google/uuid"
 )
 
 // cell is one IVF cell: references to its rows and their PQ codes, in the
@@ -16,76 +18,132 @@ type cell struct {
 	codes []byte // len(refs) * pq.m
 }
 
-// train (re)builds the IVF: k-means for the cells on a sample, then every row
-// to its nearest centroid. The product quantizer is trained on the same
-// sample until it has been trained on a full sample (pqSample vectors, or
-// Options.TrainSample if smaller); after that it is kept, and so are the
-// rows' codes, which makes retraining a large index cheaper: what a codebook
-// of 4-dimensional pieces describes does not change as the index grows.
-// Callers hold the write lock. Only cells are rebuilt; vectors stay where
-// they are, so retraining needs memory for the sample and the cells, not a
-// second copy of the vectors.
-func (x *Index) train() {
+// trainPlan is what a (re)training works from, taken under the write lock.
+type trainPlan struct {
+	lists  int
+	sample []float32
+	rng    *rand.Rand
+	pq     *pq // the quantizer to keep, nil to train a new one
+}
+
+// ivfModel is a trained coarse quantizer and product quantizer.
+type ivfModel struct {
+	centroids     []float32
+	centroidCodes []byte
+	pq            *pq
+}
+
+// planTraining starts a (re)training: it draws the sample and marks the index
+// as training, so that no other call starts one. The product quantizer is
+// trained on the same sample until it has been trained on a full sample
+// (pqSample vectors, or Options.TrainSample if smaller); after that it is
+// kept: what a codebook of 4-dimensional pieces describes does not change as
+// the index grows. Callers hold the write lock.
+func (x *Index) planTraining() *trainPlan {
 	lists := x.opts.Lists
 	if lists <= 0 {
 		lists = int(math.Round(math.Sqrt(float64(x.n))))
 	}
 	m := min(x.n, x.opts.TrainSample)
-	lists = max(1, min(lists, m))
 	// Seeded by the size too, so successive retrainings draw fresh samples
 	// while the whole history stays reproducible.
 	rng := rand.New(rand.NewPCG(x.opts.Seed, uint64(x.n)))
-	sample := x.sample(m, rng)
+	p := &trainPlan{lists: max(1, min(lists, m)), sample: x.sample(m, rng), rng: rng}
+	if x.pq != nil && x.pq.trainedOn >= min(pqSample, x.opts.TrainSample) {
+		p.pq = x.pq
+	}
+	x.training, x.changed = true, map[uuid.UUID]bool{}
+	return p
+}
 
-	// Rows already in cells keep their codes if the quantizer is kept; the
-	// rest (all rows, if it is not) are encoded.
-	keep := x.pq != nil && x.pq.trainedOn >= min(pqSample, x.opts.TrainSample)
-	if !keep {
-		x.pq = trainPQ(sample, x.dim, x.opts.Iterations, rng, x.opts.Workers)
+// train (re)builds the IVF from the plan: k-means for the cells on the
+// sample, then every row to its nearest centroid, with its code. It runs
+// without the write lock, which it takes only to install the result: k-means
+// and assigning every row take seconds at tens of thousands of rows, and the
+// ecosystem's searches and writes go on meanwhile (searches on the IVF being
+// replaced, or exact before the first). Rows are assigned in chunks under the
+// read lock; those added or replaced meanwhile are assigned when the result
+// is installed. Only cells are rebuilt; vectors stay where they are, so
+// retraining needs memory for the sample and the cells, not a second copy of
+// the vectors.
+func (x *Index) train(p *trainPlan) {
+	if x.trainHook != nil {
+		x.trainHook()
 	}
-	var coded, fresh []loc
-	var codes []byte
-	if keep {
-		coded, codes = make([]loc, 0, x.n), make([]byte, 0, x.n*x.pq.m)
+	mod := ivfModel{pq: p.pq}
+	if mod.pq == nil {
+		mod.pq = trainPQ(p.sample, x.dim, x.opts.Iterations, p.rng, x.opts.Workers)
 	}
+	mod.centroids = kmeans(p.sample, x.dim, p.lists, x.opts.Iterations, p.rng, x.opts.Workers)
+	mod.centroidCodes = make([]byte, p.lists*mod.pq.m)
+	t := make(lut, mod.pq.m)
+	for c := range p.lists {
+		mod.pq.table(mod.centroids[c*x.dim:(c+1)*x.dim], t)
+		mod.pq.encode(t, mod.centroidCodes[c*mod.pq.m:])
+	}
+
+	x.mu.RLock()
+	ids := make([]uuid.UUID, 0, x.n)
+	for _, s := range x.slabs {
+		ids = append(ids, s.ids...)
+	}
+	x.mu.RUnlock()
+	m := mod.pq.m
+	at := make(map[uuid.UUID]int, len(ids))
+	cellOf, codes := make([]int32, len(ids)), make([]byte, len(ids)*m)
+	for lo := 0; lo < len(ids); lo += trainChunk {
+		hi := min(len(ids), lo+trainChunk)
+		x.mu.RLock()
+		rows := make([]loc, 0, hi-lo)
+		for _, id := range ids[lo:hi] {
+			if l, ok := x.byID[id]; ok {
+				at[id] = lo + len(rows)
+				rows = append(rows, l)
+			}
+		}
+		c, k := x.quantize(mod, rows)
+		x.mu.RUnlock()
+		copy(cellOf[lo:], c)
+		copy(codes[lo*m:], k)
+	}
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.centroids, x.centroidCodes, x.pq = mod.centroids, mod.centroidCodes, mod.pq
+	counts := make([]int, p.lists)
+	var done, fresh []loc
+	var doneCells []int32
+	var doneCodes []byte
 	for si, s := range x.slabs {
-		for r := range s.ids {
+		for r, id := range s.ids {
 			l := loc{int32(si), int32(r)}
-			if !keep || s.cell[r] < 0 {
+			i, ok := at[id]
+			if !ok || x.changed[id] {
 				fresh = append(fresh, l)
 				continue
 			}
-			c, p := &x.cells[s.cell[r]], int(s.pos[r])
-			coded = append(coded, l)
-			codes = append(codes, c.codes[p*x.pq.m:(p+1)*x.pq.m]...)
+			done, doneCells = append(done, l), append(doneCells, cellOf[i])
+			doneCodes = append(doneCodes, codes[i*m:(i+1)*m]...)
+			counts[cellOf[i]]++
 		}
 	}
-
-	x.centroids = kmeans(sample, x.dim, lists, x.opts.Iterations, rng, x.opts.Workers)
-	x.centroidCodes = make([]byte, lists*x.pq.m)
-	t := make(lut, x.pq.m)
-	for c := range lists {
-		x.pq.table(x.centroids[c*x.dim:(c+1)*x.dim], t)
-		x.pq.encode(t, x.centroidCodes[c*x.pq.m:])
-	}
-
-	codedCells, codes := x.quantize(coded, codes)
-	freshCells, freshCodes := x.quantize(fresh, nil)
-	counts := make([]int, lists)
-	for _, c := range codedCells {
-		counts[c]++
-	}
+	freshCells, freshCodes := x.quantize(mod, fresh)
 	for _, c := range freshCells {
 		counts[c]++
 	}
-	x.cells = make([]cell, lists)
+	x.cells = make([]cell, p.lists)
 	for c := range x.cells {
-		x.cells[c] = cell{refs: make([]ref, 0, counts[c]), codes: make([]byte, 0, counts[c]*x.pq.m)}
+		x.cells[c] = cell{refs: make([]ref, 0, counts[c]), codes: make([]byte, 0, counts[c]*m)}
 	}
-	x.link(coded, codedCells, codes)
+	x.link(done, doneCells, doneCodes)
 	x.link(fresh, freshCells, freshCodes)
 	x.trainedAt = x.n
+	x.training, x.changed = false, nil
 }
+
+// trainChunk is how many rows train assigns per hold of the read lock, so
+// that a writer waits for one chunk (milliseconds), not for all rows.
+const trainChunk = 512
 
 // assign puts newly added rows into their nearest cells.
 // assign links new rows to their cells; first[i] is the row whose vector row i shares
@@ -101,7 +159,7 @@ func (x *Index) assign(rows []loc, first []int) {
 			at[i] = at[f]
 		}
 	}
-	cellOf, codes := x.quantize(unique, nil)
+	cellOf, codes := x.quantize(ivfModel{x.centroids, x.centroidCodes, x.pq}, unique)
 	if len(unique) < len(rows) {
 		m := x.pq.m
 		all, allCodes := make([]int32, len(rows)), make([]byte, len(rows)*m)
@@ -150,17 +208,13 @@ func (x *Index) unlink(c, p int32) {
 // half of an exact ranking of all centroids, which dominated ingestion.
 const assignShortlist = 16
 
-// quantize returns each row's nearest centroid and its PQ code, in parallel
-// when there are enough rows to be worth it. codes, if not nil, holds the
-// rows' codes already.
-func (x *Index) quantize(rows []loc, codes []byte) ([]int32, []byte) {
-	lists := len(x.centroids) / x.dim
-	m := x.pq.m
+// quantize returns each row's nearest centroid of mod and its PQ code, in
+// parallel when there are enough rows to be worth it. Callers hold a lock.
+func (x *Index) quantize(mod ivfModel, rows []loc) ([]int32, []byte) {
+	lists := len(mod.centroids) / x.dim
+	m := mod.pq.m
 	cellOf := make([]int32, len(rows))
-	encode := codes == nil
-	if encode {
-		codes = make([]byte, len(rows)*m)
-	}
+	codes := make([]byte, len(rows)*m)
 	workers := x.opts.Workers
 	if len(rows) < 64 {
 		workers = 1
@@ -171,18 +225,16 @@ func (x *Index) quantize(rows []loc, codes []byte) ([]int32, []byte) {
 		for i := lo; i < hi; i++ {
 			l := rows[i]
 			v := x.slabs[l.slab].vec(int(l.row), x.dim)
-			x.pq.table(v, t)
-			if encode {
-				x.pq.encode(t, codes[i*m:(i+1)*m])
-			}
+			mod.pq.table(v, t)
+			mod.pq.encode(t, codes[i*m:(i+1)*m])
 			short.reset()
 			for c := range lists {
-				short.offer(t.estimate(x.centroidCodes[c*m:(c+1)*m]), int32(c))
+				short.offer(t.estimate(mod.centroidCodes[c*m:(c+1)*m]), int32(c))
 			}
 			best := short.ids[0]
-			bestScore := dot(v, x.centroids[int(best)*x.dim:])
+			bestScore := dot(v, mod.centroids[int(best)*x.dim:])
 			for _, c := range short.ids[1:] {
-				if s := dot(v, x.centroids[int(c)*x.dim:]); s > bestScore || (s == bestScore && c < best) {
+				if s := dot(v, mod.centroids[int(c)*x.dim:]); s > bestScore || (s == bestScore && c < best) {
 					best, bestScore = c, s
 				}
 			}
