@@ -15,7 +15,7 @@ func TestNamedNearStart(t *testing.T) {
 		{"Mr. Knightley, a sensible man about seven or eight-and-thirty, was a friend of the family.", true},
 		{"Poor Mr. Knightley was not to be moved.", true},
 		{"But Knightley said nothing.", true},
-		{"Mrs. John Knightley was a pretty, elegant little woman.", false}, // another Knightley
+		{"Mrs. John Knightley was a pretty, elegant little woman.", false},  // another Knightley
 		{"Now the old man attacked Mr. Knightley almost violently.", false}, // the object, not the subject
 		{"It gave Mr. Knightley the sensation of a fog.", false},
 		{"Emma and Mr. Knightley walked on.", false},
