@@ -145,6 +145,28 @@ The next week the Duchess of Monmouth called. The Duchess sat down. “Tea, Duch
 			absent:   []string{"Duchess", "Bishop", "Harley"},
 			mentions: map[string]int{"Bishop of Digne": 5, "Duchess of Harley": 3, "Duchess of Monmouth": 3},
 		},
+		{
+			name: "an institution named after a title",
+			text: `Anne was studying for Queen's with Gilbert. Everyone at Queen's worked hard, and the Queen's class met daily. Anne loved Queen's. Diana said Anne would shine at Queen's.
+
+“Long live the Queen!” said Gilbert.
+`,
+			absent: []string{"Queen"},
+		},
+		{
+			name: "a title that names a person",
+			text: `The Queen came into the garden. “Off with his head!” said the Queen. Alice bowed to the Queen, and the Queen's soldiers ran. The Queen smiled at Alice.
+`,
+			same: [][2]string{{"Queen", "Queen"}},
+		},
+		{
+			name: "an owner's name in a place name",
+			text: `Mrs. Rachel Lynde lived where the brook crossed Lynde's Hollow. Her husband Thomas Lynde sowed turnips. Thomas Lynde was a meek man; Mr. Thomas hardly spoke.
+
+Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good morning,” said Mrs. Lynde. Mrs. Lynde stared.
+`,
+			unheld: []string{"Lynde"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -176,7 +176,7 @@ var placeSuffixes = wordSet("street", "st", "park", "hall", "house", "lodge",
 	"parsonage", "vicarage", "priory", "academy", "club", "company", "bank",
 	"office", "society", "county", "shire", "ocean", "sea", "channel", "strand",
 	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent",
-	"villa")
+	"villa", "hollow")
 
 // spiritNouns all name an apparition: a story's "Spirit" is the "Ghost"
 // it has just introduced.
