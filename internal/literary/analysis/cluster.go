@@ -338,6 +338,11 @@ func (c *clusterer) cluster() {
 		}
 	}
 	for _, f := range c.order {
+		if wifeForm(f) {
+			c.clusterWife(f)
+		}
+	}
+	for _, f := range c.order {
 		if f.hon != "" && len(f.words) == 0 {
 			c.clusterTitle(f)
 		}
@@ -375,6 +380,9 @@ func (c *clusterer) clusterFull() {
 	for _, f := range c.order {
 		if len(f.words) < 2 || ofForm(f) {
 			continue
+		}
+		if wifeForm(f) {
+			continue // clusterWife
 		}
 		g, s := givenSurname(f.lws)
 		if g == s {
@@ -417,6 +425,27 @@ func (c *clusterer) clusterFull() {
 			e.gender = nameGender(e.given)
 		}
 	}
+}
+
+// wifeForm reports whether f names a married woman by her husband's full
+// name ("Mrs. John Knightley", "Mrs. Alexander Spencer"): a married title
+// before a man's given name. She is not the man himself.
+func wifeForm(f *form) bool {
+	return f.hon != "" && honorifics[f.hon].class == "Mrs" && len(f.lws) == 2 && nameGender(f.lws[0]) == "male"
+}
+
+// clusterWife gives "Mrs. <his name> <Surname>" to the woman called "Mrs.
+// <Surname>", or makes her one.
+func (c *clusterer) clusterWife(f *form) {
+	s := f.lws[1]
+	key := "Mrs " + s
+	e := c.byHon[key]
+	if e == nil {
+		e = c.newEntity(entHon)
+		c.byHon[key] = e
+		c.setNames(e, "", s)
+	}
+	c.attach(e, f)
 }
 
 // eldest picks, among unmarried women sharing a surname, the one "Miss
@@ -513,7 +542,7 @@ func (c *clusterer) clusterHon(f *form) {
 					continue
 				}
 			default:
-				if e.hasHonClass("Miss") || e.married() {
+				if e.hasHonClass("Miss") || e.married() || c.youngerSon(e, f) {
 					continue
 				}
 			}
@@ -570,6 +599,19 @@ func (c *clusterer) clusterHon(f *form) {
 	if e.gender == "" && e.given != "" {
 		e.gender = nameGender(e.given)
 	}
+}
+
+// youngerSon reports whether e is a younger son, not the man a plain "Mr.
+// <Surname>" (f) names: his wife is regularly called by his given name
+// ("Mrs. John Knightley"), which English usage keeps for a younger son's
+// wife so that she is not taken for the wife of the head of the family,
+// who is plain "Mr. Knightley".
+func (c *clusterer) youngerSon(e *entity, f *form) bool {
+	if honorifics[f.hon].class != "Mr" || e.given == "" {
+		return false
+	}
+	w := c.forms["Mrs. "+e.forms[0].words[0]+" "+f.words[0]]
+	return w != nil && w.count >= 3 && wifeForm(w)
 }
 
 // fullSurname reports whether w is the surname of a full name.

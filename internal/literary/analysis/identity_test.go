@@ -167,6 +167,19 @@ Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good mo
 `,
 			unheld: []string{"Lynde"},
 		},
+		{
+			name: "a wife named after her husband",
+			text: `Mr. Robert Martin farmed at Abbey-Mill. Robert Martin was a plain young man, and Mr. Martin read books. “Good day,” said Mr. Martin. Harriet liked Robert Martin; Mrs. Martin, his mother, liked Harriet. Harriet might one day be Mrs. Robert Martin, and Mr. Martin hoped so.
+`,
+			same:     [][2]string{{"Robert Martin", "Mr. Martin"}},
+			distinct: [][2]string{{"Robert Martin", "Mrs. Martin"}},
+		},
+		{
+			name: "a younger son and the head of the family",
+			text: `Mr. Knightley walked in. Mr. John Knightley and Mrs. John Knightley came from London. “Welcome,” said Mr. Knightley. John Knightley bowed; Mrs. John Knightley kissed her father, and Mr. John Knightley sat down. Mr. Knightley smiled at Mrs. John Knightley, and Mr. Knightley poured the wine. John Knightley drank.
+`,
+			distinct: [][2]string{{"Mr. Knightley", "John Knightley"}, {"John Knightley", "Mrs. John Knightley"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

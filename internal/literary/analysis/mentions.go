@@ -618,9 +618,10 @@ func canonicalName(e *entity) (string, []string) {
 
 // displayForm renders a form. A plain Mr/Mrs/Miss is dropped from a full
 // name ("Fitzwilliam Darcy", not "Mr. Fitzwilliam Darcy"); rank and nobility
-// titles are kept ("Sir William Lucas").
+// titles are kept ("Sir William Lucas"), and so is the title of a wife
+// named after her husband ("Mrs. John Knightley").
 func displayForm(f *form) string {
-	if f.hon != "" && len(f.words) >= 2 && surnameTitle(f.hon) {
+	if f.hon != "" && len(f.words) >= 2 && surnameTitle(f.hon) && !wifeForm(f) {
 		return strings.Join(f.words, " ")
 	}
 	return f.key
