@@ -180,6 +180,21 @@ Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good mo
 `,
 			distinct: [][2]string{{"Mr. Knightley", "John Knightley"}, {"John Knightley", "Mrs. John Knightley"}},
 		},
+		{
+			name: "a lisping speaker",
+			text: `Cecilia Jupe came into the ring, and Mr. Sleary bowed to Mr. Gradgrind. Cecilia Jupe wept. This is the business of the circus, and soon you will see it.
+
+“Thquire,” said Mr. Sleary, “thith ith a bad buthineth. Thethilia ith a good girl, Thquire.”
+
+“Good-bye, Thethilia! I'll thee you thoon,” said Mr. Sleary. “Farewell, Thethilia, my dear, and thtick to it.”
+
+“Thank you, Thomas,” said Cecilia Jupe. “I thee it now,” said Thomas, and Thomas bowed.
+`,
+			absent:   []string{"Thquire", "Squire"},
+			unheld:   []string{"Thethilia"},
+			same:     [][2]string{{"Thomas", "Thomas"}},
+			mentions: map[string]int{"Cecilia Jupe": 5},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

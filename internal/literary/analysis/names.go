@@ -279,7 +279,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			}
 			for j < n && d.sameSpan(i, j) {
 				if d.capName(j) || (j == next && surnameTitle(hon) && d.titleWordName(j)) {
-					words = append(words, d.word(j))
+					words = append(words, d.nameWord(j))
 					j++
 					continue
 				}
@@ -375,7 +375,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 				} else if d.toks[k].flags&fLower != 0 {
 					words = append(words, d.lower(k))
 				} else {
-					words = append(words, d.word(k))
+					words = append(words, d.nameWord(k))
 				}
 			}
 			j = d.ofComplement(st, s, j, &words)
