@@ -195,6 +195,25 @@ Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good mo
 			same:     [][2]string{{"Thomas", "Thomas"}},
 			mentions: map[string]int{"Cecilia Jupe": 5},
 		},
+		{
+			name: "a thing named after possessives and articles",
+			text: `Lucy opened her Baedeker. “Give me your Baedeker,” said Miss Lavish, and Lucy had no Baedeker after that. Miss Lavish bought a Baedeker. “Baedeker?” said Mr. Emerson. Lucy missed Baedeker, and Baedeker's maps were good. “Thank you,” said Lucy, and Lucy smiled.
+`,
+			absent: []string{"Baedeker"},
+			same:   [][2]string{{"Lucy", "Lucy"}},
+		},
+		{
+			name: "a place looked over",
+			text: `Lucy looked over the Weald. The Weald looked blue. Freddy ran down into the Weald; Freddy lived in the Weald. Lucy gazed over the Weald. “Lucy,” said Freddy.
+`,
+			absent: []string{"Weald"},
+		},
+		{
+			name: "a foreign form of a given name",
+			text: `At last Lucy Honeychurch came to Florence, and Lucy Honeychurch liked it. “Lucia, dear Lucia!” cried Miss Lavish. Lucy smiled at Lucia's friend, and Lucia went out.
+`,
+			same: [][2]string{{"Lucia", "Lucy Honeychurch"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -189,7 +189,12 @@ var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
 
 // placePrepositions precede place names far more often than people.
 var placePrepositions = wordSet("at", "in", "into", "near", "within", "through",
-	"across", "towards", "toward", "inside", "throughout", "around", "beyond")
+	"across", "towards", "toward", "inside", "throughout", "around", "beyond", "over")
+
+// objectDeterminers come before the name of a thing ("her Baedeker", "no
+// Baedeker") but seldom before a person's name.
+var objectDeterminers = wordSet("a", "an", "no", "my", "your", "his", "her", "its",
+	"our", "their", "this", "that", "every", "any")
 
 // speechVerbs introduce or close a quotation ("said she", "Elizabeth
 // replied").
@@ -286,7 +291,7 @@ var diminutives = map[string][]string{
 	"dora": {"dorothea", "theodora"}, "effie": {"euphemia"}, "flo": {"florence"},
 	"ginny": {"virginia"}, "letty": {"letitia"}, "lettie": {"letitia"}, "sophy": {"sophia"},
 	"sissy": {"cecilia", "cecily"}, "cissy": {"cecilia", "cecily"}, "cissie": {"cecilia", "cecily"},
-	"nolly": {"oliver"}, "nance": {"nancy", "anne", "ann"}, "loo": {"louisa"},
+	"nolly": {"oliver"}, "lucia": {"lucy"}, "nance": {"nancy", "anne", "ann"}, "loo": {"louisa"},
 	"tim": {"timothy"}, "timmy": {"timothy"}, "toby": {"tobias"}, "zach": {"zachary"},
 }
 

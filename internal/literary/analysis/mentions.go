@@ -251,8 +251,10 @@ func (a *analyzer) mergeMarriedNames() {
 // cues count how person-like an entity is. Titles, speech tags, verbs of
 // action and being addressed count for a person; place prepositions ("at
 // Netherfield") and membership in place names count against; "the" before
-// the name is tallied because "the X" names things as often as characters.
-type cues struct{ person, place, hon, the int }
+// the name is tallied because "the X" names things as often as characters,
+// and so are the determiners a person's name seldom takes ("her Baedeker",
+// "a Baedeker"), which name an object.
+type cues struct{ person, place, hon, the, det int }
 
 func (a *analyzer) computeCues() map[int]*cues {
 	d := a.d
@@ -279,6 +281,9 @@ func (a *analyzer) computeCues() map[int]*cues {
 		prev, next := int(m.tokS)-1, int(m.tokE)
 		if d.isWord(prev) {
 			lw := d.lower(prev)
+			if objectDeterminers[lw] {
+				cu.det++
+			}
 			if lw == "the" {
 				cu.the++
 				// "said the Hatter": look past the article.
@@ -412,6 +417,9 @@ func (a *analyzer) selectCharacters() {
 		// "the X" names things ("the Lakes") as often as characters ("the
 		// Hatter"); only the latter speak and act often.
 		if k.the*2 > n && k.person*5 < n {
+			continue
+		}
+		if k.hon == 0 && k.det >= 3 && 4*k.det >= n && k.det > 3*k.person {
 			continue
 		}
 		kept = append(kept, e)
