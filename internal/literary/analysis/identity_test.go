@@ -214,6 +214,12 @@ Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good mo
 `,
 			same: [][2]string{{"Lucia", "Lucy Honeychurch"}},
 		},
+		{
+			name: "a nickname the narrator ties to a name",
+			text: `The boy was Jack Dawkins, and Jack Dawkins knew the town. Later Mr. John Dawkins, otherwise the Artful Dodger, came in. “Here,” said the Artful Dodger. The Artful Dodger grinned, and Oliver followed the Artful Dodger.
+`,
+			same: [][2]string{{"Jack Dawkins", "Artful Dodger"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -453,7 +453,8 @@ var ageWords = map[string]uint8{"old": ageElder, "elder": ageElder, "young": age
 var formerWords = wordSet("alias", "late", "formerly", "née", "nee", "otherwise")
 
 // linkFormerNames sets formerOf on each run that follows another as
-// "<name>, alias <name>".
+// "<name>, alias <name>" or "<name>, otherwise the <name>" (a nickname
+// made of a description: "Mr. John Dawkins, otherwise the Artful Dodger").
 func (d *doc) linkFormerNames(runs []nameRun) {
 	for i := range runs {
 		runs[i].formerOf = -1
@@ -461,6 +462,9 @@ func (d *doc) linkFormerNames(runs []nameRun) {
 			continue
 		}
 		k, p := int(runs[i].tokS), runs[i-1]
+		if d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && d.lower(k-1) == "the" {
+			k--
+		}
 		if int(p.tokE) == k-2 && d.punctIs(k-2, ",") && d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && formerWords[d.lower(k-1)] {
 			runs[i].formerOf = i - 1
 		}
