@@ -220,6 +220,21 @@ Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good mo
 `,
 			same: [][2]string{{"Jack Dawkins", "Artful Dodger"}},
 		},
+		{
+			name: "a wife's familiar name in her husband's mouth",
+			text: `Mr. Hall came in from the bar, and Mrs. Hall sat down by the fire.
+
+“Take a drop more, Janny,” said Hall.
+
+“Lock him out,” said Mrs. Hall.
+
+“Just a drop more, Janny,” said Hall. “Your nerves is all upset.”
+
+“I won't,” said Mrs. Hall. Mrs. Hall wept, and Hall went out.
+`,
+			same:     [][2]string{{"Janny", "Mrs. Hall"}},
+			distinct: [][2]string{{"Mrs. Hall", "Hall"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -256,7 +256,7 @@ var diminutives = map[string][]string{
 	"eliza": {"elizabeth"}, "elsie": {"elizabeth"}, "bet": {"elizabeth"},
 	"kitty": {"catherine", "katherine", "kathleen"}, "kate": {"catherine", "katherine"},
 	"katie": {"catherine", "katherine"}, "cathy": {"catherine"}, "kit": {"christopher", "catherine"},
-	"jenny": {"jane", "jennifer"}, "jennie": {"jane"}, "janey": {"jane"},
+	"jenny": {"jane", "jennifer"}, "jennie": {"jane"}, "janey": {"jane"}, "janny": {"jane"},
 	"bill": {"william"}, "billy": {"william"}, "will": {"william"}, "willy": {"william"},
 	"willie": {"william"}, "bob": {"robert"}, "bobby": {"robert"}, "rob": {"robert"},
 	"robin": {"robert"}, "dick": {"richard"}, "dickie": {"richard"}, "rick": {"richard"},
