@@ -113,6 +113,15 @@ func containsString(xs []string, x string) bool {
 	return false
 }
 
+func containsEntity(es []*entity, e *entity) bool {
+	for _, x := range es {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
 // byID sorts entities by creation order, for deterministic choices.
 func byID(es []*entity) []*entity {
 	sort.Slice(es, func(i, j int) bool { return es[i].id < es[j].id })
@@ -160,6 +169,25 @@ func formalGiven(w string, pool []string) string {
 		}
 	}
 	return ""
+}
+
+// sharedFormal returns the formal name that the familiar given name w and
+// another of pool both stand for ("Tom" and "Tommy" for Thomas), when
+// there is exactly one: two familiar forms of one name with one surname
+// are one person.
+func sharedFormal(w string, pool []string) string {
+	out := ""
+	for _, g := range diminutives[w] {
+		for _, p := range pool {
+			if p != w && containsString(diminutives[p], g) {
+				if out != "" && out != g {
+					return ""
+				}
+				out = g
+			}
+		}
+	}
+	return out
 }
 
 func nameGender(w string) string {
@@ -407,8 +435,11 @@ func (c *clusterer) clusterFull() {
 		}
 		for _, f := range fs {
 			g := f.lws[0]
+			familiar := false
 			if fg := formalGiven(g, givens); fg != "" {
 				g = fg
+			} else if fg := sharedFormal(g, givens); fg != "" {
+				g, familiar = fg, true
 			}
 			key := g + "|" + s
 			e := c.byFull[key]
@@ -416,6 +447,10 @@ func (c *clusterer) clusterFull() {
 				e = c.newEntity(entFull)
 				c.setNames(e, g, s)
 				c.byFull[key] = e
+			}
+			// Known only by familiar forms, he is what a bare "Tom" names.
+			if familiar && !containsEntity(c.byGiven[f.lws[0]], e) {
+				c.byGiven[f.lws[0]] = append(c.byGiven[f.lws[0]], e)
 			}
 			c.attach(e, f)
 		}

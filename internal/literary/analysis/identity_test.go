@@ -235,6 +235,15 @@ Anne ran down to Lynde's Hollow, and from Lynde's Hollow up the hill. “Good mo
 			same:     [][2]string{{"Janny", "Mrs. Hall"}},
 			distinct: [][2]string{{"Mrs. Hall", "Hall"}},
 		},
+		{
+			name: "two familiar forms of one given name",
+			text: `Tom Chitling came in, and Mr. Chitling sat down. “Well, Tommy Chitling,” said Fagin, “how is it?” Mr. Chitling laughed. “Hush, Tom,” said Charley. Tom grinned at Charley, and Fagin looked at Tom.
+
+The magistrate asked the boy his name; he said it was Tom White. Tom Chitling laughed at that.
+`,
+			same:     [][2]string{{"Tom Chitling", "Tommy Chitling"}, {"Tom Chitling", "Mr. Chitling"}, {"Tom", "Tom Chitling"}},
+			distinct: [][2]string{{"Tom Chitling", "Charley"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
