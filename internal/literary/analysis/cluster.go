@@ -66,6 +66,9 @@ type clusterer struct {
 	// surnames holds every word used as a surname: the last word of a
 	// multi-word name or a word after a surname-only title.
 	surnames map[string]bool
+	// wives holds the forms naming a wife after her husband's full name
+	// ("Mrs. John Knightley"), by surname.
+	wives map[string][]*form
 	// formerNames pairs the form keys of a name and another the text gives
 	// for the same person ("Morris Bolter, late Claypole").
 	formerNames [][2]string
@@ -234,7 +237,7 @@ func (c *clusterer) attach(e *entity, f *form) {
 func buildForms(runs []nameRun) *clusterer {
 	c := &clusterer{forms: map[string]*form{}, byFull: map[string]*entity{}, byHon: map[string]*entity{},
 		byTitle: map[string]*entity{}, byGiven: map[string][]*entity{}, bySurname: map[string][]*entity{},
-		surnames: map[string]bool{}}
+		surnames: map[string]bool{}, wives: map[string][]*form{}}
 	for i := range runs {
 		r := &runs[i]
 		if r.place || initialsOnly(r.words) {
@@ -410,6 +413,7 @@ func (c *clusterer) clusterFull() {
 			continue
 		}
 		if wifeForm(f) {
+			c.wives[f.lws[1]] = append(c.wives[f.lws[1]], f)
 			continue // clusterWife
 		}
 		g, s := givenSurname(f.lws)
@@ -642,11 +646,20 @@ func (c *clusterer) clusterHon(f *form) {
 // wife so that she is not taken for the wife of the head of the family,
 // who is plain "Mr. Knightley".
 func (c *clusterer) youngerSon(e *entity, f *form) bool {
-	if honorifics[f.hon].class != "Mr" || e.given == "" {
+	if honorifics[f.hon].class != "Mr" {
 		return false
 	}
-	w := c.forms["Mrs. "+e.forms[0].words[0]+" "+f.words[0]]
-	return w != nil && w.count >= 3 && wifeForm(w)
+	for _, w := range c.wives[f.lws[0]] {
+		if w.count < 3 {
+			continue
+		}
+		for _, g := range e.forms {
+			if len(g.lws) >= 2 && g.lws[0] == w.lws[0] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fullSurname reports whether w is the surname of a full name.

@@ -62,6 +62,9 @@ const (
 // reading most used in narration, narr counting each vocabulary word
 // there; "" if none.
 func (d *doc) delisp(w string, narr []int32) string {
+	if !strings.Contains(w, "th") {
+		return ""
+	}
 	if id, ok := d.vocIdx[w]; ok && narr[id] > 0 {
 		return ""
 	}
@@ -120,8 +123,9 @@ func (d *doc) respellLisps() {
 		}
 		return p != "" || narr[id] == 0 && lispOnset(d.vocab[id])
 	}
+	distinct := map[int32]bool{}
 	for _, p := range d.paras {
-		distinct := map[int32]bool{}
+		clear(distinct)
 		for i := p.tokS; i < p.tokE; i++ {
 			if t := &d.toks[i]; t.kind == tkWord && t.quote >= 0 && lisped(t.lw) {
 				distinct[t.lw] = true
