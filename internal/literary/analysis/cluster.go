@@ -550,6 +550,17 @@ func (c *clusterer) clusterHon(f *form) {
 				}
 			}
 		}
+		// A daughter or son of the house called "Miss Louisa" or "Master
+		// Thomas" may be the one whose full name gives a familiar form of
+		// it ("Loo Gradgrind"). A title of rank ("Prince Edward") is not so
+		// used.
+		if len(cands) == 0 && (h.class == "Miss" || h.class == "Master") {
+			for _, e := range c.ents {
+				if e.kind == entFull && e.merged < 0 && genderOK(e, h.gender) && containsString(diminutives[e.given], w) {
+					cands = append(cands, e)
+				}
+			}
+		}
 		cands = byID(cands)
 	}
 	surnameRole := false

@@ -244,6 +244,15 @@ The magistrate asked the boy his name; he said it was Tom White. Tom Chitling la
 			same:     [][2]string{{"Tom Chitling", "Tommy Chitling"}, {"Tom Chitling", "Mr. Chitling"}, {"Tom", "Tom Chitling"}},
 			distinct: [][2]string{{"Tom Chitling", "Charley"}},
 		},
+		{
+			name: "a daughter titled by her formal given name",
+			text: `Mr. Gradgrind had a daughter, Loo Gradgrind, and Miss Louisa was fifteen. “Louisa,” said Mr. Gradgrind. Miss Louisa looked up, and Louisa sighed. Miss Gradgrind went out.
+
+At Prince Edward the train stopped; Teddy Phillips got out at Prince Edward, and Mr. Phillips waved.
+`,
+			same:     [][2]string{{"Miss Louisa", "Loo Gradgrind"}, {"Louisa", "Loo Gradgrind"}},
+			distinct: [][2]string{{"Louisa", "Mr. Gradgrind"}, {"Prince Edward", "Teddy Phillips"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
