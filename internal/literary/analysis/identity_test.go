@@ -253,6 +253,19 @@ At Prince Edward the train stopped; Teddy Phillips got out at Prince Edward, and
 			same:     [][2]string{{"Miss Louisa", "Loo Gradgrind"}, {"Louisa", "Loo Gradgrind"}},
 			distinct: [][2]string{{"Louisa", "Mr. Gradgrind"}, {"Prince Edward", "Teddy Phillips"}},
 		},
+		{
+			name: "a woman who took her husband's name",
+			text: `Lydia Bennet laughed at everything, and Miss Lydia was the youngest. “I shall marry Mr. Wickham,” said Lydia Bennet; and so Lydia married Mr. Wickham in London.
+
+Kitty Bennet cried. Kitty Bennet wrote to Kitty Lucas, and Kitty Lucas answered Kitty Bennet.
+
+Soon a letter came, signed Lydia Wickham. “Lydia Wickham is very happy,” it said. Mr. Wickham smiled.
+
+Mrs. Wickham came home with her husband. Kitty Bennet kissed Mrs. Wickham, and Mrs. Wickham laughed.
+`,
+			same:     [][2]string{{"Lydia Wickham", "Lydia Bennet"}, {"Mrs. Wickham", "Lydia Bennet"}},
+			distinct: [][2]string{{"Kitty Lucas", "Kitty Bennet"}, {"Lydia Wickham", "Mr. Wickham"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

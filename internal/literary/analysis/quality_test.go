@@ -25,7 +25,7 @@ var pdncBooks = []struct {
 	{"pride_and_prejudice", qualityFigures{0.97, 0.97, 0.83, 0.92, 0.97, 0.82}},
 	{"emma", qualityFigures{0.97, 0.72, 0.74, 0.92, 0.97, 0.76}},
 	{"oliver_twist", qualityFigures{0.93, 0.97, 0.78, 0.96, 0.97, 0.76}},
-	{"hard_times", qualityFigures{0.97, 0.97, 0.54, 0.95, 0.97, 0.82}},
+	{"hard_times", qualityFigures{0.97, 0.97, 0.61, 0.95, 0.97, 0.82}},
 	{"anne_of_green_gables", qualityFigures{0.97, 0.92, 0.97, 0.92, 0.97, 0.89}},
 	{"picture_of_dorian_gray", qualityFigures{0.97, 0.87, 0.83, 0.94, 0.97, 0.86}},
 	{"sign_of_the_four", qualityFigures{0.97, 0.97, 0.80, 0.94, 0.97, 0.85}},
