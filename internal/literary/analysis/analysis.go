@@ -141,6 +141,7 @@ func Analyze(ctx context.Context, text string, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("analysis: finding quotations: %w", err)
 	}
 	d.markQuotesAndSentences()
+	d.respellLisps()
 	st := d.computeWordStats()
 	runs, err := d.findNameRuns(ctx, st)
 	if err != nil {

@@ -66,6 +66,9 @@ type clusterer struct {
 	// surnames holds every word used as a surname: the last word of a
 	// multi-word name or a word after a surname-only title.
 	surnames map[string]bool
+	// wives holds the forms naming a wife after her husband's full name
+	// ("Mrs. John Knightley"), by surname.
+	wives map[string][]*form
 	// formerNames pairs the form keys of a name and another the text gives
 	// for the same person ("Morris Bolter, late Claypole").
 	formerNames [][2]string
@@ -107,6 +110,15 @@ func (c *clusterer) formalTargets(w string) []string {
 func containsString(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func containsEntity(es []*entity, e *entity) bool {
+	for _, x := range es {
+		if x == e {
 			return true
 		}
 	}
@@ -162,6 +174,25 @@ func formalGiven(w string, pool []string) string {
 	return ""
 }
 
+// sharedFormal returns the formal name that the familiar given name w and
+// another of pool both stand for ("Tom" and "Tommy" for Thomas), when
+// there is exactly one: two familiar forms of one name with one surname
+// are one person.
+func sharedFormal(w string, pool []string) string {
+	out := ""
+	for _, g := range diminutives[w] {
+		for _, p := range pool {
+			if p != w && containsString(diminutives[p], g) {
+				if out != "" && out != g {
+					return ""
+				}
+				out = g
+			}
+		}
+	}
+	return out
+}
+
 func nameGender(w string) string {
 	switch {
 	case femaleNames[w] && !maleNames[w]:
@@ -206,7 +237,7 @@ func (c *clusterer) attach(e *entity, f *form) {
 func buildForms(runs []nameRun) *clusterer {
 	c := &clusterer{forms: map[string]*form{}, byFull: map[string]*entity{}, byHon: map[string]*entity{},
 		byTitle: map[string]*entity{}, byGiven: map[string][]*entity{}, bySurname: map[string][]*entity{},
-		surnames: map[string]bool{}}
+		surnames: map[string]bool{}, wives: map[string][]*form{}}
 	for i := range runs {
 		r := &runs[i]
 		if r.place || initialsOnly(r.words) {
@@ -338,6 +369,11 @@ func (c *clusterer) cluster() {
 		}
 	}
 	for _, f := range c.order {
+		if wifeForm(f) {
+			c.clusterWife(f)
+		}
+	}
+	for _, f := range c.order {
 		if f.hon != "" && len(f.words) == 0 {
 			c.clusterTitle(f)
 		}
@@ -376,6 +412,10 @@ func (c *clusterer) clusterFull() {
 		if len(f.words) < 2 || ofForm(f) {
 			continue
 		}
+		if wifeForm(f) {
+			c.wives[f.lws[1]] = append(c.wives[f.lws[1]], f)
+			continue // clusterWife
+		}
 		g, s := givenSurname(f.lws)
 		if g == s {
 			// "called Scrooge Scrooge": a repetition, not a name.
@@ -399,8 +439,11 @@ func (c *clusterer) clusterFull() {
 		}
 		for _, f := range fs {
 			g := f.lws[0]
+			familiar := false
 			if fg := formalGiven(g, givens); fg != "" {
 				g = fg
+			} else if fg := sharedFormal(g, givens); fg != "" {
+				g, familiar = fg, true
 			}
 			key := g + "|" + s
 			e := c.byFull[key]
@@ -408,6 +451,10 @@ func (c *clusterer) clusterFull() {
 				e = c.newEntity(entFull)
 				c.setNames(e, g, s)
 				c.byFull[key] = e
+			}
+			// Known only by familiar forms, he is what a bare "Tom" names.
+			if familiar && !containsEntity(c.byGiven[f.lws[0]], e) {
+				c.byGiven[f.lws[0]] = append(c.byGiven[f.lws[0]], e)
 			}
 			c.attach(e, f)
 		}
@@ -417,6 +464,27 @@ func (c *clusterer) clusterFull() {
 			e.gender = nameGender(e.given)
 		}
 	}
+}
+
+// wifeForm reports whether f names a married woman by her husband's full
+// name ("Mrs. John Knightley", "Mrs. Alexander Spencer"): a married title
+// before a man's given name. She is not the man himself.
+func wifeForm(f *form) bool {
+	return f.hon != "" && honorifics[f.hon].class == "Mrs" && len(f.lws) == 2 && nameGender(f.lws[0]) == "male"
+}
+
+// clusterWife gives "Mrs. <his name> <Surname>" to the woman called "Mrs.
+// <Surname>", or makes her one.
+func (c *clusterer) clusterWife(f *form) {
+	s := f.lws[1]
+	key := "Mrs " + s
+	e := c.byHon[key]
+	if e == nil {
+		e = c.newEntity(entHon)
+		c.byHon[key] = e
+		c.setNames(e, "", s)
+	}
+	c.attach(e, f)
 }
 
 // eldest picks, among unmarried women sharing a surname, the one "Miss
@@ -482,6 +550,17 @@ func (c *clusterer) clusterHon(f *form) {
 				}
 			}
 		}
+		// A daughter or son of the house called "Miss Louisa" or "Master
+		// Thomas" may be the one whose full name gives a familiar form of
+		// it ("Loo Gradgrind"). A title of rank ("Prince Edward") is not so
+		// used.
+		if len(cands) == 0 && (h.class == "Miss" || h.class == "Master") {
+			for _, e := range c.ents {
+				if e.kind == entFull && e.merged < 0 && genderOK(e, h.gender) && containsString(diminutives[e.given], w) {
+					cands = append(cands, e)
+				}
+			}
+		}
 		cands = byID(cands)
 	}
 	surnameRole := false
@@ -513,7 +592,7 @@ func (c *clusterer) clusterHon(f *form) {
 					continue
 				}
 			default:
-				if e.hasHonClass("Miss") || e.married() {
+				if e.hasHonClass("Miss") || e.married() || c.youngerSon(e, f) {
 					continue
 				}
 			}
@@ -570,6 +649,28 @@ func (c *clusterer) clusterHon(f *form) {
 	if e.gender == "" && e.given != "" {
 		e.gender = nameGender(e.given)
 	}
+}
+
+// youngerSon reports whether e is a younger son, not the man a plain "Mr.
+// <Surname>" (f) names: his wife is regularly called by his given name
+// ("Mrs. John Knightley"), which English usage keeps for a younger son's
+// wife so that she is not taken for the wife of the head of the family,
+// who is plain "Mr. Knightley".
+func (c *clusterer) youngerSon(e *entity, f *form) bool {
+	if honorifics[f.hon].class != "Mr" {
+		return false
+	}
+	for _, w := range c.wives[f.lws[0]] {
+		if w.count < 3 {
+			continue
+		}
+		for _, g := range e.forms {
+			if len(g.lws) >= 2 && g.lws[0] == w.lws[0] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fullSurname reports whether w is the surname of a full name.

@@ -55,6 +55,9 @@ type doc struct {
 	quotes []quoteSeg
 	vocab  []string
 	vocIdx map[string]int32
+	// respelt holds the plain spelling of the capitalised words a lisping
+	// speaker respells ("Thquire" read as "Squire"), by token.
+	respelt map[int32]string
 	// runeCheck[i] is the number of runes in text[:i*runeStride]; it turns
 	// byte offsets into the rune offsets the API promises without a full
 	// per-byte table.

@@ -176,7 +176,7 @@ var placeSuffixes = wordSet("street", "st", "park", "hall", "house", "lodge",
 	"parsonage", "vicarage", "priory", "academy", "club", "company", "bank",
 	"office", "society", "county", "shire", "ocean", "sea", "channel", "strand",
 	"hill", "fields", "field", "cross", "mill", "mills", "arms", "crescent",
-	"villa")
+	"villa", "hollow")
 
 // spiritNouns all name an apparition: a story's "Spirit" is the "Ghost"
 // it has just introduced.
@@ -189,7 +189,12 @@ var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
 
 // placePrepositions precede place names far more often than people.
 var placePrepositions = wordSet("at", "in", "into", "near", "within", "through",
-	"across", "towards", "toward", "inside", "throughout", "around", "beyond")
+	"across", "towards", "toward", "inside", "throughout", "around", "beyond", "over")
+
+// objectDeterminers come before the name of a thing ("her Baedeker", "no
+// Baedeker") but seldom before a person's name.
+var objectDeterminers = wordSet("a", "an", "no", "my", "your", "his", "her", "its",
+	"our", "their", "this", "that", "every", "any")
 
 // speechVerbs introduce or close a quotation ("said she", "Elizabeth
 // replied").
@@ -251,7 +256,7 @@ var diminutives = map[string][]string{
 	"eliza": {"elizabeth"}, "elsie": {"elizabeth"}, "bet": {"elizabeth"},
 	"kitty": {"catherine", "katherine", "kathleen"}, "kate": {"catherine", "katherine"},
 	"katie": {"catherine", "katherine"}, "cathy": {"catherine"}, "kit": {"christopher", "catherine"},
-	"jenny": {"jane", "jennifer"}, "jennie": {"jane"}, "janey": {"jane"},
+	"jenny": {"jane", "jennifer"}, "jennie": {"jane"}, "janey": {"jane"}, "janny": {"jane"},
 	"bill": {"william"}, "billy": {"william"}, "will": {"william"}, "willy": {"william"},
 	"willie": {"william"}, "bob": {"robert"}, "bobby": {"robert"}, "rob": {"robert"},
 	"robin": {"robert"}, "dick": {"richard"}, "dickie": {"richard"}, "rick": {"richard"},
@@ -286,7 +291,7 @@ var diminutives = map[string][]string{
 	"dora": {"dorothea", "theodora"}, "effie": {"euphemia"}, "flo": {"florence"},
 	"ginny": {"virginia"}, "letty": {"letitia"}, "lettie": {"letitia"}, "sophy": {"sophia"},
 	"sissy": {"cecilia", "cecily"}, "cissy": {"cecilia", "cecily"}, "cissie": {"cecilia", "cecily"},
-	"nolly": {"oliver"}, "nance": {"nancy", "anne", "ann"}, "loo": {"louisa"},
+	"nolly": {"oliver"}, "lucia": {"lucy"}, "nance": {"nancy", "anne", "ann"}, "loo": {"louisa"},
 	"tim": {"timothy"}, "timmy": {"timothy"}, "toby": {"tobias"}, "zach": {"zachary"},
 }
 

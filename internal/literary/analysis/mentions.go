@@ -152,7 +152,8 @@ var marriageWords = wordSet("marry", "married", "marrying", "marriage", "wedding
 // mergeMarriedNames joins "Mrs. <Surname>" to the woman who became her: a
 // woman who, before "Mrs. X" first appears, is named in a sentence about
 // marriage together with Mr. X, and who is named in the paragraphs about
-// Mrs. X far more often than her overall frequency predicts.
+// Mrs. X far more often than her overall frequency predicts, or who is
+// already known by a full name with X (see renamedFullNames).
 func (a *analyzer) mergeMarriedNames() {
 	c := a.c
 	first := map[int]int32{}
@@ -183,6 +184,22 @@ func (a *analyzer) mergeMarriedNames() {
 			si.ents[m.ent] = true
 		}
 	}
+	// wed reports whether a sentence starting before token limit names W
+	// and a man of the surname in a sentence about marriage.
+	wed := func(W *entity, surname string, limit int32) bool {
+		for s, si := range marriageSents {
+			if !si.ents[W.id] || a.d.sents[s].tokS >= limit {
+				continue
+			}
+			for h := range si.ents {
+				if H := c.ents[h]; H.id != W.id && H.surname == surname && H.gender == "male" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	took := a.renamedFullNames(first, wed)
 	nParas := float64(len(a.d.paras))
 	for _, M := range c.ents {
 		if M.merged >= 0 || M.kind != entHon || !M.hasHonClass("Mrs") || M.surname == "" {
@@ -210,6 +227,11 @@ func (a *analyzer) mergeMarriedNames() {
 			fw, ok := first[W.id]
 			if !ok || fw >= firstM {
 				continue
+			}
+			// She is already known by a full name with his surname.
+			if took[W.id] == M.surname {
+				best, bestLift = W, 3
+				break
 			}
 			evidence := false
 			for s, si := range marriageSents {
@@ -248,11 +270,69 @@ func (a *analyzer) mergeMarriedNames() {
 	}
 }
 
+// renamedFullNames joins a woman's full name under a man's surname ("Loo
+// Bounderby") to the woman known before by the same given name under
+// another ("Loo Gradgrind", "Louisa"), when a sentence about marriage
+// names her with a man of that surname before the new name appears: she
+// married him and took his name. It returns, by surviving entity, the
+// surname so taken.
+func (a *analyzer) renamedFullNames(first map[int]int32, wed func(*entity, string, int32) bool) map[int]string {
+	c := a.c
+	took := map[int]string{}
+	for _, N := range c.ents {
+		// One regularly called Miss under that name has not married into it
+		// (a slip of the tongue aside).
+		if N.merged >= 0 || N.kind != entFull || N.gender != "female" || N.given == "" || N.surname == "" || 3*N.hons["Miss"] >= N.count() {
+			continue
+		}
+		fn, ok := first[N.id]
+		if !ok {
+			continue
+		}
+		var pick *entity
+		for _, W := range c.ents {
+			if W.merged >= 0 || W == N || W.gender != "female" || W.surname == N.surname || !givenNamed(W, N.given) {
+				continue
+			}
+			if fw, ok := first[W.id]; !ok || fw >= fn || !wed(W, N.surname, fn) {
+				continue
+			}
+			if pick != nil {
+				pick = nil
+				break
+			}
+			pick = W
+		}
+		if pick != nil {
+			c.merge(N, pick)
+			took[pick.id] = N.surname
+		}
+	}
+	return took
+}
+
+// givenNamed reports whether one of e's names opens with the given name g
+// or a familiar or formal form of it.
+func givenNamed(e *entity, g string) bool {
+	for _, f := range e.forms {
+		if len(f.lws) == 0 {
+			continue
+		}
+		w := f.lws[0]
+		if w == g || containsString(diminutives[g], w) || containsString(diminutives[w], g) {
+			return true
+		}
+	}
+	return false
+}
+
 // cues count how person-like an entity is. Titles, speech tags, verbs of
 // action and being addressed count for a person; place prepositions ("at
 // Netherfield") and membership in place names count against; "the" before
-// the name is tallied because "the X" names things as often as characters.
-type cues struct{ person, place, hon, the int }
+// the name is tallied because "the X" names things as often as characters,
+// and so are the determiners a person's name seldom takes ("her Baedeker",
+// "a Baedeker"), which name an object.
+type cues struct{ person, place, hon, the, det int }
 
 func (a *analyzer) computeCues() map[int]*cues {
 	d := a.d
@@ -279,6 +359,9 @@ func (a *analyzer) computeCues() map[int]*cues {
 		prev, next := int(m.tokS)-1, int(m.tokE)
 		if d.isWord(prev) {
 			lw := d.lower(prev)
+			if objectDeterminers[lw] {
+				cu.det++
+			}
 			if lw == "the" {
 				cu.the++
 				// "said the Hatter": look past the article.
@@ -412,6 +495,9 @@ func (a *analyzer) selectCharacters() {
 		// "the X" names things ("the Lakes") as often as characters ("the
 		// Hatter"); only the latter speak and act often.
 		if k.the*2 > n && k.person*5 < n {
+			continue
+		}
+		if k.hon == 0 && k.det >= 3 && 4*k.det >= n && k.det > 3*k.person {
 			continue
 		}
 		kept = append(kept, e)
@@ -618,9 +704,10 @@ func canonicalName(e *entity) (string, []string) {
 
 // displayForm renders a form. A plain Mr/Mrs/Miss is dropped from a full
 // name ("Fitzwilliam Darcy", not "Mr. Fitzwilliam Darcy"); rank and nobility
-// titles are kept ("Sir William Lucas").
+// titles are kept ("Sir William Lucas"), and so is the title of a wife
+// named after her husband ("Mrs. John Knightley").
 func displayForm(f *form) string {
-	if f.hon != "" && len(f.words) >= 2 && surnameTitle(f.hon) {
+	if f.hon != "" && len(f.words) >= 2 && surnameTitle(f.hon) && !wifeForm(f) {
 		return strings.Join(f.words, " ")
 	}
 	return f.key

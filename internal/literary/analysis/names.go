@@ -279,7 +279,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 			}
 			for j < n && d.sameSpan(i, j) {
 				if d.capName(j) || (j == next && surnameTitle(hon) && d.titleWordName(j)) {
-					words = append(words, d.word(j))
+					words = append(words, d.nameWord(j))
 					j++
 					continue
 				}
@@ -375,7 +375,7 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 				} else if d.toks[k].flags&fLower != 0 {
 					words = append(words, d.lower(k))
 				} else {
-					words = append(words, d.word(k))
+					words = append(words, d.nameWord(k))
 				}
 			}
 			j = d.ofComplement(st, s, j, &words)
@@ -398,27 +398,42 @@ func (d *doc) findNameRuns(ctx context.Context, st *wordStats) ([]nameRun, error
 // markShops marks as places the single untitled names mostly used as a
 // possessive with nothing after it: "at Ford's.", "than Ford's;" name a
 // shop or house by its owner, and a person so named is seldom a character
-// of the scene.
+// of the scene. Likewise a bare title mostly in the possessive ("studying
+// for Queen's", "the Queen's class") names an institution after its
+// patron, not a person of the story.
 func (d *doc) markShops(runs []nameRun) {
-	total, elided := map[string]int{}, map[string]int{}
+	total, elided, titlePoss := map[string]int{}, map[string]int{}, map[string]int{}
+	shopLike := func(r *nameRun) bool { return len(r.words) == 1 && r.hon == "" || len(r.words) == 0 && r.hon != "" }
 	for i := range runs {
 		r := &runs[i]
-		if r.hon != "" || len(r.words) != 1 {
+		if !shopLike(r) {
 			continue
 		}
 		k := r.key()
 		total[k]++
 		e := int(r.tokE)
-		if e+1 < len(d.toks) && d.toks[e].kind == tkClitic && d.toks[e+1].kind == tkPunct {
+		if e >= len(d.toks) || d.toks[e].kind != tkClitic {
+			continue
+		}
+		if r.hon != "" {
+			titlePoss[k]++
+		} else if e+1 < len(d.toks) && d.toks[e+1].kind == tkPunct {
 			elided[k]++
 		}
 	}
 	for i := range runs {
 		r := &runs[i]
-		if r.hon != "" || len(r.words) != 1 {
+		// An owner's name in a place name ("Lynde's Hollow", "Ford's
+		// Hotel") is the place's, not a mention of the owner.
+		if e := int(r.tokE); r.hon == "" && e+1 < len(d.toks) && d.toks[e].kind == tkClitic &&
+			d.capName(e+1) && placeSuffixes[d.lower(e+1)] {
+			r.place = true
+		}
+		if !shopLike(r) {
 			continue
 		}
-		if k := r.key(); elided[k] >= 3 && 2*elided[k] >= total[k] {
+		k := r.key()
+		if elided[k] >= 3 && 2*elided[k] >= total[k] || titlePoss[k] >= 3 && 3*titlePoss[k] >= 2*total[k] {
 			r.place = true
 		}
 	}
@@ -438,7 +453,8 @@ var ageWords = map[string]uint8{"old": ageElder, "elder": ageElder, "young": age
 var formerWords = wordSet("alias", "late", "formerly", "née", "nee", "otherwise")
 
 // linkFormerNames sets formerOf on each run that follows another as
-// "<name>, alias <name>".
+// "<name>, alias <name>" or "<name>, otherwise the <name>" (a nickname
+// made of a description: "Mr. John Dawkins, otherwise the Artful Dodger").
 func (d *doc) linkFormerNames(runs []nameRun) {
 	for i := range runs {
 		runs[i].formerOf = -1
@@ -446,6 +462,9 @@ func (d *doc) linkFormerNames(runs []nameRun) {
 			continue
 		}
 		k, p := int(runs[i].tokS), runs[i-1]
+		if d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && d.lower(k-1) == "the" {
+			k--
+		}
 		if int(p.tokE) == k-2 && d.punctIs(k-2, ",") && d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && formerWords[d.lower(k-1)] {
 			runs[i].formerOf = i - 1
 		}
