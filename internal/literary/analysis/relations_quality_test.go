@@ -32,18 +32,18 @@ var relationBooks = []struct {
 	novel string
 	floor float64
 }{
-	{"pride_and_prejudice", 0.88},
-	{"emma", 0.74},
+	{"pride_and_prejudice", 0.92},
+	{"emma", 0.91},
 	{"oliver_twist", 0.62},
-	{"hard_times", 0.44},
-	{"anne_of_green_gables", 0.55},
+	{"hard_times", 0.51},
+	{"anne_of_green_gables", 0.69},
 	{"picture_of_dorian_gray", 0.89},
 	{"sign_of_the_four", 0.83},
 	// Lucy and George's courtship cues sat on "Mr. Emerson" while father and son were
 	// one character; apart, they type one pair fewer.
-	{"room_with_a_view", 0.74},
+	{"room_with_a_view", 0.90},
 	{"invisible_man", 0.75},
-	{"sherlock_holmes", 0.73},
+	{"sherlock_holmes", 0.83},
 	{"christmas_carol", 0.70},
 }
 

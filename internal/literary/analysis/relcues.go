@@ -23,13 +23,15 @@ type relCue struct {
 // between the two a little less, a term of address (whose addressee may be
 // guessed wrong) less again.
 const (
-	wAnchored   = 1.0
-	wVocative   = 0.4
-	wEvent      = 0.6
-	wMarriedAs  = 2.0 // "Mrs. Wickham" for Lydia: her husband's surname
-	wCouple     = 1.0 // Mr. and Mrs. of one surname
-	wSurname    = 0.8
-	wFamilyName = 0.5 // a given-name-only character in a family's company
+	wAnchored = 1.0
+	wVocative = 0.4
+	wEvent    = 0.6
+	// wVoicedEvent is an event whose party is a quotation's "I" or "you".
+	wVoicedEvent = 0.35
+	wMarriedAs   = 2.0 // "Mrs. Wickham" for Lydia: her husband's surname
+	wCouple      = 1.0 // Mr. and Mrs. of one surname
+	wSurname     = 0.8
+	wFamilyName  = 0.5 // a given-name-only character in a family's company
 )
 
 // minTypeWeight is the evidence a type needs to be asserted: one anchored
@@ -138,7 +140,15 @@ type participant struct {
 	tok, char int
 	aside     bool
 	voc       bool // named in address, so no pronoun's antecedent
+	// voiced marks "I" or "you" in a quotation when the speech tag does not
+	// name the speaker, nor the quotation the one addressed: as sure only
+	// as attribution's guess.
+	voiced bool
 }
+
+// namedSpeaker are the attribution methods that read the speaker's name
+// (or a description of them) in the speech tag.
+var namedSpeaker = map[string]bool{"explicit": true, "epithet": true, "kinship": true, "narrator": true}
 
 // relationCues finds every cue in the text and reports it for its pair.
 func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
@@ -173,7 +183,7 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				x, y, w, addr := a.nounEnds(k, s, e, info, parts, tokUtt)
 				cue(x, y, info.typ, noun, w, addr)
 			}
-			if addressKin[lw] && d.toks[k].quote >= 0 && !a.possessed(k) {
+			if addressKin[lw] && d.toks[k].quote >= 0 && !a.possessed(k) && !a.quotedWords(k) {
 				u := &a.utts[d.quotes[d.toks[k].quote].utt]
 				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
 					// A name with a kinship title, in address: "Pure family
@@ -191,6 +201,10 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			if ok {
 				after := eventMaxAfter
 				switch {
+				case determiners[d.lower(k-1)] && (ev[1] == "married" || ev[1] == "engaged") && !eventNouns[lw]:
+					// "their married sisters", "a married woman": a
+					// participle describing someone, no event.
+					ok = false
 				case ev[1] == "engaged" && d.lower(k+1) != "to":
 					// "engaged" is also busy, or hired: only "engaged
 					// to" someone, or two engaged, is a betrothal.
@@ -201,11 +215,13 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 					// between him and Darcy" tie two.
 					after = 0
 				}
-				x, y := a.eventEnds(k, parts, after)
-				if x < 0 {
-					x, y = a.pluralParties(k, s, e)
+				if ok {
+					x, y, voiced := a.eventEnds(k, parts, after)
+					if x < 0 {
+						x, y = a.pluralParties(k, s, e)
+					}
+					cue(x, y, ev[0], ev[1], eventWeight(voiced), false)
 				}
-				cue(x, y, ev[0], ev[1], wEvent, false)
 			}
 			// "I will kill you", "He s killed Adye": the killer (or the
 			// one who threatens to kill) just before, the victim just
@@ -221,15 +237,15 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				}
 				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
 					if x := partAt(parts, j); x >= 0 {
-						cue(x, y, "enmity", "enemy", wEvent, false)
+						cue(x, y, "enmity", "enemy", eventWeight(voicedAt(parts, j) || voicedAt(parts, k+1)), false)
 						break
 					}
 				}
 			}
 			// "in love with" someone: the one loved follows "with".
 			if lw == "love" && d.lower(k-1) == "in" && k+1 < e && d.lower(k+1) == "with" {
-				x, y := a.eventEnds(k, parts, 2)
-				cue(x, y, "romance", "in love", wEvent, false)
+				x, y, voiced := a.eventEnds(k, parts, 2)
+				cue(x, y, "romance", "in love", eventWeight(voiced), false)
 			}
 		}
 	}
@@ -311,7 +327,7 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 				e := int(m.tokE)
 				voc := d.toks[k].quote >= 0 && a.tokenVocative(k, e)
 				aside := voc || e < len(d.toks) && d.toks[e].kind == tkClitic && a.possessesRelative(e+1)
-				out = append(out, participant{k, m.char, aside, voc})
+				out = append(out, participant{tok: k, char: m.char, aside: aside, voc: voc})
 			}
 			continue
 		}
@@ -320,6 +336,7 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 		}
 		c := -1
 		q := d.toks[k].quote
+		voiced := false
 		switch d.lower(k) {
 		case "he", "him", "his":
 			c = a.antecedent(k, "male", q, out)
@@ -328,27 +345,73 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 		case "i", "me", "my", "we", "us":
 			// "We" stands for the speaker in an event with one other
 			// party: "he proposed that we should marry".
+			if q >= 0 && (a.reported(k) || a.quotedWords(k)) {
+				// "… he says, you never laid such snares as I'll contrive for
+				// my young brother": the speaker quotes someone else; "she
+				// heard the words "my son,"": no one says them to anyone.
+				break
+			}
 			if q >= 0 {
-				c = a.utts[d.quotes[q].utt].speaker
+				u := &a.utts[d.quotes[q].utt]
+				c, voiced = u.speaker, !namedSpeaker[u.method]
 			} else if a.firstPerson {
 				c = a.narrator
 			}
 		case "mine":
 			if q >= 0 {
-				c = a.utts[d.quotes[q].utt].speaker
+				u := &a.utts[d.quotes[q].utt]
+				c, voiced = u.speaker, !namedSpeaker[u.method]
 			}
 		case "hers":
 			c = a.antecedent(k, "female", q, out)
 		case "you", "your", "yours":
 			if q >= 0 {
-				c = a.addresseeOf(&a.utts[d.quotes[q].utt])
+				u := &a.utts[d.quotes[q].utt]
+				c = a.addresseeOf(u)
+				voiced = len(u.vocs) != 1 || u.vocs[0] != c
 			}
 		}
 		if c >= 0 {
-			out = append(out, participant{k, c, a.possessesRelative(k + 1), false})
+			out = append(out, participant{tok: k, char: c, aside: a.possessesRelative(k + 1), voiced: voiced})
 		}
 	}
 	return out
+}
+
+// quotedWords reports whether the quotation holding token k is words cited
+// in the middle of narration, not said to anyone: "she heard the words "my
+// son," and "Frank,"" (a word before the opening mark, not a speech verb).
+func (a *analyzer) quotedWords(k int) bool {
+	d := a.d
+	q := d.toks[k].quote
+	j := k
+	for j > 0 && d.toks[j-1].quote == q {
+		j--
+	}
+	for j > 0 && d.toks[j-1].kind == tkPunct && d.toks[j-1].quote < 0 && !d.punctIs(j-1, ",") && !d.punctIs(j-1, ":") {
+		j--
+	}
+	return j > 0 && d.isWord(j-1) && d.toks[j-1].quote < 0 && d.toks[j-1].sent == d.toks[k].sent && !speechVerbs[d.lower(j-1)]
+}
+
+// reported reports whether token k, in a quotation, follows a speech tag
+// inside it ("he says", "says she"): the words are someone else's, whom the
+// speaker quotes.
+func (a *analyzer) reported(k int) bool {
+	d := a.d
+	q := d.toks[k].quote
+	for j := k - 1; j > max(0, k-60) && d.toks[j].quote == q; j-- {
+		if !d.isWord(j) || !speechVerbs[d.lower(j)] {
+			continue
+		}
+		if w := d.lower(j - 1); w == "he" || w == "she" {
+			return true
+		}
+		if w := d.lower(j + 1); w == "he" || w == "she" {
+			return true
+		}
+	}
+	return false
 }
 
 // possessesRelative reports whether tokens from k read a relational noun,
@@ -548,8 +611,12 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	// In the speech tag of a turn, the speaker's relative is the one spoken
 	// to: "exclaimed Fagin, darting an angry look at his pupil" (but in
 	// "said Scrooge's nephew" the relative is the speaker).
+	// The relative is the object of the speaker's gesture, after a
+	// preposition: in "His wife gave him a look … and added" she is the
+	// speaker herself, in "the nature of her friend's complaint" someone
+	// talked about.
 	if ui := tokUtt[k]; ui >= 0 && d.toks[k].quote < 0 && owner == a.utts[ui].speaker && a.speaksIn(int(ui), s, e) &&
-		!speechVerbs[d.lower(ps-1)] {
+		gestureLinks[d.lower(ps-1)] && (k+1 >= e || d.toks[k+1].kind != tkClitic) {
 		if c := a.addresseeOf(&a.utts[ui]); fits(c) {
 			return owner, c, wEvent, false
 		}
@@ -598,7 +665,7 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	}
 	// Address: "my dear cousin" said to someone; "my friend" alone is
 	// as often said to a stranger.
-	if q := d.toks[k].quote; q >= 0 && d.lower(ps) == "my" && a.tokenVocative(ps, k+1) && (info.typ != "friendship" || k-ps > 1) {
+	if q := d.toks[k].quote; q >= 0 && d.lower(ps) == "my" && a.tokenVocative(ps, k+1) && (info.typ != "friendship" || k-ps > 1) && !a.quotedWords(k) {
 		u := &a.utts[d.quotes[q].utt]
 		if c := a.addresseeOf(u); fits(c) && owner == u.speaker {
 			return owner, c, wVocative * a.kinFit(u.speaker, c, d.lower(k)), true
@@ -636,6 +703,10 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	}
 	return -1, -1, 0, false
 }
+
+// gestureLinks join a speaker's gesture to the one it is aimed at: "darting
+// an angry look at his pupil", "said Frank to his father".
+var gestureLinks = wordSet("at", "to", "towards", "toward", "upon", "on", "with")
 
 // clauseJoins are the conjunctions that carry a clause on about the one
 // just mentioned.
@@ -768,7 +839,7 @@ const (
 // participant before and the nearest within maxAfter tokens after ("Mr.
 // Brownlow adopted Oliver"), or two joined by "and" before it ("Rose Fleming
 // and Harry Maylie were married"), all in the clause of the word.
-func (a *analyzer) eventEnds(k int, parts []participant, maxAfter int) (int, int) {
+func (a *analyzer) eventEnds(k int, parts []participant, maxAfter int) (x, y int, voiced bool) {
 	d := a.d
 	lo, hi := k-eventMaxBefore, k+maxAfter
 	for j := k - 1; j >= max(0, lo); j-- {
@@ -777,8 +848,11 @@ func (a *analyzer) eventEnds(k int, parts []participant, maxAfter int) (int, int
 			break
 		}
 	}
+	// The other party follows in the event's own phrase: "you were to be
+	// married this year, I thought" and "would never marry again, may comfort
+	// me" name no one married after the comma.
 	for j := k + 1; j <= min(len(d.toks)-1, hi); j++ {
-		if clauseBreak(d, j) {
+		if clauseBreak(d, j) || d.punctIs(j, ",") {
 			hi = j
 			break
 		}
@@ -789,30 +863,61 @@ func (a *analyzer) eventEnds(k int, parts []participant, maxAfter int) (int, int
 		case p.aside || !a.sameVoice(d.toks[p.tok].quote, d.toks[k].quote):
 		case p.tok < k && p.tok > lo:
 			before = i
-		case p.tok > k && p.tok < hi && after < 0:
+		case p.tok > k && p.tok < hi && after < 0 && !subjectPronouns[d.lower(p.tok)]:
 			after = i
 		}
 	}
 	if before < 0 {
-		return -1, -1
+		return -1, -1, false
 	}
-	x := parts[before].char
+	x = parts[before].char
 	if after >= 0 && parts[after].char != x {
-		return x, parts[after].char
+		return x, parts[after].char, parts[before].voiced || parts[after].voiced
 	}
+	// "Frank Churchill and Miss Fairfax are engaged": two joined by "and"
+	// alone, not two clauses ("Here am I come down, and you are engaged").
 	for i := before - 1; i >= 0 && parts[i].tok > lo; i-- {
 		if parts[i].char == x || parts[i].aside {
 			continue
 		}
-		for t := parts[i].tok + 1; t < parts[before].tok; t++ {
-			if d.lower(t) == "and" {
-				return parts[i].char, x
-			}
+		end := parts[i].tok + 1
+		if mi := a.tokMent[parts[i].tok]; mi >= 0 {
+			end = int(a.ments[mi].tokE)
+		}
+		if end+1 == parts[before].tok && d.lower(end) == "and" {
+			return parts[i].char, x, parts[i].voiced || parts[before].voiced
 		}
 		break
 	}
-	return -1, -1
+	return -1, -1, false
 }
+
+// eventWeight weighs an event cue: less when a party is "I" or "you" in a
+// quotation ("I can't marry you"), which is only as sure as the speaker and
+// the one addressed were found, so that one such line alone types no pair.
+func eventWeight(voiced bool) float64 {
+	if voiced {
+		return wVoicedEvent
+	}
+	return wEvent
+}
+
+// voicedAt reports whether the participant at token k is a quotation's "I"
+// or "you".
+func voicedAt(parts []participant, k int) bool {
+	for _, p := range parts {
+		if p.tok == k {
+			return p.voiced
+		}
+	}
+	return false
+}
+
+// determiners stand before a noun: a participle after one describes it.
+var determiners = wordSet("the", "a", "an", "their", "his", "her", "my", "your", "our", "its", "newly")
+
+// subjectPronouns open a clause of their own: never the object of an event.
+var subjectPronouns = wordSet("i", "he", "she", "we", "they")
 
 // clauseBreak reports whether token j ends a clause: a semicolon, a colon,
 // or a dash.

@@ -1,0 +1,40 @@
+package analysis
+
+import (
+	"context"
+	"testing"
+)
+
+// TestRelationCues: what a line or a sentence says about two people, and what it does
+// not. Each passage names Mr. Hale and Miss Grey often enough to be characters; the
+// pair gets want, or anything but notWant.
+func TestRelationCues(t *testing.T) {
+	const opening = "Mr. Hale lived at the mill. Miss Grey lived at the rectory. Mr. Hale and Miss Grey met on Sundays; Miss Grey liked Mr. Hale.\n\n"
+	for _, tc := range []struct {
+		name, text    string
+		want, notWant string
+	}{
+		{"two joined by and", "Mr. Hale and Miss Grey were married in the spring.", "romance", ""},
+		{"two clauses joined by and", "Mr. Hale walked in, and Miss Grey was engaged with her sewing.", "", "romance"},
+		{"the other party after a comma", "“You were to be married this year, I thought,” said Mr. Hale to Miss Grey.\n\n“No,” said Miss Grey.", "", "romance"},
+		{"married as a describing word", "Mr. Hale saw a married lady with Miss Grey.", "", "romance"},
+		{"I and you named by the tag and the address", "“I will marry you, Mr. Hale,” said Miss Grey.", "romance", ""},
+		{"I and you guessed from the turns", "“Is it true?”\n\n“It is.”\n\n“Then I cannot marry you.”\n\n“I know it.”", "", "romance"},
+		{"words cited in narration", "Miss Grey heard the words “my brother, Mr. Hale,” repeated twice.", "", "family"},
+		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Analyze(context.Background(), opening+tc.text, Options{MinMentions: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, why := pairType(res, []string{"Mr. Hale"}, []string{"Miss Grey"})
+			if got == "" {
+				got = "acquaintance"
+			}
+			if tc.want != "" && got != tc.want || tc.notWant != "" && got == tc.notWant {
+				t.Errorf("Mr. Hale–Miss Grey: %s %s; want %q, not %q", got, why, tc.want, tc.notWant)
+			}
+		})
+	}
+}
