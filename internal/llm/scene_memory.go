@@ -79,6 +79,14 @@ func parseMemory(text string) sceneMemory {
 	return m
 }
 
+// BookLine is the character's own words in a memory casting made of a line from its
+// book ("At Netherfield, I told Jane: “...”"), cleaned as a scene quotes them (no
+// stage directions, no clipped last sentence); ok is false for any other memory.
+func BookLine(memory string) (line string, ok bool) {
+	m := parseMemory(memory)
+	return m.quote, m.kind == memBook && m.quote != ""
+}
+
 // quoteStarts prepares a text for finding names and topics in it: what follows an opening
 // quotation mark starts a sentence (“Fair question...” capitalises "Fair" as any first word
 // is, which makes it no name), and closing marks go.

@@ -476,3 +476,26 @@ func TestReaddressInitial(t *testing.T) {
 		}
 	}
 }
+
+// TestBookLine: a book line is read back out of every form casting gives its memory, so a
+// book character speaks its own words in scenes, not the frame around them.
+func TestBookLine(t *testing.T) {
+	for memory, want := range map[string]string{
+		"I said: “It is a truth.”": "It is a truth.",
+		"At Netherfield, I told Jane, in front of Mr. Bingley: “It is a truth.”": "It is a truth.",
+		"I said, in front of Jane and Mr. Darcy: “It is a truth.”":               "It is a truth.",
+		"I remember saying: “It is a truth.”":                                    "It is a truth.",
+		"In London, I told Mr. Darcy: “It is a truth.”":                          "It is a truth.",
+		"I told Jane: “It is a truth. It is a long…”":                            "It is a truth.",
+		"Bob said to me: “It is a truth.”":                                       "",
+		"A walk in the rain.":                                                    "",
+	} {
+		got, ok := BookLine(memory)
+		if !ok {
+			got = ""
+		}
+		if got != want {
+			t.Errorf("BookLine(%q) = %q, want %q", memory, got, want)
+		}
+	}
+}

@@ -412,25 +412,15 @@ func (w *Worker) gather(ctx context.Context, t *turn, lines []db.SceneLinesRow, 
 		return fmt.Errorf("load voice of %s: %w", sp.ID, err)
 	}
 	for _, v := range voice {
-		t.request.Voice = append(t.request.Voice, quoted(v))
+		if line, ok := llm.BookLine(v); ok {
+			t.request.Voice = append(t.request.Voice, line)
+		}
 	}
 	return nil
 }
 
 func bondOf(r *db.Relationship) *llm.Bond {
 	return &llm.Bond{Type: r.Type, Strength: r.Strength, Trust: r.Trust, Familiarity: r.Familiarity}
-}
-
-// quoted takes a book line out of the memory casting made of it (“At Netherfield, I told
-// Jane: “...”, or the older “I said: “...”).
-func quoted(memory string) string {
-	s := strings.TrimSpace(memory)
-	if _, line, ok := strings.Cut(s, ": “"); ok {
-		s = line
-	}
-	s = strings.TrimPrefix(s, "“")
-	s = strings.TrimSuffix(s, "”")
-	return strings.TrimSpace(s)
 }
 
 // write asks the generator for the line. A line said before in the scene, or one that
