@@ -25,8 +25,11 @@ const (
 	wQuoted        = -1.5 // speaking of oneself in the third person
 	wNamedInReply  = 1.5  // the next turn names the one it answers
 	wProminence    = 0.0  // times the character's share of the top mentions
-	wRepeat        = -3.0 // the same speaker twice in a row
-	wParticipant   = 0.5  // a speaker named by a tag elsewhere in the run
+	// The same speaker twice in a row: rarer than a change of speaker, but
+	// a speaker often goes on after a reply or a pause the narration
+	// reports, so this must not outweigh the turn's own evidence.
+	wRepeat      = -1.5
+	wParticipant = 0.5 // a speaker named by a tag elsewhere in the run
 	// A silent reaction ("Mrs. Bennet was profuse in her
 	// acknowledgments.") more often leads into the actor's own words than
 	// hands the turn to someone else.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -75,7 +77,10 @@ func TestQualityPDNC(t *testing.T) {
 				t.Errorf("only %d of %d annotated quotes located in the text", r.aligned, r.annotated)
 			}
 			if t.Failed() || *pdncDetails {
-				logQualityDetails(t, r)
+				logQualityDetails(t, b.novel, r)
+			}
+			if *pdncMisses != "" {
+				writeMisses(t, filepath.Join(*pdncMisses, b.novel+".txt"), r)
 			}
 		})
 	}
@@ -83,7 +88,15 @@ func TestQualityPDNC(t *testing.T) {
 
 var pdncDetails = flag.Bool("pdnc.details", false, "TestQualityPDNC: log each book's misses and attribution by method")
 
-func logQualityDetails(t *testing.T, r *qualityReport) {
+var pdncMisses = flag.String("pdnc.misses", "", "TestQualityPDNC: write each book's misattributed quotes to `dir`/<novel>.txt")
+
+func writeMisses(t *testing.T, path string, r *qualityReport) {
+	if err := os.WriteFile(path, []byte(strings.Join(r.misses, "\n")+"\n"), 0o644); err != nil {
+		t.Errorf("writing misses: %v", err)
+	}
+}
+
+func logQualityDetails(t *testing.T, novel string, r *qualityReport) {
 	var keys []string
 	for k := range r.byMethod {
 		keys = append(keys, k)
@@ -91,7 +104,7 @@ func logQualityDetails(t *testing.T, r *qualityReport) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := r.byMethod[k]
-		t.Logf("attribution %-16q %4d quotes, %5.1f%% right", k, v[1], 100*ratio(v[0], v[1]))
+		t.Logf("%s: attribution %-16q %4d quotes, %5.1f%% right", novel, k, v[1], 100*ratio(v[0], v[1]))
 	}
 	for _, f := range r.failures {
 		t.Log(f)
