@@ -29,7 +29,8 @@ const (
 	// a speaker often goes on after a reply or a pause the narration
 	// reports, so this must not outweigh the turn's own evidence.
 	wRepeat      = -1.5
-	wParticipant = 0.5 // a speaker named by a tag elsewhere in the run
+	wParticipant = 0.5  // a speaker named by a tag elsewhere in the run
+	wTalkedAbout = -1.5 // someone the run's talk names but never tags nor addresses
 	// A silent reaction ("Mrs. Bennet was profuse in her
 	// acknowledgments.") more often leads into the actor's own words than
 	// hands the turn to someone else.
@@ -93,6 +94,7 @@ func (a *analyzer) decodeRun(run []int) {
 			speaks[sl.speaker] = true
 		}
 	}
+	absent := a.talkedAbout(slots)
 	// Emission scores.
 	emit := make([][]float64, n)
 	for i, sl := range slots {
@@ -101,6 +103,9 @@ func (a *analyzer) decodeRun(run []int) {
 			emit[i][j] = a.emission(sl, slots, i, c, top)
 			if speaks[c] {
 				emit[i][j] += wParticipant
+			}
+			if absent[c] {
+				emit[i][j] += wTalkedAbout
 			}
 		}
 	}
@@ -418,4 +423,31 @@ func (a *analyzer) familyVocatives(u *utterance) []mention {
 		}
 	})
 	return out
+}
+
+// talkedAbout lists the characters the run's quotations name who are
+// never a tagged speaker of the run, nor seen acting in a reaction, nor
+// addressed in it: people are talked about more often in their absence than
+// to their face, so such a one is likelier the subject of the talk than a
+// party to it.
+func (a *analyzer) talkedAbout(slots []slot) map[int]bool {
+	named := map[int]bool{}
+	present := map[int]bool{}
+	for _, sl := range slots {
+		if sl.utt < 0 || a.utts[sl.utt].fixed() {
+			present[sl.speaker] = true
+		}
+		for _, v := range sl.vocs {
+			present[v] = true
+		}
+		if sl.utt >= 0 {
+			for _, c := range a.quotedChars(sl.utt) {
+				named[c] = true
+			}
+		}
+	}
+	for c := range present {
+		delete(named, c)
+	}
+	return named
 }

@@ -335,6 +335,7 @@ type qualityReport struct {
 	failures                     []string
 	byMethod                     map[string][2]int // attributable quotes (correct, all) by our method and by PDNC quote type
 	misses                       []string          // misattributed quotes: method, annotated and our speaker, the text before and the quote
+	rows                         []string          // every attributable quote as a TSV row: right, annotated and our speaker, method, type, offset
 }
 
 // Indexes into qualityFigures.
@@ -582,6 +583,13 @@ func evaluate(text string, res *Result, chars []*pdncChar, quotes []*pdncQuote) 
 		} else {
 			r.misses = append(r.misses, describeMiss(text, oq, q, byID, m.held(q.speakerC)))
 		}
+		ourName := "-"
+		if pc := m.ourToPDNC[oq.SpeakerID]; pc != nil {
+			ourName = pc.main
+		} else if oc := byID[oq.SpeakerID]; oc != nil {
+			ourName = oc.Name + " (not annotated)"
+		}
+		r.rows = append(r.rows, fmt.Sprintf("%t\t%s\t%s\t%s\t%s\t%d", ok, q.speakerC.main, ourName, oq.Method, q.kind, oq.Span.Start))
 		for _, k := range []string{oq.Method, "type:" + q.kind} {
 			v := r.byMethod[k]
 			v[1]++

@@ -88,11 +88,14 @@ func TestQualityPDNC(t *testing.T) {
 
 var pdncDetails = flag.Bool("pdnc.details", false, "TestQualityPDNC: log each book's misses and attribution by method")
 
-var pdncMisses = flag.String("pdnc.misses", "", "TestQualityPDNC: write each book's misattributed quotes to `dir`/<novel>.txt")
+var pdncMisses = flag.String("pdnc.misses", "", "TestQualityPDNC: write each book's misattributed quotes to `dir`/<novel>.txt and every attributable one to <novel>.tsv")
 
 func writeMisses(t *testing.T, path string, r *qualityReport) {
 	if err := os.WriteFile(path, []byte(strings.Join(r.misses, "\n")+"\n"), 0o644); err != nil {
 		t.Errorf("writing misses: %v", err)
+	}
+	if err := os.WriteFile(strings.TrimSuffix(path, ".txt")+".tsv", []byte(strings.Join(r.rows, "\n")+"\n"), 0o644); err != nil {
+		t.Errorf("writing quotes: %v", err)
 	}
 }
 

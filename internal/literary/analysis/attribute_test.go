@@ -1,0 +1,65 @@
+package analysis
+
+import (
+	"context"
+	"testing"
+)
+
+// attributionCases are short invented passages, each with the speaker a
+// reader would name for some of its quotations (quotation text without
+// marks, as Quote.Text).
+var attributionCases = []struct {
+	name    string
+	text    string
+	speaker map[string]string
+}{
+	{
+		// Two people talk about a third, named in the narration just
+		// before: the untagged replies are the listener's, not the absent
+		// man's.
+		name: "talked about, not talking",
+		text: `Mr. Harding had left the house an hour before. Mary Holt sat at the window, and Tom Brook came in from the garden. Tom Brook and Mary Holt were old friends, and Mr. Harding was their landlord.
+
+“Has Mr. Harding gone to town?” said Tom.
+
+“He went early, before breakfast.”
+
+“Did Mr. Harding say when he would come back?”
+
+“Not a word. He never tells anybody.”
+
+Mary Holt went back to her sewing, and Tom Brook to the garden.
+`,
+		speaker: map[string]string{
+			"He went early, before breakfast.":    "Mary Holt",
+			"Not a word. He never tells anybody.": "Mary Holt",
+		},
+	},
+}
+
+func TestAttributionRules(t *testing.T) {
+	for _, tc := range attributionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 1})
+			if err != nil {
+				t.Fatalf("Analyze: %v", err)
+			}
+			got := map[string]string{}
+			for _, q := range res.Quotes {
+				got[q.Text] = "(nobody)"
+				if q.SpeakerID >= 0 {
+					got[q.Text] = res.Characters[q.SpeakerID].Name
+				}
+			}
+			for text, want := range tc.speaker {
+				c := findChar(res, want)
+				if c == nil {
+					t.Fatalf("character %q missing; characters: %+v", want, res.Characters)
+				}
+				if got[text] != c.Name {
+					t.Errorf("quote %q: speaker %q, want %q", text, got[text], c.Name)
+				}
+			}
+		})
+	}
+}
