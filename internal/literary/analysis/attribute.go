@@ -694,6 +694,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 				return c, m, conf
 			}
 		}
+		if c := a.givenNameAt(v + 1); c >= 0 {
+			return c, "explicit", confExplicit
+		}
 		// A described speaker ("said the old man", "cried his father"
 		// when the family is unknown) tells at least the gender, which
 		// then resolves like a pronoun.
@@ -719,6 +722,28 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// givenNameAt returns the one character whose given name is the
+// capitalised word at token k when no mention covers it: a name that is
+// also a common word ("Rose", "Grace", "Will") is not always taken for a
+// name, but right after a speech verb ("urged Rose") it can only be the
+// speaker. -1 if the word is no character's given name, or several's.
+func (a *analyzer) givenNameAt(k int) int {
+	d := a.d
+	if !d.isWord(k) || a.tokMent[k] >= 0 || d.toks[k].flags&fCap == 0 || d.toks[k].flags&fAmbig != 0 {
+		return -1
+	}
+	lw, found := d.lower(k), -1
+	for _, c := range a.chars {
+		if c.ent.given == lw {
+			if found >= 0 {
+				return -1
+			}
+			found = c.id
+		}
+	}
+	return found
 }
 
 // theRelative resolves "said the son" at token k: a narrator names one of

@@ -35,6 +35,22 @@ Mary Holt went back to her sewing, and Tom Brook to the garden.
 			"Not a word. He never tells anybody.": "Mary Holt",
 		},
 	},
+	{
+		// "Rose" is also a flower and a verb, so it is not always taken for
+		// a name; right after a speech verb it is Rose Maynard speaking.
+		name: "given name that is also a common word",
+		text: `Rose Maynard lived with Mrs. Holt at the mill. The wind rose in the night, and a rose fell from the vase; Miss Maynard picked it up. The red rose was the favourite of Rose Maynard, and Miss Rose Maynard rose early to see the roses. Mrs. Holt rose later. Mr. Dane came to breakfast.
+
+“Will it rain to-day, Mr. Dane?” asked Mrs. Holt.
+
+“I hope not,” said Rose. “The garden wants sun.”
+
+“It always wants something,” said Mrs. Holt.
+`,
+		speaker: map[string]string{
+			"I hope not,": "Rose Maynard",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
