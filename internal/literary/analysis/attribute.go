@@ -177,6 +177,9 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		if c := a.tagAddressee(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
 			u.vocs = append(u.vocs, c)
 		}
+		if c := a.turnedTo(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
+			u.vocs = append(u.vocs, c)
+		}
 	}
 	if a.firstPerson {
 		a.setNarrator()
@@ -382,6 +385,50 @@ func (a *analyzer) tagAddressee(ui int) int {
 	}
 	return -1
 }
+
+// turnedTo returns the character the narration leading into a turn says
+// the speaker turns to, looks at or addresses ("…, turned to Frank Churchill. ¶ “Why
+// do you smile?” said she."), -1 if none: like a name in direct address,
+// the one who should answer. The lead-in is the last sentence of narration
+// before the turn's first quotation, in its paragraph or, when the turn
+// opens its paragraph, the previous one if that has no quotation.
+func (a *analyzer) turnedTo(ui int) int {
+	d := a.d
+	u := &a.utts[ui]
+	s, _ := d.segTokens(u.segs[0])
+	e := s - 1 // the opening mark
+	if e <= int(d.paras[u.para].tokS) {
+		if u.para == 0 || a.paraHasQuote(u.para-1) {
+			return -1
+		}
+		e = int(d.paras[u.para-1].tokE)
+	}
+	if e <= 0 {
+		return -1
+	}
+	sent := d.toks[e-1].sent
+	for k := e - 1; k > 0 && d.toks[k-1].sent == sent && d.toks[k-1].quote < 0; k-- {
+		if !d.isWord(k - 1) {
+			continue
+		}
+		switch d.lower(k - 1) {
+		case "addressed", "addressing", "accosted", "accosting":
+		case "to", "towards", "at":
+			if j := k - 2; j < 0 || !d.isWord(j) || !turnVerbs[d.lower(j)] {
+				continue
+			}
+		default:
+			continue
+		}
+		if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
+			return a.ments[mi].char
+		}
+	}
+	return -1
+}
+
+// turnVerbs say someone turns to, or looks at, another before speaking.
+var turnVerbs = wordSet("turned", "turning", "turns", "round", "again", "back", "looked", "looking", "glanced", "glancing")
 
 // leadInVerbs introduce a quotation from a distance ("he was struck with
 // the action..., and called out to her:").

@@ -51,6 +51,22 @@ Mary Holt went back to her sewing, and Tom Brook to the garden.
 			"I hope not,": "Rose Maynard",
 		},
 	},
+	{
+		// Whom the speaker turns to before speaking is the one who
+		// answers, not the one just talking.
+		name: "turned to the one who answers",
+		text: `Mr. Mallory had come from town that morning, and Mr. Mallory dined with Mrs. Cole. Emma Thorne sat between Mrs. Cole and Mr. Mallory. Mrs. Cole talked of the new piano, and Mrs. Cole praised it a great deal; Mrs. Cole had heard it played. Emma Thorne, tired of Mrs. Cole, turned to Mr. Mallory.
+
+“Why do you smile?” said Emma.
+
+“Nay, why do you?”
+
+“I smile at the piano.”
+`,
+		speaker: map[string]string{
+			"Nay, why do you?": "Mr. Mallory",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
