@@ -310,8 +310,16 @@ func (a *analyzer) narrations(u *utterance) []narr {
 // pronoun as its subject: "…," said Elizabeth / she replied, "…".
 func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 	u := &a.utts[ui]
+	// A lead-in that is a finished sentence ("…, his face almost touched
+	// her hair.") is narration, not a tag: a tag after the quotation
+	// ("“If not quite!” said Mrs. Sparsit") comes first.
+	deferred := narr{after: -1}
 	for _, n := range a.narrations(u) {
 		if n.e <= n.s {
+			continue
+		}
+		if n.after < 0 && a.sentenceEnd(n.e-1) {
+			deferred = n
 			continue
 		}
 		if n.after >= 0 {
@@ -330,7 +338,19 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 			}
 		}
 	}
+	if deferred.e > deferred.s {
+		if sp, m, c := a.tagIn(ui, max(deferred.s, deferred.e-14), deferred.e, deferred.s, false); sp != noSpeaker {
+			return sp, m, c
+		}
+	}
 	return a.leadIn(ui)
+}
+
+// sentenceEnd reports whether token k is a full stop, question or
+// exclamation mark in narration.
+func (a *analyzer) sentenceEnd(k int) bool {
+	d := a.d
+	return k >= 0 && d.toks[k].quote < 0 && (d.punctIs(k, ".") || d.punctIs(k, "?") || d.punctIs(k, "!"))
 }
 
 // possessiveTag reads narration [s, e) that opens with "was <name>'s"

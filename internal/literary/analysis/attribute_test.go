@@ -67,6 +67,18 @@ Mary Holt went back to her sewing, and Tom Brook to the garden.
 			"Nay, why do you?": "Mr. Mallory",
 		},
 	},
+	{
+		// A lead-in that is a finished sentence of narration is no tag: the
+		// tag after the quotation names the speaker.
+		name: "finished lead-in sentence is not the tag",
+		text: `Mrs. Sparsit watched from the window. Mr. Bounderby sat with Louisa Gray in the garden, and Mrs. Sparsit watched Mr. Bounderby.
+
+He whispered to her, and his face almost touched her hair. “If not quite!” said Mrs. Sparsit.
+`,
+		speaker: map[string]string{
+			"If not quite!": "Mrs. Sparsit",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
