@@ -33,6 +33,9 @@ type utterance struct {
 	// tagGender is the gender of a pronoun speech tag ("said she"), whose
 	// referent is then only a candidate.
 	tagGender string
+	// tagMargin is how far the pronoun's salience resolution (speaker)
+	// leads the runner-up: how much the decoder should trust it.
+	tagMargin float64
 	// adj is the subject of the narration touching the quotation, -1 if
 	// none.
 	adj int
@@ -998,15 +1001,20 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	if c := a.tagObject(k); c >= 0 {
 		delete(score, c)
 	}
-	best, bs := -1, 0.0
+	best, bs, second := -1, 0.0, 0.0
 	for c, sc := range score {
 		if sc > bs || sc == bs && best >= 0 && c < best {
-			best, bs = c, sc
+			best, bs, second = c, sc, bs
+		} else if sc > second {
+			second = sc
 		}
 	}
 	if bs <= protagonistPrior {
 		// Prominence alone is no evidence; the conversation decides.
 		return -1
+	}
+	if v >= 0 {
+		a.utts[ui].tagMargin = bs - second
 	}
 	return best
 }

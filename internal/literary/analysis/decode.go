@@ -19,7 +19,12 @@ import (
 const (
 	wGenderClash   = -6.0 // a "said she" turn given to a man
 	wGenderUnknown = -1.0 // a pronoun tag given to someone of unknown gender
-	wTagCandidate  = 2.0  // the pronoun's salience resolution
+	// The pronoun's salience resolution, in full when it leads the
+	// runner-up by tagMarginScale or more, in proportion below: a close
+	// call among the people of the narration is weaker evidence than the
+	// turn-taking of the conversation.
+	wTagCandidate  = 3.0
+	tagMarginScale = 4.0
 	wAdjacent      = 1.5  // subject of the narration touching the quotation
 	wAddressed     = -8.0 // speaking to oneself by name
 	wQuoted        = -1.5 // speaking of oneself in the third person
@@ -248,7 +253,7 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 			s += wGenderClash
 		}
 		if c == u.speaker {
-			s += wTagCandidate
+			s += wTagCandidate * math.Min(1, u.tagMargin/tagMarginScale)
 		}
 	}
 	if c == u.adj {
