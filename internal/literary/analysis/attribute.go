@@ -237,11 +237,29 @@ func (a *analyzer) eachTurnMention(u *utterance, f func(m mention, s, e int)) {
 func (a *analyzer) vocatives(u *utterance) []int {
 	var out []int
 	a.eachTurnMention(u, func(m mention, s, e int) {
-		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !containsInt(out, m.char) {
+		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !a.parentheticalSubject(m) && !containsInt(out, m.char) {
 			out = append(out, m.char)
 		}
 	})
 	return out
+}
+
+// parentheticalSubject reports whether the name m, set off by a comma, is
+// the subject of a verb after a parenthesis: “Mr. Martin, I suppose, is not
+// a man of information” speaks of Mr. Martin, not to him.
+func (a *analyzer) parentheticalSubject(m mention) bool {
+	d := a.d
+	k := int(m.tokE)
+	if !d.punctIs(k, ",") {
+		return false
+	}
+	for j := k + 1; j <= k+5 && j < len(d.toks) && d.toks[j].quote == d.toks[k].quote; j++ {
+		if d.isWord(j) {
+			continue
+		}
+		return j > k+1 && d.punctIs(j, ",") && d.isWord(j+1) && d.toks[j+1].quote == d.toks[k].quote && finiteVerbs[d.lower(j+1)]
+	}
+	return false
 }
 
 // bareAnswer reports whether quotation tokens [s, e) are nothing but the

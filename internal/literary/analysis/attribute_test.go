@@ -79,6 +79,20 @@ He whispered to her, and his face almost touched her hair. “If not quite!” s
 			"If not quite!": "Mrs. Sparsit",
 		},
 	},
+	{
+		// A name set off by commas before a parenthesis and a verb is the
+		// subject spoken of, not the one addressed, who would answer.
+		name: "parenthetical subject is no vocative",
+		text: `Mr. Martin was a young farmer of the parish. Emma Crane and Harriet Bell sat in the parlour, and Harriet Bell talked of Mr. Martin.
+
+“Mr. Martin, I suppose, is not a man of reading?” said Emma Crane.
+
+“Oh yes! He reads a great deal.”
+`,
+		speaker: map[string]string{
+			"Oh yes! He reads a great deal.": "Harriet Bell",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
