@@ -1296,6 +1296,11 @@ func (a *analyzer) adjacentActor(ui int) int {
 				e++
 			}
 		}
+		if a.silence(s, e) {
+			// "She was still silent. “…”": the one who keeps silent is
+			// not the one speaking.
+			continue
+		}
 		if c := a.firstSubject(ui, s, e); c >= 0 {
 			return c
 		}
@@ -1324,6 +1329,50 @@ func (a *analyzer) adjacentActor(ui int) int {
 		}
 	}
 	return -1
+}
+
+// silentLeadIn returns who the narration leading into a turn, in its own
+// paragraph, says keeps silent ("Lucy was silent. “…”"), -1 if none.
+func (a *analyzer) silentLeadIn(ui int) int {
+	d := a.d
+	u := &a.utts[ui]
+	s, _ := d.segTokens(u.segs[0])
+	if s-1 <= u.tokS {
+		return -1
+	}
+	e := s - 1
+	from := e
+	for from > u.tokS && d.toks[from-1].sent == d.toks[e-1].sent {
+		from--
+	}
+	if !a.silence(from, e) {
+		return -1
+	}
+	return a.firstSubject(ui, from, e)
+}
+
+// silence reports whether narration tokens [s, e) say their subject keeps
+// silent: "was silent", "said nothing", "made no answer", "did not reply".
+func (a *analyzer) silence(s, e int) bool {
+	d := a.d
+	for k := s; k < e; k++ {
+		if !d.isWord(k) || d.toks[k].quote >= 0 {
+			continue
+		}
+		switch d.lower(k) {
+		case "silent", "silence", "ignored":
+			return true
+		case "nothing":
+			if k > s && d.isWord(k-1) && speechVerbs[d.lower(k-1)] {
+				return true
+			}
+		case "answer", "reply", "response", "answered", "replied", "speak", "spoke":
+			if k > s && d.isWord(k-1) && (d.lower(k-1) == "no" || d.lower(k-1) == "not") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lastClause returns the start of the last clause (after a semicolon) of
@@ -1420,6 +1469,9 @@ type slot struct {
 	// scene marks a turn after a long narration paragraph: the exchange
 	// may go on, but who speaks next is no longer a matter of turn-taking.
 	scene bool
+	// mute marks a reaction that says its actor keeps silent ("Lucy was
+	// silent."): the turn passes without the actor taking it up.
+	mute bool
 }
 
 // slots lays out a run, inserting silent reactions whose actor is known.
@@ -1444,6 +1496,9 @@ func (a *analyzer) slots(run []int) []slot {
 			}
 		}
 		u := &a.utts[ui]
+		if c := a.silentLeadIn(ui); c >= 0 {
+			out = append(out, slot{utt: -1, speaker: c, conf: confAdjacent, mute: true})
+		}
 		if u.cont && len(out) > 0 && (u.speaker == noSpeaker || u.speaker == out[len(out)-1].speaker) {
 			// The same speaker going on after a narrative aside.
 			continue

@@ -93,6 +93,20 @@ He whispered to her, and his face almost touched her hair. “If not quite!” s
 			"Oh yes! He reads a great deal.": "Harriet Bell",
 		},
 	},
+	{
+		// The one the narration says keeps silent is not the one who
+		// speaks next to it.
+		name: "silent listener is not the speaker",
+		text: `Lucy Vane sat by the fire with her cousin, Charlotte Barlow. Lucy Vane had been crying, and Charlotte Barlow watched her.
+
+“You must tell me everything, dear,” said Charlotte Barlow.
+
+Lucy Vane was silent. “I shall not scold you; you know that I never scold.”
+`,
+		speaker: map[string]string{
+			"I shall not scold you; you know that I never scold.": "Charlotte Barlow",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

@@ -278,7 +278,7 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 	}
 	if c == p && slots[i-1].utt >= 0 {
 		s += wRepeat
-	} else if c == p {
+	} else if c == p && !slots[i-1].mute {
 		s += wReactThenSpeak
 	}
 	if pp < len(cands) && c == pp && c != p && !slots[i-1].scene {
