@@ -865,6 +865,13 @@ var personNouns = map[string]string{
 	"woman": "female", "lady": "female", "girl": "female", "mother": "female",
 	"daughter": "female", "sister": "female", "wife": "female", "aunt": "female",
 	"maid": "female", "widow": "female", "dame": "female",
+	// Callings and ranks whose words name one sex.
+	"landlady": "female", "hostess": "female", "matron": "female", "governess": "female",
+	"duchess": "female", "countess": "female", "queen": "female", "princess": "female",
+	"nun": "female", "actress": "female",
+	"clergyman": "male", "landlord": "male", "footman": "male", "coachman": "male",
+	"duke": "male", "earl": "male", "king": "male", "prince": "male", "baronet": "male",
+	"policeman": "male", "barman": "male", "cabman": "male", "monk": "male",
 }
 
 // describedGender reads a noun phrase at token k ("the old man", "his

@@ -107,6 +107,20 @@ Lucy Vane was silent. “I shall not scold you; you know that I never scold.”
 			"I shall not scold you; you know that I never scold.": "Charlotte Barlow",
 		},
 	},
+	{
+		// "The landlady" is a woman whatever her name: the tag's noun
+		// rules out the man just addressed.
+		name: "calling that names one sex",
+		text: `Mr. Cole and Mr. Dent came into the inn, where Mrs. Platt was at the bar. Mrs. Platt had kept the inn for years, and Mr. Dent knew Mrs. Platt well.
+
+“Is my room ready, Mr. Dent?” asked Mr. Cole.
+
+“It has been ready since noon,” said the landlady.
+`,
+		speaker: map[string]string{
+			"It has been ready since noon,": "Mrs. Platt",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
