@@ -121,6 +121,24 @@ Lucy Vane was silent. “I shall not scold you; you know that I never scold.”
 			"It has been ready since noon,": "Mrs. Platt",
 		},
 	},
+	{
+		// A new paragraph that shows the last speaker acting, then
+		// quotes, is that speaker going on, not the other's turn.
+		name: "last speaker acts, then goes on",
+		text: `Mr. Abbot and Mary Lowe were in the study. Mr. Abbot had lost the key of the desk, and Mary Lowe had been looking for it all morning.
+
+“Where can the key be?” asked Mr. Abbot.
+
+“I have not seen it since Sunday,” said Mary Lowe.
+
+“Nor have I,” said Mr. Abbot.
+
+Mr. Abbot searched the drawer once more. “Here it is, after all!”
+`,
+		speaker: map[string]string{
+			"Here it is, after all!": "Mr. Abbot",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

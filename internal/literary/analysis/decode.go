@@ -277,7 +277,11 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 		return s
 	}
 	if c == p && slots[i-1].utt >= 0 {
-		s += wRepeat
+		// Narration of the speaker acting, then their words: the speaker
+		// going on is no break in turn-taking.
+		if slots[i].utt < 0 || a.utts[slots[i].utt].adj != cands[c] {
+			s += wRepeat
+		}
 	} else if c == p && !slots[i-1].mute {
 		s += wReactThenSpeak
 	}
