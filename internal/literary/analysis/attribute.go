@@ -33,6 +33,9 @@ type utterance struct {
 	// tagGender is the gender of a pronoun speech tag ("said she"), whose
 	// referent is then only a candidate.
 	tagGender string
+	// tagMargin is how far the pronoun's salience resolution (speaker)
+	// leads the runner-up: how much the decoder should trust it.
+	tagMargin float64
 	// adj is the subject of the narration touching the quotation, -1 if
 	// none.
 	adj int
@@ -177,6 +180,9 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		if c := a.tagAddressee(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
 			u.vocs = append(u.vocs, c)
 		}
+		if c := a.turnedTo(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
+			u.vocs = append(u.vocs, c)
+		}
 	}
 	if a.firstPerson {
 		a.setNarrator()
@@ -231,11 +237,29 @@ func (a *analyzer) eachTurnMention(u *utterance, f func(m mention, s, e int)) {
 func (a *analyzer) vocatives(u *utterance) []int {
 	var out []int
 	a.eachTurnMention(u, func(m mention, s, e int) {
-		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !containsInt(out, m.char) {
+		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !a.parentheticalSubject(m) && !containsInt(out, m.char) {
 			out = append(out, m.char)
 		}
 	})
 	return out
+}
+
+// parentheticalSubject reports whether the name m, set off by a comma, is
+// the subject of a verb after a parenthesis: “Mr. Martin, I suppose, is not
+// a man of information” speaks of Mr. Martin, not to him.
+func (a *analyzer) parentheticalSubject(m mention) bool {
+	d := a.d
+	k := int(m.tokE)
+	if !d.punctIs(k, ",") {
+		return false
+	}
+	for j := k + 1; j <= k+5 && j < len(d.toks) && d.toks[j].quote == d.toks[k].quote; j++ {
+		if d.isWord(j) {
+			continue
+		}
+		return j > k+1 && d.punctIs(j, ",") && d.isWord(j+1) && d.toks[j+1].quote == d.toks[k].quote && finiteVerbs[d.lower(j+1)]
+	}
+	return false
 }
 
 // bareAnswer reports whether quotation tokens [s, e) are nothing but the
@@ -307,8 +331,16 @@ func (a *analyzer) narrations(u *utterance) []narr {
 // pronoun as its subject: "…," said Elizabeth / she replied, "…".
 func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 	u := &a.utts[ui]
+	// A lead-in that is a finished sentence ("…, his face almost touched
+	// her hair.") is narration, not a tag: a tag after the quotation
+	// ("“If not quite!” said Mrs. Sparsit") comes first.
+	deferred := narr{after: -1}
 	for _, n := range a.narrations(u) {
 		if n.e <= n.s {
+			continue
+		}
+		if n.after < 0 && a.sentenceEnd(n.e-1) {
+			deferred = n
 			continue
 		}
 		if n.after >= 0 {
@@ -327,7 +359,19 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 			}
 		}
 	}
+	if deferred.e > deferred.s {
+		if sp, m, c := a.tagIn(ui, max(deferred.s, deferred.e-14), deferred.e, deferred.s, false); sp != noSpeaker {
+			return sp, m, c
+		}
+	}
 	return a.leadIn(ui)
+}
+
+// sentenceEnd reports whether token k is a full stop, question or
+// exclamation mark in narration.
+func (a *analyzer) sentenceEnd(k int) bool {
+	d := a.d
+	return k >= 0 && d.toks[k].quote < 0 && (d.punctIs(k, ".") || d.punctIs(k, "?") || d.punctIs(k, "!"))
 }
 
 // possessiveTag reads narration [s, e) that opens with "was <name>'s"
@@ -382,6 +426,50 @@ func (a *analyzer) tagAddressee(ui int) int {
 	}
 	return -1
 }
+
+// turnedTo returns the character the narration leading into a turn says
+// the speaker turns to, looks at or addresses ("…, turned to Frank Churchill. ¶ “Why
+// do you smile?” said she."), -1 if none: like a name in direct address,
+// the one who should answer. The lead-in is the last sentence of narration
+// before the turn's first quotation, in its paragraph or, when the turn
+// opens its paragraph, the previous one if that has no quotation.
+func (a *analyzer) turnedTo(ui int) int {
+	d := a.d
+	u := &a.utts[ui]
+	s, _ := d.segTokens(u.segs[0])
+	e := s - 1 // the opening mark
+	if e <= int(d.paras[u.para].tokS) {
+		if u.para == 0 || a.paraHasQuote(u.para-1) {
+			return -1
+		}
+		e = int(d.paras[u.para-1].tokE)
+	}
+	if e <= 0 {
+		return -1
+	}
+	sent := d.toks[e-1].sent
+	for k := e - 1; k > 0 && d.toks[k-1].sent == sent && d.toks[k-1].quote < 0; k-- {
+		if !d.isWord(k - 1) {
+			continue
+		}
+		switch d.lower(k - 1) {
+		case "addressed", "addressing", "accosted", "accosting":
+		case "to", "towards", "at":
+			if j := k - 2; j < 0 || !d.isWord(j) || !turnVerbs[d.lower(j)] {
+				continue
+			}
+		default:
+			continue
+		}
+		if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
+			return a.ments[mi].char
+		}
+	}
+	return -1
+}
+
+// turnVerbs say someone turns to, or looks at, another before speaking.
+var turnVerbs = wordSet("turned", "turning", "turns", "round", "again", "back", "looked", "looking", "glanced", "glancing")
 
 // leadInVerbs introduce a quotation from a distance ("he was struck with
 // the action..., and called out to her:").
@@ -694,6 +782,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 				return c, m, conf
 			}
 		}
+		if c := a.givenNameAt(v + 1); c >= 0 {
+			return c, "explicit", confExplicit
+		}
 		// A described speaker ("said the old man", "cried his father"
 		// when the family is unknown) tells at least the gender, which
 		// then resolves like a pronoun.
@@ -719,6 +810,28 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// givenNameAt returns the one character whose given name is the
+// capitalised word at token k when no mention covers it: a name that is
+// also a common word ("Rose", "Grace", "Will") is not always taken for a
+// name, but right after a speech verb ("urged Rose") it can only be the
+// speaker. -1 if the word is no character's given name, or several's.
+func (a *analyzer) givenNameAt(k int) int {
+	d := a.d
+	if !d.isWord(k) || a.tokMent[k] >= 0 || d.toks[k].flags&fCap == 0 || d.toks[k].flags&fAmbig != 0 {
+		return -1
+	}
+	lw, found := d.lower(k), -1
+	for _, c := range a.chars {
+		if c.ent.given == lw {
+			if found >= 0 {
+				return -1
+			}
+			found = c.id
+		}
+	}
+	return found
 }
 
 // theRelative resolves "said the son" at token k: a narrator names one of
@@ -752,6 +865,13 @@ var personNouns = map[string]string{
 	"woman": "female", "lady": "female", "girl": "female", "mother": "female",
 	"daughter": "female", "sister": "female", "wife": "female", "aunt": "female",
 	"maid": "female", "widow": "female", "dame": "female",
+	// Callings and ranks whose words name one sex.
+	"landlady": "female", "hostess": "female", "matron": "female", "governess": "female",
+	"duchess": "female", "countess": "female", "queen": "female", "princess": "female",
+	"nun": "female", "actress": "female",
+	"clergyman": "male", "landlord": "male", "footman": "male", "coachman": "male",
+	"duke": "male", "earl": "male", "king": "male", "prince": "male", "baronet": "male",
+	"policeman": "male", "barman": "male", "cabman": "male", "monk": "male",
 }
 
 // describedGender reads a noun phrase at token k ("the old man", "his
@@ -906,15 +1026,20 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	if c := a.tagObject(k); c >= 0 {
 		delete(score, c)
 	}
-	best, bs := -1, 0.0
+	best, bs, second := -1, 0.0, 0.0
 	for c, sc := range score {
 		if sc > bs || sc == bs && best >= 0 && c < best {
-			best, bs = c, sc
+			best, bs, second = c, sc, bs
+		} else if sc > second {
+			second = sc
 		}
 	}
 	if bs <= protagonistPrior {
 		// Prominence alone is no evidence; the conversation decides.
 		return -1
+	}
+	if v >= 0 {
+		a.utts[ui].tagMargin = bs - second
 	}
 	return best
 }
@@ -1178,6 +1303,11 @@ func (a *analyzer) adjacentActor(ui int) int {
 				e++
 			}
 		}
+		if a.silence(s, e) {
+			// "She was still silent. “…”": the one who keeps silent is
+			// not the one speaking.
+			continue
+		}
 		if c := a.firstSubject(ui, s, e); c >= 0 {
 			return c
 		}
@@ -1206,6 +1336,50 @@ func (a *analyzer) adjacentActor(ui int) int {
 		}
 	}
 	return -1
+}
+
+// silentLeadIn returns who the narration leading into a turn, in its own
+// paragraph, says keeps silent ("Lucy was silent. “…”"), -1 if none.
+func (a *analyzer) silentLeadIn(ui int) int {
+	d := a.d
+	u := &a.utts[ui]
+	s, _ := d.segTokens(u.segs[0])
+	if s-1 <= u.tokS {
+		return -1
+	}
+	e := s - 1
+	from := e
+	for from > u.tokS && d.toks[from-1].sent == d.toks[e-1].sent {
+		from--
+	}
+	if !a.silence(from, e) {
+		return -1
+	}
+	return a.firstSubject(ui, from, e)
+}
+
+// silence reports whether narration tokens [s, e) say their subject keeps
+// silent: "was silent", "said nothing", "made no answer", "did not reply".
+func (a *analyzer) silence(s, e int) bool {
+	d := a.d
+	for k := s; k < e; k++ {
+		if !d.isWord(k) || d.toks[k].quote >= 0 {
+			continue
+		}
+		switch d.lower(k) {
+		case "silent", "silence", "ignored":
+			return true
+		case "nothing":
+			if k > s && d.isWord(k-1) && speechVerbs[d.lower(k-1)] {
+				return true
+			}
+		case "answer", "reply", "response", "answered", "replied", "speak", "spoke":
+			if k > s && d.isWord(k-1) && (d.lower(k-1) == "no" || d.lower(k-1) == "not") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lastClause returns the start of the last clause (after a semicolon) of
@@ -1302,6 +1476,9 @@ type slot struct {
 	// scene marks a turn after a long narration paragraph: the exchange
 	// may go on, but who speaks next is no longer a matter of turn-taking.
 	scene bool
+	// mute marks a reaction that says its actor keeps silent ("Lucy was
+	// silent."): the turn passes without the actor taking it up.
+	mute bool
 }
 
 // slots lays out a run, inserting silent reactions whose actor is known.
@@ -1326,6 +1503,9 @@ func (a *analyzer) slots(run []int) []slot {
 			}
 		}
 		u := &a.utts[ui]
+		if c := a.silentLeadIn(ui); c >= 0 {
+			out = append(out, slot{utt: -1, speaker: c, conf: confAdjacent, mute: true})
+		}
 		if u.cont && len(out) > 0 && (u.speaker == noSpeaker || u.speaker == out[len(out)-1].speaker) {
 			// The same speaker going on after a narrative aside.
 			continue

@@ -19,14 +19,23 @@ import (
 const (
 	wGenderClash   = -6.0 // a "said she" turn given to a man
 	wGenderUnknown = -1.0 // a pronoun tag given to someone of unknown gender
-	wTagCandidate  = 2.0  // the pronoun's salience resolution
+	// The pronoun's salience resolution, in full when it leads the
+	// runner-up by tagMarginScale or more, in proportion below: a close
+	// call among the people of the narration is weaker evidence than the
+	// turn-taking of the conversation.
+	wTagCandidate  = 3.0
+	tagMarginScale = 4.0
 	wAdjacent      = 1.5  // subject of the narration touching the quotation
 	wAddressed     = -8.0 // speaking to oneself by name
 	wQuoted        = -1.5 // speaking of oneself in the third person
 	wNamedInReply  = 1.5  // the next turn names the one it answers
 	wProminence    = 0.0  // times the character's share of the top mentions
-	wRepeat        = -3.0 // the same speaker twice in a row
-	wParticipant   = 0.5  // a speaker named by a tag elsewhere in the run
+	// The same speaker twice in a row: rarer than a change of speaker, but
+	// a speaker often goes on after a reply or a pause the narration
+	// reports, so this must not outweigh the turn's own evidence.
+	wRepeat      = -1.5
+	wParticipant = 0.5  // a speaker named by a tag elsewhere in the run
+	wTalkedAbout = -1.5 // someone the run's talk names but never tags nor addresses
 	// A silent reaction ("Mrs. Bennet was profuse in her
 	// acknowledgments.") more often leads into the actor's own words than
 	// hands the turn to someone else.
@@ -90,6 +99,7 @@ func (a *analyzer) decodeRun(run []int) {
 			speaks[sl.speaker] = true
 		}
 	}
+	absent := a.talkedAbout(slots)
 	// Emission scores.
 	emit := make([][]float64, n)
 	for i, sl := range slots {
@@ -98,6 +108,9 @@ func (a *analyzer) decodeRun(run []int) {
 			emit[i][j] = a.emission(sl, slots, i, c, top)
 			if speaks[c] {
 				emit[i][j] += wParticipant
+			}
+			if absent[c] {
+				emit[i][j] += wTalkedAbout
 			}
 		}
 	}
@@ -240,7 +253,7 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 			s += wGenderClash
 		}
 		if c == u.speaker {
-			s += wTagCandidate
+			s += wTagCandidate * math.Min(1, u.tagMargin/tagMarginScale)
 		}
 	}
 	if c == u.adj {
@@ -264,8 +277,12 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 		return s
 	}
 	if c == p && slots[i-1].utt >= 0 {
-		s += wRepeat
-	} else if c == p {
+		// Narration of the speaker acting, then their words: the speaker
+		// going on is no break in turn-taking.
+		if slots[i].utt < 0 || a.utts[slots[i].utt].adj != cands[c] {
+			s += wRepeat
+		}
+	} else if c == p && !slots[i-1].mute {
 		s += wReactThenSpeak
 	}
 	if pp < len(cands) && c == pp && c != p && !slots[i-1].scene {
@@ -415,4 +432,31 @@ func (a *analyzer) familyVocatives(u *utterance) []mention {
 		}
 	})
 	return out
+}
+
+// talkedAbout lists the characters the run's quotations name who are
+// never a tagged speaker of the run, nor seen acting in a reaction, nor
+// addressed in it: people are talked about more often in their absence than
+// to their face, so such a one is likelier the subject of the talk than a
+// party to it.
+func (a *analyzer) talkedAbout(slots []slot) map[int]bool {
+	named := map[int]bool{}
+	present := map[int]bool{}
+	for _, sl := range slots {
+		if sl.utt < 0 || a.utts[sl.utt].fixed() {
+			present[sl.speaker] = true
+		}
+		for _, v := range sl.vocs {
+			present[v] = true
+		}
+		if sl.utt >= 0 {
+			for _, c := range a.quotedChars(sl.utt) {
+				named[c] = true
+			}
+		}
+	}
+	for c := range present {
+		delete(named, c)
+	}
+	return named
 }

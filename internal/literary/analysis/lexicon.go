@@ -218,7 +218,12 @@ var speechVerbs = wordSet("said", "says", "say", "saying", "cried", "cries",
 	"drawled", "whimpered", "blurted", "shrieked", "chuckled", "grumbled",
 	"quoth", "cry", "reply", "answer", "ask", "exclaim", "continue", "add",
 	"return", "observe", "whisper", "mutter", "repeat", "resume", "interrupt",
-	"inquire", "enquire", "shout", "call", "scream", "think", "thinks")
+	"inquire", "enquire", "shout", "call", "scream", "think", "thinks",
+	"queried", "assured", "blustered", "acquiesced", "promised", "confessed",
+	"hinted", "mumbled", "asserted", "conceded", "confided", "complained",
+	"questioned", "vowed", "scoffed", "croaked", "quavered", "mourned",
+	"exploded", "sniffed", "crooned", "simpered", "chattered", "tittered",
+	"blubbered", "interpolated")
 
 // weakSpeechVerbs are in speechVerbs but only count as a speech tag when
 // directly adjacent to the speaker ("went on", "began").

@@ -334,6 +334,8 @@ type qualityReport struct {
 	attributable, correct        int // detected quotes with an annotated speaker; given to that speaker
 	failures                     []string
 	byMethod                     map[string][2]int // attributable quotes (correct, all) by our method and by PDNC quote type
+	misses                       []string          // misattributed quotes: method, annotated and our speaker, the text before and the quote
+	rows                         []string          // every attributable quote as a TSV row: right, annotated and our speaker, method, type, offset
 }
 
 // Indexes into qualityFigures.
@@ -392,6 +394,16 @@ func newCharMatcher(chars []*pdncChar, res *Result) *charMatcher {
 		}
 	}
 	return m
+}
+
+// held reports whether one of our characters holds an alias of c.
+func (m *charMatcher) held(c *pdncChar) bool {
+	for _, p := range m.ourToPDNC {
+		if p == c {
+			return true
+		}
+	}
+	return false
 }
 
 // standaloneCount counts occurrences of name in text as a whole name: not
@@ -568,7 +580,16 @@ func evaluate(text string, res *Result, chars []*pdncChar, quotes []*pdncQuote) 
 		ok := oq.SpeakerID >= 0 && m.ourToPDNC[oq.SpeakerID] == q.speakerC
 		if ok {
 			r.correct++
+		} else {
+			r.misses = append(r.misses, describeMiss(text, oq, q, byID, m.held(q.speakerC)))
 		}
+		ourName := "-"
+		if pc := m.ourToPDNC[oq.SpeakerID]; pc != nil {
+			ourName = pc.main
+		} else if oc := byID[oq.SpeakerID]; oc != nil {
+			ourName = oc.Name + " (not annotated)"
+		}
+		r.rows = append(r.rows, fmt.Sprintf("%t\t%s\t%s\t%s\t%s\t%d", ok, q.speakerC.main, ourName, oq.Method, q.kind, oq.Span.Start))
 		for _, k := range []string{oq.Method, "type:" + q.kind} {
 			v := r.byMethod[k]
 			v[1]++
@@ -587,4 +608,24 @@ func evaluate(text string, res *Result, chars []*pdncChar, quotes []*pdncQuote) 
 		}
 	}
 	return r
+}
+
+// describeMiss renders a misattributed quote for -pdnc.misses: our method,
+// the annotated speaker and ours, then the text leading up to the quote and
+// its start, so that error classes can be read off a list.
+func describeMiss(text string, oq Quote, q *pdncQuote, byID map[int]*Character, reachable bool) string {
+	ours := "-"
+	if oc := byID[oq.SpeakerID]; oc != nil {
+		ours = oc.Name
+	}
+	runes := []rune(text)
+	s, e := oq.Span.Start, min(oq.Span.End, oq.Span.Start+120)
+	before := strings.Join(strings.Fields(strings.ReplaceAll(string(runes[max(0, s-300):s]), "\n\n", " ¶ ")), " ")
+	gold := q.speaker
+	if !reachable {
+		gold += " (not in our cast)"
+	}
+	after := strings.Join(strings.Fields(strings.ReplaceAll(string(runes[oq.Span.End:min(len(runes), oq.Span.End+80)]), "\n\n", " ¶ ")), " ")
+	return fmt.Sprintf("[%s/%s] gold=%s ours=%s\n    …%s ⟪%s⟫ %s", oq.Method, q.kind, gold, ours,
+		before, strings.Join(strings.Fields(string(runes[s:e])), " "), after)
 }

@@ -1,0 +1,169 @@
+package analysis
+
+import (
+	"context"
+	"testing"
+)
+
+// attributionCases are short invented passages, each with the speaker a
+// reader would name for some of its quotations (quotation text without
+// marks, as Quote.Text).
+var attributionCases = []struct {
+	name    string
+	text    string
+	speaker map[string]string
+}{
+	{
+		// Two people talk about a third, named in the narration just
+		// before: the untagged replies are the listener's, not the absent
+		// man's.
+		name: "talked about, not talking",
+		text: `Mr. Harding had left the house an hour before. Mary Holt sat at the window, and Tom Brook came in from the garden. Tom Brook and Mary Holt were old friends, and Mr. Harding was their landlord.
+
+“Has Mr. Harding gone to town?” said Tom.
+
+“He went early, before breakfast.”
+
+“Did Mr. Harding say when he would come back?”
+
+“Not a word. He never tells anybody.”
+
+Mary Holt went back to her sewing, and Tom Brook to the garden.
+`,
+		speaker: map[string]string{
+			"He went early, before breakfast.":    "Mary Holt",
+			"Not a word. He never tells anybody.": "Mary Holt",
+		},
+	},
+	{
+		// "Rose" is also a flower and a verb, so it is not always taken for
+		// a name; right after a speech verb it is Rose Maynard speaking.
+		name: "given name that is also a common word",
+		text: `Rose Maynard lived with Mrs. Holt at the mill. The wind rose in the night, and a rose fell from the vase; Miss Maynard picked it up. The red rose was the favourite of Rose Maynard, and Miss Rose Maynard rose early to see the roses. Mrs. Holt rose later. Mr. Dane came to breakfast.
+
+“Will it rain to-day, Mr. Dane?” asked Mrs. Holt.
+
+“I hope not,” said Rose. “The garden wants sun.”
+
+“It always wants something,” said Mrs. Holt.
+`,
+		speaker: map[string]string{
+			"I hope not,": "Rose Maynard",
+		},
+	},
+	{
+		// Whom the speaker turns to before speaking is the one who
+		// answers, not the one just talking.
+		name: "turned to the one who answers",
+		text: `Mr. Mallory had come from town that morning, and Mr. Mallory dined with Mrs. Cole. Emma Thorne sat between Mrs. Cole and Mr. Mallory. Mrs. Cole talked of the new piano, and Mrs. Cole praised it a great deal; Mrs. Cole had heard it played. Emma Thorne, tired of Mrs. Cole, turned to Mr. Mallory.
+
+“Why do you smile?” said Emma.
+
+“Nay, why do you?”
+
+“I smile at the piano.”
+`,
+		speaker: map[string]string{
+			"Nay, why do you?": "Mr. Mallory",
+		},
+	},
+	{
+		// A lead-in that is a finished sentence of narration is no tag: the
+		// tag after the quotation names the speaker.
+		name: "finished lead-in sentence is not the tag",
+		text: `Mrs. Sparsit watched from the window. Mr. Bounderby sat with Louisa Gray in the garden, and Mrs. Sparsit watched Mr. Bounderby.
+
+He whispered to her, and his face almost touched her hair. “If not quite!” said Mrs. Sparsit.
+`,
+		speaker: map[string]string{
+			"If not quite!": "Mrs. Sparsit",
+		},
+	},
+	{
+		// A name set off by commas before a parenthesis and a verb is the
+		// subject spoken of, not the one addressed, who would answer.
+		name: "parenthetical subject is no vocative",
+		text: `Mr. Martin was a young farmer of the parish. Emma Crane and Harriet Bell sat in the parlour, and Harriet Bell talked of Mr. Martin.
+
+“Mr. Martin, I suppose, is not a man of reading?” said Emma Crane.
+
+“Oh yes! He reads a great deal.”
+`,
+		speaker: map[string]string{
+			"Oh yes! He reads a great deal.": "Harriet Bell",
+		},
+	},
+	{
+		// The one the narration says keeps silent is not the one who
+		// speaks next to it.
+		name: "silent listener is not the speaker",
+		text: `Lucy Vane sat by the fire with her cousin, Charlotte Barlow. Lucy Vane had been crying, and Charlotte Barlow watched her.
+
+“You must tell me everything, dear,” said Charlotte Barlow.
+
+Lucy Vane was silent. “I shall not scold you; you know that I never scold.”
+`,
+		speaker: map[string]string{
+			"I shall not scold you; you know that I never scold.": "Charlotte Barlow",
+		},
+	},
+	{
+		// "The landlady" is a woman whatever her name: the tag's noun
+		// rules out the man just addressed.
+		name: "calling that names one sex",
+		text: `Mr. Cole and Mr. Dent came into the inn, where Mrs. Platt was at the bar. Mrs. Platt had kept the inn for years, and Mr. Dent knew Mrs. Platt well.
+
+“Is my room ready, Mr. Dent?” asked Mr. Cole.
+
+“It has been ready since noon,” said the landlady.
+`,
+		speaker: map[string]string{
+			"It has been ready since noon,": "Mrs. Platt",
+		},
+	},
+	{
+		// A new paragraph that shows the last speaker acting, then
+		// quotes, is that speaker going on, not the other's turn.
+		name: "last speaker acts, then goes on",
+		text: `Mr. Abbot and Mary Lowe were in the study. Mr. Abbot had lost the key of the desk, and Mary Lowe had been looking for it all morning.
+
+“Where can the key be?” asked Mr. Abbot.
+
+“I have not seen it since Sunday,” said Mary Lowe.
+
+“Nor have I,” said Mr. Abbot.
+
+Mr. Abbot searched the drawer once more. “Here it is, after all!”
+`,
+		speaker: map[string]string{
+			"Here it is, after all!": "Mr. Abbot",
+		},
+	},
+}
+
+func TestAttributionRules(t *testing.T) {
+	for _, tc := range attributionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 1})
+			if err != nil {
+				t.Fatalf("Analyze: %v", err)
+			}
+			got := map[string]string{}
+			for _, q := range res.Quotes {
+				got[q.Text] = "(nobody)"
+				if q.SpeakerID >= 0 {
+					got[q.Text] = res.Characters[q.SpeakerID].Name
+				}
+			}
+			for text, want := range tc.speaker {
+				c := findChar(res, want)
+				if c == nil {
+					t.Fatalf("character %q missing; characters: %+v", want, res.Characters)
+				}
+				if got[text] != c.Name {
+					t.Errorf("quote %q: speaker %q, want %q", text, got[text], c.Name)
+				}
+			}
+		})
+	}
+}
