@@ -266,6 +266,25 @@ Mrs. Wickham came home with her husband. Kitty Bennet kissed Mrs. Wickham, and M
 			same:     [][2]string{{"Lydia Wickham", "Lydia Bennet"}, {"Mrs. Wickham", "Lydia Bennet"}},
 			distinct: [][2]string{{"Kitty Lucas", "Kitty Bennet"}, {"Lydia Wickham", "Mr. Wickham"}},
 		},
+		{
+			name: "a title and surname said to one known by a given name",
+			text: `Cecil came into the garden. Cecil sat down by Lucy, and Cecil read to her. Mr. Beebe watched Cecil from the path, and Mr. Harris watched Mr. Beebe.
+
+“Do you read much, Mr. Vyse?” said Mr. Beebe.
+
+“Very little,” said Cecil.
+
+“And what is your profession, Mr. Vyse?” said Lucy.
+
+“I have none,” said Cecil.
+
+“Good day, Mr. Harris,” said Lucy.
+
+“Good day,” said Mr. Beebe.
+`,
+			same:     [][2]string{{"Mr. Vyse", "Cecil"}},
+			distinct: [][2]string{{"Mr. Harris", "Mr. Beebe"}, {"Cecil", "Mr. Beebe"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

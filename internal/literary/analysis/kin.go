@@ -129,7 +129,9 @@ func titledWithSurname(e *entity, surname string) bool {
 // X must be a known given name of Y's gender, rarely used in narration and
 // never tagged as a speaker itself; Y must have no given name yet; and the
 // two must never be named side by side in narration (two people, not one).
-// It reports whether anything was merged.
+// Likewise a title and surname used almost only in address ("Mr. Vyse") is
+// the surname of the one known in narration by a given name alone who
+// answers to it ("Cecil"). It reports whether anything was merged.
 func (a *analyzer) vocativeMerges() bool {
 	d := a.d
 	evidence := map[int]map[int]float64{}
@@ -156,7 +158,7 @@ func (a *analyzer) vocativeMerges() bool {
 	}
 	for i := range a.utts {
 		for _, x := range a.utts[i].vocs {
-			if a.chars[x].ent.kind != entBare {
+			if a.chars[x].ent.kind != entBare && a.chars[x].ent.kind != entHon {
 				continue
 			}
 			// The one addressed spoke just before or answers just after.
@@ -199,13 +201,8 @@ func (a *analyzer) vocativeMerges() bool {
 			continue
 		}
 		X, Y := a.chars[x], a.chars[best]
-		// Only a recognisable given name of the right gender is taken for
-		// someone's first name; a place or thing addressed is not.
-		if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender {
-			continue
-		}
 		// An unnamed narrator's synthetic entity (id -1) has no names to merge into.
-		if Y.ent.id < 0 || Y.ent.given != "" || together[[2]int{x, best}] {
+		if Y.ent.id < 0 || together[[2]int{x, best}] {
 			continue
 		}
 		// A name mostly used in narration, or tagged as speaking, belongs
@@ -213,7 +210,22 @@ func (a *analyzer) vocativeMerges() bool {
 		if 5*a.narrationMentions(x) > len(X.ments) || a.taggedSpeaker(x) {
 			continue
 		}
-		Y.ent.given = X.ent.given
+		if X.ent.kind == entBare {
+			// Only a recognisable given name of the right gender is taken
+			// for someone's first name; a place or thing addressed is not.
+			if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender || Y.ent.given != "" {
+				continue
+			}
+			Y.ent.given = X.ent.given
+		} else {
+			// A title and surname said to one known in narration by a
+			// given name alone ("Mr. Vyse" answered by Cecil) is his
+			// surname: the title must give his gender.
+			if X.ent.given != "" || X.ent.surname == "" || Y.ent.kind != entBare || Y.ent.surname != "" || X.gender == "" || X.gender != Y.gender {
+				continue
+			}
+			Y.ent.surname = X.ent.surname
+		}
 		a.c.merge(X.ent, Y.ent)
 		merged = true
 	}
