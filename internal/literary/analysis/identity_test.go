@@ -285,6 +285,66 @@ Mrs. Wickham came home with her husband. Kitty Bennet kissed Mrs. Wickham, and M
 			same:     [][2]string{{"Mr. Vyse", "Cecil"}},
 			distinct: [][2]string{{"Mr. Harris", "Mr. Beebe"}, {"Cecil", "Mr. Beebe"}},
 		},
+		{
+			name: "a name the speaker gives as their own",
+			text: `The Stranger came into the study. Kemp looked up at the Stranger, and the Stranger sat down by Kemp.
+
+“Who are you?” said Kemp.
+
+“I am Griffin, of University College,” said the Stranger.
+
+“Impossible,” said Kemp.
+
+“I am Griffin,” said the Stranger. “You knew me once.”
+
+Kemp stared at the Stranger. The Stranger laughed.
+
+Next day Kemp wrote to Adye about Griffin. Griffin laughed at them both, and Griffin went away.
+`,
+			same: [][2]string{{"Griffin", "Stranger"}},
+		},
+		{
+			name: "a name given in reported speech or by another in view",
+			text: `The Witness stood before the President. Champmathieu sat in the dock, and the Witness pointed at Champmathieu.
+
+“He told me, ‘I am Champmathieu,’ and laughed,” said the Witness.
+
+“Go on,” said the President.
+
+“He told me, ‘I am Champmathieu,’ again,” said the Witness.
+
+Myriel met Valjean at the door, and Valjean bowed to Myriel.
+
+“My name is Valjean,” said Myriel.
+
+“Welcome,” said Valjean.
+
+“My name is Valjean,” said Myriel.
+
+Valjean wept.
+`,
+			distinct: [][2]string{{"Champmathieu", "Witness"}, {"Valjean", "Myriel"}},
+		},
+		{
+			name: "a word asked back",
+			text: `Kemp sat with the Stranger in the study. Kemp listened.
+
+“I lodged first at Chesilstowe,” said the Stranger.
+
+“Chesilstowe?” said Kemp.
+
+“Yes. I left Chesilstowe at night,” said the Stranger. Kemp nodded to the Stranger.
+`,
+			absent: []string{"Chesilstowe"},
+		},
+		{
+			name: "a peerage named after a place",
+			text: `The Stranger ran from Port Burdock to the downs. Men came out of Port Burdock with guns, and all Burdock was afraid. The Stranger hid near Burdock.
+
+Wicksteed was steward to Lord Burdock. Wicksteed walked by the gate of Lord Burdock, and Wicksteed saw the Stranger.
+`,
+			unheld: []string{"Burdock"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

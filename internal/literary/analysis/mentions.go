@@ -422,6 +422,9 @@ func (a *analyzer) tokenVocative(s, e int) bool {
 	if e >= len(d.toks) || d.toks[e].quote != q {
 		return true
 	}
+	if a.echo(s, e) {
+		return false
+	}
 	if d.toks[e].kind != tkPunct {
 		return false
 	}
@@ -430,6 +433,24 @@ func (a *analyzer) tokenVocative(s, e int) bool {
 		return true
 	}
 	return d.isDash(e)
+}
+
+// echo reports whether the name at tokens [s, e) is a whole quotation that
+// asks back the word the previous quotation ended on ("…first at
+// Chesilstowe." "Chesilstowe?"): a word repeated, not someone addressed.
+func (a *analyzer) echo(s, e int) bool {
+	d := a.d
+	q := int(d.toks[s].quote)
+	if q == 0 || s > 0 && d.toks[s-1].quote == int32(q) || !d.punctIs(e, "?") || e+1 < len(d.toks) && d.toks[e+1].quote == int32(q) {
+		return false
+	}
+	ps, pe := d.segTokens(q - 1)
+	for k := pe - 1; k >= ps; k-- {
+		if d.isWord(k) {
+			return d.lower(k) == d.lower(e-1)
+		}
+	}
+	return false
 }
 
 // pronounGender tallies the first personal pronoun after each narration
