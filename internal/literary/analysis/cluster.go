@@ -618,12 +618,19 @@ func (c *clusterer) clusterHon(f *form) {
 				same = append(same, e)
 			}
 		}
-		if len(same) == 1 {
+		switch {
+		case len(same) == 1:
 			pick = same[0]
-		} else if surnameRole && h.class == "Miss" {
+		case surnameRole && h.class == "Miss":
 			pick = c.eldest(cands)
-		} else {
-			pick = dominant(cands, (*entity).count)
+		default:
+			// Of several given the title, the one far most often so
+			// called ("Mr. Thaddeus Sholto" beside a single "Mr.
+			// Bartholomew Sholto") is the one it names alone.
+			pick = dominant(same, func(e *entity) int { return e.hons[h.class] })
+			if pick == nil {
+				pick = dominant(cands, (*entity).count)
+			}
 		}
 	}
 	if pick == nil && len(cands) == 0 && surnameTitle(f.hon) && !h.givenOK && nameGender(w) != "" && !c.fullSurname(w) && c.byHon[h.class+" "+w] == nil {

@@ -345,6 +345,17 @@ Wicksteed was steward to Lord Burdock. Wicksteed walked by the gate of Lord Burd
 `,
 			unheld: []string{"Burdock"},
 		},
+		{
+			name: "a surname title for the brother most often so called",
+			text: `Mr. Thaddeus Sholto received us. “Pray sit down,” said Mr. Thaddeus Sholto. Mr. Thaddeus Sholto smiled, and Mr. Thaddeus Sholto lit his hookah.
+
+“My brother is at home,” said Mr. Sholto. Mr. Sholto led us out, and Mr. Thaddeus walked ahead. “Quick,” said Mr. Thaddeus.
+
+Mr. Bartholomew Sholto lay dead. Bartholomew Sholto had been rich, and Bartholomew Sholto had hidden the treasure.
+`,
+			same:     [][2]string{{"Mr. Sholto", "Thaddeus Sholto"}, {"Mr. Thaddeus", "Thaddeus Sholto"}},
+			distinct: [][2]string{{"Mr. Sholto", "Bartholomew Sholto"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
