@@ -356,6 +356,19 @@ Mr. Bartholomew Sholto lay dead. Bartholomew Sholto had been rich, and Bartholom
 			same:     [][2]string{{"Mr. Sholto", "Thaddeus Sholto"}, {"Mr. Thaddeus", "Thaddeus Sholto"}},
 			distinct: [][2]string{{"Mr. Sholto", "Bartholomew Sholto"}},
 		},
+		{
+			name: "a widow the narration says a man married",
+			text: `Mrs. Corney kept the workhouse. Mr. Bumble drank tea with Mrs. Corney, and Mrs. Corney smiled at Mr. Bumble.
+
+Mrs. Maylie sat with Rose. Rose laughed, and Rose sang. Mrs. Maylie loved Rose, and Mr. Maylie came home to Rose.
+
+Mr. Bumble had married Mrs. Corney, and was master of the workhouse. Mr. Maylie married Rose.
+
+“Bumble!” cried Mrs. Bumble. Mrs. Bumble scolded Mr. Bumble, and Mrs. Bumble ruled the house. Mrs. Maylie wept for joy.
+`,
+			same:     [][2]string{{"Mrs. Bumble", "Mrs. Corney"}},
+			distinct: [][2]string{{"Mrs. Maylie", "Rose"}, {"Mrs. Bumble", "Mr. Bumble"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
