@@ -1119,6 +1119,12 @@ func (a *analyzer) quotedChars(ui int) []int {
 	for _, q := range a.utts[ui].segs {
 		s, e := a.d.segTokens(q)
 		for k := s; k < e; k++ {
+			// The name a speaker gives as their own ("I am Griffin") is
+			// no one else talked of.
+			if c, end := a.selfNamed(s, k, e); c >= 0 {
+				k = end - 1
+				continue
+			}
 			if mi := a.tokMent[k]; mi >= 0 {
 				if c := a.ments[mi].char; c >= 0 && !containsInt(out, c) {
 					out = append(out, c)

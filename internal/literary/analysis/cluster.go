@@ -69,6 +69,9 @@ type clusterer struct {
 	// wives holds the forms naming a wife after her husband's full name
 	// ("Mrs. John Knightley"), by surname.
 	wives map[string][]*form
+	// placeWords counts the lower-cased words of place names ("Port
+	// Burdock").
+	placeWords map[string]int
 	// formerNames pairs the form keys of a name and another the text gives
 	// for the same person ("Morris Bolter, late Claypole").
 	formerNames [][2]string
@@ -237,9 +240,14 @@ func (c *clusterer) attach(e *entity, f *form) {
 func buildForms(runs []nameRun) *clusterer {
 	c := &clusterer{forms: map[string]*form{}, byFull: map[string]*entity{}, byHon: map[string]*entity{},
 		byTitle: map[string]*entity{}, byGiven: map[string][]*entity{}, bySurname: map[string][]*entity{},
-		surnames: map[string]bool{}, wives: map[string][]*form{}}
+		surnames: map[string]bool{}, wives: map[string][]*form{}, placeWords: map[string]int{}}
 	for i := range runs {
 		r := &runs[i]
+		if r.place {
+			for _, w := range r.words {
+				c.placeWords[strings.ToLower(w)]++
+			}
+		}
 		if r.place || initialsOnly(r.words) {
 			continue
 		}
@@ -610,12 +618,19 @@ func (c *clusterer) clusterHon(f *form) {
 				same = append(same, e)
 			}
 		}
-		if len(same) == 1 {
+		switch {
+		case len(same) == 1:
 			pick = same[0]
-		} else if surnameRole && h.class == "Miss" {
+		case surnameRole && h.class == "Miss":
 			pick = c.eldest(cands)
-		} else {
-			pick = dominant(cands, (*entity).count)
+		default:
+			// Of several given the title, the one far most often so
+			// called ("Mr. Thaddeus Sholto" beside a single "Mr.
+			// Bartholomew Sholto") is the one it names alone.
+			pick = dominant(same, func(e *entity) int { return e.hons[h.class] })
+			if pick == nil {
+				pick = dominant(cands, (*entity).count)
+			}
 		}
 	}
 	if pick == nil && len(cands) == 0 && surnameTitle(f.hon) && !h.givenOK && nameGender(w) != "" && !c.fullSurname(w) && c.byHon[h.class+" "+w] == nil {
@@ -758,7 +773,7 @@ func (c *clusterer) clusterBare(f *form) {
 		}
 	}
 	for _, e := range c.bySurname[w] {
-		if usable(e) && e.given != w {
+		if usable(e) && e.given != w && !c.peerOfPlace(e, w, f) {
 			// A bare surname names a man far more often than a woman.
 			if e.gender == "female" {
 				surnameOther = append(surnameOther, e)
@@ -819,6 +834,26 @@ func (c *clusterer) clusterBare(f *form) {
 	}
 	e.gender = nameGender(w)
 	c.attach(e, f)
+}
+
+// peerages are the titles of the peerage, which are often named after a
+// place; a knight's "Sir" is his own name.
+var peerages = wordSet("Lord", "Duke", "Duchess", "Earl", "Count", "Countess", "Baron", "Baroness", "Marquis", "Marquise")
+
+// peerOfPlace reports whether e holds the word w only under a title of
+// the peerage and w names a place as often as it stands alone (f): a peerage
+// takes its name from a place ("Lord Burdock" beside "Port Burdock"), so
+// the bare word is the place.
+func (c *clusterer) peerOfPlace(e *entity, w string, f *form) bool {
+	if 2*c.placeWords[w] < f.count {
+		return false
+	}
+	for _, g := range e.forms {
+		if containsString(g.lws, w) && (g.hon == "" || !peerages[honorifics[g.hon].class]) {
+			return false
+		}
+	}
+	return true
 }
 
 // rankTitles are the titles of rank put before a given name ("Lady

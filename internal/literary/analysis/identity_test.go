@@ -266,6 +266,109 @@ Mrs. Wickham came home with her husband. Kitty Bennet kissed Mrs. Wickham, and M
 			same:     [][2]string{{"Lydia Wickham", "Lydia Bennet"}, {"Mrs. Wickham", "Lydia Bennet"}},
 			distinct: [][2]string{{"Kitty Lucas", "Kitty Bennet"}, {"Lydia Wickham", "Mr. Wickham"}},
 		},
+		{
+			name: "a title and surname said to one known by a given name",
+			text: `Cecil came into the garden. Cecil sat down by Lucy, and Cecil read to her. Mr. Beebe watched Cecil from the path, and Mr. Harris watched Mr. Beebe.
+
+“Do you read much, Mr. Vyse?” said Mr. Beebe.
+
+“Very little,” said Cecil.
+
+“And what is your profession, Mr. Vyse?” said Lucy.
+
+“I have none,” said Cecil.
+
+“Good day, Mr. Harris,” said Lucy.
+
+“Good day,” said Mr. Beebe.
+`,
+			same:     [][2]string{{"Mr. Vyse", "Cecil"}},
+			distinct: [][2]string{{"Mr. Harris", "Mr. Beebe"}, {"Cecil", "Mr. Beebe"}},
+		},
+		{
+			name: "a name the speaker gives as their own",
+			text: `The Stranger came into the study. Kemp looked up at the Stranger, and the Stranger sat down by Kemp.
+
+“Who are you?” said Kemp.
+
+“I am Griffin, of University College,” said the Stranger.
+
+“Impossible,” said Kemp.
+
+“I am Griffin,” said the Stranger. “You knew me once.”
+
+Kemp stared at the Stranger. The Stranger laughed.
+
+Next day Kemp wrote to Adye about Griffin. Griffin laughed at them both, and Griffin went away.
+`,
+			same: [][2]string{{"Griffin", "Stranger"}},
+		},
+		{
+			name: "a name given in reported speech or by another in view",
+			text: `The Witness stood before the President. Champmathieu sat in the dock, and the Witness pointed at Champmathieu.
+
+“He told me, ‘I am Champmathieu,’ and laughed,” said the Witness.
+
+“Go on,” said the President.
+
+“He told me, ‘I am Champmathieu,’ again,” said the Witness.
+
+Myriel met Valjean at the door, and Valjean bowed to Myriel.
+
+“My name is Valjean,” said Myriel.
+
+“Welcome,” said Valjean.
+
+“My name is Valjean,” said Myriel.
+
+Valjean wept.
+`,
+			distinct: [][2]string{{"Champmathieu", "Witness"}, {"Valjean", "Myriel"}},
+		},
+		{
+			name: "a word asked back",
+			text: `Kemp sat with the Stranger in the study. Kemp listened.
+
+“I lodged first at Chesilstowe,” said the Stranger.
+
+“Chesilstowe?” said Kemp.
+
+“Yes. I left Chesilstowe at night,” said the Stranger. Kemp nodded to the Stranger.
+`,
+			absent: []string{"Chesilstowe"},
+		},
+		{
+			name: "a peerage named after a place",
+			text: `The Stranger ran from Port Burdock to the downs. Men came out of Port Burdock with guns, and all Burdock was afraid. The Stranger hid near Burdock.
+
+Wicksteed was steward to Lord Burdock. Wicksteed walked by the gate of Lord Burdock, and Wicksteed saw the Stranger.
+`,
+			unheld: []string{"Burdock"},
+		},
+		{
+			name: "a surname title for the brother most often so called",
+			text: `Mr. Thaddeus Sholto received us. “Pray sit down,” said Mr. Thaddeus Sholto. Mr. Thaddeus Sholto smiled, and Mr. Thaddeus Sholto lit his hookah.
+
+“My brother is at home,” said Mr. Sholto. Mr. Sholto led us out, and Mr. Thaddeus walked ahead. “Quick,” said Mr. Thaddeus.
+
+Mr. Bartholomew Sholto lay dead. Bartholomew Sholto had been rich, and Bartholomew Sholto had hidden the treasure.
+`,
+			same:     [][2]string{{"Mr. Sholto", "Thaddeus Sholto"}, {"Mr. Thaddeus", "Thaddeus Sholto"}},
+			distinct: [][2]string{{"Mr. Sholto", "Bartholomew Sholto"}},
+		},
+		{
+			name: "a widow the narration says a man married",
+			text: `Mrs. Corney kept the workhouse. Mr. Bumble drank tea with Mrs. Corney, and Mrs. Corney smiled at Mr. Bumble.
+
+Mrs. Maylie sat with Rose. Rose laughed, and Rose sang. Mrs. Maylie loved Rose, and Mr. Maylie came home to Rose.
+
+Mr. Bumble had married Mrs. Corney, and was master of the workhouse. Mr. Maylie married Rose.
+
+“Bumble!” cried Mrs. Bumble. Mrs. Bumble scolded Mr. Bumble, and Mrs. Bumble ruled the house. Mrs. Maylie wept for joy.
+`,
+			same:     [][2]string{{"Mrs. Bumble", "Mrs. Corney"}},
+			distinct: [][2]string{{"Mrs. Maylie", "Rose"}, {"Mrs. Bumble", "Mr. Bumble"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,9 @@
 package analysis
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Speech tags often name the speaker by kinship to someone in view: "said
 // his wife", "cried her mother". These are resolved by finding who "his" or
@@ -129,9 +132,10 @@ func titledWithSurname(e *entity, surname string) bool {
 // X must be a known given name of Y's gender, rarely used in narration and
 // never tagged as a speaker itself; Y must have no given name yet; and the
 // two must never be named side by side in narration (two people, not one).
-// It reports whether anything was merged.
+// Likewise a title and surname used almost only in address ("Mr. Vyse") is
+// the surname of the one known in narration by a given name alone who
+// answers to it ("Cecil"). It reports whether anything was merged.
 func (a *analyzer) vocativeMerges() bool {
-	d := a.d
 	evidence := map[int]map[int]float64{}
 	add := func(x, j int) {
 		if j < 0 || j >= len(a.utts) {
@@ -156,7 +160,7 @@ func (a *analyzer) vocativeMerges() bool {
 	}
 	for i := range a.utts {
 		for _, x := range a.utts[i].vocs {
-			if a.chars[x].ent.kind != entBare {
+			if a.chars[x].ent.kind != entBare && a.chars[x].ent.kind != entHon {
 				continue
 			}
 			// The one addressed spoke just before or answers just after.
@@ -168,18 +172,7 @@ func (a *analyzer) vocativeMerges() bool {
 			}
 		}
 	}
-	// Pairs named in the same narration sentence are different people.
-	together := map[[2]int]bool{}
-	for i := 1; i < len(a.ments); i++ {
-		m, p := &a.ments[i], &a.ments[i-1]
-		if m.char < 0 || p.char < 0 || m.char == p.char || d.toks[m.tokS].quote >= 0 || d.toks[p.tokS].quote >= 0 {
-			continue
-		}
-		if d.toks[m.tokS].sent == d.toks[p.tokS].sent {
-			together[[2]int{m.char, p.char}] = true
-			together[[2]int{p.char, m.char}] = true
-		}
-	}
+	together := a.narratedTogether()
 	merged := false
 	for x, ev := range evidence {
 		best, bn, total := -1, 0.0, 0.0
@@ -199,13 +192,8 @@ func (a *analyzer) vocativeMerges() bool {
 			continue
 		}
 		X, Y := a.chars[x], a.chars[best]
-		// Only a recognisable given name of the right gender is taken for
-		// someone's first name; a place or thing addressed is not.
-		if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender {
-			continue
-		}
 		// An unnamed narrator's synthetic entity (id -1) has no names to merge into.
-		if Y.ent.id < 0 || Y.ent.given != "" || together[[2]int{x, best}] {
+		if Y.ent.id < 0 || together[[2]int{x, best}] {
 			continue
 		}
 		// A name mostly used in narration, or tagged as speaking, belongs
@@ -213,11 +201,195 @@ func (a *analyzer) vocativeMerges() bool {
 		if 5*a.narrationMentions(x) > len(X.ments) || a.taggedSpeaker(x) {
 			continue
 		}
-		Y.ent.given = X.ent.given
+		if X.ent.kind == entBare {
+			// Only a recognisable given name of the right gender is taken
+			// for someone's first name; a place or thing addressed is not.
+			if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender || Y.ent.given != "" {
+				continue
+			}
+			Y.ent.given = X.ent.given
+		} else {
+			// A title and surname said to one known in narration by a
+			// given name alone ("Mr. Vyse" answered by Cecil) is his
+			// surname: the title must give his gender.
+			if X.ent.given != "" || X.ent.surname == "" || Y.ent.kind != entBare || Y.ent.surname != "" || X.gender == "" || X.gender != Y.gender {
+				continue
+			}
+			Y.ent.surname = X.ent.surname
+		}
 		a.c.merge(X.ent, Y.ent)
 		merged = true
 	}
+	return a.selfNamings(together) || merged
+}
+
+// narratedTogether holds the pairs of characters named next to each other
+// in one narration sentence: different people.
+func (a *analyzer) narratedTogether() map[[2]int]bool {
+	d := a.d
+	together := map[[2]int]bool{}
+	for i := 1; i < len(a.ments); i++ {
+		m, p := &a.ments[i], &a.ments[i-1]
+		if m.char < 0 || p.char < 0 || m.char == p.char || d.toks[m.tokS].quote >= 0 || d.toks[p.tokS].quote >= 0 {
+			continue
+		}
+		if d.toks[m.tokS].sent == d.toks[p.tokS].sent {
+			together[[2]int{m.char, p.char}] = true
+			together[[2]int{p.char, m.char}] = true
+		}
+	}
+	return together
+}
+
+// selfNamings joins a name to the speaker who gives it as their own ("I am
+// Griffin", "My name is Griffin"): the narrator may go on calling him by
+// what he seemed ("the Invisible Man"). Attribution is not sure enough for
+// one such turn, so at least two turns of the speaker must name X and
+// these must be most of X's self-namings. X must never be named beside
+// the speaker in narration, nor in the narration of the scene where it is
+// said, where X is someone else in view ("I am Champmathieu" repeated by a
+// witness); and it must open a sentence of the speaker's own words, not of
+// speech reported inside them. It reports whether anything was merged.
+func (a *analyzer) selfNamings(together map[[2]int]bool) bool {
+	d := a.d
+	pairs := map[[2]int]int{}
+	total := map[int]int{}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		for _, q := range u.segs {
+			s, e := d.segTokens(q)
+			for k := s; k < e; k++ {
+				x, _ := a.selfNamed(s, k, e)
+				if x < 0 || x == u.speaker {
+					continue
+				}
+				total[x]++
+				if u.speaker >= 0 && !a.namedInScene(x, ui) {
+					pairs[[2]int{x, u.speaker}]++
+				}
+			}
+		}
+	}
+	merged := false
+	for _, p := range sortedPairs(pairs) {
+		x, y := p[0], p[1]
+		n := pairs[p]
+		if n < 2 || 3*n < 2*total[x] || together[p] {
+			continue
+		}
+		X, Y := a.chars[x], a.chars[y]
+		if Y.ent.id < 0 || X.ent.merged >= 0 || Y.ent.merged >= 0 || X.ent == Y.ent {
+			continue
+		}
+		if X.gender != "" && Y.gender != "" && X.gender != Y.gender {
+			continue
+		}
+		src, dst := X.ent, Y.ent
+		if src.count() > dst.count() {
+			src, dst = dst, src
+		}
+		a.c.merge(src, dst)
+		merged = true
+	}
 	return merged
+}
+
+// sortedPairs returns the keys of m in order, for deterministic merges.
+func sortedPairs(m map[[2]int]int) [][2]int {
+	out := make([][2]int, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i][0] != out[j][0] {
+			return out[i][0] < out[j][0]
+		}
+		return out[i][1] < out[j][1]
+	})
+	return out
+}
+
+// selfNamed returns the character a speaker names as themselves at token k
+// of a quotation segment [s, e) ("I am X" or "My name is X" opening a
+// sentence, X ending the clause) and the end of the name. It returns -1
+// otherwise, or when an inner quotation comes before (reported speech).
+func (a *analyzer) selfNamed(s, k, e int) (int, int) {
+	d := a.d
+	if k > s && !(d.toks[k-1].kind == tkPunct && sentenceEnds[d.word(k-1)]) {
+		return -1, 0
+	}
+	j := k
+	switch {
+	case d.lower(j) == "i":
+		j++
+		if d.punctIs(j, "_") {
+			j++
+		}
+		if d.lower(j) != "am" {
+			return -1, 0
+		}
+		j++
+		if d.punctIs(j, "_") {
+			j++
+		}
+	case d.lower(j) == "my" && d.lower(j+1) == "name" && d.lower(j+2) == "is":
+		j += 3
+	default:
+		return -1, 0
+	}
+	if j >= e {
+		return -1, 0
+	}
+	mi := a.tokMent[j]
+	if mi < 0 || int(a.ments[mi].tokS) != j || a.ments[mi].char < 0 {
+		return -1, 0
+	}
+	if end := int(a.ments[mi].tokE); end < e && !(d.toks[end].kind == tkPunct && clauseEnds[d.word(end)]) {
+		return -1, 0
+	}
+	if opensQuote(d.text[d.toks[s].s:d.toks[k].s]) {
+		return -1, 0
+	}
+	return a.ments[mi].char, int(a.ments[mi].tokE)
+}
+
+// opensQuote reports whether an inner quotation opens in t: a double
+// quotation mark or a single one not after a letter (an apostrophe is).
+func opensQuote(t string) bool {
+	if strings.ContainsAny(t, "“\"") {
+		return true
+	}
+	for i, r := range t {
+		if (r == '‘' || r == '\'') && (i == 0 || !isWordRune(rune(t[i-1]))) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	sentenceEnds = wordSet(".", "!", "?")
+	clauseEnds   = wordSet(".", "!", "?", ",", ";", "_")
+)
+
+// namedInScene reports whether c is named in the narration of the
+// conversation holding turn ui: someone else present.
+func (a *analyzer) namedInScene(c, ui int) bool {
+	lo, hi := ui, ui
+	for lo > 0 && a.linked(lo-1, lo, sceneNarrationWords) {
+		lo--
+	}
+	for hi+1 < len(a.utts) && a.linked(hi, hi+1, sceneNarrationWords) {
+		hi++
+	}
+	d := a.d
+	s, e := int(d.paras[a.utts[lo].para].tokS), int(d.paras[a.utts[hi].lastPara].tokE)
+	for _, mi := range a.chars[c].ments {
+		if k := int(a.ments[mi].tokS); k >= s && k < e && d.toks[k].quote < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // narrationMentions counts the character's mentions outside quotations.

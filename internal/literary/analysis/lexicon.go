@@ -340,4 +340,5 @@ var maleNames = wordSet("john", "william", "james", "george", "charles",
 	"douglas", "eric", "eustace", "gerald", "godfrey", "gregory", "hector",
 	"howard", "jeremy", "julian", "lawrence", "leonard", "maurice", "morris",
 	"neville", "norman", "percival", "raymond", "roderick", "roland", "rowland",
-	"rufus", "septimus", "stanley", "wallace", "josiah", "noah", "moses")
+	"rufus", "septimus", "stanley", "wallace", "josiah", "noah", "moses",
+	"thaddeus", "bartholomew", "ambrose", "jeremiah", "solomon", "elijah", "ezra")

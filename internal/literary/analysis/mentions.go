@@ -268,6 +268,45 @@ func (a *analyzer) mergeMarriedNames() {
 			c.merge(M, best)
 		}
 	}
+	a.marriedByName(first)
+}
+
+// marriedByName joins "Mrs. <Surname>" to the woman the narration says a
+// man of that surname married, in so many words ("Mr. Bumble had married
+// Mrs. Corney"), when "Mrs. <Surname>" is first named after it. A widow
+// ("Mrs. Corney") is no exception: the sentence says whose wife she became.
+func (a *analyzer) marriedByName(first map[int]int32) {
+	d, c := a.d, a.c
+	for i := 1; i < len(a.ments); i++ {
+		h, w := &a.ments[i-1], &a.ments[i]
+		if d.toks[h.tokS].quote >= 0 || d.toks[h.tokS].sent != d.toks[w.tokS].sent {
+			continue
+		}
+		k := int(h.tokE)
+		if d.lower(k) == "had" || d.lower(k) == "has" {
+			k++
+		}
+		if d.lower(k) != "married" || k+1 != int(w.tokS) {
+			continue
+		}
+		if end := int(w.tokE); end < len(d.toks) && d.isWord(end) {
+			continue
+		}
+		H, W := c.ents[c.resolve(h.ent)], c.ents[c.resolve(w.ent)]
+		if H.gender != "male" || H.surname == "" || W.gender != "female" || W.surname == H.surname {
+			continue
+		}
+		M := c.byHon["Mrs "+H.surname]
+		if M == nil || M.merged >= 0 || M == W {
+			continue
+		}
+		if fm, ok := first[M.id]; !ok || fm <= w.tokE {
+			continue
+		}
+		c.merge(M, W)
+		// She now goes by his surname, which "his wife" looks for.
+		c.setNames(W, "", H.surname)
+	}
 }
 
 // renamedFullNames joins a woman's full name under a man's surname ("Loo
@@ -422,6 +461,9 @@ func (a *analyzer) tokenVocative(s, e int) bool {
 	if e >= len(d.toks) || d.toks[e].quote != q {
 		return true
 	}
+	if a.echo(s, e) {
+		return false
+	}
 	if d.toks[e].kind != tkPunct {
 		return false
 	}
@@ -430,6 +472,24 @@ func (a *analyzer) tokenVocative(s, e int) bool {
 		return true
 	}
 	return d.isDash(e)
+}
+
+// echo reports whether the name at tokens [s, e) is a whole quotation that
+// asks back the word the previous quotation ended on ("…first at
+// Chesilstowe." "Chesilstowe?"): a word repeated, not someone addressed.
+func (a *analyzer) echo(s, e int) bool {
+	d := a.d
+	q := int(d.toks[s].quote)
+	if q == 0 || s > 0 && d.toks[s-1].quote == int32(q) || !d.punctIs(e, "?") || e+1 < len(d.toks) && d.toks[e+1].quote == int32(q) {
+		return false
+	}
+	ps, pe := d.segTokens(q - 1)
+	for k := pe - 1; k >= ps; k-- {
+		if d.isWord(k) {
+			return d.lower(k) == d.lower(e-1)
+		}
+	}
+	return false
 }
 
 // pronounGender tallies the first personal pronoun after each narration
