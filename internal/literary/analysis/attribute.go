@@ -1133,8 +1133,9 @@ func (a *analyzer) quotedChars(ui int) []int {
 // in the narration from paragraph fromPara up to token k: each name counts,
 // twice in subject position and half as a possessor, decaying by sentence;
 // the subject of k's own paragraph gains most; a later he/she reinforces the
-// character last named as subject (or the lead, if none was); a kinship
-// phrase ("his wife") counts for the relative.
+// character last named as subject (or the lead, if none was), unless a
+// person merely described has since become the subject; a kinship phrase
+// ("his wife") counts for the relative.
 func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) map[int]float64 {
 	d := a.d
 	score := map[int]float64{}
@@ -1178,6 +1179,25 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 			continue
 		}
 		switch lw := d.vocab[t.lw]; lw {
+		case "the", "a", "an", "this", "that":
+			// A person described, not named, as the subject ("The old
+			// man turned round") becomes the topic: the he or she that
+			// follows is that unnamed person, not whoever was named last.
+			// "The old man" may be the one the narrator calls "old Mr.
+			// Emerson": then a subject like his name.
+			if g, h := a.describedSubject(j); g != "" {
+				lastSubject[g] = describedTopic
+				if c := a.agedOwner(j, g); c >= 0 {
+					lastSubject[g] = c
+					if g == gender {
+						score[c] += 2 * decay(j)
+						if int(t.para) == para {
+							score[c] += 1.5
+						}
+					}
+				}
+				j = h
+			}
 		case "he", "she":
 			g := "male"
 			if lw == "she" {
@@ -1187,7 +1207,7 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 				continue
 			}
 			c := lastSubject[g]
-			if c < 0 {
+			if c == noSpeaker {
 				c = lead
 			}
 			if c >= 0 {
@@ -1208,6 +1228,39 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 		}
 	}
 	return score
+}
+
+// describedTopic marks, in narrationSalience, an unnamed person as the
+// current subject of a gender.
+const describedTopic = -3
+
+// describedSubject reads a description of a person at token k ("the old
+// man", "a lady") and, when it stands in subject position (opening its
+// sentence or followed by a finite verb, and governed by no preposition),
+// returns its gender and the token of its head noun; "" otherwise.
+func (a *analyzer) describedSubject(k int) (string, int) {
+	d := a.d
+	g := a.describedGender(k)
+	if g == "" || a.prepGoverned(k) {
+		return "", k
+	}
+	h := k + 1
+	for personNouns[d.lower(h)] != g {
+		h++
+	}
+	first := int(d.sents[d.toks[k].sent].tokS)
+	for first < k && !d.isWord(first) {
+		first++
+	}
+	if first == k {
+		return g, h
+	}
+	if d.isWord(h + 1) {
+		if lw := d.lower(h + 1); finiteVerbs[lw] || strings.HasSuffix(lw, "ed") {
+			return g, h
+		}
+	}
+	return "", k
 }
 
 // finiteVerbs commonly follow a subject; with past tenses in -ed they

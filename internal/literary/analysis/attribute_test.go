@@ -139,6 +139,20 @@ Mr. Abbot searched the drawer once more. “Here it is, after all!”
 			"Here it is, after all!": "Mr. Abbot",
 		},
 	},
+	{
+		// A person described rather than named ("the old man") is the
+		// subject the he that follows takes up, not the man named before.
+		name: "described subject takes the pronoun",
+		text: `Old Mr. Dale lived at the farm, and Tom Brook worked for him. Old Mr. Dale was fond of Tom Brook, and Tom Brook came up every evening.
+
+Tom Brook sat down by the fire with his pipe. The old man rose from his chair; he went to the window and he looked out at the rain.
+
+“It will not stop before morning,” he said.
+`,
+		speaker: map[string]string{
+			"It will not stop before morning,": "Mr. Dale",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
