@@ -1451,6 +1451,9 @@ func lastClause(d *doc, s, e int) int {
 func (a *analyzer) firstSubject(ui, s, e int) int {
 	d := a.d
 	u := &a.utts[ui]
+	// A he or she heading a subordinate clause ("As he was passing out,
+	// Dorian touched him") is the actor only when no main clause names one.
+	sub, hasSub := -1, false
 	for k := s; k < e; k++ {
 		if d.toks[k].quote >= 0 {
 			continue
@@ -1472,6 +1475,15 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 		}
 		if d.isWord(k) {
 			switch d.lower(k) {
+			case "he", "she":
+				if a.governed(k) {
+					if !hasSub {
+						sub, hasSub = a.resolvePronoun(ui, k, -1, pronounGender(d.lower(k))), true
+					}
+					continue
+				}
+			}
+			switch d.lower(k) {
 			case "he":
 				return a.resolvePronoun(ui, k, -1, "male")
 			case "she":
@@ -1486,7 +1498,15 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 			}
 		}
 	}
-	return -1
+	return sub
+}
+
+// pronounGender returns the gender of "he" or "she".
+func pronounGender(w string) string {
+	if w == "she" {
+		return "female"
+	}
+	return "male"
 }
 
 // conversation reports whether turns i and j (i < j) belong to one

@@ -153,6 +153,24 @@ Tom Brook sat down by the fire with his pipe. The old man rose from his chair; h
 			"It will not stop before morning,": "Mr. Dale",
 		},
 	},
+	{
+		// The he of a subordinate clause is not the one acting in the
+		// main clause, who speaks.
+		name: "subordinate clause subject is not the actor",
+		text: `Mr. Lane, Mr. Dale and Tom Brook sat late over their wine in the club.
+
+“Are all of you members?” asked Tom Brook.
+
+“Forty of us, in forty arm-chairs,” said Mr. Dale.
+
+Mr. Lane laughed and rose. “I am going to the park,” he cried.
+
+As he was passing out of the door, Tom Brook touched him on the arm. “Let me come with you,” he murmured.
+`,
+		speaker: map[string]string{
+			"Let me come with you,": "Tom Brook",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
