@@ -953,7 +953,11 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	// protagonist, whose point of view the narration keeps; otherwise for
 	// whoever of that gender the narration named last.
 	known := a.introducedLead(k, gender)
-	if r := a.recentNarrationMention(k, gender, noSpeaker, 20); r >= 0 && known != a.protagonist() {
+	if r := a.recentNarrationMention(k, gender, noSpeaker, 20); r >= 0 && (known != a.protagonist() || !a.namedWithin(known, k, 10) && int(a.ments[a.chars[known].ments[0]].tokS) < k) {
+		// Even the protagonist yields to someone else when the story has
+		// left them: a chapter that follows another character never names
+		// the lead. The title character not yet named in the story is
+		// still the "she" of its opening.
 		known = r
 	}
 	// Look back three paragraphs; if nobody of that gender is named there,
@@ -1328,6 +1332,21 @@ func (a *analyzer) recentNarrationMention(k int, gender string, exclude, back in
 		}
 	}
 	return -1
+}
+
+// namedWithin reports whether character c is named, in narration or talk,
+// within the last back paragraphs before token k.
+func (a *analyzer) namedWithin(c, k, back int) bool {
+	d := a.d
+	para := int(d.toks[k].para)
+	limit := max(int(d.paras[max(0, para-back)].tokS), k-maxWindowTokens*back)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
+		if a.ments[mi].char == c {
+			return true
+		}
+	}
+	return false
 }
 
 // adjacentActor picks the subject of the narration sentence that touches

@@ -171,6 +171,44 @@ As he was passing out of the door, Tom Brook touched him on the arm. “Let me c
 			"Let me come with you,": "Tom Brook",
 		},
 	},
+	{
+		// When the story has long left its lead, the he of a scene is
+		// the man it now follows, not the lead.
+		name: "absent lead is not the pronoun",
+		text: `Mr. Brand owned the mill. Mr. Brand was rich, and Mr. Brand was proud. Everybody in the town knew Mr. Brand, and Mr. Brand knew everybody. Mr. Brand dined with the mayor, and Mr. Brand sat on the bench.
+
+That winter Stephen Gorley worked at the mill. The other weavers liked Stephen Gorley, and Stephen Gorley said he liked them.
+
+He rose before dawn every day, and he walked to the mill by the river.
+
+He worked at the looms until dark.
+
+He ate his bread at noon by the wheel.
+
+He said little to anybody at the mill.
+
+He walked home slowly in the rain.
+
+He was tired, and he was poor.
+
+He thought often of the summer.
+
+He passed the church on his way.
+
+He stopped at the bridge to rest.
+
+He looked at the water for a while.
+
+An old woman came along the road and stopped beside him.
+
+“Are you happy?” she asked him.
+
+“Now and then,” he answered.
+`,
+		speaker: map[string]string{
+			"Now and then,": "Stephen Gorley",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
