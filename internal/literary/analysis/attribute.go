@@ -772,6 +772,14 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 	}
 	for _, v := range verbs {
 		weak := weakSpeechVerbs[d.lower(v)]
+		if tellingVerbs[d.lower(v)] {
+			// "Anne told Marilla": the one told is the listener; the
+			// speaker can only be the subject before the verb.
+			if c, m, conf := a.verbSubject(ui, v, max(s, v-3)); c != noSpeaker {
+				return c, m, conf
+			}
+			continue
+		}
 		// Inverted tag: said Elizabeth / said she / said the Hatter.
 		k := v + 1
 		if d.isWord(k) && (d.lower(k) == "the" || d.lower(k) == "little" || d.lower(k) == "old" || d.lower(k) == "poor" || d.lower(k) == "young") && a.tokMent[k] < 0 {
@@ -811,6 +819,10 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 	}
 	return -1, "", 0
 }
+
+// tellingVerbs take the listener as their object and never invert with
+// their subject: "…," Anne told Marilla, never "…," told Anne.
+var tellingVerbs = wordSet("told", "assured", "informed", "reminded", "bade")
 
 // givenNameAt returns the one character whose given name is the
 // capitalised word at token k when no mention covers it: a name that is

@@ -209,6 +209,21 @@ An old woman came along the road and stopped beside him.
 			"Now and then,": "Stephen Gorley",
 		},
 	},
+	{
+		// The one told is the listener: "told" never inverts with its
+		// subject as "said" does.
+		name: "the one told is not the speaker",
+		text: `Anne Grey lived with Marilla Stone at the farm. Marilla Stone was strict, and Anne Grey was full of fancies.
+
+“There are no violets there now,” Anne Grey told Marilla Stone, “but they come back every spring.”
+
+“Violets are weeds,” said Marilla Stone.
+`,
+		speaker: map[string]string{
+			"There are no violets there now,":  "Anne Grey",
+			"but they come back every spring.": "Anne Grey",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
