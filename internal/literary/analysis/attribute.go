@@ -780,23 +780,43 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 			}
 			continue
 		}
-		// Inverted tag: said Elizabeth / said she / said the Hatter.
+		// Inverted tag: said Elizabeth / said she / said the Hatter. With
+		// its subject right before it ("he asked Fagin") the verb does not
+		// invert, and what follows is its object.
+		inverted := !a.subjectRightBefore(v)
 		k := v + 1
 		if d.isWord(k) && (d.lower(k) == "the" || d.lower(k) == "little" || d.lower(k) == "old" || d.lower(k) == "poor" || d.lower(k) == "young") && a.tokMent[k] < 0 {
 			k++
 		}
-		if k < e || k < len(d.toks) && a.tokMent[k] >= 0 {
+		if inverted && a.possessor(k) {
+			// "asked Mr. Bumble's good lady": the one possessed speaks;
+			// a relative of the owner if the noun is kinship, else
+			// someone of the noun's sex.
+			owner := a.ments[a.tokMent[k]].char
+			for j := int(a.ments[a.tokMent[k]].tokE) + 1; j <= int(a.ments[a.tokMent[k]].tokE)+3 && d.isWord(j); j++ {
+				if g := personNouns[d.lower(j)]; g != "" {
+					a.utts[ui].tagGender = g
+					if _, ok := kinNouns[d.lower(j)]; ok {
+						if c := a.relative(owner, d.lower(j)); c >= 0 {
+							return c, "kinship", confPronoun
+						}
+					}
+					return noSpeaker, "", 0
+				}
+			}
+		}
+		if inverted && (k < e || k < len(d.toks) && a.tokMent[k] >= 0) && !a.possessor(k) {
 			if c, m, conf := a.subjectAt(ui, k, v); c != noSpeaker {
 				return c, m, conf
 			}
 		}
-		if c := a.givenNameAt(v + 1); c >= 0 {
+		if c := a.givenNameAt(v + 1); inverted && c >= 0 {
 			return c, "explicit", confExplicit
 		}
 		// A described speaker ("said the old man", "cried his father"
 		// when the family is unknown) tells at least the gender, which
 		// then resolves like a pronoun.
-		if g := a.describedGender(v + 1); g != "" {
+		if g := a.describedGender(v + 1); inverted && g != "" {
 			a.utts[ui].tagGender = g
 			if c := a.theRelative(ui, v+1); c >= 0 {
 				return c, "kinship", confPronoun
@@ -818,6 +838,35 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// subjectRightBefore reports whether speech verb v directly follows its
+// subject: he, she or I, or a name that no preposition governs.
+func (a *analyzer) subjectRightBefore(v int) bool {
+	d := a.d
+	p := v - 1
+	if !d.isWord(p) || d.toks[p].quote >= 0 {
+		return false
+	}
+	if mi := a.tokMent[p]; mi >= 0 {
+		return !a.prepGoverned(int(a.ments[mi].tokS))
+	}
+	switch d.lower(p) {
+	case "he", "she", "i":
+		return true
+	}
+	return false
+}
+
+// possessor reports whether the name at token k owns what follows it
+// ("Mr. Bumble's good lady"), so is not itself the one meant.
+func (a *analyzer) possessor(k int) bool {
+	mi := a.tokMent[k]
+	if mi < 0 {
+		return false
+	}
+	n := int(a.ments[mi].tokE)
+	return n < len(a.d.toks) && a.d.toks[n].kind == tkClitic
 }
 
 // tellingVerbs take the listener as their object and never invert with

@@ -224,6 +224,33 @@ An old woman came along the road and stopped beside him.
 			"but they come back every spring.": "Anne Grey",
 		},
 	},
+	{
+		// A speech verb right after its subject does not invert: the name
+		// after it is the one asked.
+		name: "name after a verb with its subject is the object",
+		text: `Mr. Harding and Mr. Lowe met at the inn. Mr. Harding had been drinking, and Mr. Lowe had come to find him.
+
+Mr. Harding looked up from his glass. “Why, what wind has blown you here?” he asked Mr. Lowe.
+
+“No ill wind at all,” said Mr. Lowe.
+`,
+		speaker: map[string]string{
+			"Why, what wind has blown you here?": "Mr. Harding",
+		},
+	},
+	{
+		// "Mr. Bumble's good lady" is not Mr. Bumble.
+		name: "possessor in a tag is not the speaker",
+		text: `Mr. Bumble and Mrs. Bumble walked to the gate of the yard. Mrs. Bumble was cross, and Mr. Bumble was tired; Mr. Bumble carried the lantern.
+
+“Is that the man?” asked Mr. Bumble's good lady.
+
+Mr. Bumble nodded, and said nothing.
+`,
+		speaker: map[string]string{
+			"Is that the man?": "Mrs. Bumble",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
