@@ -899,10 +899,11 @@ func (a *analyzer) givenNameAt(k int) int {
 // a family in view by kinship to another of it, as with "said his son", but
 // leaves the possessor unsaid, so it is whoever of either gender the
 // possessive would refer to and has exactly one such relative; -1 if none
-// or the noun is no kinship.
+// or the noun is no kinship. "Said their father" names the possessors no
+// better, and resolves alike.
 func (a *analyzer) theRelative(ui, k int) int {
 	d := a.d
-	if d.lower(k) != "the" || !d.isWord(k+1) {
+	if d.lower(k) != "the" && d.lower(k) != "their" || !d.isWord(k+1) {
 		return -1
 	}
 	// "The lady" is a lady of any family, "his lady" only his wife.

@@ -251,6 +251,19 @@ Mr. Bumble nodded, and said nothing.
 			"Is that the man?": "Mrs. Bumble",
 		},
 	},
+	{
+		// "Their father" is the father of the family in view.
+		name: "their father",
+		text: `Mr. Bennet had a letter from town. Elizabeth Bennet and Jane Bennet were sitting by the window, and Mr. Gardiner stood at the fire. Mr. Gardiner had brought the letter, and Mr. Gardiner watched Elizabeth Bennet.
+
+“Is it from Lydia?” asked Elizabeth Bennet, turning to Mr. Gardiner.
+
+“Read it aloud,” said their father.
+`,
+		speaker: map[string]string{
+			"Read it aloud,": "Mr. Bennet",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
