@@ -36,6 +36,9 @@ type utterance struct {
 	// tagMargin is how far the pronoun's salience resolution (speaker)
 	// leads the runner-up: how much the decoder should trust it.
 	tagMargin float64
+	// tagAgeClash lists those of the tag's sex whom its age word rules
+	// out: "the old gentleman" is not the one called "little Oliver".
+	tagAgeClash []int
 	// adj is the subject of the narration touching the quotation, -1 if
 	// none.
 	adj int
@@ -824,6 +827,7 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 			if c := a.agedOwner(v+1, g); c >= 0 {
 				return c, "epithet", confPronoun
 			}
+			a.utts[ui].tagAgeClash = a.ageClash(v+1, g)
 			return noSpeaker, "", 0
 		}
 		// Subject before the verb: Elizabeth said / she replied / Mr.
@@ -990,6 +994,44 @@ func (a *analyzer) agedOwner(k int, g string) int {
 		}
 	}
 	return owner
+}
+
+// ageClash returns, for a description "the old man" (or "the young lady")
+// at token k of gender g, the characters of that gender the narration calls
+// by the opposite age at least twice ("young Oliver", "little Oliver") and
+// never by the description's.
+func (a *analyzer) ageClash(k int, g string) []int {
+	d := a.d
+	if d.lower(k) != "the" || !d.isWord(k+1) {
+		return nil
+	}
+	age := ageWords[d.lower(k+1)]
+	if age == 0 {
+		return nil
+	}
+	var out []int
+	for _, ch := range a.chars {
+		if ch.gender != g {
+			continue
+		}
+		same, other := 0, 0
+		for _, mi := range ch.ments {
+			p := int(a.ments[mi].tokS) - 1
+			if !d.isWord(p) {
+				continue
+			}
+			switch w := d.lower(p); {
+			case ageWords[w] == age:
+				same++
+			case ageWords[w] != 0 || w == "little" && age == ageElder:
+				other++
+			}
+		}
+		if other >= 2 && same == 0 {
+			out = append(out, ch.id)
+		}
+	}
+	return out
 }
 
 // continuationVerbs say the previous speaker goes on talking.

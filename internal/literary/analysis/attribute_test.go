@@ -264,6 +264,18 @@ Mr. Bumble nodded, and said nothing.
 			"Read it aloud,": "Mr. Bennet",
 		},
 	},
+	{
+		// "The old gentleman" is not the one the narrator calls "little
+		// Tom".
+		name: "age word of a described speaker",
+		text: `Little Tom Price had run away from the farm. Jacob Marsh found little Tom Price asleep under a hedge; young Tom Price was too tired to walk, so Jacob Marsh carried him home. Tom Price said nothing all the way.
+
+Jacob Marsh gave him bread and sat down. Tom Price ate it by the fire. “Where do you come from, my boy?” said the old gentleman.
+`,
+		speaker: map[string]string{
+			"Where do you come from, my boy?": "Jacob Marsh",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
