@@ -1382,7 +1382,8 @@ var finiteVerbs = wordSet("was", "had", "is", "has", "could", "would", "should",
 
 // subjectPosition reports whether mention mi is likely a subject: not the
 // object of a preposition, and either the first name of its narration
-// sentence or followed by a finite verb ("before Mr. Collins came up").
+// sentence, followed by a finite verb ("before Mr. Collins came up"), or
+// opening a coordinate clause.
 func (a *analyzer) subjectPosition(mi int) bool {
 	d := a.d
 	m := &a.ments[mi]
@@ -1395,9 +1396,30 @@ func (a *analyzer) subjectPosition(mi int) bool {
 		}
 	}
 	if mi > 0 && d.toks[a.ments[mi-1].tokS].sent == d.toks[m.tokS].sent && d.toks[a.ments[mi-1].tokS].quote < 0 {
-		return false
+		return a.clauseStart(int(m.tokS))
 	}
 	return true
+}
+
+// clauseStart reports whether token k opens a coordinate main clause: after
+// a semicolon, "but" or "yet", or ", and" ("Mr. Woodhouse was off; but
+// Mr. Knightley sat down again").
+func (a *analyzer) clauseStart(k int) bool {
+	d := a.d
+	p := k - 1
+	if d.punctIs(p, ";") {
+		return true
+	}
+	if !d.isWord(p) {
+		return false
+	}
+	switch d.lower(p) {
+	case "but", "yet":
+		return true
+	case "and":
+		return d.punctIs(p-1, ",") || d.punctIs(p-1, ";")
+	}
+	return false
 }
 
 // tagObject returns the character named as the object of a speech tag

@@ -276,6 +276,20 @@ Jacob Marsh gave him bread and sat down. Tom Price ate it by the fire. “Where 
 			"Where do you come from, my boy?": "Jacob Marsh",
 		},
 	},
+	{
+		// A name opening a coordinate clause ("; but Mr. Knightley …
+		// sat down") is a subject, and the he that follows is his.
+		name: "subject of a coordinate clause",
+		text: `Emma Crane sat in the parlour after dinner with Mr. Crane and Mr. Knightley.
+
+Mr. Crane at last was off to bed; but Mr. Knightley, instead of going too, sat down again. He began speaking of Harriet Smith, and he praised her looks.
+
+“I cannot rate her beauty as you do,” said he.
+`,
+		speaker: map[string]string{
+			"I cannot rate her beauty as you do,": "Mr. Knightley",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
