@@ -36,6 +36,9 @@ type utterance struct {
 	// tagMargin is how far the pronoun's salience resolution (speaker)
 	// leads the runner-up: how much the decoder should trust it.
 	tagMargin float64
+	// tagAgeClash lists those of the tag's sex whom its age word rules
+	// out: "the old gentleman" is not the one called "little Oliver".
+	tagAgeClash []int
 	// adj is the subject of the narration touching the quotation, -1 if
 	// none.
 	adj int
@@ -772,23 +775,51 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 	}
 	for _, v := range verbs {
 		weak := weakSpeechVerbs[d.lower(v)]
-		// Inverted tag: said Elizabeth / said she / said the Hatter.
+		if tellingVerbs[d.lower(v)] {
+			// "Anne told Marilla": the one told is the listener; the
+			// speaker can only be the subject before the verb.
+			if c, m, conf := a.verbSubject(ui, v, max(s, v-3)); c != noSpeaker {
+				return c, m, conf
+			}
+			continue
+		}
+		// Inverted tag: said Elizabeth / said she / said the Hatter. With
+		// its subject right before it ("he asked Fagin") the verb does not
+		// invert, and what follows is its object.
+		inverted := !a.subjectRightBefore(v)
 		k := v + 1
 		if d.isWord(k) && (d.lower(k) == "the" || d.lower(k) == "little" || d.lower(k) == "old" || d.lower(k) == "poor" || d.lower(k) == "young") && a.tokMent[k] < 0 {
 			k++
 		}
-		if k < e || k < len(d.toks) && a.tokMent[k] >= 0 {
+		if inverted && a.possessor(k) {
+			// "asked Mr. Bumble's good lady": the one possessed speaks;
+			// a relative of the owner if the noun is kinship, else
+			// someone of the noun's sex.
+			owner := a.ments[a.tokMent[k]].char
+			for j := int(a.ments[a.tokMent[k]].tokE) + 1; j <= int(a.ments[a.tokMent[k]].tokE)+3 && d.isWord(j); j++ {
+				if g := personNouns[d.lower(j)]; g != "" {
+					a.utts[ui].tagGender = g
+					if _, ok := kinNouns[d.lower(j)]; ok {
+						if c := a.relative(owner, d.lower(j)); c >= 0 {
+							return c, "kinship", confPronoun
+						}
+					}
+					return noSpeaker, "", 0
+				}
+			}
+		}
+		if inverted && (k < e || k < len(d.toks) && a.tokMent[k] >= 0) && !a.possessor(k) {
 			if c, m, conf := a.subjectAt(ui, k, v); c != noSpeaker {
 				return c, m, conf
 			}
 		}
-		if c := a.givenNameAt(v + 1); c >= 0 {
+		if c := a.givenNameAt(v + 1); inverted && c >= 0 {
 			return c, "explicit", confExplicit
 		}
 		// A described speaker ("said the old man", "cried his father"
 		// when the family is unknown) tells at least the gender, which
 		// then resolves like a pronoun.
-		if g := a.describedGender(v + 1); g != "" {
+		if g := a.describedGender(v + 1); inverted && g != "" {
 			a.utts[ui].tagGender = g
 			if c := a.theRelative(ui, v+1); c >= 0 {
 				return c, "kinship", confPronoun
@@ -796,6 +827,7 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 			if c := a.agedOwner(v+1, g); c >= 0 {
 				return c, "epithet", confPronoun
 			}
+			a.utts[ui].tagAgeClash = a.ageClash(v+1, g)
 			return noSpeaker, "", 0
 		}
 		// Subject before the verb: Elizabeth said / she replied / Mr.
@@ -811,6 +843,39 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 	}
 	return -1, "", 0
 }
+
+// subjectRightBefore reports whether speech verb v directly follows its
+// subject: he, she or I, or a name that no preposition governs.
+func (a *analyzer) subjectRightBefore(v int) bool {
+	d := a.d
+	p := v - 1
+	if !d.isWord(p) || d.toks[p].quote >= 0 {
+		return false
+	}
+	if mi := a.tokMent[p]; mi >= 0 {
+		return !a.prepGoverned(int(a.ments[mi].tokS))
+	}
+	switch d.lower(p) {
+	case "he", "she", "i":
+		return true
+	}
+	return false
+}
+
+// possessor reports whether the name at token k owns what follows it
+// ("Mr. Bumble's good lady"), so is not itself the one meant.
+func (a *analyzer) possessor(k int) bool {
+	mi := a.tokMent[k]
+	if mi < 0 {
+		return false
+	}
+	n := int(a.ments[mi].tokE)
+	return n < len(a.d.toks) && a.d.toks[n].kind == tkClitic
+}
+
+// tellingVerbs take the listener as their object and never invert with
+// their subject: "…," Anne told Marilla, never "…," told Anne.
+var tellingVerbs = wordSet("told", "assured", "informed", "reminded", "bade")
 
 // givenNameAt returns the one character whose given name is the
 // capitalised word at token k when no mention covers it: a name that is
@@ -838,10 +903,11 @@ func (a *analyzer) givenNameAt(k int) int {
 // a family in view by kinship to another of it, as with "said his son", but
 // leaves the possessor unsaid, so it is whoever of either gender the
 // possessive would refer to and has exactly one such relative; -1 if none
-// or the noun is no kinship.
+// or the noun is no kinship. "Said their father" names the possessors no
+// better, and resolves alike.
 func (a *analyzer) theRelative(ui, k int) int {
 	d := a.d
-	if d.lower(k) != "the" || !d.isWord(k+1) {
+	if d.lower(k) != "the" && d.lower(k) != "their" || !d.isWord(k+1) {
 		return -1
 	}
 	// "The lady" is a lady of any family, "his lady" only his wife.
@@ -930,6 +996,44 @@ func (a *analyzer) agedOwner(k int, g string) int {
 	return owner
 }
 
+// ageClash returns, for a description "the old man" (or "the young lady")
+// at token k of gender g, the characters of that gender the narration calls
+// by the opposite age at least twice ("young Oliver", "little Oliver") and
+// never by the description's.
+func (a *analyzer) ageClash(k int, g string) []int {
+	d := a.d
+	if d.lower(k) != "the" || !d.isWord(k+1) {
+		return nil
+	}
+	age := ageWords[d.lower(k+1)]
+	if age == 0 {
+		return nil
+	}
+	var out []int
+	for _, ch := range a.chars {
+		if ch.gender != g {
+			continue
+		}
+		same, other := 0, 0
+		for _, mi := range ch.ments {
+			p := int(a.ments[mi].tokS) - 1
+			if !d.isWord(p) {
+				continue
+			}
+			switch w := d.lower(p); {
+			case ageWords[w] == age:
+				same++
+			case ageWords[w] != 0 || w == "little" && age == ageElder:
+				other++
+			}
+		}
+		if other >= 2 && same == 0 {
+			out = append(out, ch.id)
+		}
+	}
+	return out
+}
+
 // continuationVerbs say the previous speaker goes on talking.
 var continuationVerbs = wordSet("added", "continued", "resumed", "pursued", "repeated", "went", "persisted", "proceeded")
 
@@ -953,7 +1057,11 @@ func (a *analyzer) resolvePronoun(ui, k, v int, gender string) int {
 	// protagonist, whose point of view the narration keeps; otherwise for
 	// whoever of that gender the narration named last.
 	known := a.introducedLead(k, gender)
-	if r := a.recentNarrationMention(k, gender, noSpeaker, 20); r >= 0 && known != a.protagonist() {
+	if r := a.recentNarrationMention(k, gender, noSpeaker, 20); r >= 0 && (known != a.protagonist() || !a.namedWithin(known, k, 10) && int(a.ments[a.chars[known].ments[0]].tokS) < k) {
+		// Even the protagonist yields to someone else when the story has
+		// left them: a chapter that follows another character never names
+		// the lead. The title character not yet named in the story is
+		// still the "she" of its opening.
 		known = r
 	}
 	// Look back three paragraphs; if nobody of that gender is named there,
@@ -1139,8 +1247,9 @@ func (a *analyzer) quotedChars(ui int) []int {
 // in the narration from paragraph fromPara up to token k: each name counts,
 // twice in subject position and half as a possessor, decaying by sentence;
 // the subject of k's own paragraph gains most; a later he/she reinforces the
-// character last named as subject (or the lead, if none was); a kinship
-// phrase ("his wife") counts for the relative.
+// character last named as subject (or the lead, if none was), unless a
+// person merely described has since become the subject; a kinship phrase
+// ("his wife") counts for the relative.
 func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) map[int]float64 {
 	d := a.d
 	score := map[int]float64{}
@@ -1184,6 +1293,25 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 			continue
 		}
 		switch lw := d.vocab[t.lw]; lw {
+		case "the", "a", "an", "this", "that":
+			// A person described, not named, as the subject ("The old
+			// man turned round") becomes the topic: the he or she that
+			// follows is that unnamed person, not whoever was named last.
+			// "The old man" may be the one the narrator calls "old Mr.
+			// Emerson": then a subject like his name.
+			if g, h := a.describedSubject(j); g != "" {
+				lastSubject[g] = describedTopic
+				if c := a.agedOwner(j, g); c >= 0 {
+					lastSubject[g] = c
+					if g == gender {
+						score[c] += 2 * decay(j)
+						if int(t.para) == para {
+							score[c] += 1.5
+						}
+					}
+				}
+				j = h
+			}
 		case "he", "she":
 			g := "male"
 			if lw == "she" {
@@ -1193,7 +1321,7 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 				continue
 			}
 			c := lastSubject[g]
-			if c < 0 {
+			if c == noSpeaker {
 				c = lead
 			}
 			if c >= 0 {
@@ -1216,6 +1344,39 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 	return score
 }
 
+// describedTopic marks, in narrationSalience, an unnamed person as the
+// current subject of a gender.
+const describedTopic = -3
+
+// describedSubject reads a description of a person at token k ("the old
+// man", "a lady") and, when it stands in subject position (opening its
+// sentence or followed by a finite verb, and governed by no preposition),
+// returns its gender and the token of its head noun; "" otherwise.
+func (a *analyzer) describedSubject(k int) (string, int) {
+	d := a.d
+	g := a.describedGender(k)
+	if g == "" || a.prepGoverned(k) {
+		return "", k
+	}
+	h := k + 1
+	for personNouns[d.lower(h)] != g {
+		h++
+	}
+	first := int(d.sents[d.toks[k].sent].tokS)
+	for first < k && !d.isWord(first) {
+		first++
+	}
+	if first == k {
+		return g, h
+	}
+	if d.isWord(h + 1) {
+		if lw := d.lower(h + 1); finiteVerbs[lw] || strings.HasSuffix(lw, "ed") {
+			return g, h
+		}
+	}
+	return "", k
+}
+
 // finiteVerbs commonly follow a subject; with past tenses in -ed they
 // reveal a name in subject position anywhere in a sentence.
 var finiteVerbs = wordSet("was", "had", "is", "has", "could", "would", "should",
@@ -1227,7 +1388,8 @@ var finiteVerbs = wordSet("was", "had", "is", "has", "could", "would", "should",
 
 // subjectPosition reports whether mention mi is likely a subject: not the
 // object of a preposition, and either the first name of its narration
-// sentence or followed by a finite verb ("before Mr. Collins came up").
+// sentence, followed by a finite verb ("before Mr. Collins came up"), or
+// opening a coordinate clause.
 func (a *analyzer) subjectPosition(mi int) bool {
 	d := a.d
 	m := &a.ments[mi]
@@ -1240,9 +1402,30 @@ func (a *analyzer) subjectPosition(mi int) bool {
 		}
 	}
 	if mi > 0 && d.toks[a.ments[mi-1].tokS].sent == d.toks[m.tokS].sent && d.toks[a.ments[mi-1].tokS].quote < 0 {
-		return false
+		return a.clauseStart(int(m.tokS))
 	}
 	return true
+}
+
+// clauseStart reports whether token k opens a coordinate main clause: after
+// a semicolon, "but" or "yet", or ", and" ("Mr. Woodhouse was off; but
+// Mr. Knightley sat down again").
+func (a *analyzer) clauseStart(k int) bool {
+	d := a.d
+	p := k - 1
+	if d.punctIs(p, ";") {
+		return true
+	}
+	if !d.isWord(p) {
+		return false
+	}
+	switch d.lower(p) {
+	case "but", "yet":
+		return true
+	case "and":
+		return d.punctIs(p-1, ",") || d.punctIs(p-1, ";")
+	}
+	return false
 }
 
 // tagObject returns the character named as the object of a speech tag
@@ -1281,6 +1464,21 @@ func (a *analyzer) recentNarrationMention(k int, gender string, exclude, back in
 		}
 	}
 	return -1
+}
+
+// namedWithin reports whether character c is named, in narration or talk,
+// within the last back paragraphs before token k.
+func (a *analyzer) namedWithin(c, k, back int) bool {
+	d := a.d
+	para := int(d.toks[k].para)
+	limit := max(int(d.paras[max(0, para-back)].tokS), k-maxWindowTokens*back)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
+		if a.ments[mi].char == c {
+			return true
+		}
+	}
+	return false
 }
 
 // adjacentActor picks the subject of the narration sentence that touches
@@ -1404,6 +1602,9 @@ func lastClause(d *doc, s, e int) int {
 func (a *analyzer) firstSubject(ui, s, e int) int {
 	d := a.d
 	u := &a.utts[ui]
+	// A he or she heading a subordinate clause ("As he was passing out,
+	// Dorian touched him") is the actor only when no main clause names one.
+	sub, hasSub := -1, false
 	for k := s; k < e; k++ {
 		if d.toks[k].quote >= 0 {
 			continue
@@ -1425,6 +1626,15 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 		}
 		if d.isWord(k) {
 			switch d.lower(k) {
+			case "he", "she":
+				if a.governed(k) {
+					if !hasSub {
+						sub, hasSub = a.resolvePronoun(ui, k, -1, pronounGender(d.lower(k))), true
+					}
+					continue
+				}
+			}
+			switch d.lower(k) {
 			case "he":
 				return a.resolvePronoun(ui, k, -1, "male")
 			case "she":
@@ -1439,7 +1649,15 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 			}
 		}
 	}
-	return -1
+	return sub
+}
+
+// pronounGender returns the gender of "he" or "she".
+func pronounGender(w string) string {
+	if w == "she" {
+		return "female"
+	}
+	return "male"
 }
 
 // conversation reports whether turns i and j (i < j) belong to one

@@ -139,6 +139,157 @@ Mr. Abbot searched the drawer once more. “Here it is, after all!”
 			"Here it is, after all!": "Mr. Abbot",
 		},
 	},
+	{
+		// A person described rather than named ("the old man") is the
+		// subject the he that follows takes up, not the man named before.
+		name: "described subject takes the pronoun",
+		text: `Old Mr. Dale lived at the farm, and Tom Brook worked for him. Old Mr. Dale was fond of Tom Brook, and Tom Brook came up every evening.
+
+Tom Brook sat down by the fire with his pipe. The old man rose from his chair; he went to the window and he looked out at the rain.
+
+“It will not stop before morning,” he said.
+`,
+		speaker: map[string]string{
+			"It will not stop before morning,": "Mr. Dale",
+		},
+	},
+	{
+		// The he of a subordinate clause is not the one acting in the
+		// main clause, who speaks.
+		name: "subordinate clause subject is not the actor",
+		text: `Mr. Lane, Mr. Dale and Tom Brook sat late over their wine in the club.
+
+“Are all of you members?” asked Tom Brook.
+
+“Forty of us, in forty arm-chairs,” said Mr. Dale.
+
+Mr. Lane laughed and rose. “I am going to the park,” he cried.
+
+As he was passing out of the door, Tom Brook touched him on the arm. “Let me come with you,” he murmured.
+`,
+		speaker: map[string]string{
+			"Let me come with you,": "Tom Brook",
+		},
+	},
+	{
+		// When the story has long left its lead, the he of a scene is
+		// the man it now follows, not the lead.
+		name: "absent lead is not the pronoun",
+		text: `Mr. Brand owned the mill. Mr. Brand was rich, and Mr. Brand was proud. Everybody in the town knew Mr. Brand, and Mr. Brand knew everybody. Mr. Brand dined with the mayor, and Mr. Brand sat on the bench.
+
+That winter Stephen Gorley worked at the mill. The other weavers liked Stephen Gorley, and Stephen Gorley said he liked them.
+
+He rose before dawn every day, and he walked to the mill by the river.
+
+He worked at the looms until dark.
+
+He ate his bread at noon by the wheel.
+
+He said little to anybody at the mill.
+
+He walked home slowly in the rain.
+
+He was tired, and he was poor.
+
+He thought often of the summer.
+
+He passed the church on his way.
+
+He stopped at the bridge to rest.
+
+He looked at the water for a while.
+
+An old woman came along the road and stopped beside him.
+
+“Are you happy?” she asked him.
+
+“Now and then,” he answered.
+`,
+		speaker: map[string]string{
+			"Now and then,": "Stephen Gorley",
+		},
+	},
+	{
+		// The one told is the listener: "told" never inverts with its
+		// subject as "said" does.
+		name: "the one told is not the speaker",
+		text: `Anne Grey lived with Marilla Stone at the farm. Marilla Stone was strict, and Anne Grey was full of fancies.
+
+“There are no violets there now,” Anne Grey told Marilla Stone, “but they come back every spring.”
+
+“Violets are weeds,” said Marilla Stone.
+`,
+		speaker: map[string]string{
+			"There are no violets there now,":  "Anne Grey",
+			"but they come back every spring.": "Anne Grey",
+		},
+	},
+	{
+		// A speech verb right after its subject does not invert: the name
+		// after it is the one asked.
+		name: "name after a verb with its subject is the object",
+		text: `Mr. Harding and Mr. Lowe met at the inn. Mr. Harding had been drinking, and Mr. Lowe had come to find him.
+
+Mr. Harding looked up from his glass. “Why, what wind has blown you here?” he asked Mr. Lowe.
+
+“No ill wind at all,” said Mr. Lowe.
+`,
+		speaker: map[string]string{
+			"Why, what wind has blown you here?": "Mr. Harding",
+		},
+	},
+	{
+		// "Mr. Bumble's good lady" is not Mr. Bumble.
+		name: "possessor in a tag is not the speaker",
+		text: `Mr. Bumble and Mrs. Bumble walked to the gate of the yard. Mrs. Bumble was cross, and Mr. Bumble was tired; Mr. Bumble carried the lantern.
+
+“Is that the man?” asked Mr. Bumble's good lady.
+
+Mr. Bumble nodded, and said nothing.
+`,
+		speaker: map[string]string{
+			"Is that the man?": "Mrs. Bumble",
+		},
+	},
+	{
+		// "Their father" is the father of the family in view.
+		name: "their father",
+		text: `Mr. Bennet had a letter from town. Elizabeth Bennet and Jane Bennet were sitting by the window, and Mr. Gardiner stood at the fire. Mr. Gardiner had brought the letter, and Mr. Gardiner watched Elizabeth Bennet.
+
+“Is it from Lydia?” asked Elizabeth Bennet, turning to Mr. Gardiner.
+
+“Read it aloud,” said their father.
+`,
+		speaker: map[string]string{
+			"Read it aloud,": "Mr. Bennet",
+		},
+	},
+	{
+		// "The old gentleman" is not the one the narrator calls "little
+		// Tom".
+		name: "age word of a described speaker",
+		text: `Little Tom Price had run away from the farm. Jacob Marsh found little Tom Price asleep under a hedge; young Tom Price was too tired to walk, so Jacob Marsh carried him home. Tom Price said nothing all the way.
+
+Jacob Marsh gave him bread and sat down. Tom Price ate it by the fire. “Where do you come from, my boy?” said the old gentleman.
+`,
+		speaker: map[string]string{
+			"Where do you come from, my boy?": "Jacob Marsh",
+		},
+	},
+	{
+		// A name opening a coordinate clause ("; but Mr. Knightley …
+		// sat down") is a subject, and the he that follows is his.
+		name: "subject of a coordinate clause",
+		text: `Emma Crane sat in the parlour after dinner with Mr. Crane and Mr. Knightley.
+
+Mr. Crane at last was off to bed; but Mr. Knightley, instead of going too, sat down again. He began speaking of Harriet Smith, and he praised her looks.
+
+“I cannot rate her beauty as you do,” said he.
+`,
+		speaker: map[string]string{
+			"I cannot rate her beauty as you do,": "Mr. Knightley",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 const (
 	wGenderClash   = -6.0 // a "said she" turn given to a man
 	wGenderUnknown = -1.0 // a pronoun tag given to someone of unknown gender
+	wAgeClash      = -3.0 // "said the old gentleman" given to the one called "little Oliver"
 	// The pronoun's salience resolution, in full when it leads the
 	// runner-up by tagMarginScale or more, in proportion below: a close
 	// call among the people of the narration is weaker evidence than the
@@ -254,6 +255,9 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 		}
 		if c == u.speaker {
 			s += wTagCandidate * math.Min(1, u.tagMargin/tagMarginScale)
+		}
+		if containsInt(u.tagAgeClash, c) {
+			s += wAgeClash
 		}
 	}
 	if c == u.adj {
