@@ -41,9 +41,10 @@ const (
 	// acknowledgments.") more often leads into the actor's own words than
 	// hands the turn to someone else.
 	wReactThenSpeak = 1.5
-	wAlternate      = 1.5 // A B A
-	wAnswerCall     = 3.0 // the one just addressed answers
-	maxCandidates   = 8   // candidates beyond the turns' fixed speakers
+	wAlternate      = 1.5  // A B A
+	wAnswerCall     = 3.0  // the one just addressed answers
+	maxCandidates   = 8    // candidates beyond the turns' fixed speakers
+	tieEpsilon      = 1e-9 // scores closer than this are equal
 )
 
 // The search costs turns × candidates³. A long conversation with many
@@ -77,7 +78,7 @@ func (a *analyzer) decodeRun(run []int) {
 	if len(slots) == 0 {
 		return
 	}
-	cands := a.candidates(run, slots)
+	cands, cw := a.candidates(run, slots)
 	if len(cands) == 0 {
 		return
 	}
@@ -118,9 +119,19 @@ func (a *analyzer) decodeRun(run []int) {
 	// Second-order Viterbi over (previous, current) candidate pairs; index m
 	// stands for "no previous turn".
 	neg := math.Inf(-1)
+	// Of paths scoring the same, the one whose speakers have more evidence
+	// of taking part in the run (tags, address, adjacent narration) is
+	// kept: part sums the speakers' weights as candidates. Only then does
+	// the candidates' order decide.
 	type cell struct {
-		score float64
-		back  int // previous-previous index
+		score, part float64
+		back        int // previous-previous index
+	}
+	better := func(s, part float64, old cell) bool {
+		if math.Abs(s-old.score) > tieEpsilon {
+			return s > old.score
+		}
+		return part > old.part
 	}
 	prev := make([][]cell, m+1)
 	for p := range prev {
@@ -130,7 +141,7 @@ func (a *analyzer) decodeRun(run []int) {
 		}
 	}
 	for c := 0; c < m; c++ {
-		prev[m][c] = cell{score: emit[0][c], back: m}
+		prev[m][c] = cell{score: emit[0][c], part: cw[cands[c]], back: m}
 	}
 	history := make([][][]cell, n)
 	history[0] = prev
@@ -144,7 +155,7 @@ func (a *analyzer) decodeRun(run []int) {
 		}
 		for pp := 0; pp <= m; pp++ {
 			for p := 0; p < m; p++ {
-				base := prev[pp][p].score
+				base, part := prev[pp][p].score, prev[pp][p].part
 				if math.IsInf(base, -1) {
 					continue
 				}
@@ -153,8 +164,8 @@ func (a *analyzer) decodeRun(run []int) {
 						continue
 					}
 					s := base + emit[i][c] + a.transition(slots, i, cands, pp, p, c)
-					if s > cur[p][c].score {
-						cur[p][c] = cell{score: s, back: pp}
+					if better(s, part+cw[cands[c]], cur[p][c]) {
+						cur[p][c] = cell{score: s, part: part + cw[cands[c]], back: pp}
 					}
 				}
 			}
@@ -163,11 +174,11 @@ func (a *analyzer) decodeRun(run []int) {
 		prev = cur
 	}
 	// Backtrack.
-	bestP, bestC, best := -1, -1, neg
+	bestP, bestC := -1, -1
 	for p := 0; p <= m; p++ {
 		for c := 0; c < m; c++ {
-			if prev[p][c].score > best {
-				best, bestP, bestC = prev[p][c].score, p, c
+			if bestC < 0 && prev[p][c].score > neg || bestC >= 0 && better(prev[p][c].score, prev[p][c].part, prev[bestP][bestC]) {
+				bestP, bestC = p, c
 			}
 		}
 	}
@@ -299,7 +310,7 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 }
 
 // candidates collects who may speak in a run, strongest evidence first.
-func (a *analyzer) candidates(run []int, slots []slot) []int {
+func (a *analyzer) candidates(run []int, slots []slot) ([]int, map[int]float64) {
 	d := a.d
 	weight := map[int]float64{}
 	add := func(c int, w float64) {
@@ -360,9 +371,20 @@ func (a *analyzer) candidates(run []int, slots []slot) []int {
 	for c := range weight {
 		out = append(out, c)
 	}
+	// The order is also the tie-break of the search, which keeps the first
+	// of equally scored paths: the stronger evidence first, and between
+	// equals the one named more recently before the run, who is in the
+	// reader's view as the conversation begins.
+	named := map[int]int{}
+	for _, c := range out {
+		named[c] = a.lastMentionBefore(c, k)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if weight[out[i]] != weight[out[j]] {
 			return weight[out[i]] > weight[out[j]]
+		}
+		if named[out[i]] != named[out[j]] {
+			return named[out[i]] > named[out[j]]
 		}
 		return out[i] < out[j]
 	})
@@ -385,7 +407,21 @@ func (a *analyzer) candidates(run []int, slots []slot) []int {
 			}
 		}
 	}
-	return out
+	return out, weight
+}
+
+// lastMentionBefore is the token where character c was last named before
+// token k, -1 if nowhere (or c is no character).
+func (a *analyzer) lastMentionBefore(c, k int) int {
+	if c < 0 {
+		return -1
+	}
+	ms := a.chars[c].ments
+	i := sort.Search(len(ms), func(i int) bool { return int(a.ments[ms[i]].tokS) >= k }) - 1
+	if i < 0 {
+		return -1
+	}
+	return int(a.ments[ms[i]].tokS)
 }
 
 // shareFamilyAddress widens the people a turn addresses by "Miss Bennet"
