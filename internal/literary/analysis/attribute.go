@@ -1723,6 +1723,9 @@ func (a *analyzer) slots(run []int) []slot {
 					}
 				} else if c := a.reactionActor(ui, p); c >= 0 {
 					out = append(out, slot{utt: -1, speaker: c, conf: confAdjacent})
+					if a.utts[ui].adj < 0 {
+						a.utts[ui].adj = a.reactionSubject(ui, p)
+					}
 				}
 			}
 		}
@@ -1737,6 +1740,30 @@ func (a *analyzer) slots(run []int) []slot {
 		out = append(out, slot{utt: ui, speaker: u.speaker, vocs: u.vocs, conf: u.conf, scene: scene})
 	}
 	return out
+}
+
+// reactionSubject returns the subject of the last clause of the short
+// narration paragraph p just before turn ui, the actor touching the turn
+// as in its own paragraph ("Anne knelt at Marilla's knee and looked up
+// gravely. “Why must people kneel…”"), -1 if the sentence reports speech
+// ("Elizabeth replied very concisely that she was."), whose speaker has
+// had the turn, or says its subject keeps silent.
+func (a *analyzer) reactionSubject(ui, p int) int {
+	d := a.d
+	last := int(d.paras[p].tokE) - 1
+	s := last
+	for s > int(d.paras[p].tokS) && d.toks[s-1].sent == d.toks[last].sent {
+		s--
+	}
+	if a.silence(s, last+1) {
+		return -1
+	}
+	for k := s; k <= last; k++ {
+		if d.isWord(k) && speechVerbs[d.lower(k)] {
+			return -1
+		}
+	}
+	return a.firstSubject(ui, lastClause(d, s, last+1), last+1)
 }
 
 // lastSpeechVerb returns the last verb of going on speaking ("went on",

@@ -290,6 +290,23 @@ Mr. Crane at last was off to bed; but Mr. Knightley, instead of going too, sat d
 			"I cannot rate her beauty as you do,": "Mr. Knightley",
 		},
 	},
+	{
+		// The subject of a short narration paragraph just before a turn
+		// is its speaker's likely actor, as in the turn's own paragraph:
+		// Lucy kneels and asks, not Martha again.
+		name: "actor of a short narration paragraph before the turn",
+		text: `Martha Reed took Miss Lucy Dane up to her room. Lucy Dane had never said her prayers, and Martha Reed meant to teach her.
+
+“You must kneel down,” said Martha.
+
+Lucy Dane knelt at the bedside and looked up gravely.
+
+“Why must people kneel down to pray?”
+`,
+		speaker: map[string]string{
+			"Why must people kneel down to pray?": "Lucy Dane",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
