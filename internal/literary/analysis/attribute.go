@@ -170,6 +170,7 @@ func (d *doc) newSentenceBetween(from, to int) bool {
 // falls back on recent context for anything left.
 func (a *analyzer) attributeQuotes(ctx context.Context) error {
 	a.buildUtterances()
+	a.tieDescriptions()
 	a.narrator = noSpeaker
 	for ui := range a.utts {
 		if ui&0x3ff == 0 && ctx.Err() != nil {
@@ -816,6 +817,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		if c := a.givenNameAt(v + 1); inverted && c >= 0 {
 			return c, "explicit", confExplicit
 		}
+		if c := a.tiedDescription(v + 1); inverted && c >= 0 {
+			return c, "epithet", confPronoun
+		}
 		// A described speaker ("said the old man", "cried his father"
 		// when the family is unknown) tells at least the gender, which
 		// then resolves like a pronoun.
@@ -842,6 +846,79 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		}
 	}
 	return -1, "", 0
+}
+
+// tie is a description ("the stranger") in one chapter.
+type tie struct {
+	chapter int32
+	noun    string
+}
+
+// tieDescriptions reads where the narration ties a description to a named
+// character: by apposition ("Bumble, the beadle," or "the Jew, Fagin,") or
+// by a copula ("The stranger was Mr. Fagin."). A description names whom
+// the story has just introduced by it, so a tie holds within its chapter,
+// and only while it ties the description to one character.
+func (a *analyzer) tieDescriptions() {
+	d := a.d
+	a.chapter = make([]int32, len(d.paras))
+	ch := int32(0)
+	for p, pr := range d.paras {
+		if pr.tokE > pr.tokS {
+			// A heading's title may run on below it ("CHAPTER I.\nTREATS
+			// OF…").
+			first, _, _ := strings.Cut(d.text[d.toks[pr.tokS].s:d.toks[pr.tokE-1].e], "\n")
+			if isChapterHeading(strings.TrimRight(first, " \t\r")) {
+				ch++
+			}
+		}
+		a.chapter[p] = ch
+	}
+	a.ties = map[tie]int{}
+	add := func(noun string, k, c int) {
+		t := tie{a.chapter[d.toks[k].para], noun}
+		if old, ok := a.ties[t]; ok && old != c {
+			c = -1
+		}
+		a.ties[t] = c
+	}
+	punct := func(k int, marks string) bool {
+		return k >= 0 && k < len(d.toks) && d.toks[k].kind == tkPunct && d.toks[k].quote < 0 && strings.Contains(marks, d.word(k))
+	}
+	// noun reports whether token k is a word of narration, not a name: the
+	// head of "the Jew".
+	noun := func(k int) bool { return d.isWord(k) && d.toks[k].quote < 0 && a.tokMent[k] < 0 }
+	the := func(k int) bool { return d.isWord(k) && d.toks[k].quote < 0 && d.lower(k) == "the" }
+	// A list ("Noah, the girl, and the Jew") sets no noun beside a name.
+	list := func(k int) bool { return d.isWord(k) && (d.lower(k) == "and" || d.lower(k) == "or") }
+	for _, m := range a.ments {
+		s, e := int(m.tokS), int(m.tokE)
+		if m.char < 0 || d.toks[s].quote >= 0 {
+			continue
+		}
+		switch {
+		case punct(e, ",") && the(e+1) && noun(e+2) && punct(e+3, ",.;:") && !list(e+4):
+			add(d.lower(e+2), s, m.char) // Bumble, the beadle,
+		case punct(s-1, ",") && the(s-3) && noun(s-2) && punct(e, ",.;:") && !list(e+1) && (punct(s-4, ",.;:") || d.toks[s-3].flags&fSentStart != 0):
+			add(d.lower(s-2), s, m.char) // the Jew, Fagin,
+		case s >= 3 && d.isWord(s-1) && (d.lower(s-1) == "was" || d.lower(s-1) == "is") && the(s-3) && noun(s-2) && d.toks[s-3].flags&fSentStart != 0:
+			add(d.lower(s-2), s, m.char) // The stranger was Mr. Fagin
+		}
+	}
+}
+
+// tiedDescription returns the character a description at token k ("said
+// the beadle") stands for when the narration of the chapter ties it to
+// exactly one, -1 otherwise.
+func (a *analyzer) tiedDescription(k int) int {
+	d := a.d
+	if !d.isWord(k) || d.lower(k) != "the" || !d.isWord(k+1) || a.tokMent[k+1] >= 0 || d.isWord(k+2) && !strings.HasSuffix(d.lower(k+2), "ly") {
+		return -1
+	}
+	if c, ok := a.ties[tie{a.chapter[d.toks[k].para], d.lower(k + 1)}]; ok {
+		return c
+	}
+	return -1
 }
 
 // subjectRightBefore reports whether speech verb v directly follows its

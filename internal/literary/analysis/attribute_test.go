@@ -307,6 +307,25 @@ Lucy Dane knelt at the bedside and looked up gravely.
 			"Why must people kneel down to pray?": "Lucy Dane",
 		},
 	},
+	{
+		// The narration ties "the stranger" to Mr. Harthouse, and to no
+		// one else in the chapter: "said the stranger" is his.
+		name: "description tied to a name by the narration",
+		text: `Mrs. Sparsit sat alone at the bank when a knock came at the door. The stranger was Mr. Harthouse, though Mrs. Sparsit did not know it. Mr. Bounderby had gone out, and Mrs. Sparsit thought of Mr. Bounderby.
+
+“Good evening,” said Mrs. Sparsit.
+
+“Is Mr. Bounderby at home?” asked the stranger.
+
+“He is not, sir,” said Mrs. Sparsit.
+
+“Then I shall wait for Mr. Bounderby,” said the stranger.
+`,
+		speaker: map[string]string{
+			"Is Mr. Bounderby at home?":            "Mr. Harthouse",
+			"Then I shall wait for Mr. Bounderby,": "Mr. Harthouse",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

@@ -37,6 +37,12 @@ type analyzer struct {
 	utts   []utterance
 	family map[int]string // inferred surnames of given-name-only characters
 
+	// ties gives a description of one chapter ("the Jew", "the
+	// stranger") the one character the narration ties it to, -1 where it
+	// ties it to several; chapter numbers each paragraph's chapter.
+	ties    map[tie]int
+	chapter []int32
+
 	firstPerson bool // the narration says "I"
 	narrator    int  // the narrator's Character.ID once known, else noSpeaker
 }
