@@ -665,7 +665,7 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	}
 	// Address: "my dear cousin" said to someone; "my friend" alone is
 	// as often said to a stranger.
-	if q := d.toks[k].quote; q >= 0 && d.lower(ps) == "my" && a.tokenVocative(ps, k+1) && (info.typ != "friendship" || k-ps > 1) && !a.quotedWords(k) {
+	if q := d.toks[k].quote; q >= 0 && d.lower(ps) == "my" && a.tokenVocative(ps, k+1) && (info.typ != "friendship" || k-ps > 1) {
 		u := &a.utts[d.quotes[q].utt]
 		if c := a.addresseeOf(u); fits(c) && owner == u.speaker {
 			return owner, c, wVocative * a.kinFit(u.speaker, c, d.lower(k)), true
