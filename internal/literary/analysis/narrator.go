@@ -125,31 +125,23 @@ func (a *analyzer) placeNarrator() {
 func (a *analyzer) addressedGender(c int) string {
 	d := a.d
 	male, female := 0, 0
-	for ui := range a.utts {
-		if a.utts[ui].speaker != c {
-			continue
-		}
-		for _, j := range []int{ui - 1, ui + 1} {
-			if j < 0 || j >= len(a.utts) || a.utts[j].speaker == c || !a.conversation(min(ui, j), max(ui, j)) {
-				continue
-			}
-			for _, q := range a.utts[j].segs {
-				s, e := d.segTokens(q)
-				for k := s; k < e; k++ {
-					switch d.lower(k) {
-					case "sir":
-						if a.tokenVocative(k, k+1) {
-							male++
-						}
-					case "madam":
-						if a.tokenVocative(k, k+1) {
-							female++
-						}
+	a.eachReply(c, func(j int) {
+		for _, q := range a.utts[j].segs {
+			s, e := d.segTokens(q)
+			for k := s; k < e; k++ {
+				switch d.lower(k) {
+				case "sir":
+					if a.tokenVocative(k, k+1) {
+						male++
+					}
+				case "madam":
+					if a.tokenVocative(k, k+1) {
+						female++
 					}
 				}
 			}
 		}
-	}
+	})
 	switch {
 	case male >= 2 && male >= 3*female:
 		return "male"
@@ -157,6 +149,22 @@ func (a *analyzer) addressedGender(c int) string {
 		return "female"
 	}
 	return ""
+}
+
+// eachReply calls fn with each turn by someone else right before or after one
+// of speaker c's turns in the same conversation: the turns that answer c, or
+// that c answers.
+func (a *analyzer) eachReply(c int, fn func(j int)) {
+	for ui := range a.utts {
+		if a.utts[ui].speaker != c {
+			continue
+		}
+		for _, j := range []int{ui - 1, ui + 1} {
+			if j >= 0 && j < len(a.utts) && a.utts[j].speaker != c && a.conversation(min(ui, j), max(ui, j)) {
+				fn(j)
+			}
+		}
+	}
 }
 
 // narratorCharacter returns the character the narrator is, -1 if unknown.
@@ -168,19 +176,11 @@ func (a *analyzer) addressedGender(c int) string {
 func (a *analyzer) narratorCharacter() int {
 	d := a.d
 	votes := map[int]int{}
-	for ui := range a.utts {
-		if a.utts[ui].speaker != narratorID {
-			continue
+	a.eachReply(narratorID, func(j int) {
+		for _, c := range a.utts[j].vocs {
+			votes[c]++
 		}
-		for _, j := range []int{ui - 1, ui + 1} {
-			if j < 0 || j >= len(a.utts) || a.utts[j].speaker == narratorID || !a.conversation(min(ui, j), max(ui, j)) {
-				continue
-			}
-			for _, c := range a.utts[j].vocs {
-				votes[c]++
-			}
-		}
-	}
+	})
 	for k := 0; k+3 < len(d.toks); k++ {
 		if d.lower(k) != "my" || d.lower(k+1) != "name" || d.lower(k+2) != "is" {
 			continue
