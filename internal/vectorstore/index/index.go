@@ -246,6 +246,15 @@ func (x *Index) Add(items ...Item) {
 	if len(items) == 0 {
 		return
 	}
+	if plan := x.insert(items); plan != nil {
+		x.train(plan)
+	}
+}
+
+// insert stores items under the write lock and assigns them to the IVF, or
+// returns the plan of a (re)training they make due, which the caller runs
+// once the lock is released.
+func (x *Index) insert(items []Item) *trainPlan {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 
@@ -271,19 +280,14 @@ func (x *Index) Add(items ...Item) {
 			x.changed[items[i].ID] = true
 		}
 	}
-	var plan *trainPlan
 	switch {
 	case !x.training && (x.centroids == nil && x.n >= x.opts.TrainThreshold ||
 		x.centroids != nil && x.n >= growthToRetrain*x.trainedAt):
-		plan = x.planTraining()
+		return x.planTraining()
 	case x.centroids != nil:
 		x.assign(added, sharedVectors(items))
 	}
-	if plan != nil {
-		x.mu.Unlock()
-		x.train(plan)
-		x.mu.Lock() // for the deferred unlock
-	}
+	return nil
 }
 
 // sharedVectors returns, for each item, the index of the first item whose Vector is the
