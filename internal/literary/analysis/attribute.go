@@ -9,6 +9,7 @@ package analysis
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -1266,7 +1267,7 @@ func (a *analyzer) inTitle(c *charInfo) bool {
 			continue
 		}
 		for _, f := range c.ent.forms {
-			if containsString(f.lws, d.lower(k)) {
+			if slices.Contains(f.lws, d.lower(k)) {
 				return true
 			}
 		}

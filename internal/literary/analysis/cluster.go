@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,31 +102,13 @@ func (c *clusterer) formalTargets(w string) []string {
 	}
 	if len([]rune(w)) >= 4 {
 		for g := range c.byGiven {
-			if len(g) > len(w) && strings.HasPrefix(g, w) && !containsString(out, g) {
+			if len(g) > len(w) && strings.HasPrefix(g, w) && !slices.Contains(out, g) {
 				out = append(out, g)
 			}
 		}
 	}
 	sort.Strings(out)
 	return out
-}
-
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func containsEntity(es []*entity, e *entity) bool {
-	for _, x := range es {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 // byID sorts entities by creation order, for deterministic choices.
@@ -185,7 +168,7 @@ func sharedFormal(w string, pool []string) string {
 	out := ""
 	for _, g := range diminutives[w] {
 		for _, p := range pool {
-			if p != w && containsString(diminutives[p], g) {
+			if p != w && slices.Contains(diminutives[p], g) {
 				if out != "" && out != g {
 					return ""
 				}
@@ -461,7 +444,7 @@ func (c *clusterer) clusterFull() {
 				c.byFull[key] = e
 			}
 			// Known only by familiar forms, he is what a bare "Tom" names.
-			if familiar && !containsEntity(c.byGiven[f.lws[0]], e) {
+			if familiar && !slices.Contains(c.byGiven[f.lws[0]], e) {
 				c.byGiven[f.lws[0]] = append(c.byGiven[f.lws[0]], e)
 			}
 			c.attach(e, f)
@@ -564,7 +547,7 @@ func (c *clusterer) clusterHon(f *form) {
 		// used.
 		if len(cands) == 0 && (h.class == "Miss" || h.class == "Master") {
 			for _, e := range c.ents {
-				if e.kind == entFull && e.merged < 0 && genderOK(e, h.gender) && containsString(diminutives[e.given], w) {
+				if e.kind == entFull && e.merged < 0 && genderOK(e, h.gender) && slices.Contains(diminutives[e.given], w) {
 					cands = append(cands, e)
 				}
 			}
@@ -758,7 +741,7 @@ func (c *clusterer) clusterBare(f *form) {
 	// of it ("Catherine" is "Kitty").
 	var familiar []*entity
 	for _, e := range c.ents {
-		if e.merged < 0 && e.given != "" && e.given != w && genderOK(e, g) && containsString(diminutives[e.given], w) {
+		if e.merged < 0 && e.given != "" && e.given != w && genderOK(e, g) && slices.Contains(diminutives[e.given], w) {
 			familiar = append(familiar, e)
 		}
 	}
@@ -849,7 +832,7 @@ func (c *clusterer) peerOfPlace(e *entity, w string, f *form) bool {
 		return false
 	}
 	for _, g := range e.forms {
-		if containsString(g.lws, w) && (g.hon == "" || !peerages[honorifics[g.hon].class]) {
+		if slices.Contains(g.lws, w) && (g.hon == "" || !peerages[honorifics[g.hon].class]) {
 			return false
 		}
 	}

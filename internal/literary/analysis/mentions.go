@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -364,7 +365,7 @@ func givenNamed(e *entity, g string) bool {
 			continue
 		}
 		w := f.lws[0]
-		if w == g || containsString(diminutives[g], w) || containsString(diminutives[w], g) {
+		if w == g || slices.Contains(diminutives[g], w) || slices.Contains(diminutives[w], g) {
 			return true
 		}
 	}
