@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,11 +46,21 @@ func (h *heapSampler) Stop() uint64 {
 	return h.peak.Load()
 }
 
-// BenchmarkAnalyze measures throughput (MB/s) and peak live heap per novel.
+// openQuotation is the worst upload of its kind found so far: one quotation
+// left open for 2 MB, every sentence of it a relationship cue with "my" in
+// it (cue code that walked back to the quotation's start took 43 s on it).
+var openQuotation = "Mr. Hale met Miss Grey. Mr. Hale and Miss Grey talked.\n\n“" +
+	strings.Repeat("I told my brother Mr. Hale that I married Miss Grey. ", 40000)
+
+// BenchmarkAnalyze measures throughput (MB/s) and peak live heap per novel,
+// and on openQuotation, whose throughput should be of the novels' order.
 func BenchmarkAnalyze(b *testing.B) {
-	for _, name := range novels {
+	for _, name := range append(novels, "open_quotation") {
 		b.Run(name, func(b *testing.B) {
-			text := loadNovel(b, name)
+			text := openQuotation
+			if name != "open_quotation" {
+				text = loadNovel(b, name)
+			}
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			runtime.GC()

@@ -383,16 +383,19 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 // son," and "Frank,"" (a word before the opening mark, not a speech verb).
 func (a *analyzer) quotedWords(k int) bool {
 	d := a.d
-	q := d.toks[k].quote
-	j := k
-	for j > 0 && d.toks[j-1].quote == q {
-		j--
-	}
-	for j > 0 && d.toks[j-1].kind == tkPunct && d.toks[j-1].quote < 0 && !d.punctIs(j-1, ",") && !d.punctIs(j-1, ":") {
+	// The quotation's first token by search, not by walking back: a quotation
+	// left open for a whole book would make every cue in it walk its length.
+	j, _ := d.segTokens(int(d.toks[k].quote))
+	// Past the opening marks, a handful at most.
+	for n := 0; n < maxOpeningMarks && j > 0 && d.toks[j-1].kind == tkPunct && d.toks[j-1].quote < 0 && !d.punctIs(j-1, ",") && !d.punctIs(j-1, ":"); n++ {
 		j--
 	}
 	return j > 0 && d.isWord(j-1) && d.toks[j-1].quote < 0 && d.toks[j-1].sent == d.toks[k].sent && !speechVerbs[d.lower(j-1)]
 }
+
+// maxOpeningMarks bounds the punctuation quotedWords steps over before a
+// quotation: its opening marks and perhaps a dash.
+const maxOpeningMarks = 4
 
 // reported reports whether token k, in a quotation, follows a speech tag
 // inside it ("he says", "says she"): the words are someone else's, whom the
