@@ -173,6 +173,7 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 	a.buildUtterances()
 	a.tieDescriptions()
 	a.narrator = noSpeaker
+	a.ageClashes = nil // the cast may have changed since the last attribution
 	for ui := range a.utts {
 		if ui&0x3ff == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -1087,6 +1088,12 @@ func (a *analyzer) ageClash(k int, g string) []int {
 	if age == 0 {
 		return nil
 	}
+	// The answer depends on the age and gender only; a book tags hundreds of
+	// lines "said the old man", and each would otherwise read every mention.
+	key := ageKey{age, g}
+	if out, ok := a.ageClashes[key]; ok {
+		return out
+	}
 	var out []int
 	for _, ch := range a.chars {
 		if ch.gender != g {
@@ -1109,7 +1116,17 @@ func (a *analyzer) ageClash(k int, g string) []int {
 			out = append(out, ch.id)
 		}
 	}
+	if a.ageClashes == nil {
+		a.ageClashes = map[ageKey][]int{}
+	}
+	a.ageClashes[key] = out
 	return out
+}
+
+// ageKey is an age word's age and a gender, the question ageClash answers.
+type ageKey struct {
+	age    uint8
+	gender string
 }
 
 // continuationVerbs say the previous speaker goes on talking.

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -254,6 +255,8 @@ func (a *analyzer) selfNamings(together map[[2]int]bool) bool {
 	d := a.d
 	pairs := map[[2]int]int{}
 	total := map[int]int{}
+	scenes := a.sceneSpans()
+	narrated := map[int][]int{}
 	for ui := range a.utts {
 		u := &a.utts[ui]
 		for _, q := range u.segs {
@@ -264,7 +267,10 @@ func (a *analyzer) selfNamings(together map[[2]int]bool) bool {
 					continue
 				}
 				total[x]++
-				if u.speaker >= 0 && !a.namedInScene(x, ui) {
+				if _, ok := narrated[x]; !ok {
+					narrated[x] = a.narrationTokens(x)
+				}
+				if u.speaker >= 0 && !anyWithin(narrated[x], scenes[ui]) {
 					pairs[[2]int{x, u.speaker}]++
 				}
 			}
@@ -372,24 +378,43 @@ var (
 	clauseEnds   = wordSet(".", "!", "?", ",", ";", "_")
 )
 
-// namedInScene reports whether c is named in the narration of the
-// conversation holding turn ui: someone else present.
-func (a *analyzer) namedInScene(c, ui int) bool {
-	lo, hi := ui, ui
-	for lo > 0 && a.linked(lo-1, lo, sceneNarrationWords) {
-		lo--
-	}
-	for hi+1 < len(a.utts) && a.linked(hi, hi+1, sceneNarrationWords) {
-		hi++
-	}
+// sceneSpans gives each turn the token span of its scene: the paragraphs of
+// the run of turns the conversation decoder reads together (turns linked
+// across short narration), found in one pass over the turns.
+func (a *analyzer) sceneSpans() [][2]int {
 	d := a.d
-	s, e := int(d.paras[a.utts[lo].para].tokS), int(d.paras[a.utts[hi].lastPara].tokE)
+	out := make([][2]int, len(a.utts))
+	for lo := 0; lo < len(a.utts); {
+		hi := lo
+		for hi+1 < len(a.utts) && a.linked(hi, hi+1, sceneNarrationWords) {
+			hi++
+		}
+		span := [2]int{int(d.paras[a.utts[lo].para].tokS), int(d.paras[a.utts[hi].lastPara].tokE)}
+		for ui := lo; ui <= hi; ui++ {
+			out[ui] = span
+		}
+		lo = hi + 1
+	}
+	return out
+}
+
+// narrationTokens returns the first tokens of c's mentions outside
+// quotations, in order.
+func (a *analyzer) narrationTokens(c int) []int {
+	var out []int
 	for _, mi := range a.chars[c].ments {
-		if k := int(a.ments[mi].tokS); k >= s && k < e && d.toks[k].quote < 0 {
-			return true
+		if k := int(a.ments[mi].tokS); a.d.toks[k].quote < 0 {
+			out = append(out, k)
 		}
 	}
-	return false
+	slices.Sort(out)
+	return out
+}
+
+// anyWithin reports whether a sorted list of tokens holds one in span.
+func anyWithin(toks []int, span [2]int) bool {
+	i, _ := slices.BinarySearch(toks, span[0])
+	return i < len(toks) && toks[i] < span[1]
 }
 
 // narrationMentions counts the character's mentions outside quotations.

@@ -44,6 +44,8 @@ type analyzer struct {
 	ties    map[tie]int
 	chapter []int32
 
+	ageClashes map[ageKey][]int // ageClash's answers, by age and gender
+
 	firstPerson bool // the narration says "I"
 	narrator    int  // the narrator's Character.ID once known, else noSpeaker
 }
