@@ -2,7 +2,9 @@ package analysis
 
 import (
 	"context"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,19 +48,28 @@ func (h *heapSampler) Stop() uint64 {
 	return h.peak.Load()
 }
 
-// openQuotation is the worst upload of its kind found so far: one quotation
-// left open for 2 MB, every sentence of it a relationship cue with "my" in
-// it (cue code that walked back to the quotation's start took 43 s on it).
-var openQuotation = "Mr. Hale met Miss Grey. Mr. Hale and Miss Grey talked.\n\n“" +
-	strings.Repeat("I told my brother Mr. Hale that I married Miss Grey. ", 40000)
+// adversarial are the worst uploads of their kinds found so far, each about
+// 2 MB, on which a pass that was quadratic took tens of seconds: one
+// quotation left open with a relationship cue in every sentence (43 s), one
+// sentence naming thousands of people (12 s at 4 MB), a conversation of
+// self-namings (10 s), lines tagged "said the old lady" (10 s). Their
+// throughput should stay of the novels' order.
+var adversarial = map[string]string{
+	"open_quotation": adversarialHead + "“" + strings.Repeat("I told my brother Mr. Hale that I married Miss Grey. ", 40000),
+	"one_sentence":   adversarialHead + strings.Repeat("and Mr. Hale told his sister Miss Grey ", 50000),
+	"self_naming":    adversarialHead + strings.Repeat("“I am Mr. Hale,” said Miss Grey.\n\n“My name is Miss Grey,” said he.\n\n", 20000),
+	"described_tags": adversarialHead + strings.Repeat("Mr. Hale was silent; but Miss Grey, the old lady, said nothing. “No,” said the old lady.\n\n", 20000),
+}
+
+const adversarialHead = "Mr. Hale met Miss Grey. Mr. Hale and Miss Grey talked.\n\n"
 
 // BenchmarkAnalyze measures throughput (MB/s) and peak live heap per novel,
-// and on openQuotation, whose throughput should be of the novels' order.
+// and on each adversarial text.
 func BenchmarkAnalyze(b *testing.B) {
-	for _, name := range append(novels, "open_quotation") {
+	for _, name := range append(novels, slices.Sorted(maps.Keys(adversarial))...) {
 		b.Run(name, func(b *testing.B) {
-			text := openQuotation
-			if name != "open_quotation" {
+			text, ok := adversarial[name]
+			if !ok {
 				text = loadNovel(b, name)
 			}
 			b.SetBytes(int64(len(text)))

@@ -1,6 +1,9 @@
 package analysis
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // A pair is typed from what the text says about the two together: a
 // relational noun anchored to both ("Mr. Darcy's aunt, Lady Catherine", "said
@@ -437,7 +440,9 @@ func (a *analyzer) possessesRelative(k int) bool {
 // voice, else, in narration, the last one named in the paragraph or the one
 // before.
 func (a *analyzer) antecedent(k int, gender string, quote int32, before []participant) int {
-	for i := len(before) - 1; i >= 0; i-- {
+	// Within the window the attribution reads back, so that a sentence of
+	// thousands of names costs no more per pronoun than a paragraph.
+	for i := len(before) - 1; i >= 0 && before[i].tok >= k-maxWindowTokens; i-- {
 		p := before[i]
 		if !p.voc && a.chars[p.char].gender == gender && a.sameVoice(a.d.toks[p.tok].quote, quote) {
 			return p.char
@@ -497,12 +502,20 @@ func (a *analyzer) possessive(k int) bool {
 	return false
 }
 
+// participantAt returns the participant at token k. Participants are in
+// token order, so it searches: a sentence may hold thousands of them.
+func participantAt(parts []participant, k int) (participant, bool) {
+	i := sort.Search(len(parts), func(i int) bool { return parts[i].tok >= k })
+	if i < len(parts) && parts[i].tok == k {
+		return parts[i], true
+	}
+	return participant{}, false
+}
+
 // partAt returns the character taking part at token k, -1 if none.
 func partAt(parts []participant, k int) int {
-	for _, p := range parts {
-		if p.tok == k {
-			return p.char
-		}
+	if p, ok := participantAt(parts, k); ok {
+		return p.char
 	}
 	return -1
 }
@@ -861,7 +874,8 @@ func (a *analyzer) eventEnds(k int, parts []participant, maxAfter int) (x, y int
 		}
 	}
 	before, after := -1, -1
-	for i, p := range parts {
+	for i := sort.Search(len(parts), func(i int) bool { return parts[i].tok > lo }); i < len(parts) && parts[i].tok < hi; i++ {
+		p := parts[i]
 		switch {
 		case p.aside || !a.sameVoice(d.toks[p.tok].quote, d.toks[k].quote):
 		case p.tok < k && p.tok > lo:
@@ -908,12 +922,8 @@ func eventWeight(voiced bool) float64 {
 // voicedAt reports whether the participant at token k is a quotation's "I"
 // or "you".
 func voicedAt(parts []participant, k int) bool {
-	for _, p := range parts {
-		if p.tok == k {
-			return p.voiced
-		}
-	}
-	return false
+	p, _ := participantAt(parts, k)
+	return p.voiced
 }
 
 // determiners stand before a noun: a participle after one describes it.
