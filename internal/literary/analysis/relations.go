@@ -242,11 +242,12 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 func (a *analyzer) nameCues(x, y int) []relCue {
 	ex, ey := a.chars[x].ent, a.chars[y].ent
 	switch {
-	case marriedInto(ex, ey) || marriedInto(ey, ex):
+	case marriedInto(ex, ey) && !husbandNamedElse(ex, ey) || marriedInto(ey, ex) && !husbandNamedElse(ey, ex):
 		return []relCue{{typ: "romance", kind: "married", w: wMarriedAs}}
 	case ex.surname != "" && ex.surname == ey.surname:
 		gx, gy := a.chars[x].gender, a.chars[y].gender
-		if gx != "" && gy != "" && gx != gy && titledWithSurname(ex, ex.surname) && titledWithSurname(ey, ey.surname) {
+		if gx != "" && gy != "" && gx != gy && titledWithSurname(ex, ex.surname) && titledWithSurname(ey, ey.surname) &&
+			!husbandNamedElse(ex, ey) && !husbandNamedElse(ey, ex) {
 			return []relCue{{typ: "romance", kind: "married", w: wCouple}}
 		}
 		return []relCue{{typ: "family", kind: "relative", w: wSurname}}
@@ -255,6 +256,27 @@ func (a *analyzer) nameCues(x, y int) []relCue {
 		return []relCue{{typ: "family", kind: "relative", w: wFamilyName}}
 	}
 	return nil
+}
+
+// husbandNamedElse reports whether a woman is known as the wife of a man
+// of given name the other never has: "Mrs. John Knightley" is not Mr.
+// Knightley's wife unless he is John.
+func husbandNamedElse(w, h *entity) bool {
+	for _, f := range w.forms {
+		if f.hon == "" || honorifics[f.hon].class != "Mrs" || len(f.lws) != 2 || f.lws[1] != h.surname {
+			continue
+		}
+		if h.given == f.lws[0] {
+			return false
+		}
+		for _, g := range h.forms {
+			if len(g.lws) > 1 && g.lws[0] == f.lws[0] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // marriedInto reports whether a woman's entity carries "Mrs. <his surname>".

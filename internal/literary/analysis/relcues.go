@@ -208,7 +208,25 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 					// "their married sisters", "a married woman": a
 					// participle describing someone, no event.
 					ok = false
-				case ev[1] == "engaged" && d.lower(k+1) != "to":
+				case !eventNouns[lw] && a.negatedEvent(k, s), eventNouns[lw] && hedges[d.lower(k-1)]:
+					// "no danger of Wickham's marrying Mary King", "any
+					// thought of marrying Jane Fairfax", "her supposed
+					// engagement": denied or doubted, not told.
+					ok = false
+				case lw == "engaged" && busyLinks[d.lower(k+1)]:
+					// "too busily engaged in their separate apartments",
+					// "engaged the musicians": occupied, or hiring.
+					ok = false
+				case proposals[lw] && d.lower(k+1) != "to" && d.lower(k+1) != "marriage":
+					// "as she proposed it to Harriet": a plan, not a
+					// marriage, is proposed.
+					ok = false
+				case proposals[lw]:
+					// "proposed to her": the one proposed to comes
+					// straight after "to" ("proposed to go and see
+					// Mr. Bingley" proposes nothing to him).
+					after = 3
+				case lw == "engaged" && d.lower(k+1) != "to":
 					// "engaged" is also busy, or hired: only "engaged
 					// to" someone, or two engaged, is a betrothal.
 					after = 0
@@ -606,7 +624,7 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	}
 	if j < e {
 		if mi := a.tokMent[j]; mi >= 0 && fits(a.ments[mi].char) && int(a.ments[mi].tokS) == j {
-			if end := int(a.ments[mi].tokE); !comma || end >= e || d.toks[end].kind == tkPunct {
+			if end := int(a.ments[mi].tokE); !comma || end >= e || d.toks[end].kind == tkPunct && !a.listGoesOn(end) {
 				return owner, a.ments[mi].char, wAnchored, false
 			}
 		}
@@ -720,6 +738,20 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 	return -1, -1, 0, false
 }
 
+// listGoesOn reports whether the comma or "and" at token k goes on to
+// another name: "his father, Mr. Knightley, Mr. Cox, and Mr. Cole" lists
+// three men, none of them the father.
+func (a *analyzer) listGoesOn(k int) bool {
+	d := a.d
+	if !d.punctIs(k, ",") {
+		return false
+	}
+	if d.lower(k+1) == "and" {
+		k++
+	}
+	return a.startsMention(k + 1)
+}
+
 // gestureLinks join a speaker's gesture to the one it is aimed at: "darting
 // an angry look at his pupil", "said Frank to his father".
 var gestureLinks = wordSet("at", "to", "towards", "toward", "upon", "on", "with")
@@ -815,13 +847,7 @@ func (a *analyzer) pluralParties(k, s, e int) (int, int) {
 	if d.toks[k].quote >= 0 {
 		return -1, -1
 	}
-	at := -1
-	for j := max(s, k-eventMaxBefore); j < min(e, k+eventMaxAfter); j++ {
-		if w := d.lower(j); (w == "they" || w == "them" || w == "their") && d.toks[j].quote < 0 {
-			at = j
-			break
-		}
-	}
+	at := a.pluralParty(k, s, e)
 	if at < 0 {
 		return -1, -1
 	}
@@ -844,12 +870,98 @@ func (a *analyzer) pluralParties(k, s, e int) (int, int) {
 	return -1, -1
 }
 
+// pluralParty returns the token of the plural pronoun that is the event's
+// own party at k: "their marriage", "they were married", "the rivalry
+// between them"; -1 for one that is not ("Isabella's marriage, on their
+// being left to each other", "her seeing them all disposed of in
+// marriage").
+func (a *analyzer) pluralParty(k, s, e int) int {
+	d := a.d
+	if k+2 < e && d.lower(k+1) == "of" && d.lower(k+2) == "them" && d.toks[k+2].quote < 0 {
+		return k + 2
+	}
+	// "the rivalry was there and honors fluctuated between them".
+	for j := k + 1; j+1 < min(e, k+eventMaxAfter); j++ {
+		if clauseBreak(d, j) {
+			break
+		}
+		if d.lower(j) == "between" && d.lower(j+1) == "them" && d.toks[j+1].quote < 0 {
+			return j + 1
+		}
+	}
+	for j := k - 1; j >= max(s, k-eventMaxBefore); j-- {
+		if !d.isWord(j) || a.startsMention(j) || d.toks[j].quote >= 0 {
+			return -1
+		}
+		switch d.lower(j) {
+		case "their":
+			if k-j <= 3 {
+				return j
+			}
+			return -1
+		case "they":
+			return j
+		case "them":
+			return -1
+		}
+	}
+	return -1
+}
+
 // eventMaxBefore and eventMaxAfter bound how far from an event word its two
 // parties are looked for.
 const (
 	eventMaxBefore = 12
 	eventMaxAfter  = 8
 )
+
+// negationReach is how far before an event word a negator denies it.
+const negationReach = 5
+
+// negators deny or doubt what follows them; "any" asks whether ("has any
+// thought of marrying her").
+var negators = wordSet("no", "not", "never", "any", "without", "nor", "neither", "cannot")
+
+// negatedEvent reports whether a negator stands within negationReach words
+// before the event word at k, in its phrase ("no doubt" affirms). Titles'
+// dots and the possessive "'s" are not words.
+func (a *analyzer) negatedEvent(k, s int) bool {
+	d := a.d
+	for j, words := k-1, 0; j >= s && words < negationReach; j-- {
+		if clauseBreak(d, j) || d.punctIs(j, ",") {
+			return false
+		}
+		if !d.isWord(j) {
+			continue
+		}
+		words++
+		w := d.lower(j)
+		if negators[w] && d.lower(j+1) != "doubt" || strings.HasSuffix(w, "n't") {
+			return true
+		}
+	}
+	return false
+}
+
+// hedges before an event noun doubt it happened.
+var hedges = wordSet("supposed", "rumoured", "rumored", "reported", "alleged", "pretended", "imaginary", "imagined", "fancied")
+
+// busyLinks follow "engaged" when it means occupied or hired.
+var busyLinks = wordSet("in", "with", "on", "upon", "at", "for", "by", "as", "the", "a", "an", "his", "her",
+	"their", "my", "your", "our", "its", "him", "me", "them", "us", "it", "this", "that")
+
+// proposals are the verb forms of "propose": marriage only when proposed to
+// someone.
+var proposals = wordSet("proposed", "propose", "proposes")
+
+// startsMention reports whether a character's name starts at token k.
+func (a *analyzer) startsMention(k int) bool {
+	if k < 0 || k >= len(a.tokMent) {
+		return false
+	}
+	mi := a.tokMent[k]
+	return mi >= 0 && int(a.ments[mi].tokS) == k
+}
 
 // eventEnds finds the parties of an event word at token k: the nearest
 // participant before and the nearest within maxAfter tokens after ("Mr.

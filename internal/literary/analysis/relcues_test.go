@@ -21,6 +21,16 @@ func TestRelationCues(t *testing.T) {
 		{"I and you named by the tag and the address", "“I will marry you, Mr. Hale,” said Miss Grey.", "romance", ""},
 		{"I and you guessed from the turns", "“Is it true?”\n\n“It is.”\n\n“Then I cannot marry you.”\n\n“I know it.”", "", "romance"},
 		{"words cited in narration", "Miss Grey heard the words “my brother, Mr. Hale,” repeated twice.", "", "family"},
+		{"a marriage denied", "There was no danger of Mr. Hale's marrying Miss Grey.", "", "romance"},
+		{"a marriage doubted", "Nothing will convince me that Mr. Hale has any thought of marrying Miss Grey.", "", "romance"},
+		{"a rumoured engagement", "Mr. Hale laughed at his supposed engagement with Miss Grey.", "", "romance"},
+		{"engaged meaning busy", "Mr. Hale and Miss Grey were too busily engaged in their letters to come down.", "", "romance"},
+		{"engaged with an object", "Mr. Hale and Miss Grey engaged the musicians for the ball.", "", "romance"},
+		{"a plan proposed", "Miss Grey proposed it to Mr. Hale, and he agreed to walk.", "", "romance"},
+		{"proposed to her", "Mr. Hale proposed to Miss Grey in the garden.", "romance", ""},
+		{"the engagement of two", "A week after Mr. Hale's engagement with Miss Grey, the snow came.", "romance", ""},
+		{"them, not the pair", "Mr. Hale praised Miss Grey's daughters. He did not doubt her seeing them all disposed of in marriage.", "", "romance"},
+		{"a list after a comma", "Miss Grey told of the party: her father, Mr. Hale, Mr. Cox, and Mr. Cole were left at the table.", "", "family"},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,5 +46,21 @@ func TestRelationCues(t *testing.T) {
 				t.Errorf("Mr. Hale–Miss Grey: %s %s; want %q, not %q", got, why, tc.want, tc.notWant)
 			}
 		})
+	}
+}
+
+// TestWifeOfAnotherMan: "Mrs. John Hale" is the wife of the John Hale the book names,
+// not of his brother Mr. Hale, although both are Hales.
+func TestWifeOfAnotherMan(t *testing.T) {
+	const text = "Mr. Hale lived at the abbey. His brother John Hale lived in town. " +
+		"Mrs. John Hale was a gentle little woman. Mrs. John Hale and Mr. Hale talked of the children. " +
+		"John Hale and Mrs. John Hale came down at Christmas. Mr. Hale met John Hale at the gate. " +
+		"Mrs. Hale smiled at Mr. Hale.\n\n"
+	res, err := Analyze(context.Background(), text, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, why := pairType(res, []string{"Mr. Hale"}, []string{"Mrs. John Hale"}); got == "romance" {
+		t.Errorf("Mr. Hale–Mrs. John Hale: %s %s; she is John Hale's wife", got, why)
 	}
 }
