@@ -546,10 +546,11 @@ func (a *analyzer) selectCharacters() {
 	}
 	cu := a.computeCues()
 	pg := a.pronounGender()
+	figures := a.notInStory()
 	var kept []*entity
 	for id, n := range counts {
 		e := a.c.ents[id]
-		if n < a.opt.MinMentions {
+		if n < a.opt.MinMentions || figures[id] {
 			continue
 		}
 		k := cu[id]
