@@ -38,6 +38,15 @@ func TestCleanGoal(t *testing.T) {
 		{"attend her out of the room", "to", ""}, // "her" is someone of the moment
 		{"marry well", "to", "Marry well"},
 		{"know", "to", ""},
+		{"save would be lost", "to", ""}, // a clause of its own
+		{"fascinate seemed to give his wit keenness", "to", ""},
+		{"and yet almost loathed", "to", ""},
+		{"sow his turnip seed the next afternoon", "to", ""}, // a day of the text
+		{"enjoy myself on the morrow", "to", ""},
+		{"set out", "to", ""}, // a movement of the moment
+		{"lie awake", "to", ""},
+		{"see 'em", "to", ""},
+		{"seeing the Lakes", "on", "Seeing the Lakes"},
 	} {
 		if got := cleanGoal(tc.phrase, tc.prep); got != tc.want {
 			t.Errorf("cleanGoal(%q, %q) = %q, want %q", tc.phrase, tc.prep, got, tc.want)

@@ -12,17 +12,50 @@ import (
 // maxGoals bounds a character's goals.
 const maxGoals = 4
 
-// narratedWant is narration saying what someone wants: "Elizabeth longed to ...", "she
-// was determined to ...", "he had resolved on ...".
-var narratedWant = regexp.MustCompile(`\b(She|she|He|he|(?:(?:Mr|Mrs|Dr)\.\s|Miss\s|Lady\s|Sir\s|Colonel\s|Captain\s)?[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)` +
-	`\s+(?:had\s+|was\s+|felt\s+)?(?:[a-z]+ly\s+|still\s+|now\s+|only\s+)?` +
-	`(wanted|wished|hoped|meant|resolved|longed|intended|determined|was determined|was resolved|was eager|was anxious|was impatient)` +
-	`\s+(?:very\s+much\s+|much\s+|earnestly\s+)?(to|for|on)\s+((?:Mrs?\.|Dr\.|[^,;:.!?—()“”"])+)`)
+// A want is found by a pattern whose named groups are "subject" (narration only: who
+// wants), "verb" (the wanting word), "prep" ("to", "for" or "on") and "goal" (what is
+// wanted, up to the phrase's end).
+const (
+	wantTitle = `(?:(?:Mr|Mrs|Dr)\.\s|Miss\s|Lady\s|Sir\s|Colonel\s|Captain\s)?`
+	wantName  = wantTitle + `[A-Z][a-z]+(?:\s[A-Z][a-z]+)?`
+	wantGoal  = `(?P<goal>(?:Mrs?\.|Dr\.|[^,;:.!?—()“”"])+)`
+	// wantKinds are the nouns of a settled want: "her one wish was to …".
+	wantKinds = `(?:(?:great|only|one|chief|dearest|first|sole|fondest|whole)\s+)?(?P<verb>wish|desire|object|ambition|dream|aim|hope|purpose)`
+)
 
-// spokenWant is a character's own "I want to ...", "I am determined to ...".
-var spokenWant = regexp.MustCompile(`\bI\s+(?:[a-z]+ly\s+|still\s+|only\s+)?` +
-	`(want|wish|hope|mean|intend|long|am determined|am resolved|am anxious|am eager|have resolved|will try)` +
-	`\s+(to|for)\s+((?:Mrs?\.|Dr\.|[^,;:.!?—()“”"])+)`)
+// narratedWants are narration saying what someone wants: "Elizabeth longed to …", "she
+// was determined to …", "he had resolved on …", "his one ambition was to …", "she had set
+// her heart on …".
+var narratedWants = []*regexp.Regexp{
+	regexp.MustCompile(`\b(?P<subject>She|she|He|he|` + wantName + `)` +
+		`\s+(?:had\s+|was\s+|felt\s+)?(?:[a-z]+ly\s+|still\s+|now\s+|only\s+)?` +
+		`(?P<verb>wanted|wished|hoped|meant|resolved|longed|intended|determined|was determined|was resolved|was eager|was anxious|was impatient|was bent|had set (?:his|her) heart)` +
+		`\s+(?:very\s+much\s+|much\s+|earnestly\s+)?(?P<prep>to|for|on)\s+` + wantGoal),
+	regexp.MustCompile(`\b(?P<subject>Her|her|His|his|` + wantName + `’s|` + wantName + `'s)\s+` + wantKinds +
+		`\s+(?:is|was|had (?:always )?been|had long been)\s+(?P<prep>to)\s+` + wantGoal),
+}
+
+// spokenWants are a character's own "I want to …", "I should like to …", "my only wish
+// is to …".
+var spokenWants = []*regexp.Regexp{
+	regexp.MustCompile(`\bI\s+(?:[a-z]+ly\s+|still\s+|only\s+)?` +
+		`(?P<verb>want|wish|hope|mean|intend|long|am determined|am resolved|am anxious|am eager|have resolved|will try|should like|would like|should so like|would give anything|am bent|have set my heart)` +
+		`\s+(?P<prep>to|for|on)\s+` + wantGoal),
+	regexp.MustCompile(`\b[Mm]y\s+` + wantKinds + `\s+(?:is|was|has always been|has long been)\s+(?P<prep>to)\s+` + wantGoal),
+}
+
+// desires are the wanting words of a want held, not a plan for the moment: a goal said
+// with one counts double.
+var desires = map[string]bool{"wished": true, "hoped": true, "longed": true, "resolved": true, "determined": true,
+	"was determined": true, "was resolved": true, "was bent": true, "wish": true, "hope": true, "long": true,
+	"am determined": true, "am resolved": true, "have resolved": true, "am bent": true, "desire": true,
+	"object": true, "ambition": true, "dream": true, "aim": true, "purpose": true, "would give anything": true}
+
+// thingWants may name a thing wanted after "for": "longed for a quiet life" (but
+// "meant for a reassuring tone" says what something was for).
+var thingWants = map[string]bool{"wanted": true, "wished": true, "hoped": true, "longed": true, "was eager": true,
+	"was anxious": true, "was impatient": true, "want": true, "wish": true, "hope": true, "long": true,
+	"am anxious": true, "am eager": true}
 
 // trivialWants start phrases that say nothing of what a character is after ("I wish to
 // know", "she meant to say").
@@ -36,54 +69,67 @@ var trivialWants = map[string]bool{
 	"nothing": true, "something": true, "anything": true, "everything": true, "such": true,
 }
 
-// goals are what a character wants in the text, most often wanted first: from the
-// narration about them and from their own lines. None rather than a fragment.
+// goals are what a character wants in the text, most often wanted first (a want held
+// counting double a plan): from the narration about them and from their own lines. None
+// rather than a fragment.
 func (b *book) goals(id int) []string {
 	type found struct {
 		phrase string
 		n, at  int
 	}
 	byKey := map[string]*found{}
-	add := func(phrase, prep string, at int) {
-		if phrase = cleanGoal(phrase, prep); phrase == "" {
+	add := func(re *regexp.Regexp, m []int, text string, at int) {
+		verb, prep := group(re, m, text, "verb"), group(re, m, text, "prep")
+		phrase := cleanGoal(group(re, m, text, "goal"), prep)
+		if phrase == "" || prep == "for" && !thingWants[verb] {
 			return
+		}
+		n := 1
+		if desires[verb] {
+			n = 2
 		}
 		k := strings.ToLower(phrase)
 		if f, ok := byKey[k]; ok {
-			f.n++
+			f.n += n
 			return
 		}
-		byKey[k] = &found{phrase: phrase, n: 1, at: at}
+		byKey[k] = &found{phrase: phrase, n: n, at: at}
 	}
 	c := b.cast[id]
 	for _, u := range b.said {
 		if u.speaker != id {
 			continue
 		}
-		for _, m := range spokenWant.FindAllStringSubmatch(u.text, -1) {
-			add(m[3], m[2], u.span.Start)
+		for _, re := range spokenWants {
+			for _, m := range re.FindAllStringSubmatchIndex(u.text, -1) {
+				add(re, m, u.text, u.span.Start)
+			}
 		}
 	}
 	forms := b.forms[id]
 	for _, s := range b.wantSentences() {
-		m := narratedWant.FindStringSubmatchIndex(s.text)
-		if m == nil {
-			continue
-		}
-		subject := s.text[m[2]:m[3]]
-		var who int
-		switch subject {
-		case "She", "she", "He", "he":
-			who = b.pronounAt(s.at+utf8.RuneCountInString(s.text[:m[2]]), subject == "She" || subject == "she")
-		default:
-			if !slices.Contains(forms, subject) {
+		for _, re := range narratedWants {
+			m := re.FindStringSubmatchIndex(s.text)
+			if m == nil {
 				continue
 			}
-			who = id
-		}
-		// "she meant to discompose Elizabeth" is someone else's want, whoever "she" resolved to.
-		if goal := s.text[m[8]:m[9]]; who == id && c.Gender != "" && !slices.ContainsFunc(forms, func(f string) bool { return wordIndex(goal, f) >= 0 }) {
-			add(goal, s.text[m[6]:m[7]], s.at)
+			subject := group(re, m, s.text, "subject")
+			subject = strings.TrimSuffix(strings.TrimSuffix(subject, "’s"), "'s")
+			var who int
+			switch subject {
+			case "She", "she", "He", "he", "Her", "her", "His", "his":
+				start := m[2*re.SubexpIndex("subject")]
+				who = b.pronounAt(s.at+utf8.RuneCountInString(s.text[:start]), subject[0] == 'S' || subject[0] == 's' || subject == "Her" || subject == "her")
+			default:
+				if !slices.Contains(forms, subject) {
+					continue
+				}
+				who = id
+			}
+			// "she meant to discompose Elizabeth" is someone else's want, whoever "she" resolved to.
+			if goal := group(re, m, s.text, "goal"); who == id && c.Gender != "" && !slices.ContainsFunc(forms, func(f string) bool { return wordIndex(goal, f) >= 0 }) {
+				add(re, m, s.text, s.at)
+			}
 		}
 	}
 	list := make([]*found, 0, len(byKey))
@@ -104,6 +150,15 @@ func (b *book) goals(id int) []string {
 	return out
 }
 
+// group is the text of re's named group in match m of text, "" if it did not take part.
+func group(re *regexp.Regexp, m []int, text, name string) string {
+	i := re.SubexpIndex(name)
+	if i < 0 || m[2*i] < 0 {
+		return ""
+	}
+	return text[m[2*i]:m[2*i+1]]
+}
+
 // sentence is a sentence of narration and where it starts.
 type sentence struct {
 	text string
@@ -119,18 +174,22 @@ func (b *book) wantSentences() []sentence {
 	b.wants = []sentence{}
 	for _, p := range b.paras {
 		para := string(b.text[p.Start:p.End])
-		if !strings.ContainsAny(para, "wlrhmid") || narratedWant.FindStringIndex(para) == nil {
+		if !strings.ContainsAny(para, "wlrhmid") || !matchesAny(narratedWants, para) {
 			continue
 		}
 		at := p.Start
 		for _, s := range splitSentences(para) {
-			if narratedWant.MatchString(s) && !b.inQuote(at+strings.IndexFunc(s, unicode.IsLetter)) {
+			if matchesAny(narratedWants, s) && !b.inQuote(at+strings.IndexFunc(s, unicode.IsLetter)) {
 				b.wants = append(b.wants, sentence{text: strings.Join(strings.Fields(s), " "), at: at})
 			}
 			at += utf8.RuneCountInString(s)
 		}
 	}
 	return b.wants
+}
+
+func matchesAny(res []*regexp.Regexp, s string) bool {
+	return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(s) })
 }
 
 // splitSentences cuts a paragraph after each full stop, question or exclamation mark
@@ -201,6 +260,24 @@ var complementizers = map[string]bool{"that": true, "whether": true, "if": true,
 var momentAdverbs = map[string]bool{"now": true, "then": true, "again": true, "too": true, "here": true, "there": true,
 	"immediately": true, "directly": true, "today": true, "to-day": true, "tonight": true, "to-night": true, "so": true}
 
+// finiteWords tell a clause of its own inside what looked like a goal ("to save would be
+// lost", "to fascinate seemed to give his wit keenness"): the goal is a fragment.
+var finiteWords = map[string]bool{"would": true, "could": true, "should": true, "might": true, "must": true,
+	"will": true, "shall": true, "can": true, "may": true, "was": true, "were": true, "is": true, "are": true,
+	"had": true, "has": true, "seemed": true, "did": true, "does": true, "and": true, "yet": true, "but": true,
+	"or": true}
+
+// momentWords tie a goal to a day of the text: "to sow his seed the next afternoon",
+// "to enjoy myself on the morrow".
+var momentWords = map[string]bool{"morrow": true, "to-morrow": true, "tomorrow": true, "to-night": true,
+	"tonight": true, "afternoon": true, "morning": true, "evening": true, "hours": true, "minutes": true,
+	"instant": true, "present": true, "presently": true, "yesterday": true}
+
+// particles end a two-word want that is a movement of the moment: "to set out", "to walk
+// fast", "to lie awake".
+var particles = map[string]bool{"out": true, "fast": true, "awake": true, "beyond": true, "away": true, "back": true,
+	"up": true, "down": true, "off": true, "in": true, "on": true, "home": true, "along": true, "over": true}
+
 // cleanGoal turns the words after "wants to" into a short goal ("see Jane settled at
 // Netherfield"), or "" when they are a fragment or say nothing.
 func cleanGoal(phrase, prep string) string {
@@ -224,6 +301,14 @@ func cleanGoal(phrase, prep string) string {
 	if len(words) == 0 {
 		return ""
 	}
+	if finiteWords[strings.ToLower(words[0])] || len(words) == 2 && particles[strings.ToLower(words[1])] {
+		return ""
+	}
+	for _, w := range words[1:] {
+		if lw := strings.ToLower(w); finiteWords[lw] && lw != "and" && lw != "or" || momentWords[lw] {
+			return ""
+		}
+	}
 	first := strings.ToLower(words[0])
 	// "longed for a quiet life" names a thing wanted: its article starts a goal.
 	thing := prep != "to" && (first == "a" || first == "an" || first == "the")
@@ -234,13 +319,13 @@ func cleanGoal(phrase, prep string) string {
 		switch strings.ToLower(w) {
 		case "herself", "himself":
 			words[i] = "myself"
-		case "you", "your", "yours", "yourself", "it", "its", "this", "these", "those", "so", "her", "him", "them":
+		case "you", "your", "yours", "yourself", "it", "its", "this", "these", "those", "so", "her", "him", "them", "'em":
 			// Bound to a moment of the text: "to see you", "to do it".
 			return ""
 		}
 	}
 	last := strings.ToLower(words[len(words)-1])
-	if trivialWants[last] || last == "to" || last == "of" || last == "for" || last == "with" || last == "the" || last == "in" || last == "on" || last == "at" {
+	if trivialWants[last] || last == "whatever" || last == "to" || last == "of" || last == "for" || last == "with" || last == "the" || last == "in" || last == "on" || last == "at" {
 		return ""
 	}
 	g := strings.Join(words, " ")
