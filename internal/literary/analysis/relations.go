@@ -236,7 +236,7 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 }
 
 // nameCues are what the two names say: a woman called Mrs. <his surname>
-// is his wife; a Mr. and a Mrs. of one surname are a married couple; a
+// is his wife (his relative when her name is another man's of it); a Mr. and a Mrs. of one surname are a married couple; a
 // shared surname, or a given-name-only character seen with the other's
 // family, makes relatives.
 func (a *analyzer) nameCues(x, y int) []relCue {
@@ -244,9 +244,13 @@ func (a *analyzer) nameCues(x, y int) []relCue {
 	switch {
 	case marriedInto(ex, ey) && !husbandNamedElse(ex, ey) || marriedInto(ey, ex) && !husbandNamedElse(ey, ex):
 		return []relCue{{typ: "romance", kind: "married", w: wMarriedAs}}
+	case marriedInto(ex, ey) || marriedInto(ey, ex):
+		// The wife of another man of his name: "Mrs. John Knightley" and
+		// Mr. Knightley are in-laws.
+		return []relCue{{typ: "family", kind: "relative", w: wSurname}}
 	case ex.surname != "" && ex.surname == ey.surname:
 		gx, gy := a.chars[x].gender, a.chars[y].gender
-		if gx != "" && gy != "" && gx != gy && titledWithSurname(ex, ex.surname) && titledWithSurname(ey, ey.surname) &&
+		if gx != "" && gy != "" && gx != gy && (titledWithSurname(ex, ex.surname) || knighted(ex)) && (titledWithSurname(ey, ey.surname) || knighted(ey)) &&
 			!husbandNamedElse(ex, ey) && !husbandNamedElse(ey, ex) {
 			return []relCue{{typ: "romance", kind: "married", w: wCouple}}
 		}
@@ -256,6 +260,17 @@ func (a *analyzer) nameCues(x, y int) []relCue {
 		return []relCue{{typ: "family", kind: "relative", w: wFamilyName}}
 	}
 	return nil
+}
+
+// knighted reports whether a man is "Sir <given> <surname>": his wife is
+// "Lady <surname>" (Sir William Lucas and Lady Lucas).
+func knighted(e *entity) bool {
+	for _, f := range e.forms {
+		if f.hon != "" && honorifics[f.hon].class == "Sir" && len(f.lws) == 2 && f.lws[1] == e.surname {
+			return true
+		}
+	}
+	return false
 }
 
 // husbandNamedElse reports whether a woman is known as the wife of a man
