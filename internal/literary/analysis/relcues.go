@@ -687,7 +687,10 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			return owner, c, wAnchored, false
 		}
 	}
-	if d.punctIs(ps-1, ",") || copulas[d.lower(ps-1)] {
+	// "young Cox, my father, and myself" lists three, none of them the
+	// father: a comma before the relative and one going on after it.
+	inList := d.punctIs(ps-1, ",") && d.punctIs(k+1, ",") && (d.lower(k+2) == "and" || a.startsMention(k+2))
+	if d.punctIs(ps-1, ",") && !inList || copulas[d.lower(ps-1)] {
 		for b := ps - 2; b >= max(s, lo); b-- {
 			if c := a.mentionEndingAt(b); c >= 0 {
 				if fits(c) {
