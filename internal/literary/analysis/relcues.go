@@ -126,6 +126,9 @@ var eventNouns = wordSet("marriage", "wedding", "engagement", "proposal", "court
 // eventLinks join an event noun to its other party.
 var eventLinks = wordSet("with", "to", "of", "between", "on", "against")
 
+// parentTitles stand before a name as a title of respect.
+var parentTitles = wordSet("father", "mother")
+
 // addressKin are kinship terms used as a name in address ("Good night,
 // uncle!"): the speaker is the addressee's relative.
 var addressKin = wordSet("uncle", "aunt", "papa", "mamma", "mama", "father", "mother", "brother",
@@ -190,8 +193,10 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				u := &a.utts[d.quotes[d.toks[k].quote].utt]
 				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
 					// A name with a kinship title, in address: "Pure family
-					// affection, I assure you, Uncle George."
-					if a.tokenVocative(k, int(a.ments[mi].tokE)) {
+					// affection, I assure you, Uncle George." "Father" and
+					// "Mother" before a name are titles of respect, not
+					// kinship ("Father Madeleine, come out!").
+					if !parentTitles[lw] && a.tokenVocative(k, int(a.ments[mi].tokE)) {
 						cue(u.speaker, a.ments[mi].char, "family", lw, wVocative, true)
 					}
 				} else if a.tokenVocative(k, k+1) {

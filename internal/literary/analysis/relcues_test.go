@@ -79,3 +79,18 @@ func TestKnightAndLady(t *testing.T) {
 		t.Errorf("Sir Henry Grant–Lady Grant: %s %s; want a married couple", got, why)
 	}
 }
+
+// TestFatherAsTitle: "Father Hale" said to an old man is a title of respect, as a priest's
+// or a neighbour's, not a daughter's word for her father.
+func TestFatherAsTitle(t *testing.T) {
+	const text = "Father Hale kept the mill. Miss Grey lived at the rectory.\n\n" +
+		"“Father Hale, come out!” cried Miss Grey.\n\n“I am coming,” said Father Hale.\n\n" +
+		"“Good morning, Father Hale,” said Miss Grey.\n\n“Good morning,” said Father Hale.\n\n"
+	res, err := Analyze(context.Background(), text, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, why := pairType(res, []string{"Father Hale"}, []string{"Miss Grey"}); got == "family" {
+		t.Errorf("Father Hale–Miss Grey: %s %s; \"Father\" is a title here", got, why)
+	}
+}
