@@ -765,6 +765,9 @@ func (c *clusterer) clusterBare(f *form) {
 			}
 		}
 	}
+	if son := elderSon(surnameMale, w); son != nil {
+		surnameMale = []*entity{son}
+	}
 	cands := append(given, surnameMale...)
 	if len(surnameMale) == 0 {
 		cands = append(cands, surnameOther...)
@@ -817,6 +820,37 @@ func (c *clusterer) clusterBare(f *form) {
 	}
 	e.gender = nameGender(w)
 	c.attach(e, f)
+}
+
+// elderSon picks, among the men bearing the surname w, the son of a father
+// and son set apart by age ("old Mr. Emerson", "young Mr. Emerson"): the
+// plain title is the father's, so the one other man of the surname known
+// by a full name ("George Emerson") is the son, and the bare surname, as
+// his companions call a young man, is his. It returns nil otherwise.
+func elderSon(men []*entity, w string) *entity {
+	var father, son *entity
+	for _, e := range men {
+		elder := false
+		for _, f := range e.forms {
+			if f.hon != "" && honorifics[f.hon].class == "Mr" && len(f.lws) == 1 && f.lws[0] == w && f.aged[ageElder] > 0 && f.aged[ageYounger] > 0 {
+				elder = true
+			}
+		}
+		switch {
+		case elder && father == nil:
+			father = e
+		case elder:
+			return nil
+		case e.kind == entFull && son == nil:
+			son = e
+		case e.kind == entFull:
+			return nil
+		}
+	}
+	if father == nil {
+		return nil
+	}
+	return son
 }
 
 // peerages are the titles of the peerage, which are often named after a

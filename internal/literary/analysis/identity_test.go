@@ -369,6 +369,15 @@ Mr. Bumble had married Mrs. Corney, and was master of the workhouse. Mr. Maylie 
 			same:     [][2]string{{"Mrs. Bumble", "Mrs. Corney"}},
 			distinct: [][2]string{{"Mrs. Maylie", "Rose"}, {"Mrs. Bumble", "Mr. Bumble"}},
 		},
+		{
+			name: "a surname alone for the son of a titled father",
+			text: `Old Mr. Grove sat in the sun, and his son Walter Grove read beside him. Mr. Grove dozed. Young Mr. Grove closed his book, and old Mr. Grove woke.
+
+“Grove, come and row,” called Tim Hale. Grove laughed and went with Tim Hale. “You row badly, Grove,” said Tim Hale. Mr. Grove watched them from the bank, and Walter Grove waved to Mr. Grove.
+`,
+			same:     [][2]string{{"Grove", "Walter Grove"}},
+			distinct: [][2]string{{"Mr. Grove", "Walter Grove"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
