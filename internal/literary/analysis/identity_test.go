@@ -378,6 +378,25 @@ Mr. Bumble had married Mrs. Corney, and was master of the workhouse. Mr. Maylie 
 			same:     [][2]string{{"Grove", "Walter Grove"}},
 			distinct: [][2]string{{"Mr. Grove", "Walter Grove"}},
 		},
+		{
+			name: "a title and surname said to one known by a given name, among women's turns",
+			text: `Cecil came into the garden. Cecil sat down by Lucy, and Cecil read to her. Mr. Beebe watched Cecil from the path.
+
+“The roses are out,” said Lucy.
+
+“Do you like roses, Mr. Vyse?” said Mr. Beebe.
+
+“Very little,” said Cecil.
+
+“The lilies are out too,” said Lucy.
+
+“And lilies, Mr. Vyse?” said Mr. Beebe.
+
+“Even less,” said Cecil.
+`,
+			same:     [][2]string{{"Mr. Vyse", "Cecil"}},
+			distinct: [][2]string{{"Cecil", "Lucy"}, {"Cecil", "Mr. Beebe"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -178,6 +178,11 @@ func (a *analyzer) vocativeMerges() bool {
 	for x, ev := range evidence {
 		best, bn, total := -1, 0.0, 0.0
 		for y, n := range ev {
+			// A reply by someone of the other sex ("Mr. Vyse" answered by
+			// a woman) is a misattributed turn, not evidence either way.
+			if g := a.chars[x].gender; g != "" && a.chars[y].gender != "" && a.chars[y].gender != g {
+				continue
+			}
 			total += n
 			if n > bn || n == bn && y < best {
 				best, bn = y, n
