@@ -397,6 +397,27 @@ Mr. Bumble had married Mrs. Corney, and was master of the workhouse. Mr. Maylie 
 			same:     [][2]string{{"Mr. Vyse", "Cecil"}},
 			distinct: [][2]string{{"Cecil", "Lucy"}, {"Cecil", "Mr. Beebe"}},
 		},
+		{
+			name: "a full name said to one known by a single name",
+			text: `Blackwood stood by the window, and he did not turn. Blackwood was tired; he had walked all night. Mr. Hale came in and looked hard at Blackwood.
+
+“You know me, Henry Talbot,” said Mr. Hale.
+
+“I know no such man,” said Blackwood.
+
+“You cannot hide from me, Henry Talbot,” said Mr. Hale.
+
+“I hide nothing,” said Blackwood.
+
+“Your father would weep, Henry Talbot,” said Mr. Hale.
+
+“Leave my father out of it,” said Blackwood.
+
+Blackwood turned away, and he smiled. Mr. Hale left him.
+`,
+			same:     [][2]string{{"Henry Talbot", "Blackwood"}},
+			distinct: [][2]string{{"Blackwood", "Mr. Hale"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

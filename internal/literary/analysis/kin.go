@@ -161,7 +161,7 @@ func (a *analyzer) vocativeMerges() bool {
 	}
 	for i := range a.utts {
 		for _, x := range a.utts[i].vocs {
-			if a.chars[x].ent.kind != entBare && a.chars[x].ent.kind != entHon {
+			if a.chars[x].ent.kind == entTitle {
 				continue
 			}
 			// The one addressed spoke just before or answers just after.
@@ -207,14 +207,24 @@ func (a *analyzer) vocativeMerges() bool {
 		if 5*a.narrationMentions(x) > len(X.ments) || a.taggedSpeaker(x) {
 			continue
 		}
-		if X.ent.kind == entBare {
+		switch X.ent.kind {
+		case entFull:
+			// A full name said to one known by a single name or a title,
+			// who answers to it again and again ("you, Edward Leeford, do
+			// you still brave me!" to Monks; "Uncle George" to Lord
+			// Fermor), is his own: a real name behind an assumed one, or
+			// a kinsman's familiar one. Two full names are two people.
+			if bn < 3 || Y.ent.kind == entFull || X.gender == "" || X.gender != Y.gender {
+				continue
+			}
+		case entBare:
 			// Only a recognisable given name of the right gender is taken
 			// for someone's first name; a place or thing addressed is not.
 			if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender || Y.ent.given != "" {
 				continue
 			}
 			Y.ent.given = X.ent.given
-		} else {
+		default:
 			// A title and surname said to one known in narration by a
 			// given name alone ("Mr. Vyse" answered by Cecil) is his
 			// surname: the title must give his gender.
