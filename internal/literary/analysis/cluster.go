@@ -755,6 +755,18 @@ func (c *clusterer) clusterBare(f *form) {
 			given = append(given, e)
 		}
 	}
+	// Among namesakes ("Jack Ketch"), one whose full name gives the word as
+	// a familiar form of his own ("Jack Dawkins", also "John Dawkins") is
+	// a candidate too, the most often so called winning below; unless the
+	// word alone is commoner than in his full names: then it is a name of
+	// its own, as a son's "Tom" beside his father's "Tom Gradgrind".
+	if len(given) > 0 {
+		for _, e := range c.familiarHolders(w) {
+			if usable(e) && wordScore(e, w) >= f.count && !slices.Contains(given, e) {
+				given = append(given, e)
+			}
+		}
+	}
 	for _, e := range c.bySurname[w] {
 		if usable(e) && e.given != w && !c.peerOfPlace(e, w, f) {
 			// A bare surname names a man far more often than a woman.
@@ -851,6 +863,21 @@ func elderSon(men []*entity, w string) *entity {
 		return nil
 	}
 	return son
+}
+
+// familiarHolders lists the entities of a formal given name that hold a
+// full name opening with w, a familiar form of it ("Jack Dawkins" for
+// John Dawkins).
+func (c *clusterer) familiarHolders(w string) []*entity {
+	var out []*entity
+	for _, t := range c.formalTargets(w) {
+		for _, e := range c.byGiven[t] {
+			if wordScore(e, w) > 0 && !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }
 
 // peerages are the titles of the peerage, which are often named after a

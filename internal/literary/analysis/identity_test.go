@@ -418,6 +418,22 @@ Blackwood turned away, and he smiled. Mr. Hale left him.
 			same:     [][2]string{{"Henry Talbot", "Blackwood"}},
 			distinct: [][2]string{{"Blackwood", "Mr. Hale"}},
 		},
+		{
+			name: "a familiar given name beside a namesake",
+			text: `Jack Brand ran down the lane. The constable wrote down John Brand in his book, and John Brand grinned at him. Jack Brand was quick, and Jack Brand was gone.
+
+“Look sharp, Jack!” said Charley. “You will meet Jack Frost tonight.” Jack laughed, and Charley laughed too.
+`,
+			same: [][2]string{{"Jack", "Jack Brand"}},
+		},
+		{
+			name: "a son's familiar given name beside his father's",
+			text: `Thomas Grind kept a school. Thomas Grind was hard, and his old friend called him Tom Grind; Tom Grind did not smile. Tom sat in the corner, and Tom yawned.
+
+“Tom Thumb is a fairy tale,” said Thomas Grind. Tom sulked. Tom went out, and Thomas Grind frowned.
+`,
+			distinct: [][2]string{{"Tom", "Thomas Grind"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
