@@ -16,6 +16,9 @@ type form struct {
 	first  int32 // token index of the first occurrence
 	entity int   // owning entity, -1 until clustered
 	plural bool  // a family plural, never a character
+	// assumed marks a name its owner is said to go under (a pen name):
+	// an alias, never the name the character is shown by.
+	assumed bool
 	// aged counts the occurrences after "old" or "elder" (aged[ageElder])
 	// and after "young" or "younger" (aged[ageYounger]).
 	aged [3]int

@@ -434,6 +434,31 @@ Blackwood turned away, and he smiled. Mr. Hale left him.
 `,
 			distinct: [][2]string{{"Tom", "Thomas Grind"}},
 		},
+		{
+			name: "a pen name said to be one",
+			text: `Mary Walker wrote novels at the inn. Kate Hale read one of them in the garden, and Tom laughed at Kate Hale. Mary Walker was out walking.
+
+“Who wrote this book?” said Tom.
+
+“It is by Silas Mortimer. Silas Mortimer says the hero is a bore,” said Kate Hale.
+
+“By Silas Mortimer indeed! Why, it is Mary Walker! She publishes under another name,” said Tom.
+
+Kate Hale put the book down, and Mary Walker came in from her walk.
+`,
+			same:     [][2]string{{"Silas Mortimer", "Mary Walker"}},
+			distinct: [][2]string{{"Mary Walker", "Kate Hale"}},
+		},
+		{
+			name: "a name someone lives under that is another's",
+			text: `Walter Grey kept the garden of the convent. Walter Grey sat in the sun, and Walter Grey laughed.
+
+Henry Black came to the convent at night, and Henry Black worked beside Walter Grey.
+
+“Henry Black lives here under the name of Walter Grey, his brother,” said the abbess.
+`,
+			distinct: [][2]string{{"Walter Grey", "Henry Black"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -236,7 +236,93 @@ func (a *analyzer) vocativeMerges() bool {
 		a.c.merge(X.ent, Y.ent)
 		merged = true
 	}
-	return a.selfNamings(together) || merged
+	pen := a.penNames()
+	return a.selfNamings(together) || merged || pen
+}
+
+// penNames joins a name only ever spoken, never narrated, to the one person
+// named beside it in a turn that says someone goes under another name:
+// "'Joseph Emery Prank' indeed! Why it's Miss Lavish! ... she's publishing
+// it under somebody else's name." A name the narration uses ("he lived
+// under the name of Fauchelevent") may be someone else's, lent or taken,
+// and is left alone. It reports whether anything was merged.
+func (a *analyzer) penNames() bool {
+	d := a.d
+	merged := false
+	// Kept per run: a text may hold many such turns.
+	narrated, tagged := map[int]int{}, map[int]bool{}
+	narr := func(c int) int {
+		n, ok := narrated[c]
+		if !ok {
+			n = a.narrationMentions(c)
+			narrated[c] = n
+		}
+		return n
+	}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		cue := false
+		var named []int
+		for _, q := range u.segs {
+			s, e := d.segTokens(q)
+			for k := s; k < e; k++ {
+				if d.isWord(k) && a.otherNameCue(k) {
+					cue = true
+				}
+				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
+					if c := a.ments[mi].char; c >= 0 && len(named) <= 2 && !slices.Contains(named, c) {
+						named = append(named, c)
+					}
+				}
+			}
+		}
+		if !cue || len(named) != 2 {
+			continue
+		}
+		x, y := named[0], named[1]
+		if narr(x) > 0 {
+			x, y = y, x
+		}
+		X, Y := a.chars[x].ent, a.chars[y].ent
+		if narr(x) > 0 || narr(y) == 0 || X.id < 0 || Y.id < 0 || X.merged >= 0 || Y.merged >= 0 || X == Y {
+			continue
+		}
+		if _, ok := tagged[x]; !ok {
+			tagged[x] = a.taggedSpeaker(x)
+		}
+		if tagged[x] {
+			continue
+		}
+		for _, f := range X.forms {
+			f.assumed = true
+		}
+		a.c.merge(X, Y)
+		merged = true
+	}
+	return merged
+}
+
+// otherNameCue reports whether word k says someone goes by another name:
+// "name" after "under" ("under somebody else's name", "under the name
+// of"), "pseudonym", "pen-name", "nom de plume".
+func (a *analyzer) otherNameCue(k int) bool {
+	d := a.d
+	switch d.lower(k) {
+	case "pseudonym", "pseudonyme":
+		return true
+	case "plume":
+		return d.lower(k-1) == "de" && d.lower(k-2) == "nom"
+	case "name", "names":
+		if d.lower(k-1) == "pen" || d.isDash(k-1) && d.lower(k-2) == "pen" {
+			return true
+		}
+		for j := k - 1; j >= max(0, k-4) && d.toks[j].sent == d.toks[k].sent; j-- {
+			if d.lower(j) == "under" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // narratedTogether holds the pairs of characters named next to each other

@@ -742,14 +742,14 @@ func canonicalName(e *entity) (string, []string) {
 	// A full name seen once may be a passing phrase ("Evil Spirit"); ask
 	// for two occurrences.
 	for _, f := range fs {
-		if len(f.words) >= 2 && f.count >= 2 && (f.hon == "" || surnameTitle(f.hon)) {
+		if len(f.words) >= 2 && f.count >= 2 && (f.hon == "" || surnameTitle(f.hon)) && !f.assumed {
 			best = f
 			break
 		}
 	}
 	if best == nil {
 		for _, f := range fs {
-			if len(f.words) >= 2 && f.count >= 2 {
+			if len(f.words) >= 2 && f.count >= 2 && !f.assumed {
 				best = f
 				break
 			}
