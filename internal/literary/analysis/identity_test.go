@@ -459,6 +459,25 @@ Henry Black came to the convent at night, and Henry Black worked beside Walter G
 `,
 			distinct: [][2]string{{"Walter Grey", "Henry Black"}},
 		},
+		{
+			name: "a maiden name dropped as the wife comes in",
+			text: `Miss Lark lived at Bath. Miss Lark was rich, and Emma Dale envied Miss Lark.
+
+“Mr. Finch is to be married,” said Emma Dale. “He is going to be married to a Miss Lark.”
+
+Miss Lark came in the spring. Mr. Finch met Miss Lark at the coach.
+
+Mrs. Finch was first seen at church. Mrs. Finch wore white, and Miss Lark was forgotten.
+
+Mrs. Finch talked of her sister. Emma Dale disliked Mrs. Finch. Mrs. Finch laughed.
+
+“Mrs. Finch is a vain woman,” said Emma Dale. Mrs. Finch smiled at Mr. Finch.
+
+Emma Dale went home, and Mr. Finch went home.
+`,
+			same:     [][2]string{{"Miss Lark", "Mrs. Finch"}},
+			distinct: [][2]string{{"Mrs. Finch", "Emma Dale"}, {"Mrs. Finch", "Mr. Finch"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

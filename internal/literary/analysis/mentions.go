@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -167,10 +168,12 @@ func (a *analyzer) mergeMarriedNames() {
 	c := a.c
 	first := map[int]int32{}
 	paraEnts := map[int]map[int32]bool{}
-	for _, m := range a.ments {
+	entMents := map[int][]int{} // indices into a.ments, in text order
+	for i, m := range a.ments {
 		if _, ok := first[m.ent]; !ok {
 			first[m.ent] = m.tokS
 		}
+		entMents[m.ent] = append(entMents[m.ent], i)
 		p := a.d.toks[m.tokS].para
 		if paraEnts[m.ent] == nil {
 			paraEnts[m.ent] = map[int32]bool{}
@@ -210,6 +213,16 @@ func (a *analyzer) mergeMarriedNames() {
 	}
 	took := a.renamedFullNames(first, wed)
 	nParas := float64(len(a.d.paras))
+	// A candidate pairs a married name M with a woman W named before it
+	// beside a man of its surname in news of a marriage.
+	type candidate struct {
+		M, W    *entity
+		lift    float64 // how much more W is named in M's paragraphs than usual
+		took    bool    // W already bears a full name with M's surname
+		dropped bool    // W's surname fell out of use as M came in
+	}
+	var cands []candidate
+	bestLift := map[int]float64{} // W → her highest lift with any married name
 	for _, M := range c.ents {
 		if M.merged >= 0 || M.kind != entHon || !M.hasHonClass("Mrs") || M.surname == "" {
 			continue
@@ -227,8 +240,8 @@ func (a *analyzer) mergeMarriedNames() {
 		if len(husbands) == 0 {
 			continue
 		}
-		var best *entity
-		bestLift := 0.0
+		ms := entMents[M.id]
+		arrival := a.ments[ms[len(ms)/10]].tokS
 		for _, W := range c.ents {
 			if W.merged >= 0 || W.id == M.id || W.gender != "female" || W.married() || W.surname == M.surname {
 				continue
@@ -237,18 +250,21 @@ func (a *analyzer) mergeMarriedNames() {
 			if !ok || fw >= firstM {
 				continue
 			}
-			// She is already known by a full name with his surname.
 			if took[W.id] == M.surname {
-				best, bestLift = W, 3
-				break
+				cands = append(cands, candidate{M: M, W: W, took: true})
+				continue
 			}
 			evidence := false
 			for s, si := range marriageSents {
 				if !si.ents[W.id] || a.d.sents[s].tokS >= firstM {
 					continue
 				}
+				// The husband may be named beside the news or just around
+				// it: "...that he was going to be married to a Miss
+				// Hawkins." "Mr. Elton going to be married!"
+				p := a.d.toks[a.d.sents[s].tokS].para
 				for h := range husbands {
-					if si.ents[h] {
+					if si.ents[h] || paraEnts[h][p-1] || paraEnts[h][p] || paraEnts[h][p+1] {
 						evidence = true
 						break
 					}
@@ -266,18 +282,75 @@ func (a *analyzer) mergeMarriedNames() {
 					both++
 				}
 			}
+			if both == 0 {
+				continue
+			}
 			pm := float64(len(paraEnts[M.id]))
 			pw := float64(len(paraEnts[W.id]))
 			lift := (float64(both) / pm) / (pw / nParas)
-			if both >= 1 && lift > bestLift {
-				best, bestLift = W, lift
+			bestLift[W.id] = max(bestLift[W.id], lift)
+			cands = append(cands, candidate{M: M, W: W, lift: lift, dropped: a.maidenDropped(entMents[W.id], W.surname, arrival)})
+		}
+	}
+	// Each married name takes the woman most clearly tied to it: one
+	// already bearing the surname, else one named in its paragraphs three
+	// times more than usual, else one whose maiden name the story dropped
+	// as the wife came in ("Miss Hawkins" before "Mrs. Elton"), however
+	// seldom the two share a paragraph, if no other married name is tied
+	// to her more closely ("Miss Taylor" is Mrs. Weston, not Mrs. Elton).
+	score := func(k candidate) float64 {
+		switch {
+		case k.took:
+			return math.Inf(1)
+		case k.lift >= 3:
+			return k.lift
+		case k.dropped && k.lift >= bestLift[k.W.id]:
+			return 3
+		}
+		return 0
+	}
+	for i := 0; i < len(cands); {
+		M := cands[i].M
+		var best *candidate
+		for ; i < len(cands) && cands[i].M == M; i++ {
+			if k := &cands[i]; score(*k) > 0 && (best == nil || score(*k) > score(*best)) {
+				best = k
 			}
 		}
-		if best != nil && bestLift >= 3 {
-			c.merge(M, best)
+		if best != nil && M.merged < 0 && best.W.merged < 0 {
+			c.merge(M, best.W)
+			if !best.took && best.lift < 3 {
+				// Her maiden name out of use, she goes by his surname,
+				// which "his wife" looks for.
+				c.setNames(best.W, "", M.surname)
+			}
 		}
 	}
 	a.marriedByName(first)
+}
+
+// maidenDropped reports whether a woman's mentions ms (indices into
+// a.ments, in text order) mostly carry her surname, at least three times,
+// and at most a fifth of those from token limit on: she was known by it,
+// and then no longer.
+func (a *analyzer) maidenDropped(ms []int, surname string, limit int32) bool {
+	if surname == "" {
+		return false
+	}
+	before, after := 0, 0
+	for _, mi := range ms {
+		m := &a.ments[mi]
+		if !slices.Contains(m.form.lws, surname) {
+			continue
+		}
+		if m.tokS < limit {
+			before++
+		} else {
+			after++
+		}
+	}
+	n := before + after
+	return n >= 3 && 2*n >= len(ms) && 5*after <= n
 }
 
 // marriedByName joins "Mrs. <Surname>" to the woman the narration says a
