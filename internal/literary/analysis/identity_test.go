@@ -478,6 +478,32 @@ Emma Dale went home, and Mr. Finch went home.
 			same:     [][2]string{{"Miss Lark", "Mrs. Finch"}},
 			distinct: [][2]string{{"Mrs. Finch", "Emma Dale"}, {"Mrs. Finch", "Mr. Finch"}},
 		},
+		{
+			name: "a made-up familiar form said to someone",
+			text: `Grimsby sat by the fire. Grimsby counted his coins, and Grimsby smiled.
+
+“How are you, Grimmy?” said Toby, coming in. Toby sat down by the fire.
+
+“Well enough,” said the old man.
+
+“See here, Grimmy,” said Toby. “The job is done.”
+
+Toby went out, and Grimsby locked the door.
+`,
+			same: [][2]string{{"Grimmy", "Grimsby"}},
+		},
+		{
+			name: "a familiar form said beside the name it plays on",
+			text: `Grimsby sat by the fire. Grimsby counted his coins, and Grimsby smiled.
+
+“Come here, Grimmy,” said Toby to the boy. “Grimsby wants you.”
+
+“Yes, Grimmy, he does,” said Toby. “Grimsby is waiting.”
+
+Toby went out, and Grimsby locked the door.
+`,
+			distinct: [][2]string{{"Grimmy", "Grimsby"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

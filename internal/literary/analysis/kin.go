@@ -237,7 +237,82 @@ func (a *analyzer) vocativeMerges() bool {
 		merged = true
 	}
 	pen := a.penNames()
-	return a.selfNamings(together) || merged || pen
+	fam := a.familiarForms()
+	return a.selfNamings(together) || merged || pen || fam
+}
+
+// familiarForms joins a made-up familiar form ("Faguey") to the one
+// character whose name it plays on ("Fagin"): a word that is no known
+// given name, ends as pet names do ("-y", "-ie"), shares its first three
+// letters with that name alone, and is only ever said to someone, never
+// narrated nor in a turn that also names that character (then they would
+// be two people). It reports whether anything was merged.
+func (a *analyzer) familiarForms() bool {
+	d := a.d
+	merged := false
+	for x, X := range a.chars {
+		e := X.ent
+		if e.id < 0 || e.merged >= 0 || e.kind != entBare || len(e.forms) != 1 || len(X.ments) < 2 {
+			continue
+		}
+		w := e.forms[0].lws[0]
+		if nameGender(w) != "" || !strings.HasSuffix(w, "y") && !strings.HasSuffix(w, "ie") || len([]rune(w)) < 4 {
+			continue
+		}
+		spoken := true
+		for _, mi := range X.ments {
+			if m := a.ments[mi]; d.toks[m.tokS].quote < 0 || !a.isVocative(m) {
+				spoken = false
+				break
+			}
+		}
+		if !spoken {
+			continue
+		}
+		target := -1
+		for y, Y := range a.chars {
+			if y == x || Y.ent.id < 0 {
+				continue
+			}
+			plays := false
+			for _, f := range Y.ent.forms {
+				for _, v := range f.lws {
+					if v != w && len(v) >= 4 && strings.HasPrefix(v, w[:3]) && !strings.HasPrefix(w, v) {
+						plays = true
+					}
+				}
+			}
+			if !plays {
+				continue
+			}
+			if target >= 0 {
+				target = -2
+				break
+			}
+			target = y
+		}
+		if target < 0 || a.namedInParagraphs(target, X.ments) {
+			continue
+		}
+		a.c.merge(e, a.chars[target].ent)
+		merged = true
+	}
+	return merged
+}
+
+// namedInParagraphs reports whether character c is named in a paragraph
+// holding one of the mentions ms (indices into a.ments).
+func (a *analyzer) namedInParagraphs(c int, ms []int) bool {
+	d := a.d
+	cm := a.chars[c].ments
+	for _, mi := range ms {
+		p := d.paras[d.toks[a.ments[mi].tokS].para]
+		i := sort.Search(len(cm), func(i int) bool { return a.ments[cm[i]].tokS >= p.tokS })
+		if i < len(cm) && a.ments[cm[i]].tokS < p.tokE {
+			return true
+		}
+	}
+	return false
 }
 
 // penNames joins a name only ever spoken, never narrated, to the one person
