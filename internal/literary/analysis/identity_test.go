@@ -504,6 +504,31 @@ Toby went out, and Grimsby locked the door.
 `,
 			distinct: [][2]string{{"Grimmy", "Grimsby"}},
 		},
+		{
+			name: "a wife answering to the name her husband calls her by",
+			text: `Harry Dodd ran off to London with Polly. Polly carried the bundle, and Polly grumbled all the way.
+
+At the inn sat Mr. Harry Pike, late Dodd, with his supper. Mr. Pike ate well, and Mr. Pike drank.
+
+“Do you hear the gentleman, Polly?” cried Mr. Pike.
+
+“Yes, Harry, dear!” replied Mrs. Pike.
+
+“Mrs. Pike is tired,” said Mr. Pike. Polly yawned.
+`,
+			same:     [][2]string{{"Mrs. Pike", "Polly"}},
+			distinct: [][2]string{{"Polly", "Mr. Pike"}},
+		},
+		{
+			name: "a mother answering for the daughter her husband calls",
+			text: `Kitty sat by the fire. Kitty sewed, and Kitty sang. Kitty laughed at the cat, and Mrs. Grant scolded Kitty. Mr. Grant read his paper.
+
+“Be quiet, Kitty,” said Mr. Grant.
+
+“She is quiet enough,” replied Mrs. Grant.
+`,
+			distinct: [][2]string{{"Kitty", "Mrs. Grant"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

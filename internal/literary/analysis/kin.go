@@ -238,7 +238,43 @@ func (a *analyzer) vocativeMerges() bool {
 	}
 	pen := a.penNames()
 	fam := a.familiarForms()
-	return a.selfNamings(together) || merged || pen || fam
+	wife := a.wifeAnswers(together)
+	return a.selfNamings(together) || merged || pen || fam || wife
+}
+
+// wifeAnswers joins "Mrs. <Surname>" to the woman known by a given name
+// who answers as her when a man bearing the surname calls her by it: "Do
+// you hear the gentleman, Charlotte?" thundered Mr. Claypole, alias
+// Bolter. "Yes, Noah, dear!" replied Mrs. Bolter. She is his wife, or
+// goes as such. The married name must be the rarer of the two, her reply
+// tagged by it, and the two never named side by side in narration. It
+// reports whether anything was merged.
+func (a *analyzer) wifeAnswers(together map[[2]int]bool) bool {
+	merged := false
+	for i := 0; i+1 < len(a.utts); i++ {
+		u, v := &a.utts[i], &a.utts[i+1]
+		if u.speaker < 0 || v.speaker < 0 || v.method != "explicit" || !a.conversation(i, i+1) {
+			continue
+		}
+		M, H := a.chars[v.speaker], a.chars[u.speaker]
+		if M.ent.id < 0 || M.ent.merged >= 0 || M.ent.kind != entHon || !M.ent.hasHonClass("Mrs") || M.ent.given != "" || M.ent.surname == "" {
+			continue
+		}
+		if H.gender != "male" || !titledWithSurname(H.ent, M.ent.surname) {
+			continue
+		}
+		for _, x := range u.vocs {
+			X := a.chars[x]
+			if x == v.speaker || X.ent.merged >= 0 || X.ent.kind != entBare || nameGender(X.ent.given) != "female" ||
+				len(M.ments) >= len(X.ments) || together[[2]int{x, v.speaker}] {
+				continue
+			}
+			a.c.merge(M.ent, X.ent)
+			merged = true
+			break
+		}
+	}
+	return merged
 }
 
 // familiarForms joins a made-up familiar form ("Faguey") to the one
