@@ -305,6 +305,7 @@ func (a *analyzer) familiarForms() bool {
 		if !spoken {
 			continue
 		}
+		stem := string([]rune(w)[:3])
 		target := -1
 		for y, Y := range a.chars {
 			if y == x || Y.ent.id < 0 {
@@ -313,7 +314,7 @@ func (a *analyzer) familiarForms() bool {
 			plays := false
 			for _, f := range Y.ent.forms {
 				for _, v := range f.lws {
-					if v != w && len(v) >= 4 && strings.HasPrefix(v, w[:3]) && !strings.HasPrefix(w, v) {
+					if v != w && len(v) >= 4 && strings.HasPrefix(v, stem) && !strings.HasPrefix(w, v) {
 						plays = true
 					}
 				}

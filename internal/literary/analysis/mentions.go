@@ -223,6 +223,7 @@ func (a *analyzer) mergeMarriedNames() {
 	}
 	var cands []candidate
 	bestLift := map[int]float64{} // W → her highest lift with any married name
+	surnamed := map[int][]int32{} // W → where she is named by her surname
 	for _, M := range c.ents {
 		if M.merged >= 0 || M.kind != entHon || !M.hasHonClass("Mrs") || M.surname == "" {
 			continue
@@ -289,7 +290,10 @@ func (a *analyzer) mergeMarriedNames() {
 			pw := float64(len(paraEnts[W.id]))
 			lift := (float64(both) / pm) / (pw / nParas)
 			bestLift[W.id] = max(bestLift[W.id], lift)
-			cands = append(cands, candidate{M: M, W: W, lift: lift, dropped: a.maidenDropped(entMents[W.id], W.surname, arrival)})
+			if _, ok := surnamed[W.id]; !ok {
+				surnamed[W.id] = a.surnameTokens(entMents[W.id], W.surname)
+			}
+			cands = append(cands, candidate{M: M, W: W, lift: lift, dropped: maidenDropped(surnamed[W.id], len(entMents[W.id]), arrival)})
 		}
 	}
 	// Each married name takes the woman most clearly tied to it: one
@@ -329,28 +333,25 @@ func (a *analyzer) mergeMarriedNames() {
 	a.marriedByName(first)
 }
 
-// maidenDropped reports whether a woman's mentions ms (indices into
-// a.ments, in text order) mostly carry her surname, at least three times,
-// and at most a fifth of those from token limit on: she was known by it,
-// and then no longer.
-func (a *analyzer) maidenDropped(ms []int, surname string, limit int32) bool {
-	if surname == "" {
-		return false
-	}
-	before, after := 0, 0
+// maidenDropped reports whether a woman whose mentions (n in all) name her
+// surname at the sorted tokens byName, at least three times and in most
+// mentions, was named so at most a fifth of those times from token limit
+// on: she was known by it, and then no longer.
+func maidenDropped(byName []int32, n int, limit int32) bool {
+	k, _ := slices.BinarySearch(byName, limit)
+	return len(byName) >= 3 && 2*len(byName) >= n && 5*(len(byName)-k) <= len(byName)
+}
+
+// surnameTokens returns the first tokens of the mentions ms (indices into
+// a.ments, in text order) that name the surname, in order.
+func (a *analyzer) surnameTokens(ms []int, surname string) []int32 {
+	var out []int32
 	for _, mi := range ms {
-		m := &a.ments[mi]
-		if !slices.Contains(m.form.lws, surname) {
-			continue
-		}
-		if m.tokS < limit {
-			before++
-		} else {
-			after++
+		if m := &a.ments[mi]; surname != "" && slices.Contains(m.form.lws, surname) {
+			out = append(out, m.tokS)
 		}
 	}
-	n := before + after
-	return n >= 3 && 2*n >= len(ms) && 5*after <= n
+	return out
 }
 
 // marriedByName joins "Mrs. <Surname>" to the woman the narration says a
