@@ -16,6 +16,9 @@ type form struct {
 	first  int32 // token index of the first occurrence
 	entity int   // owning entity, -1 until clustered
 	plural bool  // a family plural, never a character
+	// assumed marks a name its owner is said to go under (a pen name):
+	// an alias, never the name the character is shown by.
+	assumed bool
 	// aged counts the occurrences after "old" or "elder" (aged[ageElder])
 	// and after "young" or "younger" (aged[ageYounger]).
 	aged [3]int
@@ -755,6 +758,18 @@ func (c *clusterer) clusterBare(f *form) {
 			given = append(given, e)
 		}
 	}
+	// Among namesakes ("Jack Ketch"), one whose full name gives the word as
+	// a familiar form of his own ("Jack Dawkins", also "John Dawkins") is
+	// a candidate too, the most often so called winning below; unless the
+	// word alone is commoner than in his full names: then it is a name of
+	// its own, as a son's "Tom" beside his father's "Tom Gradgrind".
+	if len(given) > 0 {
+		for _, e := range c.familiarHolders(w) {
+			if usable(e) && wordScore(e, w) >= f.count && !slices.Contains(given, e) {
+				given = append(given, e)
+			}
+		}
+	}
 	for _, e := range c.bySurname[w] {
 		if usable(e) && e.given != w && !c.peerOfPlace(e, w, f) {
 			// A bare surname names a man far more often than a woman.
@@ -764,6 +779,9 @@ func (c *clusterer) clusterBare(f *form) {
 				surnameMale = append(surnameMale, e)
 			}
 		}
+	}
+	if son := elderSon(surnameMale, w); son != nil {
+		surnameMale = []*entity{son}
 	}
 	cands := append(given, surnameMale...)
 	if len(surnameMale) == 0 {
@@ -817,6 +835,52 @@ func (c *clusterer) clusterBare(f *form) {
 	}
 	e.gender = nameGender(w)
 	c.attach(e, f)
+}
+
+// elderSon picks, among the men bearing the surname w, the son of a father
+// and son set apart by age ("old Mr. Emerson", "young Mr. Emerson"): the
+// plain title is the father's, so the one other man of the surname known
+// by a full name ("George Emerson") is the son, and the bare surname, as
+// his companions call a young man, is his. It returns nil otherwise.
+func elderSon(men []*entity, w string) *entity {
+	var father, son *entity
+	for _, e := range men {
+		elder := false
+		for _, f := range e.forms {
+			if f.hon != "" && honorifics[f.hon].class == "Mr" && len(f.lws) == 1 && f.lws[0] == w && f.aged[ageElder] > 0 && f.aged[ageYounger] > 0 {
+				elder = true
+			}
+		}
+		switch {
+		case elder && father == nil:
+			father = e
+		case elder:
+			return nil
+		case e.kind == entFull && son == nil:
+			son = e
+		case e.kind == entFull:
+			return nil
+		}
+	}
+	if father == nil {
+		return nil
+	}
+	return son
+}
+
+// familiarHolders lists the entities of a formal given name that hold a
+// full name opening with w, a familiar form of it ("Jack Dawkins" for
+// John Dawkins).
+func (c *clusterer) familiarHolders(w string) []*entity {
+	var out []*entity
+	for _, t := range c.formalTargets(w) {
+		for _, e := range c.byGiven[t] {
+			if wordScore(e, w) > 0 && !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }
 
 // peerages are the titles of the peerage, which are often named after a

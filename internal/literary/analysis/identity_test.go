@@ -369,6 +369,166 @@ Mr. Bumble had married Mrs. Corney, and was master of the workhouse. Mr. Maylie 
 			same:     [][2]string{{"Mrs. Bumble", "Mrs. Corney"}},
 			distinct: [][2]string{{"Mrs. Maylie", "Rose"}, {"Mrs. Bumble", "Mr. Bumble"}},
 		},
+		{
+			name: "a surname alone for the son of a titled father",
+			text: `Old Mr. Grove sat in the sun, and his son Walter Grove read beside him. Mr. Grove dozed. Young Mr. Grove closed his book, and old Mr. Grove woke.
+
+“Grove, come and row,” called Tim Hale. Grove laughed and went with Tim Hale. “You row badly, Grove,” said Tim Hale. Mr. Grove watched them from the bank, and Walter Grove waved to Mr. Grove.
+`,
+			same:     [][2]string{{"Grove", "Walter Grove"}},
+			distinct: [][2]string{{"Mr. Grove", "Walter Grove"}},
+		},
+		{
+			name: "a title and surname said to one known by a given name, among women's turns",
+			text: `Cecil came into the garden. Cecil sat down by Lucy, and Cecil read to her. Mr. Beebe watched Cecil from the path.
+
+“The roses are out,” said Lucy.
+
+“Do you like roses, Mr. Vyse?” said Mr. Beebe.
+
+“Very little,” said Cecil.
+
+“The lilies are out too,” said Lucy.
+
+“And lilies, Mr. Vyse?” said Mr. Beebe.
+
+“Even less,” said Cecil.
+`,
+			same:     [][2]string{{"Mr. Vyse", "Cecil"}},
+			distinct: [][2]string{{"Cecil", "Lucy"}, {"Cecil", "Mr. Beebe"}},
+		},
+		{
+			name: "a full name said to one known by a single name",
+			text: `Blackwood stood by the window, and he did not turn. Blackwood was tired; he had walked all night. Mr. Hale came in and looked hard at Blackwood.
+
+“You know me, Henry Talbot,” said Mr. Hale.
+
+“I know no such man,” said Blackwood.
+
+“You cannot hide from me, Henry Talbot,” said Mr. Hale.
+
+“I hide nothing,” said Blackwood.
+
+“Your father would weep, Henry Talbot,” said Mr. Hale.
+
+“Leave my father out of it,” said Blackwood.
+
+Blackwood turned away, and he smiled. Mr. Hale left him.
+`,
+			same:     [][2]string{{"Henry Talbot", "Blackwood"}},
+			distinct: [][2]string{{"Blackwood", "Mr. Hale"}},
+		},
+		{
+			name: "a familiar given name beside a namesake",
+			text: `Jack Brand ran down the lane. The constable wrote down John Brand in his book, and John Brand grinned at him. Jack Brand was quick, and Jack Brand was gone.
+
+“Look sharp, Jack!” said Charley. “You will meet Jack Frost tonight.” Jack laughed, and Charley laughed too.
+`,
+			same: [][2]string{{"Jack", "Jack Brand"}},
+		},
+		{
+			name: "a son's familiar given name beside his father's",
+			text: `Thomas Grind kept a school. Thomas Grind was hard, and his old friend called him Tom Grind; Tom Grind did not smile. Tom sat in the corner, and Tom yawned.
+
+“Tom Thumb is a fairy tale,” said Thomas Grind. Tom sulked. Tom went out, and Thomas Grind frowned.
+`,
+			distinct: [][2]string{{"Tom", "Thomas Grind"}},
+		},
+		{
+			name: "a pen name said to be one",
+			text: `Mary Walker wrote novels at the inn. Kate Hale read one of them in the garden, and Tom laughed at Kate Hale. Mary Walker was out walking.
+
+“Who wrote this book?” said Tom.
+
+“It is by Silas Mortimer. Silas Mortimer says the hero is a bore,” said Kate Hale.
+
+“By Silas Mortimer indeed! Why, it is Mary Walker! She publishes under another name,” said Tom.
+
+Kate Hale put the book down, and Mary Walker came in from her walk.
+`,
+			same:     [][2]string{{"Silas Mortimer", "Mary Walker"}},
+			distinct: [][2]string{{"Mary Walker", "Kate Hale"}},
+		},
+		{
+			name: "a name someone lives under that is another's",
+			text: `Walter Grey kept the garden of the convent. Walter Grey sat in the sun, and Walter Grey laughed.
+
+Henry Black came to the convent at night, and Henry Black worked beside Walter Grey.
+
+“Henry Black lives here under the name of Walter Grey, his brother,” said the abbess.
+`,
+			distinct: [][2]string{{"Walter Grey", "Henry Black"}},
+		},
+		{
+			name: "a maiden name dropped as the wife comes in",
+			text: `Miss Lark lived at Bath. Miss Lark was rich, and Emma Dale envied Miss Lark.
+
+“Mr. Finch is to be married,” said Emma Dale. “He is going to be married to a Miss Lark.”
+
+Miss Lark came in the spring. Mr. Finch met Miss Lark at the coach.
+
+Mrs. Finch was first seen at church. Mrs. Finch wore white, and Miss Lark was forgotten.
+
+Mrs. Finch talked of her sister. Emma Dale disliked Mrs. Finch. Mrs. Finch laughed.
+
+“Mrs. Finch is a vain woman,” said Emma Dale. Mrs. Finch smiled at Mr. Finch.
+
+Emma Dale went home, and Mr. Finch went home.
+`,
+			same:     [][2]string{{"Miss Lark", "Mrs. Finch"}},
+			distinct: [][2]string{{"Mrs. Finch", "Emma Dale"}, {"Mrs. Finch", "Mr. Finch"}},
+		},
+		{
+			name: "a made-up familiar form said to someone",
+			text: `Grimsby sat by the fire. Grimsby counted his coins, and Grimsby smiled.
+
+“How are you, Grimmy?” said Toby, coming in. Toby sat down by the fire.
+
+“Well enough,” said the old man.
+
+“See here, Grimmy,” said Toby. “The job is done.”
+
+Toby went out, and Grimsby locked the door.
+`,
+			same: [][2]string{{"Grimmy", "Grimsby"}},
+		},
+		{
+			name: "a familiar form said beside the name it plays on",
+			text: `Grimsby sat by the fire. Grimsby counted his coins, and Grimsby smiled.
+
+“Come here, Grimmy,” said Toby to the boy. “Grimsby wants you.”
+
+“Yes, Grimmy, he does,” said Toby. “Grimsby is waiting.”
+
+Toby went out, and Grimsby locked the door.
+`,
+			distinct: [][2]string{{"Grimmy", "Grimsby"}},
+		},
+		{
+			name: "a wife answering to the name her husband calls her by",
+			text: `Harry Dodd ran off to London with Polly. Polly carried the bundle, and Polly grumbled all the way.
+
+At the inn sat Mr. Harry Pike, late Dodd, with his supper. Mr. Pike ate well, and Mr. Pike drank.
+
+“Do you hear the gentleman, Polly?” cried Mr. Pike.
+
+“Yes, Harry, dear!” replied Mrs. Pike.
+
+“Mrs. Pike is tired,” said Mr. Pike. Polly yawned.
+`,
+			same:     [][2]string{{"Mrs. Pike", "Polly"}},
+			distinct: [][2]string{{"Polly", "Mr. Pike"}},
+		},
+		{
+			name: "a mother answering for the daughter her husband calls",
+			text: `Kitty sat by the fire. Kitty sewed, and Kitty sang. Kitty laughed at the cat, and Mrs. Grant scolded Kitty. Mr. Grant read his paper.
+
+“Be quiet, Kitty,” said Mr. Grant.
+
+“She is quiet enough,” replied Mrs. Grant.
+`,
+			distinct: [][2]string{{"Kitty", "Mrs. Grant"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -161,7 +161,7 @@ func (a *analyzer) vocativeMerges() bool {
 	}
 	for i := range a.utts {
 		for _, x := range a.utts[i].vocs {
-			if a.chars[x].ent.kind != entBare && a.chars[x].ent.kind != entHon {
+			if a.chars[x].ent.kind == entTitle {
 				continue
 			}
 			// The one addressed spoke just before or answers just after.
@@ -178,6 +178,11 @@ func (a *analyzer) vocativeMerges() bool {
 	for x, ev := range evidence {
 		best, bn, total := -1, 0.0, 0.0
 		for y, n := range ev {
+			// A reply by someone of the other sex ("Mr. Vyse" answered by
+			// a woman) is a misattributed turn, not evidence either way.
+			if g := a.chars[x].gender; g != "" && a.chars[y].gender != "" && a.chars[y].gender != g {
+				continue
+			}
 			total += n
 			if n > bn || n == bn && y < best {
 				best, bn = y, n
@@ -202,14 +207,24 @@ func (a *analyzer) vocativeMerges() bool {
 		if 5*a.narrationMentions(x) > len(X.ments) || a.taggedSpeaker(x) {
 			continue
 		}
-		if X.ent.kind == entBare {
+		switch X.ent.kind {
+		case entFull:
+			// A full name said to one known by a single name or a title,
+			// who answers to it again and again ("you, Edward Leeford, do
+			// you still brave me!" to Monks; "Uncle George" to Lord
+			// Fermor), is his own: a real name behind an assumed one, or
+			// a kinsman's familiar one. Two full names are two people.
+			if bn < 3 || Y.ent.kind == entFull || X.gender == "" || X.gender != Y.gender {
+				continue
+			}
+		case entBare:
 			// Only a recognisable given name of the right gender is taken
 			// for someone's first name; a place or thing addressed is not.
 			if nameGender(X.ent.given) == "" || nameGender(X.ent.given) != Y.gender || Y.ent.given != "" {
 				continue
 			}
 			Y.ent.given = X.ent.given
-		} else {
+		default:
 			// A title and surname said to one known in narration by a
 			// given name alone ("Mr. Vyse" answered by Cecil) is his
 			// surname: the title must give his gender.
@@ -221,7 +236,205 @@ func (a *analyzer) vocativeMerges() bool {
 		a.c.merge(X.ent, Y.ent)
 		merged = true
 	}
-	return a.selfNamings(together) || merged
+	pen := a.penNames()
+	fam := a.familiarForms()
+	wife := a.wifeAnswers(together)
+	return a.selfNamings(together) || merged || pen || fam || wife
+}
+
+// wifeAnswers joins "Mrs. <Surname>" to the woman known by a given name
+// who answers as her when a man bearing the surname calls her by it: "Do
+// you hear the gentleman, Charlotte?" thundered Mr. Claypole, alias
+// Bolter. "Yes, Noah, dear!" replied Mrs. Bolter. She is his wife, or
+// goes as such. The married name must be the rarer of the two, her reply
+// tagged by it, and the two never named side by side in narration. It
+// reports whether anything was merged.
+func (a *analyzer) wifeAnswers(together map[[2]int]bool) bool {
+	merged := false
+	for i := 0; i+1 < len(a.utts); i++ {
+		u, v := &a.utts[i], &a.utts[i+1]
+		if u.speaker < 0 || v.speaker < 0 || v.method != "explicit" || !a.conversation(i, i+1) {
+			continue
+		}
+		M, H := a.chars[v.speaker], a.chars[u.speaker]
+		if M.ent.id < 0 || M.ent.merged >= 0 || M.ent.kind != entHon || !M.ent.hasHonClass("Mrs") || M.ent.given != "" || M.ent.surname == "" {
+			continue
+		}
+		if H.gender != "male" || !titledWithSurname(H.ent, M.ent.surname) {
+			continue
+		}
+		for _, x := range u.vocs {
+			X := a.chars[x]
+			if x == v.speaker || X.ent.merged >= 0 || X.ent.kind != entBare || nameGender(X.ent.given) != "female" ||
+				len(M.ments) >= len(X.ments) || together[[2]int{x, v.speaker}] {
+				continue
+			}
+			a.c.merge(M.ent, X.ent)
+			merged = true
+			break
+		}
+	}
+	return merged
+}
+
+// familiarForms joins a made-up familiar form ("Faguey") to the one
+// character whose name it plays on ("Fagin"): a word that is no known
+// given name, ends as pet names do ("-y", "-ie"), shares its first three
+// letters with that name alone, and is only ever said to someone, never
+// narrated nor in a turn that also names that character (then they would
+// be two people). It reports whether anything was merged.
+func (a *analyzer) familiarForms() bool {
+	d := a.d
+	merged := false
+	for x, X := range a.chars {
+		e := X.ent
+		if e.id < 0 || e.merged >= 0 || e.kind != entBare || len(e.forms) != 1 || len(X.ments) < 2 {
+			continue
+		}
+		w := e.forms[0].lws[0]
+		if nameGender(w) != "" || !strings.HasSuffix(w, "y") && !strings.HasSuffix(w, "ie") || len([]rune(w)) < 4 {
+			continue
+		}
+		spoken := true
+		for _, mi := range X.ments {
+			if m := a.ments[mi]; d.toks[m.tokS].quote < 0 || !a.isVocative(m) {
+				spoken = false
+				break
+			}
+		}
+		if !spoken {
+			continue
+		}
+		stem := string([]rune(w)[:3])
+		target := -1
+		for y, Y := range a.chars {
+			if y == x || Y.ent.id < 0 {
+				continue
+			}
+			plays := false
+			for _, f := range Y.ent.forms {
+				for _, v := range f.lws {
+					if v != w && len(v) >= 4 && strings.HasPrefix(v, stem) && !strings.HasPrefix(w, v) {
+						plays = true
+					}
+				}
+			}
+			if !plays {
+				continue
+			}
+			if target >= 0 {
+				target = -2
+				break
+			}
+			target = y
+		}
+		if target < 0 || a.namedInParagraphs(target, X.ments) {
+			continue
+		}
+		a.c.merge(e, a.chars[target].ent)
+		merged = true
+	}
+	return merged
+}
+
+// namedInParagraphs reports whether character c is named in a paragraph
+// holding one of the mentions ms (indices into a.ments).
+func (a *analyzer) namedInParagraphs(c int, ms []int) bool {
+	d := a.d
+	cm := a.chars[c].ments
+	for _, mi := range ms {
+		p := d.paras[d.toks[a.ments[mi].tokS].para]
+		i := sort.Search(len(cm), func(i int) bool { return a.ments[cm[i]].tokS >= p.tokS })
+		if i < len(cm) && a.ments[cm[i]].tokS < p.tokE {
+			return true
+		}
+	}
+	return false
+}
+
+// penNames joins a name only ever spoken, never narrated, to the one person
+// named beside it in a turn that says someone goes under another name:
+// "'Joseph Emery Prank' indeed! Why it's Miss Lavish! ... she's publishing
+// it under somebody else's name." A name the narration uses ("he lived
+// under the name of Fauchelevent") may be someone else's, lent or taken,
+// and is left alone. It reports whether anything was merged.
+func (a *analyzer) penNames() bool {
+	d := a.d
+	merged := false
+	// Kept per run: a text may hold many such turns.
+	narrated, tagged := map[int]int{}, map[int]bool{}
+	narr := func(c int) int {
+		n, ok := narrated[c]
+		if !ok {
+			n = a.narrationMentions(c)
+			narrated[c] = n
+		}
+		return n
+	}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		cue := false
+		var named []int
+		for _, q := range u.segs {
+			s, e := d.segTokens(q)
+			for k := s; k < e; k++ {
+				if d.isWord(k) && a.otherNameCue(k) {
+					cue = true
+				}
+				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
+					if c := a.ments[mi].char; c >= 0 && len(named) <= 2 && !slices.Contains(named, c) {
+						named = append(named, c)
+					}
+				}
+			}
+		}
+		if !cue || len(named) != 2 {
+			continue
+		}
+		x, y := named[0], named[1]
+		if narr(x) > 0 {
+			x, y = y, x
+		}
+		X, Y := a.chars[x].ent, a.chars[y].ent
+		if narr(x) > 0 || narr(y) == 0 || X.id < 0 || Y.id < 0 || X.merged >= 0 || Y.merged >= 0 || X == Y {
+			continue
+		}
+		if _, ok := tagged[x]; !ok {
+			tagged[x] = a.taggedSpeaker(x)
+		}
+		if tagged[x] {
+			continue
+		}
+		for _, f := range X.forms {
+			f.assumed = true
+		}
+		a.c.merge(X, Y)
+		merged = true
+	}
+	return merged
+}
+
+// otherNameCue reports whether word k says someone goes by another name:
+// "name" after "under" ("under somebody else's name", "under the name
+// of"), "pseudonym", "pen-name", "nom de plume".
+func (a *analyzer) otherNameCue(k int) bool {
+	d := a.d
+	switch d.lower(k) {
+	case "pseudonym", "pseudonyme":
+		return true
+	case "plume":
+		return d.lower(k-1) == "de" && d.lower(k-2) == "nom"
+	case "name", "names":
+		if d.lower(k-1) == "pen" || d.isDash(k-1) && d.lower(k-2) == "pen" {
+			return true
+		}
+		for j := k - 1; j >= max(0, k-4) && d.toks[j].sent == d.toks[k].sent; j-- {
+			if d.lower(j) == "under" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // narratedTogether holds the pairs of characters named next to each other

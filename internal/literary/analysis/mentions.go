@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -167,10 +168,12 @@ func (a *analyzer) mergeMarriedNames() {
 	c := a.c
 	first := map[int]int32{}
 	paraEnts := map[int]map[int32]bool{}
-	for _, m := range a.ments {
+	entMents := map[int][]int{} // indices into a.ments, in text order
+	for i, m := range a.ments {
 		if _, ok := first[m.ent]; !ok {
 			first[m.ent] = m.tokS
 		}
+		entMents[m.ent] = append(entMents[m.ent], i)
 		p := a.d.toks[m.tokS].para
 		if paraEnts[m.ent] == nil {
 			paraEnts[m.ent] = map[int32]bool{}
@@ -210,6 +213,17 @@ func (a *analyzer) mergeMarriedNames() {
 	}
 	took := a.renamedFullNames(first, wed)
 	nParas := float64(len(a.d.paras))
+	// A candidate pairs a married name M with a woman W named before it
+	// beside a man of its surname in news of a marriage.
+	type candidate struct {
+		M, W    *entity
+		lift    float64 // how much more W is named in M's paragraphs than usual
+		took    bool    // W already bears a full name with M's surname
+		dropped bool    // W's surname fell out of use as M came in
+	}
+	var cands []candidate
+	bestLift := map[int]float64{} // W → her highest lift with any married name
+	surnamed := map[int][]int32{} // W → where she is named by her surname
 	for _, M := range c.ents {
 		if M.merged >= 0 || M.kind != entHon || !M.hasHonClass("Mrs") || M.surname == "" {
 			continue
@@ -227,8 +241,8 @@ func (a *analyzer) mergeMarriedNames() {
 		if len(husbands) == 0 {
 			continue
 		}
-		var best *entity
-		bestLift := 0.0
+		ms := entMents[M.id]
+		arrival := a.ments[ms[len(ms)/10]].tokS
 		for _, W := range c.ents {
 			if W.merged >= 0 || W.id == M.id || W.gender != "female" || W.married() || W.surname == M.surname {
 				continue
@@ -237,18 +251,21 @@ func (a *analyzer) mergeMarriedNames() {
 			if !ok || fw >= firstM {
 				continue
 			}
-			// She is already known by a full name with his surname.
 			if took[W.id] == M.surname {
-				best, bestLift = W, 3
-				break
+				cands = append(cands, candidate{M: M, W: W, took: true})
+				continue
 			}
 			evidence := false
 			for s, si := range marriageSents {
 				if !si.ents[W.id] || a.d.sents[s].tokS >= firstM {
 					continue
 				}
+				// The husband may be named beside the news or just around
+				// it: "...that he was going to be married to a Miss
+				// Hawkins." "Mr. Elton going to be married!"
+				p := a.d.toks[a.d.sents[s].tokS].para
 				for h := range husbands {
-					if si.ents[h] {
+					if si.ents[h] || paraEnts[h][p-1] || paraEnts[h][p] || paraEnts[h][p+1] {
 						evidence = true
 						break
 					}
@@ -266,18 +283,75 @@ func (a *analyzer) mergeMarriedNames() {
 					both++
 				}
 			}
+			if both == 0 {
+				continue
+			}
 			pm := float64(len(paraEnts[M.id]))
 			pw := float64(len(paraEnts[W.id]))
 			lift := (float64(both) / pm) / (pw / nParas)
-			if both >= 1 && lift > bestLift {
-				best, bestLift = W, lift
+			bestLift[W.id] = max(bestLift[W.id], lift)
+			if _, ok := surnamed[W.id]; !ok {
+				surnamed[W.id] = a.surnameTokens(entMents[W.id], W.surname)
+			}
+			cands = append(cands, candidate{M: M, W: W, lift: lift, dropped: maidenDropped(surnamed[W.id], len(entMents[W.id]), arrival)})
+		}
+	}
+	// Each married name takes the woman most clearly tied to it: one
+	// already bearing the surname, else one named in its paragraphs three
+	// times more than usual, else one whose maiden name the story dropped
+	// as the wife came in ("Miss Hawkins" before "Mrs. Elton"), however
+	// seldom the two share a paragraph, if no other married name is tied
+	// to her more closely ("Miss Taylor" is Mrs. Weston, not Mrs. Elton).
+	score := func(k candidate) float64 {
+		switch {
+		case k.took:
+			return math.Inf(1)
+		case k.lift >= 3:
+			return k.lift
+		case k.dropped && k.lift >= bestLift[k.W.id]:
+			return 3
+		}
+		return 0
+	}
+	for i := 0; i < len(cands); {
+		M := cands[i].M
+		var best *candidate
+		for ; i < len(cands) && cands[i].M == M; i++ {
+			if k := &cands[i]; score(*k) > 0 && (best == nil || score(*k) > score(*best)) {
+				best = k
 			}
 		}
-		if best != nil && bestLift >= 3 {
-			c.merge(M, best)
+		if best != nil && M.merged < 0 && best.W.merged < 0 {
+			c.merge(M, best.W)
+			if !best.took && best.lift < 3 {
+				// Her maiden name out of use, she goes by his surname,
+				// which "his wife" looks for.
+				c.setNames(best.W, "", M.surname)
+			}
 		}
 	}
 	a.marriedByName(first)
+}
+
+// maidenDropped reports whether a woman whose mentions (n in all) name her
+// surname at the sorted tokens byName, at least three times and in most
+// mentions, was named so at most a fifth of those times from token limit
+// on: she was known by it, and then no longer.
+func maidenDropped(byName []int32, n int, limit int32) bool {
+	k, _ := slices.BinarySearch(byName, limit)
+	return len(byName) >= 3 && 2*len(byName) >= n && 5*(len(byName)-k) <= len(byName)
+}
+
+// surnameTokens returns the first tokens of the mentions ms (indices into
+// a.ments, in text order) that name the surname, in order.
+func (a *analyzer) surnameTokens(ms []int, surname string) []int32 {
+	var out []int32
+	for _, mi := range ms {
+		if m := &a.ments[mi]; surname != "" && slices.Contains(m.form.lws, surname) {
+			out = append(out, m.tokS)
+		}
+	}
+	return out
 }
 
 // marriedByName joins "Mrs. <Surname>" to the woman the narration says a
@@ -743,14 +817,14 @@ func canonicalName(e *entity) (string, []string) {
 	// A full name seen once may be a passing phrase ("Evil Spirit"); ask
 	// for two occurrences.
 	for _, f := range fs {
-		if len(f.words) >= 2 && f.count >= 2 && (f.hon == "" || surnameTitle(f.hon)) {
+		if len(f.words) >= 2 && f.count >= 2 && (f.hon == "" || surnameTitle(f.hon)) && !f.assumed {
 			best = f
 			break
 		}
 	}
 	if best == nil {
 		for _, f := range fs {
-			if len(f.words) >= 2 && f.count >= 2 {
+			if len(f.words) >= 2 && f.count >= 2 && !f.assumed {
 				best = f
 				break
 			}
