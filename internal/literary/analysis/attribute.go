@@ -43,6 +43,12 @@ type utterance struct {
 	// adj is the subject of the narration touching the quotation, -1 if
 	// none.
 	adj int
+	// desc is the head noun of a description its tag names the speaker by
+	// ("jew" for "said the Jew"), "" if none.
+	desc string
+	// parent is the one the turn calls "papa" or "mamma" before its
+	// speaker is known, -1 if none.
+	parent int
 }
 
 // maxWindowTokens caps, per paragraph of look-back, how far context
@@ -91,7 +97,7 @@ func (a *analyzer) buildUtterances() {
 		}
 		q.utt = n
 		a.utts = append(a.utts, utterance{segs: []int{qi}, para: q.para, lastPara: q.para,
-			tokS: int(d.paras[q.para].tokS), tokE: int(d.paras[q.para].tokE), speaker: -1, addressee: -1, adj: -1})
+			tokS: int(d.paras[q.para].tokS), tokE: int(d.paras[q.para].tokE), speaker: -1, addressee: -1, adj: -1, parent: -1})
 	}
 	// Turns sharing a paragraph share the narration between them: it ends
 	// the first (its tag) and leads into the second.
@@ -190,11 +196,17 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 			u.vocs = append(u.vocs, c)
 		}
 	}
+	a.voteDescriptions()
+	a.tagDescribed()
 	if a.firstPerson {
 		a.setNarrator()
 	}
 	for ui := range a.utts {
-		a.parentVocatives(ui)
+		if a.utts[ui].speaker >= 0 {
+			a.parentVocatives(ui)
+		} else {
+			a.unknownChildVocatives(ui)
+		}
 	}
 	for ui := range a.utts {
 		if u := &a.utts[ui]; !u.fixed() {
@@ -248,6 +260,50 @@ func (a *analyzer) vocatives(u *utterance) []int {
 		}
 	})
 	return out
+}
+
+// unknownChildVocatives adds to the addressees of a turn whose speaker is
+// not yet known the parent it calls ("No, papa"): the parent of that sex
+// most recently named in narration. Names in talk are of people talked
+// about as often as of those present ("What a pity it is that Mr. Weston
+// ever thought of her!").
+func (a *analyzer) unknownChildVocatives(ui int) {
+	d := a.d
+	u := &a.utts[ui]
+	for _, q := range u.segs {
+		s, e := d.segTokens(q)
+		for k := s; k < e; k++ {
+			g, ok := parentWords[d.lower(k)]
+			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") || !a.tokenVocative(k, k+1) {
+				continue
+			}
+			if p := a.narratedParent(g, k); p >= 0 {
+				u.parent = p
+				if !containsInt(u.vocs, p) {
+					u.vocs = append(u.vocs, p)
+				}
+			}
+		}
+	}
+}
+
+// narratedParent returns the married character of gender g (one called by
+// an honorific and their surname) last named in narration before token k
+// within 40 paragraphs, -1 if none.
+func (a *analyzer) narratedParent(g string, k int) int {
+	d := a.d
+	limit := max(int(d.paras[max(0, int(d.toks[k].para)-40)].tokS), k-40*maxWindowTokens)
+	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
+	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
+		m := &a.ments[mi]
+		if m.char < 0 || d.toks[m.tokS].quote >= 0 || a.chars[m.char].gender != g {
+			continue
+		}
+		if e := a.chars[m.char].ent; e.surname != "" && titledWithSurname(e, e.surname) {
+			return m.char
+		}
+	}
+	return -1
 }
 
 // parentheticalSubject reports whether the name m, set off by a comma, is
@@ -819,6 +875,9 @@ func (a *analyzer) tagIn(ui, s, e, subjLo int, forward bool) (int, string, float
 		if c := a.givenNameAt(v + 1); inverted && c >= 0 {
 			return c, "explicit", confExplicit
 		}
+		if h := a.descriptionHead(v + 1); inverted && h >= 0 {
+			a.utts[ui].desc = d.lower(h)
+		}
 		if c := a.tiedDescription(v + 1); inverted && c >= 0 {
 			return c, "epithet", confPronoun
 		}
@@ -910,17 +969,16 @@ func (a *analyzer) tieDescriptions() {
 }
 
 // tiedDescription returns the character a description at token k ("said
-// the beadle") stands for when the narration of the chapter ties it to
-// exactly one, -1 otherwise.
+// the beadle", "said the old gentleman") stands for when the chapter, a
+// sobriquet or the book ties it to exactly one (see describedChar), -1
+// otherwise.
 func (a *analyzer) tiedDescription(k int) int {
 	d := a.d
-	if !d.isWord(k) || d.lower(k) != "the" || !d.isWord(k+1) || a.tokMent[k+1] >= 0 || d.isWord(k+2) && !strings.HasSuffix(d.lower(k+2), "ly") {
+	h := a.descriptionHead(k)
+	if h < 0 {
 		return -1
 	}
-	if c, ok := a.ties[tie{a.chapter[d.toks[k].para], d.lower(k + 1)}]; ok {
-		return c
-	}
-	return -1
+	return a.describedChar(a.chapter[d.toks[k].para], d.lower(h))
 }
 
 // subjectRightBefore reports whether speech verb v directly follows its
@@ -1387,6 +1445,28 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 		if t.kind != tkWord {
 			continue
 		}
+		if c, end := a.describedAt(j); c >= 0 {
+			// A description the narration ties to a character ("the
+			// Jew") is that character's mention.
+			g := a.chars[c].gender
+			w := decay(j)
+			subj := !a.prepGoverned(j) && (d.toks[j].flags&fSentStart != 0 || d.isWord(end) && (finiteVerbs[d.lower(end)] || strings.HasSuffix(d.lower(end), "ed")))
+			if subj {
+				w *= 2
+				lastSubject[g] = c
+			}
+			if end < len(d.toks) && d.toks[end].kind == tkClitic {
+				w *= 0.5
+			}
+			if g == gender {
+				if int(t.para) == para && subj {
+					w += 1.5
+				}
+				score[c] += w
+			}
+			j = end - 1
+			continue
+		}
 		switch lw := d.vocab[t.lw]; lw {
 		case "the", "a", "an", "this", "that":
 			// A person described, not named, as the subject ("The old
@@ -1719,6 +1799,14 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 			}
 			return c
 		}
+		if c, end := a.describedAt(k); c >= 0 {
+			gov := a.prepGoverned(k)
+			k = end - 1
+			if containsInt(u.vocs, c) || gov {
+				continue
+			}
+			return c
+		}
 		if d.isWord(k) {
 			switch d.lower(k) {
 			case "he", "she":
@@ -1887,6 +1975,9 @@ func (a *analyzer) reactionActor(ui, p int) int {
 	for k := int(d.paras[p].tokS); k < int(d.paras[p].tokE); k++ {
 		if mi := a.tokMent[k]; mi >= 0 {
 			return a.ments[mi].char
+		}
+		if c, _ := a.describedAt(k); c >= 0 {
+			return c
 		}
 		if d.isWord(k) {
 			switch d.lower(k) {

@@ -326,6 +326,122 @@ Lucy Dane knelt at the bedside and looked up gravely.
 			"Then I shall wait for Mr. Bounderby,": "Mr. Harthouse",
 		},
 	},
+	{
+		// The narration never sets "the Jew" beside a name, but those who
+		// answer him call him Fagin: "said the Jew" is Fagin's line, even
+		// where nobody names him.
+		name: "description named by those who answer it",
+		text: `Fagin kept a house in Field Lane, and Jack Dawkins and Charley Bates lived in it. Oliver Twist came there one night with Jack Dawkins, and an old man stood at the fire.
+
+“This is the new boy,” said Jack Dawkins.
+
+“We are very glad to see you, my dear,” said the Jew.
+
+“Thank you, Fagin,” said Oliver Twist.
+
+“Sit down by the fire,” said the Jew.
+
+“Is supper ready, Fagin?” asked Jack Dawkins.
+
+“Presently, presently,” said the Jew.
+
+“Where is Charley, Fagin?” asked Jack Dawkins.
+
+Charley Bates came in with a bundle.
+
+“Here is the supper, my dears,” said the Jew.
+`,
+		speaker: map[string]string{
+			"Here is the supper, my dears,":         "Fagin",
+			"We are very glad to see you, my dear,": "Fagin",
+		},
+	},
+	{
+		// The one a description tags says who they are: "the voice" that
+		// says "I'm Griffin" is Mr. Griffin in all its lines.
+		name: "description that names itself",
+		text: `Mr. Griffin had come to the village in the winter, and the village had not liked Mr. Griffin. Nobody had seen Mr. Griffin since he made himself invisible. Thomas Marvel and Mr. Hall sat by the road in the sun.
+
+“It is a fine day, Mr. Hall,” said Thomas Marvel.
+
+“Don't be alarmed,” said the voice.
+
+“Who spoke?” said Thomas Marvel.
+
+“I'm Griffin,” said the voice. “Look at the stone.”
+
+“I see it,” said Thomas Marvel.
+`,
+		speaker: map[string]string{
+			"Don't be alarmed,": "Mr. Griffin",
+		},
+	},
+	{
+		// The narration says by what description a character is known:
+		// "the doctor" is Mr. Losberne from then on.
+		name: "known as the doctor",
+		text: `Mr. Losberne, a surgeon in the neighbourhood, known through a circuit of ten miles round as “the doctor,” had grown fat from good humour. He drove to the house of Mrs. Maylie one morning, where Mr. Giles kept the door.
+
+“Good morning, Mr. Giles,” said Mrs. Maylie.
+
+“Good morning, ma'am,” said Mr. Giles.
+
+“Where is the boy?” said the doctor.
+
+“Upstairs, sir,” said Mr. Giles.
+
+“Then show me the way,” said the doctor.
+`,
+		speaker: map[string]string{
+			"Where is the boy?":     "Mr. Losberne",
+			"Then show me the way,": "Mr. Losberne",
+		},
+	},
+	{
+		// A turn calling "papa" is the child's of the father in view, not
+		// the turn of a man merely named in the talk.
+		name: "child calls papa",
+		text: `Mr. Weston had married Miss Taylor that morning, and Mr. Knightley had gone to the wedding. Emma Woodhouse was handsome, clever, and rich. Mr. Woodhouse sat by the fire with his daughter after dinner. Emma was his younger daughter, and Emma had no mother; Emma smiled and chatted to keep him from sad thoughts.
+
+“Poor Miss Taylor! What a pity it is that Mr. Weston ever thought of her!” said Mr. Woodhouse.
+
+“I cannot agree with you, papa; Mr. Weston is such a good-humoured, pleasant man.”
+
+“A house of her own! But where is the advantage of a house of her own?”
+
+“How often we shall be going to see them, papa!”
+`,
+		speaker: map[string]string{
+			"I cannot agree with you, papa; Mr. Weston is such a good-humoured, pleasant man.": "Emma",
+			"How often we shall be going to see them, papa!":                                   "Emma",
+		},
+	},
+	{
+		// Who the narration brings in later was not there before: the
+		// untagged lines before Mr. Bell comes back are Mr. Emery's.
+		name: "not there before coming in",
+		text: `Mr. Bell, the rector, was at church that morning. Old Mr. Emery had come to call at the rectory. Lucy Dane sat in the study.
+
+“You do sound tired, Miss Dane.”
+
+“Not a bit,” said Lucy Dane.
+
+“But you are, and you look pale.”
+
+“I am quite well,” said Lucy Dane.
+
+“I hope that you will enjoy the journey.”
+
+At that moment Mr. Bell came back from church. “That's all right,” said Mr. Bell. “The rain has stopped.”
+
+“Did you go to the church?” said Mr. Bell.
+`,
+		speaker: map[string]string{
+			"You do sound tired, Miss Dane.":          "Mr. Emery",
+			"But you are, and you look pale.":         "Mr. Emery",
+			"I hope that you will enjoy the journey.": "Mr. Emery",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

@@ -31,6 +31,10 @@ const (
 	wQuoted        = -1.5 // speaking of oneself in the third person
 	wNamedInReply  = 1.5  // the next turn names the one it answers
 	wProminence    = 0.0  // times the character's share of the top mentions
+	wChild         = 4.0  // a turn calling "papa" is a child's of the one called
+	// Someone the narration has not yet brought into the scene, or has
+	// taken out of it (presence.go).
+	wAbsent = -2.0
 	// The same speaker twice in a row: rarer than a change of speaker, but
 	// a speaker often goes on after a reply or a pause the narration
 	// reports, so this must not outweigh the turn's own evidence.
@@ -41,10 +45,13 @@ const (
 	// acknowledgments.") more often leads into the actor's own words than
 	// hands the turn to someone else.
 	wReactThenSpeak = 1.5
-	wAlternate      = 1.5  // A B A
-	wAnswerCall     = 3.0  // the one just addressed answers
-	maxCandidates   = 8    // candidates beyond the turns' fixed speakers
-	tieEpsilon      = 1e-9 // scores closer than this are equal
+	wAlternate      = 1.5 // A B A
+	// Two turns in a row tagged by the same description ("said the
+	// woman") are one speaker's.
+	wSameDescription = 3.0
+	wAnswerCall      = 3.0  // the one just addressed answers
+	maxCandidates    = 8    // candidates beyond the turns' fixed speakers
+	tieEpsilon       = 1e-9 // scores closer than this are equal
 )
 
 // The search costs turns × candidates³. A long conversation with many
@@ -102,6 +109,7 @@ func (a *analyzer) decodeRun(run []int) {
 		}
 	}
 	absent := a.talkedAbout(slots)
+	arrive, leave := a.comings(slots, cands)
 	// Emission scores.
 	emit := make([][]float64, n)
 	for i, sl := range slots {
@@ -113,6 +121,9 @@ func (a *analyzer) decodeRun(run []int) {
 			}
 			if absent[c] {
 				emit[i][j] += wTalkedAbout
+			}
+			if i < arrive[j] || i > leave[j] {
+				emit[i][j] += wAbsent
 			}
 		}
 	}
@@ -274,6 +285,11 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 	if c == u.adj {
 		s += wAdjacent
 	}
+	if p := u.parent; p >= 0 && p != c {
+		if f := a.familyOf(p); f != "" && a.familyOf(c) == f {
+			s += wChild
+		}
+	}
 	if containsInt(u.vocs, c) {
 		s += wAddressed
 	} else if containsInt(a.quotedChars(sl.utt), c) {
@@ -296,6 +312,11 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 		// going on is no break in turn-taking.
 		if slots[i].utt < 0 || a.utts[slots[i].utt].adj != cands[c] {
 			s += wRepeat
+		}
+		// "“…,” said the woman. ¶ “…,” said the woman.": the one
+		// described goes on.
+		if slots[i].utt >= 0 && a.utts[slots[i].utt].desc != "" && a.utts[slots[i].utt].desc == a.utts[slots[i-1].utt].desc {
+			s += wSameDescription
 		}
 	} else if c == p && !slots[i-1].mute {
 		s += wReactThenSpeak
