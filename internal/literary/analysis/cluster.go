@@ -932,6 +932,14 @@ func (c *clusterer) resolve(id int) int {
 	return id
 }
 
+// moveForm takes the untitled form f from its entity and gives it to dst.
+func (c *clusterer) moveForm(f *form, dst *entity) {
+	src := c.ents[c.resolve(f.entity)]
+	src.forms = slices.DeleteFunc(src.forms, func(g *form) bool { return g == f })
+	f.entity = dst.id
+	dst.forms = append(dst.forms, f)
+}
+
 // merge folds entity src into dst.
 func (c *clusterer) merge(src, dst *entity) {
 	src.merged = dst.id

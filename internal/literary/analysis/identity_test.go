@@ -529,6 +529,29 @@ At the inn sat Mr. Harry Pike, late Dodd, with his supper. Mr. Pike ate well, an
 `,
 			distinct: [][2]string{{"Kitty", "Mrs. Grant"}},
 		},
+		{
+			name: "a maiden name restated with that was",
+			text: `Miss Lane had kept house for the Fords for years. Miss Lane married, and Emma Ford missed Miss Lane.
+
+Mrs. Ward came to dine. Mrs. Ward laughed, and Emma Ford kissed Mrs. Ward. “Mr. Ford and Mrs. Ward (poor Miss Lane that was) both agree,” said Emma Ford. Mrs. Ward smiled.
+`,
+			same: [][2]string{{"Miss Lane", "Mrs. Ward"}},
+		},
+		{
+			name: "a surname said to a girl who bears it",
+			text: `Sissy Rook was the daughter of Signor Rook, the clown. Signor Rook had gone away. Sissy Rook sat in the school.
+
+“Rook,” said Mr. Grind, “stand up.” Sissy Rook stood up, trembling.
+
+“Rook, what is a horse?” said Mr. Grind. Sissy Rook could not answer.
+
+“Sit down, Rook,” said Mr. Grind. Sissy Rook sat down, and Mr. Grind frowned at Sissy Rook.
+
+Mr. Grind went out. Sissy cried.
+`,
+			same:     [][2]string{{"Rook", "Sissy Rook"}},
+			distinct: [][2]string{{"Sissy Rook", "Signor Rook"}},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

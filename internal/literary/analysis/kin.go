@@ -239,7 +239,90 @@ func (a *analyzer) vocativeMerges() bool {
 	pen := a.penNames()
 	fam := a.familiarForms()
 	wife := a.wifeAnswers(together)
-	return a.selfNamings(together) || merged || pen || fam || wife
+	moved := a.addressedSurnames()
+	return a.selfNamings(together) || merged || pen || fam || wife || moved
+}
+
+// addressedSurnames gives a bare surname said mostly in address to a woman
+// who bears it ("Jupe, stay here a moment" to Sissy Jupe) when the rule that
+// a bare surname names a man gave it to a man of the family: a schoolmaster
+// calls a girl by her surname. The one addressed is in the scene: she must
+// be named in the paragraph of most of those addresses, or the one before
+// or after, and he three times less often. It reports whether anything
+// moved.
+func (a *analyzer) addressedSurnames() bool {
+	d := a.d
+	women := map[string][]int{} // surname → women bearing it in a full name
+	for _, c := range a.chars {
+		if e := c.ent; e.id >= 0 && e.kind == entFull && c.gender == "female" && e.surname != "" {
+			women[e.surname] = append(women[e.surname], c.id)
+		}
+	}
+	// near reports whether c is named, other than by f, in paragraphs p-1
+	// to p+1.
+	near := func(c int, f *form, p int32) bool {
+		lo := int(d.paras[max(p-1, 0)].tokS)
+		hi := int(d.paras[min(int(p)+1, len(d.paras)-1)].tokE)
+		ms := a.chars[c].ments
+		i := sort.Search(len(ms), func(i int) bool { return int(a.ments[ms[i]].tokS) >= lo })
+		for ; i < len(ms) && int(a.ments[ms[i]].tokS) < hi; i++ {
+			if a.ments[ms[i]].form != f {
+				return true
+			}
+		}
+		return false
+	}
+	type tally struct{ said, owner int }
+	seen := map[*form]*tally{}
+	byWoman := map[*form]map[int]int{}
+	var forms []*form
+	for _, m := range a.ments {
+		f := m.form
+		if f.hon != "" || len(f.lws) != 1 || m.char < 0 || len(women[f.lws[0]]) == 0 {
+			continue
+		}
+		x := a.chars[m.char]
+		if x.gender != "male" || x.ent.surname != f.lws[0] || !a.isVocative(m) {
+			continue
+		}
+		t := seen[f]
+		if t == nil {
+			t = &tally{}
+			seen[f] = t
+			byWoman[f] = map[int]int{}
+			forms = append(forms, f)
+		}
+		t.said++
+		p := d.toks[m.tokS].para
+		if near(m.char, f, p) {
+			t.owner++
+		}
+		for _, w := range women[f.lws[0]] {
+			if near(w, f, p) {
+				byWoman[f][w]++
+			}
+		}
+	}
+	moved := false
+	for _, f := range forms {
+		t := seen[f]
+		best, bn := -1, 0
+		for w, n := range byWoman[f] {
+			if n > bn || n == bn && w < best {
+				best, bn = w, n
+			}
+		}
+		if best < 0 || bn < 3 || 2*bn <= t.said || 3*t.owner > bn || 2*t.said < f.count {
+			continue
+		}
+		owner := a.c.ents[a.c.resolve(f.entity)]
+		if len(owner.forms) < 2 {
+			continue
+		}
+		a.c.moveForm(f, a.chars[best].ent)
+		moved = true
+	}
+	return moved
 }
 
 // wifeAnswers joins "Mrs. <Surname>" to the woman known by a given name

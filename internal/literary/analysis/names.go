@@ -468,5 +468,34 @@ func (d *doc) linkFormerNames(runs []nameRun) {
 		if int(p.tokE) == k-2 && d.punctIs(k-2, ",") && d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && formerWords[d.lower(k-1)] {
 			runs[i].formerOf = i - 1
 		}
+		if d.formerApposition(p, runs[i]) {
+			runs[i].formerOf = i - 1
+		}
 	}
+}
+
+// formerApposition reports whether run r restates run p by what she was
+// called before: "Mrs. Weston (poor Miss Taylor that was)", "Mrs. Bumble,
+// Mrs. Corney that was". The apposition opens with a comma or a
+// parenthesis right after p, allows two lower-case words before r ("poor
+// dear"), and "that was" closes it.
+func (d *doc) formerApposition(p, r nameRun) bool {
+	e := int(r.tokE)
+	if !d.isWord(e) || !d.isWord(e+1) || d.lower(e) != "that" || d.lower(e+1) != "was" || d.isWord(e+2) {
+		return false
+	}
+	k := int(p.tokE)
+	if !d.punctIs(k, ",") && !d.punctIs(k, "(") || d.toks[k].sent != d.toks[r.tokS].sent {
+		return false
+	}
+	gap := int(r.tokS) - k - 1
+	if gap < 0 || gap > 2 {
+		return false
+	}
+	for j := k + 1; j < int(r.tokS); j++ {
+		if !d.isWord(j) || d.toks[j].flags&fLower == 0 {
+			return false
+		}
+	}
+	return true
 }

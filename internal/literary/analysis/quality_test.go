@@ -25,14 +25,17 @@ var pdncBooks = []struct {
 	// PDNC lists a bare "Catherine" among Lady Catherine's aliases, but in the text it is
 	// always Kitty, whom the analysis keeps apart (issue 15): alias merging scores 85.7.
 	{"pride_and_prejudice", qualityFigures{0.97, 0.97, 0.83, 0.92, 0.97, 0.84}},
-	{"emma", qualityFigures{0.97, 0.72, 0.846, 0.92, 0.97, 0.810}},
-	{"oliver_twist", qualityFigures{0.93, 0.97, 1.0, 0.96, 0.97, 0.82}},
-	{"hard_times", qualityFigures{0.97, 0.97, 0.61, 0.95, 0.97, 0.84}},
+	// Merging a duplicate frees a top-20 place that a real person PDNC leaves out
+	// takes: Miss Taylor joined Mrs. Weston and Mr. Dixon came in (Emma 75 → 70); Hard
+	// Times' bare "Jupe" went to Sissy and Mr. Sparsit came in (100 → 95).
+	{"emma", qualityFigures{0.97, 0.70, 0.923, 0.92, 0.97, 0.831}},
+	{"oliver_twist", qualityFigures{0.93, 0.97, 1.0, 0.96, 0.97, 0.857}},
+	{"hard_times", qualityFigures{0.97, 0.95, 0.714, 0.95, 0.97, 0.881}},
 	{"anne_of_green_gables", qualityFigures{0.97, 1.00, 0.97, 0.92, 0.97, 0.91}},
-	{"picture_of_dorian_gray", qualityFigures{0.97, 0.87, 0.83, 0.94, 0.97, 0.89}},
+	{"picture_of_dorian_gray", qualityFigures{0.97, 0.87, 0.83, 0.94, 0.97, 0.923}},
 	{"sign_of_the_four", qualityFigures{0.97, 0.97, 0.97, 0.94, 0.97, 0.85}},
-	{"room_with_a_view", qualityFigures{0.97, 0.97, 0.800, 0.92, 0.97, 0.774}},
-	{"invisible_man", qualityFigures{0.87, 0.882, 0.97, 0.91, 0.97, 0.76}},
+	{"room_with_a_view", qualityFigures{0.97, 0.97, 0.800, 0.92, 0.97, 0.778}},
+	{"invisible_man", qualityFigures{0.87, 0.882, 0.97, 0.91, 0.97, 0.793}},
 }
 
 // qualityGoals are issue 15's goals for the mean over the nine books (quote
