@@ -38,6 +38,7 @@ type figureCues struct {
 	n, narrated, addressed, tagged int
 	works                          int // a maker's name for the work
 	claims                         int // a name claimed in fancy or asked for
+	indefinite                     int // after "a" or "an": one of a family or a kind
 }
 
 // notInStory returns the entities whose mentions show them to be figures
@@ -47,7 +48,10 @@ type figureCues struct {
 //   - a figure of folklore: every form names a kind of bogey;
 //   - a persona: at least two mentions are a name someone imagines having
 //     or asks to be called by, and it is never named in narration nor
-//     addressed, so no one in the story answers to it.
+//     addressed, so no one in the story answers to it;
+//   - a family or a kind: at least two and half the mentions follow "a" or
+//     "an" ("she was a Powler", "what a Powler was"), which no one says of
+//     a person.
 //
 // Each mention is read within a few tokens of it, so the cost is linear.
 func (a *analyzer) notInStory() map[int]bool {
@@ -75,12 +79,16 @@ func (a *analyzer) notInStory() map[int]bool {
 		if d.toks[s].quote >= 0 && a.claimedAt(s) {
 			c.claims++
 		}
+		if d.isWord(s-1) && (d.lower(s-1) == "a" || d.lower(s-1) == "an") {
+			c.indefinite++
+		}
 	}
 	out := map[int]bool{}
 	for id, c := range tally {
 		maker := c.works >= 2 && 3*c.works >= c.n && c.addressed == 0 && c.tagged == 0
 		persona := c.claims >= 2 && c.narrated == 0 && c.addressed == 0
-		if maker || persona || folklore(a.c.ents[id]) {
+		family := c.indefinite >= 2 && 2*c.indefinite >= c.n
+		if maker || persona || family || folklore(a.c.ents[id]) {
 			out[id] = true
 		}
 	}

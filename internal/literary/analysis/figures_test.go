@@ -81,6 +81,30 @@ Mrs. Bell laughed. "Polly will do very well," she said.
 			kept: []string{"Polly", "Bell"},
 		},
 		{
+			name: "one of a family",
+			text: `Mrs. Dane had been born a Varley, and Mrs. Dane never let anyone forget that she was a Varley.
+
+"Nobody knows what a Varley is," said Mr. Cole to Mrs. Dane.
+
+"A Varley, sir," said Mrs. Dane, "is a Varley." Mr. Cole bowed to Mrs. Dane.
+
+"I beg your pardon, Mrs. Varley," said Mr. Cole, who had forgotten her name.
+`,
+			gone: []string{"Varley"},
+			kept: []string{"Dane", "Cole"},
+		},
+		{
+			name: "a town people come from",
+			text: `Mr. Grey came from Ashford on Monday, with a gentleman from Ashford beside him.
+
+"It is the old church, Ashford, under the hill," said Mr. Grey to Mrs. Lamb.
+
+Mrs. Lamb had a letter from Ashford. Mrs. Lamb had lived in Ashford once, and Mr. Grey smiled at Mrs. Lamb.
+`,
+			gone: []string{"Ashford"},
+			kept: []string{"Grey", "Lamb"},
+		},
+		{
 			name: "a nickname asked for and used stays",
 			text: `"Please call me Kit," said Christopher Vane. "Everybody at home calls me Kit."
 

@@ -493,7 +493,7 @@ func (a *analyzer) computeCues() map[int]*cues {
 			}
 			if speechVerbs[lw] && !weakSpeechVerbs[lw] {
 				cu.person++
-			} else if placePrepositions[lw] {
+			} else if placePrepositions[lw] || lw == "from" {
 				cu.place++
 			}
 		}
