@@ -30,6 +30,15 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			absent:   []string{"Simon", "Clair", "Neville"},
 		},
 		{
+			name: "a title after of opens another name",
+			text: `Mr. Grimwig sat by the fire. Grimwig laughed. "Well?" asked Grimwig of Mr. Brownlow.
+
+"Well," said Mr. Brownlow to Grimwig, and Grimwig frowned at Mr. Brownlow.
+`,
+			same:   [][2]string{{"Grimwig", "Mr. Grimwig"}},
+			unheld: []string{"Grimwig of Mr"},
+		},
+		{
 			name: "familiar form of a given name",
 			text: `The new girl was Cecilia Jupe, the daughter of a clown; her father called her Cecilia Jupe too. Sissy Jupe sat in the corner, and Sissy said nothing.
 

@@ -193,6 +193,10 @@ func (d *doc) ofComplement(st *wordStats, s, j int, words *[]string) int {
 	if s+1 != j || !st.nameLike(d, d.toks[s].lw) || !d.isWord(j) || d.toks[j].flags&fLower == 0 || d.lower(j) != "of" {
 		return j
 	}
+	// "asked Grimwig of Mr. Brownlow": a title opens someone else's name.
+	if _, titled := honorifics[d.lower(j+1)]; titled {
+		return j
+	}
 	k := j + 1
 	for k < len(d.toks) && d.sameSpan(s, k) && d.isWord(k) && d.toks[k].flags&fCap != 0 && d.toks[k].flags&fAllCaps == 0 && d.lower(k) != "i" {
 		k++
