@@ -5436,7 +5436,7 @@ type BookQuote {
   addressee: BookCharacter
   "0..1."
   confidence: Float!
-  "How the speaker was found: explicit, kinship, pronoun, adjacent, alternation, context, narrator."
+  "How the speaker was found: explicit (a tag or lead-in naming them), kinship (\"said her mother\"), epithet (a description such as \"said the Jew\" tied to one character), pronoun, adjacent, alternation, context, narrator; empty when unknown."
   method: String!
 }
 

@@ -55,7 +55,7 @@ type BookQuote struct {
 	Addressee *analysis.Character `json:"addressee,omitempty"`
 	// 0..1.
 	Confidence float64 `json:"confidence"`
-	// How the speaker was found: explicit, kinship, pronoun, adjacent, alternation, context, narrator.
+	// How the speaker was found: explicit (a tag or lead-in naming them), kinship ("said her mother"), epithet (a description such as "said the Jew" tied to one character), pronoun, adjacent, alternation, context, narrator; empty when unknown.
 	Method string `json:"method"`
 }
 

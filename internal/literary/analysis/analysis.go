@@ -77,7 +77,8 @@ type Quote struct {
 	// Method tells how the speaker was found: "explicit" (speech tag or
 	// lead-in naming the speaker), "kinship" (tag such as "said her
 	// mother"), "epithet" (tag such as "said the old man" for the one
-	// character the narrator calls "old Mr. Emerson"), "pronoun" (tag
+	// character the narrator calls "old Mr. Emerson", or "said the Jew" for
+	// the one those answering him call Fagin), "pronoun" (tag
 	// with he/she, resolved within the conversation), "adjacent" (the
 	// character acting in the narration touching the quotation),
 	// "alternation" (turn-taking of the conversation, vocatives included),
