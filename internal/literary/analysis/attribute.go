@@ -202,11 +202,7 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		a.setNarrator()
 	}
 	for ui := range a.utts {
-		if a.utts[ui].speaker >= 0 {
-			a.parentVocatives(ui)
-		} else {
-			a.unknownChildVocatives(ui)
-		}
+		a.parentVocatives(ui)
 	}
 	for ui := range a.utts {
 		if u := &a.utts[ui]; !u.fixed() {
@@ -260,50 +256,6 @@ func (a *analyzer) vocatives(u *utterance) []int {
 		}
 	})
 	return out
-}
-
-// unknownChildVocatives adds to the addressees of a turn whose speaker is
-// not yet known the parent it calls ("No, papa"): the parent of that sex
-// most recently named in narration. Names in talk are of people talked
-// about as often as of those present ("What a pity it is that Mr. Weston
-// ever thought of her!").
-func (a *analyzer) unknownChildVocatives(ui int) {
-	d := a.d
-	u := &a.utts[ui]
-	for _, q := range u.segs {
-		s, e := d.segTokens(q)
-		for k := s; k < e; k++ {
-			g, ok := parentWords[d.lower(k)]
-			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") || !a.tokenVocative(k, k+1) {
-				continue
-			}
-			if p := a.narratedParent(g, k); p >= 0 {
-				u.parent = p
-				if !containsInt(u.vocs, p) {
-					u.vocs = append(u.vocs, p)
-				}
-			}
-		}
-	}
-}
-
-// narratedParent returns the married character of gender g (one called by
-// an honorific and their surname) last named in narration before token k
-// within 40 paragraphs, -1 if none.
-func (a *analyzer) narratedParent(g string, k int) int {
-	d := a.d
-	limit := max(int(d.paras[max(0, int(d.toks[k].para)-40)].tokS), k-40*maxWindowTokens)
-	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
-	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
-		m := &a.ments[mi]
-		if m.char < 0 || d.toks[m.tokS].quote >= 0 || a.chars[m.char].gender != g {
-			continue
-		}
-		if e := a.chars[m.char].ent; e.surname != "" && titledWithSurname(e, e.surname) {
-			return m.char
-		}
-	}
-	return -1
 }
 
 // parentheticalSubject reports whether the name m, set off by a comma, is

@@ -781,50 +781,58 @@ func (a *analyzer) familyOf(c int) string {
 var parentWords = map[string]string{"mamma": "female", "mama": "female", "mother": "female",
 	"ma": "female", "papa": "male", "father": "male", "pa": "male"}
 
-// parentVocatives adds to a turn's addressees the parent it calls
-// "mamma" or "papa": the married character of that gender carrying the
-// speaker's family name, or, when the speaker is unknown, the most
-// recently named such parent.
+// parentVocatives adds to a turn's addressees the parent it calls "mamma"
+// or "papa": the married character of that gender carrying the speaker's
+// family name most recently named before. When the speaker is not yet
+// known, it is the one most recently named in narration (names in talk are
+// of people talked about as often as of those present: "What a pity it is
+// that Mr. Weston ever thought of her!"), and the turn's parent.
 func (a *analyzer) parentVocatives(ui int) {
 	d := a.d
 	u := &a.utts[ui]
+	family := ""
+	if u.speaker >= 0 {
+		family = a.familyOf(u.speaker)
+	}
 	for _, q := range u.segs {
 		s, e := d.segTokens(q)
 		for k := s; k < e; k++ {
 			g, ok := parentWords[d.lower(k)]
-			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") {
+			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") || !a.tokenVocative(k, k+1) {
 				continue
 			}
-			if !a.tokenVocative(k, k+1) {
+			p := a.parentOf(family, g, k, u.speaker < 0)
+			if p < 0 || p == u.speaker {
 				continue
 			}
-			family := ""
-			if u.speaker >= 0 {
-				family = a.familyOf(u.speaker)
+			if u.speaker < 0 {
+				u.parent = p
 			}
-			if p := a.parentOf(family, g, k); p >= 0 && p != u.speaker && !containsInt(u.vocs, p) {
+			if !containsInt(u.vocs, p) {
 				u.vocs = append(u.vocs, p)
 			}
 		}
 	}
 }
 
-// parentOf returns the married character of gender g with the family
-// surname (any family if empty) most recently named before token k.
-func (a *analyzer) parentOf(family, g string, k int) int {
+// parentOf returns the married character of gender g (one called by an
+// honorific and their surname) with the family surname (any family if
+// empty) most recently named before token k within 40 paragraphs, in
+// narration only if narrated; -1 if none.
+func (a *analyzer) parentOf(family, g string, k int, narrated bool) int {
 	d := a.d
 	limit := max(int(d.paras[max(0, int(d.toks[k].para)-40)].tokS), k-40*maxWindowTokens)
 	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
 	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
-		c := a.ments[mi].char
-		if c < 0 || a.chars[c].gender != g {
+		m := &a.ments[mi]
+		if m.char < 0 || narrated && d.toks[m.tokS].quote >= 0 || a.chars[m.char].gender != g {
 			continue
 		}
-		e := a.chars[c].ent
+		e := a.chars[m.char].ent
 		if e.surname == "" || family != "" && e.surname != family || !titledWithSurname(e, e.surname) {
 			continue
 		}
-		return c
+		return m.char
 	}
 	return -1
 }
