@@ -30,6 +30,16 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			absent:   []string{"Simon", "Clair", "Neville"},
 		},
 		{
+			name: "oaths, a title after a name and a nationality are no names",
+			text: `"Lor!" said Polly Hart. "Lor, how nice!" Polly Hart laughed. "Oh, Lor!" said Polly Hart again.
+
+The letter was addressed to Josiah Pike Esquire. Josiah Pike read it. "Josiah Pike, Esquire, Banker," said Polly Hart, and Josiah Pike frowned.
+
+Polly Hart studied Canadian history. "The Canadian winter is long," said Josiah Pike. Polly Hart read of the Canadian lakes.
+`,
+			absent: []string{"Lor", "Esquire", "Canadian"},
+		},
+		{
 			name: "a title after of opens another name",
 			text: `Mr. Grimwig sat by the fire. Grimwig laughed. "Well?" asked Grimwig of Mr. Brownlow.
 
