@@ -30,6 +30,24 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			absent:   []string{"Simon", "Clair", "Neville"},
 		},
 		{
+			name: "one who speaks in a story told is not its listener",
+			text: `Mr. Hale was the doctor. Mr. Hale sat by the fire with Mr. Duff, the officer.
+
+"Jem Pike," said Mr. Duff, "was the sharpest officer I knew. 'Stop thief!' says Jem Pike, and off he goes."
+
+"And what did he do then?" asked Mr. Hale.
+
+"Jem Pike," said Mr. Duff, "came back empty. 'Come!' said Jem Pike, 'we shall have him yet.'"
+
+"Did you?" asked Mr. Hale.
+
+"Jem Pike," said Mr. Duff, "never caught him."
+
+"A pity," said Mr. Hale. Mr. Hale laughed, and Mr. Duff laughed.
+`,
+			distinct: [][2]string{{"Jem Pike", "Mr. Hale"}},
+		},
+		{
 			name: "oaths, a title after a name and a nationality are no names",
 			text: `"Lor!" said Polly Hart. "Lor, how nice!" Polly Hart laughed. "Oh, Lor!" said Polly Hart again.
 

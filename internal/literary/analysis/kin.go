@@ -214,7 +214,9 @@ func (a *analyzer) vocativeMerges() bool {
 			// you still brave me!" to Monks; "Uncle George" to Lord
 			// Fermor), is his own: a real name behind an assumed one, or
 			// a kinsman's familiar one. Two full names are two people.
-			if bn < 3 || Y.ent.kind == entFull || X.gender == "" || X.gender != Y.gender {
+			// One who speaks in a story told inside a turn ("says Spyers")
+			// is a person of his own, whoever answers the teller.
+			if bn < 3 || Y.ent.kind == entFull || X.gender == "" || X.gender != Y.gender || a.speaksAnywhere(x) {
 				continue
 			}
 		case entBare:
@@ -728,6 +730,19 @@ func (a *analyzer) narrationMentions(c int) int {
 func (a *analyzer) taggedSpeaker(c int) bool {
 	for i := range a.utts {
 		if a.utts[i].speaker == c && a.utts[i].method == "explicit" {
+			return true
+		}
+	}
+	return false
+}
+
+// speaksAnywhere reports whether a name of character c stands beside a
+// speech verb, in narration or inside a quotation ("'Come!' said Spyers").
+func (a *analyzer) speaksAnywhere(c int) bool {
+	d := a.d
+	for _, mi := range a.chars[c].ments {
+		m := &a.ments[mi]
+		if s, e := int(m.tokS), int(m.tokE); d.isWord(s-1) && strongSpeechVerb(d.lower(s-1)) || d.isWord(e) && strongSpeechVerb(d.lower(e)) {
 			return true
 		}
 	}
