@@ -189,7 +189,7 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				x, y, w, addr := a.nounEnds(k, s, e, info, parts, tokUtt)
 				cue(x, y, info.typ, noun, w, addr)
 			}
-			if addressKin[lw] && d.toks[k].quote >= 0 && !a.possessed(k) && !a.quotedWords(k) {
+			if addressKin[lw] && d.toks[k].quote >= 0 && !a.possessed(k) && !a.quotedWords(k) && !a.groupTurn(d.quotes[d.toks[k].quote].utt) {
 				u := &a.utts[d.quotes[d.toks[k].quote].utt]
 				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == k {
 					// A name with a kinship title, in address: "Pure family
@@ -371,10 +371,11 @@ func (a *analyzer) participants(s, e int, tokUtt []int32, out []participant) []p
 		case "i", "me", "my", "we", "us":
 			// "We" stands for the speaker in an event with one other
 			// party: "he proposed that we should marry".
-			if q >= 0 && (a.reported(k) || a.quotedWords(k)) {
+			if q >= 0 && (a.reported(k) || a.quotedWords(k) || a.groupTurn(d.quotes[q].utt)) {
 				// "… he says, you never laid such snares as I'll contrive for
 				// my young brother": the speaker quotes someone else; "she
-				// heard the words "my son,"": no one says them to anyone.
+				// heard the words "my son,"": no one says them to anyone;
+				// "they cried": several say them.
 				break
 			}
 			if q >= 0 {
@@ -744,6 +745,28 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 		}
 	}
 	return -1, -1, 0, false
+}
+
+// groupTurn reports whether turn ui is said by several at once: its tag's
+// subject is "they" ("“Well! Uncle Scrooge!” they cried"), so its "I" and
+// its kin in address are no one's in the cast.
+func (a *analyzer) groupTurn(ui int) bool {
+	d := a.d
+	u := &a.utts[ui]
+	_, e := d.segTokens(u.segs[len(u.segs)-1])
+	k := e
+	for k < min(len(d.toks), e+3) && !d.isWord(k) {
+		k++
+	}
+	if d.isWord(k) && d.isWord(k+1) && (d.lower(k) == "they" && speechVerbs[d.lower(k+1)] || speechVerbs[d.lower(k)] && d.lower(k+1) == "they") {
+		return true
+	}
+	s, _ := d.segTokens(u.segs[0])
+	k = s - 1
+	for k > max(0, s-4) && !d.isWord(k) {
+		k--
+	}
+	return d.isWord(k) && d.isWord(k-1) && speechVerbs[d.lower(k)] && d.lower(k-1) == "they"
 }
 
 // listGoesOn reports whether the comma or "and" at token k goes on to

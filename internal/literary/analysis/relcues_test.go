@@ -30,6 +30,8 @@ func TestRelationCues(t *testing.T) {
 		{"proposed to her", "Mr. Hale proposed to Miss Grey in the garden.", "romance", ""},
 		{"the engagement of two", "A week after Mr. Hale's engagement with Miss Grey, the snow came.", "romance", ""},
 		{"them, not the pair", "Mr. Hale praised Miss Grey's daughters. He did not doubt her seeing them all disposed of in marriage.", "", "romance"},
+		{"kin said by several at once", "Miss Grey came in.\n\n“Good evening,” said Mr. Hale.\n\n“Good evening, uncle!” they cried.\n\n" +
+			"“Sit down,” said Mr. Hale.\n\n“Thank you, uncle!” they cried.\n\n“Tea?” said Mr. Hale.\n\n“Yes, uncle!” they cried.", "", "family"},
 		{"a list around a relative", "Miss Grey named the party: the two Coles, Mr. Hale, her father, and herself.", "", "family"},
 		{"a list after a comma", "Miss Grey told of the party: her father, Mr. Hale, Mr. Cox, and Mr. Cole were left at the table.", "", "family"},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
