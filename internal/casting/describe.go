@@ -114,7 +114,36 @@ func namedNearStart(s string, forms []string, others []string) bool {
 			return false
 		}
 	}
-	return true
+	return !frontedObject(s[at+len(form):])
+}
+
+// frontedObject tells whether the words after a name, set off by commas, lead to a
+// subject pronoun before any verb of their own: "Mrs. Elton, as elegant as lace and
+// pearls could make her, he looked at in silence" describes her as seen, by him.
+func frontedObject(rest string) bool {
+	if !strings.HasPrefix(rest, ",") {
+		return false
+	}
+	for _, clause := range strings.Split(rest[1:], ",")[1:] {
+		w := strings.ToLower(firstField(clause))
+		if subjectPronouns[w] {
+			return true
+		}
+		if w != "" && !strings.HasSuffix(w, "ly") {
+			break
+		}
+	}
+	return false
+}
+
+// subjectPronouns open a clause with its own subject.
+var subjectPronouns = map[string]bool{"he": true, "she": true, "they": true, "i": true, "we": true, "you": true}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // openers are the words a sentence about someone may start with before their name.

@@ -20,6 +20,8 @@ func TestNamedNearStart(t *testing.T) {
 		{"It gave Mr. Knightley the sensation of a fog.", false},
 		{"Emma and Mr. Knightley walked on.", false},
 		{"She looked at Mr. Knightley.", false},
+		{"Mr. Knightley, as grave as a judge could be, she watched in silence.", false}, // fronted object
+		{"Mr. Knightley, tall and grave, walked in.", true},
 	} {
 		if got := namedNearStart(tc.sentence, forms, []string{"Emma"}); got != tc.about {
 			t.Errorf("namedNearStart(%q) = %v, want %v", tc.sentence, got, tc.about)
