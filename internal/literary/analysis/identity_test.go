@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -661,6 +662,36 @@ func TestGender(t *testing.T) {
 		}
 		if c := findChar(res, tc.name); c == nil || c.Gender != tc.want {
 			t.Errorf("%s: gender of %+v, want %s", tc.name, c, tc.want)
+		}
+	}
+}
+
+// TestCanonicalName: the name a character is shown by.
+func TestCanonicalName(t *testing.T) {
+	mk := func(key, hon string, count int) *form {
+		words := strings.Fields(key)
+		if hon != "" {
+			words = words[1:]
+		}
+		lws := make([]string, len(words))
+		for i, w := range words {
+			lws[i] = strings.ToLower(w)
+		}
+		return &form{key: key, hon: hon, words: words, lws: lws, count: count}
+	}
+	for _, tc := range []struct {
+		name  string
+		forms []*form
+		want  string
+	}{
+		{"a full name seen twice", []*form{mk("Mr. Darcy", "mr", 40), mk("Fitzwilliam Darcy", "", 3)}, "Fitzwilliam Darcy"},
+		{"the most frequent", []*form{mk("Mr. Darcy", "mr", 40), mk("Darcy", "", 5)}, "Mr. Darcy"},
+		// What his nephew calls him is not his name: "Lord Fermor", not "Uncle George".
+		{"rank before kinship", []*form{mk("Uncle George", "uncle", 8), mk("Lord Fermor", "lord", 4)}, "Lord Fermor"},
+		{"kinship when nothing else", []*form{mk("Uncle George", "uncle", 8), mk("George", "", 1)}, "Uncle George"},
+	} {
+		if got, _ := canonicalName(&entity{forms: tc.forms}); got != tc.want {
+			t.Errorf("%s: canonicalName = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -830,6 +830,13 @@ func canonicalName(e *entity) (string, []string) {
 			}
 		}
 	}
+	// Else the most frequent form, but a name of rank before a kinsman's:
+	// "Lord Fermor", not "Uncle George", which is what his nephew calls him.
+	for _, f := range fs {
+		if best == nil && f.count >= 2 && !kinForm(f) {
+			best = f
+		}
+	}
 	if best == nil {
 		best = fs[0]
 	}
@@ -844,6 +851,16 @@ func canonicalName(e *entity) (string, []string) {
 		}
 	}
 	return name, aliases
+}
+
+// kinForm reports whether f is a name with a kinship word for a title
+// ("Uncle George", "Cousin Charlotte").
+func kinForm(f *form) bool {
+	switch honorifics[f.hon].class {
+	case "Aunt", "Uncle", "Cousin", "Father", "Mother", "Brother", "Sister":
+		return true
+	}
+	return false
 }
 
 // displayForm renders a form. A plain Mr/Mrs/Miss is dropped from a full
