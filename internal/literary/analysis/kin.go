@@ -749,6 +749,10 @@ func (a *analyzer) speaksAnywhere(c int) bool {
 	return false
 }
 
+// familyReach bounds how far from a mention familyOf looks for the family
+// it is named with.
+const familyReach = 60
+
 // familyOf returns a character's surname; for someone known only by a given
 // name ("Kitty"), the surname of the family she is most often named with in
 // narration sentences, if that family clearly dominates.
@@ -767,8 +771,10 @@ func (a *analyzer) familyOf(c int) string {
 		if d.toks[m.tokS].quote >= 0 {
 			continue
 		}
+		// The sentence around the mention, within familyReach tokens: a
+		// sentence may run for megabytes.
 		sent := d.sents[d.toks[m.tokS].sent]
-		for k := sent.tokS; k < sent.tokE; k++ {
+		for k := max(sent.tokS, m.tokS-familyReach); k < min(sent.tokE, m.tokE+familyReach); k++ {
 			if ni := a.tokMent[k]; ni >= 0 && int(a.ments[ni].tokS) == int(k) {
 				if o := a.ments[ni].char; o >= 0 && o != c {
 					if s := a.chars[o].ent.surname; s != "" {
@@ -805,16 +811,18 @@ var parentWords = map[string]string{"mamma": "female", "mama": "female", "mother
 func (a *analyzer) parentVocatives(ui int) {
 	d := a.d
 	u := &a.utts[ui]
-	family := ""
-	if u.speaker >= 0 {
-		family = a.familyOf(u.speaker)
-	}
 	for _, q := range u.segs {
 		s, e := d.segTokens(q)
 		for k := s; k < e; k++ {
 			g, ok := parentWords[d.lower(k)]
 			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") || !a.tokenVocative(k, k+1) {
 				continue
+			}
+			// familyOf reads the speaker's narration: only for a turn that
+			// calls a parent.
+			family := ""
+			if u.speaker >= 0 {
+				family = a.familyOf(u.speaker)
 			}
 			p := a.parentOf(family, g, k, u.speaker < 0)
 			if p < 0 || p == u.speaker {
