@@ -52,13 +52,16 @@ func (h *heapSampler) Stop() uint64 {
 // 2 MB, on which a pass that was quadratic took tens of seconds: one
 // quotation left open with a relationship cue in every sentence (43 s), one
 // sentence naming thousands of people (12 s at 4 MB), a conversation of
-// self-namings (10 s), lines tagged "said the old lady" (10 s). Their
-// throughput should stay of the novels' order.
+// self-namings (10 s), lines tagged "said the old lady" (10 s), one line
+// without a full stop calling "Papa" (54 s: the family of a turn's speaker
+// read from the whole sentence). Their throughput should stay of the
+// novels' order.
 var adversarial = map[string]string{
 	"open_quotation": adversarialHead + "“" + strings.Repeat("I told my brother Mr. Hale that I married Miss Grey. ", 40000),
 	"one_sentence":   adversarialHead + strings.Repeat("and Mr. Hale told his sister Miss Grey ", 50000),
 	"self_naming":    adversarialHead + strings.Repeat("“I am Mr. Hale,” said Miss Grey.\n\n“My name is Miss Grey,” said he.\n\n", 20000),
 	"described_tags": adversarialHead + strings.Repeat("Mr. Hale was silent; but Miss Grey, the old lady, said nothing. “No,” said the old lady.\n\n", 20000),
+	"parent_line":    adversarialHead + strings.Repeat("Emma walked with Mr. Hale and said “Papa, yes” to him; ", 40000),
 }
 
 const adversarialHead = "Mr. Hale met Miss Grey. Mr. Hale and Miss Grey talked.\n\n"
