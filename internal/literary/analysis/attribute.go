@@ -1655,7 +1655,7 @@ func (a *analyzer) adjacentActor(ui int) int {
 			s--
 		}
 		for v := last; v >= s; v-- {
-			if d.isWord(v) && (leadInVerbs[d.lower(v)] || speechVerbs[d.lower(v)] && !weakSpeechVerbs[d.lower(v)]) {
+			if d.isWord(v) && (leadInVerbs[d.lower(v)] || strongSpeechVerb(d.lower(v))) {
 				if c, _, _ := a.verbSubject(ui, v, s); c >= 0 {
 					return c
 				}

@@ -70,7 +70,7 @@ func (a *analyzer) notInStory() map[int]bool {
 		} else if a.isVocative(m) {
 			c.addressed++
 		}
-		if d.isWord(s-1) && strongSpeechVerb(d.lower(s-1)) || d.isWord(e) && strongSpeechVerb(d.lower(e)) {
+		if a.besideSpeechVerb(m) {
 			c.tagged++
 		}
 		if a.makerAt(s, e, m.form.hon != "") {
@@ -94,8 +94,6 @@ func (a *analyzer) notInStory() map[int]bool {
 	}
 	return out
 }
-
-func strongSpeechVerb(w string) bool { return speechVerbs[w] && !weakSpeechVerbs[w] }
 
 // makerAt reports whether the name at tokens [s, e) stands for its bearer's
 // works: it owns a work ("Milton's poems", up to two words between),

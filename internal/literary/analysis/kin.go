@@ -739,10 +739,8 @@ func (a *analyzer) taggedSpeaker(c int) bool {
 // speaksAnywhere reports whether a name of character c stands beside a
 // speech verb, in narration or inside a quotation ("'Come!' said Spyers").
 func (a *analyzer) speaksAnywhere(c int) bool {
-	d := a.d
 	for _, mi := range a.chars[c].ments {
-		m := &a.ments[mi]
-		if s, e := int(m.tokS), int(m.tokE); d.isWord(s-1) && strongSpeechVerb(d.lower(s-1)) || d.isWord(e) && strongSpeechVerb(d.lower(e)) {
+		if a.besideSpeechVerb(a.ments[mi]) {
 			return true
 		}
 	}

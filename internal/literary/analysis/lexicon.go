@@ -238,6 +238,10 @@ var weakSpeechVerbs = wordSet("went", "began", "joined", "told", "laughed",
 	"resume", "interrupt", "inquire", "enquire", "shout", "call", "scream",
 	"saying")
 
+// strongSpeechVerb reports whether w is a speech verb that tags a speaker
+// by itself.
+func strongSpeechVerb(w string) bool { return speechVerbs[w] && !weakSpeechVerbs[w] }
+
 // actionVerbs typically follow a person used as a subject; they count as
 // weak evidence that a capitalised word names a person rather than a place.
 var actionVerbs = wordSet("said", "replied", "cried", "answered", "asked",

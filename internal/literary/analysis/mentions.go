@@ -491,7 +491,7 @@ func (a *analyzer) computeCues() map[int]*cues {
 					lw = d.lower(prev - 1)
 				}
 			}
-			if speechVerbs[lw] && !weakSpeechVerbs[lw] {
+			if strongSpeechVerb(lw) {
 				cu.person++
 			} else if placePrepositions[lw] || lw == "from" {
 				cu.place++
@@ -499,7 +499,7 @@ func (a *analyzer) computeCues() map[int]*cues {
 		}
 		if d.isWord(next) {
 			lw := d.lower(next)
-			if actionVerbs[lw] || speechVerbs[lw] && !weakSpeechVerbs[lw] {
+			if actionVerbs[lw] || strongSpeechVerb(lw) {
 				cu.person++
 			}
 		}
@@ -516,6 +516,14 @@ func (a *analyzer) computeCues() map[int]*cues {
 		}
 	}
 	return out
+}
+
+// besideSpeechVerb reports whether a speech verb that tags a speaker stands
+// just before or after mention m ("said Spyers", "Spyers said").
+func (a *analyzer) besideSpeechVerb(m mention) bool {
+	d := a.d
+	s, e := int(m.tokS), int(m.tokE)
+	return d.isWord(s-1) && strongSpeechVerb(d.lower(s-1)) || d.isWord(e) && strongSpeechVerb(d.lower(e))
 }
 
 // isVocative reports whether a mention inside a quotation addresses someone.
