@@ -438,7 +438,7 @@ func (a *analyzer) lastMentionBefore(c, k int) int {
 		return -1
 	}
 	ms := a.chars[c].ments
-	i := sort.Search(len(ms), func(i int) bool { return int(a.ments[ms[i]].tokS) >= k }) - 1
+	i := a.mentionFrom(c, k) - 1
 	if i < 0 {
 		return -1
 	}

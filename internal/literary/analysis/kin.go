@@ -266,8 +266,7 @@ func (a *analyzer) addressedSurnames() bool {
 		lo := int(d.paras[max(p-1, 0)].tokS)
 		hi := int(d.paras[min(int(p)+1, len(d.paras)-1)].tokE)
 		ms := a.chars[c].ments
-		i := sort.Search(len(ms), func(i int) bool { return int(a.ments[ms[i]].tokS) >= lo })
-		for ; i < len(ms) && int(a.ments[ms[i]].tokS) < hi; i++ {
+		for i := a.mentionFrom(c, lo); i < len(ms) && int(a.ments[ms[i]].tokS) < hi; i++ {
 			if a.ments[ms[i]].form != f {
 				return true
 			}
@@ -429,8 +428,7 @@ func (a *analyzer) namedInParagraphs(c int, ms []int) bool {
 	cm := a.chars[c].ments
 	for _, mi := range ms {
 		p := d.paras[d.toks[a.ments[mi].tokS].para]
-		i := sort.Search(len(cm), func(i int) bool { return a.ments[cm[i]].tokS >= p.tokS })
-		if i < len(cm) && a.ments[cm[i]].tokS < p.tokE {
+		if i := a.mentionFrom(c, int(p.tokS)); i < len(cm) && a.ments[cm[i]].tokS < p.tokE {
 			return true
 		}
 	}

@@ -518,6 +518,13 @@ func (a *analyzer) computeCues() map[int]*cues {
 	return out
 }
 
+// mentionFrom returns the index, in character c's mentions (in text
+// order), of the first at or after token k; len if none.
+func (a *analyzer) mentionFrom(c, k int) int {
+	ms := a.chars[c].ments
+	return sort.Search(len(ms), func(i int) bool { return int(a.ments[ms[i]].tokS) >= k })
+}
+
 // besideSpeechVerb reports whether a speech verb that tags a speaker stands
 // just before or after mention m ("said Spyers", "Spyers said").
 func (a *analyzer) besideSpeechVerb(m mention) bool {
