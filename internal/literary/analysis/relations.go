@@ -236,22 +236,24 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 }
 
 // nameCues are what the two names say: a woman called Mrs. <his surname>
-// is his wife (his relative when her name is another man's of it); a Mr. and a Mrs. of one surname are a married couple; a
+// is his wife (his relative when her name is another man's of it); a Mr.
+// and a Mrs., or a Sir and a Lady, of one surname are a married couple; a
 // shared surname, or a given-name-only character seen with the other's
 // family, makes relatives.
 func (a *analyzer) nameCues(x, y int) []relCue {
 	ex, ey := a.chars[x].ent, a.chars[y].ent
+	mx, my := marriedInto(ex, ey), marriedInto(ey, ex)
 	switch {
-	case marriedInto(ex, ey) && !husbandNamedElse(ex, ey) || marriedInto(ey, ex) && !husbandNamedElse(ey, ex):
+	case mx && !husbandNamedElse(ex, ey) || my && !husbandNamedElse(ey, ex):
 		return []relCue{{typ: "romance", kind: "married", w: wMarriedAs}}
-	case marriedInto(ex, ey) || marriedInto(ey, ex):
+	case mx || my:
 		// The wife of another man of his name: "Mrs. John Knightley" and
 		// Mr. Knightley are in-laws.
 		return []relCue{{typ: "family", kind: "relative", w: wSurname}}
 	case ex.surname != "" && ex.surname == ey.surname:
 		gx, gy := a.chars[x].gender, a.chars[y].gender
-		if gx != "" && gy != "" && gx != gy && (titledWithSurname(ex, ex.surname) || knighted(ex)) && (titledWithSurname(ey, ey.surname) || knighted(ey)) &&
-			!husbandNamedElse(ex, ey) && !husbandNamedElse(ey, ex) {
+		titled := func(e *entity) bool { return titledWithSurname(e, e.surname) || knighted(e) }
+		if gx != "" && gy != "" && gx != gy && titled(ex) && titled(ey) && !husbandNamedElse(ex, ey) && !husbandNamedElse(ey, ex) {
 			return []relCue{{typ: "romance", kind: "married", w: wCouple}}
 		}
 		return []relCue{{typ: "family", kind: "relative", w: wSurname}}
