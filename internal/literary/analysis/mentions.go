@@ -818,8 +818,9 @@ func (a *analyzer) settleGender(e *entity, pron [2]int) string {
 }
 
 // canonicalName picks the fullest proper form: the most frequent name of
-// two or more words seen at least twice, else the most frequent form. The
-// other forms become aliases, most frequent first.
+// two or more words seen at least twice (untitled or plainly titled first),
+// else the most frequent form seen twice that is no kinsman's, else the
+// most frequent form. The other forms become aliases, most frequent first.
 func canonicalName(e *entity) (string, []string) {
 	fs := append([]*form(nil), e.forms...)
 	sort.Slice(fs, func(i, j int) bool {
@@ -828,29 +829,23 @@ func canonicalName(e *entity) (string, []string) {
 		}
 		return fs[i].first < fs[j].first
 	})
-	var best *form
+	pick := func(ok func(*form) bool) *form {
+		if i := slices.IndexFunc(fs, ok); i >= 0 {
+			return fs[i]
+		}
+		return nil
+	}
 	// A full name seen once may be a passing phrase ("Evil Spirit"); ask
 	// for two occurrences.
-	for _, f := range fs {
-		if len(f.words) >= 2 && f.count >= 2 && (f.hon == "" || surnameTitle(f.hon)) && !f.assumed {
-			best = f
-			break
-		}
-	}
+	full := func(f *form) bool { return len(f.words) >= 2 && f.count >= 2 && !f.assumed }
+	best := pick(func(f *form) bool { return full(f) && (f.hon == "" || surnameTitle(f.hon)) })
 	if best == nil {
-		for _, f := range fs {
-			if len(f.words) >= 2 && f.count >= 2 && !f.assumed {
-				best = f
-				break
-			}
-		}
+		best = pick(full)
 	}
 	// Else the most frequent form, but a name of rank before a kinsman's:
 	// "Lord Fermor", not "Uncle George", which is what his nephew calls him.
-	for _, f := range fs {
-		if best == nil && f.count >= 2 && !kinForm(f) {
-			best = f
-		}
+	if best == nil {
+		best = pick(func(f *form) bool { return f.count >= 2 && !kinForm(f) })
 	}
 	if best == nil {
 		best = fs[0]
