@@ -108,27 +108,13 @@ func (b *book) goals(id int) []string {
 	}
 	forms := b.forms[id]
 	for _, s := range b.wantSentences() {
-		for _, re := range narratedWants {
-			m := re.FindStringSubmatchIndex(s.text)
-			if m == nil {
+		for _, w := range s.wants {
+			if w.name != "" && !slices.Contains(forms, w.name) || w.name == "" && w.who != id {
 				continue
 			}
-			subject := group(re, m, s.text, "subject")
-			subject = strings.TrimSuffix(strings.TrimSuffix(subject, "’s"), "'s")
-			var who int
-			switch subject {
-			case "She", "she", "He", "he", "Her", "her", "His", "his":
-				start := m[2*re.SubexpIndex("subject")]
-				who = b.pronounAt(s.at+utf8.RuneCountInString(s.text[:start]), subject[0] == 'S' || subject[0] == 's' || subject == "Her" || subject == "her")
-			default:
-				if !slices.Contains(forms, subject) {
-					continue
-				}
-				who = id
-			}
 			// "she meant to discompose Elizabeth" is someone else's want, whoever "she" resolved to.
-			if goal := group(re, m, s.text, "goal"); who == id && c.Gender != "" && !slices.ContainsFunc(forms, func(f string) bool { return wordIndex(goal, f) >= 0 }) {
-				add(re, m, s.text, s.at)
+			if goal := group(w.re, w.m, s.text, "goal"); c.Gender != "" && !slices.ContainsFunc(forms, func(f string) bool { return wordIndex(goal, f) >= 0 }) {
+				add(w.re, w.m, s.text, s.at)
 			}
 		}
 	}
@@ -159,10 +145,20 @@ func group(re *regexp.Regexp, m []int, text, name string) string {
 	return text[m[2*i]:m[2*i+1]]
 }
 
-// sentence is a sentence of narration and where it starts.
+// sentence is a sentence of narration, where it starts, and the wants it tells.
 type sentence struct {
-	text string
-	at   int
+	text  string
+	at    int
+	wants []want
+}
+
+// want is a match of one of narratedWants in a sentence, read once per book: its
+// subject as named, or ("" for "she", "his") the cast member the pronoun stands for.
+type want struct {
+	re   *regexp.Regexp
+	m    []int
+	name string
+	who  int
 }
 
 // wantSentences are the narration's sentences that say someone wants something, found
@@ -180,12 +176,36 @@ func (b *book) wantSentences() []sentence {
 		at := p.Start
 		for _, s := range splitSentences(para) {
 			if matchesAny(narratedWants, s) && !b.inQuote(at+strings.IndexFunc(s, unicode.IsLetter)) {
-				b.wants = append(b.wants, sentence{text: strings.Join(strings.Fields(s), " "), at: at})
+				b.wants = append(b.wants, b.readWants(strings.Join(strings.Fields(s), " "), at))
 			}
 			at += utf8.RuneCountInString(s)
 		}
 	}
 	return b.wants
+}
+
+// readWants matches narratedWants in the sentence text starting at offset at, and
+// resolves each pronoun subject.
+func (b *book) readWants(text string, at int) sentence {
+	s := sentence{text: text, at: at}
+	for _, re := range narratedWants {
+		m := re.FindStringSubmatchIndex(text)
+		if m == nil {
+			continue
+		}
+		w := want{re: re, m: m, who: -1}
+		subject := group(re, m, text, "subject")
+		subject = strings.TrimSuffix(strings.TrimSuffix(subject, "’s"), "'s")
+		switch subject {
+		case "She", "she", "He", "he", "Her", "her", "His", "his":
+			start := m[2*re.SubexpIndex("subject")]
+			w.who = b.pronounAt(at+utf8.RuneCountInString(text[:start]), subject[0] == 'S' || subject[0] == 's' || subject == "Her" || subject == "her")
+		default:
+			w.name = subject
+		}
+		s.wants = append(s.wants, w)
+	}
+	return s
 }
 
 func matchesAny(res []*regexp.Regexp, s string) bool {
