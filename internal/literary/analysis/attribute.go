@@ -189,10 +189,10 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		if sp, method, conf := a.explicitTag(ui); sp != noSpeaker {
 			u.speaker, u.method, u.conf = sp, method, conf
 		}
-		if c := a.tagAddressee(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
+		if c := a.tagAddressee(ui); c >= 0 && c != u.speaker && !slices.Contains(u.vocs, c) {
 			u.vocs = append(u.vocs, c)
 		}
-		if c := a.turnedTo(ui); c >= 0 && c != u.speaker && !containsInt(u.vocs, c) {
+		if c := a.turnedTo(ui); c >= 0 && c != u.speaker && !slices.Contains(u.vocs, c) {
 			u.vocs = append(u.vocs, c)
 		}
 	}
@@ -251,7 +251,7 @@ func (a *analyzer) eachTurnMention(u *utterance, f func(m mention, s, e int)) {
 func (a *analyzer) vocatives(u *utterance) []int {
 	var out []int
 	a.eachTurnMention(u, func(m mention, s, e int) {
-		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !a.parentheticalSubject(m) && !containsInt(out, m.char) {
+		if m.char >= 0 && a.isVocative(m) && !a.bareAnswer(s, e, m) && !a.parentheticalSubject(m) && !slices.Contains(out, m.char) {
 			out = append(out, m.char)
 		}
 	})
@@ -294,14 +294,6 @@ func (a *analyzer) bareAnswer(s, e int, m mention) bool {
 	return stop
 }
 
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
 
 // narration returns the token ranges of the paragraph text outside the
 // turn's quotations: before the first segment, between segments, and after
@@ -570,7 +562,7 @@ func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
 	}
 	// A name right before the verb is its subject even after what looks
 	// like a preposition ("--for Mr. Weston immediately accosted her").
-	if mi := a.tokMent[j]; j >= start && mi >= 0 && a.ments[mi].char >= 0 && !containsInt(a.utts[ui].vocs, a.ments[mi].char) {
+	if mi := a.tokMent[j]; j >= start && mi >= 0 && a.ments[mi].char >= 0 && !slices.Contains(a.utts[ui].vocs, a.ments[mi].char) {
 		return a.ments[mi].char, "explicit", confExplicit
 	}
 	skipLo, skipHi := -1, -1
@@ -591,7 +583,7 @@ func (a *analyzer) verbSubject(ui, v, lo int) (int, string, float64) {
 		// "Lydia, who, flying to her, cried": the relative pronoun stands
 		// for the name before it, even after a preposition.
 		if d.isWord(j) && d.lower(j) == "who" && j >= 2 && d.punctIs(j-1, ",") {
-			if mi := a.tokMent[j-2]; mi >= 0 && a.ments[mi].char >= 0 && !containsInt(a.utts[ui].vocs, a.ments[mi].char) {
+			if mi := a.tokMent[j-2]; mi >= 0 && a.ments[mi].char >= 0 && !slices.Contains(a.utts[ui].vocs, a.ments[mi].char) {
 				return a.ments[mi].char, "explicit", confExplicit
 			}
 		}
@@ -625,7 +617,7 @@ func (a *analyzer) subjectCandidate(ui, k, v, lo int) (int, string, float64, boo
 	}
 	if mi := a.tokMent[k]; mi >= 0 {
 		m := a.ments[mi]
-		if m.char < 0 || a.prepGoverned(int(m.tokS)) || containsInt(a.utts[ui].vocs, m.char) {
+		if m.char < 0 || a.prepGoverned(int(m.tokS)) || slices.Contains(a.utts[ui].vocs, m.char) {
 			return -1, "", 0, false
 		}
 		return m.char, "explicit", confExplicit, true
@@ -748,7 +740,7 @@ func (a *analyzer) formerOrLatter(ui int, former bool) int {
 	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= s }) - 1
 	for ; mi >= 0 && int(a.ments[mi].tokS) >= lo && len(named) < 2; mi-- {
 		m := &a.ments[mi]
-		if m.char >= 0 && d.toks[m.tokS].quote < 0 && !containsInt(named, m.char) {
+		if m.char >= 0 && d.toks[m.tokS].quote < 0 && !slices.Contains(named, m.char) {
 			named = append(named, m.char)
 		}
 	}
@@ -1339,7 +1331,7 @@ func (a *analyzer) quotedChars(ui int) []int {
 				continue
 			}
 			if mi := a.tokMent[k]; mi >= 0 {
-				if c := a.ments[mi].char; c >= 0 && !containsInt(out, c) {
+				if c := a.ments[mi].char; c >= 0 && !slices.Contains(out, c) {
 					out = append(out, c)
 				}
 			}
@@ -1739,7 +1731,7 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 		if mi := a.tokMent[k]; mi >= 0 {
 			c := a.ments[mi].char
 			k = int(a.ments[mi].tokE) - 1
-			if c < 0 || containsInt(u.vocs, c) {
+			if c < 0 || slices.Contains(u.vocs, c) {
 				continue
 			}
 			ps := int(a.ments[mi].tokS) - 1
@@ -1754,7 +1746,7 @@ func (a *analyzer) firstSubject(ui, s, e int) int {
 		if c, end := a.describedAt(k); c >= 0 {
 			gov := a.prepGoverned(k)
 			k = end - 1
-			if containsInt(u.vocs, c) || gov {
+			if slices.Contains(u.vocs, c) || gov {
 				continue
 			}
 			return c
@@ -1981,7 +1973,7 @@ func (a *analyzer) contextSpeaker(ui int) int {
 	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= u.tokS }) - 1
 	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
 		m := &a.ments[mi]
-		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == prev || containsInt(u.vocs, m.char) {
+		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == prev || slices.Contains(u.vocs, m.char) {
 			continue
 		}
 		return m.char

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -260,7 +261,7 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 		if u.tagGender != "" {
 			return wGenderClash
 		}
-		if containsInt(u.vocs, c) {
+		if slices.Contains(u.vocs, c) {
 			return wAddressed
 		}
 		return 0
@@ -278,7 +279,7 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 		if c == u.speaker {
 			s += wTagCandidate * math.Min(1, u.tagMargin/tagMarginScale)
 		}
-		if containsInt(u.tagAgeClash, c) {
+		if slices.Contains(u.tagAgeClash, c) {
 			s += wAgeClash
 		}
 	}
@@ -290,12 +291,12 @@ func (a *analyzer) emission(sl slot, slots []slot, i, c, top int) float64 {
 			s += wChild
 		}
 	}
-	if containsInt(u.vocs, c) {
+	if slices.Contains(u.vocs, c) {
 		s += wAddressed
-	} else if containsInt(a.quotedChars(sl.utt), c) {
+	} else if slices.Contains(a.quotedChars(sl.utt), c) {
 		s += wQuoted
 	}
-	if i+1 < len(slots) && !slots[i+1].scene && containsInt(slots[i+1].vocs, c) {
+	if i+1 < len(slots) && !slots[i+1].scene && slices.Contains(slots[i+1].vocs, c) {
 		s += wNamedInReply
 	}
 	return s
@@ -324,7 +325,7 @@ func (a *analyzer) transition(slots []slot, i int, cands []int, pp, p, c int) fl
 	if pp < len(cands) && c == pp && c != p && !slots[i-1].scene {
 		s += wAlternate
 	}
-	if containsInt(slots[i-1].vocs, cands[c]) {
+	if slices.Contains(slots[i-1].vocs, cands[c]) {
 		s += wAnswerCall
 	}
 	return s
@@ -422,7 +423,7 @@ func (a *analyzer) candidates(run []int, slots []slot) ([]int, map[int]float64) 
 	}
 	// Fixed speakers must stay candidates whatever their weight.
 	for _, sl := range slots {
-		if sl.speaker != noSpeaker && !containsInt(out, sl.speaker) {
+		if sl.speaker != noSpeaker && !slices.Contains(out, sl.speaker) {
 			if sl.utt < 0 || a.utts[sl.utt].fixed() {
 				out = append(out, sl.speaker)
 			}
@@ -461,7 +462,7 @@ func (a *analyzer) shareFamilyAddress(slots []slot, cands []int) {
 			v := m.char
 			surname, class := a.chars[v].ent.surname, honorifics[m.form.hon].class
 			for _, c := range cands {
-				if c < 0 || c == v || containsInt(sl.vocs, c) || a.chars[c].ent.surname != surname ||
+				if c < 0 || c == v || slices.Contains(sl.vocs, c) || a.chars[c].ent.surname != surname ||
 					a.chars[c].gender != a.chars[v].gender || titledOtherwise(a.chars[c].ent, surname, class) {
 					continue
 				}
@@ -488,7 +489,7 @@ func (a *analyzer) familyVocatives(u *utterance) []mention {
 	var out []mention
 	a.eachTurnMention(u, func(m mention, _, _ int) {
 		if m.char >= 0 && m.form != nil && m.form.hon != "" && len(m.form.lws) == 1 && a.chars[m.char].ent.surname != "" &&
-			containsInt(u.vocs, m.char) {
+			slices.Contains(u.vocs, m.char) {
 			out = append(out, m)
 		}
 	})

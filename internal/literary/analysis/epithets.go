@@ -1,6 +1,9 @@
 package analysis
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Described speakers. A narrator often tags a character's lines by a
 // description rather than a name ("said the Jew", "said the Voice"), and
@@ -110,7 +113,7 @@ func (a *analyzer) voteDescriptions() {
 				continue
 			}
 			for _, c := range a.utts[j].vocs {
-				if c != a.utts[j].speaker && !containsInt(u.vocs, c) {
+				if c != a.utts[j].speaker && !slices.Contains(u.vocs, c) {
 					vote(ch, u.desc, c, 1)
 				}
 			}
@@ -183,7 +186,7 @@ func (a *analyzer) namesSelf(u *utterance, names [][]string) []int {
 			if w := d.lower(j); w == "a" || w == "an" || w == "the" {
 				j++
 			}
-			if c := a.nameAt(j, e, names); c >= 0 && !containsInt(out, c) {
+			if c := a.nameAt(j, e, names); c >= 0 && !slices.Contains(out, c) {
 				out = append(out, c)
 			}
 		}

@@ -827,7 +827,7 @@ func (a *analyzer) parentVocatives(ui int) {
 			if u.speaker < 0 {
 				u.parent = p
 			}
-			if !containsInt(u.vocs, p) {
+			if !slices.Contains(u.vocs, p) {
 				u.vocs = append(u.vocs, p)
 			}
 		}

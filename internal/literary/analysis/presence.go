@@ -1,6 +1,9 @@
 package analysis
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Comings and goings. A conversation's candidates are gathered over the
 // whole run, but the narration says when someone joins it ("At that moment
@@ -39,7 +42,7 @@ func (a *analyzer) comings(slots []slot, cands []int) (arrive, leave []int) {
 					continue
 				}
 				m := a.ments[mi]
-				c := indexOf(cands, m.char)
+				c := slices.Index(cands, m.char)
 				if c < 0 || a.prepGoverned(k) {
 					continue
 				}
@@ -66,7 +69,7 @@ func (a *analyzer) comings(slots []slot, cands []int) (arrive, leave []int) {
 			seen = append(seen[:len(seen):len(seen)], a.utts[sl.utt].adj)
 		}
 		for _, ch := range seen {
-			if c := indexOf(cands, ch); c >= 0 {
+			if c := slices.Index(cands, ch); c >= 0 {
 				if i < arrive[c] {
 					arrive[c] = -1
 				}
@@ -115,13 +118,4 @@ func (a *analyzer) movement(k int) int {
 		}
 	}
 	return 0
-}
-
-func indexOf(xs []int, x int) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }

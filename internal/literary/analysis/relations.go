@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -63,14 +64,14 @@ func (a *analyzer) relationships(ctx context.Context) ([]Relationship, error) {
 			w := window{s: int(d.sents[start].s), e: int(d.sents[end-1].e)}
 			for k := d.sents[start].tokS; k < d.sents[end-1].tokE; k++ {
 				if mi := a.tokMent[k]; mi >= 0 && int(a.ments[mi].tokS) == int(k) && a.ments[mi].char >= 0 {
-					if !containsInt(w.chars, a.ments[mi].char) {
+					if !slices.Contains(w.chars, a.ments[mi].char) {
 						w.chars = append(w.chars, a.ments[mi].char)
 					}
 				}
 			}
 			if start == si {
 				for _, c := range paraSpeakers[pi] {
-					if !containsInt(w.chars, c) {
+					if !slices.Contains(w.chars, c) {
 						w.chars = append(w.chars, c)
 					}
 				}
