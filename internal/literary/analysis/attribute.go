@@ -294,7 +294,6 @@ func (a *analyzer) bareAnswer(s, e int, m mention) bool {
 	return stop
 }
 
-
 // narration returns the token ranges of the paragraph text outside the
 // turn's quotations: before the first segment, between segments, and after
 // the last, each paired with the segment it follows (-1 for the lead-in).
@@ -1570,34 +1569,40 @@ func (a *analyzer) tagObject(k int) int {
 // skipping exclude.
 func (a *analyzer) recentNarrationMention(k int, gender string, exclude, back int) int {
 	d := a.d
-	para := int(d.toks[k].para)
+	found := -1
+	a.eachMentionBack(k, int(d.toks[k].para), back, func(m *mention) bool {
+		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == exclude || gender != "" && a.chars[m.char].gender != gender {
+			return false
+		}
+		found = m.char
+		return true
+	})
+	return found
+}
+
+// eachMentionBack calls fn on the mentions before token k, the latest
+// first, back to the start of the paragraph back paragraphs before para and
+// no further than back windows of tokens, until fn returns true.
+func (a *analyzer) eachMentionBack(k, para, back int, fn func(m *mention) bool) {
+	d := a.d
 	limit := max(int(d.paras[max(0, para-back)].tokS), k-maxWindowTokens*back)
 	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
 	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
-		m := &a.ments[mi]
-		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == exclude {
-			continue
-		}
-		if gender == "" || a.chars[m.char].gender == gender {
-			return m.char
+		if fn(&a.ments[mi]) {
+			return
 		}
 	}
-	return -1
 }
 
 // namedWithin reports whether character c is named, in narration or talk,
 // within the last back paragraphs before token k.
 func (a *analyzer) namedWithin(c, k, back int) bool {
-	d := a.d
-	para := int(d.toks[k].para)
-	limit := max(int(d.paras[max(0, para-back)].tokS), k-maxWindowTokens*back)
-	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
-	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
-		if a.ments[mi].char == c {
-			return true
-		}
-	}
-	return false
+	named := false
+	a.eachMentionBack(k, int(a.d.toks[k].para), back, func(m *mention) bool {
+		named = m.char == c
+		return named
+	})
+	return named
 }
 
 // adjacentActor picks the subject of the narration sentence that touches
@@ -1969,16 +1974,15 @@ func (a *analyzer) contextSpeaker(ui int) int {
 	if ui > 0 && a.conversation(ui-1, ui) {
 		prev = a.utts[ui-1].speaker
 	}
-	limit := max(int(d.paras[max(0, u.para-2)].tokS), u.tokS-2*maxWindowTokens)
-	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= u.tokS }) - 1
-	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
-		m := &a.ments[mi]
+	found := -1
+	a.eachMentionBack(u.tokS, u.para, 2, func(m *mention) bool {
 		if m.char < 0 || d.toks[m.tokS].quote >= 0 || m.char == prev || slices.Contains(u.vocs, m.char) {
-			continue
+			return false
 		}
-		return m.char
-	}
-	return -1
+		found = m.char
+		return true
+	})
+	return found
 }
 
 // addressees sets each turn's addressee: a vocative, else the other party

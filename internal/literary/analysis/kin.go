@@ -840,18 +840,17 @@ func (a *analyzer) parentVocatives(ui int) {
 // narration only if narrated; -1 if none.
 func (a *analyzer) parentOf(family, g string, k int, narrated bool) int {
 	d := a.d
-	limit := max(int(d.paras[max(0, int(d.toks[k].para)-40)].tokS), k-40*maxWindowTokens)
-	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= k }) - 1
-	for ; mi >= 0 && int(a.ments[mi].tokS) >= limit; mi-- {
-		m := &a.ments[mi]
+	found := -1
+	a.eachMentionBack(k, int(d.toks[k].para), 40, func(m *mention) bool {
 		if m.char < 0 || narrated && d.toks[m.tokS].quote >= 0 || a.chars[m.char].gender != g {
-			continue
+			return false
 		}
 		e := a.chars[m.char].ent
 		if e.surname == "" || family != "" && e.surname != family || !titledWithSurname(e, e.surname) {
-			continue
+			return false
 		}
-		return m.char
-	}
-	return -1
+		found = m.char
+		return true
+	})
+	return found
 }
