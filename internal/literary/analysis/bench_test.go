@@ -62,6 +62,25 @@ var adversarial = map[string]string{
 	"self_naming":    adversarialHead + strings.Repeat("“I am Mr. Hale,” said Miss Grey.\n\n“My name is Miss Grey,” said he.\n\n", 20000),
 	"described_tags": adversarialHead + strings.Repeat("Mr. Hale was silent; but Miss Grey, the old lady, said nothing. “No,” said the old lady.\n\n", 20000),
 	"parent_line":    adversarialHead + strings.Repeat("Emma walked with Mr. Hale and said “Papa, yes” to him; ", 40000),
+	"married_names":  marriedNames(8000),
+}
+
+// marriedNames is n paragraphs, each naming a woman in news of a marriage
+// beside a man and a married name of other surnames, over 1,728 surnames:
+// the married-name pass paired every married name with every woman and
+// read every such sentence per pair (140 KB took 3.4 s).
+func marriedNames(n int) string {
+	syl := []string{"ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe"}
+	name := func(i int) string {
+		return strings.ToUpper(syl[i%12][:1]) + syl[i%12][1:] + syl[(i/12)%12] + syl[(i/144)%12] + "ton"
+	}
+	var b strings.Builder
+	for i := range n {
+		w, h, m := name(i), name(i+1), name(i+2)
+		b.WriteString("Ann " + w + " smiled; she was the marriage talk of Mr. " + h + ", and Ann " + w + " wept. Ann " + w +
+			" sat. Mrs. " + m + " came; Mrs. " + m + " went, and Mrs. " + m + " sat.\n\n")
+	}
+	return b.String()
 }
 
 const adversarialHead = "Mr. Hale met Miss Grey. Mr. Hale and Miss Grey talked.\n\n"

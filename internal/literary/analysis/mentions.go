@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -196,22 +197,48 @@ func (a *analyzer) mergeMarriedNames() {
 			si.ents[m.ent] = true
 		}
 	}
-	// wed reports whether a sentence starting before token limit names W
-	// and a man of the surname in a sentence about marriage.
-	wed := func(W *entity, surname string, limit int32) bool {
-		for s, si := range marriageSents {
-			if !si.ents[W.id] || a.d.sents[s].tokS >= limit {
-				continue
-			}
-			for h := range si.ents {
-				if H := c.ents[h]; H.id != W.id && H.surname == surname && H.gender == "male" {
-					return true
+	// Read once, in text order: the sentences about marriage that name each
+	// entity (sentsOf), those entities (inNews, in entity order), and where
+	// one is first named in such a sentence beside a man of a surname
+	// (wedAt). Scanning every such sentence per pair of names made a text of
+	// many would-be brides and married names cost its size cubed.
+	order := slices.Sorted(maps.Keys(marriageSents))
+	sentsOf := map[int][]int32{}
+	type wedKey struct {
+		ent     int
+		surname string
+	}
+	wedAt := map[wedKey]int32{}
+	for _, s := range order {
+		si := marriageSents[s]
+		for e := range si.ents {
+			sentsOf[e] = append(sentsOf[e], s)
+		}
+		for h := range si.ents {
+			if H := c.ents[h]; H.gender == "male" && H.surname != "" {
+				for w := range si.ents {
+					if k := (wedKey{w, H.surname}); w != h {
+						if _, ok := wedAt[k]; !ok {
+							wedAt[k] = a.d.sents[s].tokS
+						}
+					}
 				}
 			}
 		}
-		return false
 	}
-	took := a.renamedFullNames(first, wed)
+	var inNews []*entity
+	for _, e := range c.ents {
+		if len(sentsOf[e.id]) > 0 {
+			inNews = append(inNews, e)
+		}
+	}
+	// wed reports whether a sentence starting before token limit names W
+	// and a man of the surname in a sentence about marriage.
+	wed := func(W *entity, surname string, limit int32) bool {
+		t, ok := wedAt[wedKey{W.id, surname}]
+		return ok && t < limit
+	}
+	took := a.renamedFullNames(first, wed, inNews)
 	nParas := float64(len(a.d.paras))
 	// A candidate pairs a married name M with a woman W named before it
 	// beside a man of its surname in news of a marriage.
@@ -222,6 +249,12 @@ func (a *analyzer) mergeMarriedNames() {
 		dropped bool    // W's surname fell out of use as M came in
 	}
 	var cands []candidate
+	men := map[string][]int{} // surname → the men bearing it
+	for _, H := range c.ents {
+		if H.merged < 0 && H.gender == "male" && H.surname != "" {
+			men[H.surname] = append(men[H.surname], H.id)
+		}
+	}
 	bestLift := map[int]float64{} // W → her highest lift with any married name
 	surnamed := map[int][]int32{} // W → where she is named by her surname
 	for _, M := range c.ents {
@@ -233,9 +266,9 @@ func (a *analyzer) mergeMarriedNames() {
 			continue
 		}
 		husbands := map[int]bool{}
-		for _, H := range c.ents {
-			if H.merged < 0 && H.id != M.id && H.surname == M.surname && H.gender == "male" {
-				husbands[H.id] = true
+		for _, h := range men[M.surname] {
+			if h != M.id {
+				husbands[h] = true
 			}
 		}
 		if len(husbands) == 0 {
@@ -243,7 +276,8 @@ func (a *analyzer) mergeMarriedNames() {
 		}
 		ms := entMents[M.id]
 		arrival := a.ments[ms[len(ms)/10]].tokS
-		for _, W := range c.ents {
+		// Only a woman named in news of a marriage has the evidence asked.
+		for _, W := range inNews {
 			if W.merged >= 0 || W.id == M.id || W.gender != "female" || W.married() || W.surname == M.surname {
 				continue
 			}
@@ -256,9 +290,10 @@ func (a *analyzer) mergeMarriedNames() {
 				continue
 			}
 			evidence := false
-			for s, si := range marriageSents {
-				if !si.ents[W.id] || a.d.sents[s].tokS >= firstM {
-					continue
+			for _, s := range sentsOf[W.id] {
+				si := marriageSents[s]
+				if a.d.sents[s].tokS >= firstM {
+					break
 				}
 				// The husband may be named beside the news or just around
 				// it: "...that he was going to be married to a Miss
@@ -397,8 +432,9 @@ func (a *analyzer) marriedByName(first map[int]int32) {
 // another ("Loo Gradgrind", "Louisa"), when a sentence about marriage
 // names her with a man of that surname before the new name appears: she
 // married him and took his name. It returns, by surviving entity, the
-// surname so taken.
-func (a *analyzer) renamedFullNames(first map[int]int32, wed func(*entity, string, int32) bool) map[int]string {
+// surname so taken. inNews are the entities named in news of a marriage,
+// the only ones wed can find married.
+func (a *analyzer) renamedFullNames(first map[int]int32, wed func(*entity, string, int32) bool, inNews []*entity) map[int]string {
 	c := a.c
 	took := map[int]string{}
 	for _, N := range c.ents {
@@ -412,7 +448,7 @@ func (a *analyzer) renamedFullNames(first map[int]int32, wed func(*entity, strin
 			continue
 		}
 		var pick *entity
-		for _, W := range c.ents {
+		for _, W := range inNews {
 			if W.merged >= 0 || W == N || W.gender != "female" || W.surname == N.surname || !givenNamed(W, N.given) {
 				continue
 			}
