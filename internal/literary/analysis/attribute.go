@@ -734,15 +734,16 @@ func (a *analyzer) subjectAt(ui, k, v int) (int, string, float64) {
 func (a *analyzer) formerOrLatter(ui int, former bool) int {
 	d := a.d
 	s, _ := d.segTokens(a.utts[ui].segs[0])
-	lo := int(d.paras[max(0, int(d.toks[s].para)-1)].tokS)
 	var named []int
-	mi := sort.Search(len(a.ments), func(i int) bool { return int(a.ments[i].tokS) >= s }) - 1
-	for ; mi >= 0 && int(a.ments[mi].tokS) >= lo && len(named) < 2; mi-- {
-		m := &a.ments[mi]
+	// Back to the paragraph before, and within the window attribution
+	// reads: a paragraph of a thousand quotations naming people, each
+	// tagged "said the latter", would otherwise walk its length per tag.
+	a.eachMentionBack(s, int(d.toks[s].para), 1, func(m *mention) bool {
 		if m.char >= 0 && d.toks[m.tokS].quote < 0 && !slices.Contains(named, m.char) {
 			named = append(named, m.char)
 		}
-	}
+		return len(named) == 2
+	})
 	if len(named) < 2 {
 		return -1
 	}

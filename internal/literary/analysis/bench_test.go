@@ -54,8 +54,10 @@ func (h *heapSampler) Stop() uint64 {
 // sentence naming thousands of people (12 s at 4 MB), a conversation of
 // self-namings (10 s), lines tagged "said the old lady" (10 s), one line
 // without a full stop calling "Papa" (54 s: the family of a turn's speaker
-// read from the whole sentence). Their throughput should stay of the
-// novels' order.
+// read from the whole sentence), one paragraph of turns tagged "said the
+// latter" (1.8 s at 1.7 MB: each walked the paragraph back for the last two
+// named), would-be brides and married names (see marriedNames). Their
+// throughput should stay of the novels' order.
 var adversarial = map[string]string{
 	"open_quotation": adversarialHead + "“" + strings.Repeat("I told my brother Mr. Hale that I married Miss Grey. ", 40000),
 	"one_sentence":   adversarialHead + strings.Repeat("and Mr. Hale told his sister Miss Grey ", 50000),
@@ -63,6 +65,7 @@ var adversarial = map[string]string{
 	"described_tags": adversarialHead + strings.Repeat("Mr. Hale was silent; but Miss Grey, the old lady, said nothing. “No,” said the old lady.\n\n", 20000),
 	"parent_line":    adversarialHead + strings.Repeat("Emma walked with Mr. Hale and said “Papa, yes” to him; ", 40000),
 	"married_names":  marriedNames(8000),
+	"the_latter":     adversarialHead + strings.Repeat("“Mr. Hale and Miss Grey and Mr. Cole,” said the latter. The rain fell on the town. ", 20000),
 }
 
 // marriedNames is n paragraphs, each naming a woman in news of a marriage
