@@ -105,6 +105,28 @@ Mrs. Lamb had a letter from Ashford. Mrs. Lamb had lived in Ashford once, and Mr
 			kept: []string{"Grey", "Lamb"},
 		},
 		{
+			name: "a place whose verbs have other subjects",
+			text: `Nell walked past Brightwater with Mr. Ames. Beyond Brightwater came the beech wood, and from Brightwater came the mist.
+
+"I named the pool Brightwater," said Nell to Mr. Ames.
+
+After the Larkspurs came the roses. Nell picked the Larkspurs, and Mr. Ames laughed at Nell.
+`,
+			gone: []string{"Brightwater", "Larkspurs"},
+			kept: []string{"Nell", "Ames"},
+		},
+		{
+			name: "a name set off in quotation marks",
+			text: `They drove through the "Gallery." The "Gallery," as the village called the lane, was Nell's delight.
+
+"They should not call it the Gallery," said Nell to Mr. Ames. Mr. Ames smiled at Nell.
+
+Mr. Ames told Nell that the "Gallery" was older than the church.
+`,
+			gone: []string{"Gallery"},
+			kept: []string{"Nell", "Ames"},
+		},
+		{
 			name: "a nickname asked for and used stays",
 			text: `"Please call me Kit," said Christopher Vane. "Everybody at home calls me Kit."
 

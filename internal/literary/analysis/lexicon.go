@@ -195,6 +195,13 @@ var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
 var placePrepositions = wordSet("at", "in", "into", "near", "within", "through",
 	"across", "towards", "toward", "inside", "throughout", "around", "beyond", "over")
 
+// objectPrepositions make the name after them their object, so a verb
+// that follows has another subject ("from Spencervale came", "beyond
+// Willowmere came Violet Vale").
+var objectPrepositions = wordSet("at", "in", "into", "near", "within", "through",
+	"across", "towards", "toward", "inside", "throughout", "around", "beyond", "over",
+	"from", "past", "to", "of", "with", "by", "behind", "upon", "among")
+
 // objectDeterminers come before the name of a thing ("her Baedeker", "no
 // Baedeker") but seldom before a person's name.
 var objectDeterminers = wordSet("a", "an", "no", "my", "your", "his", "her", "its",

@@ -515,6 +515,7 @@ func (a *analyzer) computeCues() map[int]*cues {
 			continue
 		}
 		prev, next := int(m.tokS)-1, int(m.tokE)
+		object := false // the name is a preposition's object, not a subject
 		if d.isWord(prev) {
 			lw := d.lower(prev)
 			if objectDeterminers[lw] {
@@ -526,14 +527,17 @@ func (a *analyzer) computeCues() map[int]*cues {
 				if d.isWord(prev - 1) {
 					lw = d.lower(prev - 1)
 				}
+				// "After the Mayflowers came the violets."
+				object = lw == "after"
 			}
+			object = object || objectPrepositions[lw]
 			if strongSpeechVerb(lw) {
 				cu.person++
 			} else if placePrepositions[lw] || lw == "from" {
 				cu.place++
 			}
 		}
-		if d.isWord(next) {
+		if d.isWord(next) && !object {
 			lw := d.lower(next)
 			if actionVerbs[lw] || strongSpeechVerb(lw) {
 				cu.person++
@@ -589,7 +593,7 @@ func (a *analyzer) tokenVocative(s, e int) bool {
 	if before < s-1 && d.isWord(before+1) && d.lower(before+1) != "poor" {
 		okBefore = true
 	}
-	if !okBefore {
+	if !okBefore || d.scareQuoted(s) {
 		return false
 	}
 	if e >= len(d.toks) || d.toks[e].quote != q {
@@ -624,6 +628,25 @@ func (a *analyzer) echo(s, e int) bool {
 		}
 	}
 	return false
+}
+
+// scareQuoted reports whether the word at token s opens its quotation
+// right after an article outside it (found themselves in the "Avenue."):
+// a name set off as a term, not someone addressed.
+func (d *doc) scareQuoted(s int) bool {
+	q := d.toks[s].quote
+	k := s - 1
+	for k >= 0 && k >= s-2 && !d.isWord(k) {
+		if d.toks[k].quote == q && d.toks[k].kind != tkPunct {
+			return false
+		}
+		k--
+	}
+	if k < 0 || !d.isWord(k) || d.toks[k].quote == q {
+		return false
+	}
+	lw := d.lower(k)
+	return lw == "the" || lw == "a" || lw == "an"
 }
 
 // pronounGender tallies the first personal pronoun after each narration
