@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -94,8 +95,9 @@ func (c *clusterer) setNames(e *entity, given, surname string) {
 }
 
 // formalTargets lists the formal given names already known that w may be a
-// familiar form of ("lizzy", "eliza" → "elizabeth"), w itself aside (the
-// table lists "lucy" under "lucy").
+// familiar form of ("lizzy", "eliza" → "elizabeth") or a part of
+// ("bienvenu" → "charles-françois-bienvenu"), w itself aside (the table
+// lists "lucy" under "lucy").
 func (c *clusterer) formalTargets(w string) []string {
 	var out []string
 	for _, g := range diminutives[w] {
@@ -105,7 +107,7 @@ func (c *clusterer) formalTargets(w string) []string {
 	}
 	if len([]rune(w)) >= 4 {
 		for g := range c.byGiven {
-			if len(g) > len(w) && strings.HasPrefix(g, w) && !slices.Contains(out, g) {
+			if len(g) > len(w) && (strings.HasPrefix(g, w) || hyphenPart(g, w)) && !slices.Contains(out, g) {
 				out = append(out, g)
 			}
 		}
@@ -143,8 +145,9 @@ func givenSurname(lws []string) (string, string) {
 }
 
 // formalGiven maps a familiar given name onto one of the formal names in
-// pool: through the diminutive table ("lizzy" → "elizabeth") or as a long
-// enough prefix ("eliza" → "elizabeth"). It returns "" if none fits.
+// pool: through the diminutive table ("lizzy" → "elizabeth"), as a long
+// enough prefix ("eliza" → "elizabeth") or as one part of a hyphenated name
+// ("bienvenu" → "charles-françois-bienvenu"). It returns "" if none fits.
 func formalGiven(w string, pool []string) string {
 	for _, g := range diminutives[w] {
 		for _, p := range pool {
@@ -155,12 +158,25 @@ func formalGiven(w string, pool []string) string {
 	}
 	if len([]rune(w)) >= 4 {
 		for _, p := range pool {
-			if len(p) > len(w) && strings.HasPrefix(p, w) {
+			if len(p) > len(w) && (strings.HasPrefix(p, w) || hyphenPart(p, w)) {
 				return p
 			}
 		}
 	}
 	return ""
+}
+
+// hyphenPart reports whether w is one part of the hyphenated name g.
+func hyphenPart(g, w string) bool {
+	if !strings.Contains(g, "-") {
+		return false
+	}
+	for part := range strings.SplitSeq(g, "-") {
+		if part == w {
+			return true
+		}
+	}
+	return false
 }
 
 // sharedFormal returns the formal name that the familiar given name w and
@@ -362,6 +378,7 @@ func (c *clusterer) cluster() {
 			c.clusterHon(f)
 		}
 	}
+	c.mergeParentTitles()
 	for _, f := range c.order {
 		if wifeForm(f) {
 			c.clusterWife(f)
@@ -378,6 +395,32 @@ func (c *clusterer) cluster() {
 		}
 	}
 	c.mergeFormerNames()
+}
+
+// parentTitleOf maps a parent's title used as a title of respect ("Father
+// Madeleine", "Mother Plutarque") to the plain title of the same person.
+var parentTitleOf = map[string]string{"Father": "Mr", "Mother": "Mrs"}
+
+// mergeParentTitles joins "Father <w>" to "Mr. <w>" (and "Mother <w>" to
+// "Mrs. <w>"): the poor call M. Madeleine "Father Madeleine", and no one
+// is called by the bare word "Father" before another man's surname.
+func (c *clusterer) mergeParentTitles() {
+	keys := slices.Sorted(maps.Keys(c.byHon))
+	for _, key := range keys {
+		class, w, _ := strings.Cut(key, " ")
+		plain, ok := parentTitleOf[class]
+		if !ok {
+			continue
+		}
+		dst := c.byHon[plain+" "+w]
+		if dst == nil {
+			continue
+		}
+		src, into := c.ents[c.resolve(c.byHon[key].id)], c.ents[c.resolve(dst.id)]
+		if src != into {
+			c.merge(src, into)
+		}
+	}
 }
 
 // mergeFormerNames makes one person of the names the text states are one

@@ -31,6 +31,30 @@ Mr. Neville St. Clair lived at Lee. Neville St. Clair went to town every morning
 			absent:   []string{"Simon", "Clair", "Neville"},
 		},
 		{
+			name: "names the narrator states are one man",
+			text: `M. Laurent came to the town in 1815 and built a factory. M. Laurent grew rich; the poor called him Father Laurent. "Good day, Father Laurent," said the old woman, and Father Laurent smiled.
+
+Paul Garnier had escaped from the galleys. The reader has divined that M. Laurent is no other than Paul Garnier. Paul Garnier was afraid. "I know you," said Inspector Brun to Paul Garnier. Inspector Brun laughed, and Inspector Brun went out.
+
+In 1815, M. Jacques-Marie-Clément Daru was Bishop of Verne. M. Daru had no children. The Bishop of Verne gave his silver away; the Bishop of Verne was poor. "Welcome, my son," said Monseigneur Clément. Clément Daru smiled.
+
+Old Father Robin kept the gate. M. Robin was deaf, and Father Robin sang.
+`,
+			same: [][2]string{{"M. Laurent", "Father Laurent"}, {"M. Laurent", "Paul Garnier"}, {"M. Daru", "Bishop of Verne"},
+				{"M. Daru", "Clément Daru"}, {"M. Daru", "Monseigneur Clément"}, {"M. Robin", "Father Robin"}},
+			distinct: [][2]string{{"Paul Garnier", "Inspector Brun"}, {"M. Daru", "M. Robin"}},
+		},
+		{
+			name: "one and the same by the narrator's word",
+			text: `Mr. Grey lived in the old house, and Mr. Grey kept to himself. Mr. Grey walked at night.
+
+John Black had robbed the bank. John Black was never found. The police sought John Black in vain.
+
+At the trial it was proved that John Black and Mr. Grey were one and the same man. The papers printed the identity of Mr. Grey and John Black.
+`,
+			same: [][2]string{{"Mr. Grey", "John Black"}},
+		},
+		{
 			name: "one who speaks in a story told is not its listener",
 			text: `Mr. Hale was the doctor. Mr. Hale sat by the fire with Mr. Duff, the officer.
 

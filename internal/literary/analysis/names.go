@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -472,10 +473,47 @@ func (d *doc) linkFormerNames(runs []nameRun) {
 		if int(p.tokE) == k-2 && d.punctIs(k-2, ",") && d.isWord(k-1) && d.toks[k-1].flags&fLower != 0 && formerWords[d.lower(k-1)] {
 			runs[i].formerOf = i - 1
 		}
-		if d.formerApposition(p, runs[i]) {
+		if d.formerApposition(p, runs[i]) || d.sameManStated(p, runs[i]) {
 			runs[i].formerOf = i - 1
 		}
 	}
+}
+
+// sameManStated reports whether the narrator states that runs p and r,
+// one right after the other, name one person: "M. Madeleine is no other
+// than Jean Valjean", "Jean Valjean and M. Madeleine are one and the same
+// man", "the identity of M. Madeleine and Jean Valjean", "M. Myriel was
+// Bishop of D".
+func (d *doc) sameManStated(p, r nameRun) bool {
+	words := func(s, e int) []string {
+		var out []string
+		for k := s; k < e; k++ {
+			if !d.isWord(k) || d.toks[k].sent != d.toks[r.tokS].sent {
+				return nil
+			}
+			out = append(out, d.lower(k))
+		}
+		return out
+	}
+	between := words(int(p.tokE), int(r.tokS))
+	// "M. Myriel was Bishop of D----": a title of a place is its holder's.
+	if (slices.Equal(between, []string{"was"}) || slices.Equal(between, []string{"is"}) || slices.Equal(between, []string{"was", "the"})) &&
+		r.hon != "" && len(r.words) >= 2 && strings.EqualFold(r.words[0], "of") &&
+		(int(r.tokE) >= len(d.toks) || d.toks[r.tokE].kind != tkClitic) {
+		return true
+	}
+	if len(between) == 4 && (between[0] == "is" || between[0] == "was") &&
+		(between[1] == "no" || between[1] == "none") && between[2] == "other" && between[3] == "than" {
+		return true
+	}
+	if !slices.Equal(between, []string{"and"}) {
+		return false
+	}
+	after := words(int(r.tokE), int(r.tokE)+5)
+	if len(after) == 5 && (after[0] == "are" || after[0] == "were") && slices.Equal(after[1:], []string{"one", "and", "the", "same"}) {
+		return true
+	}
+	return slices.Equal(words(int(p.tokS)-2, int(p.tokS)), []string{"identity", "of"})
 }
 
 // formerApposition reports whether run r restates run p by what she was
