@@ -463,3 +463,29 @@ Mr. Grey tipped his hat and went on, and I went in.
 		t.Errorf("narrator answered \"sir\": %+v, want male", narrator)
 	}
 }
+
+// TestDescriptionEndsWithItsSentence: the opening quotation mark of the next
+// line of dialogue is not part of the sentence that introduces someone.
+func TestDescriptionEndsWithItsSentence(t *testing.T) {
+	cases := []struct{ name, text, want string }{
+		{"curly", "Lestrade looked startled. “I never did,” said Lestrade. “Nor I,” said Holmes to Lestrade.\n",
+			"Lestrade looked startled."},
+		{"straight", "Hall very sociably pulled up. \"Evening,\" said Hall. \"Good evening,\" said Mrs. Hall to Hall.\n",
+			"Hall very sociably pulled up."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Analyze(context.Background(), tc.text, Options{MinMentions: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := findChar(res, strings.Fields(tc.want)[0])
+			if c == nil {
+				t.Fatalf("no %s in %v", strings.Fields(tc.want)[0], castNames(res))
+			}
+			if c.Description != tc.want {
+				t.Errorf("description = %q, want %q", c.Description, tc.want)
+			}
+		})
+	}
+}

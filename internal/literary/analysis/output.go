@@ -229,6 +229,7 @@ func (a *analyzer) description(ci *charInfo) (int, int) {
 	}
 	sent := d.sents[d.toks[a.ments[pick].tokS].sent]
 	s, e := int(sent.s), int(sent.e)
+	e = s + len(trimOpeningMark(d.text[s:e]))
 	if utf8.RuneCountInString(d.text[s:e]) > maxDescriptionRunes {
 		n, cut := 0, s
 		for i, r := range d.text[s:e] {
@@ -245,6 +246,24 @@ func (a *analyzer) description(ci *charInfo) (int, int) {
 		}
 	}
 	return s, e
+}
+
+// trimOpeningMark drops the opening quotation mark a sentence can end on
+// (`Lestrade looked startled. “`): it belongs to the next sentence's
+// dialogue. A straight mark opens when a space comes before it.
+func trimOpeningMark(s string) string {
+	for {
+		s = strings.TrimRightFunc(s, unicode.IsSpace)
+		switch {
+		case strings.HasSuffix(s, "“"), strings.HasSuffix(s, "‘"):
+			_, n := utf8.DecodeLastRuneInString(s)
+			s = s[:len(s)-n]
+		case strings.HasSuffix(s, "\"") && len(s) >= 2 && unicode.IsSpace(rune(s[len(s)-2])):
+			s = s[:len(s)-1]
+		default:
+			return s
+		}
+	}
 }
 
 // quotes renders every quote segment with its turn's attribution.
