@@ -45,6 +45,38 @@ Old Father Robin kept the gate. M. Robin was deaf, and Father Robin sang.
 			distinct: [][2]string{{"Paul Garnier", "Inspector Brun"}, {"M. Daru", "M. Robin"}},
 		},
 		{
+			name: "an office held",
+			text: `M. Dufour came poor to the town and built a glass-works. The workmen loved M. Dufour. In 1820 Monsieur Dufour became Monsieur le Maire, and Monsieur le Maire was loved as M. Dufour had been.
+
+"Monsieur le Maire, the bridge is down," said the carter.
+
+"Then we shall build it again," said M. Dufour.
+
+Later that year Inspector Brun came to the town. Inspector Brun watched M. Dufour closely, and Inspector Brun said little.
+`,
+			same:     [][2]string{{"M. Dufour", "Monsieur le Maire"}},
+			distinct: [][2]string{{"M. Dufour", "Inspector Brun"}},
+		},
+		{
+			name: "an office said to the man who answers",
+			text: `Paul Garnier was the mayor of the town. Paul Garnier was a kind man, and Paul Garnier gave to the poor. Inspector Brun did not like him.
+
+"Mr. Mayor, I must speak to you," said Inspector Brun.
+
+"Speak, then," said Paul Garnier.
+
+"Mr. Mayor, the woman must go to prison," said Inspector Brun.
+
+"She shall not," said Paul Garnier.
+
+"Mr. Mayor, you forget yourself," said Inspector Brun.
+
+"I forget nothing," said Paul Garnier. Inspector Brun bowed and went out.
+`,
+			same:     [][2]string{{"Paul Garnier", "Mr. Mayor"}},
+			distinct: [][2]string{{"Paul Garnier", "Inspector Brun"}},
+		},
+		{
 			name: "one and the same by the narrator's word",
 			text: `Mr. Grey lived in the old house, and Mr. Grey kept to himself. Mr. Grey walked at night.
 

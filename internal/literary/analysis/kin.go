@@ -226,6 +226,17 @@ func (a *analyzer) vocativeMerges() bool {
 				continue
 			}
 			Y.ent.given = X.ent.given
+		case entHon:
+			if office(X.ent) {
+				// An office said as a name ("Monsieur le Maire", "Mr.
+				// Mayor") and answered again and again by one man is his
+				// title: the mayor is M. Madeleine.
+				if bn < 3 || Y.ent.kind == entTitle || X.gender != "" && Y.gender != "" && X.gender != Y.gender {
+					continue
+				}
+				break
+			}
+			fallthrough
 		default:
 			// A title and surname said to one known in narration by a
 			// given name alone ("Mr. Vyse" answered by Cecil) is his
@@ -243,6 +254,19 @@ func (a *analyzer) vocativeMerges() bool {
 	wife := a.wifeAnswers(together)
 	moved := a.addressedSurnames()
 	return a.selfNamings(together) || merged || pen || fam || wife || moved
+}
+
+// office reports whether e is a title and an office and nothing else.
+func office(e *entity) bool {
+	if e.given != "" || len(e.forms) == 0 {
+		return false
+	}
+	for _, f := range e.forms {
+		if f.hon == "" || !officeName(f.lws) {
+			return false
+		}
+	}
+	return true
 }
 
 // addressedSurnames gives a bare surname said mostly in address to a woman

@@ -195,6 +195,12 @@ var placePrefixes = wordSet("rue", "mount", "fort", "port", "lake", "cape",
 var placePrepositions = wordSet("at", "in", "into", "near", "within", "through",
 	"across", "towards", "toward", "inside", "throughout", "around", "beyond", "over")
 
+// officeWords are offices a title can stand before as if a name:
+// "Monsieur le Maire", "Mr. Mayor". A parish priest is not among them:
+// every priest a traveller meets is "Monsieur le Curé".
+var officeWords = wordSet("mayor", "maire", "president", "judge", "governor",
+	"prefect", "préfet", "magistrate", "commissary", "commissioner", "director", "superintendent")
+
 // objectPrepositions make the name after them their object, so a verb
 // that follows has another subject ("from Spencervale came", "beyond
 // Willowmere came Violet Vale").

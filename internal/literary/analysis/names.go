@@ -479,11 +479,17 @@ func (d *doc) linkFormerNames(runs []nameRun) {
 	}
 }
 
+// officeName reports whether the lower-case words after a title name an
+// office ("le maire", "mayor").
+func officeName(lws []string) bool {
+	return len(lws) > 0 && officeWords[strings.TrimPrefix(lws[len(lws)-1], "le ")]
+}
+
 // sameManStated reports whether the narrator states that runs p and r,
 // one right after the other, name one person: "M. Madeleine is no other
 // than Jean Valjean", "Jean Valjean and M. Madeleine are one and the same
 // man", "the identity of M. Madeleine and Jean Valjean", "M. Myriel was
-// Bishop of D".
+// Bishop of D", "Monsieur Madeleine became Monsieur le Maire".
 func (d *doc) sameManStated(p, r nameRun) bool {
 	words := func(s, e int) []string {
 		var out []string
@@ -500,6 +506,10 @@ func (d *doc) sameManStated(p, r nameRun) bool {
 	if (slices.Equal(between, []string{"was"}) || slices.Equal(between, []string{"is"}) || slices.Equal(between, []string{"was", "the"})) &&
 		r.hon != "" && len(r.words) >= 2 && strings.EqualFold(r.words[0], "of") &&
 		(int(r.tokE) >= len(d.toks) || d.toks[r.tokE].kind != tkClitic) {
+		return true
+	}
+	// "Monsieur Madeleine became Monsieur le Maire": an office taken.
+	if slices.Equal(between, []string{"became"}) && r.hon != "" && len(r.words) > 0 && officeName([]string{strings.ToLower(r.words[len(r.words)-1])}) {
 		return true
 	}
 	if len(between) == 4 && (between[0] == "is" || between[0] == "was") &&
