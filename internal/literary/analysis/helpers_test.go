@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,18 @@ func loadNovel(tb testing.TB, name string) string {
 		tb.Skipf("novel %s not available (%v); the shared corpus is needed for this test", p, err)
 	}
 	return stripGutenberg(string(b))
+}
+
+// readTestdata decodes the JSON file testdata/name into v.
+func readTestdata(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("testdata/%s: %v", name, err)
+	}
 }
 
 var novels = []string{"pride_and_prejudice", "alice_in_wonderland", "christmas_carol", "sherlock_holmes", "les_miserables"}

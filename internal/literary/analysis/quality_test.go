@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -102,14 +101,8 @@ type storyPerson struct {
 // that each passage is in the text and names its person.
 func loadPeople(t *testing.T, novel, text string) []string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "people.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var all []storyPerson
-	if err := json.Unmarshal(raw, &all); err != nil {
-		t.Fatal(err)
-	}
+	readTestdata(t, "people.json", &all)
 	flat := strings.Join(strings.Fields(text), " ")
 	var names []string
 	for _, p := range all {

@@ -2,10 +2,7 @@ package analysis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -55,14 +52,8 @@ const relationGoal = 0.80
 // fails when a book drops below its floor. With -v it prints each book's
 // accuracy, the mean and the goal, and the misses as subtest logs.
 func TestRelationTypes(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "relations.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var labels []labelledPair
-	if err := json.Unmarshal(raw, &labels); err != nil {
-		t.Fatal(err)
-	}
+	readTestdata(t, "relations.json", &labels)
 	acc := make([]float64, len(relationBooks))
 	ran := make([]bool, len(relationBooks))
 	t.Cleanup(func() { logRelationTable(t, acc, ran) })
