@@ -397,6 +397,12 @@ func (c *clusterer) cluster() {
 	c.mergeFormerNames()
 }
 
+// militaryRanks are ranks a family holds one member at a time: of several
+// full names of one surname, none called so, "Colonel Pontmercy" is not
+// simply the most named (Marius) but may be his father Georges.
+var militaryRanks = map[string]bool{"Colonel": true, "Captain": true, "Major": true, "General": true,
+	"Lieutenant": true, "Admiral": true, "Sergeant": true, "Corporal": true}
+
 // parentTitleOf maps a parent's title used as a title of respect ("Father
 // Madeleine", "Mother Plutarque") to the plain title of the same person.
 var parentTitleOf = map[string]string{"Father": "Mr", "Mother": "Mrs"}
@@ -657,7 +663,7 @@ func (c *clusterer) clusterHon(f *form) {
 			// called ("Mr. Thaddeus Sholto" beside a single "Mr.
 			// Bartholomew Sholto") is the one it names alone.
 			pick = dominant(same, func(e *entity) int { return e.hons[h.class] })
-			if pick == nil {
+			if pick == nil && !(surnameRole && len(same) == 0 && militaryRanks[h.class]) {
 				pick = dominant(cands, (*entity).count)
 			}
 		}

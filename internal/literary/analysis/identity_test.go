@@ -77,6 +77,14 @@ Later that year Inspector Brun came to the town. Inspector Brun watched M. Dufou
 			distinct: [][2]string{{"Paul Garnier", "Inspector Brun"}},
 		},
 		{
+			name: "a rank is not given to the most named of a family",
+			text: `Henri Duval was a student in Paris. Henri Duval read law, and Henri Duval loved Lise. "Henri Duval, you are late," said Lise. Henri Duval laughed.
+
+His father, Georges Duval, had been a soldier. Colonel Duval fought at Waterloo; Colonel Duval was wounded there, and Colonel Duval died poor.
+`,
+			distinct: [][2]string{{"Henri Duval", "Colonel Duval"}},
+		},
+		{
 			name: "one and the same by the narrator's word",
 			text: `Mr. Grey lived in the old house, and Mr. Grey kept to himself. Mr. Grey walked at night.
 
