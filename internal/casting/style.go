@@ -18,8 +18,9 @@ var capitalI = regexp.MustCompile(`\bi\b`)
 // addressForms are the ways of addressing someone a speaker may make a habit of.
 var addressForms = regexp.MustCompile(`(?i)\b(my dearest|my dear|my love|my good (?:sir|friend|lady)|my friend|my lord|my lady|my child|my boy|my girl|sir|madam|ma'am)\b`)
 
-// oaths are the exclamations and verbal tics a speaker may lean on.
-var oaths = regexp.MustCompile(`(?i)\b(good heavens|good god|good lord|lord|upon my word|upon my honour|bless me|dear me|good gracious|heaven knows|by jove|i declare|i assure you|i dare say|i am sure|to be sure|depend upon it|la|oh dear)\b`)
+// oaths are the exclamations and verbal tics a speaker may lean on. "Lord" alone is an
+// oath only as an exclamation ("Lord! how…"), not the title of "Lord St. Simon".
+var oaths = regexp.MustCompile(`(?i)\b(good heavens|good god|good lord|upon my word|upon my honour|bless me|dear me|good gracious|heaven knows|by jove|i declare|i assure you|i dare say|i am sure|to be sure|depend upon it|la|oh dear)\b|\blord[!,?]`)
 
 // formalWords mark a formal register; colloquial ones (and contractions) a loose one.
 var (
@@ -148,7 +149,7 @@ func habits(re *regexp.Regexp, lines []string, n int) []string {
 	count := map[string]int{}
 	for _, l := range lines {
 		for _, m := range re.FindAllString(l, -1) {
-			count[strings.ToLower(m)]++
+			count[strings.ToLower(strings.TrimRight(m, "!,?"))]++
 		}
 	}
 	var out []string
