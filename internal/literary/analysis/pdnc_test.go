@@ -30,6 +30,9 @@ type pdncQuote struct {
 	marked   []Span // PDNC's spans of the sub-quotations in its copy
 	spans    []Span // aligned rune spans in our text, nil if not aligned
 	speakerC *pdncChar
+	// addressee is the one annotated addressee when there is exactly one
+	// and it is a character, else nil.
+	addressee *pdncChar
 }
 
 // parsePyList parses a Python list or set literal of string literals, as
@@ -113,6 +116,9 @@ func loadPDNC(tb testing.TB, novel string) ([]*pdncChar, []*pdncQuote) {
 		q := &pdncQuote{subs: parsePyList(row[head["subQuotationList"]]),
 			speaker: row[head["speaker"]], kind: row[head["quoteType"]]}
 		q.speakerC = byName[q.speaker]
+		if to := parsePyList(row[head["addressees"]]); len(to) == 1 {
+			q.addressee = byName[to[0]]
+		}
 		q.marked = parseSpans(row[head["quoteByteSpans"]])
 		if len(q.marked) > 0 {
 			q.pos = q.marked[0].Start
@@ -332,6 +338,7 @@ type qualityReport struct {
 	ours, oursMatch              int // our quotes in the annotated stretch; those overlapping an annotated quote
 	annotated, aligned, detected int // annotated quotes; located in our text; overlapped by one of ours
 	attributable, correct        int // detected quotes with an annotated speaker; given to that speaker
+	addressed, addressedRight    int // of those given the right speaker, the ones with one annotated addressee; given that addressee
 	failures                     []string
 	byMethod                     map[string][2]int // attributable quotes (correct, all) by our method and by PDNC quote type
 	misses                       []string          // misattributed quotes: method, annotated and our speaker, the text before and the quote
@@ -465,6 +472,9 @@ const minStandalone = 3
 //     overlapping an annotated quotation.
 //   - Quote recall: of the annotated quotations, the share overlapped by one
 //     of our quotes.
+//   - Addressees (reported, not a goal): of the quotations given their right
+//     speaker that PDNC annotates with exactly one addressee, a character,
+//     the share we give that addressee.
 //   - Attribution: of the annotated quotations we detected whose speaker is
 //     an annotated character (not _group or _unknowable), the share whose
 //     most-overlapping quote of ours has that speaker. A first-person
@@ -586,6 +596,12 @@ func evaluate(text string, res *Result, chars []*pdncChar, quotes []*pdncQuote, 
 		ok := oq.SpeakerID >= 0 && m.ourToPDNC[oq.SpeakerID] == q.speakerC
 		if ok {
 			r.correct++
+			if q.addressee != nil {
+				r.addressed++
+				if oq.AddresseeID >= 0 && m.ourToPDNC[oq.AddresseeID] == q.addressee {
+					r.addressedRight++
+				}
+			}
 		} else {
 			r.misses = append(r.misses, describeMiss(text, oq, q, byID, m.held(q.speakerC)))
 		}

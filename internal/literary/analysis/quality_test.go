@@ -156,9 +156,9 @@ func logQualityTable(t *testing.T, reports []*qualityReport, elapsed []time.Dura
 			fmt.Fprintf(&b, " %8s", c)
 		}
 	}
-	row("book", append(qualityNames[:], "pdnc-20", "ann. q", "our q", "analysis"))
+	row("book", append(qualityNames[:], "pdnc-20", "addr", "ann. q", "our q", "analysis"))
 	var sum qualityFigures
-	pdncTop := 0.0 // top-20 precision counting only PDNC's characters
+	pdncTop, addr := 0.0, 0.0 // top-20 precision counting only PDNC's characters; addressees
 	n := 0
 	minAttr, minBook := 1.0, ""
 	for i, r := range reports {
@@ -176,7 +176,8 @@ func logQualityTable(t *testing.T, reports []*qualityReport, elapsed []time.Dura
 			minAttr, minBook = f[qAttribution], pdncBooks[i].novel
 		}
 		pdncTop += ratio(r.topMatch, r.top)
-		row(pdncBooks[i].novel, append(cells, fmt.Sprintf("%.1f%%", 100*ratio(r.topMatch, r.top)), fmt.Sprint(r.annotated), fmt.Sprint(r.ours), elapsed[i].Round(time.Millisecond).String()))
+		addr += ratio(r.addressedRight, r.addressed)
+		row(pdncBooks[i].novel, append(cells, fmt.Sprintf("%.1f%%", 100*ratio(r.topMatch, r.top)), fmt.Sprintf("%.1f%%", 100*ratio(r.addressedRight, r.addressed)), fmt.Sprint(r.annotated), fmt.Sprint(r.ours), elapsed[i].Round(time.Millisecond).String()))
 	}
 	if n == 0 {
 		return
@@ -191,7 +192,7 @@ func logQualityTable(t *testing.T, reports []*qualityReport, elapsed []time.Dura
 			status[k] = metOrNot(m >= qualityGoals[k])
 		}
 	}
-	row(fmt.Sprintf("mean of %d", n), append(mean, fmt.Sprintf("%.1f%%", 100*pdncTop/float64(n))))
+	row(fmt.Sprintf("mean of %d", n), append(mean, fmt.Sprintf("%.1f%%", 100*pdncTop/float64(n)), fmt.Sprintf("%.1f%%", 100*addr/float64(n))))
 	row("goal (mean)", goal)
 	row("", status)
 	fmt.Fprintf(&b, "\nno book below %.0f%% attribution: %s (lowest %s %.1f%%)",
