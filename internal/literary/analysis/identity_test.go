@@ -85,6 +85,15 @@ His father, Georges Duval, had been a soldier. Colonel Duval fought at Waterloo;
 			distinct: [][2]string{{"Henri Duval", "Colonel Duval"}},
 		},
 		{
+			name: "a given name in a later story is its own namesake's",
+			text: `James Pelham came to Baker Street in the spring. James Pelham was a clerk. "James," said his mother, "you must go to Mr. Lane." James went, and James Pelham told Mr. Lane his story. James Pelham wept; James Pelham was afraid. Mr. Lane pitied James Pelham, and James Pelham thanked him.
+
+` + strings.Repeat("The rain fell on the town, and the lamps were lit early.\n\n", 30) +
+				`In the valley lived James Ormsby, a farmer. James Ormsby said he had quarrelled with his father. "James!" cried Mr. Lane. James answered him, and James was taken to the town. Mr. Lane believed James, and in court Mr. Lane said that James Ormsby was innocent.
+`,
+			mentions: map[string]int{"James Ormsby": 6},
+		},
+		{
 			name: "one and the same by the narrator's word",
 			text: `Mr. Grey lived in the old house, and Mr. Grey kept to himself. Mr. Grey walked at night.
 

@@ -784,12 +784,14 @@ const sceneParas = 25
 // The title belongs to the eldest unmarried daughter, but when she is away
 // her sister is addressed so ("Do you play and sing, Miss Bennet?"): if the
 // owner has not been named for a while and exactly one unmarried sister has,
-// the mention is hers. So too "Mr. <Surname>" shared by a father and son.
+// the mention is hers. So too "Mr. <Surname>" shared by a father and son,
+// and a bare given name two characters bear.
 func (a *analyzer) resolveSharedTitles() {
 	d := a.d
 	lastPara := map[int]int{}
 	sisters := map[string][]int{}
 	men := map[string][]int{}
+	namesakes := a.namesakesOf()
 	for _, c := range a.chars {
 		if c.gender == "female" && c.ent.surname != "" && !c.ent.married() {
 			sisters[c.ent.surname] = append(sisters[c.ent.surname], c.id)
@@ -806,6 +808,11 @@ func (a *analyzer) resolveSharedTitles() {
 		p := int(d.toks[m.tokS].para)
 		f := m.form
 		var kin map[string][]int
+		if f.hon == "" && len(f.lws) == 1 && f.lws[0] == a.chars[m.char].ent.given {
+			// A bare given name two people bear: a story collection's
+			// "Mary" is Mary Holder in her story, not Mary Sutherland.
+			kin = namesakes
+		}
 		if f.hon != "" && len(f.lws) == 1 && f.lws[0] == a.chars[m.char].ent.surname {
 			switch honorifics[f.hon].class {
 			case "Miss":
@@ -837,6 +844,29 @@ func (a *analyzer) resolveSharedTitles() {
 		}
 		lastPara[m.char] = p
 	}
+}
+
+// namesakesOf maps each given name to the characters who bear it in a full
+// name the text uses twice at least: Miss Bates's lone "Jane Bates" (her
+// sister's name, taken for hers) does not make her a Jane.
+func (a *analyzer) namesakesOf() map[string][]int {
+	out := map[string][]int{}
+	for _, c := range a.chars {
+		g := c.ent.given
+		if g == "" {
+			continue
+		}
+		n := 0
+		for _, f := range c.ent.forms {
+			if len(f.lws) >= 2 && f.lws[0] == g {
+				n += f.count
+			}
+		}
+		if n >= 2 {
+			out[g] = append(out[g], c.id)
+		}
+	}
+	return out
 }
 
 // settleGender prefers gendered titles, then pronouns, then given names.
