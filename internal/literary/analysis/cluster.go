@@ -317,7 +317,8 @@ func initialsOnly(words []string) bool {
 }
 
 // markPlurals flags family plurals ("the Lucases", "Miss Bennets"): a
-// single word that is another name word plus -s or -es, as common as it.
+// single word that is another name word plus -s or -es, as common as it,
+// and any name under a plural title ("Messrs. Blathers and Duff").
 func (c *clusterer) markPlurals() {
 	words := map[string]int{}
 	for _, f := range c.order {
@@ -332,6 +333,11 @@ func (c *clusterer) markPlurals() {
 		}
 	}
 	for _, f := range c.order {
+		if f.hon != "" && honorifics[f.hon].class == "Messrs" {
+			// "Messrs. Blathers and Duff", "the Misses Cuss".
+			f.plural = true
+			continue
+		}
 		if len(f.lws) != 1 {
 			continue
 		}

@@ -94,6 +94,15 @@ His father, Georges Duval, had been a soldier. Colonel Duval fought at Waterloo;
 			mentions: map[string]int{"James Ormsby": 6},
 		},
 		{
+			name: "plural titles name no one",
+			text: `Mr. Cuss the surgeon called at noon. Mr. Cuss was curious, and Mr. Cuss knocked. The Misses Cuss waited at home; the Misses Cuss were anxious, and the Misses Cuss watched the road.
+
+"Good day," said Mr. Cuss. Messrs. Blathers and Duff came later. Messrs. Blathers and Duff were officers. Mr. Blathers said nothing, and Mr. Blathers sat down. "Well?" said Mr. Blathers.
+`,
+			distinct: [][2]string{{"Mr. Cuss", "Mr. Blathers"}},
+			unheld:   []string{"Misses Cuss", "Messrs. Blathers"},
+		},
+		{
 			name: "one and the same by the narrator's word",
 			text: `Mr. Grey lived in the old house, and Mr. Grey kept to himself. Mr. Grey walked at night.
 

@@ -33,7 +33,9 @@ type honorific struct {
 var honorifics = map[string]honorific{
 	"mr":           {"Mr.", "Mr", "male", false, false},
 	"mister":       {"Mr.", "Mr", "male", false, false},
-	"messrs":       {"Messrs.", "Messrs", "", false, false},
+	"messrs":       {"Messrs.", "Messrs", "", false, false}, // plural titles name no one person
+	"misses":       {"Misses", "Messrs", "female", false, false},
+	"mesdames":     {"Mesdames", "Messrs", "female", false, false},
 	"mrs":          {"Mrs.", "Mrs", "female", false, false},
 	"missus":       {"Mrs.", "Mrs", "female", false, false},
 	"miss":         {"Miss", "Miss", "female", true, false},
