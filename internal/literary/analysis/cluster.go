@@ -794,6 +794,22 @@ func (c *clusterer) clusterBare(f *form) {
 		}
 		return
 	}
+	// A pet form made of a given name ("Anne-girl", "Davy-boy") is its
+	// bearer's.
+	for _, suf := range []string{"-girl", "-boy"} {
+		if base, ok := strings.CutSuffix(w, suf); ok {
+			var bearers []*entity
+			for _, e := range c.byGiven[base] {
+				if e.merged < 0 && e.kind != entTitle {
+					bearers = append(bearers, e)
+				}
+			}
+			if e := dominant(bearers, (*entity).count); e != nil {
+				c.attach(e, f)
+				return
+			}
+		}
+	}
 	g := nameGender(w)
 	// A formal name may belong to the one person known by a familiar form
 	// of it ("Catherine" is "Kitty").

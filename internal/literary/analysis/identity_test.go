@@ -94,6 +94,14 @@ His father, Georges Duval, had been a soldier. Colonel Duval fought at Waterloo;
 			mentions: map[string]int{"James Ormsby": 6},
 		},
 		{
+			name: "a pet form made of a given name",
+			text: `Anne Blythe ran down the lane. "Well now, Anne-girl," said Matthew Grey, "you've been crying." Anne Blythe shook her head.
+
+"Anne-girl, I'm proud of you," said Matthew Grey. Anne laughed, and Anne kissed him. "Good night, Anne-girl." Matthew Grey went out.
+`,
+			same: [][2]string{{"Anne Blythe", "Anne-girl"}},
+		},
+		{
 			name: "plural titles name no one",
 			text: `Mr. Cuss the surgeon called at noon. Mr. Cuss was curious, and Mr. Cuss knocked. The Misses Cuss waited at home; the Misses Cuss were anxious, and the Misses Cuss watched the road.
 
