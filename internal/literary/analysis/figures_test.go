@@ -41,6 +41,15 @@ Edmund laughed. "Then I shall ask Mr. Thorne. Mr. Thorne's grandson was a sailor
 			kept: []string{"Lucy", "Hale"},
 		},
 		{
+			name: "a maker once read as addressed",
+			text: `The programme was pinned up: "Miss Hale. Piano. Corvino," and Mr. Beebe read it twice.
+
+Lucy Hale played the sonatas of Corvino. "Too much Corvino," said Mr. Beebe to Lucy Hale. "Now some Corvino!" called Cecil, and Lucy Hale played on. Mr. Beebe put it down to too much Corvino.
+`,
+			gone: []string{"Corvino"},
+			kept: []string{"Lucy", "Beebe"},
+		},
+		{
 			name: "a novelist of the story stays",
 			text: `Miss Lark came into the parlour with a parcel. "My new novel," said Miss Lark, laying it down.
 

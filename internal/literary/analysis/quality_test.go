@@ -31,7 +31,9 @@ var pdncBooks = []struct {
 	{"anne_of_green_gables", qualityFigures{0.97, 1.00, 0.97, 0.92, 0.97, 0.91}},
 	{"picture_of_dorian_gray", qualityFigures{0.97, 0.97, 0.83, 0.94, 0.97, 0.923}},
 	{"sign_of_the_four", qualityFigures{0.97, 0.97, 0.97, 0.94, 0.97, 0.85}},
-	{"room_with_a_view", qualityFigures{0.97, 0.97, 0.800, 0.92, 0.97, 0.778}},
+	// PDNC lists Beethoven, whom the analysis leaves out as a maker named for his
+	// sonatas; "Mr. Harris", the name Lucy invents for Mr. Emerson, takes his place.
+	{"room_with_a_view", qualityFigures{0.97, 0.95, 0.800, 0.92, 0.97, 0.778}},
 	{"invisible_man", qualityFigures{0.87, 0.97, 0.97, 0.91, 0.97, 0.793}},
 }
 
