@@ -442,6 +442,29 @@ At that moment Mr. Bell came back from church. “That's all right,” said Mr. 
 			"I hope that you will enjoy the journey.": "Mr. Emery",
 		},
 	},
+	{
+		// A child calls "papa" the father talking with them, not the
+		// gentleman the narration named last (a guest just gone): the
+		// untagged turn is the daughter's, not the guest's wife's.
+		name: "papa is the father in the talk",
+		text: `Mr. Hale lived at the Grange with his daughter, Lucy Hale. Lucy Hale kept house for Mr. Hale, and Mr. Hale was very fond of Lucy Hale. Mr. Crane and Mrs. Crane were their neighbours, and Mrs. Crane often called.
+
+Mr. Crane and Mrs. Crane had dined at the Grange that evening. At ten o'clock the carriage came for them, and they went home. Lucy Hale took up her work.
+
+“Well, my dear,” said Mr. Hale, looking at the chair in which Mr. Crane had sat, “he is a very sensible sort of man. He talks a little too fast.”
+
+“I dare say he does, sir.”
+
+“But I like him very well.”
+
+“But, papa, you said last week that you did not like him at all.”
+
+“Did I, my dear? Then I have changed my mind.”
+`,
+		speaker: map[string]string{
+			"But, papa, you said last week that you did not like him at all.": "Lucy Hale",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

@@ -825,7 +825,8 @@ var parentWords = map[string]string{"mamma": "female", "mama": "female", "mother
 // parentVocatives adds to a turn's addressees the parent it calls "mamma"
 // or "papa": the married character of that gender carrying the speaker's
 // family name most recently named before. When the speaker is not yet
-// known, it is the one most recently named in narration (names in talk are
+// known, it is such a character who spoke a few turns before in the
+// conversation, else the one most recently named in narration (names in talk are
 // of people talked about as often as of those present: "What a pity it is
 // that Mr. Weston ever thought of her!"), and the turn's parent.
 func (a *analyzer) parentVocatives(ui int) {
@@ -844,7 +845,13 @@ func (a *analyzer) parentVocatives(ui int) {
 			if u.speaker >= 0 {
 				family = a.familyOf(u.speaker)
 			}
-			p := a.parentOf(family, g, k, u.speaker < 0)
+			p := -1
+			if u.speaker < 0 {
+				p = a.parentInTalk(ui, g)
+			}
+			if p < 0 {
+				p = a.parentOf(family, g, k, u.speaker < 0)
+			}
 			if p < 0 || p == u.speaker {
 				continue
 			}
@@ -856,6 +863,26 @@ func (a *analyzer) parentVocatives(ui int) {
 			}
 		}
 	}
+}
+
+// parentTurns is how many turns back parentInTalk looks.
+const parentTurns = 6
+
+// parentInTalk returns the married character of gender g who spoke one of
+// the few turns before ui in its conversation, -1 if none: a child calls
+// "papa" the father who is talking with them, whoever the narration named
+// last (a guest just gone: "…the Cranes' departure… ¶ “But, papa, …”").
+func (a *analyzer) parentInTalk(ui int, g string) int {
+	for j := ui - 1; j >= 0 && j >= ui-parentTurns && a.conversation(j, ui); j-- {
+		c := a.utts[j].speaker
+		if c < 0 || a.chars[c].gender != g {
+			continue
+		}
+		if e := a.chars[c].ent; e.surname != "" && titledWithSurname(e, e.surname) {
+			return c
+		}
+	}
+	return -1
 }
 
 // parentOf returns the married character of gender g (one called by an
