@@ -465,6 +465,25 @@ Mr. Crane and Mrs. Crane had dined at the Grange that evening. At ten o'clock th
 			"But, papa, you said last week that you did not like him at all.": "Lucy Hale",
 		},
 	},
+	{
+		// "papa" in lower case after "my dear" calls the father as surely
+		// as "Yes, papa" does: the turn is his daughter's, not the turn of
+		// the curate who spoke before him.
+		name: "my dear papa",
+		text: `Mr. Hale lived at the Grange with his daughter, Lucy Hale. Lucy Hale kept house for Mr. Hale, and Mr. Hale was very fond of Lucy Hale. Mr. Dale, the curate, often dined there. Lucy Hale took up her work.
+
+“The Widow Green is ill again,” said Mr. Dale.
+
+“Then we must send her something,” said Mr. Hale. “A little broth, perhaps.”
+
+“My dear papa, I sent her a whole basket yesterday.”
+
+“That was very kind, very right.”
+`,
+		speaker: map[string]string{
+			"My dear papa, I sent her a whole basket yesterday.": "Lucy Hale",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {

@@ -826,9 +826,9 @@ var parentWords = map[string]string{"mamma": "female", "mama": "female", "mother
 // or "papa": the married character of that gender carrying the speaker's
 // family name most recently named before. When the speaker is not yet
 // known, it is such a character who spoke a few turns before in the
-// conversation, else the one most recently named in narration (names in talk are
-// of people talked about as often as of those present: "What a pity it is
-// that Mr. Weston ever thought of her!"), and the turn's parent.
+// conversation, else the one most recently named in narration (names in
+// talk are of people talked about as often as of those present: "What a
+// pity it is that Mr. Weston ever thought of her!"), and the turn's parent.
 func (a *analyzer) parentVocatives(ui int) {
 	d := a.d
 	u := &a.utts[ui]
@@ -836,7 +836,9 @@ func (a *analyzer) parentVocatives(ui int) {
 		s, e := d.segTokens(q)
 		for k := s; k < e; k++ {
 			g, ok := parentWords[d.lower(k)]
-			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") || !a.tokenVocative(k, k+1) {
+			// Lower case, the word is a vocative only after a comma or an
+			// endearment ("Yes, papa"; "My dear papa, I sent it").
+			if !ok || d.toks[k].flags&fCap == 0 && !d.punctIs(k-1, ",") && !(d.isWord(k-1) && (d.lower(k-1) == "dear" || d.lower(k-1) == "dearest")) || !a.tokenVocative(k, k+1) {
 				continue
 			}
 			// familyOf reads the speaker's narration: only for a turn that
