@@ -485,10 +485,10 @@ var leadInVerbs = wordSet("said", "called", "began", "observed", "cried", "excla
 	"calling", "crying", "exclaiming", "replying", "answering", "adding", "asking",
 	"observing", "remarking", "whispering", "continuing", "beginning", "returning")
 
-// leadIn handles narration that ends with a colon or comma right before the
-// quotation, in the same paragraph or as the whole previous paragraph: the
-// speaker is the agent of "accosted by Miss Bingley:" or the subject of the
-// clause holding the speech verb.
+// leadIn handles narration that ends with a colon, comma or dash ("…,
+// said--") right before the quotation, in the same paragraph or as the
+// whole previous paragraph: the speaker is the agent of "accosted by Miss
+// Bingley:" or the subject of the clause holding the speech verb.
 func (a *analyzer) leadIn(ui int) (int, string, float64) {
 	d := a.d
 	u := &a.utts[ui]
@@ -504,7 +504,7 @@ func (a *analyzer) leadIn(ui int) (int, string, float64) {
 		e = int(d.paras[u.para-1].tokE)
 	}
 	last := e - 1
-	if last < 1 || d.toks[last].kind != tkPunct || d.toks[last].quote >= 0 || (d.word(last) != ":" && d.word(last) != ",") {
+	if last < 1 || d.toks[last].kind != tkPunct || d.toks[last].quote >= 0 || (d.word(last) != ":" && d.word(last) != "," && !d.isDash(last)) {
 		return -1, "", 0
 	}
 	// Passive agent: "... accosted by Miss Bingley:".

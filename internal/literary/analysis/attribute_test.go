@@ -484,6 +484,26 @@ Mr. Crane and Mrs. Crane had dined at the Grange that evening. At ten o'clock th
 			"My dear papa, I sent her a whole basket yesterday.": "Lucy Hale",
 		},
 	},
+	{
+		// A lead-in paragraph may end with a dash instead of a colon
+		// ("…, said--"); the next paragraph's quotation is its speaker's.
+		name: "lead-in ending with a dash",
+		text: `Mr. Hale lived at the mill with his daughter, Jane Hale. Mr. Brook, the miller, often dined with Mr. Hale and Jane Hale, and Mr. Brook liked Jane Hale very much. Mr. Hale was fond of Mr. Brook.
+
+“The river is high to-night,” said Mr. Brook.
+
+“Then the wheel will turn well,” said Jane.
+
+Mr. Brook looked as if he would say more; but before he could speak, Mr. Hale, whose thoughts were on his supper, said--
+
+“Is the mutton ready, my dear?”
+
+“Very nearly.”
+`,
+		speaker: map[string]string{
+			"Is the mutton ready, my dear?": "Mr. Hale",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
