@@ -88,7 +88,7 @@ func (a *analyzer) buildUtterances() {
 		if n > 0 {
 			last := &a.utts[n-1]
 			prev := &d.quotes[last.segs[len(last.segs)-1]]
-			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s) && !d.interrupted(prev, q)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
+			if (prev.para == q.para && !d.newSentenceBetween(prev.e, q.s) && !d.interrupted(prev, q) && !a.secondTag(prev, q)) || (prev.contNext && q.contPrev && q.para == prev.para+1) {
 				last.segs = append(last.segs, qi)
 				last.lastPara = q.para
 				q.utt = n - 1
@@ -136,6 +136,59 @@ func (a *analyzer) resumeTales() {
 			}
 		}
 	}
+}
+
+// secondTagWindow bounds how far back from quotation b secondTag reads.
+const secondTagWindow = 40
+
+// secondTag reports whether the narration between quotations a and b of
+// one sentence tags a's speaker and then leads another person into b:
+// "“…,” said Mr. Dale, while Miss Grey, thinking of something else,
+// added: “…”". The second clause opens with "while" or "and" and names
+// its subject.
+func (a *analyzer) secondTag(qa, qb *quoteSeg) bool {
+	d := a.d
+	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qa.e })
+	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qb.s }) - 1
+	if e > s && isQuoteMark(d.word(e)) {
+		e--
+	}
+	if e <= s || d.toks[e].quote >= 0 || !(d.punctIs(e, ":") || d.punctIs(e, ",")) {
+		return false
+	}
+	lo := max(s, e-secondTagWindow)
+	// The second speech verb, nearest b.
+	v := e - 1
+	for v > lo && !(d.isWord(v) && speechVerbs[d.lower(v)]) {
+		v--
+	}
+	if v <= lo {
+		return false
+	}
+	// Its subject, a name, after "while" or "and".
+	named := false
+	for k := v - 1; k > lo; k-- {
+		if !d.isWord(k) {
+			continue
+		}
+		if mi := a.tokMent[k]; mi >= 0 && a.ments[mi].char >= 0 {
+			named = true
+		}
+		switch d.lower(k) {
+		case "while", "whilst", "and":
+			if !named {
+				return false
+			}
+			// The first speech verb, tagging a.
+			for j := k - 1; j >= lo; j-- {
+				if d.isWord(j) && speechVerbs[d.lower(j)] {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // interrupted reports whether quotation b follows a with no word between:

@@ -504,6 +504,25 @@ Mr. Brook looked as if he would say more; but before he could speak, Mr. Hale, w
 			"Is the mutton ready, my dear?": "Mr. Hale",
 		},
 	},
+	{
+		// Narration between two quotations of one sentence may tag the
+		// first and lead a second person into the next: "said Mr. Dale,
+		// while Tom Brook … added:".
+		name: "second speaker led in between quotations",
+		text: `Mr. Dale, the curate, often dined with Mrs. Grey and Tom Brook. Tom Brook came in from the garden. Tom Brook and Mrs. Grey were old friends.
+
+"It will rain to-morrow," said Mr. Dale, while Tom Brook, who had thought of nothing else all week, added: "But we promised to go to the fair!"
+
+"We shall see," said Mrs. Grey.
+
+"The roads will be very bad," said Mr. Dale, and Tom Brook, who hated to be crossed, cried: "I do not care about the roads!"
+`,
+		speaker: map[string]string{
+			"But we promised to go to the fair!": "Tom Brook",
+			"I do not care about the roads!":     "Tom Brook",
+			"It will rain to-morrow,":            "Mr. Dale",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
