@@ -388,6 +388,7 @@ func (a *analyzer) narrations(u *utterance) []narr {
 // explicitTag looks for a speech verb next to the quotation with a name or
 // pronoun as its subject: "…," said Elizabeth / she replied, "…".
 func (a *analyzer) explicitTag(ui int) (int, string, float64) {
+	d := a.d
 	u := &a.utts[ui]
 	// A lead-in that is a finished sentence ("…, his face almost touched
 	// her hair.") is narration, not a tag: a tag after the quotation
@@ -411,8 +412,14 @@ func (a *analyzer) explicitTag(ui int) (int, string, float64) {
 				return sp, m, c
 			}
 		} else {
-			// Lead-in narration: the tag closes it.
-			if sp, m, c := a.tagIn(ui, max(n.s, n.e-14), n.e, n.s, false); sp != noSpeaker {
+			// Lead-in narration: the tag closes it. Only its last sentence
+			// counts: a sentence before it tags the turn before ("“…,”
+			// said Mr. Dale. And “…,” said Tom.").
+			from := n.e - 1
+			for from > n.s && from > n.e-maxWindowTokens && d.toks[from-1].sent == d.toks[n.e-1].sent {
+				from--
+			}
+			if sp, m, c := a.tagIn(ui, max(from, n.e-14), n.e, from, false); sp != noSpeaker {
 				return sp, m, c
 			}
 		}

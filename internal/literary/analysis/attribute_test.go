@@ -523,6 +523,22 @@ Mr. Brook looked as if he would say more; but before he could speak, Mr. Hale, w
 			"It will rain to-morrow,":            "Mr. Dale",
 		},
 	},
+	{
+		// A turn opened by a new sentence of narration ("And") takes its
+		// tag from that sentence or after it, not from the tag of the turn
+		// before.
+		name: "lead-in is the last sentence only",
+		text: `Mr. Dale, the curate, often dined with Mrs. Grey and Tom Brook. Tom Brook came in from the garden. Tom Brook and Mrs. Grey were old friends.
+
+"No," said Mrs. Grey.
+
+"The inn is over the road," said Mr. Dale. And "Please shut the door," said Tom Brook, who felt the draught.
+`,
+		speaker: map[string]string{
+			"The inn is over the road,": "Mr. Dale",
+			"Please shut the door,":     "Tom Brook",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
