@@ -1405,7 +1405,8 @@ func (a *analyzer) quotedChars(ui int) []int {
 // twice in subject position and half as a possessor, decaying by sentence;
 // the subject of k's own paragraph gains most; a later he/she reinforces the
 // character last named as subject (or the lead, if none was), unless a
-// person merely described has since become the subject; a kinship phrase
+// person merely described has since become the subject, or the subject was
+// set off as another's ("Jenny, her maid,"); a kinship phrase
 // ("his wife") counts for the relative.
 func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) map[int]float64 {
 	d := a.d
@@ -1431,7 +1432,9 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 			subj := a.subjectPosition(int(mi))
 			if subj {
 				w *= 2
-				lastSubject[g] = m.char
+				if !a.possessedApposition(int(m.tokE), g) {
+					lastSubject[g] = m.char
+				}
 			}
 			if int(m.tokE) < len(d.toks) && d.toks[m.tokE].kind == tkClitic {
 				w *= 0.5
@@ -1521,6 +1524,23 @@ func (a *analyzer) narrationSalience(k, fromPara int, gender string, lead int) m
 		}
 	}
 	return score
+}
+
+// possessedApposition reports whether the name ending before token k is
+// set off as someone's of its own gender ("Jenny, her maid,"): the one
+// whose maid she is stays the topic, and the next "she" is hers.
+func (a *analyzer) possessedApposition(k int, g string) bool {
+	d := a.d
+	if !d.punctIs(k, ",") || !d.isWord(k+1) {
+		return false
+	}
+	switch d.lower(k + 1) {
+	case "her":
+		return g == "female"
+	case "his":
+		return g == "male"
+	}
+	return false
 }
 
 // describedTopic marks, in narrationSalience, an unnamed person as the

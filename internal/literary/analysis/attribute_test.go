@@ -539,6 +539,20 @@ Mr. Brook looked as if he would say more; but before he could speak, Mr. Hale, w
 			"Please shut the door,":     "Tom Brook",
 		},
 	},
+	{
+		// "Jenny Pratt, her idle maid," names the maid of the woman the
+		// narration follows: the "she" after it is still the mistress.
+		name: "name set off as her maid",
+		text: `Mrs. Grey kept the inn at the crossroads. Mrs. Grey was a careful woman, and Mrs. Grey looked after her guests well. Jenny Pratt was the maid there, and Jenny Pratt sat down by the kitchen fire. Mr. Dale came to the inn on a cold night.
+
+Mrs. Grey lit the fire in the parlour and left him there. As soon as the kettle was on, and Jenny Pratt, her idle maid, had been scolded a little, she carried the tray into the parlour. She was surprised to see that her guest still wore his coat. She noticed the snow on his shoulders. "Will you take some tea, sir?" she said.
+
+"Thank you, I will," said Mr. Dale.
+`,
+		speaker: map[string]string{
+			"Will you take some tea, sir?": "Mrs. Grey",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
