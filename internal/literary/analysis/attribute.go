@@ -582,13 +582,54 @@ func (a *analyzer) leadIn(ui int) (int, string, float64) {
 		}
 	}
 	if v < 0 {
-		return -1, "", 0
+		return a.possessedWords(ui, last)
 	}
 	lo := v
 	for lo > 0 && d.toks[lo-1].sent == sent && d.toks[lo-1].quote < 0 {
 		lo--
 	}
 	return a.verbSubject(ui, v, lo)
+}
+
+// wordsNouns name what someone says: "his prompt reply was, “…”".
+var wordsNouns = wordSet("words", "reply", "answer", "remark", "exclamation", "observation",
+	"rejoinder", "response", "retort", "cry", "question", "feelings")
+
+// possessedWords reads a lead-in ending at token last that gives the
+// quotation as someone's words: "his next words were, “…”", "the burst of
+// Tom's feelings: “…”". The owner, a name with "'s" or his or her, is the
+// speaker.
+func (a *analyzer) possessedWords(ui, last int) (int, string, float64) {
+	d := a.d
+	n := last - 1
+	if d.isWord(n) && (d.lower(n) == "was" || d.lower(n) == "were") {
+		n--
+	}
+	if !d.isWord(n) || !wordsNouns[d.lower(n)] {
+		return -1, "", 0
+	}
+	// The owner, before the noun and a word or two ("his prompt reply",
+	// "Tom's feelings").
+	for k := n - 1; k >= n-4 && k >= 0 && d.toks[k].quote < 0; k-- {
+		if d.toks[k].kind == tkClitic && k > 0 {
+			if mi := a.tokMent[k-1]; mi >= 0 && a.ments[mi].char >= 0 {
+				return a.ments[mi].char, "explicit", confExplicit
+			}
+			return -1, "", 0
+		}
+		if !d.isWord(k) {
+			return -1, "", 0
+		}
+		switch d.lower(k) {
+		case "his":
+			a.utts[ui].tagGender = "male"
+			return a.resolvePronoun(ui, k, -1, "male"), "pronoun", confPronoun
+		case "her":
+			a.utts[ui].tagGender = "female"
+			return a.resolvePronoun(ui, k, -1, "female"), "pronoun", confPronoun
+		}
+	}
+	return -1, "", 0
 }
 
 // subordinators open clauses whose subject is not the speaker's ("when Mary

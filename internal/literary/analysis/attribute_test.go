@@ -553,6 +553,26 @@ Mrs. Grey lit the fire in the parlour and left him there. As soon as the kettle 
 			"Will you take some tea, sir?": "Mrs. Grey",
 		},
 	},
+	{
+		// A lead-in may give the quotation as someone's words ("his
+		// prompt reply was,"): their owner speaks, not the subject of the
+		// clause before.
+		name: "lead-in naming whose words follow",
+		text: `Mr. Dale, the curate, often dined with Mrs. Grey and Tom Brook. Tom Brook came in from the garden. Tom Brook and Mrs. Grey were old friends.
+
+"Shall we walk to the church?" said Mrs. Grey.
+
+"It is very far," said Mr. Dale.
+
+Mrs. Grey looked at Tom Brook, and his prompt reply was, "I will carry the basket all the way."
+
+Mr. Dale looked doubtfully at the sky, and Mrs. Grey's only answer was: "Then let us go at once."
+`,
+		speaker: map[string]string{
+			"I will carry the basket all the way.": "Tom Brook",
+			"Then let us go at once.":              "Mrs. Grey",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
