@@ -25,7 +25,7 @@ var pdncBooks = []struct {
 	// PDNC lists a bare "Catherine" among Lady Catherine's aliases, but in the text it is
 	// always Kitty, whom the analysis keeps apart (issue 15): alias merging scores 85.7.
 	{"pride_and_prejudice", qualityFigures{0.97, 0.97, 0.83, 0.92, 0.97, 0.84}},
-	{"emma", qualityFigures{0.97, 0.97, 0.923, 0.92, 0.97, 0.831}},
+	{"emma", qualityFigures{0.97, 0.97, 0.923, 0.92, 0.97, 0.836}},
 	{"oliver_twist", qualityFigures{0.93, 0.97, 1.0, 0.96, 0.97, 0.857}},
 	{"hard_times", qualityFigures{0.97, 0.97, 0.714, 0.95, 0.97, 0.881}},
 	{"anne_of_green_gables", qualityFigures{0.97, 1.00, 0.97, 0.92, 0.97, 0.91}},
