@@ -170,7 +170,7 @@ func Analyze(ctx context.Context, text string, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("analysis: attributing quotations: %w", err)
 		}
 	}
-	a.placeNarrator()
+	a.placeUnnamed()
 	rels, err := a.relationships(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: relationships: %w", err)

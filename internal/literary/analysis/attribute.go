@@ -250,6 +250,7 @@ func (a *analyzer) attributeQuotes(ctx context.Context) error {
 		}
 	}
 	a.voteDescriptions()
+	a.castDescriptions()
 	a.tagDescribed()
 	if a.firstPerson {
 		a.setNarrator()

@@ -573,6 +573,44 @@ Mr. Dale looked doubtfully at the sky, and Mrs. Grey's only answer was: "Then le
 			"Then let us go at once.":              "Mrs. Grey",
 		},
 	},
+	{
+		// Someone the story never names, tagged by a description again and
+		// again, is a character of the cast; the untagged replies between
+		// are the named one's.
+		name: "known only by a description",
+		text: `CHAPTER I
+
+Mr. Pell sat on the bench by the inn. An old tinker, carrying a sack, came out and sat down beside Mr. Pell.
+
+“Fine morning,” said the tinker.
+
+“Very,” said Mr. Pell.
+
+“Good for the roads,” said the tinker.
+
+“I dare say.”
+
+“You'll be from the town?” said the tinker.
+
+“No.”
+
+“Nor me,” said the tinker. “I'm from nowhere.”
+
+“Just so.”
+
+“Well, good day to you,” said the tinker, and the tinker went off down the road.
+
+CHAPTER II
+
+Mr. Pell walked home. Mrs. Pell was waiting. “You are late,” said Mrs. Pell.
+`,
+		speaker: map[string]string{
+			"Fine morning,":       "The Tinker",
+			"Good for the roads,": "The Tinker",
+			"I dare say.":         "Mr. Pell",
+			"Just so.":            "Mr. Pell",
+		},
+	},
 }
 
 func TestAttributionRules(t *testing.T) {
@@ -599,5 +637,35 @@ func TestAttributionRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDescribedCharacter: one known only as "the tinker" is ranked by how
+// often the narration says so and introduced by its first sentence using it.
+func TestDescribedCharacter(t *testing.T) {
+	var text string
+	for _, tc := range attributionCases {
+		if tc.name == "known only by a description" {
+			text = tc.text
+		}
+	}
+	res, err := Analyze(context.Background(), text, Options{MinMentions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := findChar(res, "The Tinker")
+	if c == nil {
+		t.Fatalf("no tinker in %v", castNames(res))
+	}
+	if c.ID != 0 || c.Mentions < 7 || c.Quotes < 5 {
+		t.Errorf("the tinker is character %d with %d mentions and %d quotes; want the first, 7 mentions and 5 quotes at least", c.ID, c.Mentions, c.Quotes)
+	}
+	if want := "An old tinker, carrying a sack, came out and sat down beside Mr. Pell."; c.Description != want {
+		t.Errorf("description %q, want %q", c.Description, want)
+	}
+	for i := 1; i < len(res.Characters); i++ {
+		if res.Characters[i-1].Mentions < res.Characters[i].Mentions {
+			t.Errorf("characters not in mention order: %v", castNames(res))
+		}
 	}
 }

@@ -1,8 +1,11 @@
 package analysis
 
 import (
+	"maps"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Described speakers. A narrator often tags a character's lines by a
@@ -356,4 +359,96 @@ func (a *analyzer) tagDescribed() {
 			u.speaker, u.method, u.conf = sp, method, conf
 		}
 	}
+}
+
+// minDescribedTurns is how many lines a description must tag, tied to no
+// named character, before the one so described joins the cast.
+const minDescribedTurns = 5
+
+// genericNouns describe anyone: a speaker known only as "the girl" or "the
+// stranger" may be several people, or a named character in disguise.
+var genericNouns = wordSet("girl", "boy", "child", "person", "fellow", "stranger", "voice",
+	"figure", "visitor", "youth", "lad", "creature", "individual")
+
+// castDescriptions adds to the cast the people a story knows only by a
+// description ("said the mariner", five times and more, tied to no named
+// character): each becomes a character named by it ("The Mariner"), tied
+// to the description in the chapters of those lines, so that the tags name
+// them and the conversations around them count them in.
+func (a *analyzer) castDescriptions() {
+	turns := map[string]int{}
+	chapters := map[string][]int32{}
+	for ui := range a.utts {
+		u := &a.utts[ui]
+		if u.desc == "" || u.fixed() || anyone[u.desc] || notDescriptions[u.desc] || genericNouns[u.desc] {
+			continue
+		}
+		ch := a.chapter[u.para]
+		if a.describedChar(ch, u.desc) >= 0 {
+			continue
+		}
+		if _, ok := a.ties[tie{ch, u.desc}]; ok {
+			continue // tied to several: ambiguous, not unknown
+		}
+		turns[u.desc]++
+		if cs := chapters[u.desc]; len(cs) == 0 || cs[len(cs)-1] != ch {
+			chapters[u.desc] = append(cs, ch)
+		}
+	}
+	names := map[string]bool{} // the words and titles of the cast's names
+	for _, c := range a.chars {
+		for _, w := range strings.Fields(strings.ToLower(c.name)) {
+			names[w] = true
+		}
+		for _, f := range c.ent.forms {
+			for _, w := range f.lws {
+				names[w] = true
+			}
+			if f.hon != "" {
+				names[strings.ToLower(honorifics[f.hon].class)] = true
+				names[f.hon] = true
+			}
+		}
+	}
+	described := map[string]*charInfo{}
+	for _, noun := range slices.Sorted(maps.Keys(turns)) {
+		// One chapter: a description heard across the book is more often
+		// a named character's ("the bishop") or several people's ("the
+		// officer"). A word of someone's name or title ("the King") or a
+		// relative ("the father") names a character of the cast.
+		if turns[noun] < minDescribedTurns || len(chapters[noun]) > 1 || names[noun] {
+			continue
+		}
+		if _, kin := kinNouns[noun]; kin || len(a.chars) >= a.opt.MaxCharacters {
+			continue
+		}
+		ch := chapters[noun][0]
+		c := &charInfo{id: len(a.chars), ent: &entity{id: -1, merged: -1}, name: "The " + titleWord(noun),
+			gender: personNouns[noun], desc: noun}
+		a.chars = append(a.chars, c)
+		a.ties[tie{ch, noun}] = c.id
+		described[noun] = c
+	}
+	if len(described) == 0 {
+		return
+	}
+	// Their mentions: the description's uses in the narration of its
+	// chapter, read in one pass.
+	d := a.d
+	for p := range d.paras {
+		for k := int(d.paras[p].tokS); k < int(d.paras[p].tokE); k++ {
+			if d.toks[k].quote >= 0 || !d.isWord(k) {
+				continue
+			}
+			if c := described[d.lower(k)]; c != nil && a.ties[tie{a.chapter[p], c.desc}] == c.id {
+				c.descToks = append(c.descToks, k)
+			}
+		}
+	}
+}
+
+// titleWord capitalises a lower-case word ("mariner" → "Mariner").
+func titleWord(w string) string {
+	r, n := utf8.DecodeRuneInString(w)
+	return string(unicode.ToUpper(r)) + w[n:]
 }

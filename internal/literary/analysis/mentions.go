@@ -25,6 +25,11 @@ type charInfo struct {
 	ments   []int // indices into analyzer.ments
 	gender  string
 	quotes  int
+	// desc is the description a character known by no name goes by
+	// ("mariner"), and descToks where the narration uses it: their
+	// mentions (see castDescriptions).
+	desc     string
+	descToks []int
 }
 
 type analyzer struct {

@@ -1,5 +1,7 @@
 package analysis
 
+import "sort"
+
 // First-person narrators. In a book told by "I", the narrator's own lines
 // ("said I", "I answered") and untagged turns of their conversations belong
 // to a character: the one the others call by name when answering them, or a
@@ -65,38 +67,42 @@ func (a *analyzer) setNarrator() {
 	}
 }
 
-// placeNarrator moves an unnamed narrator, added to the cast after the
-// others were numbered, to its rank by mentions (its I, me, my and myself)
-// so that the cast stays ordered as Result documents, renumbering everyone
-// it passes.
-func (a *analyzer) placeNarrator() {
-	c := a.narrator
-	if c < 0 || a.chars[c].ent.id >= 0 {
-		return
+// placeUnnamed moves the characters added to the cast after the others
+// were numbered, an unnamed narrator and the people known only by a
+// description, to their rank by mentions (the narrator's I, me, my and
+// myself; the description's uses) so that the cast stays ordered as Result
+// documents, renumbering everyone they pass.
+func (a *analyzer) placeUnnamed() {
+	counts := make([]int, len(a.chars))
+	for i, ci := range a.chars {
+		counts[i] = a.mentionCount(ci)
 	}
-	n := len(a.narratorMentions())
-	pos := 0
-	for pos < c && len(a.chars[pos].ments) >= n {
-		pos++
+	order := make([]int, len(a.chars)) // new rank → old id
+	for i := range order {
+		order[i] = i
 	}
-	if pos == c {
+	sort.SliceStable(order, func(x, y int) bool { return counts[order[x]] > counts[order[y]] })
+	newID := make([]int, len(order))
+	same := true
+	for n, o := range order {
+		newID[o] = n
+		same = same && n == o
+	}
+	if same {
 		return
 	}
 	remap := func(x int) int {
-		switch {
-		case x == c:
-			return pos
-		case x >= pos && x < c:
-			return x + 1
+		if x < 0 {
+			return x
 		}
-		return x
+		return newID[x]
 	}
-	order := make([]*charInfo, len(a.chars))
+	chars := make([]*charInfo, len(a.chars))
 	for i, ci := range a.chars {
-		ci.id = remap(i)
-		order[ci.id] = ci
+		ci.id = newID[i]
+		chars[ci.id] = ci
 	}
-	a.chars = order
+	a.chars = chars
 	for e, ch := range a.entChar {
 		a.entChar[e] = remap(ch)
 	}
@@ -115,7 +121,19 @@ func (a *analyzer) placeNarrator() {
 		family[remap(ch)] = s
 	}
 	a.family = family
-	a.narrator = pos
+	a.narrator = remap(a.narrator)
+}
+
+// mentionCount is how often the text names a character: its names, or an
+// unnamed narrator's first-person pronouns, or a description's uses.
+func (a *analyzer) mentionCount(ci *charInfo) int {
+	switch {
+	case ci.desc != "":
+		return len(ci.descToks)
+	case ci.ent.id < 0:
+		return len(a.narratorMentions())
+	}
+	return len(ci.ments)
 }
 
 // addressedGender tells a narrator's gender, which no "he" or "she" gives,

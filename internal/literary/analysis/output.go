@@ -152,9 +152,13 @@ func (a *analyzer) characters() []Character {
 			c.MentionSpans[j] = d.span(int(d.toks[m.tokS].s), int(d.toks[m.tokE-1].e))
 		}
 		if ci.ent.id < 0 {
-			// An unnamed narrator is mentioned as I, me, my and myself;
-			// counting those lets casts (which need mentions) include them.
-			toks := a.narratorMentions()
+			// An unnamed narrator is mentioned as I, me, my and myself,
+			// one known by a description by it ("the mariner"); counting
+			// those lets casts (which need mentions) include them.
+			toks := ci.descToks
+			if ci.desc == "" {
+				toks = a.narratorMentions()
+			}
 			c.Mentions = len(toks)
 			for j := 0; j < min(len(toks), maxMentionSpans); j++ {
 				c.MentionSpans = append(c.MentionSpans, d.span(int(d.toks[toks[j]].s), int(d.toks[toks[j]].e)))
@@ -186,6 +190,12 @@ var appositiveStarters = wordSet("the", "a", "an", "who", "whose", "his", "her",
 func (a *analyzer) description(ci *charInfo) (int, int) {
 	d := a.d
 	if len(ci.ments) == 0 {
+		if len(ci.descToks) > 0 {
+			// "…an elderly mariner, carrying a newspaper, came out of the
+			// inn": the first sentence to use the description.
+			sent := d.sents[d.toks[ci.descToks[0]].sent]
+			return int(sent.s), int(sent.s) + len(trimOpeningMark(d.text[sent.s:sent.e]))
+		}
 		return 0, 0
 	}
 	pick, bestScore := ci.ments[0], -1
