@@ -56,7 +56,8 @@ func (h *heapSampler) Stop() uint64 {
 // without a full stop calling "Papa" (54 s: the family of a turn's speaker
 // read from the whole sentence), one paragraph of turns tagged "said the
 // latter" (1.8 s at 1.7 MB: each walked the paragraph back for the last two
-// named), would-be brides and married names (see marriedNames). Their
+// named), would-be brides and married names (see marriedNames), thousands
+// known only by a description (see manyDescribed). Their
 // throughput should stay of the novels' order.
 var adversarial = map[string]string{
 	"open_quotation": adversarialHead + "“" + strings.Repeat("I told my brother Mr. Hale that I married Miss Grey. ", 40000),
@@ -65,7 +66,23 @@ var adversarial = map[string]string{
 	"described_tags": adversarialHead + strings.Repeat("Mr. Hale was silent; but Miss Grey, the old lady, said nothing. “No,” said the old lady.\n\n", 20000),
 	"parent_line":    adversarialHead + strings.Repeat("Emma walked with Mr. Hale and said “Papa, yes” to him; ", 40000),
 	"married_names":  marriedNames(8000),
+	"many_described": manyDescribed(4000),
 	"the_latter":     adversarialHead + strings.Repeat("“Mr. Hale and Miss Grey and Mr. Cole,” said the latter. The rain fell on the town. ", 20000),
+}
+
+// manyDescribed is n people known only by a description, each tagging six
+// lines answered by Mr. Hale: each may join the cast (castDescriptions),
+// whose mentions are read in one pass.
+func manyDescribed(n int) string {
+	var b strings.Builder
+	b.WriteString(adversarialHead)
+	for i := range n {
+		noun := "q" + string(rune('a'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26))
+		for range 6 {
+			b.WriteString("“Good day to you,” said the " + noun + ".\n\n“Very,” said Mr. Hale.\n\n")
+		}
+	}
+	return b.String()
 }
 
 // marriedNames is n paragraphs, each naming a woman in news of a marriage
