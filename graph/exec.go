@@ -5406,7 +5406,7 @@ type TextStatistics {
 type BookCharacter {
   "The character's number in this analysis."
   id: Int!
-  "The fullest proper name, e.g. Elizabeth Bennet."
+  "The fullest proper name, e.g. Elizabeth Bennet; for someone the book never names, the description it knows them by (The Mariner), or Narrator for an unnamed first-person narrator."
   name: String!
   "Every other name the book calls them, most frequent first (Lizzy, Eliza, Miss Elizabeth ...)."
   aliases: [String!]!
