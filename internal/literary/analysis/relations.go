@@ -172,7 +172,11 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 	// addressee is sometimes guessed wrong: together they count as one
 	// anchored phrase at most.
 	score, address := map[string]float64{}, map[string]float64{}
+	lovers := a.mayBeLovers(r.A, r.B, cues)
 	for _, c := range cues {
+		if c.kind == "love" && !lovers {
+			continue
+		}
 		if c.addr {
 			address[c.typ] += c.w
 			continue
@@ -202,7 +206,7 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 	kinds := map[string]float64{}
 	var own []relCue
 	for _, c := range cues {
-		if c.typ == best {
+		if c.typ == best && (c.kind != "love" || lovers) {
 			kinds[c.kind] += c.w
 			own = append(own, c)
 		}
@@ -234,6 +238,22 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 		// Typed by the names alone.
 		r.Evidence = a.passages(wins, ps)
 	}
+}
+
+// mayBeLovers reports whether "loves" between the two may be a lover's
+// love: a man and a woman with no family cue between them (a mother loves
+// her son, a father his daughter).
+func (a *analyzer) mayBeLovers(x, y int, cues []relCue) bool {
+	gx, gy := a.chars[x].gender, a.chars[y].gender
+	if gx == "" || gy == "" || gx == gy {
+		return false
+	}
+	for _, c := range cues {
+		if c.typ == "family" {
+			return false
+		}
+	}
+	return true
 }
 
 // nameCues are what the two names say: a woman called Mrs. <his surname>

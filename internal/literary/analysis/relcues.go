@@ -35,6 +35,9 @@ const (
 	wCouple      = 1.0 // Mr. and Mrs. of one surname
 	wSurname     = 0.8
 	wFamilyName  = 0.5 // a given-name-only character in a family's company
+	// wLove is "he loved her": said of a stepmother or a brother-in-law
+	// too, so one such line alone types no pair.
+	wLove = 0.3
 )
 
 // minTypeWeight is the evidence a type needs to be asserted: one anchored
@@ -272,6 +275,18 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			if lw == "love" && d.lower(k-1) == "in" && k+1 < e && d.lower(k+1) == "with" {
 				x, y, voiced := a.eventEnds(k, parts, 2)
 				cue(x, y, "romance", "in love", eventWeight(voiced), false)
+			} else if loveVerbs[lw] && !a.possessive(k+1) && !determiners[d.lower(k-1)] && !a.negatedEvent(k, s) {
+				// "George loved her", "You love him!": the lover within a
+				// few words before, the one loved straight after. Parents
+				// and friends love too: typeRelationship keeps the cue only
+				// for a man and a woman not known to be kin.
+				y := partAt(parts, k+1)
+				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
+					if x := partAt(parts, j); x >= 0 {
+						cue(x, y, "romance", "love", wLove, false)
+						break
+					}
+				}
 			}
 		}
 	}
@@ -284,7 +299,7 @@ func cueWords(d *doc) []bool {
 	for i, w := range d.vocab {
 		_, _, noun := relNoun(w)
 		_, event := relEvents[w]
-		out[i] = noun || event || addressKin[w] || w == "love" || w == "kill" || w == "killed"
+		out[i] = noun || event || addressKin[w] || loveVerbs[w] || w == "kill" || w == "killed"
 	}
 	return out
 }
@@ -1068,6 +1083,9 @@ func voicedAt(parts []participant, k int) bool {
 	p, _ := participantAt(parts, k)
 	return p.voiced
 }
+
+// loveVerbs are the forms of "love" that say one person loves another.
+var loveVerbs = wordSet("love", "loved", "loves")
 
 // determiners stand before a noun: a participle after one describes it.
 var determiners = wordSet("the", "a", "an", "their", "his", "her", "my", "your", "our", "its", "newly")

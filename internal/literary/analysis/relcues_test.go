@@ -34,6 +34,10 @@ func TestRelationCues(t *testing.T) {
 			"“Sit down,” said Mr. Hale.\n\n“Thank you, uncle!” they cried.\n\n“Tea?” said Mr. Hale.\n\n“Yes, uncle!” they cried.", "", "family"},
 		{"a list around a relative", "Miss Grey named the party: the two Coles, Mr. Hale, her father, and herself.", "", "family"},
 		{"a list after a comma", "Miss Grey told of the party: her father, Mr. Hale, Mr. Cox, and Mr. Cole were left at the table.", "", "family"},
+		{"love told twice", "Mr. Hale loved Miss Grey. Miss Grey loved him too, and said so.", "romance", ""},
+		{"love told once", "Mr. Hale loved Miss Grey as everyone did.", "", "romance"},
+		{"love denied", "Mr. Hale did not love Miss Grey. Miss Grey never loved him.", "", "romance"},
+		{"a niece's love", "“Good night, uncle,” said Miss Grey to Mr. Hale.\n\nMr. Hale loved Miss Grey. Miss Grey loved him too, and said so.", "", "romance"},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
