@@ -751,6 +751,13 @@ func (a *analyzer) nounEnds(k, s, e int, info relInfo, parts []participant, tokU
 			return owner, c, wEvent, false
 		}
 	}
+	// "to leave his poor clerk fifty pounds": no one named, but the book
+	// ties "the clerk" to one character, who is the owner's.
+	if owner >= 0 {
+		if c := a.describedChar(a.chapter[d.toks[k].para], d.lower(k)); fits(c) {
+			return owner, c, wEvent, false
+		}
+	}
 	// "that of your father?" said to Miss Morstan, with no father named:
 	// a parent, child or sibling shares the family name, so he is the
 	// book's one other Morstan of his gender, if it has just one.
