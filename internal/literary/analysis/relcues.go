@@ -271,6 +271,11 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 					}
 				}
 			}
+			if lw == "bring" || lw == "brought" {
+				for _, g := range a.upbringing(k, s, parts) {
+					cue(g[0], g[1], "mentorship", "guardian", wEvent, false)
+				}
+			}
 			// "in love with" someone: the one loved follows "with".
 			if lw == "love" && d.lower(k-1) == "in" && k+1 < e && d.lower(k+1) == "with" {
 				x, y, voiced := a.eventEnds(k, parts, 2)
@@ -299,7 +304,7 @@ func cueWords(d *doc) []bool {
 	for i, w := range d.vocab {
 		_, _, noun := relNoun(w)
 		_, event := relEvents[w]
-		out[i] = noun || event || addressKin[w] || loveVerbs[w] || w == "kill" || w == "killed"
+		out[i] = noun || event || addressKin[w] || loveVerbs[w] || w == "kill" || w == "killed" || w == "bring" || w == "brought"
 	}
 	return out
 }
@@ -1089,6 +1094,56 @@ func eventWeight(voiced bool) float64 {
 func voicedAt(parts []participant, k int) bool {
 	p, _ := participantAt(parts, k)
 	return p.voiced
+}
+
+// takeVerbs take a child in: "who has taken me to bring up".
+var takeVerbs = wordSet("take", "takes", "took", "taken", "taking")
+
+// upbringing finds who brought up whom at "bring" or "brought" at token k,
+// as guardian and ward: "Miss Grey, who has taken me to bring up", "Mr.
+// Hale and I took you to bring up", "she brought me up." and "he was
+// brought up by Mr. Hale". "Brought him up to London", "brought up the
+// rear" and "brought up by hand" bring no one up.
+func (a *analyzer) upbringing(k, s int, parts []participant) [][2]int {
+	d := a.d
+	if d.lower(k+1) == "up" && d.lower(k+2) == "by" {
+		// "was brought up by Mr. Hale": the ward is the subject before.
+		x := partAt(parts, k+3)
+		for j := k - 1; j >= max(s, k-3) && x >= 0; j-- {
+			if y := partAt(parts, j); y >= 0 {
+				return [][2]int{{x, y}}
+			}
+		}
+		return nil
+	}
+	var ward, from int
+	switch {
+	case d.lower(k) == "bring" && d.lower(k+1) == "up" && d.lower(k-1) == "to" && takeVerbs[d.lower(k-3)]:
+		ward, from = partAt(parts, k-2), k-3
+	case d.lower(k) == "brought" && d.lower(k+2) == "up" && (k+3 < len(d.toks) && d.toks[k+3].kind == tkPunct || d.lower(k+3) == "by" && d.lower(k+4) == "hand"):
+		ward, from = partAt(parts, k+1), k
+	default:
+		return nil
+	}
+	if ward < 0 {
+		return nil
+	}
+	// The guardian is the nearest before the verb in its clause, with the
+	// one joined to them by "and": "Mr. Hale and I took you".
+	for j := from - 1; j >= max(s, from-eventMaxBefore) && !clauseBreak(d, j); j-- {
+		p, ok := participantAt(parts, j)
+		if !ok || p.aside || p.char == ward {
+			continue
+		}
+		out := [][2]int{{p.char, ward}}
+		if d.lower(j-1) == "and" {
+			if c := a.mentionEndingAt(j - 2); c >= 0 && c != ward {
+				out = append(out, [2]int{c, ward})
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // loveVerbs are the forms of "love" that say one person loves another.

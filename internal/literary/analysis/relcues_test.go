@@ -39,6 +39,9 @@ func TestRelationCues(t *testing.T) {
 		{"love denied", "Mr. Hale did not love Miss Grey. Miss Grey never loved him.", "", "romance"},
 		{"a niece's love", "“Good night, uncle,” said Miss Grey to Mr. Hale.\n\nMr. Hale loved Miss Grey. Miss Grey loved him too, and said so.", "", "romance"},
 		{"a relative known by a description", "Mr. Hale, the clerk, sat in the tank.\n\nMiss Grey watched her clerk at his desk.", "service", ""},
+		{"brought up by", "Miss Grey was brought up by Mr. Hale in the north.", "mentorship", ""},
+		{"taken to bring up", "“Mr. Hale took me to bring up,” said Miss Grey.", "mentorship", ""},
+		{"brought up to town", "Mr. Hale brought Miss Grey up to town.", "", "mentorship"},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
