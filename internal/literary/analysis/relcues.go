@@ -258,10 +258,11 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 			// ("it will kill me").
 			if lw == "kill" || lw == "killed" {
 				y := partAt(parts, k+1)
-				if a.possessive(k+1) || copulas[d.lower(k-1)] || d.lower(k-1) == "am" {
+				if a.possessive(k+1) || copulas[d.lower(k-1)] || d.lower(k-1) == "am" || a.supposed(k, s) {
 					// "You have killed my love": the victim is not a
 					// person; "If I am killed": the one before is the
-					// victim.
+					// victim; "unless you kill me first": a threat
+					// supposed, not made.
 					y = -1
 				}
 				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
@@ -996,6 +997,28 @@ func (a *analyzer) negatedEvent(k, s int) bool {
 		w := d.lower(j)
 		if negators[w] && d.lower(j+1) != "doubt" || strings.HasSuffix(w, "n't") {
 			return true
+		}
+	}
+	return false
+}
+
+// conditionals open a clause that supposes rather than tells.
+var conditionals = wordSet("if", "unless", "lest", "whether")
+
+// supposed reports whether the word at k is in a clause opened by a
+// conditional within negationReach words before it: "if you kill him",
+// "unless you kill me first".
+func (a *analyzer) supposed(k, s int) bool {
+	d := a.d
+	for j, words := k-1, 0; j >= s && words < negationReach; j-- {
+		if clauseBreak(d, j) || d.punctIs(j, ",") {
+			return false
+		}
+		if d.isWord(j) {
+			words++
+			if conditionals[d.lower(j)] {
+				return true
+			}
 		}
 	}
 	return false

@@ -42,6 +42,7 @@ func TestRelationCues(t *testing.T) {
 		{"brought up by", "Miss Grey was brought up by Mr. Hale in the north.", "mentorship", ""},
 		{"taken to bring up", "“Mr. Hale took me to bring up,” said Miss Grey.", "mentorship", ""},
 		{"brought up to town", "Mr. Hale brought Miss Grey up to town.", "", "mentorship"},
+		{"a killing supposed", "“I shall stay,” said Miss Grey to Mr. Hale, “unless you kill me first.”", "", "enmity"},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
