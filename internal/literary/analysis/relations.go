@@ -174,7 +174,7 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 	score, address := map[string]float64{}, map[string]float64{}
 	lovers := a.mayBeLovers(r.A, r.B, cues)
 	for _, c := range cues {
-		if c.kind == "love" && !lovers {
+		if loverKinds[c.kind] && !lovers {
 			continue
 		}
 		if c.addr {
@@ -206,7 +206,7 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 	kinds := map[string]float64{}
 	var own []relCue
 	for _, c := range cues {
-		if c.typ == best && (c.kind != "love" || lovers) {
+		if c.typ == best && (!loverKinds[c.kind] || lovers) {
 			kinds[c.kind] += c.w
 			own = append(own, c)
 		}
@@ -240,9 +240,13 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 	}
 }
 
-// mayBeLovers reports whether "loves" between the two may be a lover's
-// love: a man and a woman with no family cue between them (a mother loves
-// her son, a father his daughter).
+// loverKinds are the romance cues that parents, friends and in-laws give
+// too: "he loved her", "she kissed him".
+var loverKinds = wordSet("love", "kiss")
+
+// mayBeLovers reports whether "loved" or "kissed" between the two may be a
+// lover's: a man and a woman with no family cue between them (a mother
+// loves and kisses her son, an uncle his niece).
 func (a *analyzer) mayBeLovers(x, y int, cues []relCue) bool {
 	gx, gy := a.chars[x].gender, a.chars[y].gender
 	if gx == "" || gy == "" || gx == gy {

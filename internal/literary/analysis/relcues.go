@@ -111,7 +111,7 @@ var relEvents = map[string][2]string{
 	"engaged": {"romance", "engaged"}, "engagement": {"romance", "engaged"},
 	"proposed": {"romance", "courtship"}, "proposal": {"romance", "courtship"}, "propose": {"romance", "courtship"},
 	"courting": {"romance", "courtship"}, "courted": {"romance", "courtship"}, "courtship": {"romance", "courtship"},
-	"kissed":     {"romance", "courtship"},
+	"kissed":     {"romance", "kiss"},
 	"friendship": {"friendship", "friend"}, "befriended": {"friendship", "friend"},
 	"employed": {"service", "employer"}, "hired": {"service", "employer"}, "apprenticed": {"service", "apprentice"},
 	"adopted": {"mentorship", "guardian"}, "adopt": {"mentorship", "guardian"},
