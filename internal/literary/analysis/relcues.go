@@ -246,7 +246,10 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				}
 				if ok {
 					x, y, voiced := a.eventEnds(k, parts, after)
-					if x < 0 {
+					if x < 0 && ev[0] != "service" && ev[0] != "mentorship" {
+						// "they were married": two who marry each other;
+						// but "they had employed" or "adopted" someone
+						// else, one never employs or adopts the other.
 						x, y = a.pluralParties(k, s, e)
 					}
 					cue(x, y, ev[0], ev[1], eventWeight(voiced), false)

@@ -45,6 +45,7 @@ func TestRelationCues(t *testing.T) {
 		{"a killing supposed", "“I shall stay,” said Miss Grey to Mr. Hale, “unless you kill me first.”", "", "enmity"},
 		{"kissed by a lover", "Mr. Hale kissed Miss Grey at the gate.", "romance", ""},
 		{"kissed by an uncle", "“Good night, uncle,” said Miss Grey to Mr. Hale.\n\nMr. Hale kissed Miss Grey, and Miss Grey kissed him.", "", "romance"},
+		{"they employed someone else", "Mr. Hale and Miss Grey kept a cook. They had employed the woman for years.", "", "service"},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
