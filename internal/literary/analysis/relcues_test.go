@@ -46,6 +46,8 @@ func TestRelationCues(t *testing.T) {
 		{"kissed by a lover", "Mr. Hale kissed Miss Grey at the gate.", "romance", ""},
 		{"kissed by an uncle", "“Good night, uncle,” said Miss Grey to Mr. Hale.\n\nMr. Hale kissed Miss Grey, and Miss Grey kissed him.", "", "romance"},
 		{"they employed someone else", "Mr. Hale and Miss Grey kept a cook. They had employed the woman for years.", "", "service"},
+		{"an in-law", "Her brother-in-law, Mr. Hale, came in after Miss Grey.", "family", ""},
+		{"a widow", "Miss Grey was the widow of Mr. Hale, and wore black.", "romance", ""},
 		{"a speaker quoting someone", "“He came to me,” said Miss Grey to Mr. Hale, “and he says, ‘I will find my brother, Mr. Hale, wherever he is.’”", "", "family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
