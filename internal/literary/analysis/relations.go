@@ -211,7 +211,16 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 			own = append(own, c)
 		}
 	}
+	// A marriage or an engagement told names the relation better than
+	// any number of "loved" and "kissed".
+	told := false
+	for k := range kinds {
+		told = told || !loverKinds[k]
+	}
 	for k, w := range kinds {
+		if told && loverKinds[k] {
+			continue
+		}
 		if w > kinds[r.Kind] || w == kinds[r.Kind] && k < r.Kind {
 			r.Kind = k
 		}

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +109,19 @@ func TestPairsByName(t *testing.T) {
 				t.Errorf("%s–%s: %q %s; want %q, not %q", tc.a, tc.b, got, why, tc.want, tc.notWant)
 			}
 		})
+	}
+}
+
+// TestToldKind: a marriage told names the relation, however often love is.
+func TestToldKind(t *testing.T) {
+	const text = "Mr. Hale lived at the mill. Miss Grey lived at the rectory.\n\n" +
+		"Mr. Hale loved Miss Grey. Miss Grey loved him. Mr. Hale loved her still.\n\n" +
+		"Mr. Hale and Miss Grey were married in the spring.\n\n"
+	res, err := Analyze(context.Background(), text, Options{MinMentions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, why := pairType(res, []string{"Mr. Hale"}, []string{"Miss Grey"}); got != "romance" || !strings.HasPrefix(why, "(married ") {
+		t.Errorf("Mr. Hale–Miss Grey: %s %s; want romance, married", got, why)
 	}
 }
