@@ -868,10 +868,13 @@ func (q *Queries) ListScenarios(ctx context.Context, arg ListScenariosParams) ([
 }
 
 const lockCharacters = `-- name: LockCharacters :many
-SELECT id FROM characters WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+SELECT id FROM characters WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE
 `
 
 // Locks characters in id order, so that two turns sharing characters cannot deadlock.
+// NO KEY UPDATE: rows that only reference a character (a scene's participants, a
+// message, a memory) take KEY SHARE on it, which FOR UPDATE would wait on, and two
+// scenes starting with one cast deadlocked so.
 func (q *Queries) LockCharacters(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, lockCharacters, ids)
 	if err != nil {

@@ -156,7 +156,10 @@ SELECT content FROM messages WHERE conversation_id = @conversation_id AND turn I
 
 -- name: LockCharacters :many
 -- Locks characters in id order, so that two turns sharing characters cannot deadlock.
-SELECT id FROM characters WHERE id = ANY(@ids::uuid[]) ORDER BY id FOR UPDATE;
+-- NO KEY UPDATE: rows that only reference a character (a scene's participants, a
+-- message, a memory) take KEY SHARE on it, which FOR UPDATE would wait on, and two
+-- scenes starting with one cast deadlocked so.
+SELECT id FROM characters WHERE id = ANY(@ids::uuid[]) ORDER BY id FOR NO KEY UPDATE;
 
 -- name: AppendSceneLine :one
 -- Numbers and stores a scene's line (the caller holds the conversation's lock) and moves

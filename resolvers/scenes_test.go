@@ -778,6 +778,31 @@ func TestSceneOnTwoInstances(t *testing.T) {
 	}
 }
 
+// TestScenesStartTogether: scenes of one cast started at once all start. Starting one
+// references its cast (participants) and locks it (memories); a lock that waited on the
+// references deadlocked two starts.
+func TestScenesStartTogether(t *testing.T) {
+	t.Parallel()
+	srv := testkit.NewServer(t)
+	c, _ := srv.Register(t, "director")
+	s := newStage(t, c, "Garden")
+	const n = 8
+	resps := make([]*testkit.Response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			resps[i] = c.Do(t, `mutation($id: ID!, $in: RunScenarioInput) { runScenario(id: $id, input: $in) { status } }`,
+				map[string]any{"id": s.scenario, "in": map[string]any{"maxTurns": 2}})
+		})
+	}
+	wg.Wait()
+	for i, r := range resps {
+		if len(r.Errors) > 0 {
+			t.Errorf("start %d: %+v", i, r.Errors)
+		}
+	}
+}
+
 // TestSceneWitnessesReflect: what characters witness in a scene counts towards their
 // reflections like any memory, so a long enough scene makes each of them reflect.
 func TestSceneWitnessesReflect(t *testing.T) {
