@@ -167,16 +167,15 @@ func cueWeight(cues []relCue) float64 {
 // weight, discounted when the weight is small. Without such evidence the
 // pair is an acquaintance and its evidence is its first shared passages.
 func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []window) {
-	cues := append(a.nameCues(r.A, r.B), ps.cues...)
+	cues := slices.Concat(a.nameCues(r.A, r.B), ps.cues)
+	if !a.mayBeLovers(r.A, r.B, cues) {
+		cues = slices.DeleteFunc(cues, func(c relCue) bool { return loverKinds[c.kind] })
+	}
 	// Terms of address are repeated in every conversation and their
 	// addressee is sometimes guessed wrong: together they count as one
 	// anchored phrase at most.
 	score, address := map[string]float64{}, map[string]float64{}
-	lovers := a.mayBeLovers(r.A, r.B, cues)
 	for _, c := range cues {
-		if loverKinds[c.kind] && !lovers {
-			continue
-		}
 		if c.addr {
 			address[c.typ] += c.w
 			continue
@@ -206,7 +205,7 @@ func (a *analyzer) typeRelationship(r *Relationship, ps *pairStats, wins []windo
 	kinds := map[string]float64{}
 	var own []relCue
 	for _, c := range cues {
-		if c.typ == best && (!loverKinds[c.kind] || lovers) {
+		if c.typ == best {
 			kinds[c.kind] += c.w
 			own = append(own, c)
 		}

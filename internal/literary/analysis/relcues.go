@@ -274,11 +274,8 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 					// supposed, not made.
 					y = -1
 				}
-				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
-					if x := partAt(parts, j); x >= 0 {
-						cue(x, y, "enmity", "enemy", eventWeight(voicedAt(parts, j) || voicedAt(parts, k+1)), false)
-						break
-					}
+				if x, j := actorBefore(parts, k, s); x >= 0 && y >= 0 {
+					cue(x, y, "enmity", "enemy", eventWeight(voicedAt(parts, j) || voicedAt(parts, k+1)), false)
 				}
 			}
 			if lw == "bring" || lw == "brought" {
@@ -295,11 +292,9 @@ func (a *analyzer) relationCues(report func(x, y int, c relCue)) {
 				// few words before, the one loved straight after. Parents
 				// and friends love too: typeRelationship keeps the cue only
 				// for a man and a woman not known to be kin.
-				y := partAt(parts, k+1)
-				for j := k - 1; j >= max(s, k-3) && y >= 0; j-- {
-					if x := partAt(parts, j); x >= 0 {
+				if x, _ := actorBefore(parts, k, s); x >= 0 {
+					if y := partAt(parts, k+1); y >= 0 {
 						cue(x, y, "romance", "love", wLove, false)
-						break
 					}
 				}
 			}
@@ -1128,6 +1123,18 @@ func voicedAt(parts []participant, k int) bool {
 	return p.voiced
 }
 
+// actorBefore returns the participant within three words before the verb
+// at k (not before s) and its token, -1 and -1 if none: the one who kills,
+// loves or was brought up, with nothing looser.
+func actorBefore(parts []participant, k, s int) (int, int) {
+	for j := k - 1; j >= max(s, k-3); j-- {
+		if c := partAt(parts, j); c >= 0 {
+			return c, j
+		}
+	}
+	return -1, -1
+}
+
 // takeVerbs take a child in: "who has taken me to bring up".
 var takeVerbs = wordSet("take", "takes", "took", "taken", "taking")
 
@@ -1140,9 +1147,8 @@ func (a *analyzer) upbringing(k, s int, parts []participant) [][2]int {
 	d := a.d
 	if d.lower(k+1) == "up" && d.lower(k+2) == "by" {
 		// "was brought up by Mr. Hale": the ward is the subject before.
-		x := partAt(parts, k+3)
-		for j := k - 1; j >= max(s, k-3) && x >= 0; j-- {
-			if y := partAt(parts, j); y >= 0 {
+		if x := partAt(parts, k+3); x >= 0 {
+			if y, _ := actorBefore(parts, k, s); y >= 0 {
 				return [][2]int{{x, y}}
 			}
 		}
