@@ -124,16 +124,23 @@ func (a *analyzer) placeUnnamed() {
 	a.narrator = remap(a.narrator)
 }
 
-// mentionCount is how often the text names a character: its names, or an
-// unnamed narrator's first-person pronouns, or a description's uses.
+// mentionCount is how often the text names a character: by its names, or
+// as an unnamed one (see unnamedMentions).
 func (a *analyzer) mentionCount(ci *charInfo) int {
-	switch {
-	case ci.desc != "":
-		return len(ci.descToks)
-	case ci.ent.id < 0:
-		return len(a.narratorMentions())
+	if ci.ent.id < 0 {
+		return len(a.unnamedMentions(ci))
 	}
 	return len(ci.ments)
+}
+
+// unnamedMentions returns the tokens where the text speaks of a character
+// it never names: an unnamed narrator's I, me, my and myself, or the uses
+// of the description one is known by ("the mariner").
+func (a *analyzer) unnamedMentions(ci *charInfo) []int {
+	if ci.desc != "" {
+		return ci.descToks
+	}
+	return a.narratorMentions()
 }
 
 // addressedGender tells a narrator's gender, which no "he" or "she" gives,

@@ -152,13 +152,9 @@ func (a *analyzer) characters() []Character {
 			c.MentionSpans[j] = d.span(int(d.toks[m.tokS].s), int(d.toks[m.tokE-1].e))
 		}
 		if ci.ent.id < 0 {
-			// An unnamed narrator is mentioned as I, me, my and myself,
-			// one known by a description by it ("the mariner"); counting
-			// those lets casts (which need mentions) include them.
-			toks := ci.descToks
-			if ci.desc == "" {
-				toks = a.narratorMentions()
-			}
+			// Counting an unnamed character's mentions lets casts (which
+			// need mentions) include them.
+			toks := a.unnamedMentions(ci)
 			c.Mentions = len(toks)
 			for j := 0; j < min(len(toks), maxMentionSpans); j++ {
 				c.MentionSpans = append(c.MentionSpans, d.span(int(d.toks[toks[j]].s), int(d.toks[toks[j]].e)))
@@ -186,17 +182,46 @@ var appositiveStarters = wordSet("the", "a", "an", "who", "whose", "his", "her",
 // opens with the name, followed by an appositive ("Mr. Collins, the
 // cousin…") or a copula ("Lydia was a stout, well-grown girl"), and free of
 // dialogue; the earliest best one wins, else the sentence of the first
-// mention. The span is trimmed at a word boundary to maxDescriptionRunes.
+// mention; for one known only by a description, the first sentence using
+// it. The span is trimmed at a word boundary to maxDescriptionRunes.
 func (a *analyzer) description(ci *charInfo) (int, int) {
+	d := a.d
+	k := a.introduction(ci)
+	if k < 0 {
+		return 0, 0
+	}
+	sent := d.sents[d.toks[k].sent]
+	s, e := int(sent.s), int(sent.e)
+	e = s + len(trimOpeningMark(d.text[s:e]))
+	if utf8.RuneCountInString(d.text[s:e]) > maxDescriptionRunes {
+		n, cut := 0, s
+		for i, r := range d.text[s:e] {
+			if n >= maxDescriptionRunes {
+				break
+			}
+			if unicode.IsSpace(r) {
+				cut = s + i
+			}
+			n++
+		}
+		if cut > s {
+			e = cut
+		}
+	}
+	return s, e
+}
+
+// introduction returns a token of the sentence that introduces the
+// character (see description), -1 if there is none.
+func (a *analyzer) introduction(ci *charInfo) int {
 	d := a.d
 	if len(ci.ments) == 0 {
 		if len(ci.descToks) > 0 {
 			// "…an elderly mariner, carrying a newspaper, came out of the
 			// inn": the first sentence to use the description.
-			sent := d.sents[d.toks[ci.descToks[0]].sent]
-			return int(sent.s), int(sent.s) + len(trimOpeningMark(d.text[sent.s:sent.e]))
+			return ci.descToks[0]
 		}
-		return 0, 0
+		return -1
 	}
 	pick, bestScore := ci.ments[0], -1
 	seen := 0
@@ -237,25 +262,7 @@ func (a *analyzer) description(ci *charInfo) (int, int) {
 			break
 		}
 	}
-	sent := d.sents[d.toks[a.ments[pick].tokS].sent]
-	s, e := int(sent.s), int(sent.e)
-	e = s + len(trimOpeningMark(d.text[s:e]))
-	if utf8.RuneCountInString(d.text[s:e]) > maxDescriptionRunes {
-		n, cut := 0, s
-		for i, r := range d.text[s:e] {
-			if n >= maxDescriptionRunes {
-				break
-			}
-			if unicode.IsSpace(r) {
-				cut = s + i
-			}
-			n++
-		}
-		if cut > s {
-			e = cut
-		}
-	}
-	return s, e
+	return int(a.ments[pick].tokS)
 }
 
 // trimOpeningMark drops the opening quotation mark a sentence can end on
