@@ -107,7 +107,7 @@ func (c *clusterer) formalTargets(w string) []string {
 	}
 	if len([]rune(w)) >= 4 {
 		for g := range c.byGiven {
-			if len(g) > len(w) && (strings.HasPrefix(g, w) || hyphenPart(g, w)) && !slices.Contains(out, g) {
+			if longFormOf(g, w) && !slices.Contains(out, g) {
 				out = append(out, g)
 			}
 		}
@@ -158,7 +158,7 @@ func formalGiven(w string, pool []string) string {
 	}
 	if len([]rune(w)) >= 4 {
 		for _, p := range pool {
-			if len(p) > len(w) && (strings.HasPrefix(p, w) || hyphenPart(p, w)) {
+			if longFormOf(p, w) {
 				return p
 			}
 		}
@@ -166,8 +166,16 @@ func formalGiven(w string, pool []string) string {
 	return ""
 }
 
-// hyphenPart reports whether w is one part of the hyphenated name g.
-func hyphenPart(g, w string) bool {
+// longFormOf reports whether the given name g is a longer form of w: it
+// begins with w ("elizabeth" of "eliza") or has it as one part of a
+// hyphenated name ("charles-françois-bienvenu" of "bienvenu").
+func longFormOf(g, w string) bool {
+	if len(g) <= len(w) {
+		return false
+	}
+	if strings.HasPrefix(g, w) {
+		return true
+	}
 	if !strings.Contains(g, "-") {
 		return false
 	}
@@ -406,8 +414,7 @@ func (c *clusterer) cluster() {
 // militaryRanks are ranks a family holds one member at a time: of several
 // full names of one surname, none called so, "Colonel Pontmercy" is not
 // simply the most named (Marius) but may be his father Georges.
-var militaryRanks = map[string]bool{"Colonel": true, "Captain": true, "Major": true, "General": true,
-	"Lieutenant": true, "Admiral": true, "Sergeant": true, "Corporal": true}
+var militaryRanks = wordSet("Colonel", "Captain", "Major", "General", "Lieutenant", "Admiral", "Sergeant", "Corporal")
 
 // parentTitleOf maps a parent's title used as a title of respect ("Father
 // Madeleine", "Mother Plutarque") to the plain title of the same person.

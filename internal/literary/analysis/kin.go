@@ -262,7 +262,7 @@ func office(e *entity) bool {
 		return false
 	}
 	for _, f := range e.forms {
-		if f.hon == "" || !officeName(f.lws) {
+		if f.hon == "" || len(f.lws) == 0 || !officeWord(f.lws[len(f.lws)-1]) {
 			return false
 		}
 	}

@@ -1,5 +1,7 @@
 package analysis
 
+import "maps"
+
 // This file holds the immutable English word tables the heuristics rely on.
 // Nothing here names a character of any particular book: the lists are
 // general English knowledge (honorifics, speech verbs, function words, common
@@ -8,6 +10,15 @@ package analysis
 // wordSet builds a lookup set; keys are lower case.
 func wordSet(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+// withWords returns a copy of set with words added.
+func withWords(set map[string]bool, words ...string) map[string]bool {
+	m := maps.Clone(set)
 	for _, w := range words {
 		m[w] = true
 	}
@@ -206,8 +217,7 @@ var officeWords = wordSet("mayor", "maire", "president", "judge", "governor",
 // objectPrepositions make the name after them their object, so a verb
 // that follows has another subject ("from Spencervale came", "beyond
 // Willowmere came Violet Vale").
-var objectPrepositions = wordSet("at", "in", "into", "near", "within", "through",
-	"across", "towards", "toward", "inside", "throughout", "around", "beyond", "over",
+var objectPrepositions = withWords(placePrepositions,
 	"from", "past", "to", "of", "with", "by", "behind", "upon", "among")
 
 // objectDeterminers come before the name of a thing ("her Baedeker", "no

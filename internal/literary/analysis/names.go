@@ -479,10 +479,10 @@ func (d *doc) linkFormerNames(runs []nameRun) {
 	}
 }
 
-// officeName reports whether the lower-case words after a title name an
-// office ("le maire", "mayor").
-func officeName(lws []string) bool {
-	return len(lws) > 0 && officeWords[strings.TrimPrefix(lws[len(lws)-1], "le ")]
+// officeWord reports whether the last lower-case word after a title names
+// an office ("le maire", "mayor").
+func officeWord(w string) bool {
+	return officeWords[strings.TrimPrefix(w, "le ")]
 }
 
 // sameManStated reports whether the narrator states that runs p and r,
@@ -509,7 +509,7 @@ func (d *doc) sameManStated(p, r nameRun) bool {
 		return true
 	}
 	// "Monsieur Madeleine became Monsieur le Maire": an office taken.
-	if slices.Equal(between, []string{"became"}) && r.hon != "" && len(r.words) > 0 && officeName([]string{strings.ToLower(r.words[len(r.words)-1])}) {
+	if slices.Equal(between, []string{"became"}) && r.hon != "" && len(r.words) > 0 && officeWord(strings.ToLower(r.words[len(r.words)-1])) {
 		return true
 	}
 	if len(between) == 4 && (between[0] == "is" || between[0] == "was") &&
