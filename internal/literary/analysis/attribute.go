@@ -73,9 +73,15 @@ const (
 // segTokens returns the token range [s, e) inside quote segment q.
 func (d *doc) segTokens(q int) (int, int) {
 	qs := d.quotes[q]
-	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qs.s })
-	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qs.e })
+	s := d.tokenFrom(qs.s)
+	e := d.tokenFrom(qs.e)
 	return s, e
+}
+
+// tokenFrom returns the first token starting at or after byte offset off,
+// len(d.toks) if none.
+func (d *doc) tokenFrom(off int) int {
+	return sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= off })
 }
 
 // buildUtterances groups quote segments into speaker turns. Novels start a
@@ -148,8 +154,8 @@ const secondTagWindow = 40
 // its subject.
 func (a *analyzer) secondTag(qa, qb *quoteSeg) bool {
 	d := a.d
-	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qa.e })
-	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= qb.s }) - 1
+	s := d.tokenFrom(qa.e)
+	e := d.tokenFrom(qb.s) - 1
 	if e > s && isQuoteMark(d.word(e)) {
 		e--
 	}
@@ -197,11 +203,11 @@ func (a *analyzer) secondTag(qa, qb *quoteSeg) bool {
 // A quotation set inside a sentence of narration (a title, Schumann's
 // "Forest Scenes.") is not a turn and does not count.
 func (d *doc) interrupted(a, b *quoteSeg) bool {
-	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= a.s })
+	s := d.tokenFrom(a.s)
 	if s >= 2 && d.isWord(s-2) && d.toks[s-2].quote < 0 {
 		return false
 	}
-	e := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= a.e })
+	e := d.tokenFrom(a.e)
 	for k := e; k < len(d.toks) && int(d.toks[k].s) < b.s; k++ {
 		if d.toks[k].quote < 0 && d.toks[k].kind == tkWord {
 			return false
@@ -215,7 +221,7 @@ func (d *doc) interrupted(a, b *quoteSeg) bool {
 // short pause followed, and Mrs. Hurst began again: “…”". A tag that merely
 // closes the quotation's sentence ("“…,” said she. “…”") does not.
 func (d *doc) newSentenceBetween(from, to int) bool {
-	s := sort.Search(len(d.toks), func(i int) bool { return int(d.toks[i].s) >= from })
+	s := d.tokenFrom(from)
 	for k := s; k < len(d.toks) && int(d.toks[k].s) < to; k++ {
 		if d.toks[k].quote < 0 && d.toks[k].kind == tkWord && d.toks[k].flags&fSentStart != 0 {
 			return true
